@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs the test peers it needs, reports which external
+# conformance suites will not run, then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+conformance="${AGENT_AUTH_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}"
+export AGENT_AUTH_CONFORMANCE_DIR="$conformance"
+missing=()
+for suite in wycheproof rfc7520 openfga openfga-language secret-rules; do
+  [ -d "$conformance/$suite" ] || missing+=("$suite")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "conformance suites NOT run (data not found under $conformance): ${missing[*]}"
+  echo "  to run them, set AGENT_AUTH_CONFORMANCE_DIR to the conformance data folder"
+else
+  echo "conformance suites: all found under $conformance"
+fi
+
+if [ -f peers/package-lock.json ]; then
+  (cd peers && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --all-features --no-fail-fast
+else
+  cargo test --workspace --all-features --no-fail-fast --lib --bins --tests
+fi
+cargo test --workspace --all-features --doc
