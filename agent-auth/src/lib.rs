@@ -1,1 +1,10 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod clock;
+pub mod jose;
+#[cfg(feature = "http")]
+pub mod jwks;
+pub mod secret;
+pub mod validate;

@@ -1,0 +1,12 @@
+//! The one audit model of the workspace.
+//!
+//! Every security decision (authentication, token issue or exchange, vault access,
+//! authorization decision on protected data, approval request or decision,
+//! revocation) becomes an [`AuditEvent`] naming the agent and the user it acts for.
+//! Events go to an [`AuditSink`]; sinks are pluggable.
+
+mod event;
+mod sink;
+
+pub use event::{AuditAction, AuditEvent, Outcome};
+pub use sink::{AuditSink, FanoutSink, JsonLinesSink, MemorySink, NoopSink, SharedSink};

@@ -1,0 +1,6 @@
+//! Remote JWKS key source (feature `http`).
+
+mod cache_control;
+mod remote;
+
+pub use remote::{JwksError, RemoteJwks, RemoteJwksConfig};
