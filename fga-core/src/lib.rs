@@ -1,7 +1,17 @@
 #![doc = include_str!("../README.md")]
 
+mod condition;
+pub mod engine;
 mod error;
 pub mod model;
+pub mod store;
+pub mod tuple;
 
+pub use engine::{
+    BatchCheckItem, BatchCheckResult, CheckRequest, Engine, ListObjectsRequest,
+    ListObjectsResponse, ListUsersRequest,
+};
 pub use error::Error;
 pub use model::AuthorizationModel;
+pub use store::ReadFilter;
+pub use tuple::{Context, TupleKey, User};

@@ -1,0 +1,262 @@
+//! The resolver: Check over rewrites, with the depth limit and cycle detection.
+
+use std::collections::HashSet;
+
+use super::tuple_check::allowed;
+use super::typesystem::Typesystem;
+use crate::Error;
+use crate::model::types::Userset;
+use crate::store::index::{TupleIndex, TupleView};
+use crate::tuple::{Context, User};
+
+/// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
+pub const MAX_DEPTH: u32 = 25;
+
+type PathKey = (String, String, String);
+
+/// One evaluation: a model, the stored and contextual tuples, the request context.
+#[derive(Debug)]
+pub(crate) struct Eval<'a> {
+    pub(crate) ts: &'a Typesystem,
+    pub(crate) sources: Vec<&'a TupleIndex>,
+    pub(crate) context: Option<&'a Context>,
+}
+
+/// Folds branch results: a `true` wins over errors; otherwise the first error, else false.
+#[derive(Default)]
+struct Any {
+    error: Option<Error>,
+}
+
+impl Any {
+    fn add(&mut self, r: Result<bool, Error>) -> bool {
+        match r {
+            Ok(b) => b,
+            Err(e) => {
+                // Depth errors dominate: they are reported even when another branch fails.
+                if self.error.is_none() || matches!(e, Error::DepthExceeded) {
+                    self.error = Some(e);
+                }
+                false
+            }
+        }
+    }
+
+    fn finish(self) -> Result<bool, Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(false),
+        }
+    }
+}
+
+impl<'a> Eval<'a> {
+    /// The tuples of `type:id#relation` from every source that fit the model.
+    pub(crate) fn tuples(&self, t: &str, id: &str, rel: &str) -> Vec<TupleView<'a>> {
+        let mut out = Vec::new();
+        for source in &self.sources {
+            for tv in source.by_object(t, id, rel) {
+                if allowed(
+                    self.ts,
+                    tv.object_type,
+                    tv.relation,
+                    tv.user_type,
+                    tv.user_relation,
+                    tv.is_wildcard(),
+                    tv.condition.map(|c| c.name.as_str()),
+                ) {
+                    out.push(tv);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the tuple's condition holds (true when it has none).
+    pub(crate) fn condition_holds(&self, tv: &TupleView<'_>) -> Result<bool, Error> {
+        match tv.condition {
+            None => Ok(true),
+            Some(c) => self
+                .ts
+                .conditions
+                .evaluate(&c.name, c.context.as_ref(), self.context),
+        }
+    }
+
+    /// Check: does `user` have `relation` on `type:id`?
+    pub(crate) fn check(
+        &self,
+        t: &str,
+        id: &str,
+        relation: &str,
+        user: &User,
+    ) -> Result<bool, Error> {
+        let mut path = HashSet::new();
+        self.check_relation(t, id, relation, user, 0, &mut path)
+    }
+
+    fn check_relation(
+        &self,
+        t: &str,
+        id: &str,
+        relation: &str,
+        user: &User,
+        depth: u32,
+        path: &mut HashSet<PathKey>,
+    ) -> Result<bool, Error> {
+        if depth >= MAX_DEPTH {
+            return Err(Error::DepthExceeded);
+        }
+        if let User::Userset(o, r) = user
+            && o.type_name == t
+            && o.id == id
+            && r == relation
+        {
+            return Ok(true);
+        }
+        let Some(info) = self.ts.relation(t, relation) else {
+            return Ok(false);
+        };
+        let key = (t.to_owned(), id.to_owned(), relation.to_owned());
+        if !path.insert(key.clone()) {
+            return Ok(false);
+        }
+        let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
+        path.remove(&key);
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rewrite(
+        &self,
+        t: &str,
+        id: &str,
+        relation: &str,
+        rewrite: &Userset,
+        user: &User,
+        depth: u32,
+        path: &mut HashSet<PathKey>,
+    ) -> Result<bool, Error> {
+        match rewrite {
+            Userset::This(_) => self.direct(t, id, relation, user, depth, path),
+            Userset::ComputedUserset(c) => {
+                self.check_relation(t, id, &c.relation, user, depth + 1, path)
+            }
+            Userset::TupleToUserset(ttu) => {
+                let computed = &ttu.computed_userset.relation;
+                let mut any = Any::default();
+                for tv in self.tuples(t, id, &ttu.tupleset.relation) {
+                    if tv.user_relation.is_some() || tv.is_wildcard() {
+                        continue;
+                    }
+                    if self.ts.relation(tv.user_type, computed).is_none() {
+                        continue;
+                    }
+                    match self.condition_holds(&tv) {
+                        Ok(true) => {}
+                        other => {
+                            any.add(other);
+                            continue;
+                        }
+                    }
+                    if any.add(self.check_relation(
+                        tv.user_type,
+                        tv.user_id,
+                        computed,
+                        user,
+                        depth + 1,
+                        path,
+                    )) {
+                        return Ok(true);
+                    }
+                }
+                any.finish()
+            }
+            Userset::Union(u) => {
+                let mut any = Any::default();
+                for child in &u.child {
+                    if any.add(self.rewrite(t, id, relation, child, user, depth, path)) {
+                        return Ok(true);
+                    }
+                }
+                any.finish()
+            }
+            Userset::Intersection(u) => {
+                let mut error = None;
+                for child in &u.child {
+                    match self.rewrite(t, id, relation, child, user, depth, path) {
+                        Ok(true) => {}
+                        Ok(false) => return Ok(false),
+                        Err(e) => {
+                            if error.is_none() {
+                                error = Some(e);
+                            }
+                        }
+                    }
+                }
+                match error {
+                    Some(e) => Err(e),
+                    None => Ok(true),
+                }
+            }
+            Userset::Difference(d) => {
+                let base = self.rewrite(t, id, relation, &d.base, user, depth, path);
+                if let Ok(false) = base {
+                    return Ok(false);
+                }
+                let subtract = self.rewrite(t, id, relation, &d.subtract, user, depth, path);
+                match (base, subtract) {
+                    (_, Ok(true)) => Ok(false),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                    (Ok(b), Ok(false)) => Ok(b),
+                }
+            }
+        }
+    }
+
+    fn direct(
+        &self,
+        t: &str,
+        id: &str,
+        relation: &str,
+        user: &User,
+        depth: u32,
+        path: &mut HashSet<PathKey>,
+    ) -> Result<bool, Error> {
+        let mut any = Any::default();
+        let mut usersets = Vec::new();
+        for tv in self.tuples(t, id, relation) {
+            let matches = match (user, tv.user_relation) {
+                (User::Object(o), None) => {
+                    tv.user_type == o.type_name && (tv.user_id == o.id || tv.is_wildcard())
+                }
+                (User::Wildcard(ut), None) => tv.is_wildcard() && tv.user_type == ut,
+                (User::Userset(o, r), Some(ur)) => {
+                    tv.user_type == o.type_name && tv.user_id == o.id && ur == r
+                }
+                _ => false,
+            };
+            if matches {
+                if any.add(self.condition_holds(&tv)) {
+                    return Ok(true);
+                }
+            } else if tv.user_relation.is_some() {
+                usersets.push(tv);
+            }
+        }
+        for tv in usersets {
+            let Some(ur) = tv.user_relation else { continue };
+            match self.condition_holds(&tv) {
+                Ok(true) => {}
+                other => {
+                    any.add(other);
+                    continue;
+                }
+            }
+            if any.add(self.check_relation(tv.user_type, tv.user_id, ur, user, depth + 1, path)) {
+                return Ok(true);
+            }
+        }
+        any.finish()
+    }
+}

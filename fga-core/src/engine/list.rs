@@ -1,0 +1,188 @@
+//! ListObjects and ListUsers: candidates from the indexes, each confirmed by Check.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::eval::{Eval, MAX_DEPTH};
+use crate::Error;
+use crate::model::types::Userset;
+use crate::tuple::{ObjectRef, User};
+
+/// The ids of the objects of `object_type` on which `user` has `relation`.
+///
+/// Every object that can hold a relation appears as the object of some tuple, so the
+/// candidates are the objects of the type in the indexes; each is confirmed by Check.
+pub(crate) fn list_objects(
+    eval: &Eval<'_>,
+    object_type: &str,
+    relation: &str,
+    user: &User,
+) -> Result<BTreeSet<String>, Error> {
+    let mut candidates = BTreeSet::new();
+    for source in &eval.sources {
+        for id in source.object_ids(object_type) {
+            candidates.insert(id.to_owned());
+        }
+    }
+    let mut out = BTreeSet::new();
+    for id in candidates {
+        if eval.check(object_type, &id, relation, user)? {
+            out.insert(id);
+        }
+    }
+    Ok(out)
+}
+
+type Filter = (String, Option<String>);
+
+/// The users matching the filters that have `relation` on `object`.
+pub(crate) fn list_users(
+    eval: &Eval<'_>,
+    object: &ObjectRef,
+    relation: &str,
+    filters: &[Filter],
+) -> Result<BTreeSet<User>, Error> {
+    let mut candidates = BTreeSet::new();
+    let mut visited = HashSet::new();
+    collect(
+        eval,
+        &object.type_name,
+        &object.id,
+        relation,
+        filters,
+        0,
+        &mut visited,
+        &mut candidates,
+    )?;
+    let mut out = BTreeSet::new();
+    for candidate in candidates {
+        if eval.check(&object.type_name, &object.id, relation, &candidate)? {
+            out.insert(candidate);
+        }
+    }
+    Ok(out)
+}
+
+fn matches(filters: &[Filter], type_name: &str, relation: Option<&str>) -> bool {
+    filters
+        .iter()
+        .any(|(t, r)| t == type_name && r.as_deref() == relation)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect(
+    eval: &Eval<'_>,
+    t: &str,
+    id: &str,
+    relation: &str,
+    filters: &[Filter],
+    depth: u32,
+    visited: &mut HashSet<(String, String, String)>,
+    out: &mut BTreeSet<User>,
+) -> Result<(), Error> {
+    if depth >= MAX_DEPTH {
+        return Err(Error::DepthExceeded);
+    }
+    if !visited.insert((t.to_owned(), id.to_owned(), relation.to_owned())) {
+        return Ok(());
+    }
+    if matches(filters, t, Some(relation)) {
+        out.insert(User::Userset(
+            ObjectRef {
+                type_name: t.to_owned(),
+                id: id.to_owned(),
+            },
+            relation.to_owned(),
+        ));
+    }
+    let Some(info) = eval.ts.relation(t, relation) else {
+        return Ok(());
+    };
+    walk(
+        eval,
+        t,
+        id,
+        relation,
+        &info.rewrite,
+        filters,
+        depth,
+        visited,
+        out,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    eval: &Eval<'_>,
+    t: &str,
+    id: &str,
+    relation: &str,
+    rewrite: &Userset,
+    filters: &[Filter],
+    depth: u32,
+    visited: &mut HashSet<(String, String, String)>,
+    out: &mut BTreeSet<User>,
+) -> Result<(), Error> {
+    match rewrite {
+        Userset::This(_) => {
+            for tv in eval.tuples(t, id, relation) {
+                match tv.user_relation {
+                    None if tv.is_wildcard() => {
+                        if matches(filters, tv.user_type, None) {
+                            out.insert(User::Wildcard(tv.user_type.to_owned()));
+                        }
+                    }
+                    None => {
+                        if matches(filters, tv.user_type, None) {
+                            out.insert(tv.user());
+                        }
+                    }
+                    Some(ur) => {
+                        if matches(filters, tv.user_type, Some(ur)) {
+                            out.insert(tv.user());
+                        }
+                        collect(
+                            eval,
+                            tv.user_type,
+                            tv.user_id,
+                            ur,
+                            filters,
+                            depth + 1,
+                            visited,
+                            out,
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Userset::ComputedUserset(c) => {
+            collect(eval, t, id, &c.relation, filters, depth + 1, visited, out)
+        }
+        Userset::TupleToUserset(ttu) => {
+            for tv in eval.tuples(t, id, &ttu.tupleset.relation) {
+                if tv.user_relation.is_none() && !tv.is_wildcard() {
+                    collect(
+                        eval,
+                        tv.user_type,
+                        tv.user_id,
+                        &ttu.computed_userset.relation,
+                        filters,
+                        depth + 1,
+                        visited,
+                        out,
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Userset::Union(u) | Userset::Intersection(u) => {
+            for child in &u.child {
+                walk(eval, t, id, relation, child, filters, depth, visited, out)?;
+            }
+            Ok(())
+        }
+        Userset::Difference(d) => {
+            walk(eval, t, id, relation, &d.base, filters, depth, visited, out)
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The embedded engine: a model, its tuples, and the OpenFGA calls over them.
+
+mod eval;
+mod expand;
+mod list;
+mod requests;
+mod tuple_check;
+mod typesystem;
+
+use std::collections::BTreeSet;
+
+pub use eval::MAX_DEPTH;
+pub use expand::{Node, UsersetTree};
+pub use requests::{
+    BatchCheckItem, BatchCheckResult, CheckRequest, ListObjectsRequest, ListObjectsResponse,
+    ListUsersRequest,
+};
+
+use crate::Error;
+use crate::model::AuthorizationModel;
+use crate::store::ReadFilter;
+use crate::store::index::{NewTuple, TupleIndex};
+use crate::tuple::{ObjectRef, TupleKey, User};
+use eval::Eval;
+use tuple_check::validate_tuple;
+use typesystem::Typesystem;
+
+/// An in-process OpenFGA store: one authorization model and its tuples.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    ts: Typesystem,
+    tuples: TupleIndex,
+}
+
+impl Engine {
+    /// An engine over a model; the model is validated (types, relations, entry points,
+    /// conditions).
+    pub fn new(model: AuthorizationModel) -> Result<Self, Error> {
+        Ok(Self {
+            ts: Typesystem::new(model)?,
+            tuples: TupleIndex::default(),
+        })
+    }
+
+    /// An engine over a model written in the DSL.
+    pub fn from_dsl(dsl: &str) -> Result<Self, Error> {
+        Self::new(crate::model::dsl::parse(dsl)?)
+    }
+
+    /// The model.
+    pub fn model(&self) -> &AuthorizationModel {
+        &self.ts.model
+    }
+
+    /// Replaces the model and keeps the tuples; tuples that no longer fit it are ignored
+    /// by every call until a model they fit returns.
+    pub fn set_model(&mut self, model: AuthorizationModel) -> Result<(), Error> {
+        self.ts = Typesystem::new(model)?;
+        Ok(())
+    }
+
+    /// Number of stored tuples.
+    pub fn len(&self) -> usize {
+        self.tuples.len()
+    }
+
+    /// Whether no tuple is stored.
+    pub fn is_empty(&self) -> bool {
+        self.tuples.len() == 0
+    }
+
+    /// Writes and deletes tuples atomically: every tuple is validated first, and a rejected
+    /// request changes nothing (2027 for a tuple that does not fit the model, 2017 for a
+    /// write of an existing tuple or a delete of a missing one).
+    pub fn write(&mut self, writes: &[TupleKey], deletes: &[TupleKey]) -> Result<(), Error> {
+        let mut valid_writes = Vec::with_capacity(writes.len());
+        let mut seen = std::collections::HashSet::new();
+        for key in writes {
+            let v = validate_tuple(&self.ts, key)?;
+            let id = (v.object.clone(), v.relation.clone(), v.user.clone());
+            if !seen.insert(id) || self.tuples.contains(&v.object, &v.relation, &v.user) {
+                return Err(Error::WriteConflict {
+                    op: "write",
+                    tuple: key.to_string(),
+                    reason: "the tuple already exists".into(),
+                });
+            }
+            valid_writes.push(v);
+        }
+        let mut valid_deletes = Vec::with_capacity(deletes.len());
+        for key in deletes {
+            let object = ObjectRef::parse(&key.object)?;
+            let user = User::parse(&key.user)?;
+            let id = (object.clone(), key.relation.clone(), user.clone());
+            if !seen.insert(id) || !self.tuples.contains(&object, &key.relation, &user) {
+                return Err(Error::WriteConflict {
+                    op: "delete",
+                    tuple: key.to_string(),
+                    reason: "the tuple does not exist".into(),
+                });
+            }
+            valid_deletes.push((object, key.relation.clone(), user));
+        }
+        for (object, relation, user) in &valid_deletes {
+            self.tuples.remove(object, relation, user);
+        }
+        for v in valid_writes {
+            self.tuples.insert(NewTuple {
+                object: &v.object,
+                relation: &v.relation,
+                user: &v.user,
+                condition: v.condition,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads the stored tuples matching a filter.
+    pub fn read(&self, filter: &ReadFilter) -> Vec<TupleKey> {
+        let (object_type, object_id) = match filter.object.as_deref() {
+            Some(o) => match o.split_once(':') {
+                Some((t, "")) => (Some(t), None),
+                Some((t, id)) => (Some(t), Some(id)),
+                None => (Some(o), None),
+            },
+            None => (None, None),
+        };
+        let by_user;
+        let candidates: Box<dyn Iterator<Item = crate::store::index::TupleView<'_>>> =
+            match filter.user.as_deref().map(User::parse) {
+                Some(Ok(user)) => {
+                    let (t, id, r) = match &user {
+                        User::Object(o) => (o.type_name.as_str(), o.id.as_str(), None),
+                        User::Wildcard(t) => (t.as_str(), "*", None),
+                        User::Userset(o, r) => {
+                            (o.type_name.as_str(), o.id.as_str(), Some(r.as_str()))
+                        }
+                    };
+                    by_user = self.tuples.by_user(t, id, r);
+                    Box::new(by_user.into_iter())
+                }
+                Some(Err(_)) => return Vec::new(),
+                None => Box::new(self.tuples.iter()),
+            };
+        let mut out: Vec<TupleKey> = candidates
+            .filter(|t| object_type.is_none_or(|ot| t.object_type == ot))
+            .filter(|t| object_id.is_none_or(|oid| t.object_id == oid))
+            .filter(|t| filter.relation.as_deref().is_none_or(|r| t.relation == r))
+            .map(|t| t.to_key())
+            .filter(|k| filter.user.as_deref().is_none_or(|u| k.user == u))
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.object, &a.relation, &a.user).cmp(&(&b.object, &b.relation, &b.user))
+        });
+        out
+    }
+
+    /// The contextual tuples of a request, validated like writes (2027).
+    fn contextual(&self, tuples: &[TupleKey]) -> Result<TupleIndex, Error> {
+        let mut index = TupleIndex::default();
+        for key in tuples {
+            let v = validate_tuple(&self.ts, key)?;
+            index.insert(NewTuple {
+                object: &v.object,
+                relation: &v.relation,
+                user: &v.user,
+                condition: v.condition,
+            });
+        }
+        Ok(index)
+    }
+
+    fn eval<'a>(
+        &'a self,
+        contextual: &'a TupleIndex,
+        context: Option<&'a crate::tuple::Context>,
+    ) -> Eval<'a> {
+        let mut sources = vec![&self.tuples];
+        if contextual.len() > 0 {
+            sources.push(contextual);
+        }
+        Eval {
+            ts: &self.ts,
+            sources,
+            context,
+        }
+    }
+
+    /// Check: whether the user has the relation on the object.
+    pub fn check(&self, request: &CheckRequest) -> Result<bool, Error> {
+        let object = ObjectRef::parse(&request.object)?;
+        let user = User::parse(&request.user)?;
+        self.ts
+            .require(&object.type_name, &request.relation)
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        self.validate_user(&user)
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        let contextual = self.contextual(&request.contextual_tuples)?;
+        self.eval(&contextual, request.context.as_ref()).check(
+            &object.type_name,
+            &object.id,
+            &request.relation,
+            &user,
+        )
+    }
+
+    /// BatchCheck: each item checked on its own; results keep the correlation ids.
+    pub fn batch_check(&self, items: &[BatchCheckItem]) -> Vec<BatchCheckResult> {
+        items
+            .iter()
+            .map(|item| BatchCheckResult {
+                correlation_id: item.correlation_id.clone(),
+                result: self.check(&item.request),
+            })
+            .collect()
+    }
+
+    fn validate_user(&self, user: &User) -> Result<(), Error> {
+        match user {
+            User::Userset(o, r) => {
+                self.ts.require(&o.type_name, r)?;
+            }
+            other => {
+                if !self.ts.has_type(other.type_name()) {
+                    return Err(Error::TypeNotFound(other.type_name().to_owned()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// ListObjects: every object of the type the user has the relation on, sorted.
+    /// Nothing is silently cut: when `limit` cuts the list, `truncated` is set.
+    pub fn list_objects(&self, request: &ListObjectsRequest) -> Result<ListObjectsResponse, Error> {
+        self.ts.require(&request.object_type, &request.relation)?;
+        let user = User::parse(&request.user)?;
+        self.validate_user(&user)
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        let contextual = self.contextual(&request.contextual_tuples)?;
+        let eval = self.eval(&contextual, request.context.as_ref());
+        let mut objects: Vec<String> =
+            list::list_objects(&eval, &request.object_type, &request.relation, &user)?
+                .into_iter()
+                .map(|id| format!("{}:{id}", request.object_type))
+                .collect();
+        let mut truncated = false;
+        if let Some(limit) = request.limit
+            && objects.len() > limit
+        {
+            objects.truncate(limit);
+            truncated = true;
+        }
+        Ok(ListObjectsResponse { objects, truncated })
+    }
+
+    /// ListUsers: every user matching a filter that has the relation on the object,
+    /// including wildcards (`user:*`) and usersets for `type#relation` filters; sorted.
+    pub fn list_users(&self, request: &ListUsersRequest) -> Result<Vec<String>, Error> {
+        let object = ObjectRef::parse(&request.object)?;
+        self.ts.require(&object.type_name, &request.relation)?;
+        let mut filters = Vec::new();
+        for f in &request.user_filters {
+            let (t, r) = match f.split_once('#') {
+                Some((t, r)) => (t, Some(r.to_owned())),
+                None => (f.as_str(), None),
+            };
+            match &r {
+                Some(r) => {
+                    self.ts.require(t, r)?;
+                }
+                None if !self.ts.has_type(t) => return Err(Error::TypeNotFound(t.to_owned())),
+                None => {}
+            }
+            filters.push((t.to_owned(), r));
+        }
+        if filters.is_empty() {
+            return Err(Error::Validation(
+                "at least one user filter is required".into(),
+            ));
+        }
+        let contextual = self.contextual(&request.contextual_tuples)?;
+        let eval = self.eval(&contextual, request.context.as_ref());
+        let users: BTreeSet<String> =
+            list::list_users(&eval, &object, &request.relation, &filters)?
+                .into_iter()
+                .map(|u| u.to_string())
+                .collect();
+        Ok(users.into_iter().collect())
+    }
+
+    /// Expand: the userset tree of a relation on an object, one level deep.
+    pub fn expand(
+        &self,
+        object: &str,
+        relation: &str,
+        contextual_tuples: &[TupleKey],
+    ) -> Result<UsersetTree, Error> {
+        let object = ObjectRef::parse(object)?;
+        self.ts.require(&object.type_name, relation)?;
+        let contextual = self.contextual(contextual_tuples)?;
+        let eval = self.eval(&contextual, None);
+        Ok(expand::expand(&eval, &object, relation))
+    }
+}

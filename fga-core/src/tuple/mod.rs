@@ -1,0 +1,181 @@
+//! Relationship tuples and the users and objects they name.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// A JSON object of condition parameters.
+pub type Context = serde_json::Map<String, serde_json::Value>;
+
+/// A relationship tuple `object#relation@user`, optionally with a condition.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TupleKey {
+    /// `type:id` of the object.
+    pub object: String,
+    /// The relation.
+    pub relation: String,
+    /// `type:id`, `type:*` or `type:id#relation`.
+    pub user: String,
+    /// The condition the tuple is granted under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<RelationshipCondition>,
+}
+
+impl TupleKey {
+    /// A tuple without condition.
+    pub fn new(
+        object: impl Into<String>,
+        relation: impl Into<String>,
+        user: impl Into<String>,
+    ) -> Self {
+        Self {
+            object: object.into(),
+            relation: relation.into(),
+            user: user.into(),
+            condition: None,
+        }
+    }
+
+    /// The same tuple under a condition.
+    pub fn with_condition(mut self, name: impl Into<String>, context: Option<Context>) -> Self {
+        self.condition = Some(RelationshipCondition {
+            name: name.into(),
+            context,
+        });
+        self
+    }
+}
+
+impl fmt::Display for TupleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}@{}", self.object, self.relation, self.user)
+    }
+}
+
+/// The condition of a tuple: its name and the parameters fixed at write time.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RelationshipCondition {
+    /// The condition name.
+    pub name: String,
+    /// Parameters fixed by the tuple; they override the request's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Context>,
+}
+
+/// An object `type:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectRef {
+    /// The type.
+    pub type_name: String,
+    /// The id.
+    pub id: String,
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.type_name, self.id)
+    }
+}
+
+/// The user side of a tuple or request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum User {
+    /// A concrete object, `user:anne`.
+    Object(ObjectRef),
+    /// Every object of a type, `user:*`.
+    Wildcard(String),
+    /// The users related to an object, `group:eng#member`.
+    Userset(ObjectRef, String),
+}
+
+impl User {
+    /// The user's type.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::Object(o) | Self::Userset(o, _) => &o.type_name,
+            Self::Wildcard(t) => t,
+        }
+    }
+
+    /// Parses `type:id`, `type:*` or `type:id#relation`.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let invalid = || Error::Validation(format!("invalid user '{text}'"));
+        let (object, relation) = match text.split_once('#') {
+            Some((o, r)) => (o, Some(r)),
+            None => (text, None),
+        };
+        let (type_name, id) = object.split_once(':').ok_or_else(invalid)?;
+        if !valid_type(type_name) {
+            return Err(invalid());
+        }
+        if id == "*" {
+            return match relation {
+                None => Ok(Self::Wildcard(type_name.to_owned())),
+                Some(_) => Err(invalid()),
+            };
+        }
+        if !valid_id(id) {
+            return Err(invalid());
+        }
+        let object = ObjectRef {
+            type_name: type_name.to_owned(),
+            id: id.to_owned(),
+        };
+        match relation {
+            None => Ok(Self::Object(object)),
+            Some(r) if valid_relation(r) => Ok(Self::Userset(object, r.to_owned())),
+            Some(_) => Err(invalid()),
+        }
+    }
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Object(o) => write!(f, "{o}"),
+            Self::Wildcard(t) => write!(f, "{t}:*"),
+            Self::Userset(o, r) => write!(f, "{o}#{r}"),
+        }
+    }
+}
+
+impl ObjectRef {
+    /// Parses `type:id` (no wildcard, no relation).
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let invalid = || Error::Validation(format!("invalid object '{text}'"));
+        let (type_name, id) = text.split_once(':').ok_or_else(invalid)?;
+        if !valid_type(type_name) || !valid_id(id) || id.contains('*') {
+            return Err(invalid());
+        }
+        Ok(Self {
+            type_name: type_name.to_owned(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+pub(crate) fn valid_type(t: &str) -> bool {
+    let n = t.chars().count();
+    (1..=254).contains(&n)
+        && !t
+            .chars()
+            .any(|c| matches!(c, ':' | '#' | '@' | '*') || c.is_whitespace())
+}
+
+pub(crate) fn valid_relation(r: &str) -> bool {
+    let n = r.chars().count();
+    (1..=50).contains(&n)
+        && !r
+            .chars()
+            .any(|c| matches!(c, ':' | '#' | '@' | '*') || c.is_whitespace())
+}
+
+pub(crate) fn valid_id(id: &str) -> bool {
+    let n = id.chars().count();
+    (1..=256).contains(&n)
+        && !id
+            .chars()
+            .any(|c| matches!(c, ':' | '#') || c.is_whitespace())
+}
