@@ -33,11 +33,17 @@ pub(crate) fn convert(json: &Json, ty: &ConditionParamType) -> Result<Value, Str
             Json::String(s) => Value::UInt(s.parse().map_err(|_| wrong())?),
             _ => return Err(wrong()),
         },
-        ParamTypeName::Double => match json {
-            Json::Number(n) => Value::Float(n.as_f64().ok_or_else(wrong)?),
-            Json::String(s) => Value::Float(s.parse().map_err(|_| wrong())?),
-            _ => return Err(wrong()),
-        },
+        ParamTypeName::Double => {
+            let f: f64 = match json {
+                Json::Number(n) => n.as_f64().ok_or_else(wrong)?,
+                Json::String(s) => s.parse().map_err(|_| wrong())?,
+                _ => return Err(wrong()),
+            };
+            if !f.is_finite() {
+                return Err(format!("{json} is out of range for double"));
+            }
+            Value::Float(f)
+        }
         ParamTypeName::Duration => {
             Value::Duration(parse_duration(json.as_str().ok_or_else(wrong)?).ok_or_else(wrong)?)
         }

@@ -22,16 +22,38 @@ pub(crate) struct Eval<'a> {
     pub(crate) context: Option<&'a Context>,
 }
 
-/// Folds branch results: a `true` wins over errors; otherwise the first error, else false.
+/// The outcome of one branch: allowed, not allowed, or not allowed because a cycle was
+/// met (a cycle poisons an exclusion's subtract, as in OpenFGA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tri {
+    Yes,
+    No,
+    Cycle,
+}
+
+impl From<bool> for Tri {
+    fn from(b: bool) -> Self {
+        if b { Self::Yes } else { Self::No }
+    }
+}
+
+/// Folds branch results: a `true` wins over errors; otherwise the first error, else
+/// cycle, else false.
 #[derive(Default)]
 struct Any {
     error: Option<Error>,
+    cycle: bool,
 }
 
 impl Any {
-    fn add(&mut self, r: Result<bool, Error>) -> bool {
+    fn add(&mut self, r: Result<Tri, Error>) -> bool {
         match r {
-            Ok(b) => b,
+            Ok(Tri::Yes) => true,
+            Ok(Tri::No) => false,
+            Ok(Tri::Cycle) => {
+                self.cycle = true;
+                false
+            }
             Err(e) => {
                 // Depth errors dominate: they are reported even when another branch fails.
                 if self.error.is_none() || matches!(e, Error::DepthExceeded) {
@@ -42,10 +64,11 @@ impl Any {
         }
     }
 
-    fn finish(self) -> Result<bool, Error> {
+    fn finish(self) -> Result<Tri, Error> {
         match self.error {
             Some(e) => Err(e),
-            None => Ok(false),
+            None if self.cycle => Ok(Tri::Cycle),
+            None => Ok(Tri::No),
         }
     }
 }
@@ -92,7 +115,7 @@ impl<'a> Eval<'a> {
         user: &User,
     ) -> Result<bool, Error> {
         let mut path = HashSet::new();
-        self.check_relation(t, id, relation, user, 0, &mut path)
+        Ok(self.check_relation(t, id, relation, user, 0, &mut path)? == Tri::Yes)
     }
 
     fn check_relation(
@@ -103,7 +126,7 @@ impl<'a> Eval<'a> {
         user: &User,
         depth: u32,
         path: &mut HashSet<PathKey>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Tri, Error> {
         if depth >= MAX_DEPTH {
             return Err(Error::DepthExceeded);
         }
@@ -112,14 +135,14 @@ impl<'a> Eval<'a> {
             && o.id == id
             && r == relation
         {
-            return Ok(true);
+            return Ok(Tri::Yes);
         }
         let Some(info) = self.ts.relation(t, relation) else {
-            return Ok(false);
+            return Ok(Tri::No);
         };
         let key = (t.to_owned(), id.to_owned(), relation.to_owned());
         if !path.insert(key.clone()) {
-            return Ok(false);
+            return Ok(Tri::Cycle);
         }
         let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
         path.remove(&key);
@@ -136,7 +159,7 @@ impl<'a> Eval<'a> {
         user: &User,
         depth: u32,
         path: &mut HashSet<PathKey>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Tri, Error> {
         match rewrite {
             Userset::This(_) => self.direct(t, id, relation, user, depth, path),
             Userset::ComputedUserset(c) => {
@@ -155,7 +178,7 @@ impl<'a> Eval<'a> {
                     match self.condition_holds(&tv) {
                         Ok(true) => {}
                         other => {
-                            any.add(other);
+                            any.add(other.map(Tri::from));
                             continue;
                         }
                     }
@@ -167,7 +190,7 @@ impl<'a> Eval<'a> {
                         depth + 1,
                         path,
                     )) {
-                        return Ok(true);
+                        return Ok(Tri::Yes);
                     }
                 }
                 any.finish()
@@ -176,7 +199,7 @@ impl<'a> Eval<'a> {
                 let mut any = Any::default();
                 for child in &u.child {
                     if any.add(self.rewrite(t, id, relation, child, user, depth, path)) {
-                        return Ok(true);
+                        return Ok(Tri::Yes);
                     }
                 }
                 any.finish()
@@ -185,8 +208,8 @@ impl<'a> Eval<'a> {
                 let mut error = None;
                 for child in &u.child {
                     match self.rewrite(t, id, relation, child, user, depth, path) {
-                        Ok(true) => {}
-                        Ok(false) => return Ok(false),
+                        Ok(Tri::Yes) => {}
+                        Ok(other) => return Ok(other),
                         Err(e) => {
                             if error.is_none() {
                                 error = Some(e);
@@ -196,19 +219,20 @@ impl<'a> Eval<'a> {
                 }
                 match error {
                     Some(e) => Err(e),
-                    None => Ok(true),
+                    None => Ok(Tri::Yes),
                 }
             }
             Userset::Difference(d) => {
                 let base = self.rewrite(t, id, relation, &d.base, user, depth, path);
-                if let Ok(false) = base {
-                    return Ok(false);
+                if let Ok(Tri::No | Tri::Cycle) = base {
+                    return base;
                 }
                 let subtract = self.rewrite(t, id, relation, &d.subtract, user, depth, path);
                 match (base, subtract) {
-                    (_, Ok(true)) => Ok(false),
+                    (_, Ok(Tri::Yes)) => Ok(Tri::No),
+                    (_, Ok(Tri::Cycle)) => Ok(Tri::Cycle),
                     (Err(e), _) | (_, Err(e)) => Err(e),
-                    (Ok(b), Ok(false)) => Ok(b),
+                    (Ok(b), Ok(Tri::No)) => Ok(b),
                 }
             }
         }
@@ -222,7 +246,7 @@ impl<'a> Eval<'a> {
         user: &User,
         depth: u32,
         path: &mut HashSet<PathKey>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Tri, Error> {
         let mut any = Any::default();
         let mut usersets = Vec::new();
         for tv in self.tuples(t, id, relation) {
@@ -237,8 +261,8 @@ impl<'a> Eval<'a> {
                 _ => false,
             };
             if matches {
-                if any.add(self.condition_holds(&tv)) {
-                    return Ok(true);
+                if any.add(self.condition_holds(&tv).map(Tri::from)) {
+                    return Ok(Tri::Yes);
                 }
             } else if tv.user_relation.is_some() {
                 usersets.push(tv);
@@ -249,12 +273,12 @@ impl<'a> Eval<'a> {
             match self.condition_holds(&tv) {
                 Ok(true) => {}
                 other => {
-                    any.add(other);
+                    any.add(other.map(Tri::from));
                     continue;
                 }
             }
             if any.add(self.check_relation(tv.user_type, tv.user_id, ur, user, depth + 1, path)) {
-                return Ok(true);
+                return Ok(Tri::Yes);
             }
         }
         any.finish()

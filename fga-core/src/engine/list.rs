@@ -125,6 +125,10 @@ fn walk(
     match rewrite {
         Userset::This(_) => {
             for tv in eval.tuples(t, id, relation) {
+                // As in OpenFGA, a condition that cannot be evaluated fails the call.
+                if !eval.condition_holds(&tv)? {
+                    continue;
+                }
                 match tv.user_relation {
                     None if tv.is_wildcard() => {
                         if matches(filters, tv.user_type, None) {
@@ -160,7 +164,7 @@ fn walk(
         }
         Userset::TupleToUserset(ttu) => {
             for tv in eval.tuples(t, id, &ttu.tupleset.relation) {
-                if tv.user_relation.is_none() && !tv.is_wildcard() {
+                if tv.user_relation.is_none() && !tv.is_wildcard() && eval.condition_holds(&tv)? {
                     collect(
                         eval,
                         tv.user_type,
