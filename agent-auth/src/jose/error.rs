@@ -35,6 +35,10 @@ pub enum KeyError {
     /// The shared secret is shorter than the algorithm's hash (RFC 7518 section 3.2).
     #[error("HMAC secret must be at least 32 bytes")]
     SecretTooShort,
+    /// A key set mixes shared secrets with public keys, or repeats a key id for
+    /// the same algorithm: a token could then be checked with the wrong key.
+    #[error("ambiguous key set: {0}")]
+    AmbiguousKeySet(&'static str),
     /// Signing failed inside the cryptographic library.
     #[error("signing failed")]
     SigningFailed,

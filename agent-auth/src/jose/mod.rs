@@ -20,6 +20,7 @@ mod error;
 pub mod json;
 pub(crate) mod jwk;
 mod keyset;
+mod roca;
 mod signing_key;
 mod verifying_key;
 

@@ -70,6 +70,11 @@ impl VerifyingKey {
                 "RSA modulus shorter than 2048 bits".into(),
             ));
         }
+        if super::roca::has_roca_fingerprint(n) {
+            return Err(KeyError::Rejected(
+                "RSA modulus has the ROCA fingerprint".into(),
+            ));
+        }
         let jwk = PublicJwk {
             kty: "RSA".into(),
             kid: None,

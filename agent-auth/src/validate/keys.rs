@@ -37,10 +37,12 @@ pub fn select_key(
             if named.peek().is_none() {
                 return Err(ValidationError::UnknownKey);
             }
-            named
-                .find(|k| k.algorithm() == alg)
-                .cloned()
-                .ok_or(ValidationError::KeyAlgorithmMismatch(alg))
+            let mut usable = named.filter(|k| k.algorithm() == alg);
+            match (usable.next(), usable.next()) {
+                (Some(key), None) => Ok(Arc::clone(key)),
+                (None, _) => Err(ValidationError::KeyAlgorithmMismatch(alg)),
+                (Some(_), Some(_)) => Err(ValidationError::AmbiguousKey),
+            }
         }
         None => {
             let mut candidates = keys.iter().filter(|k| k.algorithm() == alg);
@@ -61,9 +63,24 @@ pub struct StaticKeys {
 
 impl StaticKeys {
     /// Trusts exactly `keys`.
-    pub fn new(keys: impl IntoIterator<Item = VerifyingKey>) -> Self {
+    ///
+    /// A set that mixes shared secrets with public keys is refused: a verifier
+    /// holding both can be tricked into checking an HMAC made with public bytes.
+    pub fn new(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, KeyError> {
+        let keys: Vec<Arc<VerifyingKey>> = keys.into_iter().map(Arc::new).collect();
+        let symmetric = keys.iter().filter(|k| k.algorithm().is_symmetric()).count();
+        if symmetric != 0 && symmetric != keys.len() {
+            return Err(KeyError::AmbiguousKeySet(
+                "shared secrets mixed with public keys",
+            ));
+        }
+        Ok(Self { keys })
+    }
+
+    /// Trusts one key.
+    pub fn single(key: VerifyingKey) -> Self {
         Self {
-            keys: keys.into_iter().map(Arc::new).collect(),
+            keys: vec![Arc::new(key)],
         }
     }
 

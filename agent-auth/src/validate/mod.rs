@@ -16,7 +16,7 @@
 //! claims.jti = Some("t-1".into());
 //! let token = sign_compact(&key, AccessToken::PROFILE.mint_typ, &claims)?;
 //!
-//! let validator = Validator::<AccessToken>::builder(StaticKeys::new([key.verifying_key().clone()]))
+//! let validator = Validator::<AccessToken>::builder(StaticKeys::single(key.verifying_key().clone()))
 //!     .issuer("https://idp.example")
 //!     .audience("https://mcp.example")
 //!     .build();
@@ -27,18 +27,20 @@
 
 mod claims;
 mod error;
+mod jws;
 mod keys;
 mod kind;
 mod validator;
 
 pub use claims::Claims;
 pub use error::ValidationError;
+pub use jws::{DEFAULT_MAX_TOKEN_BYTES, JwsVerifier, VerifiedJws};
 pub use keys::{KeySource, StaticKeys, parse_jwks, select_key};
 pub use kind::{
     AccessToken, BACKCHANNEL_LOGOUT_EVENT, Generic, GlobalTokenRevocation, IdJag, IdToken,
     LogoutToken, Profile, SecurityEvent, SharedSecretKind, TokenKind, TypRule,
 };
 pub use validator::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, HasAudience, HasIssuer, NoAudience, NoIssuer,
-    Validated, Validator, ValidatorBuilder,
+    DEFAULT_LEEWAY, HasAudience, HasIssuer, NoAudience, NoIssuer, Validated, Validator,
+    ValidatorBuilder,
 };

@@ -1,21 +1,17 @@
 //! The validator: one configured profile, applied to compact tokens.
 
 use super::claims::{ClaimsSeed, bad_claim_name};
+use super::jws::{JwsVerifier, json_error};
 use super::kind::{Generic, SharedSecretKind, TokenKind, check_typ};
 use super::{Claims, KeySource, ValidationError};
 use crate::clock::{SharedClock, system_clock};
-use crate::jose::compact::{self, HeaderSeed, SplitError};
-use crate::jose::json::{self, JsonProblem};
-use crate::jose::{Algorithm, VerifyingKey, base64url};
+use crate::jose::Algorithm;
+use crate::jose::json;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Default clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const DEFAULT_LEEWAY: i64 = 60;
-/// Default cap on the size of a token, checked before any parsing.
-pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
-/// Largest signature accepted (RSA 4096).
-const MAX_SIGNATURE_BYTES: usize = 512;
 
 /// Typestate: the issuer is not set yet.
 #[derive(Debug, Clone, Copy)]
@@ -35,9 +31,7 @@ struct Settings {
     keys: Arc<dyn KeySource>,
     clock: SharedClock,
     leeway: i64,
-    max_token_bytes: usize,
-    max_depth: usize,
-    algorithms: Vec<Algorithm>,
+    jws: JwsVerifier,
     typ: Option<String>,
     required: Vec<&'static str>,
 }
@@ -120,9 +114,7 @@ impl<K: TokenKind> Validator<K> {
                 keys,
                 clock: system_clock(),
                 leeway: DEFAULT_LEEWAY,
-                max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-                max_depth: json::DEFAULT_MAX_DEPTH,
-                algorithms: Algorithm::ASYMMETRIC.to_vec(),
+                jws: JwsVerifier::new(&Algorithm::ASYMMETRIC),
                 typ: None,
                 required: Vec::new(),
             },
@@ -147,7 +139,7 @@ impl<K: TokenKind> Validator<K> {
     pub async fn validate(&self, token: &str) -> Result<Validated<K>, ValidationError> {
         match self.validate_cached(token) {
             Err(ValidationError::UnknownKey) => {
-                let kid = self.kid_of(token);
+                let kid = self.settings.jws.kid_of(token);
                 if self.settings.keys.refresh(kid.as_deref()).await {
                     self.validate_cached(token)
                 } else {
@@ -161,69 +153,17 @@ impl<K: TokenKind> Validator<K> {
     /// Validates a token with the keys already known to the source (no I/O).
     pub fn validate_cached(&self, token: &str) -> Result<Validated<K>, ValidationError> {
         let s = &self.settings;
-        let bytes = token.as_bytes();
-        if bytes.len() > s.max_token_bytes {
-            return Err(ValidationError::TooLarge {
-                size: bytes.len(),
-                max: s.max_token_bytes,
-            });
-        }
-        let parts = compact::split(bytes).map_err(|e| match e {
-            SplitError::Structure => ValidationError::Malformed("not a compact JWS"),
-            SplitError::Unsigned => ValidationError::UnsupportedAlgorithm,
+        let jws = s.jws.verify_with(token, s.keys.as_ref(), |typ| {
+            check_typ(K::PROFILE.typ, s.typ.as_deref(), typ)
         })?;
-
-        let header_json = base64url::decode(parts.header)
-            .ok_or(ValidationError::Malformed("header is not base64url"))?;
-        let header = json::parse_with(
-            &header_json,
-            HeaderSeed {
-                max_depth: s.max_depth,
-            },
-        )
-        .map_err(|p| json_error(p, "header is not a JSON object"))?;
-        let alg = header
-            .alg
-            .as_deref()
-            .and_then(Algorithm::from_name)
-            .ok_or(ValidationError::UnsupportedAlgorithm)?;
-        if !s.algorithms.contains(&alg) {
-            return Err(ValidationError::AlgorithmNotAllowed(alg));
-        }
-        if header.crit {
-            return Err(ValidationError::CriticalHeader);
-        }
-        check_typ(K::PROFILE.typ, s.typ.as_deref(), header.typ.as_deref())?;
-
-        let key = s.keys.find(header.kid.as_deref(), alg)?;
-        self.verify(&key, parts.signing_input, parts.signature)?;
-
-        let payload = base64url::decode(parts.payload)
-            .ok_or(ValidationError::Malformed("payload is not base64url"))?;
-        let claims = parse_claims(&payload, s.max_depth)?;
+        let claims = parse_claims(&jws.payload, s.jws.max_depth())?;
         self.check_claims(&claims)?;
         Ok(Validated {
             claims,
-            alg,
-            kid: header.kid.map(|k| k.into_owned()),
+            alg: jws.alg,
+            kid: jws.kid,
             kind: PhantomData,
         })
-    }
-
-    fn verify(
-        &self,
-        key: &VerifyingKey,
-        signing_input: &[u8],
-        signature: &[u8],
-    ) -> Result<(), ValidationError> {
-        let mut buf = [0u8; MAX_SIGNATURE_BYTES];
-        let signature = base64url::decode_slice(signature, &mut buf)
-            .ok_or(ValidationError::Malformed("signature is not base64url"))?;
-        if key.verify(signing_input, signature) {
-            Ok(())
-        } else {
-            Err(ValidationError::InvalidSignature)
-        }
     }
 
     fn check_claims(&self, claims: &Claims) -> Result<(), ValidationError> {
@@ -280,19 +220,6 @@ impl<K: TokenKind> Validator<K> {
             rule,
         })
     }
-
-    fn kid_of(&self, token: &str) -> Option<String> {
-        let parts = compact::split(token.as_bytes()).ok()?;
-        let header_json = base64url::decode(parts.header)?;
-        let header = json::parse_with(
-            &header_json,
-            HeaderSeed {
-                max_depth: self.settings.max_depth,
-            },
-        )
-        .ok()?;
-        header.kid.map(|k| k.into_owned())
-    }
 }
 
 fn parse_claims(payload: &[u8], max_depth: usize) -> Result<Claims, ValidationError> {
@@ -305,14 +232,6 @@ fn parse_claims(payload: &[u8], max_depth: usize) -> Result<Claims, ValidationEr
     de.end()
         .map_err(|_| ValidationError::Malformed("trailing data after the claims"))?;
     Ok(claims)
-}
-
-fn json_error(problem: JsonProblem, syntax: &'static str) -> ValidationError {
-    match problem {
-        JsonProblem::Duplicate => ValidationError::DuplicateMember,
-        JsonProblem::TooDeep => ValidationError::NestingTooDeep,
-        JsonProblem::Syntax => ValidationError::Malformed(syntax),
-    }
 }
 
 impl<K: TokenKind, I, A> ValidatorBuilder<K, I, A> {
@@ -361,14 +280,14 @@ impl<K: TokenKind, I, A> ValidatorBuilder<K, I, A> {
     /// Largest token accepted, in bytes (default 16 KiB).
     #[must_use]
     pub fn max_token_bytes(mut self, bytes: usize) -> Self {
-        self.settings.max_token_bytes = bytes;
+        self.settings.jws = self.settings.jws.max_token_bytes(bytes);
         self
     }
 
     /// Deepest nesting of JSON accepted inside header and claim values (default 16).
     #[must_use]
     pub fn max_json_depth(mut self, depth: usize) -> Self {
-        self.settings.max_depth = depth;
+        self.settings.jws = self.settings.jws.max_json_depth(depth);
         self
     }
 
@@ -377,15 +296,16 @@ impl<K: TokenKind, I, A> ValidatorBuilder<K, I, A> {
     /// [`allow_shared_secret`](ValidatorBuilder::allow_shared_secret).
     #[must_use]
     pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
-        let shared = self.settings.algorithms.contains(&Algorithm::Hs256);
-        self.settings.algorithms = algorithms
+        let shared = self.settings.jws.algorithms().contains(&Algorithm::Hs256);
+        let mut allowed: Vec<Algorithm> = algorithms
             .iter()
             .copied()
             .filter(|a| !a.is_symmetric())
             .collect();
         if shared {
-            self.settings.algorithms.push(Algorithm::Hs256);
+            allowed.push(Algorithm::Hs256);
         }
+        self.settings.jws.set_algorithms(allowed);
         self
     }
 
@@ -402,9 +322,11 @@ impl<K: SharedSecretKind, I, A> ValidatorBuilder<K, I, A> {
     /// Only kinds whose specification allows a shared secret offer this.
     #[must_use]
     pub fn allow_shared_secret(mut self) -> Self {
-        if !self.settings.algorithms.contains(&Algorithm::Hs256) {
-            self.settings.algorithms.push(Algorithm::Hs256);
+        let mut allowed = self.settings.jws.algorithms().to_vec();
+        if !allowed.contains(&Algorithm::Hs256) {
+            allowed.push(Algorithm::Hs256);
         }
+        self.settings.jws.set_algorithms(allowed);
         self
     }
 }

@@ -1,0 +1,167 @@
+//! The JWS layer of validation (RFC 7515, RFC 8725): structure, protected header,
+//! algorithm, key and signature. Claims are the caller's business.
+
+use super::{KeySource, ValidationError};
+use crate::jose::compact::{self, Header, HeaderSeed, Parts, SplitError};
+use crate::jose::json::{self, JsonProblem};
+use crate::jose::{Algorithm, base64url};
+
+/// Default cap on the size of a token, checked before any parsing.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// Largest signature accepted (RSA 4096).
+const MAX_SIGNATURE_BYTES: usize = 512;
+
+/// Verifies compact JWS signatures with keys from a trusted [`KeySource`].
+///
+/// In order: the size cap (nothing is parsed before it); exactly three
+/// base64url parts (RFC 7515 section 7.1; white space, padding and trailing data
+/// refused); a strict JSON header; `alg` among the allowed algorithms (`none`
+/// cannot be named); no `crit` (RFC 7515 section 4.1.11: no extension is
+/// understood, so any is refused); the key chosen by the opaque `kid` and bound
+/// to `alg` (RFC 8725 sections 3.1 and 3.10: `jwk`, `jku`, `x5u`, `x5c` are never
+/// key sources); the signature.
+#[derive(Debug, Clone)]
+pub struct JwsVerifier {
+    algorithms: Vec<Algorithm>,
+    max_token_bytes: usize,
+    max_depth: usize,
+}
+
+/// A JWS whose signature verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedJws {
+    /// The algorithm that signed it.
+    pub alg: Algorithm,
+    /// The header `kid`.
+    pub kid: Option<String>,
+    /// The header `typ`.
+    pub typ: Option<String>,
+    /// The decoded payload.
+    pub payload: Vec<u8>,
+}
+
+impl JwsVerifier {
+    /// A verifier allowing exactly `algorithms`.
+    pub fn new(algorithms: &[Algorithm]) -> Self {
+        Self {
+            algorithms: algorithms.to_vec(),
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            max_depth: json::DEFAULT_MAX_DEPTH,
+        }
+    }
+
+    /// Largest token accepted, in bytes (default 16 KiB).
+    #[must_use]
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    /// Deepest JSON nesting accepted in header values (default 16).
+    #[must_use]
+    pub fn max_json_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// The allowed algorithms.
+    pub fn algorithms(&self) -> &[Algorithm] {
+        &self.algorithms
+    }
+
+    pub(crate) fn set_algorithms(&mut self, algorithms: Vec<Algorithm>) {
+        self.algorithms = algorithms;
+    }
+
+    pub(crate) fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// Verifies `token` and returns its header facts and payload.
+    pub fn verify(
+        &self,
+        token: &str,
+        keys: &dyn KeySource,
+    ) -> Result<VerifiedJws, ValidationError> {
+        self.verify_with(token, keys, |_| Ok(()))
+    }
+
+    /// Like [`verify`](Self::verify), with a check of `typ` run before any key
+    /// lookup or signature work.
+    pub(crate) fn verify_with(
+        &self,
+        token: &str,
+        keys: &dyn KeySource,
+        check_typ: impl FnOnce(Option<&str>) -> Result<(), ValidationError>,
+    ) -> Result<VerifiedJws, ValidationError> {
+        let parts = self.split(token)?;
+        let header_json = decode_header(&parts)?;
+        let header = parse_header(&header_json, self.max_depth)?;
+        let alg = header
+            .alg
+            .as_deref()
+            .and_then(Algorithm::from_name)
+            .ok_or(ValidationError::UnsupportedAlgorithm)?;
+        if !self.algorithms.contains(&alg) {
+            return Err(ValidationError::AlgorithmNotAllowed(alg));
+        }
+        if header.crit {
+            return Err(ValidationError::CriticalHeader);
+        }
+        check_typ(header.typ.as_deref())?;
+        let key = keys.find(header.kid.as_deref(), alg)?;
+        let mut buf = [0u8; MAX_SIGNATURE_BYTES];
+        let signature = base64url::decode_slice(parts.signature, &mut buf)
+            .ok_or(ValidationError::Malformed("signature is not base64url"))?;
+        if !key.verify(parts.signing_input, signature) {
+            return Err(ValidationError::InvalidSignature);
+        }
+        let payload = base64url::decode(parts.payload)
+            .ok_or(ValidationError::Malformed("payload is not base64url"))?;
+        Ok(VerifiedJws {
+            alg,
+            kid: header.kid.map(|k| k.into_owned()),
+            typ: header.typ.map(|t| t.into_owned()),
+            payload,
+        })
+    }
+
+    /// The header `kid` of a token, if it parses (no signature check).
+    pub(crate) fn kid_of(&self, token: &str) -> Option<String> {
+        let parts = self.split(token).ok()?;
+        let header_json = decode_header(&parts).ok()?;
+        let header = parse_header(&header_json, self.max_depth).ok()?;
+        header.kid.map(|k| k.into_owned())
+    }
+
+    fn split<'a>(&self, token: &'a str) -> Result<Parts<'a>, ValidationError> {
+        let bytes = token.as_bytes();
+        if bytes.len() > self.max_token_bytes {
+            return Err(ValidationError::TooLarge {
+                size: bytes.len(),
+                max: self.max_token_bytes,
+            });
+        }
+        compact::split(bytes).map_err(|e| match e {
+            SplitError::Structure => ValidationError::Malformed("not a compact JWS"),
+            SplitError::Unsigned => ValidationError::UnsupportedAlgorithm,
+        })
+    }
+}
+
+fn decode_header(parts: &Parts<'_>) -> Result<Vec<u8>, ValidationError> {
+    base64url::decode(parts.header).ok_or(ValidationError::Malformed("header is not base64url"))
+}
+
+fn parse_header(header_json: &[u8], max_depth: usize) -> Result<Header<'_>, ValidationError> {
+    json::parse_with(header_json, HeaderSeed { max_depth })
+        .map_err(|p| json_error(p, "header is not a JSON object"))
+}
+
+pub(crate) fn json_error(problem: JsonProblem, syntax: &'static str) -> ValidationError {
+    match problem {
+        JsonProblem::Duplicate => ValidationError::DuplicateMember,
+        JsonProblem::TooDeep => ValidationError::NestingTooDeep,
+        JsonProblem::Syntax => ValidationError::Malformed(syntax),
+    }
+}
