@@ -10,7 +10,12 @@
 //!   section 3.2);
 //! - RSA PKCS#1 v1.5 "Missing NULL" (acceptable) is refused, as aws-lc-rs does.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use agent_auth::jose::{Algorithm, VerifyingKey};
 use agent_auth::validate::{JwsVerifier, StaticKeys, ValidationError};
