@@ -56,7 +56,7 @@ fn no_rule(_: &Claims, _: &[String]) -> Result<(), &'static str> {
 macro_rules! kind {
     ($(#[$doc:meta])* $name:ident = $profile:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, Default)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name;
         impl sealed::Sealed for $name {}
         impl TokenKind for $name {
