@@ -482,7 +482,8 @@ fn a_token_of_one_kind_is_never_accepted_as_another() {
         ("gtr", mint::<GlobalTokenRevocation>(&key, "gtr")),
         ("logout", mint::<LogoutToken>(&key, "logout")),
     ];
-    let checks: [(&str, fn(&SigningKey, &str) -> bool); 6] = [
+    type Accepts = fn(&SigningKey, &str) -> bool;
+    let checks: [(&str, Accepts); 6] = [
         ("id", accepts::<IdToken>),
         ("at", accepts::<AccessToken>),
         ("idjag", accepts::<IdJag>),
