@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+pub mod backend;
 mod condition;
 pub mod engine;
 mod error;
 pub mod model;
+pub mod rag;
 pub mod store;
 pub mod tuple;
 
+pub use backend::{EmbeddedBackend, FgaBackend};
 pub use engine::{
     BatchCheckItem, BatchCheckResult, CheckRequest, Engine, ListObjectsRequest,
     ListObjectsResponse, ListUsersRequest,
