@@ -7,6 +7,7 @@ mod error;
 pub mod model;
 pub mod rag;
 pub mod store;
+pub mod storetest;
 pub mod tuple;
 
 pub use backend::{EmbeddedBackend, FgaBackend};
