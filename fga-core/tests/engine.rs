@@ -98,7 +98,9 @@ fn bad_tuples_get_typed_errors() {
         ),
     ] {
         assert_eq!(
-            e.write(&[tuple.clone()], &[]).unwrap_err().code(),
+            e.write(std::slice::from_ref(&tuple), &[])
+                .unwrap_err()
+                .code(),
             code,
             "{tuple}"
         );
