@@ -61,6 +61,14 @@ pub enum Error {
     /// A remote backend failed.
     #[error("backend error: {0}")]
     Backend(String),
+    /// A remote OpenFGA server answered with an error.
+    #[error("remote error {code}: {message}")]
+    Remote {
+        /// The OpenFGA error code.
+        code: u32,
+        /// The server's message.
+        message: String,
+    },
     /// A store test file is invalid.
     #[error("store test file: {0}")]
     StoreFile(String),
@@ -80,6 +88,7 @@ impl Error {
             Self::DepthExceeded => 2002,
             Self::WriteConflict { .. } => 2017,
             Self::Backend(_) => 4000,
+            Self::Remote { code, .. } => *code,
         }
     }
 }

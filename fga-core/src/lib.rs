@@ -4,6 +4,8 @@ pub mod backend;
 mod condition;
 pub mod engine;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod model;
 pub mod rag;
 pub mod store;

@@ -16,106 +16,16 @@
 use std::collections::BTreeSet;
 
 use fga_core::{
-    CheckRequest, Context, Engine, Error, ListObjectsRequest, ListUsersRequest, TupleKey,
-    model::dsl,
+    CheckRequest, Engine, Error, ListObjectsRequest, ListUsersRequest, TupleKey, model::dsl,
 };
-use serde::Deserialize;
+
+#[path = "support/openfga_suite.rs"]
+mod suite;
+use suite::{Stage, Suite, Test};
 
 /// Assertions whose failure does not fail the test, each with its reason.
 /// Format: (test name, reason).
 const EXCLUSIONS: &[(&str, &str)] = &[];
-
-#[derive(Deserialize)]
-struct Suite {
-    tests: Vec<Test>,
-}
-
-#[derive(Deserialize)]
-struct Test {
-    name: String,
-    stages: Vec<Stage>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Stage {
-    model: String,
-    #[serde(default)]
-    tuples: Option<Vec<TupleKey>>,
-    #[serde(default)]
-    check_assertions: Option<Vec<CheckAssertion>>,
-    #[serde(default)]
-    list_objects_assertions: Option<Vec<ListObjectsAssertion>>,
-    #[serde(default)]
-    list_users_assertions: Option<Vec<ListUsersAssertion>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CheckAssertion {
-    tuple: TupleKey,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    contextual_tuples: Option<Vec<TupleKey>>,
-    #[serde(default)]
-    expectation: Option<bool>,
-    #[serde(default)]
-    error_code: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListObjectsRequestYaml {
-    user: String,
-    #[serde(rename = "type")]
-    object_type: String,
-    relation: String,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    contextual_tuples: Option<Vec<TupleKey>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListObjectsAssertion {
-    request: ListObjectsRequestYaml,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    contextual_tuples: Option<Vec<TupleKey>>,
-    #[serde(default)]
-    expectation: Option<Vec<String>>,
-    #[serde(default)]
-    error_code: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListUsersRequestYaml {
-    filters: Vec<String>,
-    object: String,
-    relation: String,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    contextual_tuples: Option<Vec<TupleKey>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListUsersAssertion {
-    request: ListUsersRequestYaml,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    contextual_tuples: Option<Vec<TupleKey>>,
-    #[serde(default)]
-    expectation: Option<Vec<String>>,
-    #[serde(default)]
-    error_code: Option<u32>,
-}
 
 #[derive(Default)]
 struct Tally {
