@@ -9,27 +9,68 @@ use crate::tuple::{ObjectRef, User};
 
 /// The ids of the objects of `object_type` on which `user` has `relation`.
 ///
-/// Every object that can hold a relation appears as the object of some tuple, so the
-/// candidates are the objects of the type in the indexes; each is confirmed by Check.
+/// Candidates come from the user side through the user -> objects index: every tuple on
+/// a path from an object to the user is reached by walking back from the user (its
+/// tuples, its type's wildcard, then the usersets and parent links of every object
+/// reached). Each candidate of the requested type is then confirmed by Check.
 pub(crate) fn list_objects(
     eval: &Eval<'_>,
     object_type: &str,
     relation: &str,
     user: &User,
 ) -> Result<BTreeSet<String>, Error> {
-    let mut candidates = BTreeSet::new();
-    for source in &eval.sources {
-        for id in source.object_ids(object_type) {
-            candidates.insert(id.to_owned());
-        }
-    }
     let mut out = BTreeSet::new();
-    for id in candidates {
+    for id in candidates(eval, object_type, user) {
         if eval.check(object_type, &id, relation, user)? {
             out.insert(id);
         }
     }
     Ok(out)
+}
+
+/// Objects of `object_type` reachable backwards from `user` through the tuples.
+fn candidates(eval: &Eval<'_>, object_type: &str, user: &User) -> BTreeSet<String> {
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut queue: Vec<(String, String)> = Vec::new();
+    let mut visit = |t: &str, id: &str, queue: &mut Vec<(String, String)>| {
+        let key = (t.to_owned(), id.to_owned());
+        if seen.insert(key.clone()) {
+            queue.push(key);
+        }
+    };
+    let start: Vec<(&str, &str, Option<&str>)> = match user {
+        User::Object(o) => vec![
+            (o.type_name.as_str(), o.id.as_str(), None),
+            (o.type_name.as_str(), "*", None),
+        ],
+        User::Wildcard(t) => vec![(t.as_str(), "*", None)],
+        User::Userset(o, r) => {
+            visit(&o.type_name, &o.id, &mut queue);
+            vec![(o.type_name.as_str(), o.id.as_str(), Some(r.as_str()))]
+        }
+    };
+    for source in &eval.sources {
+        for (t, id, r) in &start {
+            for tv in source.by_user(t, id, *r) {
+                visit(tv.object_type, tv.object_id, &mut queue);
+            }
+        }
+    }
+    while let Some((t, id)) = queue.pop() {
+        let mut relations: Vec<Option<&str>> = vec![None];
+        relations.extend(eval.ts.relation_names(&t).into_iter().map(Some));
+        for source in &eval.sources {
+            for r in &relations {
+                for tv in source.by_user(&t, &id, *r) {
+                    visit(tv.object_type, tv.object_id, &mut queue);
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .filter(|(t, _)| t == object_type)
+        .map(|(_, id)| id)
+        .collect()
 }
 
 type Filter = (String, Option<String>);

@@ -62,6 +62,14 @@ impl Typesystem {
         self.types.get(type_name)?.get(relation)
     }
 
+    /// The relation names of a type.
+    pub(crate) fn relation_names(&self, type_name: &str) -> Vec<&str> {
+        self.types
+            .get(type_name)
+            .map(|r| r.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
     /// Checks that a type and relation exist (OpenFGA 2021 / 2022).
     pub(crate) fn require(&self, type_name: &str, relation: &str) -> Result<&RelationInfo, Error> {
         let Some(relations) = self.types.get(type_name) else {

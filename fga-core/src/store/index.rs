@@ -79,7 +79,6 @@ pub(crate) struct TupleIndex {
     by_key: HashMap<Key, usize>,
     by_object: HashMap<(Sym, Sym, Sym), Vec<usize>>,
     by_user: HashMap<(Sym, Sym, Option<Sym>), Vec<usize>>,
-    objects_by_type: HashMap<Sym, HashMap<Sym, usize>>,
     len: usize,
 }
 
@@ -167,12 +166,6 @@ impl TupleIndex {
             .entry((stored.user_type, stored.user_id, stored.user_relation))
             .or_default()
             .push(slot);
-        *self
-            .objects_by_type
-            .entry(stored.object_type)
-            .or_default()
-            .entry(stored.object_id)
-            .or_insert(0) += 1;
         if let Some(s) = self.slots.get_mut(slot) {
             *s = Some(stored);
         }
@@ -202,14 +195,6 @@ impl TupleIndex {
                 .get_mut(&(stored.user_type, stored.user_id, stored.user_relation))
         {
             v.retain(|s| *s != slot);
-        }
-        if let Some(ids) = self.objects_by_type.get_mut(&stored.object_type)
-            && let Some(count) = ids.get_mut(&stored.object_id)
-        {
-            *count -= 1;
-            if *count == 0 {
-                ids.remove(&stored.object_id);
-            }
         }
         self.free.push(slot);
         self.len -= 1;
@@ -269,17 +254,6 @@ impl TupleIndex {
         self.by_user
             .get(&(t, id, r))
             .map(|slots| slots.iter().filter_map(|s| self.view(*s)).collect())
-            .unwrap_or_default()
-    }
-
-    /// The ids of the objects of a type that appear in some tuple.
-    pub(crate) fn object_ids(&self, object_type: &str) -> Vec<&str> {
-        let Some(t) = self.interner.get(object_type) else {
-            return Vec::new();
-        };
-        self.objects_by_type
-            .get(&t)
-            .map(|ids| ids.keys().map(|id| self.interner.resolve(*id)).collect())
             .unwrap_or_default()
     }
 
