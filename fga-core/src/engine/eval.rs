@@ -1,7 +1,5 @@
 //! The resolver: Check over rewrites, with the depth limit and cycle detection.
 
-use std::collections::HashSet;
-
 use super::tuple_check::allowed;
 use super::typesystem::Typesystem;
 use crate::Error;
@@ -12,7 +10,8 @@ use crate::tuple::{Context, User};
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
 pub const MAX_DEPTH: u32 = 25;
 
-type PathKey = (String, String, String);
+/// The object#relation pairs on the current resolution path (at most [`MAX_DEPTH`]).
+type Path<'s> = Vec<(&'s str, &'s str, &'s str)>;
 
 /// One evaluation: a model, the stored and contextual tuples, the request context.
 #[derive(Debug)]
@@ -107,25 +106,25 @@ impl<'a> Eval<'a> {
     }
 
     /// Check: does `user` have `relation` on `type:id`?
-    pub(crate) fn check(
-        &self,
-        t: &str,
-        id: &str,
-        relation: &str,
+    pub(crate) fn check<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        relation: &'s str,
         user: &User,
     ) -> Result<bool, Error> {
-        let mut path = HashSet::new();
+        let mut path = Vec::with_capacity(8);
         Ok(self.check_relation(t, id, relation, user, 0, &mut path)? == Tri::Yes)
     }
 
-    fn check_relation(
-        &self,
-        t: &str,
-        id: &str,
-        relation: &str,
+    fn check_relation<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        relation: &'s str,
         user: &User,
         depth: u32,
-        path: &mut HashSet<PathKey>,
+        path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         if depth >= MAX_DEPTH {
             return Err(Error::DepthExceeded);
@@ -140,25 +139,25 @@ impl<'a> Eval<'a> {
         let Some(info) = self.ts.relation(t, relation) else {
             return Ok(Tri::No);
         };
-        let key = (t.to_owned(), id.to_owned(), relation.to_owned());
-        if !path.insert(key.clone()) {
+        if path.contains(&(t, id, relation)) {
             return Ok(Tri::Cycle);
         }
+        path.push((t, id, relation));
         let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
-        path.remove(&key);
+        path.pop();
         result
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn rewrite(
-        &self,
-        t: &str,
-        id: &str,
-        relation: &str,
-        rewrite: &Userset,
+    fn rewrite<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        relation: &'s str,
+        rewrite: &'s Userset,
         user: &User,
         depth: u32,
-        path: &mut HashSet<PathKey>,
+        path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         match rewrite {
             Userset::This(_) => self.direct(t, id, relation, user, depth, path),
@@ -238,15 +237,26 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn direct(
-        &self,
-        t: &str,
-        id: &str,
-        relation: &str,
+    fn direct<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        relation: &'s str,
         user: &User,
         depth: u32,
-        path: &mut HashSet<PathKey>,
+        path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
+        // Fast path: the exact tuple, without condition.
+        if let User::Object(o) = user {
+            for source in &self.sources {
+                if let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
+                    && tv.condition.is_none()
+                    && allowed(self.ts, t, relation, &o.type_name, None, false, None)
+                {
+                    return Ok(Tri::Yes);
+                }
+            }
+        }
         let mut any = Any::default();
         let mut usersets = Vec::new();
         for tv in self.tuples(t, id, relation) {

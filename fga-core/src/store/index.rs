@@ -121,6 +121,30 @@ impl TupleIndex {
         ))
     }
 
+    /// The stored tuple `type:id#relation@user` (user given as type, id, optional
+    /// relation; `*` id for a wildcard), if present.
+    pub(crate) fn get(
+        &self,
+        object: (&str, &str),
+        relation: &str,
+        user: (&str, &str, Option<&str>),
+    ) -> Option<TupleView<'_>> {
+        let i = &self.interner;
+        let ur = match user.2 {
+            Some(r) => Some(i.get(r)?),
+            None => None,
+        };
+        let key = (
+            i.get(object.0)?,
+            i.get(object.1)?,
+            i.get(relation)?,
+            i.get(user.0)?,
+            i.get(user.1)?,
+            ur,
+        );
+        self.view(*self.by_key.get(&key)?)
+    }
+
     /// Whether the tuple (ignoring its condition) is present.
     pub(crate) fn contains(&self, object: &ObjectRef, relation: &str, user: &User) -> bool {
         self.lookup_key(object, relation, user)
