@@ -28,26 +28,14 @@ pub(crate) enum SplitError {
     Unsigned,
 }
 
-/// Splits `token` into its three parts. Every byte must be a base64url character
-/// or one of exactly two dots, so white space, padding and trailing data are refused.
+/// Splits `token` into its three parts at exactly two dots. The parts are not
+/// checked here: each is decoded as strict base64url afterwards, which refuses
+/// white space, padding and any other character outside the alphabet.
 pub(crate) fn split(token: &[u8]) -> Result<Parts<'_>, SplitError> {
-    let mut dots = [0usize; 2];
-    let mut count = 0usize;
-    for (i, &b) in token.iter().enumerate() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
-            b'.' => {
-                let slot = dots.get_mut(count).ok_or(SplitError::Structure)?;
-                *slot = i;
-                count += 1;
-            }
-            _ => return Err(SplitError::Structure),
-        }
-    }
-    if count != 2 {
+    let mut dots = memchr::memchr_iter(b'.', token);
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
         return Err(SplitError::Structure);
-    }
-    let [first, second] = dots;
+    };
     let header = token.get(..first).ok_or(SplitError::Structure)?;
     let payload = token.get(first + 1..second).ok_or(SplitError::Structure)?;
     let signature = token.get(second + 1..).ok_or(SplitError::Structure)?;
@@ -177,17 +165,7 @@ mod tests {
         assert_eq!(p.signature, b"c2ln");
         assert_eq!(p.signing_input, b"aGVh.cGF5");
         assert!(split(b"aGVh..c2ln").is_ok(), "empty payload is a valid JWS");
-        for bad in [
-            &b"a.b"[..],
-            b"a.b.c.d",
-            b"a.b.c ",
-            b" a.b.c",
-            b"a.b.c\n",
-            b"a.b.c=",
-            b".b.c",
-            b"a.b.c/",
-            b"",
-        ] {
+        for bad in [&b"a.b"[..], b"a.b.c.d", b".b.c", b"", b"abc"] {
             assert_eq!(split(bad).err(), Some(SplitError::Structure), "{bad:?}");
         }
         assert_eq!(split(b"a.b.").err(), Some(SplitError::Unsigned));

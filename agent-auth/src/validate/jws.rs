@@ -110,14 +110,14 @@ impl JwsVerifier {
         }
         check_typ(header.typ.as_deref())?;
         let key = keys.find(header.kid.as_deref(), alg)?;
+        let payload = base64url::decode(parts.payload)
+            .ok_or(ValidationError::Malformed("payload is not base64url"))?;
         let mut buf = [0u8; MAX_SIGNATURE_BYTES];
         let signature = base64url::decode_slice(parts.signature, &mut buf)
             .ok_or(ValidationError::Malformed("signature is not base64url"))?;
         if !key.verify(parts.signing_input, signature) {
             return Err(ValidationError::InvalidSignature);
         }
-        let payload = base64url::decode(parts.payload)
-            .ok_or(ValidationError::Malformed("payload is not base64url"))?;
         Ok(VerifiedJws {
             alg,
             kid: header.kid.map(|k| k.into_owned()),
