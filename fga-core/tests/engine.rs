@@ -281,3 +281,25 @@ fn cycles_evaluate_to_false() {
     .unwrap();
     assert!(!check(&e, "group:a", "member", "user:x"));
 }
+
+#[test]
+fn object_ids_follow_the_shared_validation_cases() {
+    #[derive(serde::Deserialize)]
+    struct Case {
+        name: String,
+        object_id: String,
+        valid: bool,
+    }
+    let Some(text) = conformance::read("openfga-language", "object-id-validation-cases.yaml")
+    else {
+        return;
+    };
+    let cases: Vec<Case> = serde_yaml_ng::from_str(&text).unwrap();
+    assert!(cases.len() > 20);
+    let e = engine();
+    for case in cases {
+        let object = format!("document:{}", case.object_id);
+        let result = e.check(&CheckRequest::new(&object, "viewer", "user:anne"));
+        assert_eq!(result.is_ok(), case.valid, "{}: {result:?}", case.name);
+    }
+}

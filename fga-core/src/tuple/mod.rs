@@ -146,7 +146,7 @@ impl ObjectRef {
     pub fn parse(text: &str) -> Result<Self, Error> {
         let invalid = || Error::Validation(format!("invalid object '{text}'"));
         let (type_name, id) = text.split_once(':').ok_or_else(invalid)?;
-        if !valid_type(type_name) || !valid_id(id) || id.contains('*') {
+        if !valid_type(type_name) || !valid_id(id) {
             return Err(invalid());
         }
         Ok(Self {
@@ -172,10 +172,18 @@ pub(crate) fn valid_relation(r: &str) -> bool {
             .any(|c| matches!(c, ':' | '#' | '@' | '*') || c.is_whitespace())
 }
 
+/// OpenFGA's object id rule: letters, digits and `_ | * @ . + / -`; the first character
+/// is not `#`, `:`, whitespace or `*`.
 pub(crate) fn valid_id(id: &str) -> bool {
-    let n = id.chars().count();
-    (1..=256).contains(&n)
-        && !id
-            .chars()
-            .any(|c| matches!(c, ':' | '#') || c.is_whitespace())
+    let mut chars = id.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let allowed =
+        |c: char| c.is_alphanumeric() || matches!(c, '_' | '|' | '*' | '@' | '.' | '+' | '/' | '-');
+    id.chars().count() <= 256
+        && !matches!(first, '#' | ':' | '*')
+        && !first.is_whitespace()
+        && allowed(first)
+        && chars.all(allowed)
 }
