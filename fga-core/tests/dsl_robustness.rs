@@ -34,7 +34,7 @@ condition c(x: int, m: map<string>) {
 
 fn round_trip(text: &str) {
     if let Ok(model) = dsl::parse(text) {
-        let rendered = dsl::to_dsl(&model);
+        let rendered = dsl::to_dsl(&model).unwrap();
         assert_eq!(dsl::parse(&rendered).ok(), Some(model), "{rendered}");
     }
 }
@@ -42,7 +42,7 @@ fn round_trip(text: &str) {
 #[test]
 fn seed_round_trips() {
     let model = dsl::parse(SEED).unwrap();
-    assert_eq!(dsl::parse(&dsl::to_dsl(&model)).unwrap(), model);
+    assert_eq!(dsl::parse(&dsl::to_dsl(&model).unwrap()).unwrap(), model);
 }
 
 proptest! {

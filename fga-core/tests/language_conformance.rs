@@ -53,7 +53,7 @@ fn transformer_cases_dsl_to_json_and_back() {
         }
         match AuthorizationModel::from_json(&json_text) {
             Ok(model) => {
-                let rendered = dsl::to_dsl(&model);
+                let rendered = dsl::to_dsl(&model).unwrap();
                 if rendered.trim_end() != dsl_text.trim_end() {
                     failures.push(format!(
                         "{name}: JSON -> DSL differs:\n--- got\n{rendered}\n--- want\n{dsl_text}"
@@ -204,4 +204,55 @@ fn syntax_validation_cases() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[derive(Deserialize)]
+struct JsonToDslCase {
+    name: String,
+    json: String,
+    #[serde(default)]
+    valid: Option<bool>,
+    #[serde(default)]
+    error_message: Option<String>,
+}
+
+#[test]
+fn json_to_dsl_validation_cases() {
+    let Some(text) = conformance::read(
+        "openfga-language",
+        "json-syntax-transformer-validation-cases.yaml",
+    ) else {
+        return;
+    };
+    let cases: Vec<JsonToDslCase> = serde_yaml_ng::from_str(&text).unwrap();
+    assert!(cases.len() >= 5);
+    for case in cases {
+        let model = AuthorizationModel::from_json(&case.json).unwrap();
+        let result = dsl::to_dsl(&model);
+        match (case.valid.unwrap_or(true), &result) {
+            (true, Ok(rendered)) => {
+                let again = dsl::parse_syntax_only(rendered).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: rendered DSL does not parse: {e}\n{rendered}",
+                        case.name
+                    )
+                });
+                assert_eq!(
+                    serde_json::to_value(&again).unwrap()["type_definitions"]
+                        .as_array()
+                        .map(Vec::len),
+                    serde_json::to_value(&model).unwrap()["type_definitions"]
+                        .as_array()
+                        .map(Vec::len),
+                    "{}",
+                    case.name
+                );
+            }
+            (false, Err(e)) => {
+                let want = case.error_message.as_deref().unwrap_or_default();
+                assert!(e.to_string().contains(want), "{}: {e}", case.name);
+            }
+            (valid, got) => panic!("{}: valid={valid}, got {got:?}", case.name),
+        }
+    }
 }

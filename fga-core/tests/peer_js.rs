@@ -127,7 +127,7 @@ fn dsl_matches_the_official_transformer() {
         );
         let their_dsl = their["dsl"].as_str().unwrap();
         assert_eq!(
-            dsl::to_dsl(&ours).trim_end(),
+            dsl::to_dsl(&ours).unwrap().trim_end(),
             their_dsl.trim_end(),
             "JSON -> DSL"
         );

@@ -2,10 +2,48 @@
 
 use std::fmt::Write;
 
+use crate::Error;
 use crate::model::types::{AuthorizationModel, ConditionParamType, RelationReference, Userset};
 
-/// Renders a model as DSL (schema 1.1).
-pub fn to_dsl(model: &AuthorizationModel) -> String {
+/// Renders a model as DSL (schema 1.1). JSON models the DSL cannot express (a direct
+/// assignment used twice in one relation, or as what an exclusion subtracts) are
+/// refused with the official transformer's message.
+pub fn to_dsl(model: &AuthorizationModel) -> Result<String, Error> {
+    for def in &model.type_definitions {
+        for (name, rewrite) in &def.relations {
+            if !expressible(rewrite) {
+                return Err(Error::InvalidModelSemantics(format!(
+                    "the '{name}' relation definition under the '{}' type is not supported by the OpenFGA DSL syntax yet",
+                    def.type_name
+                )));
+            }
+        }
+    }
+    Ok(render_model(model))
+}
+
+fn count_this(u: &Userset) -> usize {
+    match u {
+        Userset::This(_) => 1,
+        Userset::ComputedUserset(_) | Userset::TupleToUserset(_) => 0,
+        Userset::Union(c) | Userset::Intersection(c) => c.child.iter().map(count_this).sum(),
+        Userset::Difference(d) => count_this(&d.base) + count_this(&d.subtract),
+    }
+}
+
+fn this_subtracted(u: &Userset) -> bool {
+    match u {
+        Userset::This(_) | Userset::ComputedUserset(_) | Userset::TupleToUserset(_) => false,
+        Userset::Union(c) | Userset::Intersection(c) => c.child.iter().any(this_subtracted),
+        Userset::Difference(d) => count_this(&d.subtract) > 0 || this_subtracted(&d.base),
+    }
+}
+
+fn expressible(u: &Userset) -> bool {
+    count_this(u) <= 1 && !this_subtracted(u)
+}
+
+fn render_model(model: &AuthorizationModel) -> String {
     let mut out = String::new();
     let _ = write!(out, "model\n  schema {}\n", model.schema_version);
     for def in &model.type_definitions {
@@ -82,8 +120,8 @@ fn render(u: &Userset, direct: &[RelationReference], top: bool) -> String {
                 t.computed_userset.relation, t.tupleset.relation
             );
         }
-        Userset::Union(c) => joined(&c.child, " or "),
-        Userset::Intersection(c) => joined(&c.child, " and "),
+        Userset::Union(c) => joined(&this_first(&c.child), " or "),
+        Userset::Intersection(c) => joined(&this_first(&c.child), " and "),
         Userset::Difference(d) => format!(
             "{} but not {}",
             render(&d.base, direct, false),
@@ -91,4 +129,20 @@ fn render(u: &Userset, direct: &[RelationReference], top: bool) -> String {
         ),
     };
     if top { text } else { format!("({text})") }
+}
+
+/// The children with a direct assignment moved to the front, where the DSL needs it.
+fn this_first(children: &[Userset]) -> Vec<Userset> {
+    let mut out: Vec<Userset> = children
+        .iter()
+        .filter(|c| matches!(c, Userset::This(_)))
+        .cloned()
+        .collect();
+    out.extend(
+        children
+            .iter()
+            .filter(|c| !matches!(c, Userset::This(_)))
+            .cloned(),
+    );
+    out
 }
