@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(model) = fga_core::model::dsl::parse(text) {
         let rendered = fga_core::model::dsl::to_dsl(&model).expect("parsed models render");
         let again = fga_core::model::dsl::parse(&rendered);
-        assert_eq!(again.as_ref().ok(), Some(&model), "round trip of:\n{rendered}");
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(&model),
+            "round trip of:\n{rendered}"
+        );
         let _ = fga_core::Engine::new(model);
     }
 });
