@@ -59,3 +59,9 @@ proptest! {
         round_trip(&format!("{head}{insert}{tail}"));
     }
 }
+
+#[test]
+fn excluded_type_restrictions_are_rejected() {
+    let text = "model\n  schema 1.1\ntype user\ntype doc\n  relations\n    define a: [user]\n    define b: a but not ([user] or a)\n";
+    assert!(dsl::parse(text).is_err());
+}

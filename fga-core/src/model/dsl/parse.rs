@@ -221,6 +221,15 @@ impl<'a> Parser<'a> {
             );
             return;
         }
+        if !super::write::expressible(&expr) {
+            self.error(
+                row,
+                0,
+                line.len(),
+                "a type restriction list cannot be excluded with 'but not'".into(),
+            );
+            return;
+        }
         if direct.len() > 1 {
             self.error(
                 row,

@@ -39,7 +39,7 @@ fn this_subtracted(u: &Userset) -> bool {
     }
 }
 
-fn expressible(u: &Userset) -> bool {
+pub(crate) fn expressible(u: &Userset) -> bool {
     count_this(u) <= 1 && !this_subtracted(u)
 }
 
