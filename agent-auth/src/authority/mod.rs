@@ -33,6 +33,8 @@ mod error;
 mod events;
 mod federation;
 pub mod grants;
+#[cfg(feature = "server")]
+pub mod http;
 mod introspection;
 mod issue;
 mod logout;
