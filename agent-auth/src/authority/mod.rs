@@ -62,5 +62,7 @@ pub use issue::{IssueOptions, TokenResponse};
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
 pub use params::{Params, split_list};
 pub use session::{Credentials, LoginError, SessionHandle};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};
 pub use users::UserSpec;

@@ -2,9 +2,13 @@
 //! update, so that every backend (memory, SQLite) stays a page of code.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod typed;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 pub(crate) use typed::Tables;
 
 use super::StoreError;
