@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+#[cfg(feature = "authority")]
+pub mod authority;
 pub mod clock;
 pub mod jose;
 #[cfg(feature = "http")]

@@ -1,0 +1,43 @@
+//! Authorization server metadata (RFC 8414 section 2) and OpenID Provider
+//! metadata (OpenID Connect Discovery 1.0 section 3), one document for both.
+
+use super::model::{ACR_MFA, ACR_PASSWORD};
+use super::{Authority, paths};
+use serde_json::{Value, json};
+
+impl Authority {
+    /// The metadata document. `issuer` is exactly the issuer identifier
+    /// (RFC 8414 section 3.3 has clients compare it byte for byte).
+    pub fn metadata(&self) -> Value {
+        let alg = self.keys().active().algorithm().name();
+        json!({
+            "issuer": self.issuer(),
+            "authorization_endpoint": self.endpoint(paths::AUTHORIZE),
+            "token_endpoint": self.endpoint(paths::TOKEN),
+            "userinfo_endpoint": self.endpoint(paths::USERINFO),
+            "jwks_uri": self.endpoint(paths::JWKS),
+            "revocation_endpoint": self.endpoint(paths::REVOKE),
+            "introspection_endpoint": self.endpoint(paths::INTROSPECT),
+            "end_session_endpoint": self.endpoint(paths::LOGOUT),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": self.grant_types(),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [alg],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256", "EdDSA"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash", "c_hash", "name", "preferred_username", "email", "email_verified"],
+            "acr_values_supported": [ACR_PASSWORD, ACR_MFA],
+            "prompt_values_supported": ["none", "login", "consent", "select_account"],
+            "claims_parameter_supported": false,
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+            "authorization_response_iss_parameter_supported": true,
+            "resource_indicators_supported": true,
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! `refresh_token` (RFC 6749 section 6) with rotation and reuse detection
+//! (RFC 9700 section 4.14.2): a rotated token presented again revokes the family.
+
+use super::{GrantHandler, narrow_resource, narrow_scope};
+use crate::authority::client_auth::AuthenticatedClient;
+use crate::authority::crypto::handle_key;
+use crate::authority::issue::{IssueOptions, TokenResponse};
+use crate::authority::model::{FamilyRecord, RefreshRecord};
+use crate::authority::params::Params;
+use crate::authority::store::Table;
+use crate::authority::{Authority, OAuthError, grant_types};
+
+/// Exchanges refresh tokens, rotating them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefreshTokenGrant;
+
+#[async_trait::async_trait]
+impl GrantHandler for RefreshTokenGrant {
+    fn grant_type(&self) -> &str {
+        grant_types::REFRESH_TOKEN
+    }
+
+    async fn exchange(
+        &self,
+        authority: &Authority,
+        client: &AuthenticatedClient,
+        params: &Params,
+    ) -> Result<TokenResponse, OAuthError> {
+        let token = params.require("refresh_token")?;
+        let key = handle_key(token);
+        let record = authority
+            .tables()
+            .get::<RefreshRecord>(Table::RefreshTokens, &key)?
+            .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
+        let family = authority
+            .tables()
+            .get::<FamilyRecord>(Table::Families, &record.family)?
+            .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
+        if family.facts.client_id != client.id() {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        if family.revoked {
+            return Err(OAuthError::invalid_grant("the refresh token was revoked"));
+        }
+        if record.rotated {
+            authority.revoke_family(&record.family, "refresh_token_reuse")?;
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used",
+            ));
+        }
+        if record.expires <= authority.now() {
+            return Err(OAuthError::invalid_grant("the refresh token expired"));
+        }
+        let mut facts = family.facts.clone();
+        facts.scope = narrow_scope(params, &family.facts.scope)?;
+        facts.resource = narrow_resource(params, client, &family.facts.resource)?;
+        let won =
+            authority
+                .tables()
+                .update::<RefreshRecord, bool>(Table::RefreshTokens, &key, |r| match r {
+                    Some(mut r) if !r.rotated => {
+                        r.rotated = true;
+                        (Some(r), true)
+                    }
+                    _ => (None, false),
+                })?;
+        if !won {
+            authority.revoke_family(&record.family, "refresh_token_reuse")?;
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used",
+            ));
+        }
+        // The family keeps the originally granted scope; this response may be narrower.
+        let mut response = authority.issue(
+            &facts,
+            IssueOptions {
+                id_token: true,
+                refresh_token: true,
+                family: Some(record.family.clone()),
+                ..IssueOptions::default()
+            },
+        )?;
+        let _ =
+            authority
+                .tables()
+                .update::<FamilyRecord, ()>(Table::Families, &record.family, |f| {
+                    (
+                        f.map(|mut f| {
+                            f.facts.scope.clone_from(&family.facts.scope);
+                            f
+                        }),
+                        (),
+                    )
+                });
+        authority.audit(
+            crate::audit::AuditAction::TokenRefreshed,
+            crate::audit::Outcome::Success,
+            |e| {
+                let e = e.agent(client.id().to_owned());
+                match &facts.user_id {
+                    Some(u) => e.user(u.clone()),
+                    None => e,
+                }
+            },
+        );
+        response.scope = Some(facts.scope.join(" "));
+        Ok(response)
+    }
+}

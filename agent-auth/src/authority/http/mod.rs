@@ -1,0 +1,42 @@
+//! The authority's HTTP face (feature `server`): an axum router serving every
+//! endpoint, the login page and the federation callback.
+//!
+//! Mount it at the root of the issuer URL: `axum::serve(listener, router(authority))`.
+//! Several authorities can share one server when nested under their issuer paths.
+
+mod cookies;
+mod endpoints;
+mod pages;
+
+use super::{Authority, paths};
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The router of one authority; paths are relative to the issuer URL.
+pub fn router(authority: Authority) -> Router {
+    Router::new()
+        .route(paths::OPENID_CONFIGURATION, get(endpoints::metadata))
+        .route(paths::OAUTH_METADATA, get(endpoints::metadata))
+        .route(paths::JWKS, get(endpoints::jwks))
+        .route(
+            paths::AUTHORIZE,
+            get(endpoints::authorize_get).post(endpoints::authorize_post),
+        )
+        .route(paths::LOGIN, post(endpoints::login))
+        .route(
+            paths::FEDERATION_CALLBACK,
+            get(endpoints::federation_callback),
+        )
+        .route(paths::TOKEN, post(endpoints::token))
+        .route(
+            paths::USERINFO,
+            get(endpoints::userinfo).post(endpoints::userinfo),
+        )
+        .route(paths::REVOKE, post(endpoints::revoke))
+        .route(paths::INTROSPECT, post(endpoints::introspect))
+        .route(
+            paths::LOGOUT,
+            get(endpoints::logout_get).post(endpoints::logout_post),
+        )
+        .with_state(authority)
+}

@@ -1,0 +1,68 @@
+//! The reference authority: an OpenID provider and OAuth 2.0 authorization
+//! server that runs in process (feature `authority`), with an HTTP face
+//! (feature `server`) and SQLite storage (feature `sqlite`).
+//!
+//! ```
+//! use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, Credentials, UserSpec};
+//!
+//! let authority = Authority::builder("https://idp.example")
+//!     .config(AuthorityConfig::for_tests())
+//!     .build()?;
+//! authority.register_user(UserSpec::new("sarah").password("correct horse battery"))?;
+//! authority.register_client(
+//!     ClientSpec::confidential("portal", "portal-secret-0123456789")
+//!         .redirect_uri("https://portal.example/callback"),
+//! )?;
+//! let session = authority.sign_in(&Credentials::password("sarah", "correct horse battery"))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Extension points: [`GrantHandler`] (registered with
+//! [`Authority::register_grant`]), [`Authority::subscribe`] for
+//! [`AuthorityEvent`]s, [`Connection`] for upstream identity providers, and
+//! [`Table::Extension`] for extensions' own storage.
+
+mod authorize;
+mod client_auth;
+mod clients;
+mod config;
+mod core;
+mod crypto;
+mod discovery;
+mod error;
+mod events;
+mod federation;
+pub mod grants;
+#[cfg(feature = "server")]
+pub mod http;
+mod introspection;
+mod issue;
+mod logout;
+pub mod model;
+mod params;
+pub mod password;
+mod revocation;
+mod session;
+pub mod store;
+pub mod totp;
+mod userinfo;
+mod users;
+mod verify;
+
+pub use authorize::{AuthorizeOutcome, Interaction, LoginCompletion, RedirectUrl};
+pub use client_auth::{AuthenticatedClient, JWT_BEARER_ASSERTION, TokenRequest};
+pub use clients::{ClientSpec, grant_types};
+pub use config::{AuthorityConfig, paths};
+pub use core::{Authority, AuthorityBuilder};
+pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
+pub use events::AuthorityEvent;
+pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
+pub use grants::{GrantHandler, narrow_resource, narrow_scope};
+pub use issue::{IssueOptions, TokenResponse};
+pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
+pub use params::{Params, split_list};
+pub use session::{Credentials, LoginError, SessionHandle};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
+pub use store::{MemoryStore, Store, Table};
+pub use users::UserSpec;

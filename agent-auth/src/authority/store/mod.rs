@@ -1,0 +1,111 @@
+//! Storage behind a trait: a small table/key/value interface with an atomic
+//! update, so that every backend (memory, SQLite) stays a page of code.
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod typed;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+pub(crate) use typed::Tables;
+
+use super::StoreError;
+
+/// The tables of the authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Table {
+    /// Users by id.
+    Users,
+    /// User ids by login name.
+    UserNames,
+    /// Clients by id.
+    Clients,
+    /// SSO sessions by handle digest.
+    Sessions,
+    /// Authorization codes by digest.
+    Codes,
+    /// Refresh tokens by digest.
+    RefreshTokens,
+    /// Grant families by id.
+    Families,
+    /// Grant family ids per user (JSON array).
+    UserFamilies,
+    /// Revoked access token ids, with expiry.
+    RevokedJti,
+    /// Client assertion ids seen (replay protection, RFC 7523 section 3).
+    AssertionJti,
+    /// Pending login interactions.
+    Interactions,
+    /// Signing keys (PKCS#8 PEM with algorithm and kid).
+    Keys,
+    /// Federated identity links.
+    Links,
+    /// Upstream login attempts (state of the authority acting as a relying party).
+    Upstream,
+    /// Tables of extensions (CIBA requests, vault records, ...), named by them.
+    Extension(&'static str),
+}
+
+impl Table {
+    /// The table's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Users => "users",
+            Table::UserNames => "user_names",
+            Table::Clients => "clients",
+            Table::Sessions => "sessions",
+            Table::Codes => "codes",
+            Table::RefreshTokens => "refresh_tokens",
+            Table::Families => "families",
+            Table::UserFamilies => "user_families",
+            Table::RevokedJti => "revoked_jti",
+            Table::AssertionJti => "assertion_jti",
+            Table::Interactions => "interactions",
+            Table::Keys => "keys",
+            Table::Links => "links",
+            Table::Upstream => "upstream",
+            Table::Extension(name) => name,
+        }
+    }
+}
+
+/// What an atomic update does with a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// Leave it as it is.
+    Keep,
+    /// Write this value.
+    Put(Vec<u8>),
+    /// Remove it.
+    Delete,
+}
+
+/// A storage backend. Values are opaque bytes (JSON records written by the authority).
+///
+/// Implementations must make [`update`](Store::update) atomic per key: the
+/// authority relies on it for single use of codes, refresh token rotation and
+/// assertion replay protection.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Reads a value.
+    fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes a value.
+    fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError>;
+
+    /// Removes a value; returns whether it existed.
+    fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError>;
+
+    /// Atomically reads the value and replaces it with what `f` decides.
+    fn update(
+        &self,
+        table: Table,
+        key: &str,
+        f: &mut dyn FnMut(Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError>;
+
+    /// Every key and value of a table.
+    fn scan(&self, table: Table) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+}

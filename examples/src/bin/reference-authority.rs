@@ -1,0 +1,139 @@
+//! The reference authority as a server, for harnesses in other languages.
+//!
+//! ```text
+//! reference-authority --config authority.toml [--listen 127.0.0.1:8080]
+//! ```
+//! Prints `listening on <issuer>` once it accepts connections. With
+//! `database = "file.sqlite"` in the configuration, keys, users, clients,
+//! sessions and grants survive a restart.
+
+use agent_auth::authority::http::router;
+use agent_auth::authority::{Authority, ClientAuthMethod, ClientSpec, Store, UserSpec};
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    issuer: Option<String>,
+    database: Option<String>,
+    #[serde(default)]
+    users: Vec<User>,
+    #[serde(default)]
+    clients: Vec<Client>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct User {
+    username: String,
+    password: String,
+    id: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Client {
+    client_id: String,
+    client_secret: Option<String>,
+    #[serde(default)]
+    client_secret_post: bool,
+    #[serde(default)]
+    public: bool,
+    /// A JWK Set (JSON text) for private_key_jwt.
+    jwks: Option<String>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    grant_types: Option<Vec<String>>,
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    resources: Vec<String>,
+}
+
+fn arg(name: &str) -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == name {
+            return args.next();
+        }
+    }
+    None
+}
+
+fn client_spec(c: Client) -> Result<ClientSpec, String> {
+    let mut spec = match (c.public, c.client_secret, c.jwks) {
+        (true, None, None) => ClientSpec::public(c.client_id),
+        (false, Some(secret), None) => {
+            let spec = ClientSpec::confidential(c.client_id, secret);
+            if c.client_secret_post {
+                spec.auth_method(ClientAuthMethod::ClientSecretPost)
+            } else {
+                spec
+            }
+        }
+        (false, None, Some(jwks)) => ClientSpec::private_key_jwt(c.client_id, jwks),
+        _ => return Err("a client is public, or has client_secret, or jwks".into()),
+    };
+    for uri in c.redirect_uris {
+        spec = spec.redirect_uri(uri);
+    }
+    for uri in c.post_logout_redirect_uris {
+        spec = spec.post_logout_redirect_uri(uri);
+    }
+    if let Some(g) = c.grant_types {
+        spec = spec.grant_types(g);
+    }
+    if let Some(s) = c.scopes {
+        spec = spec.scopes(s);
+    }
+    Ok(spec.resources(c.resources))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = arg("--config").ok_or("usage: reference-authority --config FILE [--listen ADDR]")?;
+    let listen = arg("--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
+    let config: Config = toml::from_str(&std::fs::read_to_string(&path)?)?;
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    let issuer = config.issuer.unwrap_or_else(|| {
+        format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or(listen)
+        )
+    });
+    let mut builder = Authority::builder(&issuer);
+    if let Some(db) = &config.database {
+        let store: Arc<dyn Store> = Arc::new(agent_auth::authority::SqliteStore::open(db)?);
+        builder = builder.store(store);
+    }
+    let authority = builder.build()?;
+    for u in config.users {
+        if authority.user_by_name(&u.username)?.is_some() {
+            continue;
+        }
+        let mut spec = UserSpec::new(u.username).password(u.password);
+        if let Some(id) = u.id {
+            spec = spec.id(id);
+        }
+        if let Some(email) = u.email {
+            spec = spec.email(email);
+        }
+        if let Some(name) = u.name {
+            spec = spec.claim("name", name);
+        }
+        authority.register_user(spec)?;
+    }
+    for c in config.clients {
+        authority.register_client(client_spec(c)?)?;
+    }
+    println!("listening on {issuer}");
+    axum::serve(listener, router(authority)).await?;
+    Ok(())
+}
