@@ -1,5 +1,7 @@
 //! The resolver: Check over rewrites, with the depth limit and cycle detection.
 
+use std::cell::{Cell, RefCell};
+
 use super::tuple_check::allowed;
 use super::typesystem::Typesystem;
 use crate::Error;
@@ -10,8 +12,28 @@ use crate::tuple::{Context, User};
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
 pub const MAX_DEPTH: u32 = 25;
 
-/// The object#relation pairs on the current resolution path (at most [`MAX_DEPTH`]).
-type Path<'s> = Vec<(&'s str, &'s str, &'s str)>;
+/// The object#relation pairs on the current resolution path (at most [`MAX_DEPTH`]),
+/// each with its type#relation bit.
+type Path<'s> = Vec<(&'s str, &'s str, &'s str, u64)>;
+
+/// A node (type, id and relation symbols) at a depth.
+type MemoKey = (u32, u32, u32, u32);
+
+/// Sub-results shared by the checks of one user within a batch.
+///
+/// A node's result is kept only when its evaluation met no cycle and no error; it is
+/// reused only at the same depth and when no type#relation visited while computing it
+/// is on the current path. Under those conditions the evaluation would repeat step by
+/// step (the path is the only other input, and it is consulted only for cycles), so
+/// results stay exactly those of single Checks.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    results: RefCell<hashbrown::HashMap<MemoKey, (Tri, u64)>>,
+    /// Cycles met so far.
+    cycles: Cell<u64>,
+    /// The type#relation bits visited by the node being evaluated.
+    visited: Cell<u64>,
+}
 
 /// One evaluation: a model, the stored and contextual tuples, the request context.
 #[derive(Debug)]
@@ -19,6 +41,8 @@ pub(crate) struct Eval<'a> {
     pub(crate) ts: &'a Typesystem,
     pub(crate) sources: Vec<&'a TupleIndex>,
     pub(crate) context: Option<&'a Context>,
+    /// Shared sub-results (BatchCheck of one user, stored tuples only).
+    pub(crate) memo: Option<&'a Memo>,
 }
 
 /// The outcome of one branch: allowed, not allowed, or not allowed because a cycle was
@@ -139,12 +163,45 @@ impl<'a> Eval<'a> {
         let Some(info) = self.ts.relation(t, relation) else {
             return Ok(Tri::No);
         };
-        if path.contains(&(t, id, relation)) {
+        if path
+            .iter()
+            .any(|&(pt, pid, pr, _)| (pt, pid, pr) == (t, id, relation))
+        {
+            if let Some(memo) = self.memo {
+                memo.cycles.set(memo.cycles.get() + 1);
+            }
             return Ok(Tri::Cycle);
         }
-        path.push((t, id, relation));
+        let Some(memo) = self.memo.filter(|_| depth > 0) else {
+            path.push((t, id, relation, info.bit));
+            let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
+            path.pop();
+            return result;
+        };
+        let key = self
+            .sources
+            .first()
+            .and_then(|s| s.symbols(t, id, relation))
+            .map(|(a, b, c)| (a, b, c, depth));
+        let on_path = path.iter().fold(0, |m, p| m | p.3);
+        if let Some(key) = key
+            && let Some(&(tri, visited)) = memo.results.borrow().get(&key)
+            && visited & on_path == 0
+        {
+            memo.visited.set(memo.visited.get() | visited);
+            return Ok(tri);
+        }
+        let (outer, cycles) = (memo.visited.replace(0), memo.cycles.get());
+        path.push((t, id, relation, info.bit));
         let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
         path.pop();
+        let visited = memo.visited.get() | info.bit;
+        memo.visited.set(outer | visited);
+        if let (Some(key), Ok(tri)) = (key, &result)
+            && memo.cycles.get() == cycles
+        {
+            memo.results.borrow_mut().insert(key, (*tri, visited));
+        }
         result
     }
 

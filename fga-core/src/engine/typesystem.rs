@@ -1,6 +1,6 @@
 //! A validated model with fast lookups of relations and their type restrictions.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::Error;
 use crate::condition::Conditions;
@@ -12,6 +12,9 @@ use crate::model::validate::validate;
 pub(crate) struct RelationInfo {
     pub(crate) rewrite: Userset,
     pub(crate) direct: Vec<RelationReference>,
+    /// This type#relation's bit in a 64-bit set (relations past the 63rd share the last
+    /// bit, which only makes set tests more cautious).
+    pub(crate) bit: u64,
 }
 
 /// The model as the engine uses it.
@@ -30,16 +33,20 @@ impl Typesystem {
             return Err(Error::InvalidModelSemantics(text.join("; ")));
         }
         let mut types = HashMap::new();
+        let mut n = 0u32;
         for def in &model.type_definitions {
             let relations = def
                 .relations
                 .iter()
                 .map(|(name, rewrite)| {
+                    let bit = 1u64 << n.min(63);
+                    n += 1;
                     (
                         name.clone(),
                         RelationInfo {
                             rewrite: rewrite.clone(),
                             direct: def.directly_related(name).to_vec(),
+                            bit,
                         },
                     )
                 })

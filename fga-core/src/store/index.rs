@@ -1,7 +1,14 @@
 //! A tuple set indexed both ways: object#relation -> users, and user -> objects.
+//!
+//! Layout, for a small footprint per tuple: each tuple is six interned symbols in one
+//! slot vector; the exact-tuple index and both lookup indexes are hash tables of slot
+//! numbers (the key is read back from the slot); the tuples sharing an object#relation
+//! (or a user) form a chain through per-slot `next` links, in insertion order.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use super::interner::{Interner, Sym};
 use crate::tuple::{Context, ObjectRef, RelationshipCondition, TupleKey, User};
@@ -13,8 +20,12 @@ pub(crate) struct StoredCondition {
     pub(crate) context: Option<Context>,
 }
 
-/// One stored tuple, its strings interned.
-#[derive(Debug, Clone)]
+/// No symbol / no slot.
+const NONE: u32 = u32::MAX;
+
+/// One stored tuple, its strings interned; `object_type == NONE` marks a free slot and
+/// `user_relation == NONE` a tuple whose user is not a userset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Stored {
     object_type: Sym,
     object_id: Sym,
@@ -22,8 +33,26 @@ struct Stored {
     user_type: Sym,
     /// `*` for a wildcard.
     user_id: Sym,
-    user_relation: Option<Sym>,
-    condition: Option<Arc<StoredCondition>>,
+    user_relation: Sym,
+}
+
+impl Stored {
+    const FREE: Self = Self {
+        object_type: NONE,
+        object_id: NONE,
+        relation: NONE,
+        user_type: NONE,
+        user_id: NONE,
+        user_relation: NONE,
+    };
+
+    fn object_key(&self) -> (Sym, Sym, Sym) {
+        (self.object_type, self.object_id, self.relation)
+    }
+
+    fn user_key(&self) -> (Sym, Sym, Sym) {
+        (self.user_type, self.user_id, self.user_relation)
+    }
 }
 
 /// A borrowed view of a stored tuple.
@@ -68,18 +97,27 @@ impl TupleView<'_> {
     }
 }
 
-type Key = (Sym, Sym, Sym, Sym, Sym, Option<Sym>);
+/// A chain of slots: first and last, linked through a `next` vector.
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    head: u32,
+    tail: u32,
+}
 
 /// Tuples with their indexes.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TupleIndex {
     interner: Interner,
-    slots: Vec<Option<Stored>>,
-    free: Vec<usize>,
-    by_key: HashMap<Key, usize>,
-    by_object: HashMap<(Sym, Sym, Sym), Vec<usize>>,
-    by_user: HashMap<(Sym, Sym, Option<Sym>), Vec<usize>>,
+    slots: Vec<Stored>,
+    conditions: HashMap<u32, Arc<StoredCondition>>,
+    free: Vec<u32>,
+    by_key: HashTable<u32>,
+    by_object: HashTable<Chain>,
+    next_by_object: Vec<u32>,
+    by_user: HashTable<Chain>,
+    next_by_user: Vec<u32>,
     len: usize,
+    hasher: DefaultHashBuilder,
 }
 
 /// The parts of a tuple to insert.
@@ -99,26 +137,134 @@ fn user_parts(user: &User) -> (&str, &str, Option<&str>) {
     }
 }
 
+fn slot_of(slots: &[Stored], i: u32) -> Stored {
+    slots.get(i as usize).copied().unwrap_or(Stored::FREE)
+}
+
+fn link(next: &[u32], i: u32) -> u32 {
+    next.get(i as usize).copied().unwrap_or(NONE)
+}
+
+fn set_link(next: &mut Vec<u32>, i: u32, to: u32) {
+    let i = i as usize;
+    if next.len() <= i {
+        next.resize(i + 1, NONE);
+    }
+    if let Some(n) = next.get_mut(i) {
+        *n = to;
+    }
+}
+
+/// Appends `slot` to the chain of `key` (creating it), in a table keyed by `key_of`.
+fn chain_push(
+    table: &mut HashTable<Chain>,
+    next: &mut Vec<u32>,
+    hasher: &DefaultHashBuilder,
+    slots: &[Stored],
+    key_of: fn(&Stored) -> (Sym, Sym, Sym),
+    key: (Sym, Sym, Sym),
+    slot: u32,
+) {
+    set_link(next, slot, NONE);
+    let hash = hasher.hash_one(key);
+    match table.find_mut(hash, |c| key_of(&slot_of(slots, c.head)) == key) {
+        Some(chain) => {
+            let tail = chain.tail;
+            chain.tail = slot;
+            set_link(next, tail, slot);
+        }
+        None => {
+            table.insert_unique(
+                hash,
+                Chain {
+                    head: slot,
+                    tail: slot,
+                },
+                |c| hasher.hash_one(key_of(&slot_of(slots, c.head))),
+            );
+        }
+    }
+}
+
+/// Unlinks `slot` from the chain of `key`; the slot still holds its tuple.
+fn chain_remove(
+    table: &mut HashTable<Chain>,
+    next: &mut [u32],
+    hasher: &DefaultHashBuilder,
+    slots: &[Stored],
+    key_of: fn(&Stored) -> (Sym, Sym, Sym),
+    key: (Sym, Sym, Sym),
+    slot: u32,
+) {
+    let hash = hasher.hash_one(key);
+    let Ok(mut entry) = table.find_entry(hash, |c| key_of(&slot_of(slots, c.head)) == key) else {
+        return;
+    };
+    let chain = *entry.get();
+    let after = link(next, slot);
+    if chain.head == slot {
+        if after == NONE {
+            entry.remove();
+            return;
+        }
+        entry.get_mut().head = after;
+        // The entry's key is read from its head, which holds the same key.
+    } else {
+        let mut prev = chain.head;
+        while prev != NONE && link(next, prev) != slot {
+            prev = link(next, prev);
+        }
+        if prev == NONE {
+            return;
+        }
+        if let Some(n) = next.get_mut(prev as usize) {
+            *n = after;
+        }
+        if chain.tail == slot {
+            entry.get_mut().tail = prev;
+        }
+    }
+}
+
 impl TupleIndex {
     /// Number of tuples.
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    fn lookup_key(&self, object: &ObjectRef, relation: &str, user: &User) -> Option<Key> {
-        let (ut, uid, ur) = user_parts(user);
-        let ur = match ur {
-            Some(r) => Some(self.interner.get(r)?),
-            None => None,
-        };
-        Some((
-            self.interner.get(&object.type_name)?,
-            self.interner.get(&object.id)?,
-            self.interner.get(relation)?,
-            self.interner.get(ut)?,
-            self.interner.get(uid)?,
-            ur,
-        ))
+    fn sym(&self, s: &str) -> Option<Sym> {
+        self.interner.get(s)
+    }
+
+    /// The symbols of `type`, `id` and `relation`, when all are interned.
+    pub(crate) fn symbols(&self, t: &str, id: &str, relation: &str) -> Option<(Sym, Sym, Sym)> {
+        Some((self.sym(t)?, self.sym(id)?, self.sym(relation)?))
+    }
+
+    fn lookup(
+        &self,
+        object: (&str, &str),
+        relation: &str,
+        user: (&str, &str, Option<&str>),
+    ) -> Option<Stored> {
+        Some(Stored {
+            object_type: self.sym(object.0)?,
+            object_id: self.sym(object.1)?,
+            relation: self.sym(relation)?,
+            user_type: self.sym(user.0)?,
+            user_id: self.sym(user.1)?,
+            user_relation: match user.2 {
+                Some(r) => self.sym(r)?,
+                None => NONE,
+            },
+        })
+    }
+
+    fn find_slot(&self, key: &Stored) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.by_key
+            .find(hash, |&s| slot_of(&self.slots, s) == *key)
+            .copied()
     }
 
     /// The stored tuple `type:id#relation@user` (user given as type, id, optional
@@ -129,26 +275,14 @@ impl TupleIndex {
         relation: &str,
         user: (&str, &str, Option<&str>),
     ) -> Option<TupleView<'_>> {
-        let i = &self.interner;
-        let ur = match user.2 {
-            Some(r) => Some(i.get(r)?),
-            None => None,
-        };
-        let key = (
-            i.get(object.0)?,
-            i.get(object.1)?,
-            i.get(relation)?,
-            i.get(user.0)?,
-            i.get(user.1)?,
-            ur,
-        );
-        self.view(*self.by_key.get(&key)?)
+        let key = self.lookup(object, relation, user)?;
+        self.view(self.find_slot(&key)?)
     }
 
     /// Whether the tuple (ignoring its condition) is present.
     pub(crate) fn contains(&self, object: &ObjectRef, relation: &str, user: &User) -> bool {
-        self.lookup_key(object, relation, user)
-            .is_some_and(|k| self.by_key.contains_key(&k))
+        self.lookup((&object.type_name, &object.id), relation, user_parts(user))
+            .is_some_and(|k| self.find_slot(&k).is_some())
     }
 
     /// Inserts; returns false when the tuple is already present.
@@ -160,38 +294,59 @@ impl TupleIndex {
             relation: self.interner.intern(t.relation),
             user_type: self.interner.intern(ut),
             user_id: self.interner.intern(uid),
-            user_relation: ur.map(|r| self.interner.intern(r)),
-            condition: t.condition.map(Arc::new),
+            user_relation: ur.map_or(NONE, |r| self.interner.intern(r)),
         };
-        let key = (
-            stored.object_type,
-            stored.object_id,
-            stored.relation,
-            stored.user_type,
-            stored.user_id,
-            stored.user_relation,
-        );
-        if self.by_key.contains_key(&key) {
+        if self.find_slot(&stored).is_some() {
             return false;
         }
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
-                self.slots.push(None);
-                self.slots.len() - 1
+                self.slots.push(Stored::FREE);
+                u32::try_from(self.slots.len() - 1).unwrap_or(NONE)
             }
         };
-        self.by_key.insert(key, slot);
-        self.by_object
-            .entry((stored.object_type, stored.object_id, stored.relation))
-            .or_default()
-            .push(slot);
-        self.by_user
-            .entry((stored.user_type, stored.user_id, stored.user_relation))
-            .or_default()
-            .push(slot);
-        if let Some(s) = self.slots.get_mut(slot) {
-            *s = Some(stored);
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            *s = stored;
+        }
+        let Self {
+            slots,
+            by_key,
+            by_object,
+            next_by_object,
+            by_user,
+            next_by_user,
+            hasher,
+            ..
+        } = self;
+        by_key.insert_unique(hasher.hash_one(stored), slot, |&s| {
+            hasher.hash_one(slot_of(slots, s))
+        });
+        chain_push(
+            by_object,
+            next_by_object,
+            hasher,
+            slots,
+            Stored::object_key,
+            stored.object_key(),
+            slot,
+        );
+        chain_push(
+            by_user,
+            next_by_user,
+            hasher,
+            slots,
+            Stored::user_key,
+            stored.user_key(),
+            slot,
+        );
+        match t.condition {
+            Some(c) => {
+                self.conditions.insert(slot, Arc::new(c));
+            }
+            None => {
+                self.conditions.remove(&slot);
+            }
         }
         self.len += 1;
         true
@@ -199,34 +354,58 @@ impl TupleIndex {
 
     /// Removes; returns false when absent.
     pub(crate) fn remove(&mut self, object: &ObjectRef, relation: &str, user: &User) -> bool {
-        let Some(key) = self.lookup_key(object, relation, user) else {
+        let Some(key) = self.lookup((&object.type_name, &object.id), relation, user_parts(user))
+        else {
             return false;
         };
-        let Some(slot) = self.by_key.remove(&key) else {
+        let hash = self.hasher.hash_one(key);
+        let Self {
+            slots,
+            by_key,
+            by_object,
+            next_by_object,
+            by_user,
+            next_by_user,
+            hasher,
+            ..
+        } = self;
+        let Ok(entry) = by_key.find_entry(hash, |&s| slot_of(slots, s) == key) else {
             return false;
         };
-        let Some(stored) = self.slots.get_mut(slot).and_then(Option::take) else {
-            return false;
-        };
-        if let Some(v) =
-            self.by_object
-                .get_mut(&(stored.object_type, stored.object_id, stored.relation))
-        {
-            v.retain(|s| *s != slot);
+        let slot = *entry.get();
+        entry.remove();
+        chain_remove(
+            by_object,
+            next_by_object,
+            hasher,
+            slots,
+            Stored::object_key,
+            key.object_key(),
+            slot,
+        );
+        chain_remove(
+            by_user,
+            next_by_user,
+            hasher,
+            slots,
+            Stored::user_key,
+            key.user_key(),
+            slot,
+        );
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            *s = Stored::FREE;
         }
-        if let Some(v) =
-            self.by_user
-                .get_mut(&(stored.user_type, stored.user_id, stored.user_relation))
-        {
-            v.retain(|s| *s != slot);
-        }
+        self.conditions.remove(&slot);
         self.free.push(slot);
         self.len -= 1;
         true
     }
 
-    fn view(&self, slot: usize) -> Option<TupleView<'_>> {
-        let s = self.slots.get(slot)?.as_ref()?;
+    fn view(&self, slot: u32) -> Option<TupleView<'_>> {
+        let s = slot_of(&self.slots, slot);
+        if s.object_type == NONE {
+            return None;
+        }
         let i = &self.interner;
         Some(TupleView {
             object_type: i.resolve(s.object_type),
@@ -234,55 +413,96 @@ impl TupleIndex {
             relation: i.resolve(s.relation),
             user_type: i.resolve(s.user_type),
             user_id: i.resolve(s.user_id),
-            user_relation: s.user_relation.map(|r| i.resolve(r)),
-            condition: s.condition.as_deref(),
+            user_relation: (s.user_relation != NONE).then(|| i.resolve(s.user_relation)),
+            condition: self.conditions.get(&slot).map(|c| &**c),
         })
     }
 
-    /// The tuples of `type:id#relation`.
+    /// The views along a chain.
+    fn chain<'s>(
+        &'s self,
+        head: Option<u32>,
+        next: &'s [u32],
+    ) -> impl Iterator<Item = TupleView<'s>> + 's {
+        std::iter::successors(head, move |&s| Some(link(next, s)).filter(|&n| n != NONE))
+            .filter_map(|s| self.view(s))
+    }
+
+    fn head(
+        &self,
+        table: &HashTable<Chain>,
+        key_of: fn(&Stored) -> (Sym, Sym, Sym),
+        key: (Sym, Sym, Sym),
+    ) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        table
+            .find(hash, |c| key_of(&slot_of(&self.slots, c.head)) == key)
+            .map(|c| c.head)
+    }
+
+    /// The tuples of `type:id#relation`, in insertion order.
     pub(crate) fn by_object(
         &self,
         object_type: &str,
         object_id: &str,
         relation: &str,
-    ) -> Vec<TupleView<'_>> {
-        let i = &self.interner;
-        let (Some(t), Some(id), Some(r)) = (i.get(object_type), i.get(object_id), i.get(relation))
-        else {
-            return Vec::new();
-        };
-        self.by_object
-            .get(&(t, id, r))
-            .map(|slots| slots.iter().filter_map(|s| self.view(*s)).collect())
-            .unwrap_or_default()
+    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+        let head = (|| {
+            let key = (
+                self.sym(object_type)?,
+                self.sym(object_id)?,
+                self.sym(relation)?,
+            );
+            self.head(&self.by_object, Stored::object_key, key)
+        })();
+        self.chain(head, &self.next_by_object)
     }
 
-    /// The tuples whose user is exactly `user` (wildcards are `type`, `*`).
+    /// The tuples whose user is exactly `user` (wildcards are `type`, `*`), in insertion
+    /// order.
     pub(crate) fn by_user(
         &self,
         user_type: &str,
         user_id: &str,
         user_relation: Option<&str>,
-    ) -> Vec<TupleView<'_>> {
-        let i = &self.interner;
-        let (Some(t), Some(id)) = (i.get(user_type), i.get(user_id)) else {
-            return Vec::new();
-        };
-        let r = match user_relation {
-            Some(r) => match i.get(r) {
-                Some(r) => Some(r),
-                None => return Vec::new(),
-            },
-            None => None,
-        };
-        self.by_user
-            .get(&(t, id, r))
-            .map(|slots| slots.iter().filter_map(|s| self.view(*s)).collect())
-            .unwrap_or_default()
+    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+        let head = (|| {
+            let key = (
+                self.sym(user_type)?,
+                self.sym(user_id)?,
+                match user_relation {
+                    Some(r) => self.sym(r)?,
+                    None => NONE,
+                },
+            );
+            self.head(&self.by_user, Stored::user_key, key)
+        })();
+        self.chain(head, &self.next_by_user)
+    }
+
+    /// Heap bytes held by the tuples, their indexes and the interned strings, computed
+    /// from the capacities of the containers (allocator overhead not included).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let conditions: usize = self
+            .conditions
+            .values()
+            .map(|c| std::mem::size_of::<StoredCondition>() + 16 + c.name.capacity())
+            .sum();
+        self.interner.heap_bytes()
+            + self.slots.capacity() * std::mem::size_of::<Stored>()
+            + self.conditions.capacity() * 8 / 7
+                * (std::mem::size_of::<(u32, Arc<StoredCondition>)>() + 1)
+            + conditions
+            + self.free.capacity() * std::mem::size_of::<u32>()
+            + self.by_key.allocation_size()
+            + self.by_object.allocation_size()
+            + self.next_by_object.capacity() * std::mem::size_of::<u32>()
+            + self.by_user.allocation_size()
+            + self.next_by_user.capacity() * std::mem::size_of::<u32>()
     }
 
     /// Every tuple, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = TupleView<'_>> {
-        (0..self.slots.len()).filter_map(|s| self.view(s))
+        (0..u32::try_from(self.slots.len()).unwrap_or(NONE)).filter_map(|s| self.view(s))
     }
 }

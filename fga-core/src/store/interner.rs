@@ -1,38 +1,73 @@
-//! String interning: each distinct type, id and relation is stored once.
+//! String interning: each distinct type, id and relation is stored once, in one arena.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// An interned string.
 pub(crate) type Sym = u32;
 
-/// A string table; lookups never allocate.
+/// A string table: the strings back to back in one buffer, their end offsets, and a
+/// hash table of symbols; lookups never allocate.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Interner {
-    strings: Vec<Arc<str>>,
-    ids: HashMap<Arc<str>, Sym>,
+    bytes: String,
+    ends: Vec<u32>,
+    table: HashTable<Sym>,
+    hasher: DefaultHashBuilder,
 }
 
 impl Interner {
     /// The symbol of `s`, adding it when new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
-        if let Some(id) = self.ids.get(s) {
-            return *id;
+        let hash = self.hasher.hash_one(s);
+        if let Some(sym) = self.find(hash, s) {
+            return sym;
         }
-        let id = Sym::try_from(self.strings.len()).unwrap_or(Sym::MAX);
-        let arc: Arc<str> = Arc::from(s);
-        self.strings.push(arc.clone());
-        self.ids.insert(arc, id);
-        id
+        let sym = Sym::try_from(self.ends.len()).unwrap_or(Sym::MAX);
+        self.bytes.push_str(s);
+        self.ends
+            .push(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX));
+        let Self {
+            bytes,
+            ends,
+            table,
+            hasher,
+        } = self;
+        table.insert_unique(hash, sym, |&v| hasher.hash_one(resolve(bytes, ends, v)));
+        sym
+    }
+
+    fn find(&self, hash: u64, s: &str) -> Option<Sym> {
+        self.table
+            .find(hash, |&v| resolve(&self.bytes, &self.ends, v) == s)
+            .copied()
     }
 
     /// The symbol of `s`, if interned.
     pub(crate) fn get(&self, s: &str) -> Option<Sym> {
-        self.ids.get(s).copied()
+        self.find(self.hasher.hash_one(s), s)
+    }
+
+    /// Heap bytes held, from the containers' capacities.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.ends.capacity() * std::mem::size_of::<u32>()
+            + self.table.allocation_size()
     }
 
     /// The string of a symbol.
     pub(crate) fn resolve(&self, sym: Sym) -> &str {
-        self.strings.get(sym as usize).map_or("", |s| s)
+        resolve(&self.bytes, &self.ends, sym)
     }
+}
+
+fn resolve<'a>(bytes: &'a str, ends: &[u32], sym: Sym) -> &'a str {
+    let i = sym as usize;
+    let end = ends.get(i).map_or(0, |e| *e as usize);
+    let start = match i.checked_sub(1) {
+        Some(p) => ends.get(p).map_or(0, |e| *e as usize),
+        None => 0,
+    };
+    bytes.get(start..end).unwrap_or("")
 }
