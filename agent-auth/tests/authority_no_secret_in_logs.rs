@@ -10,37 +10,16 @@
 
 use agent_auth::audit::MemorySink;
 use agent_auth::authority::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
+#[path = "support/log_capture.rs"]
+mod log_capture;
+use log_capture::Capture;
 
 #[tokio::test]
 async fn no_secret_reaches_logs_debug_or_audit() {
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = capture.install();
 
     const PASSWORD: &str = "correct horse battery staple";
     const SECRET: &str = "portal-client-secret-0123456789";
@@ -117,7 +96,7 @@ async fn no_secret_reaches_logs_debug_or_audit() {
     authority.revoke(&revoke).unwrap();
     tracing::info!(?revoke, "revoked");
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     let audit_json = serde_json::to_string(&audit.events()).unwrap();
     assert!(logs.contains("authority decision"), "the flow was logged");
     let secrets = [

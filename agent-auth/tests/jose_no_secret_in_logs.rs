@@ -13,39 +13,18 @@ use agent_auth::jose::{Algorithm, Jwks, SigningKey, sign_compact};
 use agent_auth::jwks::RemoteJwks;
 use agent_auth::secret::Token;
 use agent_auth::validate::{AccessToken, Claims, Validator};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
+#[path = "support/log_capture.rs"]
+mod log_capture;
+use log_capture::Capture;
 
 const NOW: i64 = 1_800_000_000;
 
 #[tokio::test]
 async fn no_token_signature_or_key_reaches_logs_or_debug_output() {
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = capture.install();
     let mut printed = String::new();
 
     let key = SigningKey::generate(Algorithm::Es256).unwrap();
@@ -94,7 +73,7 @@ async fn no_token_signature_or_key_reaches_logs_or_debug_output() {
     let expired = validator.validate(&text).await.unwrap_err();
     printed.push_str(&format!("{expired}{expired:?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("fetched JWKS"), "the flow was logged: {logs}");
     let secrets = [text.as_str(), signature.as_str(), pem.expose_secret()];
     for secret in secrets {
