@@ -1,10 +1,12 @@
 //! The JWS layer of validation (RFC 7515, RFC 8725): structure, protected header,
 //! algorithm, key and signature. Claims are the caller's business.
 
+use super::header_memo::{self, ParsedHeader};
 use super::{KeySource, ValidationError};
-use crate::jose::compact::{self, Header, HeaderSeed, Parts, SplitError};
+use crate::jose::compact::{self, Parts, SplitError};
 use crate::jose::json::{self, JsonProblem};
 use crate::jose::{Algorithm, base64url};
+use std::sync::Arc;
 
 /// Default cap on the size of a token, checked before any parsing.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -83,25 +85,27 @@ impl JwsVerifier {
         token: &str,
         keys: &dyn KeySource,
     ) -> Result<VerifiedJws, ValidationError> {
-        self.verify_with(token, keys, |_| Ok(()))
+        let (alg, header, payload) = self.verify_with(token, keys, |_| Ok(()))?;
+        Ok(VerifiedJws {
+            alg,
+            kid: header.kid.clone(),
+            typ: header.typ.clone(),
+            payload,
+        })
     }
 
     /// Like [`verify`](Self::verify), with a check of `typ` run before any key
-    /// lookup or signature work.
+    /// lookup or signature work; returns the algorithm, the parsed header and
+    /// the payload.
     pub(crate) fn verify_with(
         &self,
         token: &str,
         keys: &dyn KeySource,
         check_typ: impl FnOnce(Option<&str>) -> Result<(), ValidationError>,
-    ) -> Result<VerifiedJws, ValidationError> {
+    ) -> Result<(Algorithm, Arc<ParsedHeader>, Vec<u8>), ValidationError> {
         let parts = self.split(token)?;
-        let header_json = decode_header(&parts)?;
-        let header = parse_header(&header_json, self.max_depth)?;
-        let alg = header
-            .alg
-            .as_deref()
-            .and_then(Algorithm::from_name)
-            .ok_or(ValidationError::UnsupportedAlgorithm)?;
+        let header = header_memo::parse(parts.header, self.max_depth)?;
+        let alg = header.alg.ok_or(ValidationError::UnsupportedAlgorithm)?;
         if !self.algorithms.contains(&alg) {
             return Err(ValidationError::AlgorithmNotAllowed(alg));
         }
@@ -118,20 +122,16 @@ impl JwsVerifier {
         if !key.verify(parts.signing_input, signature) {
             return Err(ValidationError::InvalidSignature);
         }
-        Ok(VerifiedJws {
-            alg,
-            kid: header.kid.map(|k| k.into_owned()),
-            typ: header.typ.map(|t| t.into_owned()),
-            payload,
-        })
+        Ok((alg, header, payload))
     }
 
     /// The header `kid` of a token, if it parses (no signature check).
     pub(crate) fn kid_of(&self, token: &str) -> Option<String> {
         let parts = self.split(token).ok()?;
-        let header_json = decode_header(&parts).ok()?;
-        let header = parse_header(&header_json, self.max_depth).ok()?;
-        header.kid.map(|k| k.into_owned())
+        header_memo::parse(parts.header, self.max_depth)
+            .ok()?
+            .kid
+            .clone()
     }
 
     fn split<'a>(&self, token: &'a str) -> Result<Parts<'a>, ValidationError> {
@@ -147,15 +147,6 @@ impl JwsVerifier {
             SplitError::Unsigned => ValidationError::UnsupportedAlgorithm,
         })
     }
-}
-
-fn decode_header(parts: &Parts<'_>) -> Result<Vec<u8>, ValidationError> {
-    base64url::decode(parts.header).ok_or(ValidationError::Malformed("header is not base64url"))
-}
-
-fn parse_header(header_json: &[u8], max_depth: usize) -> Result<Header<'_>, ValidationError> {
-    json::parse_with(header_json, HeaderSeed { max_depth })
-        .map_err(|p| json_error(p, "header is not a JSON object"))
 }
 
 pub(crate) fn json_error(problem: JsonProblem, syntax: &'static str) -> ValidationError {

@@ -27,6 +27,7 @@
 
 mod claims;
 mod error;
+mod header_memo;
 mod jws;
 mod keys;
 mod kind;

@@ -1,6 +1,7 @@
 //! The validator: one configured profile, applied to compact tokens.
 
 use super::claims::{ClaimsSeed, bad_claim_name};
+use super::header_memo::ParsedHeader;
 use super::jws::{JwsVerifier, json_error};
 use super::kind::{Generic, SharedSecretKind, TokenKind, check_typ};
 use super::{Claims, KeySource, ValidationError};
@@ -68,7 +69,7 @@ pub struct Validator<K: TokenKind> {
 pub struct Validated<K: TokenKind> {
     claims: Claims,
     alg: Algorithm,
-    kid: Option<String>,
+    header: Arc<ParsedHeader>,
     kind: PhantomData<K>,
 }
 
@@ -90,7 +91,7 @@ impl<K: TokenKind> Validated<K> {
 
     /// The id of the key that verified the token.
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        self.header.kid.as_deref()
     }
 }
 
@@ -153,15 +154,15 @@ impl<K: TokenKind> Validator<K> {
     /// Validates a token with the keys already known to the source (no I/O).
     pub fn validate_cached(&self, token: &str) -> Result<Validated<K>, ValidationError> {
         let s = &self.settings;
-        let jws = s.jws.verify_with(token, s.keys.as_ref(), |typ| {
+        let (alg, header, payload) = s.jws.verify_with(token, s.keys.as_ref(), |typ| {
             check_typ(K::PROFILE.typ, s.typ.as_deref(), typ)
         })?;
-        let claims = parse_claims(&jws.payload, s.jws.max_depth())?;
+        let claims = parse_claims(&payload, s.jws.max_depth())?;
         self.check_claims(&claims)?;
         Ok(Validated {
             claims,
-            alg: jws.alg,
-            kid: jws.kid,
+            alg,
+            header,
             kind: PhantomData,
         })
     }
