@@ -8,5 +8,7 @@ pub mod clock;
 pub mod jose;
 #[cfg(feature = "http")]
 pub mod jwks;
+#[cfg(feature = "http")]
+pub mod login;
 pub mod secret;
 pub mod validate;
