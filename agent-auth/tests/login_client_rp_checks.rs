@@ -344,8 +344,9 @@ async fn rejects_wrong_at_hash() {
 }
 
 #[tokio::test]
-async fn rejects_missing_at_hash() {
-    let s = setup();
+async fn rejects_missing_at_hash_when_required() {
+    let mut s = setup();
+    s.config = s.config.require_at_hash(true);
     let e = refused_with(&s, |n| {
         signed(
             &s,

@@ -25,7 +25,8 @@ pub struct LoginConfig {
     /// Scopes asked for (`openid` is always included).
     pub scopes: Vec<String>,
     /// Refuse ID tokens without `at_hash` when an access token came with them
-    /// (default true).
+    /// (default false: OpenID Connect Core 3.1.3.6 makes it optional in the
+    /// code flow; when present it is always checked).
     pub require_at_hash: bool,
     /// Refuse ID tokens from the code exchange without `c_hash` (default false:
     /// OpenID Connect requires it only in the hybrid flow).
@@ -49,7 +50,7 @@ impl LoginConfig {
             auth: ClientAuth::None,
             redirect_uri: redirect_uri.into(),
             scopes: vec!["openid".into(), "profile".into(), "email".into()],
-            require_at_hash: true,
+            require_at_hash: false,
             require_c_hash: false,
             refresh_ahead: 60,
             leeway: 60,
