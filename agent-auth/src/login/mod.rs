@@ -17,6 +17,8 @@ mod memory;
 mod metadata;
 mod session;
 mod tokens;
+#[cfg(feature = "server")]
+pub mod web;
 
 pub use backend::{BackendResponse, HttpBackend, LoginBackend};
 pub use client::{AuthOptions, AuthorizationRequest, LoginClient, LoginConfig, PendingLogin};
