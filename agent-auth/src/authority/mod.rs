@@ -45,6 +45,8 @@ mod revocation;
 mod session;
 pub mod store;
 pub mod totp;
+#[cfg(feature = "http")]
+mod upstream_oidc;
 mod userinfo;
 mod users;
 mod verify;
@@ -65,4 +67,6 @@ pub use session::{Credentials, LoginError, SessionHandle};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};
+#[cfg(feature = "http")]
+pub use upstream_oidc::OidcConnection;
 pub use users::UserSpec;

@@ -118,6 +118,42 @@ pub struct PendingLogin {
     pub(super) acr_values: Vec<String>,
 }
 
+impl PendingLogin {
+    /// The pending login as JSON, to keep server-side between redirect and callback.
+    ///
+    /// # Security
+    /// Holds the PKCE verifier: store it where only the server reads it.
+    pub fn to_saved(&self) -> serde_json::Value {
+        serde_json::json!({
+            "state": self.state,
+            "nonce": self.nonce,
+            "verifier": self.verifier.expose_secret(),
+            "max_age": self.max_age,
+            "acr_values": self.acr_values,
+        })
+    }
+
+    /// Reads what [`to_saved`](Self::to_saved) wrote.
+    pub fn from_saved(saved: &serde_json::Value) -> Option<Self> {
+        let text = |k: &str| saved.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        Some(Self {
+            state: text("state")?,
+            nonce: text("nonce")?,
+            verifier: SecretString::new(text("verifier")?),
+            max_age: saved.get("max_age").and_then(serde_json::Value::as_i64),
+            acr_values: saved
+                .get("acr_values")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// An authorization request: where to send the browser, and what to keep.
 #[derive(Debug, Clone)]
 pub struct AuthorizationRequest {
