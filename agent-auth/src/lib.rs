@@ -12,3 +12,8 @@ pub mod jwks;
 pub mod login;
 pub mod secret;
 pub mod validate;
+
+/// The login guide (`docs/login.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/login.md")]
+pub struct LoginGuide;
