@@ -777,3 +777,39 @@ async fn two_authorities_side_by_side_do_not_trust_each_other() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn pushed_authorization_requests() {
+    let f = fixture();
+    let push = |params: Params| {
+        f.authority
+            .push_authorization_request(&TokenRequest::new(params).basic("portal", SECRET))
+    };
+    let body = push(auth_params()).unwrap();
+    assert_eq!(body["expires_in"], 60);
+    let uri = body["request_uri"].as_str().unwrap().to_owned();
+    assert!(uri.starts_with(REQUEST_URI_PREFIX));
+    let session = login(&f);
+    let by_ref = Params::from_pairs([("client_id", "portal"), ("request_uri", uri.as_str())]);
+    let q = redirect_query(f.authority.authorize(&by_ref, Some(&session)).unwrap());
+    assert_eq!(
+        q.get("state"),
+        Some("st-1"),
+        "the pushed parameters were used"
+    );
+    f.authority
+        .token(&code_request(q.get("code").unwrap()))
+        .await
+        .unwrap();
+    // Another client cannot use the request_uri.
+    let stolen = Params::from_pairs([("client_id", "cli"), ("request_uri", uri.as_str())]);
+    assert!(f.authority.authorize(&stolen, Some(&session)).is_err());
+    // Invalid requests are refused at push time, as JSON errors.
+    let bad = push(auth_params().with("scope", "openid admin")).unwrap_err();
+    assert_eq!(bad.code(), &ErrorCode::InvalidScope);
+    let nested = push(auth_params().with("request_uri", uri.as_str())).unwrap_err();
+    assert_eq!(nested.code(), &ErrorCode::InvalidRequest);
+    // Pushed requests expire.
+    f.clock.advance(61);
+    assert!(f.authority.authorize(&by_ref, Some(&session)).is_err());
+}

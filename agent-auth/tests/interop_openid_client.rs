@@ -1,7 +1,8 @@
 //! Our authority's HTTP face driven by openid-client 6.8.9: discovery, code +
 //! PKCE with its own ID token validation, userinfo, refresh with rotation and
 //! reuse detection, introspection, revocation, client_credentials with
-//! private_key_jwt; access tokens verified by jose 6.2.17.
+//! private_key_jwt, pushed authorization requests (RFC 9126); access tokens
+//! verified by jose 6.2.17.
 #![cfg(feature = "server")]
 #![allow(
     clippy::unwrap_used,
@@ -101,6 +102,8 @@ async fn openid_client_completes_every_flow_against_our_authority() {
     assert_eq!(out["cc_introspection"]["scope"], "crm:read");
     assert_eq!(out["cc_introspection"]["after"], false);
     assert_eq!(out["end_session_url"], true);
+    assert_eq!(out["par_url_has_request_uri"], true);
+    assert_eq!(out["par_sub"], "user-sarah");
     let actions: Vec<_> = audit.events().into_iter().map(|e| e.action).collect();
     for expected in [
         AuditAction::Authentication,

@@ -39,6 +39,7 @@ mod introspection;
 mod issue;
 mod logout;
 pub mod model;
+mod par;
 mod params;
 pub mod password;
 mod revocation;
@@ -62,6 +63,7 @@ pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
+pub use par::REQUEST_URI_PREFIX;
 pub use params::{Params, split_list};
 pub use session::{Credentials, LoginError, SessionHandle};
 #[cfg(feature = "sqlite")]

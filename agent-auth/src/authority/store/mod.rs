@@ -45,6 +45,8 @@ pub enum Table {
     Links,
     /// Upstream login attempts (state of the authority acting as a relying party).
     Upstream,
+    /// Pushed authorization requests (RFC 9126).
+    PushedRequests,
     /// Tables of extensions (CIBA requests, vault records, ...), named by them.
     Extension(&'static str),
 }
@@ -67,6 +69,7 @@ impl Table {
             Table::Keys => "keys",
             Table::Links => "links",
             Table::Upstream => "upstream",
+            Table::PushedRequests => "pushed_requests",
             Table::Extension(name) => name,
         }
     }
