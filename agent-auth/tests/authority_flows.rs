@@ -813,3 +813,29 @@ async fn pushed_authorization_requests() {
     f.clock.advance(61);
     assert!(f.authority.authorize(&by_ref, Some(&session)).is_err());
 }
+
+#[tokio::test]
+async fn purge_removes_only_what_expired() {
+    let f = fixture();
+    let tokens = code_flow(&f, &auth_params()).await;
+    let session = login(&f);
+    assert_eq!(
+        f.authority.purge_expired().unwrap(),
+        0,
+        "nothing expired yet"
+    );
+    f.clock.advance(3600);
+    // The code (60 s) and the idle sessions (30 min) are gone; the refresh
+    // token (14 days) and its family stay.
+    assert!(f.authority.purge_expired().unwrap() >= 2);
+    assert!(f.authority.session(&session).is_none());
+    let refresh = TokenRequest::new(Params::from_pairs([
+        ("grant_type", "refresh_token"),
+        (
+            "refresh_token",
+            tokens.refresh_token.as_ref().unwrap().expose_secret(),
+        ),
+    ]))
+    .basic("portal", SECRET);
+    f.authority.token(&refresh).await.unwrap();
+}

@@ -38,6 +38,7 @@ pub mod http;
 mod introspection;
 mod issue;
 mod logout;
+mod maintenance;
 pub mod model;
 mod par;
 mod params;
