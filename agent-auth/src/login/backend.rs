@@ -89,6 +89,24 @@ impl HttpBackend {
     }
 }
 
+/// Only https, or http to a loopback address (for tests and local development).
+fn check_url(url: &str) -> Result<(), ClientError> {
+    let parsed = url::Url::parse(url).map_err(|_| ClientError::Config("not a URL"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(ClientError::Config(
+            "provider URLs must be https (http only on loopback)",
+        )),
+    }
+}
+
 #[async_trait::async_trait]
 impl LoginBackend for HttpBackend {
     async fn get_json(
@@ -96,6 +114,7 @@ impl LoginBackend for HttpBackend {
         url: &str,
         bearer: Option<&SecretString>,
     ) -> Result<BackendResponse, ClientError> {
+        check_url(url)?;
         let mut request = self.client.get(url).header("accept", "application/json");
         if let Some(token) = bearer {
             request = request.bearer_auth(token.expose_secret());
@@ -113,6 +132,7 @@ impl LoginBackend for HttpBackend {
         form: &[(String, SecretString)],
         authorization: Option<&SecretString>,
     ) -> Result<BackendResponse, ClientError> {
+        check_url(url)?;
         let body = {
             let mut body = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in form {
@@ -144,5 +164,21 @@ impl LoginBackend for HttpBackend {
         )
         .map_err(|_| ClientError::Discovery("jwks_uri must be https (http only on loopback)"))?;
         Ok(Arc::new(jwks))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        assert!(check_url("https://idp.example/token").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/token").is_ok());
+        assert!(check_url("http://localhost/token").is_ok());
+        assert!(check_url("http://[::1]:1/token").is_ok());
+        assert!(check_url("http://idp.example/token").is_err());
+        assert!(check_url("ftp://idp.example/").is_err());
+        assert!(check_url("not a url").is_err());
     }
 }
