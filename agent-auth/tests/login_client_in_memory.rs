@@ -179,3 +179,27 @@ async fn client_credentials_and_key_rotation() {
     let login = rp.callback(&req.pending, &query).await.unwrap();
     assert_eq!(login.subject, "user-sarah");
 }
+
+#[tokio::test]
+async fn agent_tokens_are_cached_and_renewed_ahead_of_expiry() {
+    let clock = ManualClock::new(1_750_000_000);
+    let a = authority(&clock);
+    let rp = Arc::new(client(&a, &clock).await);
+    let tokens = AgentTokens::new(rp, ["reports:read"], None);
+    let first = tokens.access_token().await.unwrap();
+    // Concurrent callers share the cached token.
+    let (b, c) = tokio::join!(tokens.access_token(), tokens.access_token());
+    assert_eq!(b.unwrap(), first);
+    assert_eq!(c.unwrap(), first);
+    clock.advance(600 - 61);
+    assert_eq!(
+        tokens.access_token().await.unwrap(),
+        first,
+        "still outside the margin"
+    );
+    clock.advance(2);
+    let renewed = tokens.access_token().await.unwrap();
+    assert_ne!(renewed, first, "renewed within the margin");
+    tokens.invalidate().await;
+    assert_ne!(tokens.access_token().await.unwrap(), renewed);
+}

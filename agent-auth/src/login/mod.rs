@@ -8,6 +8,7 @@
 //! implementation ([`HttpBackend`]) and an in-memory one calling a reference
 //! authority directly (`InMemoryBackend`, feature `authority`).
 
+mod agent_tokens;
 mod backend;
 mod client;
 mod error;
@@ -20,6 +21,7 @@ mod tokens;
 #[cfg(feature = "server")]
 pub mod web;
 
+pub use agent_tokens::AgentTokens;
 pub use backend::{BackendResponse, HttpBackend, LoginBackend};
 pub use client::{AuthOptions, AuthorizationRequest, LoginClient, LoginConfig, PendingLogin};
 pub use error::ClientError;
