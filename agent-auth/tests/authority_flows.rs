@@ -839,3 +839,99 @@ async fn purge_removes_only_what_expired() {
     .basic("portal", SECRET);
     f.authority.token(&refresh).await.unwrap();
 }
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buffer, mut bits, mut out) = (0u32, 0, Vec::new());
+    for c in text.bytes() {
+        buffer = (buffer << 5) | alphabet.iter().position(|a| *a == c).unwrap() as u32;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn totp_enrollment_gives_a_working_authenticator_secret() {
+    let f = fixture();
+    let id = f
+        .authority
+        .register_user(UserSpec::new("bob").password("bob-password-123"))
+        .unwrap();
+    let enrollment = f.authority.enroll_totp(&id).unwrap();
+    assert!(
+        enrollment
+            .uri
+            .expose_secret()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(!format!("{enrollment:?}").contains(enrollment.secret_base32.expose_secret()));
+    let secret = base32_decode(enrollment.secret_base32.expose_secret());
+    assert_eq!(secret.len(), 20);
+    let code = totp::code_at(&secret, f.authority.now());
+    f.authority
+        .sign_in(&Credentials::password("bob", "bob-password-123").with_totp(code))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn client_secret_post_and_public_clients() {
+    let f = fixture();
+    f.authority
+        .register_client(
+            ClientSpec::confidential("poster", "poster-secret-0123456789")
+                .auth_method(ClientAuthMethod::ClientSecretPost)
+                .redirect_uri(REDIRECT),
+        )
+        .unwrap();
+    let session = login(&f);
+    let params = auth_params().with("client_id", "poster");
+    let q = redirect_query(f.authority.authorize(&params, Some(&session)).unwrap());
+    let form = Params::from_pairs([
+        ("grant_type", "authorization_code"),
+        ("code", q.get("code").unwrap()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+        ("client_id", "poster"),
+    ]);
+    // Registered for client_secret_post: Basic is refused, the form secret works.
+    let basic = TokenRequest::new(form.clone()).basic("poster", "poster-secret-0123456789");
+    assert_eq!(
+        f.authority.token(&basic).await.unwrap_err().code(),
+        &ErrorCode::InvalidClient
+    );
+    let post = TokenRequest::new(form.with("client_secret", "poster-secret-0123456789"));
+    assert!(f.authority.token(&post).await.unwrap().id_token.is_some());
+
+    // A public client: PKCE required, no secret, client_id identifies it.
+    let cli = Params::from_pairs([
+        ("response_type", "code"),
+        ("client_id", "cli"),
+        ("redirect_uri", "http://127.0.0.1:9/cb"),
+        ("scope", "openid"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ]);
+    let q = redirect_query(f.authority.authorize(&cli, Some(&session)).unwrap());
+    let redeem = |verifier: Option<&str>| {
+        let mut p = Params::from_pairs([
+            ("grant_type", "authorization_code"),
+            ("code", q.get("code").unwrap()),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("client_id", "cli"),
+        ]);
+        if let Some(v) = verifier {
+            p = p.with("code_verifier", v);
+        }
+        TokenRequest::new(p)
+    };
+    assert_eq!(
+        f.authority.token(&redeem(None)).await.unwrap_err().code(),
+        &ErrorCode::InvalidGrant
+    );
+    let tokens = f.authority.token(&redeem(Some(VERIFIER))).await.unwrap();
+    assert!(tokens.refresh_token.is_some());
+}

@@ -72,4 +72,4 @@ pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};
 #[cfg(feature = "http")]
 pub use upstream_oidc::OidcConnection;
-pub use users::UserSpec;
+pub use users::{TotpEnrollment, UserSpec};
