@@ -179,16 +179,6 @@ impl Authority {
                         rotated: false,
                     },
                 )?;
-                if let Some(user) = &facts.user_id {
-                    self.tables()
-                        .update::<Vec<String>, ()>(Table::UserFamilies, user, |list| {
-                            let mut list = list.unwrap_or_default();
-                            if !list.contains(family) {
-                                list.push(family.clone());
-                            }
-                            (Some(list), ())
-                        })?;
-                }
                 refresh_token = Some(Token::new(handle));
             }
         }

@@ -31,8 +31,6 @@ pub enum Table {
     RefreshTokens,
     /// Grant families by id.
     Families,
-    /// Grant family ids per user (JSON array).
-    UserFamilies,
     /// Revoked access token ids, with expiry.
     RevokedJti,
     /// Client assertion ids seen (replay protection, RFC 7523 section 3).
@@ -62,7 +60,6 @@ impl Table {
             Table::Codes => "codes",
             Table::RefreshTokens => "refresh_tokens",
             Table::Families => "families",
-            Table::UserFamilies => "user_families",
             Table::RevokedJti => "revoked_jti",
             Table::AssertionJti => "assertion_jti",
             Table::Interactions => "interactions",
