@@ -139,7 +139,14 @@ const parTokens = await client.authorizationCodeGrant(config, parLogin.callback,
 });
 out.par_sub = parTokens.claims().sub;
 
-// RP-initiated logout URL built by the library from discovery.
-out.end_session_url = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token }).origin === new URL(issuer).origin;
+// RP-initiated logout through the URL the library builds from discovery.
+const endUrl = client.buildEndSessionUrl(config, {
+  id_token_hint: tokens.id_token,
+  post_logout_redirect_uri: env('POST_LOGOUT_REDIRECT_URI'),
+  state: 'bye',
+});
+out.end_session_url = endUrl.origin === new URL(issuer).origin;
+const ended = await fetch(endUrl, { redirect: 'manual', headers: { cookie: cookie.split(';')[0] } });
+out.logout_redirect = ended.headers.get('location');
 
 process.stdout.write(JSON.stringify(out) + '\n');
