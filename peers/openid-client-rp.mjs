@@ -41,22 +41,25 @@ const authUrl = client.buildAuthorizationUrl(config, {
   state,
   nonce,
 });
-let res = await fetch(authUrl, { redirect: 'manual' });
-if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
-const page = await res.text();
-const interaction = /name="interaction" value="([^"]+)"/.exec(page)?.[1];
-const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
-if (!interaction || !action) throw new Error('no login form on the authorization page');
-res = await fetch(action.replaceAll('&amp;', '&'), {
-  method: 'POST',
-  redirect: 'manual',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ interaction, username: env('USERNAME'), password: env('PASSWORD') }),
-});
-if (res.status !== 303) throw new Error(`login answered ${res.status}`);
-const callback = new URL(res.headers.get('location'));
+// Plays the browser: the authorization page, then the login form.
+async function logIn(url) {
+  const page = await fetch(url, { redirect: 'manual' });
+  if (page.status !== 200) throw new Error(`authorize answered ${page.status}`);
+  const html = await page.text();
+  const interaction = /name="interaction" value="([^"]+)"/.exec(html)?.[1];
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  if (!interaction || !action) throw new Error('no login form on the authorization page');
+  const res = await fetch(action.replaceAll('&amp;', '&'), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ interaction, username: env('USERNAME'), password: env('PASSWORD') }),
+  });
+  if (res.status !== 303) throw new Error(`login answered ${res.status}`);
+  return { callback: new URL(res.headers.get('location')), cookie: res.headers.get('set-cookie') ?? '' };
+}
+const { callback, cookie } = await logIn(authUrl);
 out.callback_has_iss = callback.searchParams.get('iss') === issuer;
-const cookie = res.headers.get('set-cookie') ?? '';
 out.session_cookie_http_only = /HttpOnly/i.test(cookie);
 
 const tokens = await client.authorizationCodeGrant(config, callback, {
@@ -118,7 +121,32 @@ await client.tokenRevocation(agent, cc.access_token);
 const after = await client.tokenIntrospection(agent, cc.access_token);
 out.cc_introspection = { before: before.active, scope: before.scope, after: after.active };
 
-// RP-initiated logout URL built by the library from discovery.
-out.end_session_url = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token }).origin === new URL(issuer).origin;
+// Pushed authorization request (RFC 9126), then the same code flow.
+const parVerifier = client.randomPKCECodeVerifier();
+const parState = client.randomState();
+const parUrl = await client.buildAuthorizationUrlWithPAR(config, {
+  redirect_uri: redirectUri,
+  scope: 'openid',
+  code_challenge: await client.calculatePKCECodeChallenge(parVerifier),
+  code_challenge_method: 'S256',
+  state: parState,
+});
+out.par_url_has_request_uri = parUrl.searchParams.has('request_uri') && !parUrl.searchParams.has('scope');
+const parLogin = await logIn(parUrl);
+const parTokens = await client.authorizationCodeGrant(config, parLogin.callback, {
+  pkceCodeVerifier: parVerifier,
+  expectedState: parState,
+});
+out.par_sub = parTokens.claims().sub;
+
+// RP-initiated logout through the URL the library builds from discovery.
+const endUrl = client.buildEndSessionUrl(config, {
+  id_token_hint: tokens.id_token,
+  post_logout_redirect_uri: env('POST_LOGOUT_REDIRECT_URI'),
+  state: 'bye',
+});
+out.end_session_url = endUrl.origin === new URL(issuer).origin;
+const ended = await fetch(endUrl, { redirect: 'manual', headers: { cookie: cookie.split(';')[0] } });
+out.logout_redirect = ended.headers.get('location');
 
 process.stdout.write(JSON.stringify(out) + '\n');

@@ -8,5 +8,12 @@ pub mod clock;
 pub mod jose;
 #[cfg(feature = "http")]
 pub mod jwks;
+#[cfg(feature = "http")]
+pub mod login;
 pub mod secret;
 pub mod validate;
+
+/// The login guide (`docs/login.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/login.md")]
+pub struct LoginGuide;

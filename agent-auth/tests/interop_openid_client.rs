@@ -1,7 +1,8 @@
 //! Our authority's HTTP face driven by openid-client 6.8.9: discovery, code +
 //! PKCE with its own ID token validation, userinfo, refresh with rotation and
 //! reuse detection, introspection, revocation, client_credentials with
-//! private_key_jwt; access tokens verified by jose 6.2.17.
+//! private_key_jwt, pushed authorization requests (RFC 9126); access tokens
+//! verified by jose 6.2.17.
 #![cfg(feature = "server")]
 #![allow(
     clippy::unwrap_used,
@@ -38,7 +39,9 @@ async fn openid_client_completes_every_flow_against_our_authority() {
     let redirect = format!("{issuer}/cb");
     authority
         .register_client(
-            ClientSpec::confidential("portal", "portal-secret-0123456789").redirect_uri(&redirect),
+            ClientSpec::confidential("portal", "portal-secret-0123456789")
+                .redirect_uri(&redirect)
+                .post_logout_redirect_uri(format!("{issuer}/bye")),
         )
         .unwrap();
     let agent_key = SigningKey::generate(Algorithm::Es256).unwrap();
@@ -69,6 +72,7 @@ async fn openid_client_completes_every_flow_against_our_authority() {
         ),
         ("AGENT_KEY_KID", agent_key.kid().to_owned()),
         ("RESOURCE", "https://crm.example/mcp".into()),
+        ("POST_LOGOUT_REDIRECT_URI", format!("{issuer}/bye")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -101,6 +105,9 @@ async fn openid_client_completes_every_flow_against_our_authority() {
     assert_eq!(out["cc_introspection"]["scope"], "crm:read");
     assert_eq!(out["cc_introspection"]["after"], false);
     assert_eq!(out["end_session_url"], true);
+    assert_eq!(out["logout_redirect"], format!("{issuer}/bye?state=bye"));
+    assert_eq!(out["par_url_has_request_uri"], true);
+    assert_eq!(out["par_sub"], "user-sarah");
     let actions: Vec<_> = audit.events().into_iter().map(|e| e.action).collect();
     for expected in [
         AuditAction::Authentication,
@@ -108,6 +115,7 @@ async fn openid_client_completes_every_flow_against_our_authority() {
         AuditAction::TokenRefreshed,
         AuditAction::TokenRevoked,
         AuditAction::TokenValidated,
+        AuditAction::Logout,
     ] {
         assert!(actions.contains(&expected), "no {expected:?} audit event");
     }

@@ -48,7 +48,7 @@ pub struct LoginCompletion {
     pub redirect: RedirectUrl,
 }
 
-struct Validated {
+pub(crate) struct Validated {
     client: ClientRecord,
     redirect_uri: String,
     redirect_uri_sent: bool,
@@ -73,6 +73,10 @@ impl Authority {
         params: &Params,
         session: Option<&SessionHandle>,
     ) -> Result<AuthorizeOutcome, OAuthError> {
+        if params.get("request_uri").is_some() {
+            let pushed = self.resolve_pushed(params)?;
+            return self.authorize_inner(&pushed, session, false);
+        }
         self.authorize_inner(params, session, false)
     }
 
@@ -141,7 +145,7 @@ impl Authority {
         self.issue_code(params, &v, &session)
     }
 
-    fn client_and_redirect(
+    pub(crate) fn client_and_redirect(
         &self,
         params: &Params,
     ) -> Result<(ClientRecord, String, bool), OAuthError> {
@@ -176,7 +180,7 @@ impl Authority {
     }
 
     #[allow(clippy::result_large_err)]
-    fn validate_request(
+    pub(crate) fn validate_request(
         &self,
         params: &Params,
         client: ClientRecord,
@@ -205,9 +209,8 @@ impl Authority {
             )));
         }
         if params.get("request_uri").is_some() {
-            return Err(fail(OAuthError::new(
-                ErrorCode::Extension("request_uri_not_supported".into()),
-                "request_uri is not supported",
+            return Err(fail(OAuthError::invalid_request(
+                "request_uri may only name a pushed authorization request",
             )));
         }
         if !client.allows_grant(grant_types::AUTHORIZATION_CODE) {

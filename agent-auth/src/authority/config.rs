@@ -61,6 +61,8 @@ pub mod paths {
     pub const AUTHORIZE: &str = "/authorize";
     /// Login form target.
     pub const LOGIN: &str = "/login";
+    /// Pushed authorization request endpoint (RFC 9126).
+    pub const PAR: &str = "/par";
     /// Token endpoint.
     pub const TOKEN: &str = "/token";
     /// UserInfo endpoint.

@@ -26,16 +26,9 @@ pub(crate) fn handle_key(handle: &str) -> String {
     base64url::encode(digest::digest(&digest::SHA256, handle.as_bytes()))
 }
 
-/// The left-most half of the hash of `value` with the hash of the JWS `alg`,
-/// base64url (OpenID Connect Core 3.1.3.6 `at_hash`, 3.3.2.11 `c_hash`).
+/// `at_hash` / `c_hash` (OpenID Connect Core 3.1.3.6, 3.3.2.11).
 pub(crate) fn half_hash(alg: Algorithm, value: &str) -> String {
-    let algorithm = match alg {
-        Algorithm::EdDsa => &digest::SHA512,
-        _ => &digest::SHA256,
-    };
-    let d = digest::digest(algorithm, value.as_bytes());
-    let bytes = d.as_ref();
-    base64url::encode(bytes.get(..bytes.len() / 2).unwrap_or_default())
+    crate::jose::left_half_hash(alg, value)
 }
 
 /// RFC 7636 section 4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.

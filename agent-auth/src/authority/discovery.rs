@@ -14,6 +14,8 @@ impl Authority {
             "issuer": self.issuer(),
             "authorization_endpoint": self.endpoint(paths::AUTHORIZE),
             "token_endpoint": self.endpoint(paths::TOKEN),
+            "pushed_authorization_request_endpoint": self.endpoint(paths::PAR),
+            "require_pushed_authorization_requests": false,
             "userinfo_endpoint": self.endpoint(paths::USERINFO),
             "jwks_uri": self.endpoint(paths::JWKS),
             "revocation_endpoint": self.endpoint(paths::REVOKE),

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use std::sync::{Arc, PoisonError};
 
 /// The start of an upstream login.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpstreamStart {
     /// Where to send the browser (the upstream authorization URL).
     pub url: RedirectUrl,
@@ -24,6 +24,16 @@ pub struct UpstreamStart {
     /// What the connection needs back at the callback (PKCE verifier, nonce);
     /// kept server-side by the authority.
     pub saved: Value,
+}
+
+impl std::fmt::Debug for UpstreamStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamStart")
+            .field("url", &self.url)
+            .field("state", &self.state)
+            .field("saved", &"[redacted]")
+            .finish()
+    }
 }
 
 /// An identity proven by the upstream provider.
@@ -53,7 +63,7 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
     ) -> Result<UpstreamIdentity, OAuthError>;
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Pending {
     connection: String,
     interaction: String,

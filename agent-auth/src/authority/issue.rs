@@ -79,6 +79,8 @@ pub struct IssueOptions {
     pub access_claims: Map<String, Value>,
     /// Access token lifetime, instead of the configured one.
     pub access_token_ttl: Option<i64>,
+    /// Extra claims of the ID token (CIBA's `urn:openid:params:jwt:claim:auth_req_id`, ...).
+    pub id_token_claims: Map<String, Value>,
 }
 
 impl Authority {
@@ -177,16 +179,6 @@ impl Authority {
                         rotated: false,
                     },
                 )?;
-                if let Some(user) = &facts.user_id {
-                    self.tables()
-                        .update::<Vec<String>, ()>(Table::UserFamilies, user, |list| {
-                            let mut list = list.unwrap_or_default();
-                            if !list.contains(family) {
-                                list.push(family.clone());
-                            }
-                            (Some(list), ())
-                        })?;
-                }
                 refresh_token = Some(Token::new(handle));
             }
         }
@@ -258,6 +250,9 @@ impl Authority {
             c.extra.insert("amr".into(), facts.amr.clone().into());
         }
         c.extra.insert("azp".into(), facts.client_id.clone().into());
+        for (k, v) in &options.id_token_claims {
+            c.extra.insert(k.clone(), v.clone());
+        }
         if let Some(sid) = &facts.sid {
             c.extra.insert("sid".into(), sid.clone().into());
         }

@@ -1,11 +1,8 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0, section 2 and 3).
 
-use super::client_auth::unverified_claims;
 use super::params::Params;
 use super::session::SessionHandle;
 use super::{Authority, OAuthError};
-use crate::validate::{IdToken, KeySource, Validator};
-use std::sync::Arc;
 
 impl Authority {
     /// The end-session endpoint. Ends the browser's session (or the session named
@@ -21,30 +18,9 @@ impl Authority {
         let mut hinted_client = None;
         let mut hinted_sid = None;
         if let Some(hint) = params.get("id_token_hint") {
-            let aud: Vec<String> = unverified_claims(hint)
-                .and_then(|c| match c.get("aud")? {
-                    serde_json::Value::String(s) => Some(vec![s.clone()]),
-                    serde_json::Value::Array(a) => Some(
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            let keys: Arc<dyn KeySource> = Arc::clone(self.keys()) as Arc<dyn KeySource>;
-            // An expired ID token is still a fine hint (section 2): only its
-            // signature and issuer matter.
-            let claims = Validator::<IdToken>::builder_shared(keys)
-                .issuer(self.issuer().to_owned())
-                .audiences(aud)
-                .clock(Arc::clone(self.clock()))
-                .leeway(i64::MAX / 4)
-                .build()
-                .validate_cached(hint)
-                .map_err(|_| {
-                    OAuthError::invalid_request("id_token_hint is not an ID token of this issuer")
-                })?;
+            let claims = self.verify_id_token_hint(hint).map_err(|_| {
+                OAuthError::invalid_request("id_token_hint is not an ID token of this issuer")
+            })?;
             hinted_client = claims
                 .str("azp")
                 .map(str::to_owned)

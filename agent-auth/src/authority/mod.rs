@@ -38,13 +38,17 @@ pub mod http;
 mod introspection;
 mod issue;
 mod logout;
+mod maintenance;
 pub mod model;
+mod par;
 mod params;
 pub mod password;
 mod revocation;
 mod session;
 pub mod store;
 pub mod totp;
+#[cfg(feature = "http")]
+mod upstream_oidc;
 mod userinfo;
 mod users;
 mod verify;
@@ -60,9 +64,12 @@ pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
+pub use par::REQUEST_URI_PREFIX;
 pub use params::{Params, split_list};
 pub use session::{Credentials, LoginError, SessionHandle};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};
-pub use users::UserSpec;
+#[cfg(feature = "http")]
+pub use upstream_oidc::OidcConnection;
+pub use users::{TotpEnrollment, UserSpec};

@@ -66,7 +66,55 @@ impl UserSpec {
     }
 }
 
+/// A new TOTP enrollment: what the user's authenticator app needs.
+#[derive(Clone)]
+pub struct TotpEnrollment {
+    /// The shared secret, base32 (RFC 4648) as authenticator apps show it.
+    pub secret_base32: SecretString,
+    /// The `otpauth://totp/...` provisioning URI (usually shown as a QR code).
+    pub uri: SecretString,
+}
+
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrollment([redacted])")
+    }
+}
+
 impl Authority {
+    /// Enrolls (or replaces) a TOTP second factor for a user with a fresh
+    /// 20-byte secret (RFC 4226 section 4 recommends 160 bits).
+    pub fn enroll_totp(&self, user_id: &str) -> Result<TotpEnrollment, AuthorityError> {
+        let secret = super::crypto::random_bytes(20)
+            .ok_or(AuthorityError::InvalidConfig("randomness".into()))?;
+        let encoded = base64url::encode(&secret);
+        let username = self
+            .tables()
+            .update::<UserRecord, Option<String>>(Table::Users, user_id, |u| match u {
+                Some(mut u) => {
+                    u.totp_secret = Some(encoded.clone());
+                    u.totp_last_step = None;
+                    let name = u.username.clone();
+                    (Some(u), Some(name))
+                }
+                None => (None, None),
+            })?
+            .ok_or_else(|| AuthorityError::NotFound(user_id.to_owned()))?;
+        let b32 = super::totp::base32(&secret);
+        let label = url::form_urlencoded::byte_serialize(
+            format!("{}:{username}", self.issuer()).as_bytes(),
+        )
+        .collect::<String>();
+        let issuer =
+            url::form_urlencoded::byte_serialize(self.issuer().as_bytes()).collect::<String>();
+        Ok(TotpEnrollment {
+            uri: SecretString::new(format!(
+                "otpauth://totp/{label}?secret={b32}&issuer={issuer}&algorithm=SHA1&digits=6&period=30"
+            )),
+            secret_base32: SecretString::new(b32),
+        })
+    }
+
     /// Registers a user; returns the subject identifier.
     pub fn register_user(&self, spec: UserSpec) -> Result<String, AuthorityError> {
         if spec.username.is_empty() {

@@ -72,3 +72,109 @@ pub(crate) async fn bind() -> (tokio::net::TcpListener, String) {
     let addr = listener.local_addr().unwrap();
     (listener, format!("http://{addr}"))
 }
+
+/// A long-running peer process, killed when dropped.
+pub(crate) struct Peer {
+    child: std::process::Child,
+    /// The JSON line the script printed when ready.
+    pub(crate) ready: serde_json::Value,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a server script of `peers/` and waits for its first stdout line (JSON).
+pub(crate) async fn spawn_script(script: &str, env: Vec<(String, String)>) -> Peer {
+    use std::io::BufRead;
+    let node = node();
+    let dir = peers_dir();
+    let script = script.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(node)
+            .arg(&script)
+            .current_dir(dir)
+            .envs(env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start node");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        let mut reader = std::io::BufReader::new(stdout);
+        reader.read_line(&mut line).expect("read the ready line");
+        // Keep draining the script's stdout, so that its later writes never fail.
+        std::thread::spawn(move || {
+            for l in reader.lines().map_while(Result::ok) {
+                eprintln!("[peer] {l}");
+            }
+        });
+        let ready = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("{script} did not start ({e}): {line:?}"));
+        Peer { child, ready }
+    })
+    .await
+    .unwrap()
+}
+
+/// Plays a browser: follows redirects from `url` (keeping cookies per origin in
+/// `jar`) until one points at `stop_prefix`; returns that URL's query.
+pub(crate) async fn browse_until(
+    http: &reqwest::Client,
+    jar: &mut std::collections::BTreeMap<String, String>,
+    url: &str,
+    stop_prefix: &str,
+) -> String {
+    let mut current = url.to_owned();
+    for _ in 0..15 {
+        if let Some(rest) = current.strip_prefix(stop_prefix) {
+            return rest
+                .split_once('?')
+                .map(|(_, q)| q.to_owned())
+                .unwrap_or_default();
+        }
+        let cookie = jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let response = http
+            .get(&current)
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty()
+                    || text
+                        .to_ascii_lowercase()
+                        .contains("expires=thu, 01 jan 1970")
+                {
+                    jar.remove(k);
+                } else {
+                    jar.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .unwrap_or_else(|| panic!("no redirect from {current} ({status})"))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        current = url::Url::parse(&current)
+            .unwrap()
+            .join(&location)
+            .unwrap()
+            .to_string();
+    }
+    panic!("too many redirects");
+}

@@ -133,6 +133,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for c in config.clients {
         authority.register_client(client_spec(c)?)?;
     }
+    let janitor = authority.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            let _ = janitor.purge_expired();
+        }
+    });
     println!("listening on {issuer}");
     axum::serve(listener, router(authority)).await?;
     Ok(())

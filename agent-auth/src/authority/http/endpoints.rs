@@ -201,6 +201,14 @@ pub(super) async fn token(
     }
 }
 
+pub(super) async fn par(State(a): State<Authority>, headers: HeaderMap, body: String) -> Response {
+    let had_auth = headers.contains_key(header::AUTHORIZATION);
+    match token_request(&headers, &body).and_then(|r| a.push_authorization_request(&r)) {
+        Ok(body) => json(StatusCode::CREATED, body),
+        Err(e) => oauth_error(&e, had_auth),
+    }
+}
+
 /// RFC 6750 section 3: `WWW-Authenticate: Bearer` with the error code.
 fn bearer_error(err: &OAuthError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::UNAUTHORIZED);

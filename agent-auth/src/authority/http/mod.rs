@@ -28,6 +28,7 @@ pub fn router(authority: Authority) -> Router {
             get(endpoints::federation_callback),
         )
         .route(paths::TOKEN, post(endpoints::token))
+        .route(paths::PAR, post(endpoints::par))
         .route(
             paths::USERINFO,
             get(endpoints::userinfo).post(endpoints::userinfo),

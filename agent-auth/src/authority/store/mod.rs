@@ -31,8 +31,6 @@ pub enum Table {
     RefreshTokens,
     /// Grant families by id.
     Families,
-    /// Grant family ids per user (JSON array).
-    UserFamilies,
     /// Revoked access token ids, with expiry.
     RevokedJti,
     /// Client assertion ids seen (replay protection, RFC 7523 section 3).
@@ -45,6 +43,8 @@ pub enum Table {
     Links,
     /// Upstream login attempts (state of the authority acting as a relying party).
     Upstream,
+    /// Pushed authorization requests (RFC 9126).
+    PushedRequests,
     /// Tables of extensions (CIBA requests, vault records, ...), named by them.
     Extension(&'static str),
 }
@@ -60,13 +60,13 @@ impl Table {
             Table::Codes => "codes",
             Table::RefreshTokens => "refresh_tokens",
             Table::Families => "families",
-            Table::UserFamilies => "user_families",
             Table::RevokedJti => "revoked_jti",
             Table::AssertionJti => "assertion_jti",
             Table::Interactions => "interactions",
             Table::Keys => "keys",
             Table::Links => "links",
             Table::Upstream => "upstream",
+            Table::PushedRequests => "pushed_requests",
             Table::Extension(name) => name,
         }
     }

@@ -1,0 +1,53 @@
+//! Removing what has expired: codes, interactions, pushed requests, upstream
+//! logins, sessions, refresh tokens, dead grant families and replay records.
+
+use super::model::{CodeRecord, FamilyRecord, InteractionRecord, RefreshRecord, SessionRecord};
+use super::store::Table;
+use super::{Authority, StoreError};
+use serde::de::DeserializeOwned;
+
+impl Authority {
+    /// Deletes every record that can no longer be used. Returns how many were
+    /// removed. Safe to call at any time (for example every few minutes); no
+    /// live code, token or session is touched.
+    pub fn purge_expired(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        let cfg = &self.inner.config;
+        let mut removed = 0;
+        removed += self.purge::<CodeRecord>(Table::Codes, |r| r.expires <= now)?;
+        removed += self.purge::<InteractionRecord>(Table::Interactions, |r| r.expires <= now)?;
+        removed += self.purge::<RefreshRecord>(Table::RefreshTokens, |r| r.expires <= now)?;
+        removed += self.purge::<SessionRecord>(Table::Sessions, |s| {
+            now - s.last_seen >= cfg.session_idle_ttl || now - s.created >= cfg.session_absolute_ttl
+        })?;
+        removed += self.purge::<i64>(Table::RevokedJti, |exp| *exp <= now)?;
+        removed += self.purge::<i64>(Table::AssertionJti, |exp| *exp <= now)?;
+        removed += self.purge::<serde_json::Value>(Table::PushedRequests, |v| expired(v, now))?;
+        removed += self.purge::<serde_json::Value>(Table::Upstream, |v| expired(v, now))?;
+        removed += self.purge::<FamilyRecord>(Table::Families, |f| {
+            f.expires <= now && f.access_tokens.iter().all(|(_, exp)| *exp <= now)
+        })?;
+        Ok(removed)
+    }
+
+    fn purge<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        dead: impl Fn(&T) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for (key, record) in self.tables().scan::<T>(table)? {
+            if dead(&record) && self.tables().delete(table, &key)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn expired(record: &serde_json::Value, now: i64) -> bool {
+    record
+        .get("expires")
+        .and_then(serde_json::Value::as_i64)
+        .is_some_and(|e| e <= now)
+}

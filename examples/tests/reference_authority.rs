@@ -1,0 +1,130 @@
+//! The reference-authority binary starts from a TOML file, serves discovery,
+//! and keeps its state in SQLite across a restart.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    issuer: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(config: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reference-authority"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let issuer = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    Server { child, issuer }
+}
+
+/// A plain HTTP/1.1 request; returns the response text.
+fn request(issuer: &str, method: &str, path: &str, body: &str, auth: Option<&str>) -> String {
+    let host = issuer.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{auth}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serves_from_a_config_file_and_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("reference-authority-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("authority.sqlite");
+    let config = dir.join("authority.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"database = "{}"
+
+[[users]]
+username = "sarah"
+password = "correct horse battery"
+
+[[clients]]
+client_id = "agent"
+client_secret = "agent-secret-0123456789"
+grant_types = ["client_credentials"]
+scopes = ["reports:read"]
+"#,
+            db.display()
+        ),
+    )
+    .unwrap();
+    let basic = "Basic YWdlbnQ6YWdlbnQtc2VjcmV0LTAxMjM0NTY3ODk="; // agent:agent-secret-0123456789
+    let first = start(&config);
+    let discovery = request(
+        &first.issuer,
+        "GET",
+        "/.well-known/openid-configuration",
+        "",
+        None,
+    );
+    assert!(discovery.starts_with("HTTP/1.1 200"), "{discovery}");
+    assert!(discovery.contains(&format!("\"issuer\":\"{}\"", first.issuer)));
+    let jwks_before = request(&first.issuer, "GET", "/jwks", "", None);
+    let token = request(
+        &first.issuer,
+        "POST",
+        "/token",
+        "grant_type=client_credentials",
+        Some(basic),
+    );
+    assert!(token.starts_with("HTTP/1.1 200"), "{token}");
+    assert!(token.contains("\"scope\":\"reports:read\""));
+    drop(first);
+
+    // Restarted on the same database: same signing key, same client.
+    let second = start(&config);
+    let jwks_after = request(&second.issuer, "GET", "/jwks", "", None);
+    let keys = |r: &str| r.split("\r\n\r\n").nth(1).unwrap().to_owned();
+    assert_eq!(keys(&jwks_before), keys(&jwks_after));
+    let token = request(
+        &second.issuer,
+        "POST",
+        "/token",
+        "grant_type=client_credentials",
+        Some(basic),
+    );
+    assert!(token.starts_with("HTTP/1.1 200"), "{token}");
+    drop(second);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
