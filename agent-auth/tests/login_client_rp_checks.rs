@@ -66,7 +66,7 @@ impl LoginBackend for FakeOp {
     }
 
     fn key_source(&self, _jwks_uri: &str) -> Result<Arc<dyn KeySource>, ClientError> {
-        Ok(Arc::new(StaticKeys::new(self.keys.clone())))
+        Ok(Arc::new(StaticKeys::new(self.keys.clone()).unwrap()))
     }
 }
 
