@@ -563,3 +563,36 @@ fn id_jag_requires_a_single_audience() {
         Err(ValidationError::Profile { .. })
     ));
 }
+
+#[test]
+fn non_canonical_base64url_in_any_part_is_refused() {
+    // ES256 signatures are 64 bytes: the last of 86 characters carries two data
+    // bits and four bits that must be zero. Setting those bits changes no
+    // decoded byte under a lenient decoder; strict decoding refuses it.
+    let key = es256();
+    let token = forge(
+        &key,
+        &at_header(&key),
+        access_claims().to_string().as_bytes(),
+    );
+    let v = validator::<AccessToken>(trusted(&key));
+    assert!(v.validate_cached(&token).is_ok());
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (rest, sig) = token.rsplit_once('.').unwrap();
+    let last = sig.as_bytes()[sig.len() - 1];
+    let value = alphabet.iter().position(|&c| c == last).unwrap();
+    let mut refused = 0;
+    for low in 1..16 {
+        let twin = alphabet[(value & !0xf) | low] as char;
+        let forged = format!("{rest}.{}{twin}", &sig[..sig.len() - 1]);
+        assert!(
+            matches!(
+                v.validate_cached(&forged),
+                Err(ValidationError::Malformed(_))
+            ),
+            "trailing bits {low:#x} accepted"
+        );
+        refused += 1;
+    }
+    assert_eq!(refused, 15);
+}
