@@ -4,7 +4,7 @@
 
 /// Largest `Authorization` header value read, in bytes. Larger values are refused
 /// before any parsing.
-pub const MAX_AUTHORIZATION_BYTES: usize = 16 * 1024;
+pub const MAX_AUTHORIZATION_BYTES: usize = 32 * 1024;
 
 /// Why an `Authorization` header could not be read as a bearer credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -166,6 +166,13 @@ impl TokenVerifier {
     }
 
     async fn verify_unrevoked(&self, token: &str) -> Result<Principal, VerifyError> {
+        let max = agent_auth::validate::DEFAULT_MAX_TOKEN_BYTES;
+        if token.len() > max {
+            return Err(VerifyError::Jwt(ValidationError::TooLarge {
+                size: token.len(),
+                max,
+            }));
+        }
         let looks_like_jwt = token.bytes().filter(|&b| b == b'.').count() == 2;
         if looks_like_jwt && !self.jwt.is_empty() {
             let validator = match &*self.jwt {
