@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod fga;
+mod guard;
+pub mod header;
+pub mod host;
+pub mod jsonrpc;
+mod layer;
+pub mod metadata;
+pub mod policy;
+mod principal;
+pub mod resource;
+pub mod revocation;
+pub mod verify;
+
+pub use fga::{ResourceAccess, ToolCallHook, ToolDecision, UriMapping};
+pub use guard::{ConfigError, DEFAULT_MAX_BODY_BYTES, Guard, GuardBuilder};
+pub use host::HostPolicy;
+pub use layer::{Authenticated, GuardLayer, GuardService, admit};
+pub use metadata::ResourceMetadata;
+pub use policy::ScopePolicy;
+pub use principal::{Principal, TokenSource, principal};
+pub use resource::ResourceUri;
+pub use revocation::{RevocationList, Subject};
+pub use verify::{IntrospectionConfig, TokenVerifier, TrustedIssuer, VerifyError};

@@ -1,0 +1,85 @@
+//! Who the request is from: the verified facts of its access token.
+
+use agent_auth::validate::Claims;
+use std::sync::Arc;
+
+/// How the token was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// A JWT access token (RFC 9068) checked locally against the issuer's keys.
+    Jwt,
+    /// An opaque token checked by RFC 7662 introspection.
+    Introspection,
+}
+
+/// The verified identity behind a request, placed in the request extensions as
+/// `Arc<Principal>` by the guard. Holds no token bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// The issuer that vouched for the token.
+    pub issuer: String,
+    /// `sub`: the user, or the client itself for client credentials.
+    pub subject: Option<String>,
+    /// `client_id`: the client (agent) the token was issued to.
+    pub client_id: Option<String>,
+    /// The granted scopes.
+    pub scopes: Vec<String>,
+    /// `aud`.
+    pub audience: Vec<String>,
+    /// `exp`.
+    pub expires_at: Option<i64>,
+    /// `iat`.
+    pub issued_at: Option<i64>,
+    /// `jti`.
+    pub token_id: Option<String>,
+    /// How the token was checked.
+    pub source: TokenSource,
+    /// Every claim (for a JWT) or introspection member.
+    pub claims: Claims,
+}
+
+impl Principal {
+    /// Builds a principal from verified claims.
+    pub(crate) fn from_claims(issuer: &str, claims: Claims, source: TokenSource) -> Self {
+        let scopes = claims.scopes().map(str::to_owned).collect();
+        Self {
+            issuer: claims.iss.clone().unwrap_or_else(|| issuer.to_owned()),
+            subject: claims.sub.clone(),
+            client_id: claims.str("client_id").map(str::to_owned),
+            scopes,
+            audience: claims.aud.clone(),
+            expires_at: claims.exp,
+            issued_at: claims.iat,
+            token_id: claims.jti.clone(),
+            source,
+            claims,
+        }
+    }
+
+    /// Whether the token was granted `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The scopes of `required` the token lacks.
+    pub fn missing<'a>(&self, required: &'a [String]) -> Vec<&'a str> {
+        required
+            .iter()
+            .filter(|s| !self.has_scope(s))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// A string claim.
+    pub fn claim_str(&self, name: &str) -> Option<&str> {
+        self.claims.str(name)
+    }
+}
+
+/// The principal the guard put into a request's extensions. In an rmcp handler:
+/// `Extension(parts): Extension<http::request::Parts>` then
+/// `mcp_guard::principal(&parts.extensions)`.
+pub fn principal(extensions: &axum::http::Extensions) -> Option<&Principal> {
+    extensions.get::<Arc<Principal>>().map(Arc::as_ref)
+}

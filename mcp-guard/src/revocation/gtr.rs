@@ -1,0 +1,209 @@
+//! Global Token Revocation (draft-parecki-oauth-global-token-revocation): an
+//! identity provider asks this resource server to revoke every token of one
+//! subject. `POST` with a JSON body `{"sub_id": {...}}` (RFC 9493 subject
+//! identifier); `subject` is accepted as the same member, as Okta sends it.
+//!
+//! | answer | when |
+//! |---|---|
+//! | 204 | the subject's tokens are revoked |
+//! | 400 | the body is not JSON with exactly one subject object |
+//! | 401 | the caller is not authenticated |
+//! | 403 | the caller may not revoke this subject |
+//! | 404 | the subject is unknown here |
+//! | 422 | the subject identifier format is not supported |
+
+use super::{RevocationList, Subject};
+use agent_auth::clock::SharedClock;
+use agent_auth::secret::{SecretString, constant_time_eq};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// Who may call the endpoint, and for which subjects.
+#[async_trait::async_trait]
+pub trait RevocationAuth: Send + Sync + std::fmt::Debug {
+    /// The authenticated caller, or `None` (answered 401).
+    async fn authenticate(&self, headers: &HeaderMap) -> Option<String>;
+
+    /// Whether `caller` may revoke `subject` (default: yes; `false` answers 403).
+    async fn may_revoke(&self, _caller: &str, _subject: &Subject) -> bool {
+        true
+    }
+}
+
+/// A caller authenticated by a shared bearer secret, compared in constant time.
+#[derive(Debug, Clone)]
+pub struct BearerSecret {
+    caller: String,
+    secret: SecretString,
+}
+
+impl BearerSecret {
+    /// Accepts `Authorization: Bearer <secret>` as `caller`.
+    pub fn new(caller: &str, secret: SecretString) -> Self {
+        Self {
+            caller: caller.to_owned(),
+            secret,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl RevocationAuth for BearerSecret {
+    async fn authenticate(&self, headers: &HeaderMap) -> Option<String> {
+        let token = crate::header::bearer_from_headers(headers).ok()??;
+        constant_time_eq(token.as_bytes(), self.secret.expose_secret().as_bytes())
+            .then(|| self.caller.clone())
+    }
+}
+
+/// Whether a subject is known here (default: every subject is).
+pub type SubjectDirectory = Arc<dyn Fn(&Subject) -> bool + Send + Sync>;
+
+/// The endpoint's state.
+#[derive(Clone)]
+pub struct GlobalTokenRevocation {
+    list: RevocationList,
+    auth: Arc<dyn RevocationAuth>,
+    known: SubjectDirectory,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for GlobalTokenRevocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalTokenRevocation")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GlobalTokenRevocation {
+    /// Revokes into `list`, authenticating callers with `auth`.
+    pub fn new(list: RevocationList, auth: Arc<dyn RevocationAuth>) -> Self {
+        Self {
+            list,
+            auth,
+            known: Arc::new(|_| true),
+            clock: agent_auth::clock::system_clock(),
+        }
+    }
+
+    /// Answers 404 for subjects `known` says are not known.
+    #[must_use]
+    pub fn subjects(mut self, known: SubjectDirectory) -> Self {
+        self.known = known;
+        self
+    }
+
+    /// The clock.
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A router serving the endpoint at `path`.
+    pub fn router(self, path: &str) -> axum::Router {
+        axum::Router::new()
+            .route(path, axum::routing::post(handle))
+            .with_state(self)
+    }
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({"error": code, "error_description": description})),
+    )
+        .into_response()
+}
+
+/// The handler: `POST` with a JSON subject.
+pub async fn handle(
+    State(state): State<GlobalTokenRevocation>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(caller) = state.auth.authenticate(&headers).await else {
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "authentication required",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+        return r;
+    };
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json_type {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be application/json",
+        );
+    }
+    let Ok(serde_json::Value::Object(members)) = serde_json::from_slice::<serde_json::Value>(&body)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be a JSON object",
+        );
+    };
+    let sub_id = match (members.get("sub_id"), members.get("subject")) {
+        (Some(s), None) | (None, Some(s)) => s,
+        (Some(_), Some(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "both `sub_id` and `subject`",
+            );
+        }
+        (None, None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "`sub_id` is required",
+            );
+        }
+    };
+    let subject = match Subject::from_sub_id(sub_id) {
+        Ok(s) => s,
+        Err(true) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unsupported_subject_format",
+                "the subject identifier format is not supported",
+            );
+        }
+        Err(false) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "malformed subject identifier",
+            );
+        }
+    };
+    if !state.auth.may_revoke(&caller, &subject).await {
+        return error(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            "not allowed to revoke this subject",
+        );
+    }
+    if !(state.known)(&subject) {
+        return error(StatusCode::NOT_FOUND, "unknown_subject", "no such subject");
+    }
+    state.list.revoke_subject(subject, state.clock.now());
+    tracing::info!(caller = %caller, "global token revocation applied");
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,229 @@
+//! RFC 7662 token introspection, with a bounded cache: a positive answer is
+//! kept no longer than the token's `exp` nor the configured TTL; a negative one
+//! only briefly.
+
+use super::VerifyError;
+use super::cache::{Cache, Cached, hash};
+use crate::principal::{Principal, TokenSource};
+use crate::resource::ResourceUri;
+use agent_auth::secret::SecretString;
+use agent_auth::validate::Claims;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings of one introspection endpoint.
+#[derive(Debug, Clone)]
+pub struct IntrospectionConfig {
+    /// The issuer whose tokens this endpoint describes.
+    pub issuer: String,
+    /// The endpoint URL.
+    pub endpoint: String,
+    /// The resource server's client id at the authorization server.
+    pub client_id: String,
+    /// Its secret (sent with HTTP Basic, RFC 7662 section 2.1).
+    pub client_secret: SecretString,
+    /// Longest time an active answer is reused (default 60 s; never past `exp`).
+    pub positive_ttl_secs: i64,
+    /// Time an inactive answer is reused (default 5 s).
+    pub negative_ttl_secs: i64,
+    /// Entries kept at most (default 10 000).
+    pub capacity: usize,
+    /// Time limit of one request (default 5 s).
+    pub timeout: Duration,
+    /// Whether an answer without `aud` is refused (default true: RFC 8707 audience
+    /// restriction is required of every token).
+    pub require_audience: bool,
+}
+
+impl IntrospectionConfig {
+    /// Settings with defaults.
+    pub fn new(
+        issuer: impl Into<String>,
+        endpoint: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> Self {
+        Self {
+            issuer: issuer.into(),
+            endpoint: endpoint.into(),
+            client_id: client_id.into(),
+            client_secret,
+            positive_ttl_secs: 60,
+            negative_ttl_secs: 5,
+            capacity: 10_000,
+            timeout: Duration::from_secs(5),
+            require_audience: true,
+        }
+    }
+}
+
+/// An introspection client with its cache. Clones share the cache.
+#[derive(Debug, Clone)]
+pub struct Introspector {
+    config: Arc<IntrospectionConfig>,
+    client: reqwest::Client,
+    cache: Arc<Cache>,
+}
+
+impl Introspector {
+    /// A client for `config`.
+    pub fn new(config: IntrospectionConfig) -> Result<Self, crate::ConfigError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .build()
+            .map_err(|_| crate::ConfigError::HttpClient)?;
+        Ok(Self {
+            cache: Arc::new(Cache::new(config.capacity)),
+            config: Arc::new(config),
+            client,
+        })
+    }
+
+    /// The issuer.
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    /// Entries in the cache.
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Introspects `token` (from the cache when possible) and checks the answer
+    /// for `resource`.
+    pub async fn introspect(
+        &self,
+        token: &str,
+        resource: &ResourceUri,
+        now: i64,
+    ) -> Result<Principal, VerifyError> {
+        let key = hash(token);
+        let answer = match self.cache.get(&key, now) {
+            Some(Cached::Active(p)) => *p,
+            Some(Cached::Inactive) => return Err(VerifyError::Inactive),
+            None => {
+                let body = self.fetch(token).await?;
+                match self.interpret(body, resource, now) {
+                    Ok(principal) => {
+                        let mut until = now.saturating_add(self.config.positive_ttl_secs);
+                        if let Some(exp) = principal.expires_at {
+                            until = until.min(exp);
+                        }
+                        self.cache.put(
+                            key,
+                            Cached::Active(Box::new(principal.clone())),
+                            until,
+                            now,
+                        );
+                        principal
+                    }
+                    Err(e) => {
+                        let until = now.saturating_add(self.config.negative_ttl_secs);
+                        self.cache.put(key, Cached::Inactive, until, now);
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        if answer.expires_at.is_some_and(|exp| now >= exp) {
+            return Err(VerifyError::Expired);
+        }
+        Ok(answer)
+    }
+
+    async fn fetch(&self, token: &str) -> Result<serde_json::Value, VerifyError> {
+        let response = self
+            .client
+            .post(&self.config.endpoint)
+            .basic_auth(
+                &self.config.client_id,
+                Some(self.config.client_secret.expose_secret()),
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[("token", token), ("token_type_hint", "access_token")])
+            .send()
+            .await
+            .map_err(|_| VerifyError::Unavailable)?;
+        if !response.status().is_success() {
+            tracing::warn!(status = response.status().as_u16(), "introspection failed");
+            return Err(VerifyError::Unavailable);
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|_| VerifyError::Unavailable)?;
+        if bytes.len() > 64 * 1024 {
+            return Err(VerifyError::Unavailable);
+        }
+        serde_json::from_slice(&bytes).map_err(|_| VerifyError::Unavailable)
+    }
+
+    /// RFC 7662 section 2.2: only `active` is required; everything else is
+    /// checked when present, `aud` is required unless configured otherwise.
+    fn interpret(
+        &self,
+        body: serde_json::Value,
+        resource: &ResourceUri,
+        now: i64,
+    ) -> Result<Principal, VerifyError> {
+        let serde_json::Value::Object(map) = body else {
+            return Err(VerifyError::Unavailable);
+        };
+        if map.get("active") != Some(&serde_json::Value::Bool(true)) {
+            return Err(VerifyError::Inactive);
+        }
+        if let Some(t) = map.get("token_type").and_then(|t| t.as_str())
+            && (t.eq_ignore_ascii_case("refresh_token") || t.eq_ignore_ascii_case("refresh"))
+        {
+            return Err(VerifyError::NotAccessToken);
+        }
+        if map.contains_key("cnf") {
+            return Err(VerifyError::SenderConstrained);
+        }
+        let mut claims = Claims::new();
+        for (name, value) in map {
+            match (name.as_str(), value) {
+                ("active", _) => {}
+                ("iss", serde_json::Value::String(s)) => claims.iss = Some(s),
+                ("sub", serde_json::Value::String(s)) => claims.sub = Some(s),
+                ("jti", serde_json::Value::String(s)) => claims.jti = Some(s),
+                ("aud", serde_json::Value::String(s)) => claims.aud = vec![s],
+                ("aud", serde_json::Value::Array(a)) => {
+                    claims.aud = a
+                        .into_iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect();
+                }
+                ("exp", v) => claims.exp = v.as_i64(),
+                ("iat", v) => claims.iat = v.as_i64(),
+                ("nbf", v) => claims.nbf = v.as_i64(),
+                (_, v) => {
+                    claims.extra.insert(name, v);
+                }
+            }
+        }
+        if claims
+            .iss
+            .as_deref()
+            .is_some_and(|i| i != self.config.issuer)
+        {
+            return Err(VerifyError::WrongIssuer);
+        }
+        if claims.exp.is_some_and(|exp| now >= exp) {
+            return Err(VerifyError::Expired);
+        }
+        if claims.aud.is_empty() {
+            if self.config.require_audience {
+                return Err(VerifyError::WrongAudience);
+            }
+        } else if !claims.aud.iter().any(|a| resource.matches(a)) {
+            return Err(VerifyError::WrongAudience);
+        }
+        Ok(Principal::from_claims(
+            &self.config.issuer,
+            claims,
+            TokenSource::Introspection,
+        ))
+    }
+}
