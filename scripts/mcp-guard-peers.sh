@@ -19,11 +19,21 @@ resources = ["http://127.0.0.1:8187/mcp"]
 TOML
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# Waits until something listens on 127.0.0.1:$1 (at most 60 s).
+wait_port() {
+  for _ in $(seq 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "FAIL: nothing listens on port $1"
+  exit 1
+}
 target/debug/reference-authority --config "$tmp/authority.toml" --listen 127.0.0.1:9187 & pids+=($!)
-sleep 1
+wait_port 9187
 target/debug/guarded-mcp-server --issuer http://127.0.0.1:9187 --listen 127.0.0.1:8187 & pids+=($!)
 target/debug/guarded-mcp-server --issuer http://127.0.0.1:9187 --listen 127.0.0.1:8188 --public-handshake & pids+=($!)
-sleep 1
+wait_port 8187
+wait_port 8188
 out=$(cd peers && ../$node mcp-guard-client.mjs http://127.0.0.1:8187/mcp sales-agent sales-agent-secret-0123456789 http://127.0.0.1:9187)
 echo "$out"
 echo "$out" | grep -q '"stepUp": "10:00' || { echo "FAIL: step-up"; exit 1; }

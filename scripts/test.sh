@@ -27,3 +27,4 @@ else
   cargo test --workspace --all-features --no-fail-fast --lib --bins --tests
 fi
 cargo test --workspace --all-features --doc
+bash scripts/mcp-guard-peers.sh
