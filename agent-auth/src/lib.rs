@@ -5,6 +5,7 @@ pub mod audit;
 #[cfg(feature = "authority")]
 pub mod authority;
 pub mod clock;
+pub mod exchange;
 pub mod jose;
 #[cfg(feature = "http")]
 pub mod jwks;
