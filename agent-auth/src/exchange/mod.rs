@@ -6,6 +6,18 @@
 //! The authority side lives in [`authority::grants`](crate::authority::grants)
 //! (feature `authority`): `TokenExchangeGrant` and `JwtBearerGrant`.
 
+#[cfg(feature = "http")]
+mod cache;
+#[cfg(feature = "http")]
+mod client;
+
+#[cfg(feature = "http")]
+pub use cache::{CrossDomainClient, CrossDomainRequest};
+#[cfg(feature = "http")]
+pub use client::{
+    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
+};
+
 /// RFC 8693 section 2.1 `grant_type`.
 pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
