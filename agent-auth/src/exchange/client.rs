@@ -311,6 +311,14 @@ impl ExchangeClient {
         self.post(form).await
     }
 
+    /// Posts any grant's form parameters (client authentication is added).
+    pub(crate) async fn post_form(
+        &self,
+        form: Vec<(String, String)>,
+    ) -> Result<TokenExchangeResponse, ExchangeError> {
+        self.post(form).await
+    }
+
     async fn post(
         &self,
         mut form: Vec<(String, String)>,

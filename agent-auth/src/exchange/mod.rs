@@ -21,6 +21,9 @@ pub use client::{
 /// RFC 8693 section 2.1 `grant_type`.
 pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
+/// RFC 7523 section 2.2 `client_assertion_type`.
+pub const CLIENT_ASSERTION_JWT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// RFC 7523 section 2.1 `grant_type`: a JWT as an authorization grant.
 pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 

@@ -139,6 +139,27 @@ pub(crate) fn authorization_server_urls(issuer: &str) -> Result<Vec<String>, Dis
     Ok(out)
 }
 
+/// Whether the metadata's `resource` identifies `requested`: the same URL, or
+/// (for metadata found at the root location) a URL of the same origin whose
+/// path `requested` lies under, on a segment boundary (RFC 9728 section 3.3).
+fn covers(identifier: &str, requested: &str) -> bool {
+    if identifier == requested {
+        return true;
+    }
+    let (Ok(id), Ok(req)) = (url::Url::parse(identifier), url::Url::parse(requested)) else {
+        return false;
+    };
+    if id.origin() != req.origin() || id.query().is_some() || id.fragment().is_some() {
+        return false;
+    }
+    let base = id.path().trim_end_matches('/');
+    let path = req.path();
+    path == base
+        || path
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Fetches and checks discovery documents.
 #[derive(Debug, Clone)]
 pub struct McpDiscovery {
@@ -171,7 +192,7 @@ impl McpDiscovery {
         let doc: ProtectedResourceMetadata = self
             .first_found(&candidates, "protected resource metadata")
             .await?;
-        if doc.resource != resource {
+        if !covers(&doc.resource, resource) {
             return Err(DiscoveryError::ResourceMismatch);
         }
         Ok(doc)
@@ -260,5 +281,27 @@ mod tests {
             Err(DiscoveryError::InsecureUrl)
         );
         assert!(resource_metadata_urls("http://127.0.0.1:8080/mcp").is_ok());
+    }
+
+    #[test]
+    fn resource_identifier_must_cover_the_requested_url() {
+        assert!(covers("https://mcp.example/mcp", "https://mcp.example/mcp"));
+        assert!(covers("https://mcp.example", "https://mcp.example/mcp"));
+        assert!(covers("https://mcp.example/", "https://mcp.example/mcp"));
+        assert!(covers(
+            "https://mcp.example/tools",
+            "https://mcp.example/tools/mcp"
+        ));
+        assert!(!covers("https://mcp.example/mc", "https://mcp.example/mcp"));
+        assert!(!covers(
+            "https://mcp.example/mcp",
+            "https://mcp.example/other"
+        ));
+        assert!(!covers("https://other.example", "https://mcp.example/mcp"));
+        assert!(!covers("http://mcp.example", "https://mcp.example/mcp"));
+        assert!(!covers(
+            "https://mcp.example:8443",
+            "https://mcp.example/mcp"
+        ));
     }
 }

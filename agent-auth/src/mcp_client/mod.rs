@@ -4,8 +4,11 @@
 //! server's metadata (RFC 8414 / OpenID Connect Discovery) in the order the MCP
 //! authorization specification gives.
 
+mod authorize;
 mod challenge;
 mod discovery;
+
+pub use authorize::{McpAuthError, McpAuthorizer, McpGrant, McpToken, Registration};
 
 pub use challenge::{BearerChallenge, Challenge, ChallengeError, parse_www_authenticate};
 pub use discovery::{
