@@ -196,23 +196,11 @@ impl McpAuthorizer {
         resource: &str,
         challenge: Option<&BearerChallenge>,
     ) -> Result<McpToken, McpAuthError> {
-        let prm = self
-            .discovery
-            .protected_resource(resource, challenge)
-            .await?;
-        let issuer = prm
-            .authorization_servers
-            .first()
-            .ok_or(McpAuthError::NoAuthorizationServer)?;
-        let metadata = self.discovery.authorization_server(issuer).await?;
+        let (metadata, scope) = self.discover(resource, challenge).await?;
         let token_endpoint = metadata
             .token_endpoint
             .clone()
             .ok_or(McpAuthError::Unsupported("a token endpoint"))?;
-        let scope = match challenge.filter(|c| !c.scope.is_empty()) {
-            Some(c) => c.scope.clone(),
-            None => prm.scopes_supported.clone(),
-        };
         let access_token = match &self.grant {
             McpGrant::AuthorizationCode {
                 redirect_uri,
@@ -275,6 +263,45 @@ impl McpAuthorizer {
             access_token,
             scope,
         })
+    }
+
+    /// The authorization server's metadata and the scope to ask for. Without
+    /// protected resource metadata, the 2025-03-26 MCP rules apply: the
+    /// server's origin is the authorization server, with its RFC 8414 metadata
+    /// or, failing that, the default `/authorize`, `/token` and `/register`.
+    async fn discover(
+        &self,
+        resource: &str,
+        challenge: Option<&BearerChallenge>,
+    ) -> Result<(AuthorizationServerMetadata, Vec<String>), McpAuthError> {
+        let challenged = challenge
+            .filter(|c| !c.scope.is_empty())
+            .map(|c| c.scope.clone());
+        match self.discovery.protected_resource(resource, challenge).await {
+            Ok(prm) => {
+                let issuer = prm
+                    .authorization_servers
+                    .first()
+                    .ok_or(McpAuthError::NoAuthorizationServer)?;
+                let metadata = self.discovery.authorization_server(issuer).await?;
+                Ok((metadata, challenged.unwrap_or(prm.scopes_supported)))
+            }
+            Err(DiscoveryError::NotFound(_)) => {
+                let origin = url::Url::parse(resource)
+                    .map_err(|_| DiscoveryError::InsecureUrl)?
+                    .origin()
+                    .ascii_serialization();
+                let metadata = match self.discovery.legacy_authorization_server(&origin).await {
+                    Ok(m) => m,
+                    Err(DiscoveryError::NotFound(_)) => {
+                        AuthorizationServerMetadata::defaults_for(&origin)
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                Ok((metadata, challenged.unwrap_or_default()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn client_credentials(

@@ -84,6 +84,25 @@ pub struct AuthorizationServerMetadata {
     pub extra: Map<String, Value>,
 }
 
+impl AuthorizationServerMetadata {
+    /// The default endpoints of the 2025-03-26 MCP authorization rules for a
+    /// server without metadata: `/authorize`, `/token`, `/register` at its origin.
+    pub fn defaults_for(origin: &str) -> Self {
+        let origin = origin.trim_end_matches('/');
+        Self {
+            issuer: origin.to_owned(),
+            authorization_endpoint: Some(format!("{origin}/authorize")),
+            token_endpoint: Some(format!("{origin}/token")),
+            registration_endpoint: Some(format!("{origin}/register")),
+            jwks_uri: None,
+            code_challenge_methods_supported: vec!["S256".into()],
+            grant_types_supported: vec!["authorization_code".into(), "refresh_token".into()],
+            token_endpoint_auth_methods_supported: vec!["none".into()],
+            extra: Map::new(),
+        }
+    }
+}
+
 const MAX_DOCUMENT: usize = 64 * 1024;
 
 fn checked_url(text: &str) -> Result<url::Url, DiscoveryError> {
@@ -209,6 +228,26 @@ impl McpDiscovery {
             .first_found(&candidates, "authorization server metadata")
             .await?;
         if doc.issuer != issuer {
+            return Err(DiscoveryError::IssuerMismatch);
+        }
+        Ok(doc)
+    }
+
+    /// 2025-03-26 MCP compatibility, for a server without protected resource
+    /// metadata: RFC 8414 metadata at the server's origin. The issuer is not
+    /// known beforehand, so instead of equality its origin must be the
+    /// server's (the server's origin is the trust anchor of that revision).
+    pub async fn legacy_authorization_server(
+        &self,
+        origin: &str,
+    ) -> Result<AuthorizationServerMetadata, DiscoveryError> {
+        let base = checked_url(origin)?;
+        let candidates = [path_inserted(&base, "oauth-authorization-server")];
+        let doc: AuthorizationServerMetadata = self
+            .first_found(&candidates, "authorization server metadata")
+            .await?;
+        let same_origin = url::Url::parse(&doc.issuer).is_ok_and(|i| i.origin() == base.origin());
+        if !same_origin {
             return Err(DiscoveryError::IssuerMismatch);
         }
         Ok(doc)
