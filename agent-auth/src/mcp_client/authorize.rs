@@ -6,7 +6,7 @@
 //! enterprise-managed authorization through an ID-JAG.
 
 use super::challenge::BearerChallenge;
-use super::discovery::{AuthorizationServerMetadata, DiscoveryError, McpDiscovery};
+use super::discovery::{AuthorizationServerMetadata, DiscoveryError, McpDiscovery, checked_url};
 use crate::exchange::{
     ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, token_types,
 };
@@ -386,7 +386,7 @@ impl McpAuthorizer {
         });
         let response = self
             .http
-            .post(endpoint)
+            .post(checked_url(endpoint)?)
             .json(&body)
             .send()
             .await
@@ -446,8 +446,7 @@ impl McpAuthorizer {
             verifier.expose_secret().as_bytes(),
         ));
         let state = random_b64(16)?;
-        let mut url = url::Url::parse(endpoint)
-            .map_err(|_| McpAuthError::Unsupported("a valid authorization endpoint"))?;
+        let mut url = checked_url(endpoint)?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("response_type", "code")
@@ -474,6 +473,17 @@ impl McpAuthorizer {
             .ok_or(McpAuthError::AuthorizationResponse("no redirect"))?;
         let back = url::Url::parse(location)
             .map_err(|_| McpAuthError::AuthorizationResponse("redirect is not a URL"))?;
+        // The response must come back to the registered redirect URI.
+        let mut target = back.clone();
+        target.set_query(None);
+        target.set_fragment(None);
+        let expected = url::Url::parse(redirect_uri)
+            .map_err(|_| McpAuthError::AuthorizationResponse("redirect URI is not a URL"))?;
+        if target != expected {
+            return Err(McpAuthError::AuthorizationResponse(
+                "redirect to another place than the redirect URI",
+            ));
+        }
         let get = |name: &str| {
             back.query_pairs()
                 .find(|(k, _)| k == name)

@@ -105,7 +105,7 @@ impl AuthorizationServerMetadata {
 
 const MAX_DOCUMENT: usize = 64 * 1024;
 
-fn checked_url(text: &str) -> Result<url::Url, DiscoveryError> {
+pub(crate) fn checked_url(text: &str) -> Result<url::Url, DiscoveryError> {
     let url = url::Url::parse(text).map_err(|_| DiscoveryError::InsecureUrl)?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     if url.scheme() == "https" || (url.scheme() == "http" && loopback) {
