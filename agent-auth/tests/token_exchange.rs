@@ -607,3 +607,97 @@ fn metadata_lists_the_grant() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn scopes_needing_approval_are_granted_only_when_approved() {
+    let f = fixture();
+    let pricing = "https://pricing.example";
+    f.authority.register_grant(Arc::new(
+        TokenExchangeGrant::new().connection(
+            ManagedConnection::new(pricing)
+                .client("sales-agent", "pricing-agent")
+                .scope("pricing:read", ScopePolicy::Granted)
+                .scope("pricing:quote", ScopePolicy::NeedsApproval)
+                .approver(|q: &grants::ApprovalQuery<'_>| {
+                    q.user == "user-sarah"
+                        && q.client_id == "sales-agent"
+                        && q.scope == "pricing:quote"
+                }),
+        ),
+    ));
+    let id_token = |user: &str| {
+        let facts = GrantFacts {
+            client_id: "sales-agent".into(),
+            user_id: Some(user.into()),
+            scope: vec!["openid".into()],
+            ..GrantFacts::default()
+        };
+        let opts = IssueOptions {
+            id_token: true,
+            ..IssueOptions::default()
+        };
+        f.authority.issue(&facts, opts).unwrap().id_token.unwrap()
+    };
+    let ask = |token: String, scope: &'static str| {
+        let f = &f;
+        async move {
+            exchange(
+                f,
+                AGENT,
+                &[
+                    ("subject_token", &token),
+                    ("subject_token_type", token_types::ID_TOKEN),
+                    ("requested_token_type", token_types::ID_JAG),
+                    ("audience", pricing),
+                    ("scope", scope),
+                ],
+            )
+            .await
+        }
+    };
+    let sarah = id_token("user-sarah").expose_secret().to_owned();
+    let ok = ask(sarah.clone(), "pricing:read pricing:quote")
+        .await
+        .unwrap();
+    assert_eq!(ok.scope.as_deref(), Some("pricing:read pricing:quote"));
+    assert_eq!(ok.issued_token_type.as_deref(), Some(token_types::ID_JAG));
+    f.authority
+        .register_user(
+            UserSpec::new("bob")
+                .id("user-bob")
+                .password("another horse battery"),
+        )
+        .unwrap();
+    let bob = id_token("user-bob").expose_secret().to_owned();
+    let err = ask(bob, "pricing:quote").await.unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidScope);
+    // Without a scope: only the automatically granted ones.
+    let ok = exchange(
+        &f,
+        AGENT,
+        &[
+            ("subject_token", &sarah),
+            ("subject_token_type", token_types::ID_TOKEN),
+            ("requested_token_type", token_types::ID_JAG),
+            ("audience", pricing),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.scope.as_deref(), Some("pricing:read"));
+    // An access token is not an acceptable subject for an ID-JAG.
+    let at = user_token(&f, &["crm:read"], &[CRM], json!({}));
+    let err = exchange(
+        &f,
+        AGENT,
+        &[
+            ("subject_token", &at),
+            ("subject_token_type", token_types::ACCESS_TOKEN),
+            ("requested_token_type", token_types::ID_JAG),
+            ("audience", pricing),
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidRequest);
+}

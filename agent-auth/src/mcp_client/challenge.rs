@@ -319,4 +319,29 @@ mod tests {
             Err(ChallengeError::TooLong)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_input_never_panics(text in ".{0,300}") {
+            let _ = parse_www_authenticate(&text);
+            let _ = BearerChallenge::from_header(&text);
+        }
+
+        #[test]
+        fn generated_challenges_parse_back(
+            scheme in "[A-Za-z][A-Za-z0-9-]{0,10}",
+            params in proptest::collection::btree_map("[a-z_]{1,12}", "[ !#-\\[\\]-~]{0,20}", 0..5),
+        ) {
+            let rendered: Vec<String> = params
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+                .collect();
+            let header = format!("{scheme} {}, Basic realm=\"x\"", rendered.join(", "));
+            let parsed = parse_www_authenticate(&header).unwrap();
+            proptest::prop_assert_eq!(parsed.len(), 2);
+            proptest::prop_assert_eq!(&parsed[0].scheme, &scheme);
+            let expected: Vec<(String, String)> = params.into_iter().collect();
+            proptest::prop_assert_eq!(&parsed[0].params, &expected);
+        }
+    }
 }
