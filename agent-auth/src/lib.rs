@@ -9,7 +9,6 @@ pub mod exchange;
 pub mod jose;
 #[cfg(feature = "http")]
 pub mod jwks;
-#[cfg(feature = "http")]
 pub mod mcp_client;
 pub mod secret;
 pub mod validate;
