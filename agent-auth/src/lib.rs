@@ -5,11 +5,13 @@ pub mod audit;
 #[cfg(feature = "authority")]
 pub mod authority;
 pub mod clock;
+pub mod exchange;
 pub mod jose;
 #[cfg(feature = "http")]
 pub mod jwks;
 #[cfg(feature = "http")]
 pub mod login;
+pub mod mcp_client;
 pub mod secret;
 pub mod validate;
 

@@ -10,7 +10,7 @@ impl Authority {
     /// (RFC 8414 section 3.3 has clients compare it byte for byte).
     pub fn metadata(&self) -> Value {
         let alg = self.keys().active().algorithm().name();
-        json!({
+        let mut doc = json!({
             "issuer": self.issuer(),
             "authorization_endpoint": self.endpoint(paths::AUTHORIZE),
             "token_endpoint": self.endpoint(paths::TOKEN),
@@ -40,6 +40,12 @@ impl Authority {
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,
             "resource_indicators_supported": true,
-        })
+        });
+        if let Value::Object(members) = &mut doc {
+            for (name, value) in self.grant_metadata() {
+                members.entry(name).or_insert(value);
+            }
+        }
+        doc
     }
 }

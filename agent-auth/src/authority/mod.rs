@@ -61,6 +61,10 @@ pub use core::{Authority, AuthorityBuilder};
 pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
 pub use events::AuthorityEvent;
 pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
+pub use grants::{
+    ExchangeContext, ExchangePolicy, JwtBearerGrant, ManagedConnection, ScopePolicy,
+    TokenExchangeGrant, TrustedIssuer,
+};
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};

@@ -3,11 +3,22 @@
 
 mod authorization_code;
 mod client_credentials;
+mod id_jag;
+mod jwt_bearer;
 mod refresh_token;
+mod token_exchange;
 
 pub use authorization_code::AuthorizationCodeGrant;
 pub use client_credentials::ClientCredentialsGrant;
+pub use id_jag::{
+    ApprovalQuery, INSUFFICIENT_USER_AUTHENTICATION, ManagedConnection, ScopeApprover, ScopePolicy,
+};
+pub use jwt_bearer::JwtBearerGrant;
 pub use refresh_token::RefreshTokenGrant;
+pub use token_exchange::{
+    AllowNarrowing, ExchangeContext, ExchangePolicy, PresentedToken, TokenExchangeGrant,
+    TrustedIssuer,
+};
 
 use super::client_auth::{AuthenticatedClient, TokenRequest};
 use super::issue::TokenResponse;
@@ -34,12 +45,35 @@ pub trait GrantHandler: Send + Sync + std::fmt::Debug {
         client: &AuthenticatedClient,
         params: &Params,
     ) -> Result<TokenResponse, OAuthError>;
+
+    /// Members this grant adds to the authorization server metadata
+    /// (RFC 8414 section 2); none by default.
+    fn metadata(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
 }
 
 pub(crate) fn register_builtin(authority: &Authority) {
     authority.register_grant(Arc::new(AuthorizationCodeGrant));
     authority.register_grant(Arc::new(RefreshTokenGrant));
     authority.register_grant(Arc::new(ClientCredentialsGrant));
+    authority.register_grant(Arc::new(TokenExchangeGrant::new()));
+}
+
+impl Authority {
+    /// The metadata members of the registered grants.
+    pub(crate) fn grant_metadata(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut out = serde_json::Map::new();
+        let handlers = self
+            .inner
+            .grants
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for handler in handlers.values() {
+            out.extend(handler.metadata());
+        }
+        out
+    }
 }
 
 impl Authority {

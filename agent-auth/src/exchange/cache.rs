@@ -1,0 +1,195 @@
+//! Both steps of the Identity Assertion JWT Authorization Grant in one call,
+//! with the resulting access token cached until it expires.
+
+use super::client::{ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse};
+use super::token_types;
+use crate::clock::{SharedClock, system_clock};
+use crate::jose::base64url;
+use crate::secret::Token;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+/// What to ask the IdP for: an ID-JAG for one resource authorization server.
+#[derive(Debug, Clone, Default)]
+pub struct CrossDomainRequest {
+    /// The resource authorization server's issuer (the ID-JAG `audience`).
+    pub audience: String,
+    /// Scope wanted at the resource authorization server.
+    pub scope: Vec<String>,
+    /// Resources (RFC 8707) at that server.
+    pub resource: Vec<String>,
+    /// RFC 9396 `authorization_details`, passed to the IdP.
+    pub authorization_details: Option<serde_json::Value>,
+}
+
+impl CrossDomainRequest {
+    /// An ID-JAG request for `audience` with `scope`.
+    pub fn new(
+        audience: impl Into<String>,
+        scope: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            audience: audience.into(),
+            scope: scope.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a resource.
+    #[must_use]
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource.push(resource.into());
+        self
+    }
+}
+
+#[derive(Debug)]
+struct Cached {
+    token: Token,
+    usable_until: i64,
+}
+
+/// A user's ID token at the IdP turned into an access token at a resource
+/// authorization server of another trust domain: token exchange for an ID-JAG
+/// at the IdP (draft section 4.3), then the jwt-bearer grant at the resource
+/// authorization server (section 4.4). Access tokens are cached per user,
+/// audience, scope and resource until shortly before they expire.
+#[derive(Debug)]
+pub struct CrossDomainClient {
+    idp: ExchangeClient,
+    resource_server: ExchangeClient,
+    clock: SharedClock,
+    refresh_ahead: i64,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+impl CrossDomainClient {
+    /// Talks to the IdP's and the resource authorization server's token
+    /// endpoints, as the client registered at each.
+    pub fn new(idp: ExchangeClient, resource_server: ExchangeClient) -> Self {
+        Self {
+            idp,
+            resource_server,
+            clock: system_clock(),
+            refresh_ahead: 30,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The clock deciding expiry (default: the system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long before expiry a cached token is replaced (default 30 s).
+    #[must_use]
+    pub fn refresh_ahead(mut self, seconds: i64) -> Self {
+        self.refresh_ahead = seconds.max(0);
+        self
+    }
+
+    /// Step one alone: the ID-JAG for `request`, from the user's ID token.
+    pub async fn id_jag(
+        &self,
+        id_token: &Token,
+        request: &CrossDomainRequest,
+    ) -> Result<TokenExchangeResponse, ExchangeError> {
+        let mut exchange = TokenExchangeRequest::new(id_token.clone(), token_types::ID_TOKEN)
+            .requested_token_type(token_types::ID_JAG)
+            .audience(request.audience.clone())
+            .scope(request.scope.iter().cloned());
+        for r in &request.resource {
+            exchange = exchange.resource(r.clone());
+        }
+        if let Some(d) = &request.authorization_details {
+            exchange = exchange.authorization_details(d.clone());
+        }
+        let response = self.idp.exchange(&exchange).await?;
+        if response.issued_token_type.as_deref() != Some(token_types::ID_JAG) {
+            return Err(ExchangeError::InvalidResponse(
+                "the IdP did not issue an ID-JAG",
+            ));
+        }
+        Ok(response)
+    }
+
+    /// Both steps, uncached: the resource authorization server's response.
+    pub async fn exchange(
+        &self,
+        id_token: &Token,
+        request: &CrossDomainRequest,
+    ) -> Result<TokenExchangeResponse, ExchangeError> {
+        let jag = self.id_jag(id_token, request).await?;
+        self.resource_server
+            .jwt_bearer(&jag.access_token, &[])
+            .await
+    }
+
+    /// An access token at the resource authorization server for the user of
+    /// `id_token`: from the cache while it is valid, else by both steps.
+    pub async fn access_token(
+        &self,
+        id_token: &Token,
+        request: &CrossDomainRequest,
+    ) -> Result<Token, ExchangeError> {
+        let key = cache_key(id_token, request);
+        let now = self.clock.now();
+        if let Some(hit) = self
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .filter(|c| c.usable_until > now)
+        {
+            return Ok(hit.token.clone());
+        }
+        let response = self.exchange(id_token, request).await?;
+        let token = response.access_token.clone();
+        if let Some(expires_in) = response.expires_in {
+            let usable_until = self.clock.now() + expires_in - self.refresh_ahead;
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            cache.retain(|_, c| c.usable_until > now);
+            cache.insert(
+                key,
+                Cached {
+                    token: token.clone(),
+                    usable_until,
+                },
+            );
+        }
+        Ok(token)
+    }
+
+    /// Drops every cached token.
+    pub fn clear(&self) {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// The cache key: a digest of the ID token (never the token itself), the
+/// audience, the scope and the resources.
+fn cache_key(id_token: &Token, request: &CrossDomainRequest) -> String {
+    let mut scope = request.scope.clone();
+    scope.sort();
+    let mut resource = request.resource.clone();
+    resource.sort();
+    let text = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        base64url::encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            id_token.expose_secret().as_bytes()
+        )),
+        request.audience,
+        scope.join(" "),
+        resource.join(" ")
+    );
+    base64url::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        text.as_bytes(),
+    ))
+}

@@ -1,0 +1,45 @@
+//! Token exchange across trust domains: the vocabulary of RFC 8693 and of the
+//! Identity Assertion JWT Authorization Grant (ID-JAG,
+//! draft-ietf-oauth-identity-assertion-authz-grant), and (feature `http`) a
+//! client for both.
+//!
+//! The authority side lives in [`authority::grants`](crate::authority::grants)
+//! (feature `authority`): `TokenExchangeGrant` and `JwtBearerGrant`.
+
+#[cfg(feature = "http")]
+mod cache;
+#[cfg(feature = "http")]
+mod client;
+
+#[cfg(feature = "http")]
+pub use cache::{CrossDomainClient, CrossDomainRequest};
+#[cfg(feature = "http")]
+pub use client::{
+    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
+};
+
+/// RFC 8693 section 2.1 `grant_type`.
+pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/// RFC 7523 section 2.2 `client_assertion_type`.
+pub const CLIENT_ASSERTION_JWT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// RFC 7523 section 2.1 `grant_type`: a JWT as an authorization grant.
+pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// The ID-JAG grant profile, as listed in `authorization_grant_profiles_supported`.
+pub const ID_JAG_GRANT_PROFILE: &str = "urn:ietf:params:oauth:grant-profile:id-jag";
+
+/// Token type identifiers (RFC 8693 section 3, and the ID-JAG draft).
+pub mod token_types {
+    /// An OAuth 2.0 access token.
+    pub const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+    /// An OAuth 2.0 refresh token.
+    pub const REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+    /// An OpenID Connect ID token.
+    pub const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+    /// Any JWT.
+    pub const JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+    /// An Identity Assertion JWT Authorization Grant.
+    pub const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
+}

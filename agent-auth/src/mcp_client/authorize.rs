@@ -1,0 +1,553 @@
+//! Obtaining an access token for a protected MCP server, after discovery:
+//! authorization code with PKCE S256, the `resource` parameter (RFC 8707) and
+//! the RFC 9207 `iss` check, with a pre-registered client, a client ID metadata
+//! document or dynamic registration (RFC 7591); client credentials with
+//! `client_secret_basic`, `client_secret_post` or `private_key_jwt`; or
+//! enterprise-managed authorization through an ID-JAG.
+
+use super::challenge::BearerChallenge;
+use super::discovery::{AuthorizationServerMetadata, DiscoveryError, McpDiscovery, checked_url};
+use crate::exchange::{
+    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, token_types,
+};
+use crate::jose::{SigningKey, base64url, sign_compact};
+use crate::secret::{SecretString, Token};
+use crate::validate::Claims;
+use serde::Deserialize;
+use std::sync::{Mutex, PoisonError};
+
+/// How the agent is known to the authorization server.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Registration {
+    /// A client registered beforehand (MCP "preregistration").
+    Preregistered {
+        /// The client id.
+        client_id: String,
+        /// Its secret, for a confidential client.
+        secret: Option<SecretString>,
+    },
+    /// A client ID metadata document: the client id is its https URL, used
+    /// when the server advertises `client_id_metadata_document_supported`;
+    /// otherwise dynamic registration with `client_name`.
+    MetadataDocument {
+        /// The URL of the document.
+        url: String,
+        /// The name for dynamic registration, when the server lacks support.
+        client_name: String,
+    },
+    /// RFC 7591 dynamic registration.
+    Dynamic {
+        /// `client_name`.
+        client_name: String,
+    },
+}
+
+/// How the agent obtains tokens.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum McpGrant {
+    /// Authorization code with PKCE; the user's consent is given at the
+    /// authorization server (followed headlessly: the response redirect is read,
+    /// not followed).
+    AuthorizationCode {
+        /// The registered redirect URI.
+        redirect_uri: String,
+        /// The registration.
+        registration: Registration,
+    },
+    /// Client credentials with a secret (`client_secret_basic` or `_post`, as
+    /// the server supports).
+    ClientSecret {
+        /// The client id.
+        client_id: String,
+        /// The secret.
+        secret: SecretString,
+    },
+    /// Client credentials with `private_key_jwt` (RFC 7523 section 2.2).
+    PrivateKeyJwt {
+        /// The client id.
+        client_id: String,
+        /// The signing key.
+        key: Box<SigningKey>,
+    },
+    /// Enterprise-managed authorization: the user's ID token exchanged for an
+    /// ID-JAG at the IdP, redeemed at the MCP server's authorization server.
+    IdJag {
+        /// The IdP's token endpoint.
+        idp_token_endpoint: String,
+        /// The client at the IdP.
+        idp_client: ClientAuth,
+        /// The user's ID token.
+        id_token: Token,
+        /// The client at the MCP server's authorization server.
+        client: ClientAuth,
+    },
+}
+
+/// Why no token could be obtained. Never contains a token or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum McpAuthError {
+    /// Discovery failed.
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    /// A token request failed.
+    #[error(transparent)]
+    Token(#[from] ExchangeError),
+    /// The resource names no authorization server.
+    #[error("the protected resource names no authorization server")]
+    NoAuthorizationServer,
+    /// The server lacks something the flow needs.
+    #[error("the authorization server does not support {0}")]
+    Unsupported(&'static str),
+    /// The authorization response is wrong (state, `iss`, missing code).
+    #[error("authorization response refused: {0}")]
+    AuthorizationResponse(&'static str),
+    /// A request failed.
+    #[error("request failed: {0}")]
+    Transport(String),
+}
+
+/// An access token for the MCP server.
+#[derive(Debug, Clone)]
+pub struct McpToken {
+    /// The token.
+    pub access_token: Token,
+    /// The scope asked for.
+    pub scope: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Registered {
+    client_id: String,
+    secret: Option<SecretString>,
+    method: &'static str,
+}
+
+/// Obtains access tokens for one agent, reusing a dynamic registration.
+#[derive(Debug)]
+pub struct McpAuthorizer {
+    discovery: McpDiscovery,
+    http: reqwest::Client,
+    grant: McpGrant,
+    registered: Mutex<Option<Registered>>,
+}
+
+#[derive(Deserialize)]
+struct RegistrationResponse {
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    token_endpoint_auth_method: Option<String>,
+}
+
+fn random_b64(len: usize) -> Result<String, McpAuthError> {
+    let mut bytes = vec![0u8; len];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| McpAuthError::Transport("no randomness".into()))?;
+    Ok(base64url::encode(&bytes))
+}
+
+fn auth_for(registered: &Registered) -> ClientAuth {
+    match (&registered.secret, registered.method) {
+        (Some(s), "client_secret_post") => {
+            ClientAuth::post(&registered.client_id, s.expose_secret())
+        }
+        (Some(s), _) => ClientAuth::basic(&registered.client_id, s.expose_secret()),
+        (None, _) => ClientAuth::public(&registered.client_id),
+    }
+}
+
+/// The secret method the server supports, `client_secret_basic` first.
+fn secret_method(metadata: &AuthorizationServerMetadata) -> &'static str {
+    let supported = &metadata.token_endpoint_auth_methods_supported;
+    if supported.is_empty() || supported.iter().any(|m| m == "client_secret_basic") {
+        "client_secret_basic"
+    } else if supported.iter().any(|m| m == "client_secret_post") {
+        "client_secret_post"
+    } else {
+        "none"
+    }
+}
+
+impl McpAuthorizer {
+    /// An authorizer using `grant`.
+    pub fn new(grant: McpGrant) -> Result<Self, McpAuthError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| McpAuthError::Transport(e.to_string()))?;
+        Ok(Self {
+            discovery: McpDiscovery::new()?,
+            http,
+            grant,
+            registered: Mutex::new(None),
+        })
+    }
+
+    /// A token for `resource` (the MCP server URL), after a 401 or a 403
+    /// `insufficient_scope` carrying `challenge`. The scope is the challenge's,
+    /// else the resource's `scopes_supported`, else none (MCP scope selection).
+    pub async fn authorize(
+        &self,
+        resource: &str,
+        challenge: Option<&BearerChallenge>,
+    ) -> Result<McpToken, McpAuthError> {
+        let (metadata, scope) = self.discover(resource, challenge).await?;
+        let token_endpoint = metadata
+            .token_endpoint
+            .clone()
+            .ok_or(McpAuthError::Unsupported("a token endpoint"))?;
+        let access_token = match &self.grant {
+            McpGrant::AuthorizationCode {
+                redirect_uri,
+                registration,
+            } => {
+                self.code_flow(
+                    &metadata,
+                    &token_endpoint,
+                    resource,
+                    &scope,
+                    redirect_uri,
+                    registration,
+                )
+                .await?
+            }
+            McpGrant::ClientSecret { client_id, secret } => {
+                let auth = if secret_method(&metadata) == "client_secret_post" {
+                    ClientAuth::post(client_id, secret.expose_secret())
+                } else {
+                    ClientAuth::basic(client_id, secret.expose_secret())
+                };
+                self.client_credentials(&token_endpoint, auth, None, resource, &scope)
+                    .await?
+            }
+            McpGrant::PrivateKeyJwt { client_id, key } => {
+                let assertion = client_assertion(key, client_id, &metadata.issuer)?;
+                self.client_credentials(
+                    &token_endpoint,
+                    ClientAuth::public(client_id),
+                    Some(assertion),
+                    resource,
+                    &scope,
+                )
+                .await?
+            }
+            McpGrant::IdJag {
+                idp_token_endpoint,
+                idp_client,
+                id_token,
+                client,
+            } => {
+                let idp = ExchangeClient::new(idp_token_endpoint.clone(), idp_client.clone())?;
+                let jag = idp
+                    .exchange(
+                        &TokenExchangeRequest::new(id_token.clone(), token_types::ID_TOKEN)
+                            .requested_token_type(token_types::ID_JAG)
+                            .audience(metadata.issuer.clone())
+                            .resource(resource.to_owned())
+                            .scope(scope.iter().cloned()),
+                    )
+                    .await?;
+                let resource_as = ExchangeClient::new(token_endpoint, client.clone())?;
+                resource_as
+                    .jwt_bearer(&jag.access_token, &scope)
+                    .await?
+                    .access_token
+            }
+        };
+        Ok(McpToken {
+            access_token,
+            scope,
+        })
+    }
+
+    /// The authorization server's metadata and the scope to ask for. Without
+    /// protected resource metadata, the 2025-03-26 MCP rules apply: the
+    /// server's origin is the authorization server, with its RFC 8414 metadata
+    /// or, failing that, the default `/authorize`, `/token` and `/register`.
+    async fn discover(
+        &self,
+        resource: &str,
+        challenge: Option<&BearerChallenge>,
+    ) -> Result<(AuthorizationServerMetadata, Vec<String>), McpAuthError> {
+        let challenged = challenge
+            .filter(|c| !c.scope.is_empty())
+            .map(|c| c.scope.clone());
+        match self.discovery.protected_resource(resource, challenge).await {
+            Ok(prm) => {
+                let issuer = prm
+                    .authorization_servers
+                    .first()
+                    .ok_or(McpAuthError::NoAuthorizationServer)?;
+                let metadata = self.discovery.authorization_server(issuer).await?;
+                Ok((metadata, challenged.unwrap_or(prm.scopes_supported)))
+            }
+            Err(DiscoveryError::NotFound(_)) => {
+                let origin = url::Url::parse(resource)
+                    .map_err(|_| DiscoveryError::InsecureUrl)?
+                    .origin()
+                    .ascii_serialization();
+                let metadata = match self.discovery.legacy_authorization_server(&origin).await {
+                    Ok(m) => m,
+                    Err(DiscoveryError::NotFound(_)) => {
+                        AuthorizationServerMetadata::defaults_for(&origin)
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                Ok((metadata, challenged.unwrap_or_default()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn client_credentials(
+        &self,
+        token_endpoint: &str,
+        auth: ClientAuth,
+        assertion: Option<Token>,
+        resource: &str,
+        scope: &[String],
+    ) -> Result<Token, McpAuthError> {
+        let mut form = vec![
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("resource".to_owned(), resource.to_owned()),
+        ];
+        if !scope.is_empty() {
+            form.push(("scope".into(), scope.join(" ")));
+        }
+        if let Some(a) = assertion {
+            form.push((
+                "client_assertion_type".into(),
+                crate::exchange::CLIENT_ASSERTION_JWT.into(),
+            ));
+            form.push(("client_assertion".into(), a.expose_secret().to_owned()));
+        }
+        let client = ExchangeClient::new(token_endpoint.to_owned(), auth)?;
+        Ok(client.post_form(form).await?.access_token)
+    }
+
+    async fn register(
+        &self,
+        metadata: &AuthorizationServerMetadata,
+        redirect_uri: &str,
+        registration: &Registration,
+    ) -> Result<Registered, McpAuthError> {
+        if let Some(r) = self
+            .registered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return Ok(r);
+        }
+        let client_name = match registration {
+            Registration::Preregistered { client_id, secret } => {
+                return Ok(Registered {
+                    client_id: client_id.clone(),
+                    secret: secret.clone(),
+                    method: if secret.is_some() {
+                        secret_method(metadata)
+                    } else {
+                        "none"
+                    },
+                });
+            }
+            Registration::MetadataDocument { url, .. }
+                if metadata
+                    .extra
+                    .get("client_id_metadata_document_supported")
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true) =>
+            {
+                return Ok(Registered {
+                    client_id: url.clone(),
+                    secret: None,
+                    method: "none",
+                });
+            }
+            Registration::MetadataDocument { client_name, .. }
+            | Registration::Dynamic { client_name } => client_name,
+        };
+        let endpoint = metadata
+            .registration_endpoint
+            .as_deref()
+            .ok_or(McpAuthError::Unsupported("client registration"))?;
+        let method = secret_method(metadata);
+        let body = serde_json::json!({
+            "client_name": client_name,
+            "redirect_uris": [redirect_uri],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": method,
+        });
+        let response = self
+            .http
+            .post(checked_url(endpoint)?)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| McpAuthError::Transport(e.without_url().to_string()))?;
+        if !response.status().is_success() {
+            return Err(McpAuthError::Unsupported(
+                "dynamic registration of this client",
+            ));
+        }
+        let reg: RegistrationResponse = response
+            .json()
+            .await
+            .map_err(|_| McpAuthError::Transport("invalid registration response".into()))?;
+        let method = match reg.token_endpoint_auth_method.as_deref() {
+            Some("client_secret_post") => "client_secret_post",
+            Some("client_secret_basic") => "client_secret_basic",
+            Some("none") => "none",
+            _ => method,
+        };
+        let registered = Registered {
+            client_id: reg.client_id,
+            secret: reg.client_secret.map(SecretString::new),
+            method,
+        };
+        *self
+            .registered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(registered.clone());
+        Ok(registered)
+    }
+
+    async fn code_flow(
+        &self,
+        metadata: &AuthorizationServerMetadata,
+        token_endpoint: &str,
+        resource: &str,
+        scope: &[String],
+        redirect_uri: &str,
+        registration: &Registration,
+    ) -> Result<Token, McpAuthError> {
+        // MCP authorization: PKCE is required and S256 must be advertised.
+        if !metadata
+            .code_challenge_methods_supported
+            .iter()
+            .any(|m| m == "S256")
+        {
+            return Err(McpAuthError::Unsupported("PKCE S256"));
+        }
+        let endpoint = metadata
+            .authorization_endpoint
+            .as_deref()
+            .ok_or(McpAuthError::Unsupported("an authorization endpoint"))?;
+        let registered = self.register(metadata, redirect_uri, registration).await?;
+        let verifier = SecretString::new(random_b64(32)?);
+        let challenge = base64url::encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            verifier.expose_secret().as_bytes(),
+        ));
+        let state = random_b64(16)?;
+        let mut url = checked_url(endpoint)?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &registered.client_id)
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("state", &state)
+                .append_pair("resource", resource);
+            if !scope.is_empty() {
+                q.append_pair("scope", &scope.join(" "));
+            }
+        }
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| McpAuthError::Transport(e.without_url().to_string()))?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(McpAuthError::AuthorizationResponse("no redirect"))?;
+        let back = url::Url::parse(location)
+            .map_err(|_| McpAuthError::AuthorizationResponse("redirect is not a URL"))?;
+        // The response must come back to the registered redirect URI.
+        let mut target = back.clone();
+        target.set_query(None);
+        target.set_fragment(None);
+        let expected = url::Url::parse(redirect_uri)
+            .map_err(|_| McpAuthError::AuthorizationResponse("redirect URI is not a URL"))?;
+        if target != expected {
+            return Err(McpAuthError::AuthorizationResponse(
+                "redirect to another place than the redirect URI",
+            ));
+        }
+        let get = |name: &str| {
+            back.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        if get("state").as_deref() != Some(state.as_str()) {
+            return Err(McpAuthError::AuthorizationResponse("state mismatch"));
+        }
+        // RFC 9207 section 2.4: `iss`, when present or promised, is the issuer.
+        let promised = metadata
+            .extra
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true);
+        match get("iss") {
+            Some(iss) if iss != metadata.issuer => {
+                return Err(McpAuthError::AuthorizationResponse(
+                    "`iss` is another issuer",
+                ));
+            }
+            None if promised => {
+                return Err(McpAuthError::AuthorizationResponse("`iss` missing"));
+            }
+            _ => {}
+        }
+        if get("error").is_some() {
+            return Err(McpAuthError::AuthorizationResponse(
+                "the authorization was refused",
+            ));
+        }
+        let code =
+            SecretString::new(get("code").ok_or(McpAuthError::AuthorizationResponse("no code"))?);
+        let form = vec![
+            ("grant_type".to_owned(), "authorization_code".to_owned()),
+            ("code".to_owned(), code.expose_secret().to_owned()),
+            ("redirect_uri".to_owned(), redirect_uri.to_owned()),
+            (
+                "code_verifier".to_owned(),
+                verifier.expose_secret().to_owned(),
+            ),
+            ("resource".to_owned(), resource.to_owned()),
+        ];
+        let client = ExchangeClient::new(token_endpoint.to_owned(), auth_for(&registered))?;
+        Ok(client.post_form(form).await?.access_token)
+    }
+}
+
+/// RFC 7523 section 3: a client assertion for `audience` (the issuer).
+fn client_assertion(
+    key: &SigningKey,
+    client_id: &str,
+    audience: &str,
+) -> Result<Token, McpAuthError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
+        .unwrap_or(0);
+    let mut claims = Claims::new();
+    claims.iss = Some(client_id.to_owned());
+    claims.sub = Some(client_id.to_owned());
+    claims.aud = vec![audience.to_owned()];
+    claims.iat = Some(now);
+    claims.exp = Some(now + 60);
+    claims.jti = Some(random_b64(16)?);
+    sign_compact(key, Some("JWT"), &claims)
+        .map_err(|_| McpAuthError::Transport("signing the client assertion failed".into()))
+}

@@ -1,0 +1,23 @@
+//! The first steps of an agent calling a protected MCP server: reading the
+//! `WWW-Authenticate` challenge of a 401 or 403, discovering the server's
+//! protected resource metadata (RFC 9728) and its authorization server's
+//! metadata (RFC 8414 / OpenID Connect Discovery) in the order the MCP
+//! authorization specification gives, and obtaining a token
+//! ([`McpAuthorizer`]).
+//!
+//! The challenge parser needs no feature; discovery and the authorizer need
+//! the `http` feature.
+
+#[cfg(feature = "http")]
+mod authorize;
+mod challenge;
+#[cfg(feature = "http")]
+mod discovery;
+
+#[cfg(feature = "http")]
+pub use authorize::{McpAuthError, McpAuthorizer, McpGrant, McpToken, Registration};
+pub use challenge::{BearerChallenge, Challenge, ChallengeError, parse_www_authenticate};
+#[cfg(feature = "http")]
+pub use discovery::{
+    AuthorizationServerMetadata, DiscoveryError, McpDiscovery, ProtectedResourceMetadata,
+};

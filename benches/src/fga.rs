@@ -1,0 +1,451 @@
+//! The `fga` group: the embedded OpenFGA engine over 1,000,000 tuples (users in groups,
+//! documents in folders in divisions, viewers via group membership and folder
+//! inheritance), against Cedar on the same decision, a bare `HashSet` lookup, and
+//! single Checks; with absolute figures (Check times, BatchCheck, ListObjects, memory).
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request, RestrictedExpression,
+};
+use fga_core::{BatchCheckItem, CheckRequest, Engine, ListObjectsRequest, TupleKey};
+
+use crate::measure::{compare, keep};
+
+/// The model: documents in folders in divisions; viewers inherit down the tree.
+pub const MODEL: &str = "model
+  schema 1.1
+
+type user
+
+type group
+  relations
+    define member: [user]
+
+type division
+  relations
+    define viewer: [user, group#member]
+
+type folder
+  relations
+    define parent: [division]
+    define viewer: [user, group#member] or viewer from parent
+
+type document
+  relations
+    define parent: [folder]
+    define viewer: [user, group#member] or viewer from parent
+";
+
+/// The same decision in Cedar: a viewer of the document, its folder or its division.
+const CEDAR_POLICIES: &str = r#"
+permit(principal, action == Action::"view", resource is Document)
+  when { principal in resource.viewers };
+permit(principal, action == Action::"view", resource is Document)
+  when { principal in resource.folder.viewers };
+permit(principal, action == Action::"view", resource is Document)
+  when { principal in resource.folder.division.viewers };
+"#;
+
+const TOTAL: usize = 1_000_000;
+const DIVISIONS: usize = 50;
+const FOLDERS_PER_DIVISION: usize = 200;
+const DOCS_PER_FOLDER: usize = 50;
+const FOLDERS: usize = DIVISIONS * FOLDERS_PER_DIVISION;
+const DOCS: usize = FOLDERS * DOCS_PER_FOLDER;
+const GROUPS: usize = 2_000;
+const USERS: usize = 100_000;
+/// Every user is in their division's staff group and in this many other groups.
+const EXTRA_GROUPS: usize = 3;
+const MEMBERSHIPS: usize = USERS * (1 + EXTRA_GROUPS);
+/// Each division is viewable by its staff group and by one cross-division group.
+const DIVISION_VIEWERS: usize = DIVISIONS * 2;
+/// Direct document viewers fill the store up to [`TOTAL`].
+const DIRECT: usize = TOTAL - DOCS - FOLDERS - MEMBERSHIPS - DIVISION_VIEWERS;
+
+fn division_of_doc(doc: usize) -> usize {
+    doc / DOCS_PER_FOLDER / FOLDERS_PER_DIVISION
+}
+
+fn staff_group(user: usize) -> usize {
+    user % DIVISIONS
+}
+
+fn extra_group(user: usize, k: usize) -> usize {
+    2 * DIVISIONS + (user * 7 + k * 613) % (GROUPS - 2 * DIVISIONS)
+}
+
+fn direct_viewer(doc: usize) -> usize {
+    (doc * 31 + 5) % USERS
+}
+
+/// Every tuple of the data set, in batches of about `batch` tuples.
+fn tuple_batches(batch: usize, mut sink: impl FnMut(Vec<TupleKey>)) {
+    let mut buf = Vec::with_capacity(batch);
+    let mut push = |t: TupleKey, buf: &mut Vec<TupleKey>| {
+        buf.push(t);
+        if buf.len() >= batch {
+            sink(std::mem::replace(buf, Vec::with_capacity(batch)));
+        }
+    };
+    for u in 0..USERS {
+        let user = format!("user:{u}");
+        push(
+            TupleKey::new(format!("group:{}", staff_group(u)), "member", &user),
+            &mut buf,
+        );
+        for k in 0..EXTRA_GROUPS {
+            push(
+                TupleKey::new(format!("group:{}", extra_group(u, k)), "member", &user),
+                &mut buf,
+            );
+        }
+    }
+    for d in 0..DIVISIONS {
+        for g in [d, DIVISIONS + d] {
+            push(
+                TupleKey::new(
+                    format!("division:{d}"),
+                    "viewer",
+                    format!("group:{g}#member"),
+                ),
+                &mut buf,
+            );
+        }
+    }
+    for f in 0..FOLDERS {
+        push(
+            TupleKey::new(
+                format!("folder:{f}"),
+                "parent",
+                format!("division:{}", f / FOLDERS_PER_DIVISION),
+            ),
+            &mut buf,
+        );
+    }
+    for doc in 0..DOCS {
+        push(
+            TupleKey::new(
+                format!("document:{doc}"),
+                "parent",
+                format!("folder:{}", doc / DOCS_PER_FOLDER),
+            ),
+            &mut buf,
+        );
+    }
+    for doc in 0..DIRECT {
+        push(
+            TupleKey::new(
+                format!("document:{doc}"),
+                "viewer",
+                format!("user:{}", direct_viewer(doc)),
+            ),
+            &mut buf,
+        );
+    }
+    if !buf.is_empty() {
+        sink(buf);
+    }
+}
+
+fn fail(e: &dyn std::fmt::Display) -> ! {
+    eprintln!("benchmark fixture failed: {e}");
+    std::process::exit(2)
+}
+
+/// Resident set size of this process, in bytes (Linux; 0 elsewhere).
+fn rss_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+fn uid(type_name: &str, id: impl std::fmt::Display) -> EntityUid {
+    let t = EntityTypeName::from_str(type_name).unwrap_or_else(|e| fail(&e));
+    EntityUid::from_type_name_and_id(t, EntityId::new(id.to_string()))
+}
+
+fn entity(
+    uid: EntityUid,
+    attrs: Vec<(&str, RestrictedExpression)>,
+    parents: HashSet<EntityUid>,
+) -> Entity {
+    let attrs: HashMap<String, RestrictedExpression> =
+        attrs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    Entity::new(uid, attrs, parents).unwrap_or_else(|e| fail(&e))
+}
+
+fn uid_set(uids: impl IntoIterator<Item = EntityUid>) -> RestrictedExpression {
+    RestrictedExpression::new_set(uids.into_iter().map(RestrictedExpression::new_entity_uid))
+}
+
+/// The same data as Cedar entities: users with their groups as parents, divisions with
+/// their viewer groups, folders with their division, documents with their folder and
+/// direct viewers.
+fn cedar_entities() -> Entities {
+    let mut direct: HashMap<usize, Vec<usize>> = HashMap::new();
+    for doc in 0..DIRECT {
+        direct.entry(doc).or_default().push(direct_viewer(doc));
+    }
+    let mut all = Vec::with_capacity(USERS + GROUPS + DIVISIONS + FOLDERS + DOCS);
+    for u in 0..USERS {
+        let parents = std::iter::once(staff_group(u))
+            .chain((0..EXTRA_GROUPS).map(|k| extra_group(u, k)))
+            .map(|g| uid("Group", g))
+            .collect();
+        all.push(entity(uid("User", u), Vec::new(), parents));
+    }
+    for g in 0..GROUPS {
+        all.push(entity(uid("Group", g), Vec::new(), HashSet::new()));
+    }
+    for d in 0..DIVISIONS {
+        let viewers = uid_set([uid("Group", d), uid("Group", DIVISIONS + d)]);
+        all.push(entity(
+            uid("Division", d),
+            vec![("viewers", viewers)],
+            HashSet::new(),
+        ));
+    }
+    for f in 0..FOLDERS {
+        let division =
+            RestrictedExpression::new_entity_uid(uid("Division", f / FOLDERS_PER_DIVISION));
+        all.push(entity(
+            uid("Folder", f),
+            vec![("division", division), ("viewers", uid_set([]))],
+            HashSet::new(),
+        ));
+    }
+    for doc in 0..DOCS {
+        let folder = RestrictedExpression::new_entity_uid(uid("Folder", doc / DOCS_PER_FOLDER));
+        let viewers = uid_set(
+            direct
+                .get(&doc)
+                .into_iter()
+                .flatten()
+                .map(|u| uid("User", u)),
+        );
+        all.push(entity(
+            uid("Document", doc),
+            vec![("folder", folder), ("viewers", viewers)],
+            HashSet::new(),
+        ));
+    }
+    Entities::from_entities(all, None).unwrap_or_else(|e| fail(&e))
+}
+
+/// A deterministic pseudo-random sequence (64-bit LCG).
+fn lcg(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |bound| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from((state >> 33) % bound as u64).unwrap_or(0)
+    }
+}
+
+fn check(engine: &Engine, request: &CheckRequest) -> bool {
+    engine.check(request).unwrap_or_else(|e| fail(&e))
+}
+
+fn time_it<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
+
+fn median_duration(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs).map(|_| time_it(&mut f).1).collect();
+    times.sort();
+    times.get(runs / 2).copied().unwrap_or_default()
+}
+
+/// Runs the group: three `RATIO` lines and the absolute figures.
+pub fn run() {
+    let rss_before = rss_bytes();
+    let mut engine = Engine::from_dsl(MODEL).unwrap_or_else(|e| fail(&e));
+    let (_, load) = time_it(|| {
+        tuple_batches(100_000, |batch| {
+            engine.write(&batch, &[]).unwrap_or_else(|e| fail(&e));
+        });
+    });
+    let rss_after = rss_bytes();
+    println!(
+        "  fga: loaded {} tuples in {:.2} s",
+        engine.len(),
+        load.as_secs_f64()
+    );
+    if engine.len() != TOTAL {
+        fail(&format!("expected {TOTAL} tuples, got {}", engine.len()));
+    }
+
+    // The 3-hop decision: a user in a division's staff group views a document of that
+    // division that is not shared with them directly.
+    let user = 77;
+    let doc = (staff_group(user) * FOLDERS_PER_DIVISION + 123) * DOCS_PER_FOLDER + 7;
+    if division_of_doc(doc) != staff_group(user) || doc < DIRECT {
+        fail(&"the 3-hop fixture is not a 3-hop decision");
+    }
+    let hop3 = CheckRequest::new(format!("document:{doc}"), "viewer", format!("user:{user}"));
+    if !check(&engine, &hop3) {
+        fail(&"the 3-hop check is not allowed");
+    }
+
+    let (entities, cedar_build) = time_it(cedar_entities);
+    println!(
+        "  fga: cedar entity store built in {:.2} s",
+        cedar_build.as_secs_f64()
+    );
+    let policies = PolicySet::from_str(CEDAR_POLICIES).unwrap_or_else(|e| fail(&e));
+    let authorizer = Authorizer::new();
+    let cedar_request = |u: usize, d: usize| {
+        Request::new(
+            uid("User", u),
+            uid("Action", "view"),
+            uid("Document", d),
+            Context::empty(),
+            None,
+        )
+        .unwrap_or_else(|e| fail(&e))
+    };
+    // Both sides agree on a sample of decisions, allowed and denied.
+    let mut rng = lcg(7);
+    for _ in 0..2_000 {
+        let (u, d) = (rng(USERS), rng(DOCS));
+        let ours = check(
+            &engine,
+            &CheckRequest::new(format!("document:{d}"), "viewer", format!("user:{u}")),
+        );
+        let cedar = authorizer
+            .is_authorized(&cedar_request(u, d), &policies, &entities)
+            .decision()
+            == Decision::Allow;
+        if ours != cedar {
+            fail(&format!("user:{u} document:{d}: fga {ours}, cedar {cedar}"));
+        }
+    }
+    let (principal, action, resource) = (
+        uid("User", user),
+        uid("Action", "view"),
+        uid("Document", doc),
+    );
+    compare(
+        "fga.check_3hop.vs_cedar",
+        || keep(check(&engine, &hop3)),
+        || {
+            let request = Request::new(
+                principal.clone(),
+                action.clone(),
+                resource.clone(),
+                Context::empty(),
+                None,
+            )
+            .unwrap_or_else(|e| fail(&e));
+            keep(
+                authorizer
+                    .is_authorized(&request, &policies, &entities)
+                    .decision(),
+            );
+        },
+    );
+    drop(entities);
+
+    // A direct tuple against a bare set of the same tuples.
+    let direct_doc = 4_242;
+    let direct = CheckRequest::new(
+        format!("document:{direct_doc}"),
+        "viewer",
+        format!("user:{}", direct_viewer(direct_doc)),
+    );
+    if !check(&engine, &direct) {
+        fail(&"the direct check is not allowed");
+    }
+    let set: HashSet<String> = (0..DIRECT)
+        .map(|d| format!("document:{d}#viewer@user:{}", direct_viewer(d)))
+        .collect();
+    let key = format!("{}#{}@{}", direct.object, direct.relation, direct.user);
+    compare(
+        "fga.check_direct.vs_hashmap",
+        || keep(check(&engine, &direct)),
+        || keep(set.contains(key.as_str())),
+    );
+    drop(set);
+
+    // BatchCheck of 10,000 ranked candidates against 10,000 single Checks.
+    let mut rng = lcg(11);
+    let items: Vec<BatchCheckItem> = (0..10_000)
+        .map(|i| BatchCheckItem {
+            correlation_id: i.to_string(),
+            request: CheckRequest::new(
+                format!("document:{}", rng(DOCS)),
+                "viewer",
+                format!("user:{user}"),
+            ),
+        })
+        .collect();
+    let batch = engine.batch_check(&items);
+    let allowed = batch.iter().filter(|r| r.result == Ok(true)).count();
+    for (item, result) in items.iter().zip(&batch) {
+        if engine.check(&item.request) != result.result {
+            fail(&format!("batch check differs on {}", item.request.object));
+        }
+    }
+    println!("  fga: batch of 10000 candidates, {allowed} allowed");
+    let batch_cmp = compare(
+        "fga.batch_check_10k.vs_10k_checks",
+        || keep(engine.batch_check(&items)),
+        || {
+            for item in &items {
+                keep(engine.check(&item.request));
+            }
+        },
+    );
+
+    // ListObjects for a user who sees exactly one division's documents.
+    let lister = format!("user:{user}");
+    let request = ListObjectsRequest {
+        object_type: "document".into(),
+        relation: "viewer".into(),
+        user: lister,
+        ..ListObjectsRequest::default()
+    };
+    let seen = engine
+        .list_objects(&request)
+        .unwrap_or_else(|e| fail(&e))
+        .objects
+        .len();
+    let list_time = median_duration(5, || keep(engine.list_objects(&request)));
+
+    let single = |r: &CheckRequest| {
+        let mut times: Vec<Duration> = (0..20_001)
+            .map(|_| time_it(|| keep(check(&engine, r))).1)
+            .collect();
+        times.sort();
+        times.get(times.len() / 2).copied().unwrap_or_default()
+    };
+    println!(
+        "  fga.check_direct p50: {} ns (each call timed on its own)",
+        single(&direct).as_nanos()
+    );
+    println!(
+        "  fga.check_3hop p50: {} ns (each call timed on its own)",
+        single(&hop3).as_nanos()
+    );
+    println!(
+        "  fga.batch_check_10k: {:.2} ms",
+        batch_cmp.ours_ns / 1_000_000.0
+    );
+    println!(
+        "  fga.list_objects: {:.2} ms for a user who sees {seen} documents",
+        list_time.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  fga.bytes_per_tuple: {:.1} (store's own accounting of its heap allocations), {:.1} (process RSS growth while loading)",
+        engine.heap_bytes() as f64 / TOTAL as f64,
+        rss_after.saturating_sub(rss_before) as f64 / TOTAL as f64
+    );
+}
