@@ -16,9 +16,14 @@ pub mod envelope;
 pub mod error;
 pub mod filter;
 pub mod keys;
+#[cfg(feature = "http")]
+pub mod oauth;
+#[cfg(any(feature = "http", feature = "authority"))]
+pub mod remote;
 pub mod store;
 pub mod vault;
 
+pub use agent::{CacheScope, CredentialsContext, TokenTool, TokenToolError, ToolError};
 pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential, TokenSet};
 pub use error::{ConsentRequired, VaultError};
 pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};

@@ -384,6 +384,11 @@ impl Vault {
         result
     }
 
+    /// A consent-required error for `connection` with its reconnect URL.
+    pub fn consent_error(&self, connection: &str, missing: Vec<String>) -> VaultError {
+        self.consent(connection, missing)
+    }
+
     fn consent(&self, connection: &str, missing: Vec<String>) -> VaultError {
         let base = self
             .inner
