@@ -4,3 +4,4 @@
 
 pub mod jwt;
 pub mod measure;
+pub mod vault;

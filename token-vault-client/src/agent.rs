@@ -98,13 +98,27 @@ impl TokenTool {
             CacheScope::Thread => (ctx.thread.clone(), None),
             CacheScope::Agent => (None, None),
         };
-        (accessor.tenant.clone(), accessor.user.clone(), ctx.agent.clone(), thread, call)
+        (
+            accessor.tenant.clone(),
+            accessor.user.clone(),
+            ctx.agent.clone(),
+            thread,
+            call,
+        )
     }
 
-    async fn token(&self, accessor: &Accessor, key: &CacheKey) -> Result<IssuedCredential, VaultError> {
+    async fn token(
+        &self,
+        accessor: &Accessor,
+        key: &CacheKey,
+    ) -> Result<IssuedCredential, VaultError> {
         let epoch = self.vault.user_epoch(&accessor.tenant, &accessor.user);
         let now = self.vault.now();
-        if let Some(c) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(key)
+        if let Some(c) = self
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
             && c.epoch == epoch
             && c.credential.expires_at().is_none_or(|e| e > now + 30)
         {
@@ -112,13 +126,16 @@ impl TokenTool {
         }
         let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
         let credential = self.vault.get(accessor, &self.connection, &scopes).await?;
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner).insert(
-            key.clone(),
-            Cached {
-                credential: credential.clone(),
-                epoch,
-            },
-        );
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                key.clone(),
+                Cached {
+                    credential: credential.clone(),
+                    epoch,
+                },
+            );
         Ok(credential)
     }
 
@@ -143,7 +160,10 @@ impl TokenTool {
             Err(ToolError::Other(e)) => return Err(TokenToolError::Tool(e)),
             Err(ToolError::Unauthorized) => {}
         }
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
         let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
         let fresh = self
             .vault
@@ -151,18 +171,22 @@ impl TokenTool {
             .await?;
         match f(Token::new(fresh.secret())).await {
             Ok(v) => {
-                self.cache.lock().unwrap_or_else(PoisonError::into_inner).insert(
-                    key,
-                    Cached {
-                        credential: fresh,
-                        epoch: self.vault.user_epoch(&accessor.tenant, &accessor.user),
-                    },
-                );
+                self.cache
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(
+                        key,
+                        Cached {
+                            credential: fresh,
+                            epoch: self.vault.user_epoch(&accessor.tenant, &accessor.user),
+                        },
+                    );
                 Ok(v)
             }
             Err(ToolError::Other(e)) => Err(TokenToolError::Tool(e)),
             Err(ToolError::Unauthorized) => Err(TokenToolError::Vault(
-                self.vault.consent_error(&self.connection, self.scopes.clone()),
+                self.vault
+                    .consent_error(&self.connection, self.scopes.clone()),
             )),
         }
     }

@@ -214,7 +214,10 @@ impl Credential {
         match self {
             Self::OAuth(t) => {
                 put_str(&mut out, t.access_token.expose_secret());
-                put_opt(&mut out, t.refresh_token.as_ref().map(|s| s.expose_secret()));
+                put_opt(
+                    &mut out,
+                    t.refresh_token.as_ref().map(|s| s.expose_secret()),
+                );
                 put_i64(&mut out, t.expires_at);
                 put_list(&mut out, &t.scopes);
                 put_str(&mut out, &t.token_type);
@@ -283,6 +286,61 @@ impl Credential {
             return Err(VaultError::Integrity);
         }
         Ok(c)
+    }
+}
+
+impl IssuedCredential {
+    /// Parses the binary plaintext straight into what a caller receives, never
+    /// materializing the refresh token (the hot path).
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
+        let mut r = Reader(bytes);
+        let c = match r.byte()? {
+            1 => {
+                let token = Token::new(r.str()?);
+                r.skip_opt()?;
+                Self::AccessToken {
+                    token,
+                    expires_at: r.i64()?,
+                    scopes: r.list()?,
+                    token_type: r.string()?,
+                }
+            }
+            2 => {
+                let key = SecretString::new(r.str()?);
+                r.list()?;
+                Self::ApiKey(key)
+            }
+            3 => {
+                let token = Token::new(r.str()?);
+                r.list()?;
+                Self::PersonalAccessToken {
+                    token,
+                    expires_at: r.i64()?,
+                }
+            }
+            4 => Self::Database {
+                username: r.string()?,
+                password: SecretString::new(r.str()?),
+                host: r.opt()?,
+                database: r.opt()?,
+                expires_at: r.i64()?,
+            },
+            _ => return Err(VaultError::Integrity),
+        };
+        if !r.0.is_empty() {
+            return Err(VaultError::Integrity);
+        }
+        Ok(c)
+    }
+
+    /// The kind it came from.
+    pub fn kind(&self) -> CredentialKind {
+        match self {
+            Self::AccessToken { .. } => CredentialKind::OAuth,
+            Self::ApiKey(_) => CredentialKind::ApiKey,
+            Self::PersonalAccessToken { .. } => CredentialKind::PersonalAccessToken,
+            Self::Database { .. } => CredentialKind::Database,
+        }
     }
 }
 
@@ -386,8 +444,8 @@ fn put_list(out: &mut Vec<u8>, items: &[String]) {
 
 struct Reader<'a>(&'a [u8]);
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], VaultError> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], VaultError> {
         if self.0.len() < n {
             return Err(VaultError::Integrity);
         }
@@ -399,7 +457,10 @@ impl Reader<'_> {
         Ok(self.take(1)?.first().copied().unwrap_or_default())
     }
     fn len(&mut self) -> Result<usize, VaultError> {
-        let b: [u8; 4] = self.take(4)?.try_into().map_err(|_| VaultError::Integrity)?;
+        let b: [u8; 4] = self
+            .take(4)?
+            .try_into()
+            .map_err(|_| VaultError::Integrity)?;
         Ok(u32::from_be_bytes(b) as usize)
     }
     fn string(&mut self) -> Result<String, VaultError> {
@@ -408,6 +469,21 @@ impl Reader<'_> {
         std::str::from_utf8(bytes)
             .map(str::to_owned)
             .map_err(|_| VaultError::Integrity)
+    }
+    fn str(&mut self) -> Result<&'a str, VaultError> {
+        let n = self.len()?;
+        let bytes = self.take(n)?;
+        std::str::from_utf8(bytes).map_err(|_| VaultError::Integrity)
+    }
+    fn skip_opt(&mut self) -> Result<(), VaultError> {
+        match self.byte()? {
+            0 => Ok(()),
+            1 => {
+                let n = self.len()?;
+                self.take(n).map(|_| ())
+            }
+            _ => Err(VaultError::Integrity),
+        }
     }
     fn opt(&mut self) -> Result<Option<String>, VaultError> {
         match self.byte()? {
@@ -420,7 +496,10 @@ impl Reader<'_> {
         match self.byte()? {
             0 => Ok(None),
             1 => {
-                let b: [u8; 8] = self.take(8)?.try_into().map_err(|_| VaultError::Integrity)?;
+                let b: [u8; 8] = self
+                    .take(8)?
+                    .try_into()
+                    .map_err(|_| VaultError::Integrity)?;
                 Ok(Some(i64::from_be_bytes(b)))
             }
             _ => Err(VaultError::Integrity),
@@ -478,6 +557,7 @@ mod tests {
             assert!(!format!("{c:?}").contains("SECRET"));
             assert!(!format!("{:?}", c.issue()).contains("SECRET"));
             assert!(Credential::decode(&bytes[..bytes.len() - 1]).is_err());
+            assert_eq!(IssuedCredential::decode(&bytes).unwrap(), c.issue());
         }
     }
 }

@@ -126,7 +126,11 @@ fn wrap(master: &MasterKey, dek: &[u8; 32], aad: &[u8]) -> Result<Vec<u8>, Vault
     Ok(out)
 }
 
-fn unwrap_dek(master: &MasterKey, wrapped: &[u8], aad: &[u8]) -> Result<LessSafeKey, VaultError> {
+pub(crate) fn unwrap_dek(
+    master: &MasterKey,
+    wrapped: &[u8],
+    aad: &[u8],
+) -> Result<LessSafeKey, VaultError> {
     let (nonce, body) = wrapped
         .split_at_checked(NONCE_LEN)
         .ok_or(VaultError::Integrity)?;
@@ -184,6 +188,28 @@ pub fn open_with(master: &MasterKey, record: &SealedRecord) -> Result<Credential
     Ok(credential)
 }
 
+/// Decrypts a record's payload with its already unwrapped data key, straight
+/// into what a caller receives.
+pub(crate) fn open_payload(
+    data_key: &LessSafeKey,
+    record: &SealedRecord,
+    aad: &[u8],
+) -> Result<crate::credential::IssuedCredential, VaultError> {
+    let nonce =
+        Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
+    let mut buf = record.ciphertext.clone();
+    let credential = match data_key.open_in_place(nonce, Aad::from(aad), &mut buf) {
+        Ok(plain) => crate::credential::IssuedCredential::decode(plain),
+        Err(_) => Err(VaultError::Integrity),
+    };
+    wipe(buf);
+    let credential = credential?;
+    if credential.kind() != record.kind {
+        return Err(VaultError::Integrity);
+    }
+    Ok(credential)
+}
+
 /// Re-wraps a record's data key under `to` (master-key rotation). The payload
 /// is not decrypted; the version stays.
 pub fn rewrap(
@@ -204,16 +230,17 @@ pub fn rewrap(
         .ok_or(VaultError::Integrity)?;
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Integrity)?;
     let mut buf = body.to_vec();
-    let wrapped = match from
-        .key
-        .open_in_place(nonce, Aad::from(wrap_aad(&aad, from.id())), &mut buf)
-    {
-        Ok(dek) => match <&[u8; 32]>::try_from(&*dek) {
-            Ok(dek) => wrap(to, dek, &aad),
+    let wrapped =
+        match from
+            .key
+            .open_in_place(nonce, Aad::from(wrap_aad(&aad, from.id())), &mut buf)
+        {
+            Ok(dek) => match <&[u8; 32]>::try_from(&*dek) {
+                Ok(dek) => wrap(to, dek, &aad),
+                Err(_) => Err(VaultError::Integrity),
+            },
             Err(_) => Err(VaultError::Integrity),
-        },
-        Err(_) => Err(VaultError::Integrity),
-    };
+        };
     buf.zeroize();
     let mut out = record.clone();
     out.wrapped_key = wrapped?;

@@ -56,56 +56,188 @@ pub struct Rule {
 
 /// Our rule set: (id, regex, minimum entropy of capture group 1 or the match).
 const RULES: &[(&str, &str, Option<f64>)] = &[
-    ("jwt", r"\bey[A-Za-z0-9_-]{15,}\.ey[A-Za-z0-9_/\\-]{15,}\.[A-Za-z0-9_/\\-]*", None),
-    ("private-key", r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----", None),
-    ("aws-access-key-id", r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b", None),
-    ("aws-secret-access-key", r#"(?i)aws.{0,20}?(?:secret|key).{0,20}?['"=:\s]+([A-Za-z0-9/+=]{40})\b"#, Some(3.5)),
+    (
+        "jwt",
+        r"\bey[A-Za-z0-9_-]{15,}\.ey[A-Za-z0-9_/\\-]{15,}\.[A-Za-z0-9_/\\-]*",
+        None,
+    ),
+    (
+        "private-key",
+        r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----",
+        None,
+    ),
+    (
+        "aws-access-key-id",
+        r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+        None,
+    ),
+    (
+        "aws-secret-access-key",
+        r#"(?i)aws.{0,20}?(?:secret|key).{0,20}?['"=:\s]+([A-Za-z0-9/+=]{40})\b"#,
+        Some(3.5),
+    ),
     ("gcp-api-key", r"\bAIza[0-9A-Za-z_-]{35}\b", None),
-    ("google-oauth-access-token", r"\bya29\.[0-9A-Za-z_-]{20,}", None),
-    ("google-oauth-refresh-token", r"\b1//0[0-9A-Za-z_-]{30,}", None),
-    ("gcp-service-account", r#""private_key_id"\s*:\s*"[a-f0-9]{40}""#, None),
-    ("github-token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b", None),
-    ("github-fine-grained-pat", r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b", None),
-    ("gitlab-token", r"\bgl(?:pat|dt|ptt|rt|cbt|imt|agent|oas|ft|soat|ffct|cit)-[A-Za-z0-9_-]{20,}", None),
+    (
+        "google-oauth-access-token",
+        r"\bya29\.[0-9A-Za-z_-]{20,}",
+        None,
+    ),
+    (
+        "google-oauth-refresh-token",
+        r"\b1//0[0-9A-Za-z_-]{30,}",
+        None,
+    ),
+    (
+        "gcp-service-account",
+        r#""private_key_id"\s*:\s*"[a-f0-9]{40}""#,
+        None,
+    ),
+    (
+        "github-token",
+        r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b",
+        None,
+    ),
+    (
+        "github-fine-grained-pat",
+        r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b",
+        None,
+    ),
+    (
+        "gitlab-token",
+        r"\bgl(?:pat|dt|ptt|rt|cbt|imt|agent|oas|ft|soat|ffct|cit)-[A-Za-z0-9_-]{20,}",
+        None,
+    ),
     ("slack-token", r"\bxox[abposre]-[0-9A-Za-z-]{10,}", None),
-    ("slack-app-token", r"(?i)\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+", None),
-    ("slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{40,}", None),
-    ("stripe-key", r"\b(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,99}", None),
-    ("openai-api-key", r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}", None),
-    ("anthropic-api-key", r"\bsk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{80,}", None),
-    ("azure-ad-client-secret", r"(?:^|[^A-Za-z0-9_~.-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})", None),
-    ("azure-storage-key", r"(?i)AccountKey=[A-Za-z0-9+/=]{86,88}", None),
-    ("salesforce-access-token", r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._]{80,}", None),
-    ("shopify-token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", None),
+    (
+        "slack-app-token",
+        r"(?i)\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+",
+        None,
+    ),
+    (
+        "slack-webhook",
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{40,}",
+        None,
+    ),
+    (
+        "stripe-key",
+        r"\b(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,99}",
+        None,
+    ),
+    (
+        "openai-api-key",
+        r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
+        None,
+    ),
+    (
+        "anthropic-api-key",
+        r"\bsk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{80,}",
+        None,
+    ),
+    (
+        "azure-ad-client-secret",
+        r"(?:^|[^A-Za-z0-9_~.-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})",
+        None,
+    ),
+    (
+        "azure-storage-key",
+        r"(?i)AccountKey=[A-Za-z0-9+/=]{86,88}",
+        None,
+    ),
+    (
+        "salesforce-access-token",
+        r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._]{80,}",
+        None,
+    ),
+    (
+        "shopify-token",
+        r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b",
+        None,
+    ),
     ("twilio-api-key", r"\bSK[0-9a-fA-F]{32}\b", Some(3.0)),
-    ("sendgrid-api-key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b", None),
+    (
+        "sendgrid-api-key",
+        r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
+        None,
+    ),
     ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", None),
-    ("pypi-token", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", None),
+    (
+        "pypi-token",
+        r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+        None,
+    ),
     ("digitalocean-token", r"\bdo[opr]_v1_[a-f0-9]{64}\b", None),
-    ("hashicorp-vault-token", r"\bhv[sbr]\.[A-Za-z0-9_-]{24,}", None),
+    (
+        "hashicorp-vault-token",
+        r"\bhv[sbr]\.[A-Za-z0-9_-]{24,}",
+        None,
+    ),
     ("huggingface-token", r"\bhf_[A-Za-z]{34}\b", None),
     ("databricks-token", r"\bdapi[a-f0-9]{32}(?:-\d)?\b", None),
     ("atlassian-api-token", r"\bATATT3[A-Za-z0-9_\-=]{186}", None),
-    ("age-secret-key", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", None),
-    ("1password-service-account-token", r"\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}", None),
+    (
+        "age-secret-key",
+        r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+        None,
+    ),
+    (
+        "1password-service-account-token",
+        r"\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}",
+        None,
+    ),
     ("notion-token", r"\bntn_[0-9]{11}[A-Za-z0-9]{32,35}\b", None),
-    ("postman-api-key", r"(?i)\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b", None),
+    (
+        "postman-api-key",
+        r"(?i)\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b",
+        None,
+    ),
     ("pulumi-token", r"(?i)\bpul-[a-f0-9]{40}\b", None),
     ("rubygems-token", r"(?i)\brubygems_[a-f0-9]{48}\b", None),
     ("sentry-token", r"\bsntry[su]_[A-Za-z0-9+/=_]{64,}", None),
     ("heroku-api-key", r"\bHRKU-AA[0-9A-Za-z_-]{58}\b", None),
     ("perplexity-api-key", r"\bpplx-[A-Za-z0-9]{48}\b", None),
-    ("artifactory-key", r"\bAKCp[A-Za-z0-9]{69}\b|\bcmVmd[A-Za-z0-9]{59}\b", None),
-    ("teams-webhook", r"(?i)webhook\.office\.com/webhookb2/[a-z0-9@/-]{60,}", None),
-    ("shippo-token", r"(?i)\bshippo_(?:live|test)_[a-f0-9]{40}\b", None),
-    ("sourcegraph-token", r"(?i)\bsgp_(?:[a-f0-9]{16}|local)_[a-f0-9]{40}\b|\bsgp_[a-f0-9]{40}\b", None),
+    (
+        "artifactory-key",
+        r"\bAKCp[A-Za-z0-9]{69}\b|\bcmVmd[A-Za-z0-9]{59}\b",
+        None,
+    ),
+    (
+        "teams-webhook",
+        r"(?i)webhook\.office\.com/webhookb2/[a-z0-9@/-]{60,}",
+        None,
+    ),
+    (
+        "shippo-token",
+        r"(?i)\bshippo_(?:live|test)_[a-f0-9]{40}\b",
+        None,
+    ),
+    (
+        "sourcegraph-token",
+        r"(?i)\bsgp_(?:[a-f0-9]{16}|local)_[a-f0-9]{40}\b|\bsgp_[a-f0-9]{40}\b",
+        None,
+    ),
     ("readme-api-key", r"\brdme_[a-z0-9]{70}\b", None),
     ("prefect-token", r"\bpnu_[A-Za-z0-9]{36}\b", None),
     ("infracost-token", r"\bico-[A-Za-z0-9]{32}\b", None),
-    ("harness-token", r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}\b", None),
-    ("flyio-token", r"\bfo1_[A-Za-z0-9_-]{43}\b|\bfm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}", None),
-    ("bearer-header", r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)", Some(3.0)),
-    ("credentials-in-url", r"[a-z][a-z0-9+.-]{1,20}://[^/\s:@]{1,64}:([^/\s:@]{6,64})@[a-z0-9.-]+", Some(2.5)),
+    (
+        "harness-token",
+        r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}\b",
+        None,
+    ),
+    (
+        "flyio-token",
+        r"\bfo1_[A-Za-z0-9_-]{43}\b|\bfm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}",
+        None,
+    ),
+    (
+        "bearer-header",
+        r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)",
+        Some(3.0),
+    ),
+    (
+        "credentials-in-url",
+        r"[a-z][a-z0-9+.-]{1,20}://[^/\s:@]{1,64}:([^/\s:@]{6,64})@[a-z0-9.-]+",
+        Some(2.5),
+    ),
     (
         "assigned-secret",
         r#"(?i)(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_-]?key|client[_-]?secret|auth[_-]?key|credential)s?[\w.-]{0,20}?["']?\s{0,3}(?:=|:|=>|:=|\|\|)\s{0,3}[`"']?([A-Za-z0-9_\-+/=.~]{16,})"#,
@@ -142,7 +274,10 @@ impl std::fmt::Debug for OutputFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutputFilter")
             .field("mode", &self.mode)
-            .field("exact_patterns", &self.exact.as_ref().map_or(0, AhoCorasick::patterns_len))
+            .field(
+                "exact_patterns",
+                &self.exact.as_ref().map_or(0, AhoCorasick::patterns_len),
+            )
             .field("rules", &self.rules.len())
             .finish()
     }
@@ -158,7 +293,8 @@ pub fn encodings(value: &str) -> Vec<String> {
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(b),
         base64::engine::general_purpose::URL_SAFE.encode(b),
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b),
-        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string(),
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
         form_enc::form_urlencoded_like(value),
     ];
     if let Ok(json) = serde_json::to_string(value) {
@@ -323,7 +459,10 @@ mod tests {
 
     #[test]
     fn every_rule_compiles() {
-        assert_eq!(OutputFilter::new(FilterMode::Redact).rule_ids().len(), RULES.len());
+        assert_eq!(
+            OutputFilter::new(FilterMode::Redact).rule_ids().len(),
+            RULES.len()
+        );
     }
 
     #[test]
@@ -336,12 +475,16 @@ mod tests {
             assert!(!out.contains(&form), "{form} survived: {out}");
             assert!(out.contains("[REDACTED:"));
         }
-        let json = serde_json::json!({"reply": format!("token {secret}"), "n": 1, "list": [secret]});
+        let json =
+            serde_json::json!({"reply": format!("token {secret}"), "n": 1, "list": [secret]});
         let out = f.filter_json(&json).unwrap().to_string();
         assert!(!out.contains("very/secret"));
         let block = OutputFilter::new(FilterMode::Block).with_values(&[SecretString::new(secret)]);
         let err = block.filter_json(&json).unwrap_err();
         assert!(!err.to_string().contains("secret+token"));
-        assert_eq!(block.filter_text("nothing to see").unwrap(), "nothing to see");
+        assert_eq!(
+            block.filter_text("nothing to see").unwrap(),
+            "nothing to see"
+        );
     }
 }

@@ -25,10 +25,14 @@ impl MasterKey {
     pub fn new(id: impl Into<String>, bytes: &[u8]) -> Result<Self, VaultError> {
         let id = id.into();
         if id.is_empty() || id.contains([' ', ',', ':', '\n']) {
-            return Err(VaultError::Keys("key ids are non-empty, without spaces, commas or colons".into()));
+            return Err(VaultError::Keys(
+                "key ids are non-empty, without spaces, commas or colons".into(),
+            ));
         }
         if bytes.len() != 32 {
-            return Err(VaultError::Keys(format!("master key `{id}` is not 32 bytes")));
+            return Err(VaultError::Keys(format!(
+                "master key `{id}` is not 32 bytes"
+            )));
         }
         let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| VaultError::Crypto)?;
         Ok(Self {
@@ -142,10 +146,16 @@ impl StaticKeyProvider {
 
 impl KeyProvider for StaticKeyProvider {
     fn active(&self) -> Result<Arc<MasterKey>, VaultError> {
-        self.ring.read().unwrap_or_else(PoisonError::into_inner).active()
+        self.ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .active()
     }
     fn get(&self, id: &str) -> Result<Arc<MasterKey>, VaultError> {
-        self.ring.read().unwrap_or_else(PoisonError::into_inner).get(id)
+        self.ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
     }
 }
 
@@ -263,10 +273,16 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
 
 impl KeyProvider for FileKeyProvider {
     fn active(&self) -> Result<Arc<MasterKey>, VaultError> {
-        self.ring.read().unwrap_or_else(PoisonError::into_inner).active()
+        self.ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .active()
     }
     fn get(&self, id: &str) -> Result<Arc<MasterKey>, VaultError> {
-        self.ring.read().unwrap_or_else(PoisonError::into_inner).get(id)
+        self.ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
     }
 }
 

@@ -27,10 +27,10 @@ pub use agent::{CacheScope, CredentialsContext, TokenTool, TokenToolError, ToolE
 pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential, TokenSet};
 pub use error::{ConsentRequired, VaultError};
 pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};
-pub use store::{MemoryVaultStore, SealedRecord, Status, VaultStore};
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteVaultStore;
+pub use store::{MemoryVaultStore, SealedRecord, Status, VaultStore};
 pub use vault::{
-    Accessor, ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, TokenRefresher,
-    Lookup, Vault, VaultBuilder,
+    Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
+    TokenRefresher, Vault, VaultBuilder,
 };

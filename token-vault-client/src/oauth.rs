@@ -69,28 +69,36 @@ impl OAuthClient {
     }
 
     /// Posts a token request; maps `invalid_grant` to [`RefreshError::ConsentGone`].
-    pub async fn token_request(&self, form: &[(&str, &str)]) -> Result<RefreshedTokens, RefreshError> {
-        let mut req = self.http.post(&self.token_endpoint).header("accept", "application/json");
+    pub async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+    ) -> Result<RefreshedTokens, RefreshError> {
+        let mut req = self
+            .http
+            .post(&self.token_endpoint)
+            .header("accept", "application/json");
         let mut body: Vec<(&str, &str)> = form.to_vec();
         match &self.client_secret {
             Some(secret) => {
-                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
                 req = req.basic_auth(enc(&self.client_id), Some(enc(secret.expose_secret())));
             }
             None => body.push(("client_id", &self.client_id)),
         }
-        let resp = req
-            .form(&body)
-            .send()
-            .await
-            .map_err(|e| RefreshError::Transient(format!("token endpoint unreachable: {}", e.without_url())))?;
+        let resp = req.form(&body).send().await.map_err(|e| {
+            RefreshError::Transient(format!("token endpoint unreachable: {}", e.without_url()))
+        })?;
         let status = resp.status();
-        let json: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|_| RefreshError::Transient(format!("token endpoint answered {status} without JSON")))?;
+        let json: serde_json::Value = resp.json().await.map_err(|_| {
+            RefreshError::Transient(format!("token endpoint answered {status} without JSON"))
+        })?;
         if !status.is_success() {
-            let code = json.get("error").and_then(|v| v.as_str()).unwrap_or("unknown");
+            let code = json
+                .get("error")
+                .and_then(|v| v.as_str())
+                .unwrap_or("unknown");
             return Err(if code == "invalid_grant" {
                 RefreshError::ConsentGone(code.to_owned())
             } else {
@@ -103,13 +111,21 @@ impl OAuthClient {
             .ok_or_else(|| RefreshError::Transient("no access_token in response".into()))?;
         Ok(RefreshedTokens {
             access_token: SecretString::new(access),
-            refresh_token: json.get("refresh_token").and_then(|v| v.as_str()).map(SecretString::new),
-            expires_in: json.get("expires_in").and_then(serde_json::Value::as_i64),
-            scopes: json
-                .get("scope")
+            refresh_token: json
+                .get("refresh_token")
                 .and_then(|v| v.as_str())
-                .map(|s| s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect()),
-            token_type: json.get("token_type").and_then(|v| v.as_str()).map(str::to_owned),
+                .map(SecretString::new),
+            expires_in: json.get("expires_in").and_then(serde_json::Value::as_i64),
+            scopes: json.get("scope").and_then(|v| v.as_str()).map(|s| {
+                s.split(' ')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            token_type: json
+                .get("token_type")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
         })
     }
 }
@@ -162,7 +178,9 @@ impl ConnectedAccounts {
     pub fn start(&self, accessor: &Accessor, scopes: &[&str]) -> Result<String, VaultError> {
         let state = random(24)?;
         let verifier = random(32)?;
-        let challenge = b64url(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()).as_ref());
+        let challenge = b64url(
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()).as_ref(),
+        );
         let mut url = url::Url::parse(&self.client.authorization_endpoint)
             .map_err(|_| VaultError::Invalid("authorization endpoint".into()))?;
         url.query_pairs_mut()
@@ -174,22 +192,30 @@ impl ConnectedAccounts {
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256")
             .append_pair("prompt", "consent");
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner).insert(
-            state,
-            Pending {
-                accessor: accessor.clone(),
-                verifier: SecretString::new(verifier),
-                expires: self.vault.now() + 600,
-            },
-        );
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                state,
+                Pending {
+                    accessor: accessor.clone(),
+                    verifier: SecretString::new(verifier),
+                    expires: self.vault.now() + 600,
+                },
+            );
         Ok(url.into())
     }
 
     /// Completes the flow from the callback URL (`code` and `state`); stores the
     /// tokens for the user who started it. Returns the stored version.
     pub async fn complete(&self, callback_url: &str) -> Result<u64, VaultError> {
-        let url = url::Url::parse(callback_url).map_err(|_| VaultError::Invalid("callback URL".into()))?;
-        let get = |n: &str| url.query_pairs().find(|(k, _)| k == n).map(|(_, v)| v.into_owned());
+        let url = url::Url::parse(callback_url)
+            .map_err(|_| VaultError::Invalid("callback URL".into()))?;
+        let get = |n: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.into_owned())
+        };
         let state = get("state").ok_or_else(|| VaultError::Invalid("no state".into()))?;
         let pending = self
             .pending
@@ -203,7 +229,8 @@ impl ConnectedAccounts {
         if let Some(error) = get("error") {
             return Err(VaultError::Invalid(format!("provider refused: {error}")));
         }
-        let code = SecretString::new(get("code").ok_or_else(|| VaultError::Invalid("no code".into()))?);
+        let code =
+            SecretString::new(get("code").ok_or_else(|| VaultError::Invalid("no code".into()))?);
         let tokens = self
             .client
             .token_request(&[
@@ -214,7 +241,9 @@ impl ConnectedAccounts {
             ])
             .await
             .map_err(|e| match e {
-                RefreshError::ConsentGone(c) | RefreshError::Transient(c) => VaultError::RefreshFailed(c),
+                RefreshError::ConsentGone(c) | RefreshError::Transient(c) => {
+                    VaultError::RefreshFailed(c)
+                }
             })?;
         let now = self.vault.now();
         let set = TokenSet {

@@ -89,28 +89,38 @@ mod client {
             if let Some(hint) = login_hint {
                 form.push(("login_hint", hint));
             }
-            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
             let resp = self
                 .http
                 .post(&self.token_endpoint)
-                .basic_auth(enc(&self.client_id), Some(enc(self.client_secret.expose_secret())))
+                .basic_auth(
+                    enc(&self.client_id),
+                    Some(enc(self.client_secret.expose_secret())),
+                )
                 .form(&form)
                 .send()
                 .await
-                .map_err(|e| VaultError::Storage(format!("remote vault unreachable: {}", e.without_url())))?;
+                .map_err(|e| {
+                    VaultError::Storage(format!("remote vault unreachable: {}", e.without_url()))
+                })?;
             let status = resp.status();
-            let json: serde_json::Value = resp
-                .json()
-                .await
-                .map_err(|_| VaultError::Storage(format!("remote vault answered {status} without JSON")))?;
+            let json: serde_json::Value = resp.json().await.map_err(|_| {
+                VaultError::Storage(format!("remote vault answered {status} without JSON"))
+            })?;
             if !status.is_success() {
-                let code = json.get("error").and_then(|v| v.as_str()).unwrap_or("unknown");
+                let code = json
+                    .get("error")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("unknown");
                 return Err(match code {
-                    NOT_CONNECTED | "invalid_grant" => VaultError::ConsentRequired(ConsentRequired {
-                        connection: connection.to_owned(),
-                        missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-                        reconnect_url: None,
-                    }),
+                    NOT_CONNECTED | "invalid_grant" => {
+                        VaultError::ConsentRequired(ConsentRequired {
+                            connection: connection.to_owned(),
+                            missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                            reconnect_url: None,
+                        })
+                    }
                     "invalid_scope" => VaultError::ConsentRequired(ConsentRequired {
                         connection: connection.to_owned(),
                         missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
@@ -132,12 +142,21 @@ mod client {
                 });
             Ok(IssuedCredential::AccessToken {
                 token: Token::new(token),
-                token_type: json.get("token_type").and_then(|v| v.as_str()).unwrap_or("Bearer").to_owned(),
+                token_type: json
+                    .get("token_type")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("Bearer")
+                    .to_owned(),
                 expires_at,
                 scopes: json
                     .get("scope")
                     .and_then(|v| v.as_str())
-                    .map(|s| s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect())
+                    .map(|s| {
+                        s.split(' ')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
         }
@@ -193,7 +212,9 @@ mod grant {
             let subject_type = params.require("subject_token_type")?;
             let connection = params.require("connection")?;
             if params.get("requested_token_type") != Some(REQUESTED_TOKEN_TYPE) {
-                return Err(OAuthError::invalid_request("requested_token_type must be the federated connection access token type"));
+                return Err(OAuthError::invalid_request(
+                    "requested_token_type must be the federated connection access token type",
+                ));
             }
             if subject_type != ACCESS_TOKEN_TYPE {
                 return Err(OAuthError::new(
@@ -204,16 +225,22 @@ mod grant {
             let claims = authority
                 .verify_access_token(subject)
                 .map_err(|_| OAuthError::invalid_grant("the subject token is not valid"))?;
-            let token_client = claims.get("client_id").and_then(|v| v.as_str().map(str::to_owned));
+            let token_client = claims
+                .get("client_id")
+                .and_then(|v| v.as_str().map(str::to_owned));
             if token_client.as_deref() != Some(client.id()) {
-                return Err(OAuthError::invalid_grant("the subject token was issued to another client"));
+                return Err(OAuthError::invalid_grant(
+                    "the subject token was issued to another client",
+                ));
             }
             let user = claims
                 .sub
                 .clone()
                 .ok_or_else(|| OAuthError::invalid_grant("the subject token has no user"))?;
             if params.get("login_hint").is_some_and(|h| h != user) {
-                return Err(OAuthError::invalid_grant("login_hint does not match the subject"));
+                return Err(OAuthError::invalid_grant(
+                    "login_hint does not match the subject",
+                ));
             }
             let scopes = params.list("scope");
             let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
@@ -227,7 +254,9 @@ mod grant {
                         ErrorCode::Extension(NOT_CONNECTED.into()),
                         "the user has no usable connection with these scopes",
                     ),
-                    VaultError::Expired(_) => OAuthError::invalid_grant("the connection credential expired"),
+                    VaultError::Expired(_) => {
+                        OAuthError::invalid_grant("the connection credential expired")
+                    }
                     _ => OAuthError::server_error("token vault failure"),
                 })?;
             let IssuedCredential::AccessToken {
@@ -237,7 +266,9 @@ mod grant {
                 scopes: granted,
             } = credential
             else {
-                return Err(OAuthError::invalid_request("the connection does not hold OAuth tokens"));
+                return Err(OAuthError::invalid_request(
+                    "the connection does not hold OAuth tokens",
+                ));
             };
             let now = authority.now();
             Ok(TokenResponse {

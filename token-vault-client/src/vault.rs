@@ -146,6 +146,29 @@ pub struct Vault {
 
 type FlightMap = HashMap<CredentialKey, Arc<tokio::sync::Mutex<()>>>;
 
+/// A cached record: its ciphertext, its associated data, and (after the first
+/// read) its unwrapped data key, so that a hot read is one payload decrypt.
+struct Cached {
+    record: SealedRecord,
+    aad: Vec<u8>,
+    data_key: std::sync::OnceLock<Option<aws_lc_rs::aead::LessSafeKey>>,
+}
+
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cached")
+            .field("record", &self.record)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Cached {
+    type Target = SealedRecord;
+    fn deref(&self) -> &SealedRecord {
+        &self.record
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     store: Arc<dyn VaultStore>,
@@ -154,7 +177,7 @@ struct Inner {
     audit: SharedSink,
     policy: RefreshPolicy,
     connections: RwLock<HashMap<String, ConnectionConfig>>,
-    cache: RwLock<HashMap<CredentialKey, Arc<SealedRecord>>>,
+    cache: RwLock<HashMap<CredentialKey, Arc<Cached>>>,
     flights: Mutex<FlightMap>,
     epochs: RwLock<HashMap<(String, String), u64>>,
     refreshes: AtomicU64,
@@ -266,7 +289,12 @@ impl Vault {
         &self.inner.store
     }
 
-    fn audit(&self, action: AuditAction, outcome: Outcome, f: impl FnOnce(AuditEvent) -> AuditEvent) {
+    fn audit(
+        &self,
+        action: AuditAction,
+        outcome: Outcome,
+        f: impl FnOnce(AuditEvent) -> AuditEvent,
+    ) {
         let event = f(AuditEvent::new(self.now(), action, outcome));
         self.inner.audit.record(&event);
     }
@@ -278,6 +306,9 @@ impl Vault {
         agent: Option<&str>,
         result: Result<(), &VaultError>,
     ) {
+        if !self.inner.audit.enabled() {
+            return;
+        }
         let outcome = match result {
             Ok(()) => Outcome::Success,
             Err(VaultError::NotActingForUser | VaultError::ConsentRequired(_)) => Outcome::Denied,
@@ -300,8 +331,19 @@ impl Vault {
         });
     }
 
-    fn cache_put(&self, record: SealedRecord) -> Arc<SealedRecord> {
-        let record = Arc::new(record);
+    fn cache_put(&self, record: SealedRecord) -> Arc<Cached> {
+        let aad = envelope::associated_data(
+            &record.key,
+            record.version,
+            record.kind,
+            &record.scopes,
+            record.expires_at,
+        );
+        let record = Arc::new(Cached {
+            record,
+            aad,
+            data_key: std::sync::OnceLock::new(),
+        });
         self.inner
             .cache
             .write()
@@ -318,7 +360,7 @@ impl Vault {
             .remove(key);
     }
 
-    fn load(&self, key: &CredentialKey) -> Result<Option<Arc<SealedRecord>>, VaultError> {
+    fn load(&self, key: &CredentialKey) -> Result<Option<Arc<Cached>>, VaultError> {
         if let Some(r) = self
             .inner
             .cache
@@ -331,7 +373,7 @@ impl Vault {
         Ok(self.inner.store.get(key)?.map(|r| self.cache_put(r)))
     }
 
-    fn load_fresh(&self, key: &CredentialKey) -> Result<Option<Arc<SealedRecord>>, VaultError> {
+    fn load_fresh(&self, key: &CredentialKey) -> Result<Option<Arc<Cached>>, VaultError> {
         match self.inner.store.get(key)? {
             Some(r) => Ok(Some(self.cache_put(r))),
             None => {
@@ -354,7 +396,9 @@ impl Vault {
             .iter()
             .any(|s| s.is_empty() || s.contains(' '))
         {
-            return Err(VaultError::Invalid("scopes are non-empty tokens without spaces".into()));
+            return Err(VaultError::Invalid(
+                "scopes are non-empty tokens without spaces".into(),
+            ));
         }
         for _ in 0..8 {
             let current = self.inner.store.get(key)?.map_or(0, |r| r.version);
@@ -380,7 +424,12 @@ impl Vault {
     ) -> Result<u64, VaultError> {
         let key = accessor.key(connection);
         let result = self.put_inner(&key, credential);
-        self.audit_access("write", &key, Some(&accessor.agent), result.as_ref().map(|_| ()));
+        self.audit_access(
+            "write",
+            &key,
+            Some(&accessor.agent),
+            result.as_ref().map(|_| ()),
+        );
         result
     }
 
@@ -438,11 +487,7 @@ impl Vault {
                 .is_some_and(|e| now >= e - self.inner.policy.margin - self.jitter(record))
     }
 
-    fn check(
-        &self,
-        record: &SealedRecord,
-        scopes: &[&str],
-    ) -> Result<(), VaultError> {
+    fn check(&self, record: &SealedRecord, scopes: &[&str]) -> Result<(), VaultError> {
         if record.status == Status::ConsentRequired {
             let missing = if scopes.is_empty() {
                 record.scopes.clone()
@@ -506,8 +551,13 @@ impl Vault {
         if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
             return Err(VaultError::Expired(key.connection.clone()));
         }
-        let credential = envelope::open(&*self.inner.keys, &record)?;
-        Ok(Lookup::Ready(credential.issue()))
+        let data_key = record.data_key.get_or_init(|| {
+            let master = self.inner.keys.get(&record.master_key_id).ok()?;
+            envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
+        });
+        let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
+        let credential = envelope::open_payload(data_key, &record.record, &record.aad)?;
+        Ok(Lookup::Ready(credential))
     }
 
     /// The credential of `connection` for the user `accessor` acts for, with
@@ -522,8 +572,15 @@ impl Vault {
             Lookup::Ready(c) => Ok(c),
             Lookup::Stale => {
                 let key = accessor.key(connection);
-                let result = self.refresh_locked(&key, scopes, None, &accessor.agent).await;
-                self.audit_access("read", &key, Some(&accessor.agent), result.as_ref().map(|_| ()));
+                let result = self
+                    .refresh_locked(&key, scopes, None, &accessor.agent)
+                    .await;
+                self.audit_access(
+                    "read",
+                    &key,
+                    Some(&accessor.agent),
+                    result.as_ref().map(|_| ()),
+                );
                 result
             }
         }
@@ -558,7 +615,12 @@ impl Vault {
         let result = self
             .refresh_locked(&key, scopes, Some(rejected), &accessor.agent)
             .await;
-        self.audit_access("read", &key, Some(&accessor.agent), result.as_ref().map(|_| ()));
+        self.audit_access(
+            "read",
+            &key,
+            Some(&accessor.agent),
+            result.as_ref().map(|_| ()),
+        );
         result
     }
 
@@ -601,12 +663,18 @@ impl Vault {
         let credential = envelope::open(&*self.inner.keys, &record)?;
         let Credential::OAuth(set) = credential else {
             if rejected.is_some() {
-                return Err(self.consent(&key.connection, scopes.iter().map(|s| (*s).to_owned()).collect()));
+                return Err(self.consent(
+                    &key.connection,
+                    scopes.iter().map(|s| (*s).to_owned()).collect(),
+                ));
             }
             return Ok(credential.issue());
         };
         let needed = match rejected {
-            Some(token) => constant_time_eq(token.as_bytes(), set.access_token.expose_secret().as_bytes()),
+            Some(token) => constant_time_eq(
+                token.as_bytes(),
+                set.access_token.expose_secret().as_bytes(),
+            ),
             None => self.due(&record, now),
         };
         if !needed {
@@ -616,13 +684,15 @@ impl Vault {
             if rejected.is_none() && set.expires_at.is_some_and(|e| now < e) {
                 return Ok(Credential::OAuth(set).issue());
             }
-            return Err(self.mark_consent(&record, scopes, "no_refresh_token", agent));
+            return Err(self.mark_consent(&record.record, scopes, "no_refresh_token", agent));
         };
         let Some(refresher) = self.refresher(&key.connection) else {
             if rejected.is_none() && set.expires_at.is_some_and(|e| now < e) {
                 return Ok(Credential::OAuth(set).issue());
             }
-            return Err(VaultError::RefreshFailed("no refresher for the connection".into()));
+            return Err(VaultError::RefreshFailed(
+                "no refresher for the connection".into(),
+            ));
         };
         self.inner.refreshes.fetch_add(1, Ordering::SeqCst);
         match refresher.refresh(&refresh_token, &set.scopes).await {
@@ -662,7 +732,7 @@ impl Vault {
             }
             Err(RefreshError::ConsentGone(why)) => {
                 let _ = why;
-                Err(self.mark_consent(&record, scopes, "invalid_grant", agent))
+                Err(self.mark_consent(&record.record, scopes, "invalid_grant", agent))
             }
             Err(RefreshError::Transient(why)) => {
                 self.audit(AuditAction::TokenRefreshed, Outcome::Error, |ev| {
@@ -737,7 +807,12 @@ impl Vault {
         let key = accessor.key(connection);
         let result = self.inner.store.delete(&key);
         self.cache_drop(&key);
-        self.audit_access("delete", &key, Some(&accessor.agent), result.as_ref().map(|_| ()));
+        self.audit_access(
+            "delete",
+            &key,
+            Some(&accessor.agent),
+            result.as_ref().map(|_| ()),
+        );
         result
     }
 
@@ -757,7 +832,11 @@ impl Vault {
             .unwrap_or_else(PoisonError::into_inner)
             .entry((tenant.to_owned(), user.to_owned()))
             .or_default() += 1;
-        let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Error };
+        let outcome = if result.is_ok() {
+            Outcome::Success
+        } else {
+            Outcome::Error
+        };
         self.audit(AuditAction::Logout, outcome, |e| {
             let e = e
                 .user(user.to_owned())
@@ -843,7 +922,7 @@ impl Vault {
     /// grant was revoked).
     pub fn mark_consent_required(&self, key: &CredentialKey) -> Result<(), VaultError> {
         if let Some(record) = self.load_fresh(key)? {
-            let _ = self.mark_consent(&record, &[], "marked", "vault");
+            let _ = self.mark_consent(&record.record, &[], "marked", "vault");
         }
         Ok(())
     }

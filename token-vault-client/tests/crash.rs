@@ -3,7 +3,12 @@
 //! kill, every acknowledged write is present and decrypts, every record is
 //! intact, and the database passes `PRAGMA integrity_check`.
 #![cfg(all(unix, feature = "sqlite"))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64::Engine as _;
 use std::collections::HashMap;
@@ -20,7 +25,10 @@ fn sigkill_at_random_points_loses_no_acknowledged_write() {
     let db = dir.path().join("vault.db");
     let mut key = [0u8; 32];
     aws_lc_rs::rand::fill(&mut key).unwrap();
-    let keys_var = format!("m1:{}", base64::engine::general_purpose::STANDARD.encode(key));
+    let keys_var = format!(
+        "m1:{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    );
     let keys = EnvKeyProvider::from_value(&keys_var).unwrap();
     let mut acked: HashMap<(String, String), u64> = HashMap::new();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id());
@@ -65,7 +73,9 @@ fn sigkill_at_random_points_loses_no_acknowledged_write() {
             }
             total_acks += 1;
             let v: u64 = parts[3].parse().unwrap();
-            let e = acked.entry((parts[1].to_owned(), parts[2].to_owned())).or_default();
+            let e = acked
+                .entry((parts[1].to_owned(), parts[2].to_owned()))
+                .or_default();
             *e = (*e).max(v);
         }
         // Restart: open the database as a new process would.
@@ -74,16 +84,29 @@ fn sigkill_at_random_points_loses_no_acknowledged_write() {
         let records = store.list().unwrap();
         let mut stored = HashMap::new();
         for r in &records {
-            let c = envelope::open(&keys, r).unwrap_or_else(|e| panic!("round {round}: {:?} does not decrypt: {e}", r.key));
-            let Credential::OAuth(set) = c else { panic!("kind") };
+            let c = envelope::open(&keys, r)
+                .unwrap_or_else(|e| panic!("round {round}: {:?} does not decrypt: {e}", r.key));
+            let Credential::OAuth(set) = c else {
+                panic!("kind")
+            };
             let body = format!("{}-{}", r.key.user, r.key.connection);
-            assert_eq!(set.access_token.expose_secret(), format!("at-{body}-{}", r.version), "round {round}");
-            assert_eq!(set.refresh_token.unwrap().expose_secret(), format!("rt-{body}-{}", r.version));
+            assert_eq!(
+                set.access_token.expose_secret(),
+                format!("at-{body}-{}", r.version),
+                "round {round}"
+            );
+            assert_eq!(
+                set.refresh_token.unwrap().expose_secret(),
+                format!("rt-{body}-{}", r.version)
+            );
             stored.insert((r.key.user.clone(), r.key.connection.clone()), r.version);
         }
         for (k, v) in &acked {
             let have = stored.get(k).copied().unwrap_or(0);
-            assert!(have >= *v, "round {round}: acknowledged {k:?} v{v} but stored v{have}");
+            assert!(
+                have >= *v,
+                "round {round}: acknowledged {k:?} v{v} but stored v{have}"
+            );
         }
     }
     eprintln!(

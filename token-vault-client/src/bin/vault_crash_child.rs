@@ -27,7 +27,9 @@ impl TokenRefresher for Rotator {
         let (prefix, n) = rt
             .rsplit_once('-')
             .ok_or_else(|| RefreshError::Transient("bad token".into()))?;
-        let n: u64 = n.parse().map_err(|_| RefreshError::Transient("bad token".into()))?;
+        let n: u64 = n
+            .parse()
+            .map_err(|_| RefreshError::Transient("bad token".into()))?;
         let body = prefix.trim_start_matches("rt-");
         Ok(RefreshedTokens {
             access_token: SecretString::new(format!("at-{body}-{}", n + 1)),
@@ -47,8 +49,11 @@ fn fail(msg: &str) -> ! {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let Some(path) = std::env::args().nth(1) else { fail("usage: vault-crash-child <db>") };
-    let keys = EnvKeyProvider::from_var(EnvKeyProvider::DEFAULT_VAR).unwrap_or_else(|e| fail(&e.to_string()));
+    let Some(path) = std::env::args().nth(1) else {
+        fail("usage: vault-crash-child <db>")
+    };
+    let keys = EnvKeyProvider::from_var(EnvKeyProvider::DEFAULT_VAR)
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let store = Arc::new(SqliteVaultStore::open(&path).unwrap_or_else(|e| fail(&e.to_string())));
     let vault = Vault::builder(store.clone(), Arc::new(keys)).build();
     let users = ["alice", "bob", "carol"];
@@ -59,9 +64,17 @@ async fn main() {
     let mut out = std::io::stdout().lock();
     let mut i: u64 = std::process::id().into();
     loop {
-        i = i.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let user = users.get((i >> 33) as usize % users.len()).copied().unwrap_or("alice");
-        let conn = connections.get((i >> 40) as usize % connections.len()).copied().unwrap_or("google");
+        i = i
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let user = users
+            .get((i >> 33) as usize % users.len())
+            .copied()
+            .unwrap_or("alice");
+        let conn = connections
+            .get((i >> 40) as usize % connections.len())
+            .copied()
+            .unwrap_or("google");
         let key = CredentialKey::new("acme", user, conn);
         let current = store.get(&key).unwrap_or_else(|e| fail(&e.to_string()));
         let accessor = Accessor::new("acme", user, "crash-test");
@@ -88,7 +101,10 @@ async fn main() {
             .get(&key)
             .unwrap_or_else(|e| fail(&e.to_string()))
             .map_or(0, |r| r.version);
-        if writeln!(out, "ACK {user} {conn} {version}").and_then(|()| out.flush()).is_err() {
+        if writeln!(out, "ACK {user} {conn} {version}")
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             return;
         }
     }

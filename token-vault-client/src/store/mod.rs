@@ -88,8 +88,12 @@ pub trait VaultStore: Send + Sync + std::fmt::Debug {
     /// [`VaultError::Conflict`].
     fn put(&self, record: &SealedRecord, expected: u64) -> Result<(), VaultError>;
     /// Sets the status of `key` at `version`; false when the record is gone or newer.
-    fn set_status(&self, key: &CredentialKey, version: u64, status: Status)
-    -> Result<bool, VaultError>;
+    fn set_status(
+        &self,
+        key: &CredentialKey,
+        version: u64,
+        status: Status,
+    ) -> Result<bool, VaultError>;
     /// Deletes one record.
     fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError>;
     /// Deletes every record of a user in a tenant; returns how many.
