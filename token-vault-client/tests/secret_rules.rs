@@ -7,6 +7,7 @@
 //!   original rule matches them and they meet the rule's entropy threshold;
 //! - false positives: gitleaks' own "not a secret" material: strings generated
 //!   from every allowlist regex, and every stopword.
+//!
 //! Recall = true positives our filter flags; false-positive rate = "not a
 //! secret" samples it flags. Both are printed.
 #![allow(
@@ -65,8 +66,14 @@ fn samples(pattern: &str, n: usize, seed: u8, accept: impl Fn(&str) -> bool) -> 
         .unicode(false)
         .build()
         .parse(pattern)
-        .or_else(|_| regex_syntax::ParserBuilder::new().build().parse(pattern));
-    let Ok(hir) = parsed else { return vec![] };
+        .ok()
+        .or_else(|| {
+            regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(pattern)
+                .ok()
+        });
+    let Some(hir) = parsed else { return vec![] };
     let hir = strip_looks(&hir);
     let Ok(strategy) = proptest::string::string_regex_parsed(&hir) else {
         return vec![];

@@ -78,7 +78,7 @@ async fn main() {
         let key = CredentialKey::new("acme", user, conn);
         let current = store.get(&key).unwrap_or_else(|e| fail(&e.to_string()));
         let accessor = Accessor::new("acme", user, "crash-test");
-        if current.is_some() && (i >> 50) % 2 == 0 {
+        if current.is_some() && (i >> 50).is_multiple_of(2) {
             // Refresh: the stored token is already due.
             if let Err(e) = vault.get(&accessor, conn, &[]).await {
                 fail(&e.to_string());
