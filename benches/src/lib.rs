@@ -5,3 +5,4 @@
 pub mod fga;
 pub mod jwt;
 pub mod measure;
+pub mod vault;

@@ -9,6 +9,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub trait AuditSink: Send + Sync + std::fmt::Debug {
     /// Records one event.
     fn record(&self, event: &AuditEvent);
+
+    /// Whether events are recorded at all; `false` lets callers on hot paths
+    /// skip building them (default `true`).
+    fn enabled(&self) -> bool {
+        true
+    }
 }
 
 /// A shared sink handle.
@@ -19,6 +25,10 @@ pub type SharedSink = Arc<dyn AuditSink>;
 pub struct NoopSink;
 
 impl AuditSink for NoopSink {
+    fn enabled(&self) -> bool {
+        false
+    }
+
     fn record(&self, _event: &AuditEvent) {}
 }
 

@@ -1,21 +1,28 @@
 //! `compare [GROUP...]`: side-by-side measurements, one `RATIO <name> <value>`
-//! line per comparison (our time / baseline time; lower is better).
-//! Groups: `jwt`, `fga`. Without arguments, every group runs.
+//! line per comparison (our time / baseline time; lower is better). Without
+//! arguments, every group runs.
+
+/// The groups, by name.
+const GROUPS: &[(&str, fn())] = &[
+    ("jwt", benches::jwt::run),
+    ("fga", benches::fga::run),
+    ("vault", benches::vault::run),
+];
 
 fn main() {
-    let groups: Vec<String> = std::env::args().skip(1).collect();
-    let wants = |name: &str| groups.is_empty() || groups.iter().any(|g| g == name);
-    let mut ran = false;
-    if wants("jwt") {
-        benches::jwt::run();
-        ran = true;
-    }
-    if wants("fga") {
-        benches::fga::run();
-        ran = true;
-    }
-    if !ran {
-        eprintln!("unknown group; known groups: jwt, fga");
+    let asked: Vec<String> = std::env::args().skip(1).collect();
+    let unknown: Vec<&String> = asked
+        .iter()
+        .filter(|a| !GROUPS.iter().any(|(name, _)| name == a))
+        .collect();
+    if !unknown.is_empty() {
+        let known: Vec<&str> = GROUPS.iter().map(|(name, _)| *name).collect();
+        eprintln!("unknown group {unknown:?}; known groups: {}", known.join(", "));
         std::process::exit(2);
+    }
+    for (name, run) in GROUPS {
+        if asked.is_empty() || asked.iter().any(|a| a == name) {
+            run();
+        }
     }
 }

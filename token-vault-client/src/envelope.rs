@@ -1,0 +1,304 @@
+//! Envelope encryption: each record gets a fresh AES-256-GCM data key; the data
+//! key is wrapped (AES-256-GCM) by a master key. Both layers authenticate the
+//! same associated data: tenant, user, connection, version, kind, scopes and
+//! expiry, so a row moved to another user or connection, an edited scope list
+//! or a replayed old version fails to decrypt.
+
+use crate::credential::{Credential, CredentialKey, CredentialKind, wipe};
+use crate::error::VaultError;
+use crate::keys::{KeyProvider, MasterKey};
+use crate::store::{SealedRecord, Status};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use zeroize::Zeroize;
+
+const AAD_LABEL: &[u8] = b"token-vault-client/v1";
+
+/// The associated data of a record.
+pub fn associated_data(
+    key: &CredentialKey,
+    version: u64,
+    kind: CredentialKind,
+    scopes: &[String],
+    expires_at: Option<i64>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + key.user.len() + key.connection.len() + key.tenant.len());
+    out.extend_from_slice(AAD_LABEL);
+    for part in [&key.tenant, &key.user, &key.connection] {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(kind.as_str().as_bytes());
+    out.push(0);
+    out.extend_from_slice(&(scopes.len() as u64).to_be_bytes());
+    for s in scopes {
+        out.extend_from_slice(&(s.len() as u64).to_be_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    match expires_at {
+        Some(e) => {
+            out.push(1);
+            out.extend_from_slice(&e.to_be_bytes());
+        }
+        None => out.push(0),
+    }
+    out
+}
+
+fn random_nonce() -> Result<[u8; NONCE_LEN], VaultError> {
+    let mut n = [0u8; NONCE_LEN];
+    aws_lc_rs::rand::fill(&mut n).map_err(|_| VaultError::Crypto)?;
+    Ok(n)
+}
+
+fn wrap_aad(aad: &[u8], master_id: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(aad.len() + master_id.len() + 8);
+    out.extend_from_slice(b"dek\0");
+    out.extend_from_slice(master_id.as_bytes());
+    out.push(0);
+    out.extend_from_slice(aad);
+    out
+}
+
+/// Seals `credential` as version `version` of `key` under the active master key.
+pub fn seal(
+    master: &MasterKey,
+    key: &CredentialKey,
+    version: u64,
+    credential: &Credential,
+) -> Result<SealedRecord, VaultError> {
+    let kind = credential.kind();
+    let scopes = credential.scopes().to_vec();
+    let expires_at = credential.expires_at();
+    let aad = associated_data(key, version, kind, &scopes, expires_at);
+
+    let mut dek = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut dek).map_err(|_| VaultError::Crypto)?;
+    let data_key = UnboundKey::new(&AES_256_GCM, &dek)
+        .map(LessSafeKey::new)
+        .map_err(|_| VaultError::Crypto);
+    let wrapped = data_key.and_then(|_| wrap(master, &dek, &aad));
+    let data_key = UnboundKey::new(&AES_256_GCM, &dek).map(LessSafeKey::new);
+    dek.zeroize();
+    let wrapped = wrapped?;
+    let data_key = data_key.map_err(|_| VaultError::Crypto)?;
+
+    let nonce = random_nonce()?;
+    let mut buf = credential.encode();
+    let sealed = data_key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(&aad),
+        &mut buf,
+    );
+    if sealed.is_err() {
+        wipe(buf);
+        return Err(VaultError::Crypto);
+    }
+    Ok(SealedRecord {
+        key: key.clone(),
+        version,
+        kind,
+        scopes,
+        expires_at,
+        master_key_id: master.id().to_owned(),
+        wrapped_key: wrapped,
+        nonce: nonce.to_vec(),
+        ciphertext: buf,
+        status: Status::Active,
+    })
+}
+
+fn wrap(master: &MasterKey, dek: &[u8; 32], aad: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let nonce = random_nonce()?;
+    let mut out = Vec::with_capacity(NONCE_LEN + 32 + 16);
+    out.extend_from_slice(&nonce);
+    let mut body = dek.to_vec();
+    let r = master.key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(wrap_aad(aad, master.id())),
+        &mut body,
+    );
+    if r.is_err() {
+        body.zeroize();
+        return Err(VaultError::Crypto);
+    }
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+pub(crate) fn unwrap_dek(
+    master: &MasterKey,
+    wrapped: &[u8],
+    aad: &[u8],
+) -> Result<LessSafeKey, VaultError> {
+    let (nonce, body) = wrapped
+        .split_at_checked(NONCE_LEN)
+        .ok_or(VaultError::Integrity)?;
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Integrity)?;
+    let mut buf = [0u8; 48];
+    if body.len() != buf.len() {
+        return Err(VaultError::Integrity);
+    }
+    buf.copy_from_slice(body);
+    let result = master
+        .key
+        .open_in_place(nonce, Aad::from(wrap_aad(aad, master.id())), &mut buf)
+        .map_err(|_| VaultError::Integrity)
+        .and_then(|dek| {
+            UnboundKey::new(&AES_256_GCM, dek)
+                .map(LessSafeKey::new)
+                .map_err(|_| VaultError::Crypto)
+        });
+    buf.zeroize();
+    result
+}
+
+/// Opens a record: unwraps its data key with the master key it names, then
+/// decrypts and authenticates the credential.
+pub fn open(keys: &dyn KeyProvider, record: &SealedRecord) -> Result<Credential, VaultError> {
+    let master = keys.get(&record.master_key_id)?;
+    open_with(&master, record)
+}
+
+/// [`open`] with the master key in hand.
+pub fn open_with(master: &MasterKey, record: &SealedRecord) -> Result<Credential, VaultError> {
+    if master.id() != record.master_key_id {
+        return Err(VaultError::Integrity);
+    }
+    let aad = associated_data(
+        &record.key,
+        record.version,
+        record.kind,
+        &record.scopes,
+        record.expires_at,
+    );
+    let data_key = unwrap_dek(master, &record.wrapped_key, &aad)?;
+    let nonce =
+        Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
+    let mut buf = record.ciphertext.clone();
+    let credential = match data_key.open_in_place(nonce, Aad::from(&aad), &mut buf) {
+        Ok(plain) => Credential::decode(plain),
+        Err(_) => Err(VaultError::Integrity),
+    };
+    wipe(buf);
+    let credential = credential?;
+    if credential.kind() != record.kind {
+        return Err(VaultError::Integrity);
+    }
+    Ok(credential)
+}
+
+/// Decrypts a record's payload with its already unwrapped data key, straight
+/// into what a caller receives.
+pub(crate) fn open_payload(
+    data_key: &LessSafeKey,
+    record: &SealedRecord,
+    aad: &[u8],
+) -> Result<crate::credential::IssuedCredential, VaultError> {
+    let nonce =
+        Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
+    let mut buf = record.ciphertext.clone();
+    let credential = match data_key.open_in_place(nonce, Aad::from(aad), &mut buf) {
+        Ok(plain) => crate::credential::IssuedCredential::decode(plain),
+        Err(_) => Err(VaultError::Integrity),
+    };
+    wipe(buf);
+    let credential = credential?;
+    if credential.kind() != record.kind {
+        return Err(VaultError::Integrity);
+    }
+    Ok(credential)
+}
+
+/// Re-wraps a record's data key under `to` (master-key rotation). The payload
+/// is not decrypted; the version stays.
+pub fn rewrap(
+    from: &MasterKey,
+    to: &MasterKey,
+    record: &SealedRecord,
+) -> Result<SealedRecord, VaultError> {
+    let aad = associated_data(
+        &record.key,
+        record.version,
+        record.kind,
+        &record.scopes,
+        record.expires_at,
+    );
+    let (nonce, body) = record
+        .wrapped_key
+        .split_at_checked(NONCE_LEN)
+        .ok_or(VaultError::Integrity)?;
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Integrity)?;
+    let mut buf = body.to_vec();
+    let wrapped =
+        match from
+            .key
+            .open_in_place(nonce, Aad::from(wrap_aad(&aad, from.id())), &mut buf)
+        {
+            Ok(dek) => match <&[u8; 32]>::try_from(&*dek) {
+                Ok(dek) => wrap(to, dek, &aad),
+                Err(_) => Err(VaultError::Integrity),
+            },
+            Err(_) => Err(VaultError::Integrity),
+        };
+    buf.zeroize();
+    let mut out = record.clone();
+    out.wrapped_key = wrapped?;
+    out.master_key_id = to.id().to_owned();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::credential::TokenSet;
+    use agent_auth::secret::SecretString;
+
+    fn cred() -> Credential {
+        Credential::OAuth(TokenSet {
+            access_token: SecretString::new("access-PLAINTEXT"),
+            refresh_token: Some(SecretString::new("refresh-PLAINTEXT")),
+            expires_at: Some(100),
+            scopes: vec!["a".into(), "b".into()],
+            token_type: "Bearer".into(),
+        })
+    }
+
+    #[test]
+    fn tampering_swapping_and_scope_edits_fail() {
+        let m = MasterKey::generate("m1").unwrap();
+        let k = CredentialKey::new("t", "alice", "google");
+        let r = seal(&m, &k, 1, &cred()).unwrap();
+        assert_eq!(open_with(&m, &r).unwrap(), cred());
+
+        let mut bad = r.clone();
+        bad.ciphertext[3] ^= 1;
+        assert!(matches!(open_with(&m, &bad), Err(VaultError::Integrity)));
+        let mut bad = r.clone();
+        bad.key.user = "bob".into();
+        assert!(matches!(open_with(&m, &bad), Err(VaultError::Integrity)));
+        let mut bad = r.clone();
+        bad.key.connection = "slack".into();
+        assert!(open_with(&m, &bad).is_err());
+        let mut bad = r.clone();
+        bad.version = 2;
+        assert!(open_with(&m, &bad).is_err());
+        let mut bad = r.clone();
+        bad.scopes.push("admin".into());
+        assert!(open_with(&m, &bad).is_err());
+        let mut bad = r.clone();
+        bad.wrapped_key[20] ^= 1;
+        assert!(open_with(&m, &bad).is_err());
+        // A data key from another record does not open this one.
+        let other = seal(&m, &k, 1, &cred()).unwrap();
+        let mut bad = r.clone();
+        bad.wrapped_key = other.wrapped_key;
+        assert!(open_with(&m, &bad).is_err());
+
+        let m2 = MasterKey::generate("m2").unwrap();
+        let moved = rewrap(&m, &m2, &r).unwrap();
+        assert_eq!(open_with(&m2, &moved).unwrap(), cred());
+        assert!(open_with(&m, &moved).is_err());
+    }
+}

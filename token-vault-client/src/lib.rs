@@ -1,0 +1,36 @@
+//! Third-party credentials that agents use but never hold.
+//!
+//! The [`Vault`] stores OAuth token sets, API keys, personal access tokens and
+//! database credentials per (tenant, user, connection), envelope-encrypted with
+//! AES-256-GCM (a fresh data key per record, wrapped by a master key from a
+//! [`KeyProvider`]). Retrieval is for the user the caller acts for, only with
+//! scopes the stored grant covers; refresh tokens never leave the vault. Access
+//! tokens are refreshed ahead of expiry, one refresh per credential however many
+//! readers wait. Every access, refresh, rotation and failure is an audit event.
+//!
+//! See `docs/token-vault.md` in the workspace for the guide.
+
+pub mod agent;
+pub mod credential;
+pub mod envelope;
+pub mod error;
+pub mod filter;
+pub mod keys;
+#[cfg(feature = "http")]
+pub mod oauth;
+#[cfg(any(feature = "http", feature = "authority"))]
+pub mod remote;
+pub mod store;
+pub mod vault;
+
+pub use agent::{CacheScope, CredentialsContext, TokenTool, TokenToolError, ToolError};
+pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential, TokenSet};
+pub use error::{ConsentRequired, VaultError};
+pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};
+#[cfg(feature = "sqlite")]
+pub use store::sqlite::SqliteVaultStore;
+pub use store::{MemoryVaultStore, SealedRecord, Status, VaultStore};
+pub use vault::{
+    Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
+    TokenRefresher, Vault, VaultBuilder,
+};

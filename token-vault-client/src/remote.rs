@@ -1,0 +1,286 @@
+//! The remote backend, Auth0-style Token Vault: an agent presents its user's
+//! token at the authority's token endpoint with the grant
+//! [`GRANT_TYPE`] and gets the federated connection's access token back.
+//!
+//! [`RemoteVault`] (feature `http`) is the client; [`FederatedConnectionGrant`]
+//! (feature `authority`) serves the grant on the reference authority over the
+//! embedded vault.
+
+/// The grant type.
+pub const GRANT_TYPE: &str =
+    "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token";
+/// `requested_token_type`.
+pub const REQUESTED_TOKEN_TYPE: &str =
+    "http://auth0.com/oauth/token-type/federated-connection-access-token";
+/// `subject_token_type` of an access token (RFC 8693).
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// `subject_token_type` of a refresh token (RFC 8693).
+pub const REFRESH_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+/// The error code when the user has no usable connection (Auth0's name).
+pub const NOT_CONNECTED: &str = "federated_connection_refresh_token_not_found";
+
+#[cfg(feature = "http")]
+pub use client::RemoteVault;
+
+#[cfg(feature = "http")]
+mod client {
+    use super::{GRANT_TYPE, NOT_CONNECTED, REQUESTED_TOKEN_TYPE};
+    use crate::credential::IssuedCredential;
+    use crate::error::{ConsentRequired, VaultError};
+    use agent_auth::secret::{SecretString, Token};
+
+    /// A client of a remote Token Vault (the authority's token endpoint).
+    #[derive(Clone)]
+    pub struct RemoteVault {
+        token_endpoint: String,
+        client_id: String,
+        client_secret: SecretString,
+        http: reqwest::Client,
+    }
+
+    impl std::fmt::Debug for RemoteVault {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("RemoteVault")
+                .field("token_endpoint", &self.token_endpoint)
+                .field("client_id", &self.client_id)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl RemoteVault {
+        /// A client authenticating with `client_secret_basic`.
+        pub fn new(
+            token_endpoint: impl Into<String>,
+            client_id: impl Into<String>,
+            client_secret: SecretString,
+        ) -> Self {
+            Self {
+                token_endpoint: token_endpoint.into(),
+                client_id: client_id.into(),
+                client_secret,
+                http: reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(15))
+                    .build()
+                    .unwrap_or_default(),
+            }
+        }
+
+        /// Exchanges the user's `subject_token` for the access token of
+        /// `connection` (with at least `scopes`).
+        pub async fn federated_token(
+            &self,
+            subject_token: &str,
+            subject_token_type: &str,
+            connection: &str,
+            scopes: &[&str],
+            login_hint: Option<&str>,
+        ) -> Result<IssuedCredential, VaultError> {
+            let scope = scopes.join(" ");
+            let mut form = vec![
+                ("grant_type", GRANT_TYPE),
+                ("subject_token", subject_token),
+                ("subject_token_type", subject_token_type),
+                ("requested_token_type", REQUESTED_TOKEN_TYPE),
+                ("connection", connection),
+            ];
+            if !scope.is_empty() {
+                form.push(("scope", &scope));
+            }
+            if let Some(hint) = login_hint {
+                form.push(("login_hint", hint));
+            }
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let resp = self
+                .http
+                .post(&self.token_endpoint)
+                .basic_auth(
+                    enc(&self.client_id),
+                    Some(enc(self.client_secret.expose_secret())),
+                )
+                .form(&form)
+                .send()
+                .await
+                .map_err(|e| {
+                    VaultError::Storage(format!("remote vault unreachable: {}", e.without_url()))
+                })?;
+            let status = resp.status();
+            let json: serde_json::Value = resp.json().await.map_err(|_| {
+                VaultError::Storage(format!("remote vault answered {status} without JSON"))
+            })?;
+            if !status.is_success() {
+                let code = json
+                    .get("error")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("unknown");
+                return Err(match code {
+                    NOT_CONNECTED | "invalid_grant" => {
+                        VaultError::ConsentRequired(ConsentRequired {
+                            connection: connection.to_owned(),
+                            missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                            reconnect_url: None,
+                        })
+                    }
+                    "invalid_scope" => VaultError::ConsentRequired(ConsentRequired {
+                        connection: connection.to_owned(),
+                        missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                        reconnect_url: None,
+                    }),
+                    other => VaultError::Invalid(format!("remote vault error {other}")),
+                });
+            }
+            let token = json
+                .get("access_token")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| VaultError::Invalid("no access_token".into()))?;
+            let expires_at = json
+                .get("expires_in")
+                .and_then(serde_json::Value::as_i64)
+                .map(|s| {
+                    use agent_auth::clock::Clock as _;
+                    agent_auth::clock::SystemClock.now() + s
+                });
+            Ok(IssuedCredential::AccessToken {
+                token: Token::new(token),
+                token_type: json
+                    .get("token_type")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("Bearer")
+                    .to_owned(),
+                expires_at,
+                scopes: json
+                    .get("scope")
+                    .and_then(|v| v.as_str())
+                    .map(|s| {
+                        s.split(' ')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        }
+    }
+}
+
+#[cfg(feature = "authority")]
+pub use grant::FederatedConnectionGrant;
+
+#[cfg(feature = "authority")]
+mod grant {
+    use super::{ACCESS_TOKEN_TYPE, GRANT_TYPE, NOT_CONNECTED, REQUESTED_TOKEN_TYPE};
+    use crate::credential::IssuedCredential;
+    use crate::error::VaultError;
+    use crate::vault::{Accessor, Vault};
+    use agent_auth::authority::{
+        AuthenticatedClient, Authority, ErrorCode, GrantHandler, OAuthError, Params, TokenResponse,
+    };
+    use agent_auth::secret::Token;
+
+    /// The federated-connection token exchange on the reference authority,
+    /// answered from the embedded vault. The subject token must be an access
+    /// token this authority issued to the calling client; the user is its `sub`.
+    #[derive(Debug, Clone)]
+    pub struct FederatedConnectionGrant {
+        vault: Vault,
+        tenant: String,
+    }
+
+    impl FederatedConnectionGrant {
+        /// The grant over `vault`, for credentials stored under `tenant`.
+        pub fn new(vault: Vault, tenant: impl Into<String>) -> Self {
+            Self {
+                vault,
+                tenant: tenant.into(),
+            }
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl GrantHandler for FederatedConnectionGrant {
+        fn grant_type(&self) -> &str {
+            GRANT_TYPE
+        }
+
+        async fn exchange(
+            &self,
+            authority: &Authority,
+            client: &AuthenticatedClient,
+            params: &Params,
+        ) -> Result<TokenResponse, OAuthError> {
+            let subject = params.require("subject_token")?;
+            let subject_type = params.require("subject_token_type")?;
+            let connection = params.require("connection")?;
+            if params.get("requested_token_type") != Some(REQUESTED_TOKEN_TYPE) {
+                return Err(OAuthError::invalid_request(
+                    "requested_token_type must be the federated connection access token type",
+                ));
+            }
+            if subject_type != ACCESS_TOKEN_TYPE {
+                return Err(OAuthError::new(
+                    ErrorCode::UnsupportedTokenType,
+                    "subject_token_type must be an access token",
+                ));
+            }
+            let claims = authority
+                .verify_access_token(subject)
+                .map_err(|_| OAuthError::invalid_grant("the subject token is not valid"))?;
+            let token_client = claims
+                .get("client_id")
+                .and_then(|v| v.as_str().map(str::to_owned));
+            if token_client.as_deref() != Some(client.id()) {
+                return Err(OAuthError::invalid_grant(
+                    "the subject token was issued to another client",
+                ));
+            }
+            let user = claims
+                .sub
+                .clone()
+                .ok_or_else(|| OAuthError::invalid_grant("the subject token has no user"))?;
+            if params.get("login_hint").is_some_and(|h| h != user) {
+                return Err(OAuthError::invalid_grant(
+                    "login_hint does not match the subject",
+                ));
+            }
+            let scopes = params.list("scope");
+            let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let accessor = Accessor::new(&self.tenant, user, client.id());
+            let credential = self
+                .vault
+                .get(&accessor, connection, &scope_refs)
+                .await
+                .map_err(|e| match e {
+                    VaultError::NotFound(_) | VaultError::ConsentRequired(_) => OAuthError::new(
+                        ErrorCode::Extension(NOT_CONNECTED.into()),
+                        "the user has no usable connection with these scopes",
+                    ),
+                    VaultError::Expired(_) => {
+                        OAuthError::invalid_grant("the connection credential expired")
+                    }
+                    _ => OAuthError::server_error("token vault failure"),
+                })?;
+            let IssuedCredential::AccessToken {
+                token,
+                token_type,
+                expires_at,
+                scopes: granted,
+            } = credential
+            else {
+                return Err(OAuthError::invalid_request(
+                    "the connection does not hold OAuth tokens",
+                ));
+            };
+            let now = authority.now();
+            Ok(TokenResponse {
+                access_token: Token::new(token.expose_secret()),
+                token_type,
+                expires_in: expires_at.map_or(3600, |e| (e - now).max(0)),
+                refresh_token: None,
+                id_token: None,
+                scope: Some(granted.join(" ")),
+                issued_token_type: Some(REQUESTED_TOKEN_TYPE.to_owned()),
+                extra: serde_json::Map::new(),
+            })
+        }
+    }
+}

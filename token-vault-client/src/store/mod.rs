@@ -1,0 +1,179 @@
+//! Storage of sealed records: one trait, an in-memory and a SQLite
+//! implementation. Stores only ever see ciphertext and non-secret metadata.
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use crate::credential::{CredentialKey, CredentialKind};
+use crate::error::VaultError;
+use std::collections::BTreeMap;
+use std::sync::{PoisonError, RwLock};
+
+/// Whether a connection can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Usable.
+    Active,
+    /// The provider refused the refresh token (consent gone): the user must reconnect.
+    ConsentRequired,
+}
+
+impl Status {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::ConsentRequired => "consent_required",
+        }
+    }
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "consent_required" => Some(Self::ConsentRequired),
+            _ => None,
+        }
+    }
+}
+
+/// One encrypted credential with its clear metadata (bound by the AEAD, except
+/// `status`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedRecord {
+    /// Whose, for which connection.
+    pub key: CredentialKey,
+    /// Increases with every write of the key.
+    pub version: u64,
+    /// The kind.
+    pub kind: CredentialKind,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Expiry of the (access) credential.
+    pub expires_at: Option<i64>,
+    /// The master key that wraps the data key.
+    pub master_key_id: String,
+    /// Nonce, wrapped data key and tag.
+    pub wrapped_key: Vec<u8>,
+    /// The payload nonce.
+    pub nonce: Vec<u8>,
+    /// The payload ciphertext and tag.
+    pub ciphertext: Vec<u8>,
+    /// Connection status.
+    pub status: Status,
+}
+
+impl std::fmt::Debug for SealedRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedRecord")
+            .field("key", &self.key)
+            .field("version", &self.version)
+            .field("kind", &self.kind)
+            .field("scopes", &self.scopes)
+            .field("expires_at", &self.expires_at)
+            .field("master_key_id", &self.master_key_id)
+            .field("ciphertext_len", &self.ciphertext.len())
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Durable storage of sealed records.
+///
+/// `put` is a compare-and-swap on the version: it succeeds only if the stored
+/// version is `expected` (0: no record), and is durable when it returns.
+pub trait VaultStore: Send + Sync + std::fmt::Debug {
+    /// The record of `key`.
+    fn get(&self, key: &CredentialKey) -> Result<Option<SealedRecord>, VaultError>;
+    /// Writes `record` if the stored version is `expected` (0 for none), else
+    /// [`VaultError::Conflict`].
+    fn put(&self, record: &SealedRecord, expected: u64) -> Result<(), VaultError>;
+    /// Sets the status of `key` at `version`; false when the record is gone or newer.
+    fn set_status(
+        &self,
+        key: &CredentialKey,
+        version: u64,
+        status: Status,
+    ) -> Result<bool, VaultError>;
+    /// Deletes one record.
+    fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError>;
+    /// Deletes every record of a user in a tenant; returns how many.
+    fn delete_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError>;
+    /// Every record (for re-encryption and the output filter).
+    fn list(&self) -> Result<Vec<SealedRecord>, VaultError>;
+}
+
+/// Records in memory.
+#[derive(Debug, Default)]
+pub struct MemoryVaultStore {
+    rows: RwLock<BTreeMap<CredentialKey, SealedRecord>>,
+}
+
+impl MemoryVaultStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl VaultStore for MemoryVaultStore {
+    fn get(&self, key: &CredentialKey) -> Result<Option<SealedRecord>, VaultError> {
+        Ok(self
+            .rows
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned())
+    }
+
+    fn put(&self, record: &SealedRecord, expected: u64) -> Result<(), VaultError> {
+        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
+        let current = rows.get(&record.key).map_or(0, |r| r.version);
+        if current != expected {
+            return Err(VaultError::Conflict);
+        }
+        rows.insert(record.key.clone(), record.clone());
+        Ok(())
+    }
+
+    fn set_status(
+        &self,
+        key: &CredentialKey,
+        version: u64,
+        status: Status,
+    ) -> Result<bool, VaultError> {
+        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
+        match rows.get_mut(key) {
+            Some(r) if r.version == version => {
+                r.status = status;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError> {
+        Ok(self
+            .rows
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key)
+            .is_some())
+    }
+
+    fn delete_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {
+        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
+        let before = rows.len();
+        rows.retain(|k, _| !(k.tenant == tenant && k.user == user));
+        Ok(before - rows.len())
+    }
+
+    fn list(&self) -> Result<Vec<SealedRecord>, VaultError> {
+        Ok(self
+            .rows
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect())
+    }
+}

@@ -1,0 +1,327 @@
+//! The agent-facing wrapper (context caching, one retry on 401, then
+//! consent-required, nesting) and the remote backend: the federated-connection
+//! token exchange served by the reference authority over HTTP from the
+//! embedded vault, called by [`RemoteVault`].
+#![cfg(all(feature = "authority", feature = "http"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use agent_auth::authority::http::router;
+use agent_auth::authority::{
+    Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions, UserSpec,
+};
+use agent_auth::clock::ManualClock;
+use agent_auth::secret::SecretString;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use token_vault_client::remote::{
+    ACCESS_TOKEN_TYPE, FederatedConnectionGrant, GRANT_TYPE, RemoteVault,
+};
+use token_vault_client::*;
+
+const T0: i64 = 1_800_000_000;
+
+#[derive(Debug, Default)]
+struct Counter(AtomicU64);
+
+#[async_trait::async_trait]
+impl TokenRefresher for Counter {
+    async fn refresh(
+        &self,
+        _rt: &SecretString,
+        _s: &[String],
+    ) -> Result<RefreshedTokens, RefreshError> {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(RefreshedTokens {
+            access_token: SecretString::new(format!("at-{n}")),
+            refresh_token: Some(SecretString::new(format!("rt-{n}"))),
+            expires_in: Some(3600),
+            scopes: None,
+            token_type: None,
+        })
+    }
+}
+
+fn token_set(at: &str, scopes: &[&str]) -> Credential {
+    Credential::OAuth(TokenSet {
+        access_token: SecretString::new(at),
+        refresh_token: Some(SecretString::new("rt-0")),
+        expires_at: Some(T0 + 3600),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        token_type: "Bearer".into(),
+    })
+}
+
+fn vault() -> (Vault, Arc<Counter>) {
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .clock(Arc::new(ManualClock::new(T0)))
+        .build();
+    let counter = Arc::new(Counter::default());
+    vault.add_connection(
+        ConnectionConfig::new("google")
+            .refresher(counter.clone())
+            .reconnect_url("https://app.example/connect"),
+    );
+    vault.add_connection(ConnectionConfig::new("slack").refresher(counter.clone()));
+    (vault, counter)
+}
+
+#[tokio::test]
+async fn the_tool_wrapper_caches_per_context_retries_once_then_needs_consent() {
+    let (vault, counter) = vault();
+    let alice = Accessor::new("acme", "alice", "assistant");
+    vault
+        .store_for(&alice, "google", &token_set("at-0", &["calendar.readonly"]))
+        .unwrap();
+    vault
+        .store_for(&alice, "slack", &token_set("slack-0", &["chat:write"]))
+        .unwrap();
+    let calendar = TokenTool::new(vault.clone(), "google", &["calendar.readonly"])
+        .cache_scope(CacheScope::Thread);
+    let ctx = CredentialsContext {
+        agent: "assistant".into(),
+        thread: Some("t1".into()),
+        tool_call: Some("c1".into()),
+    };
+
+    // A provider that refuses at-0 (revoked on its side): one retry with a fresh token.
+    let out = calendar
+        .call(&alice, &ctx, |token| async move {
+            if token.expose_secret() == "at-0" {
+                Err(ToolError::<()>::Unauthorized)
+            } else {
+                Ok(token.expose_secret().to_owned())
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(out, "at-1");
+    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+    // Same thread, another tool call: cached token, no refresh.
+    let ctx2 = CredentialsContext {
+        tool_call: Some("c2".into()),
+        ..ctx.clone()
+    };
+    let out = calendar
+        .call(&alice, &ctx2, |t| async move {
+            Ok::<_, ToolError<()>>(t.expose_secret().to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(out, "at-1");
+
+    // Composable: a tool inside a tool, each with its own connection.
+    let chat = TokenTool::new(vault.clone(), "slack", &["chat:write"]);
+    let nested = calendar
+        .call(&alice, &ctx, |cal| {
+            let chat = chat.clone();
+            let alice = alice.clone();
+            let ctx = ctx.clone();
+            async move {
+                let s = chat
+                    .call(&alice, &ctx, |slack| async move {
+                        Ok::<_, ToolError<()>>(slack.expose_secret().to_owned())
+                    })
+                    .await
+                    .map_err(|_| ToolError::Other(()))?;
+                Ok::<_, ToolError<()>>(format!("{}+{s}", cal.expose_secret()))
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(nested, "at-1+slack-0");
+
+    // Always 401: one refresh, then consent-required with the reconnect URL.
+    let err = calendar
+        .call(&alice, &ctx, |_t| async move {
+            Err::<(), _>(ToolError::<()>::Unauthorized)
+        })
+        .await
+        .unwrap_err();
+    match err {
+        TokenToolError::Vault(VaultError::ConsentRequired(c)) => {
+            assert_eq!(c.connection, "google");
+            assert_eq!(c.missing_scopes, ["calendar.readonly"]);
+            assert!(c.reconnect_url.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(counter.0.load(Ordering::SeqCst), 2);
+    // Scopes the connection lacks: consent-required before the closure runs.
+    let admin = TokenTool::new(vault.clone(), "google", &["admin.directory"]);
+    let err = admin
+        .call(&alice, &ctx, |_t| async move { Ok::<_, ToolError<()>>(()) })
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        TokenToolError::Vault(VaultError::ConsentRequired(_))
+    ));
+    // Universal logout empties the wrapper's cache too.
+    vault.wipe_user("acme", "alice").unwrap();
+    let err = calendar
+        .call(
+            &alice,
+            &ctx2,
+            |_t| async move { Ok::<_, ToolError<()>>(()) },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        TokenToolError::Vault(VaultError::NotFound(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_token_vault_over_the_authoritys_http_face() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let authority = Authority::builder(&issuer)
+        .config(AuthorityConfig::for_tests())
+        .build()
+        .unwrap();
+    authority
+        .register_user(
+            UserSpec::new("alice")
+                .id("alice")
+                .password("correct horse battery"),
+        )
+        .unwrap();
+    authority
+        .register_client(
+            ClientSpec::confidential("assistant", "assistant-secret-0123456789")
+                .grant_types([GRANT_TYPE, "client_credentials"]),
+        )
+        .unwrap();
+    authority
+        .register_client(
+            ClientSpec::confidential("other", "other-secret-0123456789").grant_types([GRANT_TYPE]),
+        )
+        .unwrap();
+    let (vault, _) = vault();
+    let alice = Accessor::new(&issuer, "alice", "assistant");
+    vault
+        .store_for(
+            &alice,
+            "google",
+            &token_set(
+                "ya29.federated-google-token",
+                &["calendar.readonly", "email"],
+            ),
+        )
+        .unwrap();
+    authority.register_grant(Arc::new(FederatedConnectionGrant::new(
+        vault.clone(),
+        &issuer,
+    )));
+    let subject = |client: &str| {
+        authority
+            .issue(
+                &GrantFacts {
+                    client_id: client.into(),
+                    user_id: Some("alice".into()),
+                    scope: vec!["openid".into()],
+                    ..GrantFacts::default()
+                },
+                IssueOptions::default(),
+            )
+            .unwrap()
+            .access_token
+    };
+    let at = subject("assistant");
+    let at_other = subject("other");
+    let served = authority.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, router(served)).await.unwrap() });
+
+    let remote = RemoteVault::new(
+        format!("{issuer}/token"),
+        "assistant",
+        SecretString::new("assistant-secret-0123456789"),
+    );
+    let got = remote
+        .federated_token(
+            at.expose_secret(),
+            ACCESS_TOKEN_TYPE,
+            "google",
+            &["calendar.readonly"],
+            Some("alice"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.secret(), "ya29.federated-google-token");
+    match &got {
+        IssuedCredential::AccessToken {
+            scopes, expires_at, ..
+        } => {
+            assert!(scopes.contains(&"calendar.readonly".to_owned()));
+            assert!(expires_at.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not connected / scope not granted: consent required.
+    let err = remote
+        .federated_token(at.expose_secret(), ACCESS_TOKEN_TYPE, "slack", &[], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VaultError::ConsentRequired(_)), "{err:?}");
+    let err = remote
+        .federated_token(
+            at.expose_secret(),
+            ACCESS_TOKEN_TYPE,
+            "google",
+            &["drive"],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VaultError::ConsentRequired(_)), "{err:?}");
+    // A login_hint naming someone else, a token of another client, garbage: refused.
+    assert!(
+        remote
+            .federated_token(
+                at.expose_secret(),
+                ACCESS_TOKEN_TYPE,
+                "google",
+                &[],
+                Some("bob")
+            )
+            .await
+            .is_err()
+    );
+    assert!(
+        remote
+            .federated_token(
+                at_other.expose_secret(),
+                ACCESS_TOKEN_TYPE,
+                "google",
+                &[],
+                None
+            )
+            .await
+            .is_err()
+    );
+    assert!(
+        remote
+            .federated_token("not-a-token", ACCESS_TOKEN_TYPE, "google", &[], None)
+            .await
+            .is_err()
+    );
+    let wrong_secret = RemoteVault::new(
+        format!("{issuer}/token"),
+        "assistant",
+        SecretString::new("wrong"),
+    );
+    assert!(
+        wrong_secret
+            .federated_token(at.expose_secret(), ACCESS_TOKEN_TYPE, "google", &[], None)
+            .await
+            .is_err()
+    );
+    server.abort();
+}

