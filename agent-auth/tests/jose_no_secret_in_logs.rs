@@ -66,7 +66,11 @@ async fn no_token_signature_or_key_reaches_logs_or_debug_output() {
     printed.push_str(&format!("{valid:?}{token:?}{key:?}{pem:?}"));
     // Change a character in the middle of the signature: always a real change.
     let middle = text.len() - signature.len() / 2;
-    let swapped = if &text[middle..=middle] == "A" { "B" } else { "A" };
+    let swapped = if &text[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
     let tampered = format!("{}{swapped}{}", &text[..middle], &text[middle + 1..]);
     for bad in [tampered.as_str(), &text[..text.len() / 2], "x.y.z"] {
         let error = validator.validate(bad).await.unwrap_err();

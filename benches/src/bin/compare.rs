@@ -17,7 +17,10 @@ fn main() {
         .collect();
     if !unknown.is_empty() {
         let known: Vec<&str> = GROUPS.iter().map(|(name, _)| *name).collect();
-        eprintln!("unknown group {unknown:?}; known groups: {}", known.join(", "));
+        eprintln!(
+            "unknown group {unknown:?}; known groups: {}",
+            known.join(", ")
+        );
         std::process::exit(2);
     }
     for (name, run) in GROUPS {
