@@ -38,7 +38,7 @@ struct Params {
 #[serde(untagged)]
 enum Body {
     Batch(Vec<Message>),
-    Single(Message),
+    Single(Box<Message>),
 }
 
 /// Why a body is not a JSON-RPC request.
@@ -52,7 +52,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Call>, NotJsonRpc> {
     let messages = match parsed {
         Body::Batch(v) if v.is_empty() => return Err(NotJsonRpc),
         Body::Batch(v) => v,
-        Body::Single(m) => vec![m],
+        Body::Single(m) => vec![*m],
     };
     messages
         .into_iter()
