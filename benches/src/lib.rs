@@ -2,6 +2,7 @@
 //! a ratio against a baseline measured in the same run, and the fixtures of
 //! each group.
 
+pub mod authority;
 pub mod fga;
 pub mod jwt;
 pub mod measure;

@@ -70,10 +70,21 @@ pub fn compare(name: &str, mut ours: impl FnMut(), mut baseline: impl FnMut()) -
         ours_t.push(o);
         base_t.push(b);
     }
+    report(name, &mut ratios, &mut ours_t, &mut base_t)
+}
+
+/// Prints `RATIO <name> <median ratio>` and the median absolute times of
+/// paired rounds measured elsewhere.
+pub fn report(
+    name: &str,
+    ratios: &mut [f64],
+    ours_ns: &mut [f64],
+    baseline_ns: &mut [f64],
+) -> Comparison {
     let result = Comparison {
-        ratio: median(&mut ratios),
-        ours_ns: median(&mut ours_t),
-        baseline_ns: median(&mut base_t),
+        ratio: median(ratios),
+        ours_ns: median(ours_ns),
+        baseline_ns: median(baseline_ns),
     };
     println!("RATIO {name} {:.3}", result.ratio);
     println!(

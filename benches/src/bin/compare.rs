@@ -5,6 +5,7 @@
 /// The groups, by name.
 const GROUPS: &[(&str, fn())] = &[
     ("jwt", benches::jwt::run),
+    ("authority", benches::authority::run),
     ("fga", benches::fga::run),
     ("vault", benches::vault::run),
 ];
