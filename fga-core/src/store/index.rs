@@ -116,6 +116,11 @@ pub(crate) struct TupleIndex {
     next_by_object: Vec<u32>,
     by_user: HashTable<Chain>,
     next_by_user: Vec<u32>,
+    /// The userset and wildcard tuples of each object#relation, in insertion order: the
+    /// few subjects that resolving a relation for one user has to look through.
+    sets: HashMap<(Sym, Sym, Sym), Vec<u32>>,
+    /// The symbol of `*`, once interned.
+    star: Option<Sym>,
     len: usize,
     hasher: DefaultHashBuilder,
 }
@@ -296,6 +301,9 @@ impl TupleIndex {
             user_id: self.interner.intern(uid),
             user_relation: ur.map_or(NONE, |r| self.interner.intern(r)),
         };
+        if uid == "*" {
+            self.star = Some(stored.user_id);
+        }
         if self.find_slot(&stored).is_some() {
             return false;
         }
@@ -340,6 +348,9 @@ impl TupleIndex {
             stored.user_key(),
             slot,
         );
+        if ur.is_some() || uid == "*" {
+            self.sets.entry(stored.object_key()).or_default().push(slot);
+        }
         match t.condition {
             Some(c) => {
                 self.conditions.insert(slot, Arc::new(c));
@@ -392,6 +403,15 @@ impl TupleIndex {
             key.user_key(),
             slot,
         );
+        if key.user_relation != NONE || Some(key.user_id) == self.star {
+            let object_key = key.object_key();
+            if let Some(set) = self.sets.get_mut(&object_key) {
+                set.retain(|&s| s != slot);
+                if set.is_empty() {
+                    self.sets.remove(&object_key);
+                }
+            }
+        }
         if let Some(s) = self.slots.get_mut(slot as usize) {
             *s = Stored::FREE;
         }
@@ -458,6 +478,21 @@ impl TupleIndex {
         self.chain(head, &self.next_by_object)
     }
 
+    /// The tuples of `type:id#relation` whose user is a userset or a wildcard, in
+    /// insertion order (the order of [`Self::by_object`] without the other tuples).
+    pub(crate) fn sets_by_object(
+        &self,
+        object_type: &str,
+        object_id: &str,
+        relation: &str,
+    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+        self.symbols(object_type, object_id, relation)
+            .and_then(|key| self.sets.get(&key))
+            .into_iter()
+            .flatten()
+            .filter_map(|&s| self.view(s))
+    }
+
     /// The tuples whose user is exactly `user` (wildcards are `type`, `*`), in insertion
     /// order.
     pub(crate) fn by_user(
@@ -499,6 +534,13 @@ impl TupleIndex {
             + self.next_by_object.capacity() * std::mem::size_of::<u32>()
             + self.by_user.allocation_size()
             + self.next_by_user.capacity() * std::mem::size_of::<u32>()
+            + self.sets.capacity() * 8 / 7
+                * (std::mem::size_of::<((Sym, Sym, Sym), Vec<u32>)>() + 1)
+            + self
+                .sets
+                .values()
+                .map(|v| v.capacity() * std::mem::size_of::<u32>())
+                .sum::<usize>()
     }
 
     /// Every tuple, in no particular order.
