@@ -5,7 +5,7 @@
 //! numbers (the key is read back from the slot); the tuples sharing an object#relation
 //! (or a user) form a chain through per-slot `next` links, in insertion order.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
@@ -142,6 +142,52 @@ fn user_parts(user: &User) -> (&str, &str, Option<&str>) {
     }
 }
 
+/// The six strings of a tuple (object type and id, relation, user type, id and relation,
+/// `""` for none), as the exact-tuple index hashes them: a lookup hashes the request's
+/// strings once instead of interning each of them.
+type Parts<'a> = [&'a str; 6];
+
+fn parts_hash(hasher: &DefaultHashBuilder, parts: &Parts<'_>) -> u64 {
+    let mut h = hasher.build_hasher();
+    for p in parts {
+        h.write(p.as_bytes());
+        h.write_u8(0xff);
+    }
+    h.finish()
+}
+
+fn slot_parts<'a>(interner: &'a Interner, s: &Stored) -> Parts<'a> {
+    [
+        interner.resolve(s.object_type),
+        interner.resolve(s.object_id),
+        interner.resolve(s.relation),
+        interner.resolve(s.user_type),
+        interner.resolve(s.user_id),
+        if s.user_relation == NONE {
+            ""
+        } else {
+            interner.resolve(s.user_relation)
+        },
+    ]
+}
+
+/// Whether slot `i` holds the tuple of `parts`.
+fn slot_matches(interner: &Interner, slots: &[Stored], i: u32, parts: &Parts<'_>) -> bool {
+    let s = slot_of(slots, i);
+    let [ot, oid, rel, ut, uid, ur] = *parts;
+    s.object_type != NONE
+        && interner.resolve(s.object_id) == oid
+        && interner.resolve(s.user_id) == uid
+        && interner.resolve(s.relation) == rel
+        && interner.resolve(s.object_type) == ot
+        && interner.resolve(s.user_type) == ut
+        && (if s.user_relation == NONE {
+            ur.is_empty()
+        } else {
+            interner.resolve(s.user_relation) == ur
+        })
+}
+
 fn slot_of(slots: &[Stored], i: u32) -> Stored {
     slots.get(i as usize).copied().unwrap_or(Stored::FREE)
 }
@@ -246,29 +292,12 @@ impl TupleIndex {
         Some((self.sym(t)?, self.sym(id)?, self.sym(relation)?))
     }
 
-    fn lookup(
-        &self,
-        object: (&str, &str),
-        relation: &str,
-        user: (&str, &str, Option<&str>),
-    ) -> Option<Stored> {
-        Some(Stored {
-            object_type: self.sym(object.0)?,
-            object_id: self.sym(object.1)?,
-            relation: self.sym(relation)?,
-            user_type: self.sym(user.0)?,
-            user_id: self.sym(user.1)?,
-            user_relation: match user.2 {
-                Some(r) => self.sym(r)?,
-                None => NONE,
-            },
-        })
-    }
-
-    fn find_slot(&self, key: &Stored) -> Option<u32> {
-        let hash = self.hasher.hash_one(key);
+    fn find_slot(&self, parts: &Parts<'_>) -> Option<u32> {
+        let hash = parts_hash(&self.hasher, parts);
         self.by_key
-            .find(hash, |&s| slot_of(&self.slots, s) == *key)
+            .find(hash, |&s| {
+                slot_matches(&self.interner, &self.slots, s, parts)
+            })
             .copied()
     }
 
@@ -280,14 +309,22 @@ impl TupleIndex {
         relation: &str,
         user: (&str, &str, Option<&str>),
     ) -> Option<TupleView<'_>> {
-        let key = self.lookup(object, relation, user)?;
-        self.view(self.find_slot(&key)?)
+        let parts = [
+            object.0,
+            object.1,
+            relation,
+            user.0,
+            user.1,
+            user.2.unwrap_or(""),
+        ];
+        self.view(self.find_slot(&parts)?)
     }
 
     /// Whether the tuple (ignoring its condition) is present.
     pub(crate) fn contains(&self, object: &ObjectRef, relation: &str, user: &User) -> bool {
-        self.lookup((&object.type_name, &object.id), relation, user_parts(user))
-            .is_some_and(|k| self.find_slot(&k).is_some())
+        let (ut, uid, ur) = user_parts(user);
+        self.get((&object.type_name, &object.id), relation, (ut, uid, ur))
+            .is_some()
     }
 
     /// Inserts; returns false when the tuple is already present.
@@ -304,7 +341,15 @@ impl TupleIndex {
         if uid == "*" {
             self.star = Some(stored.user_id);
         }
-        if self.find_slot(&stored).is_some() {
+        let parts = [
+            t.object.type_name.as_str(),
+            &t.object.id,
+            t.relation,
+            ut,
+            uid,
+            ur.unwrap_or(""),
+        ];
+        if self.find_slot(&parts).is_some() {
             return false;
         }
         let slot = match self.free.pop() {
@@ -318,6 +363,7 @@ impl TupleIndex {
             *s = stored;
         }
         let Self {
+            interner,
             slots,
             by_key,
             by_object,
@@ -327,8 +373,8 @@ impl TupleIndex {
             hasher,
             ..
         } = self;
-        by_key.insert_unique(hasher.hash_one(stored), slot, |&s| {
-            hasher.hash_one(slot_of(slots, s))
+        by_key.insert_unique(parts_hash(hasher, &parts), slot, |&s| {
+            parts_hash(hasher, &slot_parts(interner, &slot_of(slots, s)))
         });
         chain_push(
             by_object,
@@ -365,12 +411,18 @@ impl TupleIndex {
 
     /// Removes; returns false when absent.
     pub(crate) fn remove(&mut self, object: &ObjectRef, relation: &str, user: &User) -> bool {
-        let Some(key) = self.lookup((&object.type_name, &object.id), relation, user_parts(user))
-        else {
-            return false;
-        };
-        let hash = self.hasher.hash_one(key);
+        let (ut, uid, ur) = user_parts(user);
+        let parts = [
+            object.type_name.as_str(),
+            &object.id,
+            relation,
+            ut,
+            uid,
+            ur.unwrap_or(""),
+        ];
+        let hash = parts_hash(&self.hasher, &parts);
         let Self {
+            interner,
             slots,
             by_key,
             by_object,
@@ -380,11 +432,13 @@ impl TupleIndex {
             hasher,
             ..
         } = self;
-        let Ok(entry) = by_key.find_entry(hash, |&s| slot_of(slots, s) == key) else {
+        let Ok(entry) = by_key.find_entry(hash, |&s| slot_matches(interner, slots, s, &parts))
+        else {
             return false;
         };
         let slot = *entry.get();
         entry.remove();
+        let key = slot_of(slots, slot);
         chain_remove(
             by_object,
             next_by_object,
