@@ -317,6 +317,7 @@ impl<'a> Eval<'a> {
         id: &str,
         relation: &str,
         user: &User,
+        exact: bool,
     ) -> Option<Vec<TupleView<'a>>> {
         let mut out = Vec::new();
         for source in &self.sources {
@@ -331,6 +332,7 @@ impl<'a> Eval<'a> {
                 }
             }
             if let User::Object(o) = user
+                && exact
                 && let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
                 && self.fits(&tv)
             {
@@ -353,18 +355,23 @@ impl<'a> Eval<'a> {
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         // Fast path: the exact tuple, without condition.
+        let mut exact = false;
         if let User::Object(o) = user {
             for source in &self.sources {
-                if let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
-                    && tv.condition.is_none()
-                    && allowed(self.ts, t, relation, &o.type_name, None, false, None)
+                if let Some(unconditional) =
+                    source.has_unconditional((t, id), relation, (&o.type_name, &o.id, None))
                 {
-                    return Ok(Tri::Yes);
+                    exact = true;
+                    if unconditional
+                        && allowed(self.ts, t, relation, &o.type_name, None, false, None)
+                    {
+                        return Ok(Tri::Yes);
+                    }
                 }
             }
         }
         let candidates = self
-            .direct_candidates(t, id, relation, user)
+            .direct_candidates(t, id, relation, user, exact)
             .unwrap_or_else(|| self.tuples(t, id, relation));
         let mut any = Any::default();
         let mut usersets = Vec::new();

@@ -5,7 +5,7 @@
 //! numbers (the key is read back from the slot); the tuples sharing an object#relation
 //! (or a user) form a chain through per-slot `next` links, in insertion order.
 
-use std::hash::{BuildHasher, Hasher};
+use std::hash::{BuildHasher, Hasher as _};
 use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
@@ -151,7 +151,6 @@ fn parts_hash(hasher: &DefaultHashBuilder, parts: &Parts<'_>) -> u64 {
     let mut h = hasher.build_hasher();
     for p in parts {
         h.write(p.as_bytes());
-        h.write_u8(0xff);
     }
     h.finish()
 }
@@ -318,6 +317,25 @@ impl TupleIndex {
             user.2.unwrap_or(""),
         ];
         self.view(self.find_slot(&parts)?)
+    }
+
+    /// Whether the tuple is present without a condition.
+    pub(crate) fn has_unconditional(
+        &self,
+        object: (&str, &str),
+        relation: &str,
+        user: (&str, &str, Option<&str>),
+    ) -> Option<bool> {
+        let parts = [
+            object.0,
+            object.1,
+            relation,
+            user.0,
+            user.1,
+            user.2.unwrap_or(""),
+        ];
+        let slot = self.find_slot(&parts)?;
+        Some(self.conditions.is_empty() || !self.conditions.contains_key(&slot))
     }
 
     /// Whether the tuple (ignoring its condition) is present.
