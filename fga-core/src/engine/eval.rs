@@ -294,6 +294,57 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// Whether a stored tuple fits the model's type restrictions.
+    fn fits(&self, tv: &TupleView<'_>) -> bool {
+        allowed(
+            self.ts,
+            tv.object_type,
+            tv.relation,
+            tv.user_type,
+            tv.user_relation,
+            tv.is_wildcard(),
+            tv.condition.map(|c| c.name.as_str()),
+        )
+    }
+
+    /// The tuples of `type:id#relation` in the order a scan of all of them (every source
+    /// in turn, each in insertion order) would meet the ones that matter for `user`: those
+    /// granting `user` directly, and the userset subjects. `None` when that order cannot be
+    /// told without the scan: a source holds both the exact tuple and a matching wildcard.
+    fn direct_candidates(
+        &self,
+        t: &str,
+        id: &str,
+        relation: &str,
+        user: &User,
+        exact: bool,
+    ) -> Option<Vec<TupleView<'a>>> {
+        let mut out = Vec::new();
+        for source in &self.sources {
+            let start = out.len();
+            let mut wildcard = false;
+            for tv in source.sets_by_object(t, id, relation) {
+                if self.fits(&tv) {
+                    if let User::Object(o) = user {
+                        wildcard |= tv.is_wildcard() && tv.user_type == o.type_name;
+                    }
+                    out.push(tv);
+                }
+            }
+            if let User::Object(o) = user
+                && exact
+                && let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
+                && self.fits(&tv)
+            {
+                if wildcard {
+                    return None;
+                }
+                out.insert(start, tv);
+            }
+        }
+        Some(out)
+    }
+
     fn direct<'s>(
         &'s self,
         t: &'s str,
@@ -304,19 +355,27 @@ impl<'a> Eval<'a> {
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         // Fast path: the exact tuple, without condition.
+        let mut exact = false;
         if let User::Object(o) = user {
             for source in &self.sources {
-                if let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
-                    && tv.condition.is_none()
-                    && allowed(self.ts, t, relation, &o.type_name, None, false, None)
+                if let Some(unconditional) =
+                    source.has_unconditional((t, id), relation, (&o.type_name, &o.id, None))
                 {
-                    return Ok(Tri::Yes);
+                    exact = true;
+                    if unconditional
+                        && allowed(self.ts, t, relation, &o.type_name, None, false, None)
+                    {
+                        return Ok(Tri::Yes);
+                    }
                 }
             }
         }
+        let candidates = self
+            .direct_candidates(t, id, relation, user, exact)
+            .unwrap_or_else(|| self.tuples(t, id, relation));
         let mut any = Any::default();
         let mut usersets = Vec::new();
-        for tv in self.tuples(t, id, relation) {
+        for tv in candidates {
             let matches = match (user, tv.user_relation) {
                 (User::Object(o), None) => {
                     tv.user_type == o.type_name && (tv.user_id == o.id || tv.is_wildcard())

@@ -227,16 +227,14 @@ impl Engine {
         sufficient
             && self
                 .tuples
-                .get((t, id), &request.relation, (ut, uid, None))
-                .is_some_and(|tv| {
-                    tv.condition.is_none()
-                        && info.direct.iter().any(|r| {
-                            r.type_name == ut
-                                && r.relation.is_none()
-                                && !r.is_wildcard()
-                                && r.condition.is_empty()
-                        })
-                })
+                .has_unconditional((t, id), &request.relation, (ut, uid, None))
+                == Some(true)
+            && info.direct.iter().any(|r| {
+                r.type_name == ut
+                    && r.relation.is_none()
+                    && !r.is_wildcard()
+                    && r.condition.is_empty()
+            })
     }
 
     fn check_with(&self, request: &CheckRequest, memo: Option<&eval::Memo>) -> Result<bool, Error> {

@@ -5,7 +5,7 @@
 //! numbers (the key is read back from the slot); the tuples sharing an object#relation
 //! (or a user) form a chain through per-slot `next` links, in insertion order.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher as _};
 use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
@@ -116,6 +116,11 @@ pub(crate) struct TupleIndex {
     next_by_object: Vec<u32>,
     by_user: HashTable<Chain>,
     next_by_user: Vec<u32>,
+    /// The userset and wildcard tuples of each object#relation, in insertion order: the
+    /// few subjects that resolving a relation for one user has to look through.
+    sets: HashMap<(Sym, Sym, Sym), Vec<u32>>,
+    /// The symbol of `*`, once interned.
+    star: Option<Sym>,
     len: usize,
     hasher: DefaultHashBuilder,
 }
@@ -135,6 +140,51 @@ fn user_parts(user: &User) -> (&str, &str, Option<&str>) {
         User::Wildcard(t) => (t, "*", None),
         User::Userset(o, r) => (&o.type_name, &o.id, Some(r)),
     }
+}
+
+/// The six strings of a tuple (object type and id, relation, user type, id and relation,
+/// `""` for none), as the exact-tuple index hashes them: a lookup hashes the request's
+/// strings once instead of interning each of them.
+type Parts<'a> = [&'a str; 6];
+
+fn parts_hash(hasher: &DefaultHashBuilder, parts: &Parts<'_>) -> u64 {
+    let mut h = hasher.build_hasher();
+    for p in parts {
+        h.write(p.as_bytes());
+    }
+    h.finish()
+}
+
+fn slot_parts<'a>(interner: &'a Interner, s: &Stored) -> Parts<'a> {
+    [
+        interner.resolve(s.object_type),
+        interner.resolve(s.object_id),
+        interner.resolve(s.relation),
+        interner.resolve(s.user_type),
+        interner.resolve(s.user_id),
+        if s.user_relation == NONE {
+            ""
+        } else {
+            interner.resolve(s.user_relation)
+        },
+    ]
+}
+
+/// Whether slot `i` holds the tuple of `parts`.
+fn slot_matches(interner: &Interner, slots: &[Stored], i: u32, parts: &Parts<'_>) -> bool {
+    let s = slot_of(slots, i);
+    let [ot, oid, rel, ut, uid, ur] = *parts;
+    s.object_type != NONE
+        && interner.resolve(s.object_id) == oid
+        && interner.resolve(s.user_id) == uid
+        && interner.resolve(s.relation) == rel
+        && interner.resolve(s.object_type) == ot
+        && interner.resolve(s.user_type) == ut
+        && (if s.user_relation == NONE {
+            ur.is_empty()
+        } else {
+            interner.resolve(s.user_relation) == ur
+        })
 }
 
 fn slot_of(slots: &[Stored], i: u32) -> Stored {
@@ -241,29 +291,12 @@ impl TupleIndex {
         Some((self.sym(t)?, self.sym(id)?, self.sym(relation)?))
     }
 
-    fn lookup(
-        &self,
-        object: (&str, &str),
-        relation: &str,
-        user: (&str, &str, Option<&str>),
-    ) -> Option<Stored> {
-        Some(Stored {
-            object_type: self.sym(object.0)?,
-            object_id: self.sym(object.1)?,
-            relation: self.sym(relation)?,
-            user_type: self.sym(user.0)?,
-            user_id: self.sym(user.1)?,
-            user_relation: match user.2 {
-                Some(r) => self.sym(r)?,
-                None => NONE,
-            },
-        })
-    }
-
-    fn find_slot(&self, key: &Stored) -> Option<u32> {
-        let hash = self.hasher.hash_one(key);
+    fn find_slot(&self, parts: &Parts<'_>) -> Option<u32> {
+        let hash = parts_hash(&self.hasher, parts);
         self.by_key
-            .find(hash, |&s| slot_of(&self.slots, s) == *key)
+            .find(hash, |&s| {
+                slot_matches(&self.interner, &self.slots, s, parts)
+            })
             .copied()
     }
 
@@ -275,14 +308,41 @@ impl TupleIndex {
         relation: &str,
         user: (&str, &str, Option<&str>),
     ) -> Option<TupleView<'_>> {
-        let key = self.lookup(object, relation, user)?;
-        self.view(self.find_slot(&key)?)
+        let parts = [
+            object.0,
+            object.1,
+            relation,
+            user.0,
+            user.1,
+            user.2.unwrap_or(""),
+        ];
+        self.view(self.find_slot(&parts)?)
+    }
+
+    /// Whether the tuple is present without a condition.
+    pub(crate) fn has_unconditional(
+        &self,
+        object: (&str, &str),
+        relation: &str,
+        user: (&str, &str, Option<&str>),
+    ) -> Option<bool> {
+        let parts = [
+            object.0,
+            object.1,
+            relation,
+            user.0,
+            user.1,
+            user.2.unwrap_or(""),
+        ];
+        let slot = self.find_slot(&parts)?;
+        Some(self.conditions.is_empty() || !self.conditions.contains_key(&slot))
     }
 
     /// Whether the tuple (ignoring its condition) is present.
     pub(crate) fn contains(&self, object: &ObjectRef, relation: &str, user: &User) -> bool {
-        self.lookup((&object.type_name, &object.id), relation, user_parts(user))
-            .is_some_and(|k| self.find_slot(&k).is_some())
+        let (ut, uid, ur) = user_parts(user);
+        self.get((&object.type_name, &object.id), relation, (ut, uid, ur))
+            .is_some()
     }
 
     /// Inserts; returns false when the tuple is already present.
@@ -296,7 +356,18 @@ impl TupleIndex {
             user_id: self.interner.intern(uid),
             user_relation: ur.map_or(NONE, |r| self.interner.intern(r)),
         };
-        if self.find_slot(&stored).is_some() {
+        if uid == "*" {
+            self.star = Some(stored.user_id);
+        }
+        let parts = [
+            t.object.type_name.as_str(),
+            &t.object.id,
+            t.relation,
+            ut,
+            uid,
+            ur.unwrap_or(""),
+        ];
+        if self.find_slot(&parts).is_some() {
             return false;
         }
         let slot = match self.free.pop() {
@@ -310,6 +381,7 @@ impl TupleIndex {
             *s = stored;
         }
         let Self {
+            interner,
             slots,
             by_key,
             by_object,
@@ -319,8 +391,8 @@ impl TupleIndex {
             hasher,
             ..
         } = self;
-        by_key.insert_unique(hasher.hash_one(stored), slot, |&s| {
-            hasher.hash_one(slot_of(slots, s))
+        by_key.insert_unique(parts_hash(hasher, &parts), slot, |&s| {
+            parts_hash(hasher, &slot_parts(interner, &slot_of(slots, s)))
         });
         chain_push(
             by_object,
@@ -340,6 +412,9 @@ impl TupleIndex {
             stored.user_key(),
             slot,
         );
+        if ur.is_some() || uid == "*" {
+            self.sets.entry(stored.object_key()).or_default().push(slot);
+        }
         match t.condition {
             Some(c) => {
                 self.conditions.insert(slot, Arc::new(c));
@@ -354,12 +429,18 @@ impl TupleIndex {
 
     /// Removes; returns false when absent.
     pub(crate) fn remove(&mut self, object: &ObjectRef, relation: &str, user: &User) -> bool {
-        let Some(key) = self.lookup((&object.type_name, &object.id), relation, user_parts(user))
-        else {
-            return false;
-        };
-        let hash = self.hasher.hash_one(key);
+        let (ut, uid, ur) = user_parts(user);
+        let parts = [
+            object.type_name.as_str(),
+            &object.id,
+            relation,
+            ut,
+            uid,
+            ur.unwrap_or(""),
+        ];
+        let hash = parts_hash(&self.hasher, &parts);
         let Self {
+            interner,
             slots,
             by_key,
             by_object,
@@ -369,11 +450,13 @@ impl TupleIndex {
             hasher,
             ..
         } = self;
-        let Ok(entry) = by_key.find_entry(hash, |&s| slot_of(slots, s) == key) else {
+        let Ok(entry) = by_key.find_entry(hash, |&s| slot_matches(interner, slots, s, &parts))
+        else {
             return false;
         };
         let slot = *entry.get();
         entry.remove();
+        let key = slot_of(slots, slot);
         chain_remove(
             by_object,
             next_by_object,
@@ -392,6 +475,15 @@ impl TupleIndex {
             key.user_key(),
             slot,
         );
+        if key.user_relation != NONE || Some(key.user_id) == self.star {
+            let object_key = key.object_key();
+            if let Some(set) = self.sets.get_mut(&object_key) {
+                set.retain(|&s| s != slot);
+                if set.is_empty() {
+                    self.sets.remove(&object_key);
+                }
+            }
+        }
         if let Some(s) = self.slots.get_mut(slot as usize) {
             *s = Stored::FREE;
         }
@@ -458,6 +550,21 @@ impl TupleIndex {
         self.chain(head, &self.next_by_object)
     }
 
+    /// The tuples of `type:id#relation` whose user is a userset or a wildcard, in
+    /// insertion order (the order of [`Self::by_object`] without the other tuples).
+    pub(crate) fn sets_by_object(
+        &self,
+        object_type: &str,
+        object_id: &str,
+        relation: &str,
+    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+        self.symbols(object_type, object_id, relation)
+            .and_then(|key| self.sets.get(&key))
+            .into_iter()
+            .flatten()
+            .filter_map(|&s| self.view(s))
+    }
+
     /// The tuples whose user is exactly `user` (wildcards are `type`, `*`), in insertion
     /// order.
     pub(crate) fn by_user(
@@ -499,6 +606,13 @@ impl TupleIndex {
             + self.next_by_object.capacity() * std::mem::size_of::<u32>()
             + self.by_user.allocation_size()
             + self.next_by_user.capacity() * std::mem::size_of::<u32>()
+            + self.sets.capacity() * 8 / 7
+                * (std::mem::size_of::<((Sym, Sym, Sym), Vec<u32>)>() + 1)
+            + self
+                .sets
+                .values()
+                .map(|v| v.capacity() * std::mem::size_of::<u32>())
+                .sum::<usize>()
     }
 
     /// Every tuple, in no particular order.
