@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+pub mod details;
+#[cfg(feature = "reference-op")]
+pub mod op;
+mod wire;
+
+pub use details::{AuthorizationDetails, DetailsError};
+pub use wire::{
+    AUTH_REQ_ID_CLAIM, AuthReqId, DEFAULT_INTERVAL, DeliveryMode, GRANT_TYPE, NotificationToken,
+    SLOW_DOWN_STEP,
+};
