@@ -69,7 +69,6 @@ pub(crate) fn digest(value: &str) -> String {
 
 /// The left-most half of the hash of `value` with the hash of `alg`, base64url
 /// (OpenID Connect Core 3.1.3.6 `at_hash`, CIBA Core 1.0 section 10.3.1 `rt_hash`).
-#[allow(dead_code, reason = "used by the client's push receiver")]
 pub(crate) fn half_hash(alg: agent_auth::jose::Algorithm, value: &str) -> String {
     use aws_lc_rs::digest;
     let algorithm = match alg {
