@@ -13,8 +13,13 @@ enum Answer {
     Tokens(Box<ApprovedTokens>),
     Pending,
     SlowDown,
+    /// The exchange failed in transit (a reset pooled connection, a timeout).
+    Transient(CibaError),
     End(ApprovalOutcome),
 }
+
+/// Consecutive transport failures tolerated while waiting.
+const MAX_TRANSIENT: u32 = 3;
 
 impl CibaClient {
     pub(crate) async fn post_form(
@@ -83,6 +88,7 @@ impl CibaClient {
                     description,
                 })),
             },
+            Err(e @ CibaError::Transport(_)) => Answer::Transient(e),
             Err(e) => Answer::End(ApprovalOutcome::Failed(e)),
         }
     }
@@ -179,12 +185,19 @@ impl PendingApproval {
     async fn ask(&self) -> Answer {
         let _guard = self.waiter.in_flight.lock().await;
         let (id, _, _, scope) = self.snapshot();
-        self.client.token_request(&id, &scope).await
+        match self.client.token_request(&id, &scope).await {
+            // Once more at once: a pooled connection the server closed while
+            // we waited (servers close idle connections after about as long
+            // as a polling interval).
+            Answer::Transient(_) => self.client.token_request(&id, &scope).await,
+            answer => answer,
+        }
     }
 
     /// Poll mode (CIBA Core 1.0 section 7.3 and 11): wait `interval` between
     /// requests; `slow_down` raises it by 5 s for every later request.
     pub(crate) async fn wait_poll(&self) -> ApprovalOutcome {
+        let mut transient = 0;
         loop {
             let Some(left) = self.remaining() else {
                 return ApprovalOutcome::Expired;
@@ -193,8 +206,17 @@ impl PendingApproval {
             tokio::time::sleep(Duration::from_secs(interval).min(left)).await;
             match self.ask().await {
                 Answer::Tokens(t) => return ApprovalOutcome::Approved(t),
-                Answer::Pending => {}
-                Answer::SlowDown => self.slow_down(),
+                Answer::Pending => transient = 0,
+                Answer::SlowDown => {
+                    transient = 0;
+                    self.slow_down();
+                }
+                Answer::Transient(e) => {
+                    transient += 1;
+                    if transient >= MAX_TRANSIENT {
+                        return ApprovalOutcome::Failed(e);
+                    }
+                }
                 Answer::End(o) => return o,
             }
         }
@@ -227,6 +249,7 @@ impl PendingApproval {
             match self.ask().await {
                 Answer::Tokens(t) => return ApprovalOutcome::Approved(t),
                 Answer::Pending | Answer::SlowDown => {}
+                Answer::Transient(e) => return ApprovalOutcome::Failed(e),
                 Answer::End(o) => return o,
             }
         }
