@@ -350,3 +350,69 @@ async fn bad_requests_store_nothing() {
     );
     let _ = AuthorizationDetails::parse(DETAILS).unwrap();
 }
+
+#[tokio::test]
+async fn id_token_hint_valid_invalid_and_expired() {
+    let fx = fixture();
+    let issued = fx
+        .authority
+        .issue(
+            &agent_auth::authority::GrantFacts {
+                client_id: "sales-agent".into(),
+                user_id: Some("user-sarah".into()),
+                scope: vec!["openid".into()],
+                ..Default::default()
+            },
+            agent_auth::authority::IssueOptions {
+                id_token: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let hint = issued.id_token.unwrap().expose_secret().to_owned();
+    let ask = |hint: String| {
+        let p = Params::from_pairs([("scope", "openid".to_owned()), ("id_token_hint", hint)]);
+        TokenRequest::new(p).basic("sales-agent", SECRET)
+    };
+    assert!(
+        fx.op
+            .backchannel_authentication(&ask(hint.clone()))
+            .await
+            .is_ok()
+    );
+    // Exactly one hint (CIBA Core 1.0 section 7.1).
+    let p = Params::from_pairs([
+        ("scope", "openid"),
+        ("id_token_hint", hint.as_str()),
+        ("login_hint", "sarah"),
+    ]);
+    let e = fx
+        .op
+        .backchannel_authentication(&TokenRequest::new(p).basic("sales-agent", SECRET))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().as_str(), "invalid_request");
+    let mut tampered = hint.clone();
+    tampered.pop();
+    tampered.push(if hint.ends_with('A') { 'B' } else { 'A' });
+    let e = fx
+        .op
+        .backchannel_authentication(&ask(tampered))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code().as_str(), e.description()),
+        ("invalid_request", "id_token_hint is invalid")
+    );
+    fx.clock
+        .advance(AuthorityConfig::for_tests().id_token_ttl + 3600);
+    let e = fx
+        .op
+        .backchannel_authentication(&ask(hint))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code().as_str(), e.description()),
+        ("invalid_request", "id_token_hint has expired")
+    );
+}
