@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod details;
+pub mod guard;
 #[cfg(feature = "reference-op")]
 pub mod op;
 mod wire;
