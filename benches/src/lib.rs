@@ -2,5 +2,6 @@
 //! a ratio against a baseline measured in the same run, and the fixtures of
 //! each group.
 
+pub mod ciba;
 pub mod jwt;
 pub mod measure;

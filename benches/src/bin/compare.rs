@@ -1,6 +1,6 @@
 //! `compare [GROUP...]`: side-by-side measurements, one `RATIO <name> <value>`
 //! line per comparison (our time / baseline time; lower is better).
-//! Groups: `jwt`. Without arguments, every group runs.
+//! Groups: `jwt`, `ciba`. Without arguments, every group runs.
 
 fn main() {
     let groups: Vec<String> = std::env::args().skip(1).collect();
@@ -10,8 +10,12 @@ fn main() {
         benches::jwt::run();
         ran = true;
     }
+    if wants("ciba") {
+        benches::ciba::run();
+        ran = true;
+    }
     if !ran {
-        eprintln!("unknown group; known groups: jwt");
+        eprintln!("unknown group; known groups: jwt, ciba");
         std::process::exit(2);
     }
 }
