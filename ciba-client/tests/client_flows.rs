@@ -269,3 +269,91 @@ async fn no_secret_reaches_logs_debug_or_audit() {
     }
     assert!(pending_dbg.contains("[redacted]"));
 }
+
+#[tokio::test]
+async fn private_key_jwt_and_secret_post_clients_with_agent_side_audit() {
+    use agent_auth::audit::{MemorySink, Outcome};
+    use agent_auth::authority::{ClientAuthMethod, ClientSpec};
+    use agent_auth::jose::{Algorithm, SigningKey};
+    use ciba_client::GRANT_TYPE;
+
+    let mut s = common::serve(DeliveryMode::Poll, None, 1).await;
+    let key = SigningKey::generate(Algorithm::Es256).unwrap();
+    let jwks = serde_json::json!({"keys": [key.verifying_key().to_jwk().unwrap()]});
+    s.authority
+        .register_client(
+            ClientSpec::private_key_jwt("jwt-agent", jwks.to_string())
+                .grant_types([GRANT_TYPE])
+                .scopes(["openid", "crm:update"]),
+        )
+        .unwrap();
+    s.authority
+        .register_client(
+            ClientSpec::confidential("post-agent", "post-secret-0123456789")
+                .auth_method(ClientAuthMethod::ClientSecretPost)
+                .grant_types([GRANT_TYPE])
+                .scopes(["openid", "crm:update"]),
+        )
+        .unwrap();
+    for id in ["jwt-agent", "post-agent"] {
+        s.op.register_client(id, DeliveryMode::Poll, None).unwrap();
+    }
+    let id_tokens = |aud: &str| {
+        agent_auth::validate::Validator::<agent_auth::validate::IdToken>::builder_shared(
+            s.authority.keys().clone(),
+        )
+        .issuer(s.issuer.clone())
+        .audience(aud.to_owned())
+        .build()
+    };
+    let audit = MemorySink::new();
+    let clients = [
+        CibaClient::builder(s.endpoints(), ClientAuth::private_key_jwt("jwt-agent", key))
+            .id_token_validator(id_tokens("jwt-agent"))
+            .audit(Arc::new(audit.clone()))
+            .build(),
+        CibaClient::builder(
+            s.endpoints(),
+            ClientAuth::secret_post("post-agent", "post-secret-0123456789"),
+        )
+        .id_token_validator(id_tokens("post-agent"))
+        .audit(Arc::new(audit.clone()))
+        .build(),
+    ];
+    for client in clients {
+        let request = AuthenticationRequest::new(Hint::IssSub {
+            iss: s.issuer.clone(),
+            sub: "user-sarah".into(),
+        })
+        .scope(["crm:update"])
+        .binding_message("Update Acme Corp");
+        let pending = client.start(request).await.unwrap();
+        let ask = s.device.recv().await.unwrap();
+        assert_eq!(ask.client_id, client.client_id());
+        s.op.approve(&ask.approval_id, Approval::all())
+            .await
+            .unwrap();
+        let outcome = pending.wait().await;
+        assert_eq!(
+            outcome.approved().expect("approved").scope,
+            ["openid", "crm:update"]
+        );
+    }
+    let events = audit.events();
+    let requested: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == AuditAction::ApprovalRequested)
+        .collect();
+    let decided: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == AuditAction::ApprovalDecided)
+        .collect();
+    assert_eq!(requested.len(), 2);
+    assert_eq!(decided.len(), 2);
+    assert_eq!(requested[0].agent.as_deref(), Some("jwt-agent"));
+    assert_eq!(requested[0].user.as_deref(), Some("user-sarah"));
+    assert_eq!(requested[0].details["binding_message"], "Update Acme Corp");
+    assert_eq!(decided[1].agent.as_deref(), Some("post-agent"));
+    assert_eq!(decided[1].user.as_deref(), Some("user-sarah"));
+    assert_eq!(decided[1].outcome, Outcome::Success);
+}

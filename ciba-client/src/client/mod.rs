@@ -18,6 +18,7 @@ pub use store::SqlitePendingStore;
 pub use store::{MemoryPendingStore, PendingRecord, PendingStore};
 
 use crate::wire::{DEFAULT_INTERVAL, DeliveryMode, NotificationToken, digest, random_value};
+use agent_auth::audit::{AuditAction, AuditEvent, NoopSink, Outcome, SharedSink};
 use agent_auth::clock::{SharedClock, system_clock};
 use agent_auth::validate::{IdToken, Validator};
 use std::collections::HashMap;
@@ -43,9 +44,18 @@ pub struct CibaClientBuilder {
     clock: SharedClock,
     store: Arc<dyn PendingStore>,
     id_tokens: Option<Validator<IdToken>>,
+    audit: SharedSink,
 }
 
 impl CibaClientBuilder {
+    /// Where the agent's side of each request and outcome is audited
+    /// (default: nowhere).
+    #[must_use]
+    pub fn audit(mut self, sink: SharedSink) -> Self {
+        self.audit = sink;
+        self
+    }
+
     /// The delivery mode registered for this client (default poll).
     #[must_use]
     pub fn mode(mut self, mode: DeliveryMode) -> Self {
@@ -85,6 +95,7 @@ impl CibaClientBuilder {
                 clock: self.clock,
                 store: self.store,
                 id_tokens: self.id_tokens,
+                audit: self.audit,
                 http: reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
@@ -103,6 +114,7 @@ pub(crate) struct Inner {
     pub(crate) clock: SharedClock,
     pub(crate) store: Arc<dyn PendingStore>,
     pub(crate) id_tokens: Option<Validator<IdToken>>,
+    pub(crate) audit: SharedSink,
     pub(crate) http: reqwest::Client,
     pub(crate) waiters: Mutex<HashMap<String, Arc<Waiter>>>,
 }
@@ -133,6 +145,7 @@ impl CibaClient {
             clock: system_clock(),
             store: Arc::new(MemoryPendingStore::new()),
             id_tokens: None,
+            audit: Arc::new(NoopSink),
         }
     }
 
@@ -189,6 +202,7 @@ impl CibaClient {
                 "the binding message is empty or has control characters",
             ));
         }
+        let user = request.user_label();
         let mut form = request.to_form();
         let notification_token = match self.inner.mode {
             DeliveryMode::Poll => None,
@@ -231,6 +245,16 @@ impl CibaClient {
             notification_token,
         };
         self.inner.store.save(&record).map_err(CibaError::Store)?;
+        self.record(
+            AuditAction::ApprovalRequested,
+            Outcome::Success,
+            user.as_deref(),
+            |ev| {
+                ev.detail("binding_message", request.binding_message.clone())
+                    .detail("scope", request.scope.join(" "))
+                    .detail("request", record.key())
+            },
+        );
         tracing::info!(client = %self.client_id(), mode = record.mode.as_str(), "approval requested");
         Ok(self.track(record))
     }
@@ -263,6 +287,24 @@ impl CibaClient {
             key,
             waiter,
         }
+    }
+
+    /// Records an audit event of the agent's side, naming the agent and, when
+    /// the hint names one, the user.
+    pub(crate) fn record(
+        &self,
+        action: AuditAction,
+        outcome: Outcome,
+        user: Option<&str>,
+        f: impl FnOnce(AuditEvent) -> AuditEvent,
+    ) {
+        let mut event = AuditEvent::new(self.inner.clock.now(), action, outcome)
+            .agent(self.client_id().to_owned())
+            .issuer(self.inner.endpoints.issuer.clone());
+        if let Some(u) = user {
+            event = event.user(u.to_owned());
+        }
+        self.inner.audit.record(&f(event));
     }
 
     pub(crate) fn finish(&self, key: &str) {
@@ -336,6 +378,27 @@ impl PendingApproval {
             ApprovalOutcome::Failed(_) => "failed",
         };
         tracing::info!(client = %self.client.client_id(), outcome = label, "approval ended");
+        let result = match &outcome {
+            ApprovalOutcome::Approved(_) => Outcome::Success,
+            ApprovalOutcome::Failed(_) => Outcome::Error,
+            _ => Outcome::Denied,
+        };
+        let user = match &outcome {
+            ApprovalOutcome::Approved(t) => t.id_token_claims.as_ref().and_then(|c| c.sub.clone()),
+            _ => None,
+        };
+        self.client.record(
+            AuditAction::ApprovalDecided,
+            result,
+            user.as_deref(),
+            |ev| {
+                let ev = ev.reason(label).detail("request", self.key.clone());
+                match outcome.approved() {
+                    Some(t) => ev.detail("scope", t.scope.join(" ")),
+                    None => ev,
+                }
+            },
+        );
         outcome
     }
 }

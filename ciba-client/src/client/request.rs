@@ -96,6 +96,15 @@ impl AuthenticationRequest {
         self
     }
 
+    /// The user the hint names, for the audit trail (never a token).
+    pub(crate) fn user_label(&self) -> Option<String> {
+        match &self.hint {
+            Hint::LoginHint(h) => Some(h.clone()),
+            Hint::IssSub { sub, .. } => Some(sub.clone()),
+            Hint::IdTokenHint(_) | Hint::LoginHintToken(_) => None,
+        }
+    }
+
     /// The form parameters (without client authentication or notification token).
     pub(crate) fn to_form(&self) -> Vec<(String, String)> {
         let mut f = vec![("scope".to_owned(), self.scope.join(" "))];
