@@ -75,8 +75,9 @@ fn start_oidc_provider() -> (Peer, String) {
     }
     let ready: serde_json::Value =
         serde_json::from_str(&line).unwrap_or_else(|e| fail(&format!("{e}: {line:?}")));
-    let issuer = ready["issuer"]
-        .as_str()
+    let issuer = ready
+        .get("issuer")
+        .and_then(|i| i.as_str())
         .unwrap_or_else(|| fail(&line))
         .to_owned();
     (Peer(child), issuer)
@@ -131,7 +132,10 @@ async fn load(client: &reqwest::Client, token_url: &str) -> Duration {
                     .unwrap_or_else(|e| fail(&e));
                 let status = response.status();
                 let body: serde_json::Value = response.json().await.unwrap_or_else(|e| fail(&e));
-                let token = body["access_token"].as_str().unwrap_or_default();
+                let token = body
+                    .get("access_token")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or_default();
                 if !status.is_success() || !is_es256_jwt(token) {
                     fail(&format!("{url}: {status} {body}"));
                 }
@@ -148,7 +152,9 @@ fn is_es256_jwt(token: &str) -> bool {
     let header = token.split('.').next().unwrap_or_default();
     agent_auth::jose::base64url::decode(header)
         .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
-        .is_some_and(|h| h["alg"] == "ES256" && token.split('.').count() == 3)
+        .is_some_and(|h| {
+            h.get("alg").is_some_and(|a| a == "ES256") && token.split('.').count() == 3
+        })
 }
 
 /// Runs the group: one `RATIO` line.

@@ -3,6 +3,7 @@
 //! each group.
 
 pub mod authority;
+pub mod ciba;
 pub mod fga;
 pub mod jwt;
 pub mod measure;

@@ -34,6 +34,7 @@ pub(crate) struct Inner {
     pub(crate) grants: RwLock<BTreeMap<String, Arc<dyn GrantHandler>>>,
     pub(crate) client_keys: RwLock<HashMap<String, Arc<StaticKeys>>>,
     pub(crate) connections: RwLock<BTreeMap<String, Arc<dyn super::federation::Connection>>>,
+    pub(crate) metadata_extra: RwLock<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Configures an [`Authority`].
@@ -142,6 +143,7 @@ impl AuthorityBuilder {
                 grants: RwLock::new(BTreeMap::new()),
                 client_keys: RwLock::new(HashMap::new()),
                 connections: RwLock::new(BTreeMap::new()),
+                metadata_extra: RwLock::new(serde_json::Map::new()),
             }),
         };
         grants::register_builtin(&authority);

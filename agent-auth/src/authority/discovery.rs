@@ -9,6 +9,33 @@ impl Authority {
     /// The metadata document. `issuer` is exactly the issuer identifier
     /// (RFC 8414 section 3.3 has clients compare it byte for byte).
     pub fn metadata(&self) -> Value {
+        let mut doc = self.core_metadata();
+        if let Value::Object(map) = &mut doc {
+            let extra = self
+                .inner
+                .metadata_extra
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (k, v) in extra.iter() {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        doc
+    }
+
+    /// Adds (or replaces) members of the metadata document, for extensions
+    /// that serve endpoints of their own (CIBA's
+    /// `backchannel_authentication_endpoint`, ...).
+    pub fn extend_metadata(&self, members: serde_json::Map<String, Value>) {
+        let mut extra = self
+            .inner
+            .metadata_extra
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        extra.extend(members);
+    }
+
+    fn core_metadata(&self) -> Value {
         let alg = self.keys().active().algorithm().name();
         let mut doc = json!({
             "issuer": self.issuer(),

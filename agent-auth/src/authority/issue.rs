@@ -81,6 +81,9 @@ pub struct IssueOptions {
     pub access_token_ttl: Option<i64>,
     /// Extra claims of the ID token (CIBA's `urn:openid:params:jwt:claim:auth_req_id`, ...).
     pub id_token_claims: Map<String, Value>,
+    /// Put `rt_hash` (the refresh token's half hash) in the ID token, as CIBA
+    /// push mode requires (CIBA Core 1.0 section 10.3.1).
+    pub refresh_token_hash: bool,
 }
 
 impl Authority {
@@ -185,9 +188,13 @@ impl Authority {
 
         let openid = facts.scope.iter().any(|s| s == "openid");
         let id_token = match (&facts.user_id, options.id_token && openid) {
-            (Some(user_id), true) => {
-                Some(self.id_token(facts, user_id, &options, &access_token)?)
-            }
+            (Some(user_id), true) => Some(self.id_token(
+                facts,
+                user_id,
+                &options,
+                &access_token,
+                refresh_token.as_ref(),
+            )?),
             _ => None,
         };
 
@@ -222,6 +229,7 @@ impl Authority {
         user_id: &str,
         options: &IssueOptions,
         access_token: &Token,
+        refresh_token: Option<&Token>,
     ) -> Result<Token, OAuthError> {
         let now = self.now();
         let key = self.keys().active();
@@ -264,6 +272,15 @@ impl Authority {
         if let Some(code) = &options.code {
             c.extra
                 .insert("c_hash".into(), half_hash(alg, code.expose_secret()).into());
+        }
+        if options.refresh_token_hash
+            && let Some(rt) = refresh_token
+        {
+            c.extra
+                .insert("rt_hash".into(), half_hash(alg, rt.expose_secret()).into());
+        }
+        for (k, v) in &options.id_token_claims {
+            c.extra.insert(k.clone(), v.clone());
         }
         sign_compact(&key, IdToken::PROFILE.mint_typ, &c)
             .map_err(|_| OAuthError::server_error("signing failed"))

@@ -8,6 +8,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("authority", benches::authority::run),
     ("fga", benches::fga::run),
     ("vault", benches::vault::run),
+    ("ciba", benches::ciba::run),
 ];
 
 fn main() {

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod details;
+pub mod guard;
+#[cfg(feature = "reference-op")]
+pub mod op;
+mod wire;
+
+pub use client::{
+    ApprovalOutcome, ApprovedTokens, AuthenticationRequest, CibaClient, CibaError, ClientAuth,
+    Endpoints, Hint, PendingApproval,
+};
+pub use details::{AuthorizationDetails, DetailsError};
+pub use wire::{
+    AUTH_REQ_ID_CLAIM, AuthReqId, DEFAULT_INTERVAL, DeliveryMode, GRANT_TYPE, NotificationToken,
+    SLOW_DOWN_STEP,
+};

@@ -1,0 +1,214 @@
+//! The reference CIBA OP (feature `reference-op`), plugged into agent-auth's
+//! reference authority: the backchannel authentication endpoint, the
+//! `urn:openid:params:grant-type:ciba` grant, poll/ping/push delivery, the
+//! authentication device and the approval page.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use agent_auth::authority::{Authority, AuthorityConfig};
+//! use ciba_client::op::{ChannelDevice, CibaOp};
+//! use std::sync::Arc;
+//!
+//! let authority = Authority::builder("https://idp.example")
+//!     .config(AuthorityConfig::for_tests())
+//!     .build()?;
+//! let device = ChannelDevice::new();
+//! let op = CibaOp::install(&authority, Arc::new(device.clone()));
+//! let app = agent_auth::authority::http::router(authority).merge(op.router());
+//! # let _ = app; Ok(()) }
+//! ```
+
+mod backchannel;
+mod decision;
+mod delivery;
+mod device;
+mod grant;
+mod http;
+mod page;
+mod record;
+
+pub use backchannel::BackchannelResponse;
+pub use decision::{Approval, DecisionError};
+pub use device::{
+    ApprovalRequest, AuthenticationDevice, ChannelDevice, DeviceError, WebhookDevice,
+};
+pub use record::ClientSettings;
+
+use crate::wire::{DeliveryMode, GRANT_TYPE};
+use agent_auth::authority::{Authority, AuthorityError};
+use std::sync::Arc;
+
+/// Paths of the CIBA endpoints, relative to the issuer URL.
+pub mod paths {
+    /// The backchannel authentication endpoint (CIBA Core 1.0 section 7).
+    pub const BACKCHANNEL: &str = "/bc-authorize";
+    /// The approval page: `/ciba/approve/{approval_id}`.
+    pub const APPROVE: &str = "/ciba/approve";
+}
+
+/// Settings of the CIBA OP. Durations in seconds.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CibaConfig {
+    /// Lifetime of a request without `requested_expiry`.
+    pub default_expiry: i64,
+    /// Largest lifetime granted, whatever `requested_expiry` says.
+    pub max_expiry: i64,
+    /// The polling interval announced (CIBA Core 1.0 section 7.3).
+    pub interval: i64,
+    /// Longest binding message accepted, in characters.
+    pub max_binding_message_chars: usize,
+}
+
+impl Default for CibaConfig {
+    fn default() -> Self {
+        Self {
+            default_expiry: 300,
+            max_expiry: 3600,
+            interval: 5,
+            max_binding_message_chars: 100,
+        }
+    }
+}
+
+impl CibaConfig {
+    /// Sets the announced polling interval.
+    #[must_use]
+    pub fn interval(mut self, seconds: i64) -> Self {
+        self.interval = seconds.max(1);
+        self
+    }
+
+    /// Sets the default and largest request lifetimes.
+    #[must_use]
+    pub fn expiry(mut self, default: i64, max: i64) -> Self {
+        self.default_expiry = default.max(1);
+        self.max_expiry = max.max(self.default_expiry);
+        self
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: CibaConfig,
+    pub(crate) device: Arc<dyn AuthenticationDevice>,
+    pub(crate) http: reqwest::Client,
+}
+
+/// The reference CIBA OP of one authority. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CibaOp {
+    pub(crate) authority: Authority,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl CibaOp {
+    /// Installs CIBA into `authority` with default settings: registers the
+    /// grant, announces the endpoint in the metadata.
+    pub fn install(authority: &Authority, device: Arc<dyn AuthenticationDevice>) -> Self {
+        Self::install_with(authority, device, CibaConfig::default())
+    }
+
+    /// Installs CIBA with `config`.
+    pub fn install_with(
+        authority: &Authority,
+        device: Arc<dyn AuthenticationDevice>,
+        config: CibaConfig,
+    ) -> Self {
+        let shared = Arc::new(Shared {
+            config,
+            device,
+            http: reqwest::Client::new(),
+        });
+        authority.register_grant(Arc::new(grant::CibaGrant {
+            shared: Arc::clone(&shared),
+        }));
+        let mut meta = serde_json::Map::new();
+        meta.insert(
+            "backchannel_authentication_endpoint".into(),
+            authority.endpoint(paths::BACKCHANNEL).into(),
+        );
+        meta.insert(
+            "backchannel_token_delivery_modes_supported".into(),
+            serde_json::json!(["poll", "ping", "push"]),
+        );
+        meta.insert(
+            "backchannel_user_code_parameter_supported".into(),
+            false.into(),
+        );
+        authority.extend_metadata(meta);
+        Self {
+            authority: authority.clone(),
+            shared,
+        }
+    }
+
+    /// The authority this OP serves.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
+
+    /// Registers a client's CIBA settings (CIBA Core 1.0 section 4): its token
+    /// delivery mode and, for ping and push, its notification endpoint (https,
+    /// or http to loopback for tests). The client itself is registered with
+    /// [`Authority::register_client`] and must allow [`GRANT_TYPE`].
+    pub fn register_client(
+        &self,
+        client_id: &str,
+        mode: DeliveryMode,
+        notification_endpoint: Option<&str>,
+    ) -> Result<(), AuthorityError> {
+        let endpoint = match (mode, notification_endpoint) {
+            (DeliveryMode::Poll, _) => None,
+            (_, None) => {
+                return Err(AuthorityError::InvalidConfig(
+                    "ping and push need a notification endpoint".into(),
+                ));
+            }
+            (_, Some(url)) => {
+                check_endpoint(url)?;
+                Some(url.to_owned())
+            }
+        };
+        record::put(
+            self.authority.store().as_ref(),
+            record::CLIENTS,
+            client_id,
+            &ClientSettings {
+                mode,
+                notification_endpoint: endpoint,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The axum router of the CIBA endpoints (merge it with the authority's).
+    pub fn router(&self) -> axum::Router {
+        http::router(self.clone())
+    }
+}
+
+/// CIBA Core 1.0 section 4: the notification endpoint MUST be https. Loopback
+/// http is accepted for tests.
+fn check_endpoint(url: &str) -> Result<(), AuthorityError> {
+    let parsed = url::Url::parse(url).map_err(|_| {
+        AuthorityError::InvalidConfig("the notification endpoint is not a URL".into())
+    })?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback) {
+        Ok(())
+    } else {
+        Err(AuthorityError::InvalidConfig(
+            "the notification endpoint must be https".into(),
+        ))
+    }
+}
+
+pub(crate) fn grant_type() -> &'static str {
+    GRANT_TYPE
+}

@@ -1,0 +1,139 @@
+//! What the reference OP stores: per-client CIBA settings and one record per
+//! authentication request, keyed by the digest of its `auth_req_id`.
+
+use crate::wire::DeliveryMode;
+use agent_auth::authority::{Store, StoreError, Table, store::Update};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub(crate) const CLIENTS: Table = Table::Extension("ciba_clients");
+pub(crate) const REQUESTS: Table = Table::Extension("ciba_requests");
+pub(crate) const APPROVALS: Table = Table::Extension("ciba_approvals");
+
+/// A client's CIBA registration (CIBA Core 1.0 section 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSettings {
+    /// `backchannel_token_delivery_mode`.
+    pub mode: DeliveryMode,
+    /// `backchannel_client_notification_endpoint` (ping and push).
+    pub notification_endpoint: Option<String>,
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub(crate) enum State {
+    Pending,
+    Approved {
+        scope: Vec<String>,
+        details: Option<Value>,
+        decided: i64,
+    },
+    Denied {
+        decided: i64,
+    },
+    /// Tokens were issued: the `auth_req_id` is spent.
+    Issued,
+    /// The expiry was recorded (audited once).
+    Expired,
+}
+
+/// One authentication request.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct RequestRecord {
+    pub(crate) client_id: String,
+    pub(crate) user_id: String,
+    pub(crate) scope: Vec<String>,
+    pub(crate) details: Option<Value>,
+    pub(crate) binding_message: Option<String>,
+    pub(crate) acr_values: Vec<String>,
+    pub(crate) mode: DeliveryMode,
+    pub(crate) notification_endpoint: Option<String>,
+    /// The client's bearer token for its notification endpoint; the OP must
+    /// present it, so it is kept as given.
+    pub(crate) notification_token: Option<String>,
+    pub(crate) approval_id: String,
+    /// Ping and push modes: the `auth_req_id` itself, which the OP sends back with
+    /// its notification (CIBA Core 1.0 sections 10.2 and 10.3).
+    pub(crate) notify_auth_req_id: Option<String>,
+    pub(crate) created: i64,
+    pub(crate) expires: i64,
+    pub(crate) interval: i64,
+    pub(crate) last_poll: Option<i64>,
+    pub(crate) state: State,
+}
+
+impl std::fmt::Debug for RequestRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestRecord")
+            .field("client_id", &self.client_id)
+            .field("user_id", &self.user_id)
+            .field("scope", &self.scope)
+            .field("mode", &self.mode)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn get<T: DeserializeOwned>(
+    store: &dyn Store,
+    table: Table,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match store.get(table, key)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt(table.name())),
+    }
+}
+
+pub(crate) fn put<T: Serialize>(
+    store: &dyn Store,
+    table: Table,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(value).map_err(|_| StoreError::Corrupt(table.name()))?;
+    store.put(table, key, &bytes)
+}
+
+/// Atomically applies `f`; `f` returns the new record (or `None` to keep the
+/// old one) and a result for the caller.
+pub(crate) fn update<T, R>(
+    store: &dyn Store,
+    table: Table,
+    key: &str,
+    mut f: impl FnMut(Option<T>) -> (Option<T>, R),
+) -> Result<R, StoreError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let mut result = None;
+    let mut failure = None;
+    store.update(table, key, &mut |current| {
+        let decoded = match current.map(serde_json::from_slice::<T>) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(_)) => {
+                failure = Some(StoreError::Corrupt(table.name()));
+                return Update::Keep;
+            }
+        };
+        let (next, r) = f(decoded);
+        result = Some(r);
+        match next.map(|n| serde_json::to_vec(&n)) {
+            None => Update::Keep,
+            Some(Ok(bytes)) => Update::Put(bytes),
+            Some(Err(_)) => {
+                failure = Some(StoreError::Corrupt(table.name()));
+                Update::Keep
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    result.ok_or(StoreError::Backend("update did not run".into()))
+}

