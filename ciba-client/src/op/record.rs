@@ -2,8 +2,7 @@
 //! authentication request, keyed by the digest of its `auth_req_id`.
 
 use crate::wire::DeliveryMode;
-use agent_auth::authority::{Store, StoreError, Table, store::Update};
-use serde::de::DeserializeOwned;
+use agent_auth::authority::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -76,64 +75,6 @@ impl std::fmt::Debug for RequestRecord {
     }
 }
 
-pub(crate) fn get<T: DeserializeOwned>(
-    store: &dyn Store,
-    table: Table,
-    key: &str,
-) -> Result<Option<T>, StoreError> {
-    match store.get(table, key)? {
-        None => Ok(None),
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt(table.name())),
-    }
-}
-
-pub(crate) fn put<T: Serialize>(
-    store: &dyn Store,
-    table: Table,
-    key: &str,
-    value: &T,
-) -> Result<(), StoreError> {
-    let bytes = serde_json::to_vec(value).map_err(|_| StoreError::Corrupt(table.name()))?;
-    store.put(table, key, &bytes)
-}
-
-/// Atomically applies `f`; `f` returns the new record (or `None` to keep the
-/// old one) and a result for the caller.
-pub(crate) fn update<T, R>(
-    store: &dyn Store,
-    table: Table,
-    key: &str,
-    mut f: impl FnMut(Option<T>) -> (Option<T>, R),
-) -> Result<R, StoreError>
-where
-    T: Serialize + DeserializeOwned,
-{
-    let mut result = None;
-    let mut failure = None;
-    store.update(table, key, &mut |current| {
-        let decoded = match current.map(serde_json::from_slice::<T>) {
-            None => None,
-            Some(Ok(v)) => Some(v),
-            Some(Err(_)) => {
-                failure = Some(StoreError::Corrupt(table.name()));
-                return Update::Keep;
-            }
-        };
-        let (next, r) = f(decoded);
-        result = Some(r);
-        match next.map(|n| serde_json::to_vec(&n)) {
-            None => Update::Keep,
-            Some(Ok(bytes)) => Update::Put(bytes),
-            Some(Err(_)) => {
-                failure = Some(StoreError::Corrupt(table.name()));
-                Update::Keep
-            }
-        }
-    })?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    result.ok_or(StoreError::Backend("update did not run".into()))
-}
+pub(crate) use agent_auth::authority::store::{
+    get_json as get, put_json as put, update_json as update,
+};

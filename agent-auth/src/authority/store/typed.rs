@@ -26,12 +26,7 @@ impl Tables {
         table: Table,
         key: &str,
     ) -> Result<Option<T>, StoreError> {
-        match self.store.get(table, key)? {
-            None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|_| StoreError::Corrupt(table.name())),
-        }
+        get_json(self.store.as_ref(), table, key)
     }
 
     pub(crate) fn put<T: Serialize>(
@@ -40,51 +35,24 @@ impl Tables {
         key: &str,
         value: &T,
     ) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(value).map_err(|_| StoreError::Corrupt(table.name()))?;
-        self.store.put(table, key, &bytes)
+        put_json(self.store.as_ref(), table, key, value)
     }
 
     pub(crate) fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
         self.store.delete(table, key)
     }
 
-    /// Atomically applies `f` to the record; `f` returns the new record (or
-    /// `None` to keep the old one) and a result passed back to the caller.
+    /// Atomically applies `f` to the record; see [`update_json`].
     pub(crate) fn update<T, R>(
         &self,
         table: Table,
         key: &str,
-        mut f: impl FnMut(Option<T>) -> (Option<T>, R),
+        f: impl FnMut(Option<T>) -> (Option<T>, R),
     ) -> Result<R, StoreError>
     where
         T: Serialize + DeserializeOwned,
     {
-        let mut result = None;
-        let mut failure = None;
-        self.store.update(table, key, &mut |current| {
-            let decoded = match current.map(serde_json::from_slice::<T>) {
-                None => None,
-                Some(Ok(v)) => Some(v),
-                Some(Err(_)) => {
-                    failure = Some(StoreError::Corrupt(table.name()));
-                    return Update::Keep;
-                }
-            };
-            let (next, r) = f(decoded);
-            result = Some(r);
-            match next.map(|n| serde_json::to_vec(&n)) {
-                None => Update::Keep,
-                Some(Ok(bytes)) => Update::Put(bytes),
-                Some(Err(_)) => {
-                    failure = Some(StoreError::Corrupt(table.name()));
-                    Update::Keep
-                }
-            }
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        result.ok_or(StoreError::Backend("update did not run".into()))
+        update_json(self.store.as_ref(), table, key, f)
     }
 
     pub(crate) fn scan<T: DeserializeOwned>(
@@ -101,4 +69,69 @@ impl Tables {
             })
             .collect()
     }
+}
+
+/// Reads one record stored as JSON; a record that does not decode is `Corrupt`.
+pub fn get_json<T: DeserializeOwned>(
+    store: &dyn Store,
+    table: Table,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match store.get(table, key)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt(table.name())),
+    }
+}
+
+/// Writes one record as JSON.
+pub fn put_json<T: Serialize>(
+    store: &dyn Store,
+    table: Table,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(value).map_err(|_| StoreError::Corrupt(table.name()))?;
+    store.put(table, key, &bytes)
+}
+
+/// Atomically applies `f` to a JSON record: `f` returns the new record (or
+/// `None` to keep the old one) and a result passed back to the caller. A
+/// record that does not decode is `Corrupt` and is left unchanged.
+pub fn update_json<T, R>(
+    store: &dyn Store,
+    table: Table,
+    key: &str,
+    mut f: impl FnMut(Option<T>) -> (Option<T>, R),
+) -> Result<R, StoreError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let mut result = None;
+    let mut failure = None;
+    store.update(table, key, &mut |current| {
+        let decoded = match current.map(serde_json::from_slice::<T>) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(_)) => {
+                failure = Some(StoreError::Corrupt(table.name()));
+                return Update::Keep;
+            }
+        };
+        let (next, r) = f(decoded);
+        result = Some(r);
+        match next.map(|n| serde_json::to_vec(&n)) {
+            None => Update::Keep,
+            Some(Ok(bytes)) => Update::Put(bytes),
+            Some(Err(_)) => {
+                failure = Some(StoreError::Corrupt(table.name()));
+                Update::Keep
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    result.ok_or(StoreError::Backend("update did not run".into()))
 }
