@@ -4,6 +4,8 @@
 pub mod audit;
 #[cfg(feature = "authority")]
 pub mod authority;
+#[cfg(any(feature = "http", feature = "authority"))]
+pub mod basic_auth;
 pub mod clock;
 pub mod exchange;
 pub mod jose;

@@ -11,7 +11,6 @@ use crate::audit::{AuditAction, Outcome};
 use crate::jose::base64url;
 use crate::secret::{SecretString, constant_time_eq};
 use crate::validate::{Generic, StaticKeys, Validator};
-use base64::Engine as _;
 use std::sync::{Arc, PoisonError};
 
 /// RFC 7523 section 2.2 `client_assertion_type`.
@@ -40,12 +39,7 @@ impl TokenRequest {
     /// form-urlencoded first).
     #[must_use]
     pub fn basic(mut self, client_id: &str, secret: &str) -> Self {
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let raw = format!("{}:{}", enc(client_id), enc(secret));
-        self.authorization = Some(SecretString::new(format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(raw)
-        )));
+        self.authorization = Some(crate::basic_auth::client_secret_basic(client_id, secret));
         self
     }
 }
@@ -304,7 +298,7 @@ impl Authority {
 }
 
 fn parse_basic(b64: &str) -> Option<(String, SecretString)> {
-    let decoded = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let decoded = base64_simd::STANDARD.decode_to_vec(b64).ok()?;
     let text = zeroize::Zeroizing::new(String::from_utf8(decoded).ok()?);
     let (id, secret) = text.split_once(':')?;
     let dec = |s: &str| {

@@ -3,7 +3,6 @@
 
 use super::{GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE};
 use crate::secret::{SecretString, Token};
-use base64::Engine as _;
 use serde::Deserialize;
 
 /// How the client authenticates at a token endpoint (RFC 6749 section 2.3.1).
@@ -329,20 +328,9 @@ impl ExchangeClient {
             .header(reqwest::header::ACCEPT, "application/json");
         match &self.auth {
             ClientAuth::SecretBasic { client_id, secret } => {
-                // RFC 6749 section 2.3.1: both parts form-urlencoded first.
-                let enc = |s: &str| {
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-                };
-                let pair = zeroize::Zeroizing::new(format!(
-                    "{}:{}",
-                    enc(client_id),
-                    enc(secret.expose_secret())
-                ));
-                let encoded = zeroize::Zeroizing::new(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
-                ));
-                let mut value = reqwest::header::HeaderValue::from_str(&encoded)
+                let encoded =
+                    crate::basic_auth::client_secret_basic(client_id, secret.expose_secret());
+                let mut value = reqwest::header::HeaderValue::from_str(encoded.expose_secret())
                     .map_err(|_| ExchangeError::Config("client credentials are not encodable"))?;
                 value.set_sensitive(true);
                 request = request.header(reqwest::header::AUTHORIZATION, value);

@@ -5,7 +5,6 @@ use super::{ClientError, LoginClient};
 use crate::jose::{SigningKey, base64url, sign_compact};
 use crate::secret::{SecretString, Token};
 use crate::validate::Claims;
-use base64::Engine as _;
 use std::sync::Arc;
 
 /// Form parameters with secret values.
@@ -67,15 +66,10 @@ impl LoginClient {
             ClientAuth::None => None,
             ClientAuth::SecretBasic(secret) => {
                 form.clear();
-                let enc = |s: &str| {
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-                };
-                let raw =
-                    zeroize::Zeroizing::new(format!("{}:{}", enc(id), enc(secret.expose_secret())));
-                Some(SecretString::new(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
-                )))
+                Some(crate::basic_auth::client_secret_basic(
+                    id,
+                    secret.expose_secret(),
+                ))
             }
             ClientAuth::SecretPost(secret) => {
                 form.push(("client_secret".into(), secret.clone()));

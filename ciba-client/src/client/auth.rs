@@ -7,7 +7,6 @@ use crate::wire::random_value;
 use agent_auth::jose::{SigningKey, sign_compact};
 use agent_auth::secret::SecretString;
 use agent_auth::validate::Claims;
-use base64::Engine as _;
 
 /// How the client proves who it is.
 #[derive(Debug, Clone)]
@@ -78,16 +77,9 @@ impl ClientAuth {
         now: i64,
     ) -> Result<Option<SecretString>, CibaError> {
         match self {
-            Self::SecretBasic { client_id, secret } => {
-                let enc = |s: &str| {
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-                };
-                let raw = format!("{}:{}", enc(client_id), enc(secret.expose_secret()));
-                Ok(Some(SecretString::new(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(raw)
-                ))))
-            }
+            Self::SecretBasic { client_id, secret } => Ok(Some(
+                agent_auth::basic_auth::client_secret_basic(client_id, secret.expose_secret()),
+            )),
             Self::SecretPost { client_id, secret } => {
                 form.push(("client_id".into(), client_id.clone()));
                 form.push(("client_secret".into(), secret.expose_secret().to_owned()));
