@@ -2,8 +2,9 @@
 //! `WWW-Authenticate` challenge of a 401 or 403, discovering the server's
 //! protected resource metadata (RFC 9728) and its authorization server's
 //! metadata (RFC 8414 / OpenID Connect Discovery) in the order the MCP
-//! authorization specification gives, and obtaining a token
-//! ([`McpAuthorizer`]).
+//! authorization specification gives, obtaining a token
+//! ([`McpAuthorizer`]), and keeping it for one server connection, replaced
+//! after a 401 or a 403 `insufficient_scope` ([`McpAuthSession`]).
 //!
 //! The challenge parser needs no feature; discovery and the authorizer need
 //! the `http` feature.
@@ -13,6 +14,8 @@ mod authorize;
 mod challenge;
 #[cfg(feature = "http")]
 mod discovery;
+#[cfg(feature = "http")]
+mod session;
 
 #[cfg(feature = "http")]
 pub use authorize::{McpAuthError, McpAuthorizer, McpGrant, McpToken, Registration};
@@ -21,3 +24,5 @@ pub use challenge::{BearerChallenge, Challenge, ChallengeError, parse_www_authen
 pub use discovery::{
     AuthorizationServerMetadata, DiscoveryError, McpDiscovery, ProtectedResourceMetadata,
 };
+#[cfg(feature = "http")]
+pub use session::{McpAuthSession, RequestAttempt, Retry};

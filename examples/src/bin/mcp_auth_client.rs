@@ -1,8 +1,10 @@
-//! `mcp-auth-client`: an MCP client (streamable HTTP, JSON-RPC) that
-//! authorizes itself with `agent_auth::mcp_client`: on a 401 it reads the
-//! challenge, discovers the resource's and the authorization server's
-//! metadata, obtains a token and retries; on a 403 `insufficient_scope` it
-//! steps up once. It then lists the tools and calls `test-tool` when offered.
+//! `mcp-auth-client`: an MCP client built on rmcp (streamable HTTP transport
+//! over reqwest) that authorizes itself with `agent_auth::mcp_client`: an
+//! [`McpAuthSession`] puts its bearer token on every request; on a 401 it reads
+//! the challenge, discovers the resource's and the authorization server's
+//! metadata, obtains a token and the request is sent again; on a 403
+//! `insufficient_scope` it steps up once. The client then lists the tools and
+//! calls `test-tool` when offered.
 //!
 //! Usage: `mcp-auth-client [--client-metadata-url URL] [--redirect-uri URI] <server URL>`.
 //! Credentials come from the `MCP_CONFORMANCE_CONTEXT` JSON object when set (as
@@ -12,131 +14,23 @@
 //! uses its client ID metadata document URL when the server supports it, else
 //! dynamic registration.
 
+#[path = "mcp_auth_client/transport.rs"]
+mod transport;
+
 use agent_auth::exchange::ClientAuth;
 use agent_auth::jose::{Algorithm, SigningKey};
-use agent_auth::mcp_client::{BearerChallenge, McpAuthorizer, McpGrant, Registration};
+use agent_auth::mcp_client::{McpAuthSession, McpAuthorizer, McpGrant, Registration};
 use agent_auth::secret::{SecretString, Token};
+use rmcp::ServiceExt;
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, ProtocolVersion,
+};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 use std::process::ExitCode;
-
-const PROTOCOL_VERSION: &str = "2025-11-25";
-
-struct Session {
-    http: reqwest::Client,
-    url: String,
-    authorizer: McpAuthorizer,
-    token: Option<Token>,
-    session_id: Option<String>,
-    next_id: i64,
-}
-
-impl Session {
-    async fn send(&self, body: &Value) -> Result<reqwest::Response, String> {
-        let mut request = self
-            .http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", PROTOCOL_VERSION)
-            .json(body);
-        if let Some(id) = &self.session_id {
-            request = request.header("mcp-session-id", id);
-        }
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token.expose_secret());
-        }
-        request
-            .send()
-            .await
-            .map_err(|e| e.without_url().to_string())
-    }
-
-    /// One JSON-RPC exchange, authorizing on 401 and stepping up once on 403.
-    async fn call(
-        &mut self,
-        method: &str,
-        params: Value,
-        notification: bool,
-    ) -> Result<Value, String> {
-        let id = self.next_id;
-        let body = if notification {
-            json!({"jsonrpc": "2.0", "method": method, "params": params})
-        } else {
-            self.next_id += 1;
-            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
-        };
-        let (mut authorized, mut stepped_up) = (false, false);
-        loop {
-            let response = self.send(&body).await?;
-            let status = response.status().as_u16();
-            let challenge = response
-                .headers()
-                .get("www-authenticate")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|h| BearerChallenge::from_header(h).ok().flatten());
-            let retry = match status {
-                401 if !authorized => {
-                    authorized = true;
-                    true
-                }
-                403 if !stepped_up
-                    && challenge
-                        .as_ref()
-                        .is_some_and(BearerChallenge::is_insufficient_scope) =>
-                {
-                    stepped_up = true;
-                    true
-                }
-                _ => false,
-            };
-            if retry {
-                let token = self
-                    .authorizer
-                    .authorize(&self.url, challenge.as_ref())
-                    .await
-                    .map_err(|e| format!("authorization failed: {e}"))?;
-                self.token = Some(token.access_token);
-                continue;
-            }
-            if !(200..300).contains(&status) {
-                return Err(format!("{method}: HTTP {status}"));
-            }
-            if let Some(sid) = response
-                .headers()
-                .get("mcp-session-id")
-                .and_then(|v| v.to_str().ok())
-            {
-                self.session_id = Some(sid.to_owned());
-            }
-            if notification {
-                return Ok(Value::Null);
-            }
-            let event_stream = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|t| t.starts_with("text/event-stream"));
-            let text = response
-                .text()
-                .await
-                .map_err(|e| e.without_url().to_string())?;
-            let message = if event_stream {
-                text.lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-                    .find(|m| m.get("id") == Some(&json!(id)))
-                    .ok_or_else(|| format!("{method}: no response in the event stream"))?
-            } else {
-                serde_json::from_str(&text)
-                    .map_err(|_| format!("{method}: response is not JSON"))?
-            };
-            if let Some(error) = message.get("error") {
-                return Err(format!("{method}: JSON-RPC error {error}"));
-            }
-            return Ok(message.get("result").cloned().unwrap_or(Value::Null));
-        }
-    }
-}
+use std::sync::Arc;
+use transport::AuthorizedHttp;
 
 fn grant(
     context: &Value,
@@ -219,52 +113,44 @@ async fn run() -> Result<(), String> {
     };
     let authorizer = McpAuthorizer::new(grant(&context, metadata_url, redirect_uri)?)
         .map_err(|e| e.to_string())?;
+    let session = Arc::new(McpAuthSession::new(authorizer, url.clone()));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let mut session = Session {
-        http,
-        url,
-        authorizer,
-        token: None,
-        session_id: None,
-        next_id: 1,
-    };
-    session
-        .call(
-            "initialize",
-            json!({"protocolVersion": PROTOCOL_VERSION, "capabilities": {}, "clientInfo": {"name": "mcp-auth-client", "version": env!("CARGO_PKG_VERSION")}}),
-            false,
-        )
-        .await?;
-    session
-        .call("notifications/initialized", json!({}), true)
-        .await?;
-    let tools = session.call("tools/list", json!({}), false).await?;
-    let names: Vec<&str> = tools
-        .get("tools")
-        .and_then(Value::as_array)
-        .map(|t| {
-            t.iter()
-                .filter_map(|t| t.get("name").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+    let transport = StreamableHttpClientTransport::with_client(
+        AuthorizedHttp::new(http, session),
+        StreamableHttpClientTransportConfig::with_uri(url),
+    );
+    let info = ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("mcp-auth-client", env!("CARGO_PKG_VERSION")),
+    )
+    .with_protocol_version(ProtocolVersion::V_2025_11_25);
+    let client = info
+        .serve(transport)
+        .await
+        .map_err(|e| format!("initialize: {e}"))?;
+    let tools = client
+        .list_all_tools()
+        .await
+        .map_err(|e| format!("tools/list: {e}"))?;
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     println!("tools: {}", names.join(", "));
     if names.contains(&"test-tool") {
-        let result = session
-            .call(
-                "tools/call",
-                json!({"name": "test-tool", "arguments": {}}),
-                false,
-            )
-            .await?;
+        let result = client
+            .call_tool(CallToolRequestParams::new("test-tool"))
+            .await
+            .map_err(|e| format!("tools/call: {e}"))?;
         println!(
             "test-tool: {}",
-            result.get("content").cloned().unwrap_or(Value::Null)
+            serde_json::to_string(&result.content).unwrap_or_default()
         );
     }
+    client
+        .cancel()
+        .await
+        .map_err(|e| format!("closing the session: {e}"))?;
     Ok(())
 }
 
