@@ -2,12 +2,11 @@
 //! with the resulting access token cached until it expires.
 
 use super::client::{ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse};
+use super::token_cache::TokenCache;
 use super::token_types;
 use crate::clock::{SharedClock, system_clock};
 use crate::jose::base64url;
 use crate::secret::Token;
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 /// What to ask the IdP for: an ID-JAG for one resource authorization server.
 #[derive(Debug, Clone, Default)]
@@ -43,24 +42,19 @@ impl CrossDomainRequest {
     }
 }
 
-#[derive(Debug)]
-struct Cached {
-    token: Token,
-    usable_until: i64,
-}
-
 /// A user's ID token at the IdP turned into an access token at a resource
 /// authorization server of another trust domain: token exchange for an ID-JAG
 /// at the IdP (draft section 4.3), then the jwt-bearer grant at the resource
 /// authorization server (section 4.4). Access tokens are cached per user,
-/// audience, scope and resource until shortly before they expire.
+/// audience, scope and resource until shortly before they expire. The draft's
+/// resource authorization server issues no refresh token (section 4.4.1), so
+/// an expired token is obtained by both steps again; should a server issue
+/// one anyway, it is used first.
 #[derive(Debug)]
 pub struct CrossDomainClient {
     idp: ExchangeClient,
     resource_server: ExchangeClient,
-    clock: SharedClock,
-    refresh_ahead: i64,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: TokenCache,
 }
 
 impl CrossDomainClient {
@@ -70,23 +64,21 @@ impl CrossDomainClient {
         Self {
             idp,
             resource_server,
-            clock: system_clock(),
-            refresh_ahead: 30,
-            cache: Mutex::new(HashMap::new()),
+            cache: TokenCache::new(system_clock()),
         }
     }
 
     /// The clock deciding expiry (default: the system clock).
     #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
+        self.cache.clock = clock;
         self
     }
 
     /// How long before expiry a cached token is replaced (default 30 s).
     #[must_use]
     pub fn refresh_ahead(mut self, seconds: i64) -> Self {
-        self.refresh_ahead = seconds.max(0);
+        self.cache.refresh_ahead = seconds.max(0);
         self
     }
 
@@ -128,46 +120,26 @@ impl CrossDomainClient {
     }
 
     /// An access token at the resource authorization server for the user of
-    /// `id_token`: from the cache while it is valid, else by both steps.
+    /// `id_token`: from the cache while it is valid, else refreshed when a
+    /// refresh token is held, else by both steps.
     pub async fn access_token(
         &self,
         id_token: &Token,
         request: &CrossDomainRequest,
     ) -> Result<Token, ExchangeError> {
         let key = cache_key(id_token, request);
-        let now = self.clock.now();
-        if let Some(hit) = self
-            .cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .filter(|c| c.usable_until > now)
-        {
-            return Ok(hit.token.clone());
-        }
-        let response = self.exchange(id_token, request).await?;
-        let token = response.access_token.clone();
-        if let Some(expires_in) = response.expires_in {
-            let usable_until = self.clock.now() + expires_in - self.refresh_ahead;
-            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            cache.retain(|_, c| c.usable_until > now);
-            cache.insert(
-                key,
-                Cached {
-                    token: token.clone(),
-                    usable_until,
-                },
-            );
-        }
-        Ok(token)
+        self.cache
+            .get_or(
+                &key,
+                &self.resource_server,
+                self.exchange(id_token, request),
+            )
+            .await
     }
 
     /// Drops every cached token.
     pub fn clear(&self) {
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.cache.clear();
     }
 }
 

@@ -135,6 +135,22 @@ impl TokenExchangeRequest {
         self
     }
 
+    /// A digest of the whole request, subject and actor tokens included:
+    /// a cache key that never holds a token.
+    pub(super) fn digest(&self) -> String {
+        let mut text = String::new();
+        for (k, v) in self.form() {
+            text.push_str(&k);
+            text.push('\u{1f}');
+            text.push_str(&v);
+            text.push('\u{1e}');
+        }
+        crate::jose::base64url::encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            text.as_bytes(),
+        ))
+    }
+
     fn form(&self) -> Vec<(String, String)> {
         let mut form = vec![
             ("grant_type".into(), GRANT_TOKEN_EXCHANGE.into()),
@@ -181,7 +197,8 @@ pub struct TokenExchangeResponse {
     pub expires_in: Option<i64>,
     /// The granted scope, split.
     pub scope: Option<Vec<String>>,
-    /// A refresh token, if one was issued.
+    /// A refresh token, if one was issued (RFC 8693 section 2.2.1: OPTIONAL;
+    /// never with an ID-JAG).
     pub refresh_token: Option<Token>,
 }
 
@@ -303,6 +320,29 @@ impl ExchangeClient {
         let mut form = vec![
             ("grant_type".to_owned(), GRANT_JWT_BEARER.to_owned()),
             ("assertion".to_owned(), assertion.expose_secret().to_owned()),
+        ];
+        if !scope.is_empty() {
+            form.push(("scope".into(), scope.join(" ")));
+        }
+        self.post(form).await
+    }
+
+    /// RFC 6749 section 6: a new access token from a refresh token, with at
+    /// most its scope (all of it when `scope` is empty). When the server
+    /// rotates refresh tokens the response carries the next one and
+    /// `refresh_token` is dead: presenting it again revokes the grant
+    /// (RFC 9700 section 4.14.2).
+    pub async fn refresh(
+        &self,
+        refresh_token: &Token,
+        scope: &[String],
+    ) -> Result<TokenExchangeResponse, ExchangeError> {
+        let mut form = vec![
+            ("grant_type".to_owned(), "refresh_token".to_owned()),
+            (
+                "refresh_token".to_owned(),
+                refresh_token.expose_secret().to_owned(),
+            ),
         ];
         if !scope.is_empty() {
             form.push(("scope".into(), scope.join(" ")));

@@ -1,7 +1,8 @@
 //! Token exchange across trust domains: the vocabulary of RFC 8693 and of the
 //! Identity Assertion JWT Authorization Grant (ID-JAG,
 //! draft-ietf-oauth-identity-assertion-authz-grant), and (feature `http`) a
-//! client for both.
+//! client for both, with cached clients that refresh before exchanging again
+//! ([`DelegationClient`], [`CrossDomainClient`]).
 //!
 //! The authority side lives in [`authority::grants`](crate::authority::grants)
 //! (feature `authority`): `TokenExchangeGrant` and `JwtBearerGrant`.
@@ -10,6 +11,10 @@
 mod cache;
 #[cfg(feature = "http")]
 mod client;
+#[cfg(feature = "http")]
+mod delegation;
+#[cfg(feature = "http")]
+mod token_cache;
 
 #[cfg(feature = "http")]
 pub use cache::{CrossDomainClient, CrossDomainRequest};
@@ -17,6 +22,8 @@ pub use cache::{CrossDomainClient, CrossDomainRequest};
 pub use client::{
     ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
 };
+#[cfg(feature = "http")]
+pub use delegation::DelegationClient;
 
 /// RFC 8693 section 2.1 `grant_type`.
 pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";

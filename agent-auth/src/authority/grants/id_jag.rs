@@ -4,6 +4,7 @@
 //! answered with a short-lived JWT (`typ: oauth-id-jag+jwt`) for one resource
 //! authorization server, as allowed by a [`ManagedConnection`].
 
+use super::approval::{self, ApprovalQuery, ScopeApprover, UnapprovedScope, Verdict};
 use super::token_exchange::{ExchangeContext, ExchangePolicy, PresentedToken, string_list};
 use crate::audit::{AuditAction, Outcome};
 use crate::authority::client_auth::AuthenticatedClient;
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What a managed connection does with one requested scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,35 +32,6 @@ pub enum ScopePolicy {
     NeedsApproval,
     /// Never granted.
     Denied,
-}
-
-/// One request for a scope that needs approval.
-#[derive(Debug, Clone, Copy)]
-pub struct ApprovalQuery<'a> {
-    /// The user the ID-JAG is about.
-    pub user: &'a str,
-    /// The client asking.
-    pub client_id: &'a str,
-    /// The resource authorization server.
-    pub audience: &'a str,
-    /// The scope.
-    pub scope: &'a str,
-}
-
-/// Decides scopes marked [`ScopePolicy::NeedsApproval`] (an administrator's
-/// or the user's recorded approval). A closure `Fn(&ApprovalQuery) -> bool` is one.
-pub trait ScopeApprover: Send + Sync {
-    /// Whether the scope is approved.
-    fn approved(&self, query: &ApprovalQuery<'_>) -> bool;
-}
-
-impl<F> ScopeApprover for F
-where
-    F: Fn(&ApprovalQuery<'_>) -> bool + Send + Sync,
-{
-    fn approved(&self, query: &ApprovalQuery<'_>) -> bool {
-        self(query)
-    }
 }
 
 /// The trust an IdP administrator configured for one resource authorization
@@ -73,6 +46,8 @@ pub struct ManagedConnection {
     require_mfa: bool,
     ttl: i64,
     approver: Option<Arc<dyn ScopeApprover>>,
+    approval_timeout: Duration,
+    unapproved: UnapprovedScope,
 }
 
 impl fmt::Debug for ManagedConnection {
@@ -84,6 +59,8 @@ impl fmt::Debug for ManagedConnection {
             .field("resources", &self.resources)
             .field("require_mfa", &self.require_mfa)
             .field("ttl", &self.ttl)
+            .field("approval_timeout", &self.approval_timeout)
+            .field("unapproved", &self.unapproved)
             .finish_non_exhaustive()
     }
 }
@@ -91,7 +68,8 @@ impl fmt::Debug for ManagedConnection {
 impl ManagedConnection {
     /// A connection to the resource authorization server whose issuer is
     /// `audience`. Nothing is allowed until clients and scopes are added;
-    /// ID-JAGs live 300 seconds.
+    /// ID-JAGs live 300 seconds; an approval is awaited at most 60 seconds
+    /// and an unapproved scope refuses the request.
     pub fn new(audience: impl Into<String>) -> Self {
         Self {
             audience: audience.into(),
@@ -101,6 +79,8 @@ impl ManagedConnection {
             require_mfa: false,
             ttl: 300,
             approver: None,
+            approval_timeout: Duration::from_secs(60),
+            unapproved: UnapprovedScope::Refuse,
         }
     }
 
@@ -151,17 +131,38 @@ impl ManagedConnection {
         self
     }
 
-    /// Who decides scopes that need approval (without one they are refused).
+    /// Who decides scopes that need approval (without one they are denied).
     #[must_use]
     pub fn approver(mut self, approver: impl ScopeApprover + 'static) -> Self {
         self.approver = Some(Arc::new(approver));
         self
     }
 
+    /// The longest wait for one approval; past it the scope counts as not
+    /// approved. The token request waits that long, so keep it below the
+    /// client's HTTP timeout.
+    #[must_use]
+    pub fn approval_timeout(mut self, timeout: Duration) -> Self {
+        self.approval_timeout = timeout;
+        self
+    }
+
+    /// What a denied or timed-out scope does to the request (default:
+    /// [`UnapprovedScope::Refuse`]).
+    #[must_use]
+    pub fn unapproved(mut self, policy: UnapprovedScope) -> Self {
+        self.unapproved = policy;
+        self
+    }
+
     /// The scopes granted for this request: the requested ones (or, when none
     /// is requested, every automatically granted one), each allowed by policy.
-    fn grant_scopes(
+    /// Scopes the connection denies refuse the request before anyone is asked;
+    /// the scopes needing approval are then asked one by one, each within the
+    /// approval timeout.
+    async fn grant_scopes(
         &self,
+        authority: &Authority,
         asked: Vec<String>,
         user: &str,
         client_id: &str,
@@ -174,26 +175,45 @@ impl ManagedConnection {
                 .map(|(s, _)| s.clone())
                 .collect());
         }
-        for scope in &asked {
-            let ok = match self.scopes.get(scope) {
-                Some(ScopePolicy::Granted) => true,
-                Some(ScopePolicy::NeedsApproval) => self.approver.as_ref().is_some_and(|a| {
-                    a.approved(&ApprovalQuery {
-                        user,
-                        client_id,
-                        audience: &self.audience,
-                        scope,
-                    })
-                }),
-                Some(ScopePolicy::Denied) | None => false,
-            };
-            if !ok {
-                return Err(OAuthError::invalid_scope(
-                    "a requested scope is not granted by the managed connection",
-                ));
-            }
+        if asked.iter().any(|s| {
+            !matches!(
+                self.scopes.get(s),
+                Some(ScopePolicy::Granted | ScopePolicy::NeedsApproval)
+            )
+        }) {
+            return Err(OAuthError::invalid_scope(
+                "a requested scope is not granted by the managed connection",
+            ));
         }
-        Ok(asked)
+        let mut granted = Vec::with_capacity(asked.len());
+        for scope in asked {
+            if self.scopes.get(&scope) == Some(&ScopePolicy::NeedsApproval) {
+                let query = ApprovalQuery {
+                    user,
+                    client_id,
+                    audience: &self.audience,
+                    scope: &scope,
+                };
+                let verdict = approval::ask(
+                    authority,
+                    self.approver.as_deref(),
+                    &query,
+                    self.approval_timeout,
+                )
+                .await;
+                if verdict != Verdict::Approved {
+                    match self.unapproved {
+                        UnapprovedScope::Drop => continue,
+                        _ => return Err(approval::refusal(verdict)),
+                    }
+                }
+            }
+            granted.push(scope);
+        }
+        if granted.is_empty() {
+            return Err(OAuthError::invalid_scope("no requested scope was approved"));
+        }
+        Ok(granted)
     }
 }
 
@@ -209,8 +229,9 @@ fn has_mfa(subject: &PresentedToken) -> bool {
 }
 
 /// Draft section 4.3: validates the request against the managed connection
-/// of its audience and mints the ID-JAG. Stores nothing.
-pub(super) fn issue_id_jag(
+/// of its audience and mints the ID-JAG. Stores nothing; the approvals a
+/// connection needs are asked only once every other check passed.
+pub(super) async fn issue_id_jag(
     authority: &Authority,
     client: &AuthenticatedClient,
     params: &Params,
@@ -255,7 +276,6 @@ pub(super) fn issue_id_jag(
             "resource is not served by this authorization server",
         ));
     }
-    let scope = connection.grant_scopes(params.list("scope"), &subject.subject, client.id())?;
     let authorization_details = match params.get("authorization_details") {
         None => None,
         Some(text) => match serde_json::from_str::<Value>(text) {
@@ -269,6 +289,14 @@ pub(super) fn issue_id_jag(
             }
         },
     };
+    let scope = connection
+        .grant_scopes(
+            authority,
+            params.list("scope"),
+            &subject.subject,
+            client.id(),
+        )
+        .await?;
     let targets = [audience.clone()];
     policy.decide(&ExchangeContext {
         client_id: client.id(),

@@ -1,23 +1,24 @@
 //! The token endpoint: client authentication, then dispatch on `grant_type`
 //! to a [`GrantHandler`] (as oidc-provider's `registerGrantType`).
 
+mod approval;
 mod authorization_code;
 mod client_credentials;
+mod exchange_binding;
 mod id_jag;
 mod jwt_bearer;
 mod refresh_token;
 mod token_exchange;
 
+pub use approval::{ApprovalDecision, ApprovalQuery, ScopeApprover, UnapprovedScope};
 pub use authorization_code::AuthorizationCodeGrant;
 pub use client_credentials::ClientCredentialsGrant;
-pub use id_jag::{
-    ApprovalQuery, INSUFFICIENT_USER_AUTHENTICATION, ManagedConnection, ScopeApprover, ScopePolicy,
-};
+pub use id_jag::{INSUFFICIENT_USER_AUTHENTICATION, ManagedConnection, ScopePolicy};
 pub use jwt_bearer::JwtBearerGrant;
 pub use refresh_token::RefreshTokenGrant;
 pub use token_exchange::{
-    AllowNarrowing, ExchangeContext, ExchangePolicy, PresentedToken, TokenExchangeGrant,
-    TrustedIssuer,
+    AllowNarrowing, ExchangeContext, ExchangePolicy, PresentedToken, RefreshTokensFor,
+    TokenExchangeGrant, TrustedIssuer,
 };
 
 use super::client_auth::{AuthenticatedClient, TokenRequest};

@@ -1,6 +1,9 @@
 //! `refresh_token` (RFC 6749 section 6) with rotation and reuse detection
 //! (RFC 9700 section 4.14.2): a rotated token presented again revokes the family.
+//! A family created by a token exchange keeps its `act` chain and never
+//! widens its audience (see `exchange_binding`).
 
+use super::exchange_binding;
 use super::{GrantHandler, narrow_resource, narrow_scope};
 use crate::authority::client_auth::AuthenticatedClient;
 use crate::authority::crypto::handle_key;
@@ -53,8 +56,25 @@ impl GrantHandler for RefreshTokenGrant {
         if record.expires <= authority.now() {
             return Err(OAuthError::invalid_grant("the refresh token expired"));
         }
+        let binding = exchange_binding::binding_of(authority, &record.family)?;
+        if let Some(binding) = &binding
+            && !exchange_binding::parent_alive(authority, binding)?
+        {
+            authority.revoke_family(&record.family, "subject_grant_revoked")?;
+            return Err(OAuthError::invalid_grant(
+                "the grant this token was exchanged from was revoked",
+            ));
+        }
         let mut facts = family.facts.clone();
         facts.scope = narrow_scope(params, &family.facts.scope)?;
+        // RFC 8693 section 2.1: an exchanged token for this authority alone
+        // (no resource) must not become one for a resource on refresh.
+        if binding.is_some() && family.facts.resource.is_empty() && params.get("resource").is_some()
+        {
+            return Err(OAuthError::invalid_target(
+                "resource was not part of the exchanged grant",
+            ));
+        }
         facts.resource = narrow_resource(params, client, &family.facts.resource)?;
         let won =
             authority
@@ -79,6 +99,7 @@ impl GrantHandler for RefreshTokenGrant {
                 id_token: true,
                 refresh_token: true,
                 family: Some(record.family.clone()),
+                access_claims: binding.map(|b| b.access_claims).unwrap_or_default(),
                 ..IssueOptions::default()
             },
         )?;

@@ -3,22 +3,23 @@
 //! With `requested_token_type` = ID-JAG the authority acts as the IdP of
 //! draft-ietf-oauth-identity-assertion-authz-grant (see [`ManagedConnection`]).
 
+use super::exchange_binding::{self, ExchangeBinding};
 use super::id_jag::{ManagedConnection, issue_id_jag};
 use super::{GrantHandler, narrow_scope};
 use crate::audit::{AuditAction, Outcome};
 use crate::authority::client_auth::{AuthenticatedClient, unverified_claims};
-use crate::authority::crypto::handle_key;
+use crate::authority::crypto::{handle_key, random_handle};
 use crate::authority::issue::{IssueOptions, TokenResponse};
 use crate::authority::model::{FamilyRecord, GrantFacts, RefreshRecord};
 use crate::authority::params::Params;
 use crate::authority::store::Table;
-use crate::authority::{Authority, OAuthError};
+use crate::authority::{Authority, OAuthError, grant_types};
 use crate::exchange::{GRANT_TOKEN_EXCHANGE, token_types};
 use crate::validate::{
     AccessToken, Claims, Generic, IdToken, KeySource, TokenKind, ValidationError, Validator,
 };
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -100,10 +101,21 @@ pub struct ExchangeContext<'a> {
 /// is answered as is (use `invalid_target` for an audience the client may not
 /// reach, `invalid_request` for a subject it may not use, RFC 8693 section 2.2.2).
 ///
-/// A closure `Fn(&ExchangeContext) -> Result<(), OAuthError>` is a policy.
+/// A closure `Fn(&ExchangeContext) -> Result<(), OAuthError>` is a policy
+/// (that never issues refresh tokens).
 pub trait ExchangePolicy: Send + Sync {
     /// Allows or refuses one exchange.
     fn decide(&self, request: &ExchangeContext<'_>) -> Result<(), OAuthError>;
+
+    /// Whether an allowed exchange for an access token also returns a refresh
+    /// token (RFC 8693 section 2.2.1: OPTIONAL), so the client keeps access
+    /// after the subject token expires. Never asked for an ID-JAG (the draft
+    /// issues none); the client must also be registered for the
+    /// `refresh_token` grant. None by default.
+    fn refresh_token(&self, request: &ExchangeContext<'_>) -> bool {
+        let _ = request;
+        false
+    }
 }
 
 impl<F> ExchangePolicy for F
@@ -123,6 +135,35 @@ pub struct AllowNarrowing;
 impl ExchangePolicy for AllowNarrowing {
     fn decide(&self, _: &ExchangeContext<'_>) -> Result<(), OAuthError> {
         Ok(())
+    }
+}
+
+/// A policy that issues refresh tokens to some clients: `policy` decides,
+/// and exchanges for an access token by one of `clients` come with a
+/// refresh token bound to the exchanged grant.
+#[derive(Debug, Clone)]
+pub struct RefreshTokensFor<P> {
+    policy: P,
+    clients: BTreeSet<String>,
+}
+
+impl<P: ExchangePolicy> RefreshTokensFor<P> {
+    /// `policy`, issuing refresh tokens to `clients`.
+    pub fn new(policy: P, clients: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            policy,
+            clients: clients.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl<P: ExchangePolicy> ExchangePolicy for RefreshTokensFor<P> {
+    fn decide(&self, request: &ExchangeContext<'_>) -> Result<(), OAuthError> {
+        self.policy.decide(request)
+    }
+
+    fn refresh_token(&self, request: &ExchangeContext<'_>) -> bool {
+        self.clients.contains(request.client_id)
     }
 }
 
@@ -246,7 +287,8 @@ impl TokenExchangeGrant {
                 &subject,
                 &self.connections,
                 self.policy.as_ref(),
-            );
+            )
+            .await;
         }
 
         let actor = match actor_params {
@@ -260,14 +302,17 @@ impl TokenExchangeGrant {
 
         let scope = narrow_scope(params, &allowed_scope(client, &subject))?;
         let targets = narrow_targets(params, client, &subject)?;
-        self.policy.decide(&ExchangeContext {
+        let context = ExchangeContext {
             client_id: client.id(),
             subject: &subject,
             actor: actor.as_ref(),
             requested_token_type: requested,
             targets: &targets,
             scope: &scope,
-        })?;
+        };
+        self.policy.decide(&context)?;
+        let with_refresh = self.policy.refresh_token(&context)
+            && client.record.allows_grant(grant_types::REFRESH_TOKEN);
 
         let mut access_claims = Map::new();
         let prior = subject.claims.extra.get("act");
@@ -297,10 +342,36 @@ impl TokenExchangeGrant {
             amr: string_list(subject.claims.extra.get("amr")),
             sid: None,
         };
+        // A refresh token starts a grant family bound to this exchange,
+        // recorded before any token of it exists.
+        let family = if with_refresh {
+            let family = random_handle()?;
+            let parent_family = if subject.token_type == token_types::REFRESH_TOKEN {
+                authority
+                    .tables()
+                    .get::<RefreshRecord>(Table::RefreshTokens, &handle_key(subject_token))?
+                    .map(|r| r.family)
+            } else {
+                None
+            };
+            exchange_binding::bind(
+                authority,
+                &family,
+                &ExchangeBinding {
+                    access_claims: access_claims.clone(),
+                    parent_family,
+                },
+            )?;
+            Some(family)
+        } else {
+            None
+        };
         let mut response = authority.issue(
             &facts,
             IssueOptions {
                 access_claims,
+                refresh_token: with_refresh,
+                family,
                 ..IssueOptions::default()
             },
         )?;
@@ -312,7 +383,8 @@ impl TokenExchangeGrant {
                 .detail("subject_token_type", subject.token_type.clone())
                 .detail("requested_token_type", requested.to_owned())
                 .detail("aud", facts.resource.clone())
-                .detail("scope", facts.scope.join(" "));
+                .detail("scope", facts.scope.join(" "))
+                .detail("refresh_token", response.refresh_token.is_some());
             match &actor {
                 Some(a) => e.detail("actor", a.subject.clone()),
                 None => e,
