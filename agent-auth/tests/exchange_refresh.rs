@@ -14,8 +14,8 @@
 mod common;
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::http::router;
 use agent_auth::authority::grants::{AllowNarrowing, RefreshTokensFor};
+use agent_auth::authority::http::router;
 use agent_auth::authority::*;
 use agent_auth::clock::ManualClock;
 use agent_auth::exchange::{
