@@ -93,6 +93,9 @@ impl CibaConfig {
     }
 }
 
+/// How long a client's notification endpoint may take to answer.
+const NOTIFICATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: CibaConfig,
@@ -123,7 +126,13 @@ impl CibaOp {
         let shared = Arc::new(Shared {
             config,
             device,
-            http: reqwest::Client::new(),
+            // Bounded: a silent notification endpoint must not hold a
+            // decision forever.
+            http: reqwest::Client::builder()
+                .timeout(NOTIFICATION_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         });
         authority.register_grant(Arc::new(grant::CibaGrant {
             shared: Arc::clone(&shared),
