@@ -9,14 +9,22 @@
 // (the provider requires https) and rewritten in the fetch hook to RECEIVER,
 // the test's loopback receiver, which the provider's SSRF guard would refuse.
 //
-// Input (environment): CLIENT_SECRET, RECEIVER. Output: one JSON line with the
-// issuer once listening; then the process serves until it is killed.
+// With CLIENT_JWKS (a public JWK Set) and USER_CODE, a third client,
+// signed-agent (poll), must send signed authentication requests (ES256,
+// CIBA Core 1.0 section 7.1.1, request objects verified with CLIENT_JWKS) and
+// the user code USER_CODE (missing_user_code / invalid_user_code otherwise).
+//
+// Input (environment): CLIENT_SECRET, RECEIVER, optionally CLIENT_JWKS and
+// USER_CODE. Output: one JSON line with the issuer once listening; then the
+// process serves until it is killed.
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
 const secret = process.env.CLIENT_SECRET;
 const receiver = process.env.RECEIVER;
 if (!secret || !receiver) throw new Error('CLIENT_SECRET and RECEIVER are required');
+const clientJwks = process.env.CLIENT_JWKS ? JSON.parse(process.env.CLIENT_JWKS) : undefined;
+const userCode = process.env.USER_CODE;
 const registeredNotify = 'https://agent.example/ciba/notify';
 
 const server = http.createServer();
@@ -40,6 +48,16 @@ provider = new Provider(issuer, {
       backchannel_token_delivery_mode: 'ping',
       backchannel_client_notification_endpoint: registeredNotify,
     },
+    ...(clientJwks
+      ? [{
+        ...ciba,
+        client_id: 'signed-agent',
+        backchannel_token_delivery_mode: 'poll',
+        jwks: clientJwks,
+        backchannel_authentication_request_signing_alg: 'ES256',
+        backchannel_user_code_parameter: true,
+      }]
+      : []),
   ],
   findAccount: (ctx, id) => ({
     accountId: id,
@@ -48,12 +66,17 @@ provider = new Provider(issuer, {
   claims: { openid: ['sub'], email: ['email'] },
   features: {
     devInteractions: { enabled: false },
+    requestObjects: { enabled: true },
     ciba: {
       enabled: true,
       deliveryModes: ['poll', 'ping'],
       processLoginHint: (ctx, hint) => (hint === 'sarah' ? 'user-sarah' : undefined),
       processLoginHintToken: () => undefined,
-      verifyUserCode: () => undefined,
+      verifyUserCode: (ctx, account, code) => {
+        if (ctx.oidc.client.clientId !== 'signed-agent') return;
+        if (!code) throw new errors.MissingUserCode('the user code is required');
+        if (code !== userCode) throw new errors.InvalidUserCode('the user code is invalid');
+      },
       validateRequestContext: () => undefined,
       triggerAuthenticationDevice: async (ctx, request, account, client) => {
         setTimeout(async () => {

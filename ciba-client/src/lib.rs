@@ -9,10 +9,10 @@ mod wire;
 
 pub use client::{
     ApprovalOutcome, ApprovedTokens, AuthenticationRequest, CibaClient, CibaError, ClientAuth,
-    Endpoints, Hint, PendingApproval,
+    Endpoints, Hint, PendingApproval, ProviderMetadata,
 };
 pub use details::{AuthorizationDetails, DetailsError};
 pub use wire::{
     AUTH_REQ_ID_CLAIM, AuthReqId, DEFAULT_INTERVAL, DeliveryMode, GRANT_TYPE, NotificationToken,
-    SLOW_DOWN_STEP,
+    REQUEST_OBJECT_TYP, SLOW_DOWN_STEP,
 };

@@ -9,6 +9,11 @@ pub const GRANT_TYPE: &str = "urn:openid:params:grant-type:ciba";
 /// The ID token claim naming the request in push mode (CIBA Core 1.0 section 10.3.1).
 pub const AUTH_REQ_ID_CLAIM: &str = "urn:openid:params:jwt:claim:auth_req_id";
 
+/// The `typ` of a signed authentication request (RFC 9101 section 10.8):
+/// explicit typing, so that no other JWT (an ID token, a client assertion) is
+/// accepted as a request object, and a request object as nothing else.
+pub const REQUEST_OBJECT_TYP: &str = "oauth-authz-req+jwt";
+
 /// The default polling interval when the OP names none (CIBA Core 1.0 section 7.3).
 pub const DEFAULT_INTERVAL: u64 = 5;
 

@@ -2,14 +2,17 @@
 //! poll, ping or push mode; resume after a restart from a pending-request store.
 
 mod auth;
+mod discovery;
 mod error;
 mod exchange;
 mod outcome;
 mod receiver;
 mod request;
+mod signed;
 mod store;
 
 pub use auth::ClientAuth;
+pub use discovery::ProviderMetadata;
 pub use error::CibaError;
 pub use outcome::{ApprovalOutcome, ApprovedTokens};
 pub use request::{AuthenticationRequest, Hint};
@@ -20,6 +23,7 @@ pub use store::{MemoryPendingStore, PendingRecord, PendingStore};
 use crate::wire::{DEFAULT_INTERVAL, DeliveryMode, NotificationToken, digest, random_value};
 use agent_auth::audit::{AuditAction, AuditEvent, NoopSink, Outcome, SharedSink};
 use agent_auth::clock::{SharedClock, system_clock};
+use agent_auth::jose::SigningKey;
 use agent_auth::validate::{IdToken, Validator};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -45,9 +49,30 @@ pub struct CibaClientBuilder {
     store: Arc<dyn PendingStore>,
     id_tokens: Option<Validator<IdToken>>,
     audit: SharedSink,
+    request_key: Option<Arc<SigningKey>>,
+    request_signing_algs: Option<Vec<String>>,
 }
 
 impl CibaClientBuilder {
+    /// Sends every authentication request as a request object signed with
+    /// `key` (CIBA Core 1.0 section 7.1.1); its public half must be registered
+    /// at the OP.
+    #[must_use]
+    pub fn sign_requests(mut self, key: SigningKey) -> Self {
+        self.request_key = Some(Arc::new(key));
+        self
+    }
+
+    /// What the OP announced: a signing client then refuses to send a request
+    /// object the OP cannot verify (its algorithm not in
+    /// `backchannel_authentication_request_signing_alg_values_supported`, or
+    /// that list absent) instead of having it refused.
+    #[must_use]
+    pub fn provider_metadata(mut self, metadata: &ProviderMetadata) -> Self {
+        self.request_signing_algs = Some(metadata.request_signing_algs.clone().unwrap_or_default());
+        self
+    }
+
     /// Where the agent's side of each request and outcome is audited
     /// (default: nowhere).
     #[must_use]
@@ -96,6 +121,8 @@ impl CibaClientBuilder {
                 store: self.store,
                 id_tokens: self.id_tokens,
                 audit: self.audit,
+                request_key: self.request_key,
+                request_signing_algs: self.request_signing_algs,
                 http: reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
@@ -115,6 +142,8 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn PendingStore>,
     pub(crate) id_tokens: Option<Validator<IdToken>>,
     pub(crate) audit: SharedSink,
+    pub(crate) request_key: Option<Arc<SigningKey>>,
+    pub(crate) request_signing_algs: Option<Vec<String>>,
     pub(crate) http: reqwest::Client,
     pub(crate) waiters: Mutex<HashMap<String, Arc<Waiter>>>,
 }
@@ -146,39 +175,9 @@ impl CibaClient {
             store: Arc::new(MemoryPendingStore::new()),
             id_tokens: None,
             audit: Arc::new(NoopSink),
+            request_key: None,
+            request_signing_algs: None,
         }
-    }
-
-    /// Reads the OP's metadata (OpenID Connect Discovery 1.0 section 4) and
-    /// returns its endpoints; the metadata `issuer` must equal `issuer` exactly.
-    pub async fn discover(issuer: &str) -> Result<(Endpoints, String), CibaError> {
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
-        let doc: serde_json::Value = reqwest::get(&url)
-            .await
-            .map_err(|_| CibaError::Transport("discovery endpoint"))?
-            .json()
-            .await
-            .map_err(|_| CibaError::MalformedResponse("metadata is not JSON"))?;
-        let field = |name: &'static str| {
-            doc.get(name)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-                .ok_or(CibaError::MalformedResponse(name))
-        };
-        if field("issuer")? != issuer {
-            return Err(CibaError::MalformedResponse("issuer differs"));
-        }
-        Ok((
-            Endpoints {
-                issuer: issuer.to_owned(),
-                backchannel: field("backchannel_authentication_endpoint")?,
-                token: field("token_endpoint")?,
-            },
-            field("jwks_uri")?,
-        ))
     }
 
     /// The client id.
@@ -212,6 +211,7 @@ impl CibaClient {
                 Some(NotificationToken::new(t))
             }
         };
+        let form = self.maybe_sign(form)?;
         let body = self
             .post_form(
                 &self.inner.endpoints.backchannel,

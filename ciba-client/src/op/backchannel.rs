@@ -57,14 +57,15 @@ impl CibaOp {
         let authority = &self.authority;
         // CIBA Core 1.0 section 7.1: the client authenticates as at the token endpoint.
         let client = authority.authenticate_client(request)?;
-        let p = &request.params;
         let settings: ClientSettings =
             record::get(authority.store().as_ref(), record::CLIENTS, client.id())?
                 .filter(|_| client.record.allows_grant(super::grant_type()))
                 .ok_or_else(|| {
                     OAuthError::unauthorized_client("the client is not registered for CIBA")
                 })?;
-        let result = self.validate(&client.record, &settings, p).await;
+        let result = self
+            .checked_request(&client.record, &settings, &request.params)
+            .await;
         let checked = match result {
             Ok(c) => c,
             Err(e) => {
@@ -90,7 +91,7 @@ impl CibaOp {
             scope: checked.scope.clone(),
             details: checked.details.as_ref().map(AuthorizationDetails::to_value),
             binding_message: checked.binding_message.clone(),
-            acr_values: p.list("acr_values"),
+            acr_values: checked.acr_values.clone(),
             mode: settings.mode,
             notification_endpoint: settings.notification_endpoint.clone(),
             notification_token: checked.notification_token.clone(),
@@ -148,6 +149,22 @@ impl CibaOp {
         })
     }
 
+    /// Unpacks a signed request (section 7.1.1), checks every parameter, and
+    /// spends the request object's `jti` last, once all else passed.
+    async fn checked_request(
+        &self,
+        client: &agent_auth::authority::model::ClientRecord,
+        settings: &ClientSettings,
+        form: &agent_auth::authority::Params,
+    ) -> Result<Checked, OAuthError> {
+        let (params, jti) = self.unpack_request(client, settings, form)?;
+        let checked = self.validate(client, settings, &params).await?;
+        if let Some(jti) = &jti {
+            self.spend_jti(jti)?;
+        }
+        Ok(checked)
+    }
+
     async fn validate(
         &self,
         client: &agent_auth::authority::model::ClientRecord,
@@ -173,6 +190,8 @@ impl CibaOp {
             ));
         }
         let user_id = self.resolve_user(client, p).await?;
+        self.check_user_code(settings, &user_id, p.get("user_code"))
+            .await?;
         // CIBA Core 1.0 section 7.1: the client notification token is REQUIRED in ping and push.
         let notification_token = match settings.mode {
             DeliveryMode::Poll => None,
@@ -224,6 +243,7 @@ impl CibaOp {
             ),
         };
         Ok(Checked {
+            acr_values: p.list("acr_values"),
             scope,
             user_id,
             notification_token,
@@ -311,6 +331,7 @@ impl CibaOp {
 }
 
 struct Checked {
+    acr_values: Vec<String>,
     scope: Vec<String>,
     user_id: String,
     notification_token: Option<String>,

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// What the person is asked to approve. Carries an approval id (a capability
@@ -89,19 +90,42 @@ impl AuthenticationDevice for ChannelDevice {
 
 /// A device reached by a webhook: the [`ApprovalRequest`] is POSTed as JSON
 /// (to a push-notification gateway, a chat bot, a mailer).
+///
+/// The backchannel authentication response waits for the webhook's answer
+/// (a device that cannot be reached fails the request, which then stores
+/// nothing), so the webhook must answer at once and let the person decide
+/// later; the wait is bounded by [`timeout`](WebhookDevice::timeout).
 #[derive(Debug, Clone)]
 pub struct WebhookDevice {
     url: String,
     http: reqwest::Client,
 }
 
+/// How long a webhook may take to answer by default.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl WebhookDevice {
-    /// A webhook at `url`.
+    /// A webhook at `url`, answering within [`DEFAULT_WEBHOOK_TIMEOUT`].
     pub fn new(url: impl Into<String>) -> Self {
+        Self::with_timeout(url, DEFAULT_WEBHOOK_TIMEOUT)
+    }
+
+    /// A webhook at `url` that must answer within `timeout`.
+    pub fn with_timeout(url: impl Into<String>, timeout: Duration) -> Self {
         Self {
             url: url.into(),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         }
+    }
+
+    /// The same webhook with another answer deadline.
+    #[must_use]
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self::with_timeout(self.url, timeout)
     }
 }
 

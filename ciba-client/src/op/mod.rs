@@ -26,16 +26,21 @@ mod grant;
 mod http;
 mod page;
 mod record;
+mod request_object;
+mod settings;
+mod user_code;
 
 pub use backchannel::BackchannelResponse;
 pub use decision::{Approval, DecisionError};
 pub use device::{
-    ApprovalRequest, AuthenticationDevice, ChannelDevice, DeviceError, WebhookDevice,
+    ApprovalRequest, AuthenticationDevice, ChannelDevice, DEFAULT_WEBHOOK_TIMEOUT, DeviceError,
+    WebhookDevice,
 };
-pub use record::ClientSettings;
+pub use settings::ClientSettings;
 
 use crate::wire::{DeliveryMode, GRANT_TYPE};
 use agent_auth::authority::{Authority, AuthorityError};
+use agent_auth::jose::Algorithm;
 use std::sync::Arc;
 
 /// Paths of the CIBA endpoints, relative to the issuer URL.
@@ -88,6 +93,9 @@ impl CibaConfig {
     }
 }
 
+/// How long a client's notification endpoint may take to answer.
+const NOTIFICATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: CibaConfig,
@@ -118,7 +126,13 @@ impl CibaOp {
         let shared = Arc::new(Shared {
             config,
             device,
-            http: reqwest::Client::new(),
+            // Bounded: a silent notification endpoint must not hold a
+            // decision forever.
+            http: reqwest::Client::builder()
+                .timeout(NOTIFICATION_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         });
         authority.register_grant(Arc::new(grant::CibaGrant {
             shared: Arc::clone(&shared),
@@ -132,9 +146,19 @@ impl CibaOp {
             "backchannel_token_delivery_modes_supported".into(),
             serde_json::json!(["poll", "ping", "push"]),
         );
+        // CIBA Core 1.0 section 4: `user_code` is verified (see `set_user_code`).
         meta.insert(
             "backchannel_user_code_parameter_supported".into(),
-            false.into(),
+            true.into(),
+        );
+        // CIBA Core 1.0 sections 4 and 7.1.1: signed requests, asymmetric only.
+        meta.insert(
+            "backchannel_authentication_request_signing_alg_values_supported".into(),
+            Algorithm::ASYMMETRIC
+                .iter()
+                .map(|a| a.name())
+                .collect::<Vec<_>>()
+                .into(),
         );
         authority.extend_metadata(meta);
         Self {
@@ -158,26 +182,25 @@ impl CibaOp {
         mode: DeliveryMode,
         notification_endpoint: Option<&str>,
     ) -> Result<(), AuthorityError> {
-        let endpoint = match (mode, notification_endpoint) {
-            (DeliveryMode::Poll, _) => None,
-            (_, None) => {
-                return Err(AuthorityError::InvalidConfig(
-                    "ping and push need a notification endpoint".into(),
-                ));
-            }
-            (_, Some(url)) => {
-                check_endpoint(url)?;
-                Some(url.to_owned())
-            }
-        };
+        self.register(
+            client_id,
+            ClientSettings::with_mode(mode, notification_endpoint),
+        )
+    }
+
+    /// Registers (or replaces) a client's CIBA settings, signed-request and
+    /// user-code options included.
+    pub fn register(
+        &self,
+        client_id: &str,
+        settings: ClientSettings,
+    ) -> Result<(), AuthorityError> {
+        let settings = settings.checked()?;
         record::put(
             self.authority.store().as_ref(),
             record::CLIENTS,
             client_id,
-            &ClientSettings {
-                mode,
-                notification_endpoint: endpoint,
-            },
+            &settings,
         )?;
         Ok(())
     }
@@ -185,27 +208,6 @@ impl CibaOp {
     /// The axum router of the CIBA endpoints (merge it with the authority's).
     pub fn router(&self) -> axum::Router {
         http::router(self.clone())
-    }
-}
-
-/// CIBA Core 1.0 section 4: the notification endpoint MUST be https. Loopback
-/// http is accepted for tests.
-fn check_endpoint(url: &str) -> Result<(), AuthorityError> {
-    let parsed = url::Url::parse(url).map_err(|_| {
-        AuthorityError::InvalidConfig("the notification endpoint is not a URL".into())
-    })?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    if parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback) {
-        Ok(())
-    } else {
-        Err(AuthorityError::InvalidConfig(
-            "the notification endpoint must be https".into(),
-        ))
     }
 }
 

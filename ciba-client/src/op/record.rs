@@ -6,18 +6,15 @@ use agent_auth::authority::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub(crate) use super::settings::ClientSettings;
+
 pub(crate) const CLIENTS: Table = Table::Extension("ciba_clients");
 pub(crate) const REQUESTS: Table = Table::Extension("ciba_requests");
 pub(crate) const APPROVALS: Table = Table::Extension("ciba_approvals");
-
-/// A client's CIBA registration (CIBA Core 1.0 section 4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientSettings {
-    /// `backchannel_token_delivery_mode`.
-    pub mode: DeliveryMode,
-    /// `backchannel_client_notification_endpoint` (ping and push).
-    pub notification_endpoint: Option<String>,
-}
+/// Request-object `jti` values seen, per client, until their `exp`.
+pub(crate) const REQUEST_JTIS: Table = Table::Extension("ciba_request_jtis");
+/// Users' `user_code` hashes (Argon2id, PHC strings), by user id.
+pub(crate) const USER_CODES: Table = Table::Extension("ciba_user_codes");
 
 /// Where a request stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use agent_auth::audit::MemorySink;
 use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec};
 use agent_auth::validate::{IdToken, Validator};
-use ciba_client::op::{ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
+use ciba_client::op::{ApprovalRequest, AuthenticationDevice, ChannelDevice, CibaConfig, CibaOp};
 use ciba_client::{CibaClient, ClientAuth, DeliveryMode, Endpoints, GRANT_TYPE};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -32,6 +32,17 @@ pub(crate) async fn bind() -> (tokio::net::TcpListener, String) {
 /// The authority with CIBA on loopback; client `sales-agent` (secret basic) is
 /// registered in `mode` with `endpoint`.
 pub(crate) async fn serve(mode: DeliveryMode, endpoint: Option<&str>, interval: i64) -> Served {
+    serve_with(mode, endpoint, interval, None).await
+}
+
+/// Like [`serve`], with `device` instead of the channel device (whose
+/// receiver then stays empty).
+pub(crate) async fn serve_with(
+    mode: DeliveryMode,
+    endpoint: Option<&str>,
+    interval: i64,
+    device: Option<Arc<dyn AuthenticationDevice>>,
+) -> Served {
     let (listener, issuer) = bind().await;
     let audit = MemorySink::new();
     let authority = Authority::builder(&issuer)
@@ -59,13 +70,10 @@ pub(crate) async fn serve(mode: DeliveryMode, endpoint: Option<&str>, interval: 
                 ]),
         )
         .unwrap();
-    let device = ChannelDevice::new();
-    let rx = device.take_receiver().unwrap();
-    let op = CibaOp::install_with(
-        &authority,
-        Arc::new(device),
-        CibaConfig::default().interval(interval),
-    );
+    let channel = ChannelDevice::new();
+    let rx = channel.take_receiver().unwrap();
+    let device = device.unwrap_or_else(|| Arc::new(channel));
+    let op = CibaOp::install_with(&authority, device, CibaConfig::default().interval(interval));
     op.register_client("sales-agent", mode, endpoint).unwrap();
     let app = agent_auth::authority::http::router(authority.clone()).merge(op.router());
     let server = tokio::spawn(async move {

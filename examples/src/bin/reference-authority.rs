@@ -6,6 +6,14 @@
 //! Prints `listening on <issuer>` once it accepts connections. With
 //! `database = "file.sqlite"` in the configuration, keys, users, clients,
 //! sessions and grants survive a restart.
+//!
+//! A `[ciba]` table mounts the CIBA OP (backchannel authentication endpoint,
+//! CIBA grant, approval page); `[clients.ciba]` registers a client for it and
+//! `user_code` on a user sets the code CIBA clients must present. See
+//! `docs/ciba.md` for a full configuration.
+
+#[path = "reference_authority/ciba.rs"]
+mod ciba;
 
 use agent_auth::authority::http::router;
 use agent_auth::authority::{Authority, ClientAuthMethod, ClientSpec, Store, UserSpec};
@@ -21,6 +29,7 @@ struct Config {
     users: Vec<User>,
     #[serde(default)]
     clients: Vec<Client>,
+    ciba: Option<ciba::Ciba>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +40,8 @@ struct User {
     id: Option<String>,
     email: Option<String>,
     name: Option<String>,
+    /// The CIBA `user_code` (needs `[ciba]`); stored hashed.
+    user_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +63,8 @@ struct Client {
     scopes: Option<Vec<String>>,
     #[serde(default)]
     resources: Vec<String>,
+    /// The CIBA registration (needs `[ciba]`).
+    ciba: Option<ciba::ClientCiba>,
 }
 
 fn arg(name: &str) -> Option<String> {
@@ -64,7 +77,12 @@ fn arg(name: &str) -> Option<String> {
     None
 }
 
-fn client_spec(c: Client) -> Result<ClientSpec, String> {
+/// The client's registration, and its CIBA registration if any.
+fn client_spec(mut c: Client) -> Result<(ClientSpec, Option<ciba::ClientCiba>), String> {
+    let registration = c.ciba.take();
+    if registration.is_some() {
+        c.grant_types = Some(ciba::with_grant(c.grant_types.take()));
+    }
     let mut spec = match (c.public, c.client_secret, c.jwks) {
         (true, None, None) => ClientSpec::public(c.client_id),
         (false, Some(secret), None) => {
@@ -90,7 +108,7 @@ fn client_spec(c: Client) -> Result<ClientSpec, String> {
     if let Some(s) = c.scopes {
         spec = spec.scopes(s);
     }
-    Ok(spec.resources(c.resources))
+    Ok((spec.resources(c.resources), registration))
 }
 
 #[tokio::main]
@@ -114,7 +132,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.store(store);
     }
     let authority = builder.build()?;
+    let op = config.ciba.map(|c| c.install(&authority));
+    let mut user_codes = Vec::new();
     for u in config.users {
+        if let Some(code) = u.user_code {
+            user_codes.push((u.username.clone(), code));
+        }
         if authority.user_by_name(&u.username)?.is_some() {
             continue;
         }
@@ -130,8 +153,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         authority.register_user(spec)?;
     }
+    for (username, code) in user_codes {
+        let op = op.as_ref().ok_or("user_code needs a [ciba] table")?;
+        let user = authority
+            .user_by_name(&username)?
+            .ok_or("a user with a user_code was not registered")?;
+        op.set_user_code(&user.id, &code)?;
+    }
     for c in config.clients {
-        authority.register_client(client_spec(c)?)?;
+        let client_id = c.client_id.clone();
+        let (spec, registration) = client_spec(c)?;
+        authority.register_client(spec)?;
+        if let Some(r) = registration {
+            let op = op.as_ref().ok_or("[clients.ciba] needs a [ciba] table")?;
+            op.register(&client_id, r.settings()?)?;
+        }
     }
     let janitor = authority.clone();
     tokio::spawn(async move {
@@ -142,6 +178,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     println!("listening on {issuer}");
-    axum::serve(listener, router(authority)).await?;
+    let mut app = router(authority);
+    if let Some(op) = &op {
+        app = app.merge(op.router());
+    }
+    axum::serve(listener, app).await?;
     Ok(())
 }
