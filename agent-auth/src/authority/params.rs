@@ -30,6 +30,11 @@ const SECRET_NAMES: &[&str] = &[
     "assertion",
     "id_token_hint",
     "access_token",
+    "user_code",
+    "request",
+    "login_hint_token",
+    "client_notification_token",
+    "auth_req_id",
 ];
 
 impl std::fmt::Debug for Params {
@@ -158,5 +163,19 @@ mod tests {
         assert!(Params::parse("a=").unwrap().get("a").is_none());
         let r = Params::parse("resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb").unwrap();
         assert_eq!(r.list("resource"), ["https://a", "https://b"]);
+    }
+
+    #[test]
+    fn ciba_credentials_are_not_printed() {
+        let p = Params::parse(
+            "user_code=uc-4711&request=eyJ.req.sig&login_hint_token=lht-9&\
+             client_notification_token=cnt-8&auth_req_id=arid-7&scope=openid",
+        )
+        .unwrap();
+        let printed = format!("{p:?}");
+        for secret in ["uc-4711", "eyJ.req.sig", "lht-9", "cnt-8", "arid-7"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
+        assert!(printed.contains("openid"));
     }
 }
