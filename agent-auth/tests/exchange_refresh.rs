@@ -396,6 +396,90 @@ async fn an_exchanged_grant_dies_with_the_refresh_token_it_came_from() {
     assert_eq!(err.code(), &ErrorCode::InvalidGrant);
 }
 
+/// The binding records of exchanged grants in the store.
+fn bindings(f: &Fixture) -> Vec<String> {
+    f.authority
+        .store()
+        .scan(Table::Extension("exchange_bindings"))
+        .unwrap()
+        .into_iter()
+        .map(|(family, _)| family)
+        .collect()
+}
+
+#[tokio::test]
+async fn maintenance_removes_the_binding_of_an_expired_exchanged_grant() {
+    let f = fixture(ISSUER, refresh_for_agents());
+    let first = delegated(&f, AGENT).await;
+    let rt = first.refresh_token.unwrap();
+    assert_eq!(bindings(&f).len(), 1);
+    // Live (access token expired, refresh token not): kept.
+    f.clock.advance(3600);
+    f.authority.purge_expired().unwrap();
+    assert_eq!(bindings(&f).len(), 1);
+    let second = refresh(&f, AGENT, &rt, &[]).await.unwrap();
+    let rotated = second.refresh_token.unwrap();
+    // Past the rotated refresh token's expiry: binding, family and refresh
+    // records are all gone.
+    f.clock
+        .advance(AuthorityConfig::for_tests().refresh_token_ttl + 1);
+    assert!(f.authority.purge_expired().unwrap() >= 3);
+    assert!(bindings(&f).is_empty());
+    assert!(
+        f.authority
+            .store()
+            .scan(Table::Families)
+            .unwrap()
+            .is_empty()
+    );
+    let err = refresh(&f, AGENT, &rotated, &[]).await.unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidGrant);
+}
+
+#[tokio::test]
+async fn maintenance_removes_the_binding_of_a_revoked_exchanged_grant_only() {
+    let f = fixture(ISSUER, refresh_for_agents());
+    let revoked = delegated(&f, AGENT).await.refresh_token.unwrap();
+    let kept = delegated(&f, AGENT).await.refresh_token.unwrap();
+    assert_eq!(bindings(&f).len(), 2);
+    // RFC 7009: revoking the refresh token revokes its grant.
+    f.authority
+        .revoke(
+            &TokenRequest::new(Params::from_pairs([("token", revoked.expose_secret())]))
+                .basic(AGENT.0, AGENT.1),
+        )
+        .unwrap();
+    f.authority.purge_expired().unwrap();
+    assert_eq!(bindings(&f).len(), 1);
+    // The other grant still refreshes with its `act` chain.
+    let ok = refresh(&f, AGENT, &kept, &[]).await.unwrap();
+    assert!(claims(&f, &ok.access_token, CRM).get("act").is_some());
+    let err = refresh(&f, AGENT, &revoked, &[]).await.unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidGrant);
+
+    // Reuse detection revokes the other one: its binding goes too.
+    refresh(&f, AGENT, &kept, &[]).await.unwrap_err();
+    f.authority.purge_expired().unwrap();
+    assert!(bindings(&f).is_empty());
+}
+
+#[tokio::test]
+async fn maintenance_removes_a_binding_without_family_only_after_a_grace_period() {
+    let f = fixture(ISSUER, refresh_for_agents());
+    // An exchange that stopped between recording its binding and issuing.
+    let table = Table::Extension("exchange_bindings");
+    let orphan = json!({"access_claims": {}, "parent_family": null, "created": NOW});
+    f.authority
+        .store()
+        .put(table, "unfinished", orphan.to_string().as_bytes())
+        .unwrap();
+    f.authority.purge_expired().unwrap();
+    assert_eq!(bindings(&f), ["unfinished"]);
+    f.clock.advance(300);
+    f.authority.purge_expired().unwrap();
+    assert!(bindings(&f).is_empty());
+}
+
 #[tokio::test]
 async fn the_delegation_client_refreshes_before_exchanging_again() {
     let (listener, url) = common::bind().await;

@@ -1,5 +1,6 @@
 //! Removing what has expired: codes, interactions, pushed requests, upstream
-//! logins, sessions, refresh tokens, dead grant families and replay records.
+//! logins, sessions, refresh tokens, dead grant families, the token exchange
+//! bindings of families that can no longer refresh, and replay records.
 
 use super::model::{CodeRecord, FamilyRecord, InteractionRecord, RefreshRecord, SessionRecord};
 use super::store::Table;
@@ -27,6 +28,8 @@ impl Authority {
         removed += self.purge::<FamilyRecord>(Table::Families, |f| {
             f.expires <= now && f.access_tokens.iter().all(|(_, exp)| *exp <= now)
         })?;
+        // After the families: a family removed above takes its binding along.
+        removed += super::grants::purge_dead_exchange_bindings(self)?;
         Ok(removed)
     }
 

@@ -237,6 +237,28 @@ impl ExchangeError {
     }
 }
 
+/// The form of a refresh request (RFC 6749 section 6, RFC 8707 section 2.2).
+fn refresh_form(
+    refresh_token: &Token,
+    scope: &[String],
+    resource: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("grant_type".to_owned(), "refresh_token".to_owned()),
+        (
+            "refresh_token".to_owned(),
+            refresh_token.expose_secret().to_owned(),
+        ),
+    ];
+    if !scope.is_empty() {
+        form.push(("scope".into(), scope.join(" ")));
+    }
+    if let Some(resource) = resource {
+        form.push(("resource".into(), resource.to_owned()));
+    }
+    form
+}
+
 /// Posts token exchange and jwt-bearer requests to one token endpoint.
 #[derive(Debug, Clone)]
 pub struct ExchangeClient {
@@ -337,17 +359,19 @@ impl ExchangeClient {
         refresh_token: &Token,
         scope: &[String],
     ) -> Result<TokenExchangeResponse, ExchangeError> {
-        let mut form = vec![
-            ("grant_type".to_owned(), "refresh_token".to_owned()),
-            (
-                "refresh_token".to_owned(),
-                refresh_token.expose_secret().to_owned(),
-            ),
-        ];
-        if !scope.is_empty() {
-            form.push(("scope".into(), scope.join(" ")));
-        }
-        self.post(form).await
+        self.post(refresh_form(refresh_token, scope, None)).await
+    }
+
+    /// As [`refresh`](Self::refresh), for the access token of one resource:
+    /// RFC 8707 section 2.2 sends `resource` with the refresh request too.
+    pub async fn refresh_for_resource(
+        &self,
+        refresh_token: &Token,
+        scope: &[String],
+        resource: &str,
+    ) -> Result<TokenExchangeResponse, ExchangeError> {
+        self.post(refresh_form(refresh_token, scope, Some(resource)))
+            .await
     }
 
     /// Posts any grant's form parameters (client authentication is added).

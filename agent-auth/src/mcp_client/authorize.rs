@@ -3,12 +3,15 @@
 //! the RFC 9207 `iss` check, with a pre-registered client, a client ID metadata
 //! document or dynamic registration (RFC 7591); client credentials with
 //! `client_secret_basic`, `client_secret_post` or `private_key_jwt`; or
-//! enterprise-managed authorization through an ID-JAG.
+//! enterprise-managed authorization through an ID-JAG. A refresh token of
+//! the authorization code grant is kept with the access token and renews it
+//! without a new authorization request ([`McpAuthorizer::refresh`]).
 
 use super::challenge::BearerChallenge;
 use super::discovery::{AuthorizationServerMetadata, DiscoveryError, McpDiscovery, checked_url};
 use crate::exchange::{
-    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, token_types,
+    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
+    token_types,
 };
 use crate::jose::{SigningKey, base64url, sign_compact};
 use crate::secret::{SecretString, Token};
@@ -107,6 +110,18 @@ pub enum McpAuthError {
     /// A request failed.
     #[error("request failed: {0}")]
     Transport(String),
+    /// A refresh was asked for a token that came without a refresh token.
+    #[error("the token has no refresh token")]
+    NoRefreshToken,
+}
+
+impl McpAuthError {
+    /// Whether the authorization server refused a grant as `invalid_grant`
+    /// (RFC 6749 section 5.2: expired, revoked or already used; for a refresh
+    /// token, the sign to authorize from scratch).
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, Self::Token(e) if e.oauth_code() == Some("invalid_grant"))
+    }
 }
 
 /// An access token for the MCP server.
@@ -116,6 +131,41 @@ pub struct McpToken {
     pub access_token: Token,
     /// The scope asked for.
     pub scope: Vec<String>,
+    /// Its lifetime in seconds from when it was issued, if the server said.
+    pub expires_in: Option<i64>,
+    refresh: Option<RefreshGrant>,
+}
+
+impl McpToken {
+    fn new(response: TokenExchangeResponse, scope: Vec<String>) -> Self {
+        Self {
+            access_token: response.access_token,
+            scope,
+            expires_in: response.expires_in,
+            refresh: None,
+        }
+    }
+
+    /// The refresh token that came with it (authorization code grant only).
+    ///
+    /// # Security
+    /// A refresh token is a long-lived credential: keep it out of logs.
+    pub fn refresh_token(&self) -> Option<&Token> {
+        self.refresh.as_ref().map(|r| &r.token)
+    }
+
+    /// Drops the refresh token (refused: the grant is over).
+    pub(super) fn forget_refresh_token(&mut self) {
+        self.refresh = None;
+    }
+}
+
+/// What a refresh needs: the token, and where and as whom to present it.
+#[derive(Debug, Clone)]
+struct RefreshGrant {
+    token: Token,
+    token_endpoint: String,
+    client: ClientAuth,
 }
 
 #[derive(Debug, Clone)]
@@ -201,20 +251,30 @@ impl McpAuthorizer {
             .token_endpoint
             .clone()
             .ok_or(McpAuthError::Unsupported("a token endpoint"))?;
-        let access_token = match &self.grant {
+        let response = match &self.grant {
             McpGrant::AuthorizationCode {
                 redirect_uri,
                 registration,
             } => {
-                self.code_flow(
-                    &metadata,
-                    &token_endpoint,
-                    resource,
-                    &scope,
-                    redirect_uri,
-                    registration,
-                )
-                .await?
+                let (response, client) = self
+                    .code_flow(
+                        &metadata,
+                        &token_endpoint,
+                        resource,
+                        &scope,
+                        redirect_uri,
+                        registration,
+                    )
+                    .await?;
+                let refresh = response.refresh_token.clone().map(|token| RefreshGrant {
+                    token,
+                    token_endpoint,
+                    client,
+                });
+                return Ok(McpToken {
+                    refresh,
+                    ..McpToken::new(response, scope)
+                });
             }
             McpGrant::ClientSecret { client_id, secret } => {
                 let auth = if secret_method(&metadata) == "client_secret_post" {
@@ -253,15 +313,41 @@ impl McpAuthorizer {
                     )
                     .await?;
                 let resource_as = ExchangeClient::new(token_endpoint, client.clone())?;
-                resource_as
-                    .jwt_bearer(&jag.access_token, &scope)
-                    .await?
-                    .access_token
+                resource_as.jwt_bearer(&jag.access_token, &scope).await?
             }
         };
+        // Client credentials (RFC 6749 section 4.4.3) and the ID-JAG's
+        // jwt-bearer grant (draft section 4.4.1) come without refresh token;
+        // one sent anyway is not kept: the grant runs again without a user.
+        Ok(McpToken::new(response, scope))
+    }
+
+    /// RFC 6749 section 6: a new access token for `resource` from the refresh
+    /// token of `token`, with the same `resource` (RFC 8707 section 2.2) and
+    /// all of the grant's scope, presented by the client that obtained it.
+    /// The next refresh token is the response's when the server rotates it
+    /// (RFC 9700 section 4.14.2), else the same. An `invalid_grant` refusal
+    /// ([`McpAuthError::is_invalid_grant`]) means the grant is over.
+    pub async fn refresh(
+        &self,
+        resource: &str,
+        token: &McpToken,
+    ) -> Result<McpToken, McpAuthError> {
+        let grant = token.refresh.as_ref().ok_or(McpAuthError::NoRefreshToken)?;
+        let client = ExchangeClient::new(grant.token_endpoint.clone(), grant.client.clone())?;
+        let response = client
+            .refresh_for_resource(&grant.token, &[], resource)
+            .await?;
+        let refresh = RefreshGrant {
+            token: response
+                .refresh_token
+                .clone()
+                .unwrap_or_else(|| grant.token.clone()),
+            ..grant.clone()
+        };
         Ok(McpToken {
-            access_token,
-            scope,
+            refresh: Some(refresh),
+            ..McpToken::new(response, token.scope.clone())
         })
     }
 
@@ -311,7 +397,7 @@ impl McpAuthorizer {
         assertion: Option<Token>,
         resource: &str,
         scope: &[String],
-    ) -> Result<Token, McpAuthError> {
+    ) -> Result<TokenExchangeResponse, McpAuthError> {
         let mut form = vec![
             ("grant_type".to_owned(), "client_credentials".to_owned()),
             ("resource".to_owned(), resource.to_owned()),
@@ -327,7 +413,7 @@ impl McpAuthorizer {
             form.push(("client_assertion".into(), a.expose_secret().to_owned()));
         }
         let client = ExchangeClient::new(token_endpoint.to_owned(), auth)?;
-        Ok(client.post_form(form).await?.access_token)
+        Ok(client.post_form(form).await?)
     }
 
     async fn register(
@@ -418,6 +504,7 @@ impl McpAuthorizer {
         Ok(registered)
     }
 
+    /// The token response, and the client authentication that obtained it.
     async fn code_flow(
         &self,
         metadata: &AuthorizationServerMetadata,
@@ -426,7 +513,7 @@ impl McpAuthorizer {
         scope: &[String],
         redirect_uri: &str,
         registration: &Registration,
-    ) -> Result<Token, McpAuthError> {
+    ) -> Result<(TokenExchangeResponse, ClientAuth), McpAuthError> {
         // MCP authorization: PKCE is required and S256 must be advertised.
         if !metadata
             .code_challenge_methods_supported
@@ -526,8 +613,9 @@ impl McpAuthorizer {
             ),
             ("resource".to_owned(), resource.to_owned()),
         ];
-        let client = ExchangeClient::new(token_endpoint.to_owned(), auth_for(&registered))?;
-        Ok(client.post_form(form).await?.access_token)
+        let auth = auth_for(&registered);
+        let client = ExchangeClient::new(token_endpoint.to_owned(), auth.clone())?;
+        Ok((client.post_form(form).await?, auth))
     }
 }
 

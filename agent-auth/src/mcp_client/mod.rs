@@ -3,8 +3,9 @@
 //! protected resource metadata (RFC 9728) and its authorization server's
 //! metadata (RFC 8414 / OpenID Connect Discovery) in the order the MCP
 //! authorization specification gives, obtaining a token
-//! ([`McpAuthorizer`]), and keeping it for one server connection, replaced
-//! after a 401 or a 403 `insufficient_scope` ([`McpAuthSession`]).
+//! ([`McpAuthorizer`]), and keeping it for one server connection: refreshed
+//! when it expires or after a 401, obtained again when the refresh is refused,
+//! stepped up after a 403 `insufficient_scope` ([`McpAuthSession`]).
 //!
 //! The challenge parser needs no feature; discovery and the authorizer need
 //! the `http` feature.

@@ -1,19 +1,23 @@
 //! The bearer token of one connection to a protected MCP server, and when to
 //! obtain a new one: transport-agnostic, so any MCP client (rmcp's streamable
-//! HTTP transport, a hand-written one) puts the token on its requests and
-//! hands each 401 or 403 it receives to [`McpAuthSession::on_rejection`].
+//! HTTP transport, a hand-written one) puts [`McpAuthSession::valid_bearer`]
+//! on its requests and hands each 401 or 403 it receives to
+//! [`McpAuthSession::on_rejection`]. A refresh token is used before a new
+//! authorization.
 
 use super::authorize::{McpAuthError, McpAuthorizer, McpToken};
 use super::challenge::BearerChallenge;
+use crate::clock::{SharedClock, system_clock};
 use crate::secret::Token;
 use std::sync::{PoisonError, RwLock};
 
 /// What one request has already done about rejections: the MCP authorization
 /// specification allows one authorization after a 401 and one step-up after a
 /// 403 `insufficient_scope`, so a server that keeps refusing cannot loop the
-/// client.
+/// client. A refresh after a 401 comes before that authorization, once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RequestAttempt {
+    refreshed: bool,
     authorized: bool,
     stepped_up: bool,
 }
@@ -36,13 +40,37 @@ pub enum Retry {
     No,
 }
 
+/// The current token, when it stops being usable, and a counter of
+/// replacements (a caller that waited for a renewal sees it happened).
+#[derive(Debug, Default)]
+struct State {
+    token: Option<McpToken>,
+    usable_until: Option<i64>,
+    generation: u64,
+}
+
+/// How a refresh ended, when it did not fail outright.
+enum Refreshed {
+    /// A new access token (and the next refresh token) is stored.
+    Yes,
+    /// No refresh token, or the grant is over (`invalid_grant`; the refresh
+    /// token is dropped, the access token kept): a new authorization is needed.
+    No,
+}
+
 /// The token of one agent at one MCP server (the `resource`), obtained and
 /// replaced by an [`McpAuthorizer`].
 #[derive(Debug)]
 pub struct McpAuthSession {
     authorizer: McpAuthorizer,
     resource: String,
-    token: RwLock<Option<McpToken>>,
+    state: RwLock<State>,
+    /// Held while a token is being obtained or refreshed: a rotating refresh
+    /// token is never presented twice (RFC 9700 section 4.14.2 would revoke
+    /// the grant), and concurrent rejections authorize once.
+    renewal: tokio::sync::Mutex<()>,
+    clock: SharedClock,
+    refresh_ahead: i64,
 }
 
 impl McpAuthSession {
@@ -52,8 +80,23 @@ impl McpAuthSession {
         Self {
             authorizer,
             resource: resource.into(),
-            token: RwLock::new(None),
+            state: RwLock::new(State::default()),
+            renewal: tokio::sync::Mutex::new(()),
+            clock: system_clock(),
+            refresh_ahead: 30,
         }
+    }
+
+    /// Uses `clock` to tell when a token expires.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Refreshes a token this many seconds before it expires (default 30).
+    pub fn refresh_ahead(mut self, seconds: i64) -> Self {
+        self.refresh_ahead = seconds.max(0);
+        self
     }
 
     /// The MCP server URL.
@@ -61,35 +104,80 @@ impl McpAuthSession {
         &self.resource
     }
 
-    /// The access token to send (RFC 6750 section 2.1), if one was obtained.
+    fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.state.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.write().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The access token to send (RFC 6750 section 2.1), if one was obtained,
+    /// expired or not.
     pub fn bearer(&self) -> Option<Token> {
-        self.token
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(|t| t.access_token.clone())
+        self.read(|s| s.token.as_ref().map(|t| t.access_token.clone()))
+    }
+
+    /// The access token to send, refreshed first when it has expired (or
+    /// expires within [`refresh_ahead`](Self::refresh_ahead)) and a refresh
+    /// token is held. `None` when there is no token, or when the refresh was
+    /// refused as `invalid_grant`: the request then goes without one, and its
+    /// 401 leads to a new authorization. Any other refresh failure keeps the
+    /// expired token (the server's 401 then tries the refresh again).
+    pub async fn valid_bearer(&self) -> Option<Token> {
+        let now = self.clock.now();
+        let (expired, seen) = self.read(|s| {
+            let expired = s.usable_until.is_some_and(|u| u <= now)
+                && s.token
+                    .as_ref()
+                    .is_some_and(|t| t.refresh_token().is_some());
+            (expired, s.generation)
+        });
+        if !expired {
+            return self.bearer();
+        }
+        let _renewing = self.renewal.lock().await;
+        if self.read(|s| s.generation) != seen {
+            return self.bearer();
+        }
+        match self.refresh_locked().await {
+            Ok(Refreshed::Yes) => self.bearer(),
+            Ok(Refreshed::No) => None,
+            Err(e) => {
+                tracing::debug!(error = %e, "refreshing the MCP access token failed");
+                self.bearer()
+            }
+        }
     }
 
     /// The scope the current token was asked for.
     pub fn scope(&self) -> Vec<String> {
-        self.token
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(|t| t.scope.clone())
+        self.read(|s| s.token.as_ref().map(|t| t.scope.clone()))
             .unwrap_or_default()
     }
 
+    /// Whether the current token came with a refresh token.
+    pub fn has_refresh_token(&self) -> bool {
+        self.read(|s| {
+            s.token
+                .as_ref()
+                .is_some_and(|t| t.refresh_token().is_some())
+        })
+    }
+
     /// Reacts to an HTTP `status` with its `WWW-Authenticate` header:
-    /// - 401 (RFC 6750 section 3.1 `invalid_token`, or no token): obtain a
-    ///   token, once per request, with the challenge's `resource_metadata`
-    ///   and `scope` (MCP authorization, "Authorization Server Discovery");
+    /// - 401 (RFC 6750 section 3.1 `invalid_token`, or no token): first, once
+    ///   per request, the refresh token if one is held (RFC 6749 section 6);
+    ///   if there is none or it is refused as `invalid_grant`, obtain a token,
+    ///   once per request, with the challenge's `resource_metadata` and
+    ///   `scope` (MCP authorization, "Authorization Server Discovery");
     /// - 403 `insufficient_scope` (RFC 6750 section 3.1): step up once per
     ///   request with the challenge's scope (MCP "Scope Challenge Handling");
     /// - anything else, or a repeated rejection: [`Retry::No`].
     ///
     /// An unparsable header counts as a challenge without parameters. On
-    /// error the current token is kept.
+    /// error the current token is kept (a refresh token refused as
+    /// `invalid_grant` is dropped).
     pub async fn on_rejection(
         &self,
         attempt: &mut RequestAttempt,
@@ -98,22 +186,74 @@ impl McpAuthSession {
     ) -> Result<Retry, McpAuthError> {
         let challenge =
             www_authenticate.and_then(|h| BearerChallenge::from_header(h).ok().flatten());
-        match status {
-            401 if !attempt.authorized => attempt.authorized = true,
-            403 if !attempt.stepped_up
-                && challenge
-                    .as_ref()
-                    .is_some_and(BearerChallenge::is_insufficient_scope) =>
-            {
-                attempt.stepped_up = true;
+        let step_up = status == 403
+            && challenge
+                .as_ref()
+                .is_some_and(BearerChallenge::is_insufficient_scope);
+        if status != 401 && !step_up {
+            return Ok(Retry::No);
+        }
+        let seen = self.read(|s| s.generation);
+        let _renewing = self.renewal.lock().await;
+        if status == 401 {
+            if !attempt.refreshed {
+                attempt.refreshed = true;
+                // Another request renewed the token while this one waited.
+                if self.read(|s| s.generation) != seen {
+                    return Ok(Retry::WithNewToken);
+                }
+                if let Refreshed::Yes = self.refresh_locked().await? {
+                    return Ok(Retry::WithNewToken);
+                }
             }
-            _ => return Ok(Retry::No),
+            if attempt.authorized {
+                return Ok(Retry::No);
+            }
+            attempt.authorized = true;
+        } else {
+            if attempt.stepped_up {
+                return Ok(Retry::No);
+            }
+            attempt.stepped_up = true;
         }
         let token = self
             .authorizer
             .authorize(&self.resource, challenge.as_ref())
             .await?;
-        *self.token.write().unwrap_or_else(PoisonError::into_inner) = Some(token);
+        self.store(token);
         Ok(Retry::WithNewToken)
+    }
+
+    /// Refreshes the current token; the caller holds `renewal`.
+    async fn refresh_locked(&self) -> Result<Refreshed, McpAuthError> {
+        let Some(current) = self.read(|s| s.token.clone()) else {
+            return Ok(Refreshed::No);
+        };
+        if current.refresh_token().is_none() {
+            return Ok(Refreshed::No);
+        }
+        match self.authorizer.refresh(&self.resource, &current).await {
+            Ok(token) => {
+                self.store(token);
+                Ok(Refreshed::Yes)
+            }
+            Err(e) if e.is_invalid_grant() => {
+                tracing::debug!(error = %e, "the refresh token was refused; authorizing again");
+                self.write(|s| s.token.as_mut().map(McpToken::forget_refresh_token));
+                Ok(Refreshed::No)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn store(&self, token: McpToken) {
+        let usable_until = token
+            .expires_in
+            .map(|e| self.clock.now().saturating_add(e) - self.refresh_ahead);
+        self.write(|s| {
+            s.token = Some(token);
+            s.usable_until = usable_until;
+            s.generation += 1;
+        });
     }
 }

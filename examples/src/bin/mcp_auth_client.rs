@@ -1,6 +1,7 @@
 //! `mcp-auth-client`: an MCP client built on rmcp (streamable HTTP transport
 //! over reqwest) that authorizes itself with `agent_auth::mcp_client`: an
-//! [`McpAuthSession`] puts its bearer token on every request; on a 401 it reads
+//! [`McpAuthSession`] puts its bearer token on every request (refreshed with
+//! its refresh token once expired); on a 401 it first tries that refresh, then reads
 //! the challenge, discovers the resource's and the authorization server's
 //! metadata, obtains a token and the request is sent again; on a 403
 //! `insufficient_scope` it steps up once. The client then lists the tools and

@@ -13,6 +13,7 @@ mod token_exchange;
 pub use approval::{ApprovalDecision, ApprovalQuery, ScopeApprover, UnapprovedScope};
 pub use authorization_code::AuthorizationCodeGrant;
 pub use client_credentials::ClientCredentialsGrant;
+pub(crate) use exchange_binding::purge_dead as purge_dead_exchange_bindings;
 pub use id_jag::{INSUFFICIENT_USER_AUTHENTICATION, ManagedConnection, ScopePolicy};
 pub use jwt_bearer::JwtBearerGrant;
 pub use refresh_token::RefreshTokenGrant;

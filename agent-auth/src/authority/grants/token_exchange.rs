@@ -360,6 +360,7 @@ impl TokenExchangeGrant {
                 &ExchangeBinding {
                     access_claims: access_claims.clone(),
                     parent_family,
+                    created: authority.now(),
                 },
             )?;
             Some(family)

@@ -1,7 +1,8 @@
 //! rmcp's streamable HTTP client over reqwest, with the bearer token of an
-//! [`McpAuthSession`]: every request carries the session's token, and a 401
-//! or a 403 `insufficient_scope` is handed to the session, which decides
-//! whether a new token is worth one more attempt.
+//! [`McpAuthSession`]: every request carries the session's token (refreshed
+//! first when it has expired), and a 401 or a 403 `insufficient_scope` is
+//! handed to the session, which decides whether a new token is worth one more
+//! attempt.
 
 use agent_auth::mcp_client::{McpAuthSession, RequestAttempt, Retry};
 use reqwest::header::{HeaderName, HeaderValue};
@@ -32,8 +33,11 @@ impl AuthorizedHttp {
         Self { http, session }
     }
 
-    fn bearer(&self) -> Option<String> {
-        self.session.bearer().map(|t| t.expose_secret().to_owned())
+    async fn bearer(&self) -> Option<String> {
+        self.session
+            .valid_bearer()
+            .await
+            .map(|t| t.expose_secret().to_owned())
     }
 
     /// Whether to send the request again after `error`.
@@ -102,7 +106,7 @@ impl StreamableHttpClient for AuthorizedHttp {
                     Arc::clone(&uri),
                     message.clone(),
                     session_id.clone(),
-                    self.bearer(),
+                    self.bearer().await,
                     custom_headers.clone(),
                     limits,
                 )
@@ -122,7 +126,7 @@ impl StreamableHttpClient for AuthorizedHttp {
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), HttpError> {
         self.http
-            .delete_session(uri, session_id, self.bearer(), custom_headers)
+            .delete_session(uri, session_id, self.bearer().await, custom_headers)
             .await
     }
 
@@ -162,7 +166,7 @@ impl StreamableHttpClient for AuthorizedHttp {
                     Arc::clone(&uri),
                     session_id.clone(),
                     last_event_id.clone(),
-                    self.bearer(),
+                    self.bearer().await,
                     custom_headers.clone(),
                     max_sse_event_size,
                 )
