@@ -225,11 +225,18 @@ fn keys(
             "private_key_jwt needs the client's public keys in jwks",
         )),
         (ClientAuthMethod::PrivateKeyJwt, Some(set)) => {
-            let keys = set.get("keys").and_then(Value::as_array);
-            let private = keys.is_some_and(|k| {
-                k.iter()
-                    .any(|jwk| ["d", "p", "q", "k"].iter().any(|m| jwk.get(*m).is_some()))
-            });
+            let Some(keys) = set
+                .get("keys")
+                .and_then(Value::as_array)
+                .filter(|k| !k.is_empty())
+            else {
+                return Err(RegistrationError::metadata(
+                    "jwks must hold at least one key",
+                ));
+            };
+            let private = keys
+                .iter()
+                .any(|jwk| ["d", "p", "q", "k"].iter().any(|m| jwk.get(*m).is_some()));
             if private {
                 // RFC 7517 section 9.2: private or symmetric key material must not be published.
                 return Err(RegistrationError::metadata(
