@@ -5,10 +5,14 @@
 //! ```
 //! Prints `listening on <issuer>` once it accepts connections. With
 //! `database = "file.sqlite"` in the configuration, keys, users, clients,
-//! sessions and grants survive a restart.
+//! sessions and grants survive a restart. A `[registration]` table enables
+//! dynamic client registration (RFC 7591) at `/register`: open, or with
+//! `initial_access_token` required as a bearer token.
 
 use agent_auth::authority::http::router;
-use agent_auth::authority::{Authority, ClientAuthMethod, ClientSpec, Store, UserSpec};
+use agent_auth::authority::{
+    Authority, ClientAuthMethod, ClientSpec, RegistrationPolicy, Store, UserSpec,
+};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -21,6 +25,38 @@ struct Config {
     users: Vec<User>,
     #[serde(default)]
     clients: Vec<Client>,
+    registration: Option<Registration>,
+}
+
+/// Dynamic client registration settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    /// Absent: anyone may register.
+    initial_access_token: Option<String>,
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    resources: Vec<String>,
+    grant_types: Option<Vec<String>>,
+    /// Seconds until an issued client secret expires (default: never).
+    secret_ttl: Option<i64>,
+}
+
+fn registration_policy(r: Registration) -> RegistrationPolicy {
+    let mut policy = match &r.initial_access_token {
+        Some(token) => RegistrationPolicy::with_initial_access_token(token),
+        None => RegistrationPolicy::open(),
+    };
+    if let Some(s) = r.scopes {
+        policy = policy.scopes(s);
+    }
+    if let Some(g) = r.grant_types {
+        policy = policy.grant_types(g);
+    }
+    if let Some(ttl) = r.secret_ttl {
+        policy = policy.secret_ttl(ttl);
+    }
+    policy.resources(r.resources)
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +145,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
     });
     let mut builder = Authority::builder(&issuer);
+    if let Some(r) = config.registration {
+        builder = builder.registration(registration_policy(r));
+    }
     if let Some(db) = &config.database {
         let store: Arc<dyn Store> = Arc::new(agent_auth::authority::SqliteStore::open(db)?);
         builder = builder.store(store);
