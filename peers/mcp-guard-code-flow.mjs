@@ -24,6 +24,7 @@ const fail = (why) => {
 /** A cookie jar per origin and a form-filling "user", enough for a login page. */
 class HeadlessBrowser {
   jar = new Map();
+  logins = 0;
 
   cookies(origin) {
     return [...(this.jar.get(origin) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -63,7 +64,10 @@ class HeadlessBrowser {
       const form = parseForm(html, here);
       if (!form) fail(`no form on the page: ${html.slice(0, 300)}`);
       const body = new URLSearchParams(form.hidden);
-      if (form.fields.includes('username')) body.set('username', username);
+      if (form.fields.includes('username')) {
+        body.set('username', username);
+        this.logins += 1;
+      }
       if (form.fields.includes('password')) body.set('password', password);
       response = await this.request(form.action, {
         method: 'POST',
@@ -172,7 +176,8 @@ class HeadlessProvider {
   }
 }
 
-const scopesOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).scope;
+const part = (token, i) => JSON.parse(Buffer.from(token.split('.')[i], 'base64url'));
+const scopesOf = (token) => part(token, 1).scope;
 const provider = new HeadlessProvider();
 const challenges = [];
 const fetchFn = async (input, init) => {
@@ -224,6 +229,8 @@ const client_ = provider.clientInformation();
 const result = {
   registered: { registrations: provider.registrations, token_endpoint_auth_method: client_.token_endpoint_auth_method, secret: client_.client_secret !== undefined },
   authorizations: provider.authorizations,
+  logins: provider.browser.logins,
+  accessTokenTyp: part(provider.tokens().access_token, 0).typ,
   scopeBefore,
   scopeAfter,
   tools,
@@ -240,6 +247,8 @@ await client.close();
 const expect = (ok, why) => ok || fail(why);
 expect(provider.registrations === 1, 'exactly one dynamic registration');
 expect(client_.token_endpoint_auth_method === authMethod, `registered for ${authMethod}`);
+expect(provider.browser.logins === 1, 'one login form submitted (the step-up rides the session)');
+expect(result.accessTokenTyp === 'at+jwt', 'RFC 9068 access tokens (typ at+jwt)');
 expect(provider.authorizations.length === 2, 'two authorizations (first connection, step-up)');
 expect(provider.authorizations.every((a) => a.pkce === 'S256' && a.resource === url), 'PKCE S256 and the resource indicator');
 expect(!scopeBefore.split(' ').includes('mcp:calendar:read'), 'the first token lacks the calendar scope');
