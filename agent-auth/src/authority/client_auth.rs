@@ -195,11 +195,14 @@ impl Authority {
             .secret_digest
             .as_deref()
             .ok_or_else(|| OAuthError::invalid_client("the client has no secret"))?;
-        if constant_time_eq(secret_digest(secret).as_bytes(), expected.as_bytes()) {
-            Ok(())
-        } else {
-            Err(OAuthError::invalid_client("wrong client secret"))
+        if !constant_time_eq(secret_digest(secret).as_bytes(), expected.as_bytes()) {
+            return Err(OAuthError::invalid_client("wrong client secret"));
         }
+        // RFC 7591 section 3.2.1: a secret is usable until `client_secret_expires_at`.
+        if client.secret_expired(self.now()) {
+            return Err(OAuthError::invalid_client("the client secret expired"));
+        }
+        Ok(())
     }
 
     fn client_key_source(&self, client: &ClientRecord) -> Result<Arc<StaticKeys>, OAuthError> {

@@ -44,6 +44,10 @@ impl ClientSpec {
                     .map(String::from)
                     .to_vec(),
                 resources: Vec::new(),
+                issued_at: None,
+                secret_expires_at: None,
+                registration_token_digest: None,
+                metadata: serde_json::Map::new(),
             },
             secret: None,
         }
@@ -149,23 +153,22 @@ impl Authority {
             ClientAuthMethod::None => {}
         }
         for uri in &record.redirect_uris {
-            let parsed = url::Url::parse(uri)
-                .map_err(|_| AuthorityError::InvalidConfig("a redirect URI is not a URL".into()))?;
-            // RFC 6749 section 3.1.2: absolute, no fragment.
-            if parsed.fragment().is_some() {
-                return Err(AuthorityError::InvalidConfig(
-                    "a redirect URI has a fragment".into(),
-                ));
-            }
+            super::registration::absolute_without_fragment(uri)
+                .map_err(|problem| AuthorityError::InvalidConfig(problem.into()))?;
         }
+        self.forget_client_keys(&record.client_id);
+        self.tables()
+            .put(Table::Clients, &record.client_id.clone(), &record)?;
+        Ok(())
+    }
+
+    /// Drops the cached public keys of a client whose registration changes.
+    pub(crate) fn forget_client_keys(&self, client_id: &str) {
         self.inner
             .client_keys
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&record.client_id);
-        self.tables()
-            .put(Table::Clients, &record.client_id.clone(), &record)?;
-        Ok(())
+            .remove(client_id);
     }
 
     /// A client by id.

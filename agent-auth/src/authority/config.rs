@@ -61,6 +61,9 @@ pub mod paths {
     pub const AUTHORIZE: &str = "/authorize";
     /// Login form target.
     pub const LOGIN: &str = "/login";
+    /// Dynamic client registration endpoint (RFC 7591); a registered client's
+    /// configuration is at `/register/{client_id}` (RFC 7592).
+    pub const REGISTER: &str = "/register";
     /// Pushed authorization request endpoint (RFC 9126).
     pub const PAR: &str = "/par";
     /// Token endpoint.

@@ -3,7 +3,7 @@
 
 use super::grants::{self, GrantHandler};
 use super::store::{MemoryStore, Store, Table, Tables};
-use super::{AuthorityConfig, AuthorityError, AuthorityEvent};
+use super::{AuthorityConfig, AuthorityError, AuthorityEvent, RegistrationPolicy};
 use crate::audit::{AuditAction, AuditEvent, NoopSink, Outcome, SharedSink};
 use crate::clock::{SharedClock, system_clock};
 use crate::jose::{Algorithm, KeySet, SigningKey};
@@ -35,6 +35,7 @@ pub(crate) struct Inner {
     pub(crate) client_keys: RwLock<HashMap<String, Arc<StaticKeys>>>,
     pub(crate) connections: RwLock<BTreeMap<String, Arc<dyn super::federation::Connection>>>,
     pub(crate) metadata_extra: RwLock<serde_json::Map<String, serde_json::Value>>,
+    pub(crate) registration: Option<RegistrationPolicy>,
 }
 
 /// Configures an [`Authority`].
@@ -47,6 +48,7 @@ pub struct AuthorityBuilder {
     audit: SharedSink,
     signing_key: Option<SigningKey>,
     algorithm: Algorithm,
+    registration: Option<RegistrationPolicy>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -100,6 +102,14 @@ impl AuthorityBuilder {
         self
     }
 
+    /// Enables dynamic client registration (RFC 7591) with this policy
+    /// (default: no registration endpoint).
+    #[must_use]
+    pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
+        self.registration = Some(policy);
+        self
+    }
+
     /// The authority.
     pub fn build(self) -> Result<Authority, AuthorityError> {
         let issuer = self.issuer.trim_end_matches('/').to_owned();
@@ -144,6 +154,7 @@ impl AuthorityBuilder {
                 client_keys: RwLock::new(HashMap::new()),
                 connections: RwLock::new(BTreeMap::new()),
                 metadata_extra: RwLock::new(serde_json::Map::new()),
+                registration: self.registration,
             }),
         };
         grants::register_builtin(&authority);
@@ -184,6 +195,7 @@ impl Authority {
             audit: Arc::new(NoopSink),
             signing_key: None,
             algorithm: Algorithm::Es256,
+            registration: None,
         }
     }
 

@@ -69,6 +69,13 @@ impl Authority {
             "resource_indicators_supported": true,
         });
         if let Value::Object(members) = &mut doc {
+            if self.registration_enabled() {
+                // RFC 8414 section 2 / RFC 7591 section 3.
+                members.insert(
+                    "registration_endpoint".into(),
+                    self.endpoint(paths::REGISTER).into(),
+                );
+            }
             for (name, value) in self.grant_metadata() {
                 members.entry(name).or_insert(value);
             }

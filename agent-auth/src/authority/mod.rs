@@ -43,6 +43,7 @@ pub mod model;
 mod par;
 mod params;
 pub mod password;
+mod registration;
 mod revocation;
 mod session;
 pub mod store;
@@ -70,6 +71,7 @@ pub use issue::{IssueOptions, TokenResponse};
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
 pub use par::REQUEST_URI_PREFIX;
 pub use params::{Params, split_list};
+pub use registration::{Registration, RegistrationError, RegistrationPolicy, client_information};
 pub use session::{Credentials, LoginError, SessionHandle};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

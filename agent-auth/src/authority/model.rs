@@ -93,6 +93,21 @@ pub struct ClientRecord {
     pub scopes: Vec<String>,
     /// Resource indicators (RFC 8707) the client may ask tokens for.
     pub resources: Vec<String>,
+    /// When the client was registered through the registration endpoint
+    /// (`client_id_issued_at`, RFC 7591 section 3.2.1).
+    #[serde(default)]
+    pub issued_at: Option<i64>,
+    /// When the client secret stops working; `None` means never
+    /// (`client_secret_expires_at` 0, RFC 7591 section 3.2.1).
+    #[serde(default)]
+    pub secret_expires_at: Option<i64>,
+    /// SHA-256 digest of the registration access token (RFC 7592 section 3), base64url.
+    #[serde(default)]
+    pub registration_token_digest: Option<String>,
+    /// Other registered metadata, returned as registered (`software_id`,
+    /// `client_uri`, `contacts`, ...).
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
 }
 
 impl ClientRecord {
@@ -104,6 +119,11 @@ impl ClientRecord {
     /// Whether the client may use `grant_type`.
     pub fn allows_grant(&self, grant_type: &str) -> bool {
         self.grant_types.iter().any(|g| g == grant_type)
+    }
+
+    /// Whether the client secret expired at `now` (RFC 7591 section 3.2.1).
+    pub fn secret_expired(&self, now: i64) -> bool {
+        self.secret_expires_at.is_some_and(|t| t <= now)
     }
 }
 

@@ -5,7 +5,7 @@
 //!                    [--public-handshake] [--unguarded]
 //! ```
 //! The issuer's metadata (RFC 8414 / OpenID discovery) gives the JWKS. Scopes:
-//! `mcp:crm:read`, `mcp:docs:read`, `mcp:calendar:read`. Resources are filtered
+//! `mcp:crm:read`, `mcp:docs:read` (both needed by every request), `mcp:calendar:read`. Resources are filtered
 //! per user through FGA (Sarah sees the CRM contact and the proposal templates,
 //! not the executive discounts). Prints `listening on <url>` when ready.
 
@@ -217,7 +217,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .jwks_uri
                 .ok_or("the authorization server publishes no jwks_uri")?,
         };
+        // Every request needs the baseline read scopes: the 401 challenge names
+        // them, so a client following the MCP scope selection asks for those
+        // first (not everything in `scopes_supported`) and steps up later.
         let mut policy = ScopePolicy::new()
+            .always(&["mcp:crm:read", "mcp:docs:read"])
             .resource("crm://*", &["mcp:crm:read"])
             .resource("docs://*", &["mcp:docs:read"])
             .resource("pricing://*", &["mcp:crm:read"]);

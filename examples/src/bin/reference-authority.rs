@@ -5,7 +5,9 @@
 //! ```
 //! Prints `listening on <issuer>` once it accepts connections. With
 //! `database = "file.sqlite"` in the configuration, keys, users, clients,
-//! sessions and grants survive a restart.
+//! sessions and grants survive a restart. A `[registration]` table enables
+//! dynamic client registration (RFC 7591) at `/register`: open, or with
+//! `initial_access_token` required as a bearer token.
 //!
 //! A `[ciba]` table mounts the CIBA OP (backchannel authentication endpoint,
 //! CIBA grant, approval page); `[clients.ciba]` registers a client for it and
@@ -14,6 +16,8 @@
 
 #[path = "reference_authority/ciba.rs"]
 mod ciba;
+#[path = "reference_authority/registration.rs"]
+mod registration;
 
 use agent_auth::authority::http::router;
 use agent_auth::authority::{Authority, ClientAuthMethod, ClientSpec, Store, UserSpec};
@@ -30,6 +34,7 @@ struct Config {
     #[serde(default)]
     clients: Vec<Client>,
     ciba: Option<ciba::Ciba>,
+    registration: Option<registration::Registration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +132,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
     });
     let mut builder = Authority::builder(&issuer);
+    if let Some(r) = config.registration {
+        builder = builder.registration(registration::policy(r));
+    }
     if let Some(db) = &config.database {
         let store: Arc<dyn Store> = Arc::new(agent_auth::authority::SqliteStore::open(db)?);
         builder = builder.store(store);

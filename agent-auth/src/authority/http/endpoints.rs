@@ -3,7 +3,7 @@
 use super::{cookies, pages};
 use crate::authority::{
     Authority, AuthorizeOutcome, Credentials, ErrorCode, LoginError, OAuthError, Params,
-    TokenRequest,
+    RegistrationError, TokenRequest,
 };
 use crate::secret::SecretString;
 use axum::extract::{RawQuery, State};
@@ -224,8 +224,9 @@ fn bearer_error(err: &OAuthError) -> Response {
     response
 }
 
-pub(super) async fn userinfo(State(a): State<Authority>, headers: HeaderMap) -> Response {
-    let bearer = headers
+/// The token of an `Authorization: Bearer` header (RFC 6750 section 2.1).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -233,8 +234,11 @@ pub(super) async fn userinfo(State(a): State<Authority>, headers: HeaderMap) -> 
                 .filter(|p| p.eq_ignore_ascii_case("bearer "))
                 .and_then(|_| v.get(7..))
         })
-        .map(str::trim);
-    let Some(token) = bearer else {
+        .map(str::trim)
+}
+
+pub(super) async fn userinfo(State(a): State<Authority>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
         // RFC 6750 section 3.1: no credentials, no error code.
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         response
@@ -304,4 +308,65 @@ pub(super) async fn logout_post(
     body: String,
 ) -> Response {
     logout(&a, &headers, &body)
+}
+
+/// Largest registration request body accepted.
+const MAX_REGISTRATION_BODY: usize = 64 * 1024;
+
+/// RFC 7591 section 3.2.2 errors; a refused bearer token is answered as
+/// RFC 6750 section 3 asks (401, `WWW-Authenticate: Bearer error="invalid_token"`).
+fn registration_error(err: &RegistrationError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = json(status, err.to_json());
+    if matches!(err, RegistrationError::InvalidToken(_)) {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}
+
+/// Whether the request says its body is JSON (RFC 7591 section 3.1).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+pub(super) async fn register(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if !a.registration_enabled() {
+        return registration_error(&RegistrationError::Disabled);
+    }
+    if !is_json(&headers) {
+        return registration_error(&RegistrationError::InvalidClientMetadata(
+            "the body must be application/json".into(),
+        ));
+    }
+    if body.len() > MAX_REGISTRATION_BODY {
+        return registration_error(&RegistrationError::InvalidClientMetadata(
+            "the registration request is too large".into(),
+        ));
+    }
+    match a.register_dynamic(&body, bearer(&headers)) {
+        Ok(registration) => json(StatusCode::CREATED, registration.to_json(&a)),
+        Err(e) => registration_error(&e),
+    }
+}
+
+pub(super) async fn read_registration(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    axum::extract::Path(client_id): axum::extract::Path<String>,
+) -> Response {
+    match a.read_registration(&client_id, bearer(&headers)) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => registration_error(&e),
+    }
 }

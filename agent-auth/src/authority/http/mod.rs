@@ -39,5 +39,10 @@ pub fn router(authority: Authority) -> Router {
             paths::LOGOUT,
             get(endpoints::logout_get).post(endpoints::logout_post),
         )
+        .route(paths::REGISTER, post(endpoints::register))
+        .route(
+            &format!("{}/{{client_id}}", paths::REGISTER),
+            get(endpoints::read_registration),
+        )
         .with_state(authority)
 }
