@@ -35,6 +35,7 @@ pub(crate) struct Inner {
     pub(crate) client_keys: RwLock<HashMap<String, Arc<StaticKeys>>>,
     pub(crate) connections: RwLock<BTreeMap<String, Arc<dyn super::federation::Connection>>>,
     pub(crate) metadata_extra: RwLock<serde_json::Map<String, serde_json::Value>>,
+    pub(crate) purges: RwLock<BTreeMap<&'static str, super::maintenance::Purge>>,
 }
 
 /// Configures an [`Authority`].
@@ -144,6 +145,7 @@ impl AuthorityBuilder {
                 client_keys: RwLock::new(HashMap::new()),
                 connections: RwLock::new(BTreeMap::new()),
                 metadata_extra: RwLock::new(serde_json::Map::new()),
+                purges: RwLock::new(BTreeMap::new()),
             }),
         };
         grants::register_builtin(&authority);
