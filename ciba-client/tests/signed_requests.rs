@@ -37,6 +37,7 @@ struct Fx {
     key: SigningKey,
     /// The key of `jwt-agent` (private_key_jwt: its client keys verify).
     jwt_key: SigningKey,
+    clock: ManualClock,
 }
 
 fn jwks(key: &SigningKey) -> String {
@@ -47,7 +48,7 @@ fn fixture() -> Fx {
     let clock = ManualClock::new(NOW);
     let authority = Authority::builder(ISSUER)
         .config(AuthorityConfig::for_tests())
-        .clock(Arc::new(clock))
+        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
     authority
@@ -86,6 +87,7 @@ fn fixture() -> Fx {
         device: rx,
         key,
         jwt_key,
+        clock,
     }
 }
 
@@ -352,6 +354,36 @@ async fn a_jti_is_spent_only_by_an_accepted_request() {
         "same jti"
     );
     assert!(fx.device.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn maintenance_removes_spent_jtis_once_their_objects_expired() {
+    let mut fx = fixture();
+    let jtis = Table::Extension("ciba_request_jtis");
+    let jwt = sign(&fx.key, &claims());
+    send_object(&fx, &jwt).await.unwrap();
+    fx.device.try_recv().unwrap();
+    assert_eq!(fx.authority.store().scan(jtis).unwrap().len(), 1);
+
+    // Until exp plus the clock leeway the object would still validate: the
+    // spent jti is kept, and refuses the replay.
+    let exp = claims().exp.unwrap();
+    let leeway = agent_auth::validate::DEFAULT_LEEWAY;
+    fx.clock.set(exp + leeway - 1);
+    fx.authority.purge_expired().unwrap();
+    assert_eq!(fx.authority.store().scan(jtis).unwrap().len(), 1);
+    let err = send_object(&fx, &jwt).await.unwrap_err();
+    assert_eq!(err.description(), "the request object was already used");
+
+    // Then it goes, and the replay is still refused, for its exp.
+    fx.clock.set(exp + leeway);
+    assert!(fx.authority.purge_expired().unwrap() >= 1);
+    assert!(fx.authority.store().scan(jtis).unwrap().is_empty());
+    let err = send_object(&fx, &jwt).await.unwrap_err();
+    assert_eq!(err.code().as_str(), "invalid_request_object");
+    assert_eq!(err.description(), "the request object has expired");
+    assert!(fx.device.try_recv().is_err(), "no one was notified");
+    assert!(fx.authority.store().scan(jtis).unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -71,6 +71,8 @@ async fn poll_mode_approval_through_the_binary() {
         format!(
             r#"[ciba]
 interval = 1
+user_code_max_failures = 3
+user_code_lockout_secs = 600
 device = {{ kind = "page" }}
 
 [[users]]

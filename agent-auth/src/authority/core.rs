@@ -36,6 +36,7 @@ pub(crate) struct Inner {
     pub(crate) connections: RwLock<BTreeMap<String, Arc<dyn super::federation::Connection>>>,
     pub(crate) metadata_extra: RwLock<serde_json::Map<String, serde_json::Value>>,
     pub(crate) registration: Option<RegistrationPolicy>,
+    pub(crate) purges: RwLock<BTreeMap<&'static str, super::maintenance::Purge>>,
 }
 
 /// Configures an [`Authority`].
@@ -155,6 +156,7 @@ impl AuthorityBuilder {
                 connections: RwLock::new(BTreeMap::new()),
                 metadata_extra: RwLock::new(serde_json::Map::new()),
                 registration: self.registration,
+                purges: RwLock::new(BTreeMap::new()),
             }),
         };
         grants::register_builtin(&authority);

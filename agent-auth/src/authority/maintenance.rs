@@ -1,11 +1,18 @@
 //! Removing what has expired: codes, interactions, pushed requests, upstream
 //! logins, sessions, refresh tokens, dead grant families, the token exchange
-//! bindings of families that can no longer refresh, and replay records.
+//! bindings of families that can no longer refresh, replay records, and what
+//! extensions registered with [`Authority::register_purge`].
 
 use super::model::{CodeRecord, FamilyRecord, InteractionRecord, RefreshRecord, SessionRecord};
-use super::store::Table;
+use super::store::{Table, purge_json};
 use super::{Authority, StoreError};
 use serde::de::DeserializeOwned;
+use std::sync::PoisonError;
+
+/// An extension's share of [`Authority::purge_expired`]: removes its own dead
+/// records and returns how many. A plain function, so that it holds no
+/// reference to the authority it is registered in.
+pub type Purge = fn(&Authority) -> Result<usize, StoreError>;
 
 impl Authority {
     /// Deletes every record that can no longer be used. Returns how many were
@@ -30,7 +37,29 @@ impl Authority {
         })?;
         // After the families: a family removed above takes its binding along.
         removed += super::grants::purge_dead_exchange_bindings(self)?;
+        let purges: Vec<Purge> = self
+            .inner
+            .purges
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .copied()
+            .collect();
+        for purge in purges {
+            removed += purge(self)?;
+        }
         Ok(removed)
+    }
+
+    /// Adds `purge` to [`Authority::purge_expired`], under `name` (a second
+    /// registration under the same name replaces the first), as extensions
+    /// that keep their own tables (the CIBA OP) do.
+    pub fn register_purge(&self, name: &'static str, purge: Purge) {
+        self.inner
+            .purges
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, purge);
     }
 
     fn purge<T: DeserializeOwned>(
@@ -38,13 +67,7 @@ impl Authority {
         table: Table,
         dead: impl Fn(&T) -> bool,
     ) -> Result<usize, StoreError> {
-        let mut n = 0;
-        for (key, record) in self.tables().scan::<T>(table)? {
-            if dead(&record) && self.tables().delete(table, &key)? {
-                n += 1;
-            }
-        }
-        Ok(n)
+        purge_json(self.store().as_ref(), table, dead)
     }
 }
 

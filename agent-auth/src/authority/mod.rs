@@ -68,6 +68,7 @@ pub use grants::{
 };
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
+pub use maintenance::Purge;
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
 pub use par::REQUEST_URI_PREFIX;
 pub use params::{Params, split_list};

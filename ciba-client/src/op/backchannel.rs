@@ -190,7 +190,7 @@ impl CibaOp {
             ));
         }
         let user_id = self.resolve_user(client, p).await?;
-        self.check_user_code(settings, &user_id, p.get("user_code"))
+        self.check_user_code(&client.client_id, settings, &user_id, p.get("user_code"))
             .await?;
         // CIBA Core 1.0 section 7.1: the client notification token is REQUIRED in ping and push.
         let notification_token = match settings.mode {

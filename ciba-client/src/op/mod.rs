@@ -24,6 +24,8 @@ mod delivery;
 mod device;
 mod grant;
 mod http;
+mod lockout;
+mod maintenance;
 mod page;
 mod record;
 mod request_object;
@@ -63,6 +65,11 @@ pub struct CibaConfig {
     pub interval: i64,
     /// Longest binding message accepted, in characters.
     pub max_binding_message_chars: usize,
+    /// Wrong `user_code`s in a row after which the person's code is locked.
+    pub user_code_max_failures: u32,
+    /// How long a locked code stays locked, and how long failures are
+    /// remembered after the last one, in seconds.
+    pub user_code_lockout: i64,
 }
 
 impl Default for CibaConfig {
@@ -72,6 +79,8 @@ impl Default for CibaConfig {
             max_expiry: 3600,
             interval: 5,
             max_binding_message_chars: 100,
+            user_code_max_failures: 5,
+            user_code_lockout: 900,
         }
     }
 }
@@ -89,6 +98,15 @@ impl CibaConfig {
     pub fn expiry(mut self, default: i64, max: i64) -> Self {
         self.default_expiry = default.max(1);
         self.max_expiry = max.max(self.default_expiry);
+        self
+    }
+
+    /// Locks a person's `user_code` for `seconds` after `max_failures` wrong
+    /// codes (at least one each).
+    #[must_use]
+    pub fn user_code_lockout(mut self, max_failures: u32, seconds: i64) -> Self {
+        self.user_code_max_failures = max_failures.max(1);
+        self.user_code_lockout = seconds.max(1);
         self
     }
 }
@@ -161,6 +179,7 @@ impl CibaOp {
                 .into(),
         );
         authority.extend_metadata(meta);
+        authority.register_purge("ciba", maintenance::purge);
         Self {
             authority: authority.clone(),
             shared,

@@ -13,6 +13,8 @@ pub(crate) const REQUESTS: Table = Table::Extension("ciba_requests");
 pub(crate) const APPROVALS: Table = Table::Extension("ciba_approvals");
 /// Request-object `jti` values seen, per client, until their `exp`.
 pub(crate) const REQUEST_JTIS: Table = Table::Extension("ciba_request_jtis");
+/// Wrong `user_code` counts and lock-outs, by user id.
+pub(crate) const USER_CODE_FAILURES: Table = Table::Extension("ciba_user_code_failures");
 /// Users' `user_code` hashes (Argon2id, PHC strings), by user id.
 pub(crate) const USER_CODES: Table = Table::Extension("ciba_user_codes");
 
@@ -73,5 +75,5 @@ impl std::fmt::Debug for RequestRecord {
 }
 
 pub(crate) use agent_auth::authority::store::{
-    get_json as get, put_json as put, update_json as update,
+    get_json as get, purge_json as purge, put_json as put, update_json as update,
 };

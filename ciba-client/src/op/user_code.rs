@@ -4,6 +4,7 @@
 //! password.
 
 use super::CibaOp;
+use super::lockout::Attempt;
 use super::record::{self, ClientSettings};
 use agent_auth::authority::password::{hash_password, verify_password};
 use agent_auth::authority::{AuthorityError, ErrorCode, OAuthError};
@@ -51,9 +52,12 @@ impl CibaOp {
     /// `backchannel_user_code_parameter` must send the user's code
     /// (`missing_user_code`), and it must match (`invalid_user_code`); a user
     /// without a code cannot be asked by such a client. A client not
-    /// registered for user codes may not send one.
+    /// registered for user codes may not send one. Wrong codes are capped
+    /// (see the `lockout` module): a locked code answers `invalid_user_code`
+    /// without being checked.
     pub(super) async fn check_user_code(
         &self,
+        client_id: &str,
         settings: &ClientSettings,
         user_id: &str,
         code: Option<&str>,
@@ -69,18 +73,31 @@ impl CibaOp {
             (true, None) => {
                 return Err(error("missing_user_code", "the user code is required"));
             }
-            (true, Some(c)) if c.len() > MAX_USER_CODE => return Err(invalid()),
-            (true, Some(c)) => SecretString::new(c),
+            (true, Some(c)) => c,
         };
         let stored: Option<String> =
             record::get(self.authority.store().as_ref(), record::USER_CODES, user_id)?;
         let Some(stored) = stored else {
             return Err(invalid());
         };
-        // Argon2id is deliberately slow: off the async threads.
-        let matches = tokio::task::spawn_blocking(move || verify_password(&code, &stored))
-            .await
-            .map_err(|_| OAuthError::server_error("user code check failed"))?;
-        if matches { Ok(()) } else { Err(invalid()) }
+        if self.begin_attempt(client_id, user_id)? != Attempt::Go {
+            return Err(invalid());
+        }
+        let matches = if code.len() > MAX_USER_CODE {
+            false
+        } else {
+            let code = SecretString::new(code);
+            // Argon2id is deliberately slow: off the async threads.
+            tokio::task::spawn_blocking(move || verify_password(&code, &stored))
+                .await
+                .map_err(|_| OAuthError::server_error("user code check failed"))?
+        };
+        if matches {
+            self.attempt_succeeded(user_id)?;
+            Ok(())
+        } else {
+            self.attempt_failed(client_id, user_id)?;
+            Err(invalid())
+        }
     }
 }

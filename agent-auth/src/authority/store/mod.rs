@@ -10,7 +10,7 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub(crate) use typed::Tables;
-pub use typed::{get_json, put_json, update_json};
+pub use typed::{get_json, purge_json, put_json, update_json};
 
 use super::StoreError;
 

@@ -96,6 +96,25 @@ pub fn put_json<T: Serialize>(
     store.put(table, key, &bytes)
 }
 
+/// Deletes the JSON records of `table` that `dead` picks; returns how many
+/// were removed. A record that does not decode is `Corrupt`, and nothing after
+/// it is looked at.
+pub fn purge_json<T: DeserializeOwned>(
+    store: &dyn Store,
+    table: Table,
+    dead: impl Fn(&T) -> bool,
+) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for (key, bytes) in store.scan(table)? {
+        let record: T =
+            serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt(table.name()))?;
+        if dead(&record) && store.delete(table, &key)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// Atomically applies `f` to a JSON record: `f` returns the new record (or
 /// `None` to keep the old one) and a result passed back to the caller. A
 /// record that does not decode is `Corrupt` and is left unchanged.

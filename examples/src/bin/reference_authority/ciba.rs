@@ -23,6 +23,10 @@ pub(crate) struct Ciba {
     default_expiry: Option<i64>,
     /// Largest lifetime granted, in seconds.
     max_expiry: Option<i64>,
+    /// Wrong `user_code`s in a row that lock the person's code (default 5).
+    user_code_max_failures: Option<u32>,
+    /// How long a locked code stays locked, in seconds (default 900).
+    user_code_lockout_secs: Option<i64>,
     /// How the person learns of a request.
     #[serde(default)]
     device: Device,
@@ -103,6 +107,11 @@ impl Ciba {
         config = config.expiry(
             self.default_expiry.unwrap_or(default),
             self.max_expiry.unwrap_or(max),
+        );
+        let (failures, lockout) = (config.user_code_max_failures, config.user_code_lockout);
+        config = config.user_code_lockout(
+            self.user_code_max_failures.unwrap_or(failures),
+            self.user_code_lockout_secs.unwrap_or(lockout),
         );
         CibaOp::install_with(authority, device, config)
     }
