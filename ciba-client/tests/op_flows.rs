@@ -416,3 +416,44 @@ async fn id_token_hint_valid_invalid_and_expired() {
         ("invalid_request", "id_token_hint has expired")
     );
 }
+
+#[tokio::test]
+async fn maintenance_removes_requests_an_hour_after_expiry() {
+    use ciba_client::op::REQUEST_RETENTION_SECS;
+    let mut fx = fixture();
+    let r = bc(&fx, &[("requested_expiry", "60")]).await.unwrap();
+    let ask = fx.device.recv().await.unwrap();
+    let id = r.auth_req_id.expose_secret().to_owned();
+
+    fx.clock.advance(60 + REQUEST_RETENTION_SECS - 1);
+    fx.authority.purge_expired().unwrap();
+    assert_eq!(
+        poll(&fx, &id).await.unwrap_err().code().as_str(),
+        "expired_token",
+        "kept within the retention"
+    );
+    let pending = bc(&fx, &[]).await.unwrap();
+    let pending_ask = fx.device.recv().await.unwrap();
+
+    fx.clock.advance(1);
+    fx.authority.purge_expired().unwrap();
+    assert_eq!(
+        poll(&fx, &id).await.unwrap_err().code().as_str(),
+        "invalid_grant",
+        "gone once the retention has passed"
+    );
+    assert!(
+        fx.op
+            .approve(&ask.approval_id, Approval::all())
+            .await
+            .is_err()
+    );
+    // A request still running is untouched.
+    fx.op
+        .approve(&pending_ask.approval_id, Approval::all())
+        .await
+        .unwrap();
+    poll(&fx, pending.auth_req_id.expose_secret())
+        .await
+        .unwrap();
+}

@@ -26,6 +26,7 @@ mod grant;
 mod http;
 mod lockout;
 mod maintenance;
+pub use maintenance::REQUEST_RETENTION_SECS;
 mod page;
 mod record;
 mod request_object;
