@@ -514,9 +514,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Zeroizes a plaintext buffer.
+/// Zeroizes a plaintext buffer, its spare capacity included, and frees it.
 pub(crate) fn wipe(mut bytes: Vec<u8>) {
-    bytes.zeroize();
+    wipe_in_place(&mut bytes);
+}
+
+/// Zeroizes a buffer (contents and spare capacity) and empties it, keeping
+/// its allocation. Slice zeroization is a `memset` behind an optimization
+/// barrier; `Vec::zeroize` would write the elements one volatile byte at a time.
+pub(crate) fn wipe_in_place(bytes: &mut Vec<u8>) {
+    bytes.as_mut_slice().zeroize();
+    bytes.spare_capacity_mut().zeroize();
+    bytes.clear();
 }
 
 #[cfg(test)]
