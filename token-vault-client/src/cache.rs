@@ -16,16 +16,27 @@ use aws_lc_rs::aead::LessSafeKey;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// Default number of cached records.
 pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 
+/// Ids of cache entries, unique in the process.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 /// A cached record.
 pub(crate) struct Cached {
+    /// Unique in the process: an entry replaced by a newer one gets a new id.
+    pub(crate) id: u64,
     pub(crate) record: SealedRecord,
     /// The record's associated data (bound by both AEAD layers).
     pub(crate) aad: Vec<u8>,
+    /// The record's scopes, shared with every credential read from it.
+    pub(crate) scopes: Arc<[String]>,
+    /// The `details` of this record's read audit events (`op`, `connection`),
+    /// cloned per read instead of built and hashed again.
+    pub(crate) read_details: serde_json::Map<String, serde_json::Value>,
     /// Refresh jitter of this (credential, version), in seconds.
     pub(crate) jitter: i64,
     /// The key provider's generation when the entry was made.
@@ -77,8 +88,37 @@ impl<'a> Borrow<dyn KeyParts + 'a> for OwnedKey {
 }
 
 impl Hash for dyn KeyParts + '_ {
+    /// One `write` of the three names joined by `0xff` (a byte UTF-8 never
+    /// has), from a stack buffer when they fit: a third of the hashing work
+    /// of three separate writes.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.parts().hash(state);
+        let (a, b, c) = self.parts();
+        let mut buf = [0u8; 128];
+        let n = a.len() + b.len() + c.len() + 2;
+        let mut at = 0;
+        let mut fits = n <= buf.len();
+        for (i, part) in [a, b, c].into_iter().enumerate() {
+            if !fits {
+                break;
+            }
+            let end = at + part.len();
+            match buf.get_mut(at..end) {
+                Some(dst) => dst.copy_from_slice(part.as_bytes()),
+                None => fits = false,
+            }
+            at = end;
+            if i < 2 {
+                match buf.get_mut(at) {
+                    Some(sep) => *sep = 0xff,
+                    None => fits = false,
+                }
+                at += 1;
+            }
+        }
+        match buf.get(..n) {
+            Some(joined) if fits => state.write(joined),
+            _ => (a, b, c).hash(state),
+        }
     }
 }
 
@@ -132,7 +172,16 @@ impl RecordCache {
     /// Caches `record` (replacing the entry of its key).
     pub(crate) fn insert(&self, record: SealedRecord, jitter: i64, generation: u64) -> Arc<Cached> {
         let aad = crate::envelope::record_aad(&record);
+        let mut read_details = serde_json::Map::with_capacity(2);
+        read_details.insert("op".to_owned(), "read".into());
+        read_details.insert(
+            "connection".to_owned(),
+            record.key.connection.as_str().into(),
+        );
         let entry = Arc::new(Cached {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            scopes: record.scopes.as_slice().into(),
+            read_details,
             record,
             aad,
             jitter,

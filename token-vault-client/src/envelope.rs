@@ -222,13 +222,14 @@ pub(crate) fn open_payload(
     data_key: &LessSafeKey,
     record: &SealedRecord,
     aad: &[u8],
+    scopes: &std::sync::Arc<[String]>,
 ) -> Result<crate::credential::IssuedCredential, VaultError> {
     let nonce =
         Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
     let open = |buf: &mut Vec<u8>| {
         buf.extend_from_slice(&record.ciphertext);
         let credential = match data_key.open_in_place(nonce, Aad::from(aad), buf) {
-            Ok(plain) => crate::credential::IssuedCredential::decode(plain),
+            Ok(plain) => crate::credential::IssuedCredential::decode(plain, scopes),
             Err(_) => Err(VaultError::Integrity),
         };
         wipe_in_place(buf);

@@ -250,6 +250,28 @@ fn fnv(bytes: &[&[u8]]) -> u64 {
     h
 }
 
+std::thread_local! {
+    /// The last read event built on this thread, with the id of its cache
+    /// entry (names only, never a secret).
+    static LAST_READ: std::cell::RefCell<Option<(u64, AuditEvent)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A successful read of `entry` by `agent` (time set by the caller).
+fn read_event(entry: &Cached, agent: &str) -> AuditEvent {
+    let key = &entry.record.key;
+    AuditEvent {
+        time: 0,
+        action: AuditAction::VaultAccess,
+        outcome: Outcome::Success,
+        agent: Some(agent.to_owned()),
+        user: Some(key.user.clone()),
+        issuer: Some(key.tenant.clone()),
+        reason: None,
+        details: entry.read_details.clone(),
+    }
+}
+
 /// The three names of a credential, borrowed.
 #[derive(Debug, Clone, Copy)]
 struct Names<'a> {
@@ -397,6 +419,35 @@ impl Vault {
             details,
         };
         self.inner.audit.record(&event);
+    }
+
+    /// The event of a successful read. Each read hands the sink a complete
+    /// event; repeated reads of one entry by one agent on a thread reuse the
+    /// event last built there with the new time, instead of allocating its
+    /// names and details again.
+    fn audit_read(&self, now: i64, entry: &Cached, agent: &str) {
+        if !self.inner.audit.enabled() {
+            return;
+        }
+        LAST_READ.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut last) => {
+                let reusable = matches!(&*last, Some((id, e))
+                    if *id == entry.id && e.agent.as_deref() == Some(agent));
+                if !reusable {
+                    *last = Some((entry.id, read_event(entry, agent)));
+                }
+                if let Some((_, event)) = last.as_mut() {
+                    event.time = now;
+                    self.inner.audit.record(event);
+                }
+            }
+            // A sink that reads the vault from inside `record`.
+            Err(_) => {
+                let mut event = read_event(entry, agent);
+                event.time = now;
+                self.inner.audit.record(&event);
+            }
+        });
     }
 
     /// Caches `record` with its jitter under the key provider's generation.
@@ -602,13 +653,9 @@ impl Vault {
             connection,
         };
         let now = self.now();
-        let result = self.get_cached_inner(names, scopes, now);
-        match &result {
-            Ok(Lookup::Stale) => {}
-            Ok(Lookup::Ready(_)) => {
-                self.audit_access_at(now, "read", names, Some(&accessor.agent), Ok(()));
-            }
-            Err(e) => self.audit_access_at(now, "read", names, Some(&accessor.agent), Err(e)),
+        let result = self.get_cached_inner(names, scopes, now, &accessor.agent);
+        if let Err(e) = &result {
+            self.audit_access_at(now, "read", names, Some(&accessor.agent), Err(e));
         }
         result
     }
@@ -618,6 +665,7 @@ impl Vault {
         names: Names<'_>,
         scopes: &[&str],
         now: i64,
+        agent: &str,
     ) -> Result<Lookup, VaultError> {
         let record = self
             .load(names)?
@@ -634,7 +682,9 @@ impl Vault {
             envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
         });
         let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
-        let credential = envelope::open_payload(data_key, &record.record, &record.aad)?;
+        let credential =
+            envelope::open_payload(data_key, &record.record, &record.aad, &record.scopes)?;
+        self.audit_read(now, &record, agent);
         Ok(Lookup::Ready(credential))
     }
 
