@@ -147,14 +147,16 @@ impl Eq for OwnedKey {}
 /// The bounded cache.
 #[derive(Debug)]
 pub(crate) struct RecordCache {
-    map: RwLock<HashMap<OwnedKey, Arc<Cached>>>,
+    /// Keyed per map (`foldhash::fast::RandomState`: seeded at random, so
+    /// user names cannot be picked to collide).
+    map: RwLock<HashMap<OwnedKey, Arc<Cached>, foldhash::fast::RandomState>>,
     capacity: usize,
 }
 
 impl RecordCache {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new(HashMap::default()),
             capacity: capacity.max(1),
         }
     }

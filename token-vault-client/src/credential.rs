@@ -478,7 +478,7 @@ impl<'a> Reader<'a> {
     fn str(&mut self) -> Result<&'a str, VaultError> {
         let n = self.len()?;
         let bytes = self.take(n)?;
-        std::str::from_utf8(bytes).map_err(|_| VaultError::Integrity)
+        simdutf8::basic::from_utf8(bytes).map_err(|_| VaultError::Integrity)
     }
     fn skip_opt(&mut self) -> Result<(), VaultError> {
         match self.byte()? {
