@@ -1,12 +1,14 @@
 //! The `vault` group: a hot retrieval from the token vault (cached ciphertext,
-//! data-key unwrap, decrypt, scope check, audit) against one AES-256-GCM decrypt
-//! of the same blob; and the absolute durable write throughput (SQLite, WAL,
-//! synchronous=FULL).
+//! cached data key, decrypt, scope check, one audit event handed to a sink)
+//! against one AES-256-GCM decrypt of the same blob; and the absolute durable
+//! write throughput (SQLite, WAL, synchronous=FULL).
 
 use crate::measure::{compare, keep};
+use agent_auth::audit::{AuditEvent, AuditSink, Outcome};
 use agent_auth::secret::SecretString;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use token_vault_client::{
     Accessor, Credential, CredentialKey, Lookup, MasterKey, MemoryVaultStore, SqliteVaultStore,
@@ -33,6 +35,19 @@ fn token_set() -> Credential {
     })
 }
 
+/// A sink that receives every event (as a channel or log sink would) and
+/// counts the successful reads.
+#[derive(Debug, Default)]
+struct CountingSink(AtomicU64);
+
+impl AuditSink for CountingSink {
+    fn record(&self, event: &AuditEvent) {
+        if event.outcome == Outcome::Success && event.user.is_some() {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 fn keys() -> Arc<StaticKeyProvider> {
     Arc::new(StaticKeyProvider::new(
         MasterKey::generate("bench").unwrap_or_else(|e| panic_free_exit(&e.to_string())),
@@ -47,7 +62,10 @@ fn panic_free_exit(msg: &str) -> ! {
 /// Runs the group.
 pub fn run() {
     let store = Arc::new(MemoryVaultStore::new());
-    let vault = Vault::builder(store.clone(), keys()).build();
+    let sink = Arc::new(CountingSink::default());
+    let vault = Vault::builder(store.clone(), keys())
+        .audit(sink.clone())
+        .build();
     let alice = Accessor::new("acme", "alice", "assistant");
     vault
         .store_for(&alice, "google", &token_set())
@@ -80,20 +98,36 @@ pub fn run() {
     .unwrap_or_else(|_| panic_free_exit("seal"));
     println!("  vault blob: {} bytes of ciphertext", blob.len());
 
+    let baseline = || {
+        let mut buf = blob.clone();
+        let r = key
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(&aad),
+                &mut buf,
+            )
+            .map(|p| p.len());
+        keep((r, buf));
+    };
+    let before = sink.0.load(Ordering::Relaxed);
     compare(
         "vault.get_hot.vs_aead",
         || keep(vault.get_cached(&alice, "google", &scopes)),
-        || {
-            let mut buf = blob.clone();
-            let r = key
-                .open_in_place(
-                    Nonce::assume_unique_for_key(nonce),
-                    Aad::from(&aad),
-                    &mut buf,
-                )
-                .map(|p| p.len());
-            keep((r, buf));
-        },
+        baseline,
+    );
+    println!(
+        "  vault.get_hot: {} audit events recorded",
+        sink.0.load(Ordering::Relaxed) - before
+    );
+    // The same read with audit switched off (NoopSink), to show its share.
+    let quiet = Vault::builder(Arc::new(MemoryVaultStore::new()), keys()).build();
+    quiet
+        .store_for(&alice, "google", &token_set())
+        .unwrap_or_else(|e| panic_free_exit(&e.to_string()));
+    compare(
+        "vault.get_hot_unaudited.vs_aead",
+        || keep(quiet.get_cached(&alice, "google", &scopes)),
+        baseline,
     );
 
     // Durable writes: each put is a committed, fsynced SQLite transaction.

@@ -3,6 +3,7 @@
 
 use crate::error::VaultError;
 use agent_auth::secret::{SecretString, Token};
+use std::sync::Arc;
 use zeroize::Zeroize;
 
 /// Whose credential for which connection.
@@ -182,7 +183,7 @@ impl Credential {
                 token: Token::new(t.access_token.expose_secret()),
                 token_type: t.token_type.clone(),
                 expires_at: t.expires_at,
-                scopes: t.scopes.clone(),
+                scopes: t.scopes.as_slice().into(),
             },
             Self::ApiKey { key, .. } => IssuedCredential::ApiKey(key.clone()),
             Self::PersonalAccessToken {
@@ -291,28 +292,32 @@ impl Credential {
 
 impl IssuedCredential {
     /// Parses the binary plaintext straight into what a caller receives, never
-    /// materializing the refresh token (the hot path).
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
+    /// materializing the refresh token (the hot path). `scopes` are the
+    /// record's scopes (bound by the associated data); the payload's list must
+    /// be the same, and is not copied again.
+    pub(crate) fn decode(bytes: &[u8], scopes: &Arc<[String]>) -> Result<Self, VaultError> {
         let mut r = Reader(bytes);
         let c = match r.byte()? {
             1 => {
                 let token = Token::new(r.str()?);
                 r.skip_opt()?;
+                let expires_at = r.i64()?;
+                r.expect_list(scopes)?;
                 Self::AccessToken {
                     token,
-                    expires_at: r.i64()?,
-                    scopes: r.list()?,
+                    expires_at,
+                    scopes: Arc::clone(scopes),
                     token_type: r.string()?,
                 }
             }
             2 => {
                 let key = SecretString::new(r.str()?);
-                r.list()?;
+                r.expect_list(scopes)?;
                 Self::ApiKey(key)
             }
             3 => {
                 let token = Token::new(r.str()?);
-                r.list()?;
+                r.expect_list(scopes)?;
                 Self::PersonalAccessToken {
                     token,
                     expires_at: r.i64()?,
@@ -356,8 +361,8 @@ pub enum IssuedCredential {
         token_type: String,
         /// Expiry.
         expires_at: Option<i64>,
-        /// The scopes of the grant.
-        scopes: Vec<String>,
+        /// The scopes of the grant (shared: a hot read does not copy them).
+        scopes: Arc<[String]>,
     },
     /// An API key.
     ApiKey(SecretString),
@@ -473,7 +478,7 @@ impl<'a> Reader<'a> {
     fn str(&mut self) -> Result<&'a str, VaultError> {
         let n = self.len()?;
         let bytes = self.take(n)?;
-        std::str::from_utf8(bytes).map_err(|_| VaultError::Integrity)
+        simdutf8::basic::from_utf8(bytes).map_err(|_| VaultError::Integrity)
     }
     fn skip_opt(&mut self) -> Result<(), VaultError> {
         match self.byte()? {
@@ -505,6 +510,20 @@ impl<'a> Reader<'a> {
             _ => Err(VaultError::Integrity),
         }
     }
+    /// Reads a list that must equal `expected`, without allocating.
+    fn expect_list(&mut self, expected: &[String]) -> Result<(), VaultError> {
+        if self.len()? != expected.len() {
+            return Err(VaultError::Integrity);
+        }
+        for want in expected {
+            let n = self.len()?;
+            if self.take(n)? != want.as_bytes() {
+                return Err(VaultError::Integrity);
+            }
+        }
+        Ok(())
+    }
+
     fn list(&mut self) -> Result<Vec<String>, VaultError> {
         let n = self.len()?;
         if n > self.0.len() {
@@ -514,9 +533,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Zeroizes a plaintext buffer.
+/// Zeroizes a plaintext buffer, its spare capacity included, and frees it.
 pub(crate) fn wipe(mut bytes: Vec<u8>) {
-    bytes.zeroize();
+    wipe_in_place(&mut bytes);
+}
+
+/// Zeroizes a buffer (contents and spare capacity) and empties it, keeping
+/// its allocation. Slice zeroization is a `memset` behind an optimization
+/// barrier; `Vec::zeroize` would write the elements one volatile byte at a time.
+pub(crate) fn wipe_in_place(bytes: &mut Vec<u8>) {
+    bytes.as_mut_slice().zeroize();
+    bytes.spare_capacity_mut().zeroize();
+    bytes.clear();
 }
 
 #[cfg(test)]
@@ -557,7 +585,16 @@ mod tests {
             assert!(!format!("{c:?}").contains("SECRET"));
             assert!(!format!("{:?}", c.issue()).contains("SECRET"));
             assert!(Credential::decode(&bytes[..bytes.len() - 1]).is_err());
-            assert_eq!(IssuedCredential::decode(&bytes).unwrap(), c.issue());
+            let scopes: Arc<[String]> = c.scopes().into();
+            assert_eq!(
+                IssuedCredential::decode(&bytes, &scopes).unwrap(),
+                c.issue()
+            );
+            // A payload whose scopes differ from the record's is refused.
+            let other: Arc<[String]> = vec!["other".to_owned()].into();
+            if c.kind() != CredentialKind::Database {
+                assert!(IssuedCredential::decode(&bytes, &other).is_err());
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Envelope encryption: each record gets a fresh AES-256-GCM data key; the data
 //! key is wrapped (AES-256-GCM) by a master key. Both layers authenticate the
-//! same associated data: tenant, user, connection, version, kind, scopes and
-//! expiry, so a row moved to another user or connection, an edited scope list
-//! or a replayed old version fails to decrypt.
+//! same associated data: tenant, user, connection, version, kind, scopes,
+//! expiry and seal time, so a row moved to another user or connection, an
+//! edited scope list or seal time, or a replayed old version fails to decrypt.
 
-use crate::credential::{Credential, CredentialKey, CredentialKind, wipe};
+use crate::credential::{Credential, CredentialKey, CredentialKind, wipe, wipe_in_place};
 use crate::error::VaultError;
 use crate::keys::{KeyProvider, MasterKey};
 use crate::store::{SealedRecord, Status};
@@ -20,6 +20,7 @@ pub fn associated_data(
     kind: CredentialKind,
     scopes: &[String],
     expires_at: Option<i64>,
+    sealed_at: Option<i64>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(96 + key.user.len() + key.connection.len() + key.tenant.len());
     out.extend_from_slice(AAD_LABEL);
@@ -42,7 +43,25 @@ pub fn associated_data(
         }
         None => out.push(0),
     }
+    // Records sealed before seal times were kept have none; their associated
+    // data is unchanged, so they still open.
+    if let Some(t) = sealed_at {
+        out.push(2);
+        out.extend_from_slice(&t.to_be_bytes());
+    }
     out
+}
+
+/// The associated data of a stored record.
+pub fn record_aad(record: &SealedRecord) -> Vec<u8> {
+    associated_data(
+        &record.key,
+        record.version,
+        record.kind,
+        &record.scopes,
+        record.expires_at,
+        record.sealed_at,
+    )
 }
 
 fn random_nonce() -> Result<[u8; NONCE_LEN], VaultError> {
@@ -60,17 +79,19 @@ fn wrap_aad(aad: &[u8], master_id: &str) -> Vec<u8> {
     out
 }
 
-/// Seals `credential` as version `version` of `key` under the active master key.
+/// Seals `credential` as version `version` of `key` under the active master
+/// key, at time `sealed_at` (bound like the rest of the metadata).
 pub fn seal(
     master: &MasterKey,
     key: &CredentialKey,
     version: u64,
+    sealed_at: i64,
     credential: &Credential,
 ) -> Result<SealedRecord, VaultError> {
     let kind = credential.kind();
     let scopes = credential.scopes().to_vec();
     let expires_at = credential.expires_at();
-    let aad = associated_data(key, version, kind, &scopes, expires_at);
+    let aad = associated_data(key, version, kind, &scopes, expires_at, Some(sealed_at));
 
     let mut dek = [0u8; 32];
     aws_lc_rs::rand::fill(&mut dek).map_err(|_| VaultError::Crypto)?;
@@ -100,6 +121,7 @@ pub fn seal(
         kind,
         scopes,
         expires_at,
+        sealed_at: Some(sealed_at),
         master_key_id: master.id().to_owned(),
         wrapped_key: wrapped,
         nonce: nonce.to_vec(),
@@ -165,13 +187,7 @@ pub fn open_with(master: &MasterKey, record: &SealedRecord) -> Result<Credential
     if master.id() != record.master_key_id {
         return Err(VaultError::Integrity);
     }
-    let aad = associated_data(
-        &record.key,
-        record.version,
-        record.kind,
-        &record.scopes,
-        record.expires_at,
-    );
+    let aad = record_aad(record);
     let data_key = unwrap_dek(master, &record.wrapped_key, &aad)?;
     let nonce =
         Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
@@ -188,22 +204,45 @@ pub fn open_with(master: &MasterKey, record: &SealedRecord) -> Result<Credential
     Ok(credential)
 }
 
+/// Largest payload decrypted in the reused per-thread buffer; bigger ones get
+/// a buffer of their own, so a rare large record does not pin memory.
+const SCRATCH_MAX: usize = 16 * 1024;
+
+std::thread_local! {
+    /// Per-thread decrypt buffer of the hot path. It holds plaintext only
+    /// between decrypt and decode, and is zeroized (memset behind a barrier)
+    /// before the call returns, so between calls it holds zeros.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Decrypts a record's payload with its already unwrapped data key, straight
-/// into what a caller receives.
+/// into what a caller receives. The associated data is checked by the AEAD as
+/// on every open.
 pub(crate) fn open_payload(
     data_key: &LessSafeKey,
     record: &SealedRecord,
     aad: &[u8],
+    scopes: &std::sync::Arc<[String]>,
 ) -> Result<crate::credential::IssuedCredential, VaultError> {
     let nonce =
         Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
-    let mut buf = record.ciphertext.clone();
-    let credential = match data_key.open_in_place(nonce, Aad::from(aad), &mut buf) {
-        Ok(plain) => crate::credential::IssuedCredential::decode(plain),
-        Err(_) => Err(VaultError::Integrity),
+    let open = |buf: &mut Vec<u8>| {
+        buf.extend_from_slice(&record.ciphertext);
+        let credential = match data_key.open_in_place(nonce, Aad::from(aad), buf) {
+            Ok(plain) => crate::credential::IssuedCredential::decode(plain, scopes),
+            Err(_) => Err(VaultError::Integrity),
+        };
+        wipe_in_place(buf);
+        credential
     };
-    wipe(buf);
-    let credential = credential?;
+    let credential = if record.ciphertext.len() <= SCRATCH_MAX {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => open(&mut buf),
+            Err(_) => open(&mut Vec::new()),
+        })
+    } else {
+        open(&mut Vec::new())
+    }?;
     if credential.kind() != record.kind {
         return Err(VaultError::Integrity);
     }
@@ -217,13 +256,7 @@ pub fn rewrap(
     to: &MasterKey,
     record: &SealedRecord,
 ) -> Result<SealedRecord, VaultError> {
-    let aad = associated_data(
-        &record.key,
-        record.version,
-        record.kind,
-        &record.scopes,
-        record.expires_at,
-    );
+    let aad = record_aad(record);
     let (nonce, body) = record
         .wrapped_key
         .split_at_checked(NONCE_LEN)
@@ -269,7 +302,7 @@ mod tests {
     fn tampering_swapping_and_scope_edits_fail() {
         let m = MasterKey::generate("m1").unwrap();
         let k = CredentialKey::new("t", "alice", "google");
-        let r = seal(&m, &k, 1, &cred()).unwrap();
+        let r = seal(&m, &k, 1, 1_800_000_000, &cred()).unwrap();
         assert_eq!(open_with(&m, &r).unwrap(), cred());
 
         let mut bad = r.clone();
@@ -287,11 +320,18 @@ mod tests {
         let mut bad = r.clone();
         bad.scopes.push("admin".into());
         assert!(open_with(&m, &bad).is_err());
+        // A moved seal time (to postpone a rotation) or a dropped one fails too.
+        let mut bad = r.clone();
+        bad.sealed_at = Some(1_900_000_000);
+        assert!(open_with(&m, &bad).is_err());
+        let mut bad = r.clone();
+        bad.sealed_at = None;
+        assert!(open_with(&m, &bad).is_err());
         let mut bad = r.clone();
         bad.wrapped_key[20] ^= 1;
         assert!(open_with(&m, &bad).is_err());
         // A data key from another record does not open this one.
-        let other = seal(&m, &k, 1, &cred()).unwrap();
+        let other = seal(&m, &k, 1, 1_800_000_000, &cred()).unwrap();
         let mut bad = r.clone();
         bad.wrapped_key = other.wrapped_key;
         assert!(open_with(&m, &bad).is_err());

@@ -48,6 +48,14 @@ pub enum VaultError {
     /// A refresh failed for a reason other than lost consent (network, 5xx).
     #[error("refresh failed: {0}")]
     RefreshFailed(String),
+    /// A scheduled or requested rotation failed; the old credential is kept.
+    #[error("rotation failed: {0}")]
+    RotationFailed(String),
+    /// The remote vault refused the request with an OAuth error code (RFC 6749
+    /// section 5.2), e.g. `invalid_grant` for a subject token that is not
+    /// valid: the user must sign in again (not reconnect the connection).
+    #[error("the remote vault refused the request: {0}")]
+    Refused(String),
     /// The credential kind does not support the operation.
     #[error("unsupported for this credential kind: {0}")]
     Unsupported(&'static str),
@@ -76,6 +84,8 @@ impl VaultError {
             Self::Integrity => "integrity",
             Self::Conflict => "conflict",
             Self::RefreshFailed(_) => "refresh_failed",
+            Self::RotationFailed(_) => "rotation_failed",
+            Self::Refused(_) => "refused",
             Self::Unsupported(_) => "unsupported",
             Self::Keys(_) => "keys",
             Self::Storage(_) => "storage",

@@ -5,6 +5,7 @@ use crate::error::VaultError;
 use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 use base64::Engine as _;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use zeroize::Zeroize;
 
@@ -62,6 +63,13 @@ pub trait KeyProvider: Send + Sync + std::fmt::Debug {
     fn active(&self) -> Result<Arc<MasterKey>, VaultError>;
     /// A key by id (the active one or an older one that still decrypts).
     fn get(&self, id: &str) -> Result<Arc<MasterKey>, VaultError>;
+    /// Changes whenever the set of keys changes (rotation, retirement,
+    /// reload). The vault drops data keys it cached under an older
+    /// generation, so a retired master key stops opening records at once.
+    /// Providers whose keys never change keep the default.
+    fn generation(&self) -> u64 {
+        0
+    }
 }
 
 #[derive(Debug, Default)]
@@ -118,6 +126,7 @@ impl KeyRing {
 #[derive(Debug, Default)]
 pub struct StaticKeyProvider {
     ring: RwLock<KeyRing>,
+    generation: AtomicU64,
 }
 
 impl StaticKeyProvider {
@@ -133,6 +142,7 @@ impl StaticKeyProvider {
         let mut ring = self.ring.write().unwrap_or_else(PoisonError::into_inner);
         ring.active = Some(key.id().to_owned());
         ring.keys.insert(key.id().to_owned(), Arc::new(key));
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Forgets an old key (after a re-encrypt job moved every record off it).
@@ -141,6 +151,7 @@ impl StaticKeyProvider {
         if ring.active.as_deref() != Some(id) {
             ring.keys.remove(id);
         }
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -156,6 +167,9 @@ impl KeyProvider for StaticKeyProvider {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
+    }
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 }
 
@@ -203,6 +217,7 @@ impl KeyProvider for EnvKeyProvider {
 pub struct FileKeyProvider {
     path: std::path::PathBuf,
     ring: RwLock<KeyRing>,
+    generation: AtomicU64,
 }
 
 impl FileKeyProvider {
@@ -213,6 +228,7 @@ impl FileKeyProvider {
         Ok(Self {
             path,
             ring: RwLock::new(ring),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -234,6 +250,7 @@ impl FileKeyProvider {
     pub fn reload(&self) -> Result<(), VaultError> {
         let ring = Self::load(&self.path)?;
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = ring;
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -283,6 +300,9 @@ impl KeyProvider for FileKeyProvider {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
+    }
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 }
 

@@ -11,6 +11,7 @@
 //! See `docs/token-vault.md` in the workspace for the guide.
 
 pub mod agent;
+mod cache;
 pub mod credential;
 pub mod envelope;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod keys;
 pub mod oauth;
 #[cfg(any(feature = "http", feature = "authority"))]
 pub mod remote;
+pub mod rotation;
 pub mod store;
 pub mod vault;
 
@@ -27,6 +29,7 @@ pub use agent::{CacheScope, CredentialsContext, TokenTool, TokenToolError, ToolE
 pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential, TokenSet};
 pub use error::{ConsentRequired, VaultError};
 pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};
+pub use rotation::{Rotated, RotationError, RotationPolicy, RotationReport, Rotator};
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, SealedRecord, Status, VaultStore};

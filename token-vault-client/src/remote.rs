@@ -19,12 +19,51 @@ pub const REFRESH_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:refresh_t
 /// The error code when the user has no usable connection (Auth0's name).
 pub const NOT_CONNECTED: &str = "federated_connection_refresh_token_not_found";
 
+/// The user's token an agent presents as `subject_token` (RFC 8693 section
+/// 2.1), with its `subject_token_type` (section 3).
+#[derive(Clone, Copy)]
+pub enum SubjectToken<'a> {
+    /// An access token of the authority (`...:token-type:access_token`).
+    AccessToken(&'a str),
+    /// A refresh token of the authority (`...:token-type:refresh_token`).
+    RefreshToken(&'a str),
+}
+
+impl SubjectToken<'_> {
+    /// The token.
+    ///
+    /// # Security
+    /// The value is a credential: send it to the token endpoint only.
+    pub fn expose_secret(&self) -> &str {
+        match self {
+            Self::AccessToken(t) | Self::RefreshToken(t) => t,
+        }
+    }
+
+    /// Its `subject_token_type`.
+    pub fn token_type(&self) -> &'static str {
+        match self {
+            Self::AccessToken(_) => ACCESS_TOKEN_TYPE,
+            Self::RefreshToken(_) => REFRESH_TOKEN_TYPE,
+        }
+    }
+}
+
+impl std::fmt::Debug for SubjectToken<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::AccessToken(_) => f.write_str("AccessToken([redacted])"),
+            Self::RefreshToken(_) => f.write_str("RefreshToken([redacted])"),
+        }
+    }
+}
+
 #[cfg(feature = "http")]
 pub use client::RemoteVault;
 
 #[cfg(feature = "http")]
 mod client {
-    use super::{GRANT_TYPE, NOT_CONNECTED, REQUESTED_TOKEN_TYPE};
+    use super::{GRANT_TYPE, NOT_CONNECTED, REQUESTED_TOKEN_TYPE, SubjectToken};
     use crate::credential::IssuedCredential;
     use crate::error::{ConsentRequired, VaultError};
     use agent_auth::secret::{SecretString, Token};
@@ -65,12 +104,17 @@ mod client {
             }
         }
 
-        /// Exchanges the user's `subject_token` for the access token of
-        /// `connection` (with at least `scopes`).
+        /// Exchanges the user's access or refresh token for the access token
+        /// of `connection` (with at least `scopes`).
+        ///
+        /// Errors: `federated_connection_refresh_token_not_found` and
+        /// `invalid_scope` are [`VaultError::ConsentRequired`] (the user must
+        /// connect the account); any other OAuth error, `invalid_grant` for a
+        /// subject token that is expired, revoked or another client's among
+        /// them, is [`VaultError::Refused`] with the error code.
         pub async fn federated_token(
             &self,
-            subject_token: &str,
-            subject_token_type: &str,
+            subject: SubjectToken<'_>,
             connection: &str,
             scopes: &[&str],
             login_hint: Option<&str>,
@@ -78,8 +122,8 @@ mod client {
             let scope = scopes.join(" ");
             let mut form = vec![
                 ("grant_type", GRANT_TYPE),
-                ("subject_token", subject_token),
-                ("subject_token_type", subject_token_type),
+                ("subject_token", subject.expose_secret()),
+                ("subject_token_type", subject.token_type()),
                 ("requested_token_type", REQUESTED_TOKEN_TYPE),
                 ("connection", connection),
             ];
@@ -114,19 +158,16 @@ mod client {
                     .and_then(|v| v.as_str())
                     .unwrap_or("unknown");
                 return Err(match code {
-                    NOT_CONNECTED | "invalid_grant" => {
+                    NOT_CONNECTED | "invalid_scope" => {
                         VaultError::ConsentRequired(ConsentRequired {
                             connection: connection.to_owned(),
                             missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
                             reconnect_url: None,
                         })
                     }
-                    "invalid_scope" => VaultError::ConsentRequired(ConsentRequired {
-                        connection: connection.to_owned(),
-                        missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-                        reconnect_url: None,
-                    }),
-                    other => VaultError::Invalid(format!("remote vault error {other}")),
+                    // Only the code: descriptions are the server's text.
+                    other if is_error_code(other) => VaultError::Refused(other.to_owned()),
+                    _ => VaultError::Refused("malformed_error".to_owned()),
                 });
             }
             let token = json
@@ -161,6 +202,16 @@ mod client {
             })
         }
     }
+
+    /// An `error` value as RFC 6749 section 5.2 allows it (printable ASCII
+    /// without `"` and `\\`), short enough to carry in an error.
+    fn is_error_code(code: &str) -> bool {
+        !code.is_empty()
+            && code.len() <= 64
+            && code
+                .bytes()
+                .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    }
 }
 
 #[cfg(feature = "authority")]
@@ -168,7 +219,9 @@ pub use grant::FederatedConnectionGrant;
 
 #[cfg(feature = "authority")]
 mod grant {
-    use super::{ACCESS_TOKEN_TYPE, GRANT_TYPE, NOT_CONNECTED, REQUESTED_TOKEN_TYPE};
+    use super::{
+        ACCESS_TOKEN_TYPE, GRANT_TYPE, NOT_CONNECTED, REFRESH_TOKEN_TYPE, REQUESTED_TOKEN_TYPE,
+    };
     use crate::credential::IssuedCredential;
     use crate::error::VaultError;
     use crate::vault::{Accessor, Vault};
@@ -178,8 +231,9 @@ mod grant {
     use agent_auth::secret::Token;
 
     /// The federated-connection token exchange on the reference authority,
-    /// answered from the embedded vault. The subject token must be an access
-    /// token this authority issued to the calling client; the user is its `sub`.
+    /// answered from the embedded vault. The subject token is an access token
+    /// or a refresh token this authority issued to the calling client; the
+    /// user is the one it was issued for.
     #[derive(Debug, Clone)]
     pub struct FederatedConnectionGrant {
         vault: Vault,
@@ -216,27 +270,17 @@ mod grant {
                     "requested_token_type must be the federated connection access token type",
                 ));
             }
-            if subject_type != ACCESS_TOKEN_TYPE {
-                return Err(OAuthError::new(
-                    ErrorCode::UnsupportedTokenType,
-                    "subject_token_type must be an access token",
-                ));
-            }
-            let claims = authority
-                .verify_access_token(subject)
-                .map_err(|_| OAuthError::invalid_grant("the subject token is not valid"))?;
-            let token_client = claims
-                .get("client_id")
-                .and_then(|v| v.as_str().map(str::to_owned));
-            if token_client.as_deref() != Some(client.id()) {
-                return Err(OAuthError::invalid_grant(
-                    "the subject token was issued to another client",
-                ));
-            }
-            let user = claims
-                .sub
-                .clone()
-                .ok_or_else(|| OAuthError::invalid_grant("the subject token has no user"))?;
+            let user = match subject_type {
+                ACCESS_TOKEN_TYPE => access_token_user(authority, client, subject)?,
+                REFRESH_TOKEN_TYPE => refresh_token_user(authority, client, subject)?,
+                _ => {
+                    // RFC 8693 section 2.2.2.
+                    return Err(OAuthError::new(
+                        ErrorCode::UnsupportedTokenType,
+                        "subject_token_type must be an access token or a refresh token",
+                    ));
+                }
+            };
             if params.get("login_hint").is_some_and(|h| h != user) {
                 return Err(OAuthError::invalid_grant(
                     "login_hint does not match the subject",
@@ -282,5 +326,51 @@ mod grant {
                 extra: serde_json::Map::new(),
             })
         }
+    }
+
+    /// The user of an access token this authority issued to `client`
+    /// (RFC 9068 validation; the `client_id` claim names the client, RFC 9068
+    /// section 2.2). Anything else is `invalid_grant` (RFC 6749 section 5.2).
+    fn access_token_user(
+        authority: &Authority,
+        client: &AuthenticatedClient,
+        token: &str,
+    ) -> Result<String, OAuthError> {
+        let claims = authority
+            .verify_access_token(token)
+            .map_err(|_| OAuthError::invalid_grant("the subject token is not valid"))?;
+        let token_client = claims
+            .get("client_id")
+            .and_then(|v| v.as_str().map(str::to_owned));
+        if token_client.as_deref() != Some(client.id()) {
+            return Err(OAuthError::invalid_grant(
+                "the subject token was issued to another client",
+            ));
+        }
+        claims
+            .sub
+            .clone()
+            .ok_or_else(|| OAuthError::invalid_grant("the subject token has no user"))
+    }
+
+    /// The user of a live refresh token this authority issued to `client`: a
+    /// refresh token is bound to its client (RFC 6749 section 6), and an
+    /// unknown, expired, rotated or revoked one is `invalid_grant` (section
+    /// 5.2; rotation per RFC 9700 section 4.14.2). The token is not consumed.
+    fn refresh_token_user(
+        authority: &Authority,
+        client: &AuthenticatedClient,
+        token: &str,
+    ) -> Result<String, OAuthError> {
+        let grant = authority
+            .refresh_token_grant(token, client.id())
+            .ok_or_else(|| {
+                OAuthError::invalid_grant(
+                    "the subject token is not a live refresh token of this client",
+                )
+            })?;
+        grant
+            .user_id
+            .ok_or_else(|| OAuthError::invalid_grant("the subject token has no user"))
     }
 }

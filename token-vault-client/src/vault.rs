@@ -1,10 +1,12 @@
 //! The embedded vault: sealed records in a [`VaultStore`], a ciphertext cache,
 //! scoped retrieval, proactive single-flight refresh, rotation and wipe.
 
+use crate::cache::{Cached, DEFAULT_CAPACITY, RecordCache};
 use crate::credential::{Credential, CredentialKey, CredentialKind, IssuedCredential, TokenSet};
 use crate::envelope;
 use crate::error::{ConsentRequired, VaultError};
 use crate::keys::KeyProvider;
+use crate::rotation::{RotationPolicy, RotationSchedule, Rotator};
 use crate::store::{SealedRecord, Status, VaultStore};
 use agent_auth::audit::{AuditAction, AuditEvent, NoopSink, Outcome, SharedSink};
 use agent_auth::clock::{SharedClock, system_clock};
@@ -111,6 +113,8 @@ pub struct ConnectionConfig {
     pub refresher: Option<Arc<dyn TokenRefresher>>,
     /// Where a user (re)connects the account; the vault appends `connection` and `scope`.
     pub reconnect_url: Option<String>,
+    /// Scheduled rotation of the connection's credentials, if any.
+    pub rotation: Option<RotationSchedule>,
 }
 
 impl ConnectionConfig {
@@ -120,6 +124,7 @@ impl ConnectionConfig {
             name: name.into(),
             refresher: None,
             reconnect_url: None,
+            rotation: None,
         }
     }
 
@@ -136,6 +141,14 @@ impl ConnectionConfig {
         self.reconnect_url = Some(url.into());
         self
     }
+
+    /// Rotates the connection's credentials with `rotator` per `policy` (see
+    /// [`Vault::rotate_due`]).
+    #[must_use]
+    pub fn rotation(mut self, rotator: Arc<dyn Rotator>, policy: RotationPolicy) -> Self {
+        self.rotation = Some(RotationSchedule { rotator, policy });
+        self
+    }
 }
 
 /// The vault. Cheap to clone.
@@ -146,29 +159,6 @@ pub struct Vault {
 
 type FlightMap = HashMap<CredentialKey, Arc<tokio::sync::Mutex<()>>>;
 
-/// A cached record: its ciphertext, its associated data, and (after the first
-/// read) its unwrapped data key, so that a hot read is one payload decrypt.
-struct Cached {
-    record: SealedRecord,
-    aad: Vec<u8>,
-    data_key: std::sync::OnceLock<Option<aws_lc_rs::aead::LessSafeKey>>,
-}
-
-impl std::fmt::Debug for Cached {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cached")
-            .field("record", &self.record)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::ops::Deref for Cached {
-    type Target = SealedRecord;
-    fn deref(&self) -> &SealedRecord {
-        &self.record
-    }
-}
-
 #[derive(Debug)]
 struct Inner {
     store: Arc<dyn VaultStore>,
@@ -177,7 +167,7 @@ struct Inner {
     audit: SharedSink,
     policy: RefreshPolicy,
     connections: RwLock<HashMap<String, ConnectionConfig>>,
-    cache: RwLock<HashMap<CredentialKey, Arc<Cached>>>,
+    cache: RecordCache,
     flights: Mutex<FlightMap>,
     epochs: RwLock<HashMap<(String, String), u64>>,
     refreshes: AtomicU64,
@@ -191,9 +181,16 @@ pub struct VaultBuilder {
     clock: SharedClock,
     audit: SharedSink,
     policy: RefreshPolicy,
+    cache_capacity: usize,
 }
 
 impl VaultBuilder {
+    /// How many records the cache holds at most (default 10,000).
+    #[must_use]
+    pub fn cache_capacity(mut self, records: usize) -> Self {
+        self.cache_capacity = records;
+        self
+    }
     /// The clock (default: system).
     #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
@@ -222,7 +219,7 @@ impl VaultBuilder {
                 audit: self.audit,
                 policy: self.policy,
                 connections: RwLock::new(HashMap::new()),
-                cache: RwLock::new(HashMap::new()),
+                cache: RecordCache::new(self.cache_capacity),
                 flights: Mutex::new(HashMap::new()),
                 epochs: RwLock::new(HashMap::new()),
                 refreshes: AtomicU64::new(0),
@@ -253,6 +250,60 @@ fn fnv(bytes: &[&[u8]]) -> u64 {
     h
 }
 
+std::thread_local! {
+    /// The last read event built on this thread, with the id of its cache
+    /// entry (names only, never a secret).
+    static LAST_READ: std::cell::RefCell<Option<(u64, AuditEvent)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A successful read of `entry` by `agent` (time set by the caller).
+fn read_event(entry: &Cached, agent: &str) -> AuditEvent {
+    let key = &entry.record.key;
+    AuditEvent {
+        time: 0,
+        action: AuditAction::VaultAccess,
+        outcome: Outcome::Success,
+        agent: Some(agent.to_owned()),
+        user: Some(key.user.clone()),
+        issuer: Some(key.tenant.clone()),
+        reason: None,
+        details: entry.read_details.clone(),
+    }
+}
+
+/// The three names of a credential, borrowed.
+#[derive(Debug, Clone, Copy)]
+struct Names<'a> {
+    tenant: &'a str,
+    user: &'a str,
+    connection: &'a str,
+}
+
+impl<'a> Names<'a> {
+    fn of(key: &'a CredentialKey) -> Self {
+        Self {
+            tenant: &key.tenant,
+            user: &key.user,
+            connection: &key.connection,
+        }
+    }
+}
+
+/// Scopes are space-free, non-empty tokens (RFC 6749 section 3.3).
+pub(crate) fn validate_scopes(credential: &Credential) -> Result<(), VaultError> {
+    if credential
+        .scopes()
+        .iter()
+        .any(|s| s.is_empty() || s.contains(' '))
+    {
+        return Err(VaultError::Invalid(
+            "scopes are non-empty tokens without spaces".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Vault {
     /// Starts configuring a vault over `store` with master keys from `keys`.
     pub fn builder(store: Arc<dyn VaultStore>, keys: Arc<dyn KeyProvider>) -> VaultBuilder {
@@ -262,6 +313,7 @@ impl Vault {
             clock: system_clock(),
             audit: Arc::new(NoopSink),
             policy: RefreshPolicy::default(),
+            cache_capacity: DEFAULT_CAPACITY,
         }
     }
 
@@ -289,6 +341,21 @@ impl Vault {
         &self.inner.store
     }
 
+    /// The master keys.
+    pub(crate) fn keys(&self) -> &Arc<dyn KeyProvider> {
+        &self.inner.keys
+    }
+
+    /// The rotation schedule of `connection`, if it has one.
+    pub(crate) fn rotation_schedule(&self, connection: &str) -> Option<RotationSchedule> {
+        self.inner
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(connection)
+            .and_then(|c| c.rotation.clone())
+    }
+
     fn audit(
         &self,
         action: AuditAction,
@@ -299,10 +366,33 @@ impl Vault {
         self.inner.audit.record(&event);
     }
 
+    /// Records an event built by `f` (for the rotation job).
+    pub(crate) fn audit_event(
+        &self,
+        action: AuditAction,
+        outcome: Outcome,
+        f: impl FnOnce(AuditEvent) -> AuditEvent,
+    ) {
+        self.audit(action, outcome, f);
+    }
+
     fn audit_access(
         &self,
         op: &'static str,
         key: &CredentialKey,
+        agent: Option<&str>,
+        result: Result<(), &VaultError>,
+    ) {
+        self.audit_access_at(self.now(), op, Names::of(key), agent, result);
+    }
+
+    /// The access event, built field by field (no builder moves, two map
+    /// entries): it is on the hot path of every read.
+    fn audit_access_at(
+        &self,
+        now: i64,
+        op: &'static str,
+        names: Names<'_>,
         agent: Option<&str>,
         result: Result<(), &VaultError>,
     ) {
@@ -315,62 +405,86 @@ impl Vault {
             Err(VaultError::NotFound(_) | VaultError::Expired(_)) => Outcome::Denied,
             Err(_) => Outcome::Error,
         };
-        self.audit(AuditAction::VaultAccess, outcome, |mut e| {
-            e = e
-                .user(key.user.clone())
-                .issuer(key.tenant.clone())
-                .detail("op", op)
-                .detail("connection", key.connection.clone());
-            if let Some(agent) = agent {
-                e = e.agent(agent.to_owned());
+        let mut details = serde_json::Map::new();
+        details.insert("op".to_owned(), op.into());
+        details.insert("connection".to_owned(), names.connection.into());
+        let event = AuditEvent {
+            time: now,
+            action: AuditAction::VaultAccess,
+            outcome,
+            agent: agent.map(str::to_owned),
+            user: Some(names.user.to_owned()),
+            issuer: Some(names.tenant.to_owned()),
+            reason: result.err().map(|e| e.reason().to_owned()),
+            details,
+        };
+        self.inner.audit.record(&event);
+    }
+
+    /// The event of a successful read. Each read hands the sink a complete
+    /// event; repeated reads of one entry by one agent on a thread reuse the
+    /// event last built there with the new time, instead of allocating its
+    /// names and details again.
+    fn audit_read(&self, now: i64, entry: &Cached, agent: &str) {
+        if !self.inner.audit.enabled() {
+            return;
+        }
+        LAST_READ.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut last) => {
+                let reusable = matches!(&*last, Some((id, e))
+                    if *id == entry.id && e.agent.as_deref() == Some(agent));
+                if !reusable {
+                    *last = Some((entry.id, read_event(entry, agent)));
+                }
+                if let Some((_, event)) = last.as_mut() {
+                    event.time = now;
+                    self.inner.audit.record(event);
+                }
             }
-            if let Err(err) = result {
-                e = e.reason(err.reason());
+            // A sink that reads the vault from inside `record`.
+            Err(_) => {
+                let mut event = read_event(entry, agent);
+                event.time = now;
+                self.inner.audit.record(&event);
             }
-            e
         });
+    }
+
+    /// Caches `record` with its jitter under the key provider's generation.
+    pub(crate) fn cache_sealed(&self, record: SealedRecord) -> Arc<Cached> {
+        let jitter = self.jitter(&record);
+        self.inner
+            .cache
+            .insert(record, jitter, self.inner.keys.generation())
     }
 
     fn cache_put(&self, record: SealedRecord) -> Arc<Cached> {
-        let aad = envelope::associated_data(
-            &record.key,
-            record.version,
-            record.kind,
-            &record.scopes,
-            record.expires_at,
-        );
-        let record = Arc::new(Cached {
-            record,
-            aad,
-            data_key: std::sync::OnceLock::new(),
-        });
-        self.inner
-            .cache
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(record.key.clone(), Arc::clone(&record));
-        record
+        self.cache_sealed(record)
+    }
+
+    pub(crate) fn cache_remove(&self, key: &CredentialKey) {
+        self.inner.cache.remove(key);
     }
 
     fn cache_drop(&self, key: &CredentialKey) {
-        self.inner
-            .cache
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(key);
+        self.cache_remove(key);
     }
 
-    fn load(&self, key: &CredentialKey) -> Result<Option<Arc<Cached>>, VaultError> {
+    /// The cached record of the names, loaded on a miss; rebuilt when master
+    /// keys changed since it was cached.
+    fn load(&self, names: Names<'_>) -> Result<Option<Arc<Cached>>, VaultError> {
         if let Some(r) = self
             .inner
             .cache
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(key)
+            .get(names.tenant, names.user, names.connection)
         {
-            return Ok(Some(Arc::clone(r)));
+            if r.generation == self.inner.keys.generation() {
+                return Ok(Some(r));
+            }
+            return Ok(Some(self.cache_put(r.record.clone())));
         }
-        Ok(self.inner.store.get(key)?.map(|r| self.cache_put(r)))
+        let key = CredentialKey::new(names.tenant, names.user, names.connection);
+        Ok(self.inner.store.get(&key)?.map(|r| self.cache_put(r)))
     }
 
     fn load_fresh(&self, key: &CredentialKey) -> Result<Option<Arc<Cached>>, VaultError> {
@@ -391,18 +505,16 @@ impl Vault {
     }
 
     fn put_inner(&self, key: &CredentialKey, credential: &Credential) -> Result<u64, VaultError> {
-        if credential
-            .scopes()
-            .iter()
-            .any(|s| s.is_empty() || s.contains(' '))
-        {
-            return Err(VaultError::Invalid(
-                "scopes are non-empty tokens without spaces".into(),
-            ));
-        }
+        validate_scopes(credential)?;
         for _ in 0..8 {
             let current = self.inner.store.get(key)?.map_or(0, |r| r.version);
-            let record = envelope::seal(&*self.inner.keys.active()?, key, current + 1, credential)?;
+            let record = envelope::seal(
+                &*self.inner.keys.active()?,
+                key,
+                current + 1,
+                self.now(),
+                credential,
+            )?;
             match self.inner.store.put(&record, current) {
                 Ok(()) => {
                     self.cache_put(record);
@@ -481,10 +593,14 @@ impl Vault {
 
     /// Whether the access token of `record` is due for refresh at `now`.
     fn due(&self, record: &SealedRecord, now: i64) -> bool {
+        self.due_with(record, self.jitter(record), now)
+    }
+
+    fn due_with(&self, record: &SealedRecord, jitter: i64, now: i64) -> bool {
         record.kind == CredentialKind::OAuth
             && record
                 .expires_at
-                .is_some_and(|e| now >= e - self.inner.policy.margin - self.jitter(record))
+                .is_some_and(|e| now >= e - self.inner.policy.margin - jitter)
     }
 
     fn check(&self, record: &SealedRecord, scopes: &[&str]) -> Result<(), VaultError> {
@@ -521,42 +637,54 @@ impl Vault {
         Ok(())
     }
 
-    /// The synchronous hot path: cached ciphertext, scope check, decrypt. Says
-    /// [`Lookup::Stale`] when the access token is due for refresh.
+    /// The synchronous hot path: cached ciphertext, scope check, decrypt with
+    /// the cached data key (the AEAD checks the record's associated data on
+    /// every read), audit. Says [`Lookup::Stale`] when the access token is due
+    /// for refresh.
     pub fn get_cached(
         &self,
         accessor: &Accessor,
         connection: &str,
         scopes: &[&str],
     ) -> Result<Lookup, VaultError> {
-        let key = accessor.key(connection);
-        let result = self.get_cached_inner(&key, scopes);
-        match &result {
-            Ok(Lookup::Stale) => {}
-            Ok(Lookup::Ready(_)) => self.audit_access("read", &key, Some(&accessor.agent), Ok(())),
-            Err(e) => self.audit_access("read", &key, Some(&accessor.agent), Err(e)),
+        let names = Names {
+            tenant: &accessor.tenant,
+            user: &accessor.user,
+            connection,
+        };
+        let now = self.now();
+        let result = self.get_cached_inner(names, scopes, now, &accessor.agent);
+        if let Err(e) = &result {
+            self.audit_access_at(now, "read", names, Some(&accessor.agent), Err(e));
         }
         result
     }
 
-    fn get_cached_inner(&self, key: &CredentialKey, scopes: &[&str]) -> Result<Lookup, VaultError> {
+    fn get_cached_inner(
+        &self,
+        names: Names<'_>,
+        scopes: &[&str],
+        now: i64,
+        agent: &str,
+    ) -> Result<Lookup, VaultError> {
         let record = self
-            .load(key)?
-            .ok_or_else(|| VaultError::NotFound(key.connection.clone()))?;
+            .load(names)?
+            .ok_or_else(|| VaultError::NotFound(names.connection.to_owned()))?;
         self.check(&record, scopes)?;
-        let now = self.now();
-        if self.due(&record, now) {
+        if self.due_with(&record, record.jitter, now) {
             return Ok(Lookup::Stale);
         }
         if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
-            return Err(VaultError::Expired(key.connection.clone()));
+            return Err(VaultError::Expired(names.connection.to_owned()));
         }
         let data_key = record.data_key.get_or_init(|| {
             let master = self.inner.keys.get(&record.master_key_id).ok()?;
             envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
         });
         let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
-        let credential = envelope::open_payload(data_key, &record.record, &record.aad)?;
+        let credential =
+            envelope::open_payload(data_key, &record.record, &record.aad, &record.scopes)?;
+        self.audit_read(now, &record, agent);
         Ok(Lookup::Ready(credential))
     }
 
@@ -624,7 +752,8 @@ impl Vault {
         result
     }
 
-    fn flight(&self, key: &CredentialKey) -> Arc<tokio::sync::Mutex<()>> {
+    /// The per-credential lock of refreshes and rotations (single flight).
+    pub(crate) fn flight(&self, key: &CredentialKey) -> Arc<tokio::sync::Mutex<()>> {
         Arc::clone(
             self.inner
                 .flights
@@ -708,8 +837,13 @@ impl Vault {
                     token_type: fresh.token_type.unwrap_or_else(|| set.token_type.clone()),
                 };
                 let next = Credential::OAuth(next);
-                let sealed =
-                    envelope::seal(&*self.inner.keys.active()?, key, record.version + 1, &next)?;
+                let sealed = envelope::seal(
+                    &*self.inner.keys.active()?,
+                    key,
+                    record.version + 1,
+                    self.now(),
+                    &next,
+                )?;
                 if let Err(e) = self.inner.store.put(&sealed, record.version) {
                     self.audit(AuditAction::TokenRefreshed, Outcome::Error, |ev| {
                         ev.user(key.user.clone())
@@ -820,11 +954,7 @@ impl Vault {
     /// store and the cache, and invalidates agent-side caches.
     pub fn wipe_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {
         let result = self.inner.store.delete_user(tenant, user);
-        self.inner
-            .cache
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|k, _| !(k.tenant == tenant && k.user == user));
+        self.inner.cache.remove_user(tenant, user);
         *self
             .inner
             .epochs

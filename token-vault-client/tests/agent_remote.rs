@@ -1,7 +1,8 @@
 //! The agent-facing wrapper (context caching, one retry on 401, then
 //! consent-required, nesting) and the remote backend: the federated-connection
 //! token exchange served by the reference authority over HTTP from the
-//! embedded vault, called by [`RemoteVault`].
+//! embedded vault, called by [`RemoteVault`] with an access token or a
+//! refresh token as the subject.
 #![cfg(all(feature = "authority", feature = "http"))]
 #![allow(
     clippy::unwrap_used,
@@ -19,7 +20,7 @@ use agent_auth::secret::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use token_vault_client::remote::{
-    ACCESS_TOKEN_TYPE, FederatedConnectionGrant, GRANT_TYPE, RemoteVault,
+    FederatedConnectionGrant, GRANT_TYPE, REQUESTED_TOKEN_TYPE, RemoteVault, SubjectToken,
 };
 use token_vault_client::*;
 
@@ -178,8 +179,22 @@ async fn the_tool_wrapper_caches_per_context_retries_once_then_needs_consent() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn remote_token_vault_over_the_authoritys_http_face() {
+struct RemoteFixture {
+    authority: Authority,
+    issuer: String,
+    server: tokio::task::JoinHandle<()>,
+    remote: RemoteVault,
+}
+
+impl Drop for RemoteFixture {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The reference authority's HTTP face on loopback with the federated
+/// connection grant over an embedded vault holding alice's Google tokens.
+async fn remote_fixture() -> RemoteFixture {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     let authority = Authority::builder(&issuer)
@@ -195,13 +210,17 @@ async fn remote_token_vault_over_the_authoritys_http_face() {
         .unwrap();
     authority
         .register_client(
-            ClientSpec::confidential("assistant", "assistant-secret-0123456789")
-                .grant_types([GRANT_TYPE, "client_credentials"]),
+            ClientSpec::confidential("assistant", "assistant-secret-0123456789").grant_types([
+                GRANT_TYPE,
+                "client_credentials",
+                "refresh_token",
+            ]),
         )
         .unwrap();
     authority
         .register_client(
-            ClientSpec::confidential("other", "other-secret-0123456789").grant_types([GRANT_TYPE]),
+            ClientSpec::confidential("other", "other-secret-0123456789")
+                .grant_types([GRANT_TYPE, "refresh_token"]),
         )
         .unwrap();
     let (vault, _) = vault();
@@ -220,42 +239,50 @@ async fn remote_token_vault_over_the_authoritys_http_face() {
         vault.clone(),
         &issuer,
     )));
-    let subject = |client: &str| {
-        authority
-            .issue(
-                &GrantFacts {
-                    client_id: client.into(),
-                    user_id: Some("alice".into()),
-                    scope: vec!["openid".into()],
-                    ..GrantFacts::default()
-                },
-                IssueOptions::default(),
-            )
-            .unwrap()
-            .access_token
-    };
-    let at = subject("assistant");
-    let at_other = subject("other");
     let served = authority.clone();
     let server = tokio::spawn(async move { axum::serve(listener, router(served)).await.unwrap() });
-
     let remote = RemoteVault::new(
         format!("{issuer}/token"),
         "assistant",
         SecretString::new("assistant-secret-0123456789"),
     );
-    let got = remote
-        .federated_token(
-            at.expose_secret(),
-            ACCESS_TOKEN_TYPE,
-            "google",
-            &["calendar.readonly"],
-            Some("alice"),
+    RemoteFixture {
+        authority,
+        issuer,
+        server,
+        remote,
+    }
+}
+
+/// Tokens the authority issued to `client` for alice.
+fn tokens_for(authority: &Authority, client: &str) -> (String, String) {
+    let issued = authority
+        .issue(
+            &GrantFacts {
+                client_id: client.into(),
+                user_id: Some("alice".into()),
+                scope: vec!["openid".into(), "offline_access".into()],
+                ..GrantFacts::default()
+            },
+            IssueOptions {
+                refresh_token: true,
+                ..IssueOptions::default()
+            },
         )
-        .await
         .unwrap();
+    (
+        issued.access_token.expose_secret().to_owned(),
+        issued
+            .refresh_token
+            .expect("a refresh token")
+            .expose_secret()
+            .to_owned(),
+    )
+}
+
+fn assert_google_token(got: &IssuedCredential) {
     assert_eq!(got.secret(), "ya29.federated-google-token");
-    match &got {
+    match got {
         IssuedCredential::AccessToken {
             scopes, expires_at, ..
         } => {
@@ -264,64 +291,184 @@ async fn remote_token_vault_over_the_authoritys_http_face() {
         }
         other => panic!("{other:?}"),
     }
-    // Not connected / scope not granted: consent required.
-    let err = remote
-        .federated_token(at.expose_secret(), ACCESS_TOKEN_TYPE, "slack", &[], None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, VaultError::ConsentRequired(_)), "{err:?}");
-    let err = remote
+}
+
+fn assert_refused(result: Result<IssuedCredential, VaultError>, code: &str) {
+    match result {
+        Err(VaultError::Refused(c)) => assert_eq!(c, code),
+        other => panic!("expected {code}, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_token_vault_over_the_authoritys_http_face() {
+    let f = remote_fixture().await;
+    let (at, _) = tokens_for(&f.authority, "assistant");
+    let (at_other, _) = tokens_for(&f.authority, "other");
+    let remote = &f.remote;
+    let got = remote
         .federated_token(
-            at.expose_secret(),
-            ACCESS_TOKEN_TYPE,
+            SubjectToken::AccessToken(&at),
             "google",
-            &["drive"],
-            None,
+            &["calendar.readonly"],
+            Some("alice"),
         )
         .await
+        .unwrap();
+    assert_google_token(&got);
+    // Not connected / scope not granted: consent required.
+    let err = remote
+        .federated_token(SubjectToken::AccessToken(&at), "slack", &[], None)
+        .await
         .unwrap_err();
     assert!(matches!(err, VaultError::ConsentRequired(_)), "{err:?}");
-    // A login_hint naming someone else, a token of another client, garbage: refused.
-    assert!(
+    let err = remote
+        .federated_token(SubjectToken::AccessToken(&at), "google", &["drive"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VaultError::ConsentRequired(_)), "{err:?}");
+    // A login_hint naming someone else, a token of another client, garbage: invalid_grant.
+    assert_refused(
+        remote
+            .federated_token(SubjectToken::AccessToken(&at), "google", &[], Some("bob"))
+            .await,
+        "invalid_grant",
+    );
+    assert_refused(
+        remote
+            .federated_token(SubjectToken::AccessToken(&at_other), "google", &[], None)
+            .await,
+        "invalid_grant",
+    );
+    assert_refused(
         remote
             .federated_token(
-                at.expose_secret(),
-                ACCESS_TOKEN_TYPE,
+                SubjectToken::AccessToken("not-a-token"),
                 "google",
                 &[],
-                Some("bob")
+                None,
             )
-            .await
-            .is_err()
-    );
-    assert!(
-        remote
-            .federated_token(
-                at_other.expose_secret(),
-                ACCESS_TOKEN_TYPE,
-                "google",
-                &[],
-                None
-            )
-            .await
-            .is_err()
-    );
-    assert!(
-        remote
-            .federated_token("not-a-token", ACCESS_TOKEN_TYPE, "google", &[], None)
-            .await
-            .is_err()
+            .await,
+        "invalid_grant",
     );
     let wrong_secret = RemoteVault::new(
-        format!("{issuer}/token"),
+        format!("{}/token", f.issuer),
         "assistant",
         SecretString::new("wrong"),
     );
-    assert!(
+    assert_refused(
         wrong_secret
-            .federated_token(at.expose_secret(), ACCESS_TOKEN_TYPE, "google", &[], None)
-            .await
-            .is_err()
+            .federated_token(SubjectToken::AccessToken(&at), "google", &[], None)
+            .await,
+        "invalid_client",
     );
-    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_token_is_a_subject_token_until_it_is_revoked_used_or_anothers() {
+    let f = remote_fixture().await;
+    let (_, rt) = tokens_for(&f.authority, "assistant");
+    let (_, rt_other) = tokens_for(&f.authority, "other");
+    let remote = &f.remote;
+
+    // The client's own live refresh token: the federated token, and the
+    // refresh token is not consumed (it works again).
+    for _ in 0..2 {
+        let got = remote
+            .federated_token(
+                SubjectToken::RefreshToken(&rt),
+                "google",
+                &["calendar.readonly"],
+                Some("alice"),
+            )
+            .await
+            .unwrap();
+        assert_google_token(&got);
+    }
+    // Another client's refresh token, or an unknown one: invalid_grant.
+    assert_refused(
+        remote
+            .federated_token(SubjectToken::RefreshToken(&rt_other), "google", &[], None)
+            .await,
+        "invalid_grant",
+    );
+    assert_refused(
+        remote
+            .federated_token(
+                SubjectToken::RefreshToken("rt-unknown"),
+                "google",
+                &[],
+                None,
+            )
+            .await,
+        "invalid_grant",
+    );
+    // An access token declared as a refresh token is not one.
+    let (at, _) = tokens_for(&f.authority, "assistant");
+    assert_refused(
+        remote
+            .federated_token(SubjectToken::RefreshToken(&at), "google", &[], None)
+            .await,
+        "invalid_grant",
+    );
+    // Any other subject_token_type: unsupported_token_type (RFC 8693 section 2.2.2).
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}/token", f.issuer))
+        .basic_auth("assistant", Some("assistant-secret-0123456789"))
+        .form(&[
+            ("grant_type", GRANT_TYPE),
+            ("subject_token", rt.as_str()),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:id_token",
+            ),
+            ("requested_token_type", REQUESTED_TOKEN_TYPE),
+            ("connection", "google"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_token_type");
+
+    // A refresh token rotated by the refresh_token grant is spent.
+    let (_, rt_rotated) = tokens_for(&f.authority, "assistant");
+    let resp = http
+        .post(format!("{}/token", f.issuer))
+        .basic_auth("assistant", Some("assistant-secret-0123456789"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt_rotated),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_refused(
+        remote
+            .federated_token(SubjectToken::RefreshToken(&rt_rotated), "google", &[], None)
+            .await,
+        "invalid_grant",
+    );
+
+    // Revoked at the revocation endpoint (RFC 7009): refused from then on.
+    let resp = http
+        .post(format!("{}/revoke", f.issuer))
+        .basic_auth("assistant", Some("assistant-secret-0123456789"))
+        .form(&[("token", rt.as_str()), ("token_type_hint", "refresh_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_refused(
+        remote
+            .federated_token(SubjectToken::RefreshToken(&rt), "google", &[], None)
+            .await,
+        "invalid_grant",
+    );
+    // The subject token never appears in the client's Debug output.
+    let shown = format!("{:?} {:?}", SubjectToken::RefreshToken(&rt), remote);
+    assert!(!shown.contains(&rt), "{shown}");
 }

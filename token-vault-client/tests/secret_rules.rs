@@ -9,7 +9,11 @@
 //!   from every allowlist regex, and every stopword.
 //!
 //! Recall = true positives our filter flags; false-positive rate = "not a
-//! secret" samples it flags. Both are printed.
+//! secret" samples it flags. Both are printed as `SECRET-RULES recall ...` and
+//! `SECRET-RULES false positives ...` lines; test runners hide the output of
+//! passing tests, so show it with
+//! `cargo nextest run -p token-vault-client --test secret_rules --success-output immediate`
+//! (or `cargo test ... -- --nocapture`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -197,11 +201,11 @@ fn recall_and_false_positives_on_the_gitleaks_rules() {
     let recall = tp_hit as f64 / tp_total.max(1) as f64;
     let fp_rate = fp_hit.len() as f64 / fp_samples.len().max(1) as f64;
     println!(
-        "SECRET-RULES recall {:.1}% ({tp_hit}/{tp_total} generated true positives of {rules_sampled} gitleaks rules; {rules_hit} rules with at least one hit)",
+        "SECRET-RULES recall {:.1}% ({tp_hit} of {tp_total} true positives generated from {rules_sampled} gitleaks rules; {rules_hit} rules with at least one hit)",
         recall * 100.0
     );
     println!(
-        "SECRET-RULES false positives {:.1}% ({}/{} allowlist and stopword samples)",
+        "SECRET-RULES false positives {:.1}% ({} of {} samples from gitleaks' allowlists and stopwords)",
         fp_rate * 100.0,
         fp_hit.len(),
         fp_samples.len()

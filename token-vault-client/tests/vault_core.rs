@@ -413,6 +413,27 @@ async fn master_key_rotation_keeps_old_records_readable_and_reencrypts() {
 }
 
 #[tokio::test]
+async fn a_retired_master_key_stops_opening_records_even_with_a_cached_data_key() {
+    let (vault, _clock, _audit, keys) = setup(Arc::new(MemoryVaultStore::new()));
+    vault
+        .store_for(&alice(), "google", &oauth("at-m1", "rt-m1", T0 + 3600, &[]))
+        .unwrap();
+    // A read caches the record's unwrapped data key.
+    assert!(matches!(
+        vault.get_cached(&alice(), "google", &[]).unwrap(),
+        Lookup::Ready(_)
+    ));
+    // Retired without re-encryption: the record is under a key that is gone,
+    // and the cached data key must not keep it readable.
+    keys.rotate_to(MasterKey::generate("m2").unwrap());
+    keys.retire("m1");
+    assert!(matches!(
+        vault.get_cached(&alice(), "google", &[]),
+        Err(VaultError::Integrity)
+    ));
+}
+
+#[tokio::test]
 async fn tampered_and_swapped_rows_in_sqlite_are_detected() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.db");

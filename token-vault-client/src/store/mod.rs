@@ -50,6 +50,10 @@ pub struct SealedRecord {
     pub scopes: Vec<String>,
     /// Expiry of the (access) credential.
     pub expires_at: Option<i64>,
+    /// When this version was sealed (vault clock, seconds since the epoch):
+    /// the last write, refresh or rotation. `None` for records written before
+    /// seal times were kept.
+    pub sealed_at: Option<i64>,
     /// The master key that wraps the data key.
     pub master_key_id: String,
     /// Nonce, wrapped data key and tag.
@@ -70,6 +74,7 @@ impl std::fmt::Debug for SealedRecord {
             .field("kind", &self.kind)
             .field("scopes", &self.scopes)
             .field("expires_at", &self.expires_at)
+            .field("sealed_at", &self.sealed_at)
             .field("master_key_id", &self.master_key_id)
             .field("ciphertext_len", &self.ciphertext.len())
             .field("status", &self.status)
@@ -96,6 +101,8 @@ pub trait VaultStore: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, VaultError>;
     /// Deletes one record.
     fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError>;
+    /// Deletes the record of `key` if it is still at `version`; false otherwise.
+    fn delete_version(&self, key: &CredentialKey, version: u64) -> Result<bool, VaultError>;
     /// Deletes every record of a user in a tenant; returns how many.
     fn delete_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError>;
     /// Every record (for re-encryption and the output filter).
@@ -158,6 +165,15 @@ impl VaultStore for MemoryVaultStore {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(key)
             .is_some())
+    }
+
+    fn delete_version(&self, key: &CredentialKey, version: u64) -> Result<bool, VaultError> {
+        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
+        if rows.get(key).is_some_and(|r| r.version == version) {
+            rows.remove(key);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     fn delete_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {

@@ -32,11 +32,12 @@ CREATE TABLE IF NOT EXISTS vault_credentials (
     nonce BLOB NOT NULL,
     ciphertext BLOB NOT NULL,
     status TEXT NOT NULL,
+    sealed_at INTEGER,
     PRIMARY KEY (tenant, user_id, connection)
 ) WITHOUT ROWID;
 ";
 
-const COLUMNS: &str = "tenant, user_id, connection, version, kind, scopes, expires_at, master_key_id, wrapped_key, nonce, ciphertext, status";
+const COLUMNS: &str = "tenant, user_id, connection, version, kind, scopes, expires_at, master_key_id, wrapped_key, nonce, ciphertext, status, sealed_at";
 
 impl SqliteVaultStore {
     /// Opens (creating) the database at `path`.
@@ -53,6 +54,7 @@ impl SqliteVaultStore {
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        migrate(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -68,6 +70,24 @@ impl SqliteVaultStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Adds the `sealed_at` column to a database created before it existed (its
+/// rows read as `None`, which the AEAD binds as "no seal time").
+fn migrate(conn: &Connection) -> Result<(), VaultError> {
+    let has_sealed_at: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('vault_credentials') WHERE name='sealed_at'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(db)?
+        > 0;
+    if !has_sealed_at {
+        conn.execute_batch("ALTER TABLE vault_credentials ADD COLUMN sealed_at INTEGER")
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SealedRecord> {
@@ -95,6 +115,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SealedRecord> {
         nonce: r.get(9)?,
         ciphertext: r.get(10)?,
         status: Status::parse(&status).unwrap_or(Status::ConsentRequired),
+        sealed_at: r.get(12)?,
     })
 }
 
@@ -135,7 +156,7 @@ impl VaultStore for SqliteVaultStore {
         }
         tx.execute(
             &format!(
-                "INSERT OR REPLACE INTO vault_credentials ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+                "INSERT OR REPLACE INTO vault_credentials ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
             ),
             params![
                 k.tenant,
@@ -150,6 +171,7 @@ impl VaultStore for SqliteVaultStore {
                 record.nonce,
                 record.ciphertext,
                 record.status.as_str(),
+                record.sealed_at,
             ],
         )
         .map_err(db)?;
@@ -178,6 +200,17 @@ impl VaultStore for SqliteVaultStore {
             .execute(
                 "DELETE FROM vault_credentials WHERE tenant=?1 AND user_id=?2 AND connection=?3",
                 params![key.tenant, key.user, key.connection],
+            )
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
+    fn delete_version(&self, key: &CredentialKey, version: u64) -> Result<bool, VaultError> {
+        let n = self
+            .lock()
+            .execute(
+                "DELETE FROM vault_credentials WHERE tenant=?1 AND user_id=?2 AND connection=?3 AND version=?4",
+                params![key.tenant, key.user, key.connection, version_i64(version)?],
             )
             .map_err(db)?;
         Ok(n > 0)
