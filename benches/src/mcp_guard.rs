@@ -37,12 +37,18 @@ fn fail(e: &dyn std::fmt::Display) -> ! {
     std::process::exit(2)
 }
 
-/// Serves `app` on an ephemeral loopback port; returns the MCP endpoint URL.
+/// Serves `app` on `listener`; returns the MCP endpoint URL. Nagle's
+/// algorithm is off, as in the client: with it, the server's small SSE writes
+/// wait for delayed ACKs and every call takes tens of milliseconds, guarded or not.
 async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
+    use axum::serve::ListenerExt;
     let url = format!(
         "http://{}/mcp",
         listener.local_addr().unwrap_or_else(|e| fail(&e))
     );
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(axum::serve(listener, app).into_future());
     url
 }
