@@ -317,6 +317,46 @@ async fn scope_and_audience_only_narrow() {
 }
 
 #[tokio::test]
+async fn a_resource_server_exchanges_its_token_for_its_upstream() {
+    let f = fixture();
+    // The sales agent's client is also the server of the CRM MCP endpoint.
+    f.authority.register_grant(Arc::new(
+        TokenExchangeGrant::new().resource_server("sales-agent", CRM),
+    ));
+    let subject = user_token(&f, &["crm:read", "docs:read"], &[CRM], json!({}));
+    let pairs = |resource: &'static str, scope: &'static str| {
+        [
+            ("subject_token", subject.as_str()),
+            ("subject_token_type", token_types::ACCESS_TOKEN),
+            ("resource", resource),
+            ("scope", scope),
+        ]
+    };
+    // The server of the subject token's audience reaches its upstream ...
+    let ok = exchange(&f, AGENT, &pairs(DOCS, "docs:read"))
+        .await
+        .unwrap();
+    let c = claims_of(&f, &ok, DOCS);
+    assert_eq!(c.aud, [DOCS]);
+    assert_eq!(c.sub.as_deref(), Some("user-sarah"));
+    assert_eq!(c.str("scope"), Some("docs:read"));
+    // ... but only targets it is registered for, and scope still narrows.
+    let err = exchange(&f, AGENT, &pairs("https://hr.example/api", "docs:read"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidTarget);
+    let err = exchange(&f, AGENT, &pairs(DOCS, "crm:write"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidScope);
+    // Another client registered for both keeps to the token's audiences.
+    let err = exchange(&f, HELPER, &pairs(DOCS, "docs:read"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidTarget);
+}
+
+#[tokio::test]
 async fn request_errors_follow_section_2_2_2_and_change_nothing() {
     let f = fixture();
     let subject = user_token(&f, &["crm:read"], &[CRM], json!({}));

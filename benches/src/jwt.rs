@@ -2,7 +2,7 @@
 //! against the raw signature floor and against `jsonwebtoken::decode`.
 
 use crate::measure::{compare, keep};
-use agent_auth::jose::{Algorithm, SigningKey, base64url, sign_compact};
+use agent_auth::jose::{Algorithm, SigningKey, VerifyingKey, base64url, sign_compact};
 use agent_auth::validate::{AccessToken, Claims, StaticKeys, Validator};
 use aws_lc_rs::signature::{self, ParsedPublicKey};
 use serde::Deserialize;
@@ -19,6 +19,7 @@ pub struct Fixture {
     pub token: String,
     /// Our validator, key cached.
     pub validator: Validator<AccessToken>,
+    verifying_key: VerifyingKey,
     signing_input: Vec<u8>,
     signature: Vec<u8>,
     floor_key: ParsedPublicKey,
@@ -128,12 +129,23 @@ impl Fixture {
             alg,
             token,
             validator,
+            verifying_key: key.verifying_key().clone(),
             signing_input,
             signature,
             floor_key,
             jwt_key: jwt_key.unwrap_or_else(|e| fail(&e)),
             jwt_validation,
         }
+    }
+
+    /// The issuer of the token.
+    pub const ISSUER: &'static str = ISS;
+    /// The audience of the token.
+    pub const AUDIENCE: &'static str = AUD;
+
+    /// The key that verifies the token.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.verifying_key
     }
 
     /// Our full validation.

@@ -6,5 +6,6 @@ pub mod authority;
 pub mod ciba;
 pub mod fga;
 pub mod jwt;
+pub mod mcp_guard;
 pub mod measure;
 pub mod vault;

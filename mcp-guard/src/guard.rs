@@ -42,6 +42,7 @@ pub(crate) struct Inner {
     pub(crate) max_body: usize,
     pub(crate) resources: Option<ResourceAccess>,
     pub(crate) tool_hook: Option<Arc<dyn ToolCallHook>>,
+    pub(crate) keep_inbound_token: bool,
 }
 
 /// A configured guard for one protected resource. Clones share everything.
@@ -68,6 +69,7 @@ pub struct GuardBuilder {
     revocations: RevocationList,
     clock: Option<SharedClock>,
     leeway: i64,
+    keep_inbound_token: bool,
 }
 
 impl Guard {
@@ -90,6 +92,7 @@ impl Guard {
             revocations: RevocationList::new(),
             clock: None,
             leeway: 0,
+            keep_inbound_token: false,
         })
     }
 
@@ -269,6 +272,16 @@ impl GuardBuilder {
         self
     }
 
+    /// Keeps each verified bearer token in the request extensions as an
+    /// opaque [`InboundToken`](crate::downstream::InboundToken), for
+    /// [`Downstream`](crate::downstream::Downstream) token exchange (off by
+    /// default: the token is dropped once verified).
+    #[must_use]
+    pub fn keep_inbound_token(mut self) -> Self {
+        self.keep_inbound_token = true;
+        self
+    }
+
     /// The guard.
     pub fn build(self) -> Result<Guard, ConfigError> {
         if self.issuers.is_empty() && self.introspection.is_empty() {
@@ -330,6 +343,7 @@ impl GuardBuilder {
                 max_body: self.max_body,
                 resources: self.resources,
                 tool_hook: self.tool_hook,
+                keep_inbound_token: self.keep_inbound_token,
             }),
         })
     }

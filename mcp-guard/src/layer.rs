@@ -174,7 +174,6 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
             ));
         }
     };
-    drop(token);
     if !principal.missing(&required).is_empty() {
         // Every scope the request needs, plus those already held that the
         // resource knows, so a re-authorization keeps what worked before.
@@ -194,6 +193,11 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
         ));
     }
     check_calls(guard, &principal, &calls).await?;
+    if g.keep_inbound_token {
+        parts
+            .extensions
+            .insert(crate::downstream::InboundToken::new(token));
+    }
     parts.extensions.insert(Arc::new(principal));
     parts.extensions.insert(guard.clone());
     Ok(Request::from_parts(parts, body))

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod downstream;
 pub mod fga;
 mod guard;
 pub mod header;
@@ -14,6 +15,7 @@ pub mod resource;
 pub mod revocation;
 pub mod verify;
 
+pub use downstream::{Downstream, DownstreamError, InboundToken};
 pub use fga::{ResourceAccess, ToolCallHook, ToolDecision, UriMapping};
 pub use guard::{ConfigError, DEFAULT_MAX_BODY_BYTES, Guard, GuardBuilder};
 pub use host::HostPolicy;

@@ -178,6 +178,8 @@ pub struct TokenExchangeGrant {
     policy: Arc<dyn ExchangePolicy>,
     trusted: Vec<TrustedIssuer>,
     connections: BTreeMap<String, ManagedConnection>,
+    /// (client id, resource): the client is the server of that resource.
+    resource_servers: Vec<(String, String)>,
 }
 
 impl Default for TokenExchangeGrant {
@@ -191,6 +193,7 @@ impl fmt::Debug for TokenExchangeGrant {
         f.debug_struct("TokenExchangeGrant")
             .field("trusted", &self.trusted)
             .field("connections", &self.connections.keys())
+            .field("resource_servers", &self.resource_servers)
             .finish_non_exhaustive()
     }
 }
@@ -203,7 +206,32 @@ impl TokenExchangeGrant {
             policy: Arc::new(AllowNarrowing),
             trusted: Vec::new(),
             connections: BTreeMap::new(),
+            resource_servers: Vec::new(),
         }
+    }
+
+    /// Names the client `client_id` as the server of `resource`: it may
+    /// exchange a token issued for `resource` for a token for another target
+    /// it is registered for, so that it calls its upstream APIs with tokens of
+    /// their own instead of passing on the token it received (MCP security
+    /// best practices, "token passthrough"; RFC 8693 section 1). Scope still
+    /// only narrows. Other clients keep to the subject token's audiences.
+    #[must_use]
+    pub fn resource_server(
+        mut self,
+        client_id: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> Self {
+        self.resource_servers
+            .push((client_id.into(), resource.into()));
+        self
+    }
+
+    /// Whether `client` is the server of a resource the subject token was issued for.
+    fn serves(&self, client: &AuthenticatedClient, subject: &PresentedToken) -> bool {
+        self.resource_servers
+            .iter()
+            .any(|(id, r)| id == client.id() && subject.resources.contains(r))
     }
 
     /// The policy hook.
@@ -301,7 +329,7 @@ impl TokenExchangeGrant {
         check_may_act(authority, client, &subject, actor.as_ref())?;
 
         let scope = narrow_scope(params, &allowed_scope(client, &subject))?;
-        let targets = narrow_targets(params, client, &subject)?;
+        let targets = narrow_targets(params, client, &subject, self.serves(client, &subject))?;
         let context = ExchangeContext {
             client_id: client.id(),
             subject: &subject,
@@ -611,12 +639,14 @@ fn allowed_scope(client: &AuthenticatedClient, subject: &PresentedToken) -> Vec<
 
 /// The audiences of the new token: `audience` and `resource` values (RFC 8693
 /// section 2.1), each allowed for the client and, when the subject token was
-/// issued for resources, among them. Without either, the subject token's
-/// resources the client may reach.
+/// issued for resources and the client is not the server of one of them
+/// (`serves`), among them. Without either, the subject token's resources the
+/// client may reach.
 fn narrow_targets(
     params: &Params,
     client: &AuthenticatedClient,
     subject: &PresentedToken,
+    serves: bool,
 ) -> Result<Vec<String>, OAuthError> {
     let mut asked = params.list("audience");
     for r in params.list("resource") {
@@ -644,7 +674,7 @@ fn narrow_targets(
                 "the client may not obtain tokens for this target",
             ));
         }
-        if !subject.resources.is_empty() && !subject.resources.contains(target) {
+        if !serves && !subject.resources.is_empty() && !subject.resources.contains(target) {
             return Err(OAuthError::invalid_target(
                 "the target is not among the subject token's audiences",
             ));

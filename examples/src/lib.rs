@@ -1,0 +1,3 @@
+//! Pieces the example programs share with tests and benchmarks.
+
+pub mod seed_mcp;
