@@ -2,19 +2,60 @@
 
 use std::cell::{Cell, RefCell};
 
-use super::tuple_check::allowed;
-use super::typesystem::Typesystem;
+use super::typesystem::{RelationInfo, Typesystem};
 use crate::Error;
 use crate::model::types::Userset;
 use crate::store::index::{TupleIndex, TupleView};
-use crate::tuple::{Context, User};
+use crate::tuple::{Context, UserRef};
 
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
 pub const MAX_DEPTH: u32 = 25;
 
-/// The object#relation pairs on the current resolution path (at most [`MAX_DEPTH`]),
-/// each with its type#relation bit.
-type Path<'s> = Vec<(&'s str, &'s str, &'s str, u64)>;
+/// One path entry: type, id, relation and the type#relation bit.
+type Step<'s> = (&'s str, &'s str, &'s str, u64);
+
+/// The object#relation pairs on the current resolution path, each with its
+/// type#relation bit. A node is entered at most once per depth, so the path never holds
+/// more than [`MAX_DEPTH`] entries: it lives on the stack.
+struct Path<'s> {
+    steps: [Step<'s>; MAX_DEPTH as usize],
+    len: usize,
+}
+
+impl<'s> Path<'s> {
+    fn new() -> Self {
+        Self {
+            steps: [("", "", "", 0); MAX_DEPTH as usize],
+            len: 0,
+        }
+    }
+
+    fn steps(&self) -> &[Step<'s>] {
+        self.steps.get(..self.len).unwrap_or_default()
+    }
+
+    fn contains(&self, t: &str, id: &str, relation: &str) -> bool {
+        self.steps()
+            .iter()
+            .any(|&(pt, pid, pr, _)| pid == id && pr == relation && pt == t)
+    }
+
+    /// The type#relation bits on the path.
+    fn bits(&self) -> u64 {
+        self.steps().iter().fold(0, |m, p| m | p.3)
+    }
+
+    fn push(&mut self, step: Step<'s>) -> Result<(), Error> {
+        let slot = self.steps.get_mut(self.len).ok_or(Error::DepthExceeded)?;
+        *slot = step;
+        self.len += 1;
+        Ok(())
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+}
 
 /// A node (type, id and relation symbols) at a depth.
 type MemoKey = (u32, u32, u32, u32);
@@ -35,11 +76,26 @@ pub(crate) struct Memo {
     visited: Cell<u64>,
 }
 
+/// The tuple sources of an evaluation: the store, and the request's contextual tuples
+/// when it has any.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    pub(crate) stored: &'a TupleIndex,
+    pub(crate) contextual: Option<&'a TupleIndex>,
+}
+
+impl<'a> Sources<'a> {
+    /// Every source, the store first.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a TupleIndex> {
+        std::iter::once(self.stored).chain(self.contextual)
+    }
+}
+
 /// One evaluation: a model, the stored and contextual tuples, the request context.
 #[derive(Debug)]
 pub(crate) struct Eval<'a> {
     pub(crate) ts: &'a Typesystem,
-    pub(crate) sources: Vec<&'a TupleIndex>,
+    pub(crate) sources: Sources<'a>,
     pub(crate) context: Option<&'a Context>,
     /// Shared sub-results (BatchCheck of one user, stored tuples only).
     pub(crate) memo: Option<&'a Memo>,
@@ -96,26 +152,45 @@ impl Any {
     }
 }
 
+/// Whether a stored tuple of a relation fits the relation's type restrictions.
+fn fits(info: &RelationInfo, tv: &TupleView<'_>) -> bool {
+    info.allows(
+        tv.user_type,
+        tv.user_relation,
+        tv.is_wildcard(),
+        tv.condition.map(|c| c.name.as_str()),
+    )
+}
+
+/// Whether a tuple's user is the user asked about (or its type's wildcard).
+fn names_user(tv: &TupleView<'_>, user: UserRef<'_>) -> bool {
+    match (user, tv.user_relation) {
+        (UserRef::Object(ut, uid), None) => {
+            tv.user_type == ut && (tv.user_id == uid || tv.is_wildcard())
+        }
+        (UserRef::Wildcard(ut), None) => tv.is_wildcard() && tv.user_type == ut,
+        (UserRef::Userset(ut, uid, ur), Some(r)) => {
+            tv.user_type == ut && tv.user_id == uid && r == ur
+        }
+        _ => false,
+    }
+}
+
 impl<'a> Eval<'a> {
     /// The tuples of `type:id#relation` from every source that fit the model.
-    pub(crate) fn tuples(&self, t: &str, id: &str, rel: &str) -> Vec<TupleView<'a>> {
-        let mut out = Vec::new();
-        for source in &self.sources {
-            for tv in source.by_object(t, id, rel) {
-                if allowed(
-                    self.ts,
-                    tv.object_type,
-                    tv.relation,
-                    tv.user_type,
-                    tv.user_relation,
-                    tv.is_wildcard(),
-                    tv.condition.map(|c| c.name.as_str()),
-                ) {
-                    out.push(tv);
-                }
-            }
-        }
-        out
+    pub(crate) fn tuples<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        rel: &'s str,
+    ) -> impl Iterator<Item = TupleView<'a>> + 's {
+        let sources = self.sources;
+        self.ts.relation(t, rel).into_iter().flat_map(move |info| {
+            sources
+                .iter()
+                .flat_map(move |s| s.by_object(t, id, rel))
+                .filter(move |tv| fits(info, tv))
+        })
     }
 
     /// Whether the tuple's condition holds (true when it has none).
@@ -135,10 +210,30 @@ impl<'a> Eval<'a> {
         t: &'s str,
         id: &'s str,
         relation: &'s str,
-        user: &User,
+        user: UserRef<'_>,
     ) -> Result<bool, Error> {
-        let mut path = Vec::with_capacity(8);
+        let mut path = Path::new();
         Ok(self.check_relation(t, id, relation, user, 0, &mut path)? == Tri::Yes)
+    }
+
+    /// The answers known before the relation's rules are looked at: past the depth
+    /// limit, and the userset asked about itself.
+    fn settled(
+        t: &str,
+        id: &str,
+        relation: &str,
+        user: UserRef<'_>,
+        depth: u32,
+    ) -> Option<Result<Tri, Error>> {
+        if depth >= MAX_DEPTH {
+            return Some(Err(Error::DepthExceeded));
+        }
+        match user {
+            UserRef::Userset(ut, uid, ur) if uid == id && ur == relation && ut == t => {
+                Some(Ok(Tri::Yes))
+            }
+            _ => None,
+        }
     }
 
     fn check_relation<'s>(
@@ -146,44 +241,49 @@ impl<'a> Eval<'a> {
         t: &'s str,
         id: &'s str,
         relation: &'s str,
-        user: &User,
+        user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
-        if depth >= MAX_DEPTH {
-            return Err(Error::DepthExceeded);
-        }
-        if let User::Userset(o, r) = user
-            && o.type_name == t
-            && o.id == id
-            && r == relation
-        {
-            return Ok(Tri::Yes);
+        if let Some(settled) = Self::settled(t, id, relation, user, depth) {
+            return settled;
         }
         let Some(info) = self.ts.relation(t, relation) else {
             return Ok(Tri::No);
         };
-        if path
-            .iter()
-            .any(|&(pt, pid, pr, _)| (pt, pid, pr) == (t, id, relation))
-        {
+        self.resolve(t, id, relation, info, user, depth, path)
+    }
+
+    /// [`Self::check_relation`] past the settled answers, with the relation's rules.
+    #[allow(clippy::too_many_arguments)]
+    fn resolve<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        relation: &'s str,
+        info: &'s RelationInfo,
+        user: UserRef<'_>,
+        depth: u32,
+        path: &mut Path<'s>,
+    ) -> Result<Tri, Error> {
+        if path.contains(t, id, relation) {
             if let Some(memo) = self.memo {
                 memo.cycles.set(memo.cycles.get() + 1);
             }
             return Ok(Tri::Cycle);
         }
         let Some(memo) = self.memo.filter(|_| depth > 0) else {
-            path.push((t, id, relation, info.bit));
-            let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
+            path.push((t, id, relation, info.bit))?;
+            let result = self.rewrite(t, id, relation, info, &info.rewrite, user, depth, path);
             path.pop();
             return result;
         };
         let key = self
             .sources
-            .first()
-            .and_then(|s| s.symbols(t, id, relation))
+            .stored
+            .symbols(t, id, relation)
             .map(|(a, b, c)| (a, b, c, depth));
-        let on_path = path.iter().fold(0, |m, p| m | p.3);
+        let on_path = path.bits();
         if let Some(key) = key
             && let Some(&(tri, visited)) = memo.results.borrow().get(&key)
             && visited & on_path == 0
@@ -192,8 +292,8 @@ impl<'a> Eval<'a> {
             return Ok(tri);
         }
         let (outer, cycles) = (memo.visited.replace(0), memo.cycles.get());
-        path.push((t, id, relation, info.bit));
-        let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
+        path.push((t, id, relation, info.bit))?;
+        let result = self.rewrite(t, id, relation, info, &info.rewrite, user, depth, path);
         path.pop();
         let visited = memo.visited.get() | info.bit;
         memo.visited.set(outer | visited);
@@ -211,13 +311,14 @@ impl<'a> Eval<'a> {
         t: &'s str,
         id: &'s str,
         relation: &'s str,
+        info: &'s RelationInfo,
         rewrite: &'s Userset,
-        user: &User,
+        user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         match rewrite {
-            Userset::This(_) => self.direct(t, id, relation, user, depth, path),
+            Userset::This(_) => self.direct(t, id, relation, info, user, depth, path),
             Userset::ComputedUserset(c) => {
                 self.check_relation(t, id, &c.relation, user, depth + 1, path)
             }
@@ -228,9 +329,9 @@ impl<'a> Eval<'a> {
                     if tv.user_relation.is_some() || tv.is_wildcard() {
                         continue;
                     }
-                    if self.ts.relation(tv.user_type, computed).is_none() {
+                    let Some(next) = self.ts.relation(tv.user_type, computed) else {
                         continue;
-                    }
+                    };
                     match self.condition_holds(&tv) {
                         Ok(true) => {}
                         other => {
@@ -238,14 +339,20 @@ impl<'a> Eval<'a> {
                             continue;
                         }
                     }
-                    if any.add(self.check_relation(
-                        tv.user_type,
-                        tv.user_id,
-                        computed,
-                        user,
-                        depth + 1,
-                        path,
-                    )) {
+                    let result =
+                        match Self::settled(tv.user_type, tv.user_id, computed, user, depth + 1) {
+                            Some(settled) => settled,
+                            None => self.resolve(
+                                tv.user_type,
+                                tv.user_id,
+                                computed,
+                                next,
+                                user,
+                                depth + 1,
+                                path,
+                            ),
+                        };
+                    if any.add(result) {
                         return Ok(Tri::Yes);
                     }
                 }
@@ -254,7 +361,7 @@ impl<'a> Eval<'a> {
             Userset::Union(u) => {
                 let mut any = Any::default();
                 for child in &u.child {
-                    if any.add(self.rewrite(t, id, relation, child, user, depth, path)) {
+                    if any.add(self.rewrite(t, id, relation, info, child, user, depth, path)) {
                         return Ok(Tri::Yes);
                     }
                 }
@@ -263,7 +370,7 @@ impl<'a> Eval<'a> {
             Userset::Intersection(u) => {
                 let mut error = None;
                 for child in &u.child {
-                    match self.rewrite(t, id, relation, child, user, depth, path) {
+                    match self.rewrite(t, id, relation, info, child, user, depth, path) {
                         Ok(Tri::Yes) => {}
                         Ok(other) => return Ok(other),
                         Err(e) => {
@@ -279,11 +386,11 @@ impl<'a> Eval<'a> {
                 }
             }
             Userset::Difference(d) => {
-                let base = self.rewrite(t, id, relation, &d.base, user, depth, path);
+                let base = self.rewrite(t, id, relation, info, &d.base, user, depth, path);
                 if let Ok(Tri::No | Tri::Cycle) = base {
                     return base;
                 }
-                let subtract = self.rewrite(t, id, relation, &d.subtract, user, depth, path);
+                let subtract = self.rewrite(t, id, relation, info, &d.subtract, user, depth, path);
                 match (base, subtract) {
                     (_, Ok(Tri::Yes)) => Ok(Tri::No),
                     (_, Ok(Tri::Cycle)) => Ok(Tri::Cycle),
@@ -294,118 +401,106 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// Whether a stored tuple fits the model's type restrictions.
-    fn fits(&self, tv: &TupleView<'_>) -> bool {
-        allowed(
-            self.ts,
-            tv.object_type,
-            tv.relation,
-            tv.user_type,
-            tv.user_relation,
-            tv.is_wildcard(),
-            tv.condition.map(|c| c.name.as_str()),
-        )
-    }
-
-    /// The tuples of `type:id#relation` in the order a scan of all of them (every source
-    /// in turn, each in insertion order) would meet the ones that matter for `user`: those
-    /// granting `user` directly, and the userset subjects. `None` when that order cannot be
-    /// told without the scan: a source holds both the exact tuple and a matching wildcard.
-    fn direct_candidates(
-        &self,
-        t: &str,
-        id: &str,
-        relation: &str,
-        user: &User,
-        exact: bool,
-    ) -> Option<Vec<TupleView<'a>>> {
-        let mut out = Vec::new();
-        for source in &self.sources {
-            let start = out.len();
-            let mut wildcard = false;
-            for tv in source.sets_by_object(t, id, relation) {
-                if self.fits(&tv) {
-                    if let User::Object(o) = user {
-                        wildcard |= tv.is_wildcard() && tv.user_type == o.type_name;
-                    }
-                    out.push(tv);
-                }
-            }
-            if let User::Object(o) = user
-                && exact
-                && let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
-                && self.fits(&tv)
-            {
-                if wildcard {
-                    return None;
-                }
-                out.insert(start, tv);
-            }
-        }
-        Some(out)
-    }
-
+    /// The direct assignments of `type:id#relation` that matter for `user`: the tuples
+    /// naming the user (its own tuple, its type's wildcard, or the userset asked about),
+    /// whose conditions are checked first, then the userset subjects, resolved in turn;
+    /// each group in the order a scan of every fitting tuple (every source in turn, each
+    /// in insertion order) would meet it.
+    #[allow(clippy::too_many_arguments)]
     fn direct<'s>(
         &'s self,
         t: &'s str,
         id: &'s str,
         relation: &'s str,
-        user: &User,
+        info: &'s RelationInfo,
+        user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         // Fast path: the exact tuple, without condition.
         let mut exact = false;
-        if let User::Object(o) = user {
-            for source in &self.sources {
+        if let UserRef::Object(ut, uid) = user {
+            for source in self.sources.iter() {
                 if let Some(unconditional) =
-                    source.has_unconditional((t, id), relation, (&o.type_name, &o.id, None))
+                    source.has_unconditional((t, id), relation, (ut, uid, None))
                 {
                     exact = true;
-                    if unconditional
-                        && allowed(self.ts, t, relation, &o.type_name, None, false, None)
-                    {
+                    if unconditional && info.allows(ut, None, false, None) {
                         return Ok(Tri::Yes);
                     }
                 }
             }
         }
-        let candidates = self
-            .direct_candidates(t, id, relation, user, exact)
-            .unwrap_or_else(|| self.tuples(t, id, relation));
-        let mut any = Any::default();
-        let mut usersets = Vec::new();
-        for tv in candidates {
-            let matches = match (user, tv.user_relation) {
-                (User::Object(o), None) => {
-                    tv.user_type == o.type_name && (tv.user_id == o.id || tv.is_wildcard())
-                }
-                (User::Wildcard(ut), None) => tv.is_wildcard() && tv.user_type == ut,
-                (User::Userset(o, r), Some(ur)) => {
-                    tv.user_type == o.type_name && tv.user_id == o.id && ur == r
-                }
-                _ => false,
+        // Per source: the user's own tuple (looked up when one is stored) and the userset
+        // and wildcard tuples; or, when the source holds both the user's tuple and a
+        // wildcard of the user's type, all of its tuples, as only a scan tells their order.
+        let lookup = |source: &'a TupleIndex| {
+            let own = match user {
+                UserRef::Object(ut, uid) if exact => source
+                    .get((t, id), relation, (ut, uid, None))
+                    .filter(|tv| fits(info, tv)),
+                _ => None,
             };
-            if matches {
-                if any.add(self.condition_holds(&tv).map(Tri::from)) {
-                    return Ok(Tri::Yes);
+            let sets = source.sets_by_object(t, id, relation);
+            let scan = own.is_some_and(|own| {
+                sets.clone()
+                    .any(|tv| tv.is_wildcard() && tv.user_type == own.user_type && fits(info, &tv))
+            });
+            (source, own, sets, scan)
+        };
+        let lists = [
+            Some(lookup(self.sources.stored)),
+            self.sources.contextual.map(lookup),
+        ];
+        // Visits the fitting candidates in scan order until `visit` returns true.
+        let walk = |visit: &mut dyn FnMut(TupleView<'a>) -> bool| {
+            for (source, own, sets, scan) in lists.iter().flatten() {
+                if *scan {
+                    for tv in source.by_object(t, id, relation) {
+                        if fits(info, &tv) && visit(tv) {
+                            return true;
+                        }
+                    }
+                    continue;
                 }
-            } else if tv.user_relation.is_some() {
-                usersets.push(tv);
+                if let Some(own) = own
+                    && visit(*own)
+                {
+                    return true;
+                }
+                for tv in sets.clone() {
+                    if fits(info, &tv) && visit(tv) {
+                        return true;
+                    }
+                }
             }
+            false
+        };
+        let mut any = Any::default();
+        // The tuples naming the user come first: one that holds decides.
+        if walk(&mut |tv| {
+            names_user(&tv, user) && any.add(self.condition_holds(&tv).map(Tri::from))
+        }) {
+            return Ok(Tri::Yes);
         }
-        for tv in usersets {
-            let Some(ur) = tv.user_relation else { continue };
+        // Then the userset subjects, resolved in turn.
+        if walk(&mut |tv| {
+            let Some(ur) = tv.user_relation else {
+                return false;
+            };
+            if names_user(&tv, user) {
+                return false;
+            }
             match self.condition_holds(&tv) {
                 Ok(true) => {}
                 other => {
                     any.add(other.map(Tri::from));
-                    continue;
+                    return false;
                 }
             }
-            if any.add(self.check_relation(tv.user_type, tv.user_id, ur, user, depth + 1, path)) {
-                return Ok(Tri::Yes);
-            }
+            any.add(self.check_relation(tv.user_type, tv.user_id, ur, user, depth + 1, path))
+        }) {
+            return Ok(Tri::Yes);
         }
         any.finish()
     }

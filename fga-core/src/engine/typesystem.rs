@@ -1,6 +1,6 @@
 //! A validated model with fast lookups of relations and their type restrictions.
 
-use hashbrown::HashMap;
+use hashbrown::{Equivalent, HashMap};
 
 use crate::Error;
 use crate::condition::Conditions;
@@ -15,13 +15,49 @@ pub(crate) struct RelationInfo {
     /// This type#relation's bit in a 64-bit set (relations past the 63rd share the last
     /// bit, which only makes set tests more cautious).
     pub(crate) bit: u64,
+    /// Whether a direct grant decides the relation: the rewrite is `[..]` alone or a
+    /// union with a `[..]` member.
+    pub(crate) direct_sufficient: bool,
+}
+
+impl RelationInfo {
+    /// Whether a tuple of this relation with such a user and condition fits the type
+    /// restrictions.
+    pub(crate) fn allows(
+        &self,
+        user_type: &str,
+        user_relation: Option<&str>,
+        wildcard: bool,
+        condition: Option<&str>,
+    ) -> bool {
+        self.direct.iter().any(|r| {
+            r.type_name == user_type
+                && r.relation.as_deref() == user_relation
+                && r.is_wildcard() == wildcard
+                && r.condition.as_str() == condition.unwrap_or("")
+        })
+    }
+}
+
+/// A borrowed `(type, relation)` key. The derived `Hash` feeds the two strings in turn,
+/// as `(String, String)` does, so a lookup costs one hash and no allocation.
+#[derive(Hash)]
+struct RelationKey<'a>(&'a str, &'a str);
+
+impl Equivalent<(String, String)> for RelationKey<'_> {
+    fn equivalent(&self, key: &(String, String)) -> bool {
+        self.1 == key.1 && self.0 == key.0
+    }
 }
 
 /// The model as the engine uses it.
 #[derive(Debug, Clone)]
 pub(crate) struct Typesystem {
     pub(crate) model: AuthorizationModel,
-    types: HashMap<String, HashMap<String, RelationInfo>>,
+    /// The relation names of each type, in declaration order.
+    types: HashMap<String, Vec<String>>,
+    /// Every relation, by `(type, relation)`.
+    relations: HashMap<(String, String), RelationInfo>,
     pub(crate) conditions: Conditions,
 }
 
@@ -33,30 +69,37 @@ impl Typesystem {
             return Err(Error::InvalidModelSemantics(text.join("; ")));
         }
         let mut types = HashMap::new();
+        let mut relations = HashMap::new();
         let mut n = 0u32;
         for def in &model.type_definitions {
-            let relations = def
-                .relations
-                .iter()
-                .map(|(name, rewrite)| {
-                    let bit = 1u64 << n.min(63);
-                    n += 1;
-                    (
-                        name.clone(),
-                        RelationInfo {
-                            rewrite: rewrite.clone(),
-                            direct: def.directly_related(name).to_vec(),
-                            bit,
-                        },
-                    )
-                })
-                .collect();
-            types.insert(def.type_name.clone(), relations);
+            for (name, rewrite) in &def.relations {
+                let bit = 1u64 << n.min(63);
+                n += 1;
+                let direct_sufficient = match rewrite {
+                    Userset::This(_) => true,
+                    Userset::Union(u) => u.child.iter().any(|c| matches!(c, Userset::This(_))),
+                    _ => false,
+                };
+                relations.insert(
+                    (def.type_name.clone(), name.clone()),
+                    RelationInfo {
+                        rewrite: rewrite.clone(),
+                        direct: def.directly_related(name).to_vec(),
+                        bit,
+                        direct_sufficient,
+                    },
+                );
+            }
+            types.insert(
+                def.type_name.clone(),
+                def.relations.keys().cloned().collect(),
+            );
         }
         let conditions = Conditions::compile(model.conditions.values())?;
         Ok(Self {
             model,
             types,
+            relations,
             conditions,
         })
     }
@@ -66,27 +109,28 @@ impl Typesystem {
     }
 
     pub(crate) fn relation(&self, type_name: &str, relation: &str) -> Option<&RelationInfo> {
-        self.types.get(type_name)?.get(relation)
+        self.relations.get(&RelationKey(type_name, relation))
     }
 
     /// The relation names of a type.
     pub(crate) fn relation_names(&self, type_name: &str) -> Vec<&str> {
         self.types
             .get(type_name)
-            .map(|r| r.keys().map(String::as_str).collect())
+            .map(|r| r.iter().map(String::as_str).collect())
             .unwrap_or_default()
     }
 
     /// Checks that a type and relation exist (OpenFGA 2021 / 2022).
     pub(crate) fn require(&self, type_name: &str, relation: &str) -> Result<&RelationInfo, Error> {
-        let Some(relations) = self.types.get(type_name) else {
+        if let Some(info) = self.relation(type_name, relation) {
+            return Ok(info);
+        }
+        if !self.has_type(type_name) {
             return Err(Error::TypeNotFound(type_name.to_owned()));
-        };
-        relations
-            .get(relation)
-            .ok_or_else(|| Error::RelationNotFound {
-                type_name: type_name.to_owned(),
-                relation: relation.to_owned(),
-            })
+        }
+        Err(Error::RelationNotFound {
+            type_name: type_name.to_owned(),
+            relation: relation.to_owned(),
+        })
     }
 }

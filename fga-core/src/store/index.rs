@@ -557,7 +557,7 @@ impl TupleIndex {
         object_type: &str,
         object_id: &str,
         relation: &str,
-    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+    ) -> impl Iterator<Item = TupleView<'_>> + Clone + '_ {
         self.symbols(object_type, object_id, relation)
             .and_then(|key| self.sets.get(&key))
             .into_iter()
