@@ -4,8 +4,8 @@ use std::cell::{Cell, RefCell};
 
 use super::typesystem::{RelationInfo, Typesystem};
 use crate::Error;
-use crate::model::types::Userset;
-use crate::store::index::{TupleIndex, TupleView};
+use crate::model::types::{TupleToUserset, Userset};
+use crate::store::index::{Sym, TupleIndex, TupleView};
 use crate::tuple::{Context, UserRef};
 
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
@@ -89,6 +89,11 @@ impl<'a> Sources<'a> {
     pub(crate) fn iter(self) -> impl Iterator<Item = &'a TupleIndex> {
         std::iter::once(self.stored).chain(self.contextual)
     }
+
+    /// Every source, each with whether it is the store.
+    fn each(self) -> impl Iterator<Item = (&'a TupleIndex, bool)> {
+        std::iter::once((self.stored, true)).chain(self.contextual.map(|c| (c, false)))
+    }
 }
 
 /// One evaluation: a model, the stored and contextual tuples, the request context.
@@ -99,6 +104,40 @@ pub(crate) struct Eval<'a> {
     pub(crate) context: Option<&'a Context>,
     /// Shared sub-results (BatchCheck of one user, stored tuples only).
     pub(crate) memo: Option<&'a Memo>,
+    /// Symbols of the relation names met so far, in the store.
+    relation_syms: Cell<[Option<Sym>; 4]>,
+}
+
+/// Where the store keeps an object: its type and id symbols, not looked up yet, or
+/// nowhere (the store has no tuple naming it).
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Unknown,
+    Nowhere,
+    Syms(Sym, Sym),
+}
+
+/// An object being resolved.
+#[derive(Debug, Clone, Copy)]
+struct Node<'s> {
+    t: &'s str,
+    id: &'s str,
+    at: At,
+}
+
+impl<'s> Node<'s> {
+    /// The user of a tuple as an object, located when the tuple is the store's.
+    fn user_of(tv: &TupleView<'s>, stored: bool) -> Self {
+        Self {
+            t: tv.user_type,
+            id: tv.user_id,
+            at: if stored {
+                At::Syms(tv.user_key.0, tv.user_key.1)
+            } else {
+                At::Unknown
+            },
+        }
+    }
 }
 
 /// The outcome of one branch: allowed, not allowed, or not allowed because a cycle was
@@ -177,6 +216,20 @@ fn names_user(tv: &TupleView<'_>, user: UserRef<'_>) -> bool {
 }
 
 impl<'a> Eval<'a> {
+    pub(crate) fn new(
+        ts: &'a Typesystem,
+        sources: Sources<'a>,
+        context: Option<&'a Context>,
+    ) -> Self {
+        Self {
+            ts,
+            sources,
+            context,
+            memo: None,
+            relation_syms: Cell::default(),
+        }
+    }
+
     /// The tuples of `type:id#relation` from every source that fit the model.
     pub(crate) fn tuples<'s>(
         &'s self,
@@ -204,6 +257,55 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// The store's symbol of a relation name; the few names of one evaluation are
+    /// remembered.
+    fn relation_sym(&self, relation: &str) -> Option<Sym> {
+        let stored = self.sources.stored;
+        let mut known = self.relation_syms.get();
+        for sym in known.iter().map_while(|s| *s) {
+            if stored.is(sym, relation) {
+                return Some(sym);
+            }
+        }
+        let sym = stored.sym(relation)?;
+        if let Some(free) = known.iter_mut().find(|s| s.is_none()) {
+            *free = Some(sym);
+            self.relation_syms.set(known);
+        }
+        Some(sym)
+    }
+
+    /// The node with its place in the store looked up.
+    fn locate<'s>(&self, node: Node<'s>) -> Node<'s> {
+        let at = match node.at {
+            At::Unknown => match self.sources.stored.object_syms(node.t, node.id) {
+                Some((t, id)) => At::Syms(t, id),
+                None => At::Nowhere,
+            },
+            known => known,
+        };
+        Node { at, ..node }
+    }
+
+    /// The symbols of `node#relation` in a source: from the node in the store, looked
+    /// up in a contextual source.
+    fn key_in(
+        &self,
+        source: &TupleIndex,
+        stored: bool,
+        node: Node<'_>,
+        relation: &str,
+    ) -> Option<(Sym, Sym, Sym)> {
+        if !stored {
+            return source.symbols(node.t, node.id, relation);
+        }
+        match node.at {
+            At::Syms(t, id) => Some((t, id, self.relation_sym(relation)?)),
+            At::Nowhere => None,
+            At::Unknown => source.symbols(node.t, node.id, relation),
+        }
+    }
+
     /// Check: does `user` have `relation` on `type:id`?
     pub(crate) fn check<'s>(
         &'s self,
@@ -213,14 +315,18 @@ impl<'a> Eval<'a> {
         user: UserRef<'_>,
     ) -> Result<bool, Error> {
         let mut path = Path::new();
-        Ok(self.check_relation(t, id, relation, user, 0, &mut path)? == Tri::Yes)
+        let node = Node {
+            t,
+            id,
+            at: At::Unknown,
+        };
+        Ok(self.check_relation(node, relation, user, 0, &mut path)? == Tri::Yes)
     }
 
     /// The answers known before the relation's rules are looked at: past the depth
     /// limit, and the userset asked about itself.
     fn settled(
-        t: &str,
-        id: &str,
+        node: Node<'_>,
         relation: &str,
         user: UserRef<'_>,
         depth: u32,
@@ -229,7 +335,7 @@ impl<'a> Eval<'a> {
             return Some(Err(Error::DepthExceeded));
         }
         match user {
-            UserRef::Userset(ut, uid, ur) if uid == id && ur == relation && ut == t => {
+            UserRef::Userset(ut, uid, ur) if uid == node.id && ur == relation && ut == node.t => {
                 Some(Ok(Tri::Yes))
             }
             _ => None,
@@ -238,50 +344,47 @@ impl<'a> Eval<'a> {
 
     fn check_relation<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
+        node: Node<'s>,
         relation: &'s str,
         user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
-        if let Some(settled) = Self::settled(t, id, relation, user, depth) {
+        if let Some(settled) = Self::settled(node, relation, user, depth) {
             return settled;
         }
-        let Some(info) = self.ts.relation(t, relation) else {
+        let Some(info) = self.ts.relation(node.t, relation) else {
             return Ok(Tri::No);
         };
-        self.resolve(t, id, relation, info, user, depth, path)
+        self.resolve(node, relation, info, user, depth, path)
     }
 
     /// [`Self::check_relation`] past the settled answers, with the relation's rules.
-    #[allow(clippy::too_many_arguments)]
     fn resolve<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
+        node: Node<'s>,
         relation: &'s str,
         info: &'s RelationInfo,
         user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
-        if path.contains(t, id, relation) {
+        if path.contains(node.t, node.id, relation) {
             if let Some(memo) = self.memo {
                 memo.cycles.set(memo.cycles.get() + 1);
             }
             return Ok(Tri::Cycle);
         }
+        let node = self.locate(node);
+        let step = (node.t, node.id, relation, info.bit);
         let Some(memo) = self.memo.filter(|_| depth > 0) else {
-            path.push((t, id, relation, info.bit))?;
-            let result = self.rewrite(t, id, relation, info, &info.rewrite, user, depth, path);
+            path.push(step)?;
+            let result = self.rewrite(node, relation, info, &info.rewrite, user, depth, path);
             path.pop();
             return result;
         };
         let key = self
-            .sources
-            .stored
-            .symbols(t, id, relation)
+            .key_in(self.sources.stored, true, node, relation)
             .map(|(a, b, c)| (a, b, c, depth));
         let on_path = path.bits();
         if let Some(key) = key
@@ -292,8 +395,8 @@ impl<'a> Eval<'a> {
             return Ok(tri);
         }
         let (outer, cycles) = (memo.visited.replace(0), memo.cycles.get());
-        path.push((t, id, relation, info.bit))?;
-        let result = self.rewrite(t, id, relation, info, &info.rewrite, user, depth, path);
+        path.push(step)?;
+        let result = self.rewrite(node, relation, info, &info.rewrite, user, depth, path);
         path.pop();
         let visited = memo.visited.get() | info.bit;
         memo.visited.set(outer | visited);
@@ -308,8 +411,7 @@ impl<'a> Eval<'a> {
     #[allow(clippy::too_many_arguments)]
     fn rewrite<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
+        node: Node<'s>,
         relation: &'s str,
         info: &'s RelationInfo,
         rewrite: &'s Userset,
@@ -318,50 +420,15 @@ impl<'a> Eval<'a> {
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         match rewrite {
-            Userset::This(_) => self.direct(t, id, relation, info, user, depth, path),
+            Userset::This(_) => self.direct(node, relation, info, user, depth, path),
             Userset::ComputedUserset(c) => {
-                self.check_relation(t, id, &c.relation, user, depth + 1, path)
+                self.check_relation(node, &c.relation, user, depth + 1, path)
             }
-            Userset::TupleToUserset(ttu) => {
-                let computed = &ttu.computed_userset.relation;
-                let mut any = Any::default();
-                for tv in self.tuples(t, id, &ttu.tupleset.relation) {
-                    if tv.user_relation.is_some() || tv.is_wildcard() {
-                        continue;
-                    }
-                    let Some(next) = self.ts.relation(tv.user_type, computed) else {
-                        continue;
-                    };
-                    match self.condition_holds(&tv) {
-                        Ok(true) => {}
-                        other => {
-                            any.add(other.map(Tri::from));
-                            continue;
-                        }
-                    }
-                    let result =
-                        match Self::settled(tv.user_type, tv.user_id, computed, user, depth + 1) {
-                            Some(settled) => settled,
-                            None => self.resolve(
-                                tv.user_type,
-                                tv.user_id,
-                                computed,
-                                next,
-                                user,
-                                depth + 1,
-                                path,
-                            ),
-                        };
-                    if any.add(result) {
-                        return Ok(Tri::Yes);
-                    }
-                }
-                any.finish()
-            }
+            Userset::TupleToUserset(ttu) => self.tuple_to_userset(node, ttu, user, depth, path),
             Userset::Union(u) => {
                 let mut any = Any::default();
                 for child in &u.child {
-                    if any.add(self.rewrite(t, id, relation, info, child, user, depth, path)) {
+                    if any.add(self.rewrite(node, relation, info, child, user, depth, path)) {
                         return Ok(Tri::Yes);
                     }
                 }
@@ -370,7 +437,7 @@ impl<'a> Eval<'a> {
             Userset::Intersection(u) => {
                 let mut error = None;
                 for child in &u.child {
-                    match self.rewrite(t, id, relation, info, child, user, depth, path) {
+                    match self.rewrite(node, relation, info, child, user, depth, path) {
                         Ok(Tri::Yes) => {}
                         Ok(other) => return Ok(other),
                         Err(e) => {
@@ -386,11 +453,11 @@ impl<'a> Eval<'a> {
                 }
             }
             Userset::Difference(d) => {
-                let base = self.rewrite(t, id, relation, info, &d.base, user, depth, path);
+                let base = self.rewrite(node, relation, info, &d.base, user, depth, path);
                 if let Ok(Tri::No | Tri::Cycle) = base {
                     return base;
                 }
-                let subtract = self.rewrite(t, id, relation, info, &d.subtract, user, depth, path);
+                let subtract = self.rewrite(node, relation, info, &d.subtract, user, depth, path);
                 match (base, subtract) {
                     (_, Ok(Tri::Yes)) => Ok(Tri::No),
                     (_, Ok(Tri::Cycle)) => Ok(Tri::Cycle),
@@ -401,22 +468,67 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// `computed from tupleset`: the computed relation on each object the tupleset's
+    /// tuples point at.
+    fn tuple_to_userset<'s>(
+        &'s self,
+        node: Node<'s>,
+        ttu: &'s TupleToUserset,
+        user: UserRef<'_>,
+        depth: u32,
+        path: &mut Path<'s>,
+    ) -> Result<Tri, Error> {
+        let (tupleset, computed) = (&ttu.tupleset.relation, &ttu.computed_userset.relation);
+        let Some(tupleset_info) = self.ts.relation(node.t, tupleset) else {
+            return Ok(Tri::No);
+        };
+        let mut any = Any::default();
+        for (source, stored) in self.sources.each() {
+            let Some(key) = self.key_in(source, stored, node, tupleset) else {
+                continue;
+            };
+            for tv in source.by_object_at(key) {
+                if tv.user_relation.is_some() || tv.is_wildcard() || !fits(tupleset_info, &tv) {
+                    continue;
+                }
+                let Some(next) = self.ts.relation(tv.user_type, computed) else {
+                    continue;
+                };
+                match self.condition_holds(&tv) {
+                    Ok(true) => {}
+                    other => {
+                        any.add(other.map(Tri::from));
+                        continue;
+                    }
+                }
+                let target = Node::user_of(&tv, stored);
+                let result = match Self::settled(target, computed, user, depth + 1) {
+                    Some(settled) => settled,
+                    None => self.resolve(target, computed, next, user, depth + 1, path),
+                };
+                if any.add(result) {
+                    return Ok(Tri::Yes);
+                }
+            }
+        }
+        any.finish()
+    }
+
     /// The direct assignments of `type:id#relation` that matter for `user`: the tuples
     /// naming the user (its own tuple, its type's wildcard, or the userset asked about),
     /// whose conditions are checked first, then the userset subjects, resolved in turn;
     /// each group in the order a scan of every fitting tuple (every source in turn, each
     /// in insertion order) would meet it.
-    #[allow(clippy::too_many_arguments)]
     fn direct<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
+        node: Node<'s>,
         relation: &'s str,
         info: &'s RelationInfo,
         user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
+        let (t, id) = (node.t, node.id);
         // Fast path: the exact tuple, without condition.
         let mut exact = false;
         if let UserRef::Object(ut, uid) = user {
@@ -434,43 +546,46 @@ impl<'a> Eval<'a> {
         // Per source: the user's own tuple (looked up when one is stored) and the userset
         // and wildcard tuples; or, when the source holds both the user's tuple and a
         // wildcard of the user's type, all of its tuples, as only a scan tells their order.
-        let lookup = |source: &'a TupleIndex| {
+        let lookup = |(source, stored): (&'a TupleIndex, bool)| {
+            let key = self.key_in(source, stored, node, relation);
             let own = match user {
                 UserRef::Object(ut, uid) if exact => source
                     .get((t, id), relation, (ut, uid, None))
                     .filter(|tv| fits(info, tv)),
                 _ => None,
             };
-            let sets = source.sets_by_object(t, id, relation);
+            let sets = key.map(|key| source.sets_at(key));
             let scan = own.is_some_and(|own| {
                 sets.clone()
+                    .into_iter()
+                    .flatten()
                     .any(|tv| tv.is_wildcard() && tv.user_type == own.user_type && fits(info, &tv))
             });
-            (source, own, sets, scan)
+            (source, stored, key, own, sets, scan)
         };
-        let lists = [
-            Some(lookup(self.sources.stored)),
-            self.sources.contextual.map(lookup),
-        ];
+        let mut each = self.sources.each();
+        let lists = [each.next().map(lookup), each.next().map(lookup)];
         // Visits the fitting candidates in scan order until `visit` returns true.
-        let walk = |visit: &mut dyn FnMut(TupleView<'a>) -> bool| {
-            for (source, own, sets, scan) in lists.iter().flatten() {
+        let walk = |visit: &mut dyn FnMut(TupleView<'a>, bool) -> bool| {
+            for (source, stored, key, own, sets, scan) in lists.iter().flatten() {
                 if *scan {
-                    for tv in source.by_object(t, id, relation) {
-                        if fits(info, &tv) && visit(tv) {
+                    for tv in key.iter().flat_map(|key| source.by_object_at(*key)) {
+                        if fits(info, &tv) && visit(tv, *stored) {
                             return true;
                         }
                     }
                     continue;
                 }
                 if let Some(own) = own
-                    && visit(*own)
+                    && visit(*own, *stored)
                 {
                     return true;
                 }
-                for tv in sets.clone() {
-                    if fits(info, &tv) && visit(tv) {
-                        return true;
+                if let Some(sets) = sets {
+                    for tv in sets.clone() {
+                        if fits(info, &tv) && visit(tv, *stored) {
+                            return true;
+                        }
                     }
                 }
             }
@@ -478,13 +593,13 @@ impl<'a> Eval<'a> {
         };
         let mut any = Any::default();
         // The tuples naming the user come first: one that holds decides.
-        if walk(&mut |tv| {
+        if walk(&mut |tv, _| {
             names_user(&tv, user) && any.add(self.condition_holds(&tv).map(Tri::from))
         }) {
             return Ok(Tri::Yes);
         }
         // Then the userset subjects, resolved in turn.
-        if walk(&mut |tv| {
+        if walk(&mut |tv, stored| {
             let Some(ur) = tv.user_relation else {
                 return false;
             };
@@ -498,7 +613,8 @@ impl<'a> Eval<'a> {
                     return false;
                 }
             }
-            any.add(self.check_relation(tv.user_type, tv.user_id, ur, user, depth + 1, path))
+            let subject = Node::user_of(&tv, stored);
+            any.add(self.check_relation(subject, ur, user, depth + 1, path))
         }) {
             return Ok(Tri::Yes);
         }

@@ -16,11 +16,11 @@ pub use requests::{
     ListUsersRequest,
 };
 
-use crate::Error;
 use crate::model::AuthorizationModel;
 use crate::store::ReadFilter;
 use crate::store::index::{NewTuple, TupleIndex};
 use crate::tuple::{ObjectRef, TupleKey, User, UserRef, split_object};
+use crate::{Error, text};
 use eval::{Eval, Sources};
 use tuple_check::validate_tuple;
 use typesystem::Typesystem;
@@ -185,15 +185,11 @@ impl Engine {
         contextual: Option<&'a TupleIndex>,
         context: Option<&'a crate::tuple::Context>,
     ) -> Eval<'a> {
-        Eval {
-            ts: &self.ts,
-            sources: Sources {
-                stored: &self.tuples,
-                contextual,
-            },
-            context,
-            memo: None,
-        }
+        let sources = Sources {
+            stored: &self.tuples,
+            contextual,
+        };
+        Eval::new(&self.ts, sources, context)
     }
 
     /// Check: whether the user has the relation on the object.
@@ -209,13 +205,14 @@ impl Engine {
         if !request.contextual_tuples.is_empty() {
             return false;
         }
-        let (Some((t, id)), Some((ut, uid))) =
-            (request.object.split_once(':'), request.user.split_once(':'))
-        else {
+        let (Some((t, id)), Some((ut, uid))) = (
+            text::split_once(&request.object, b':'),
+            text::split_once(&request.user, b':'),
+        ) else {
             return false;
         };
         // A wildcard or a userset is not a plain user.
-        if uid == "*" || uid.bytes().any(|b| b == b'#') {
+        if uid == "*" || text::has_byte(uid, b'#') {
             return false;
         }
         self.ts

@@ -6,6 +6,7 @@ use crate::Error;
 use crate::condition::Conditions;
 use crate::model::types::{AuthorizationModel, RelationReference, Userset};
 use crate::model::validate::validate;
+use crate::text::same;
 
 /// One relation of one type.
 #[derive(Debug, Clone)]
@@ -31,7 +32,7 @@ impl RelationInfo {
         condition: Option<&str>,
     ) -> bool {
         self.direct.iter().any(|r| {
-            r.type_name == user_type
+            same(r.type_name.as_bytes(), user_type.as_bytes())
                 && r.relation.as_deref() == user_relation
                 && r.is_wildcard() == wildcard
                 && r.condition.as_str() == condition.unwrap_or("")
@@ -46,7 +47,7 @@ struct RelationKey<'a>(&'a str, &'a str);
 
 impl Equivalent<(String, String)> for RelationKey<'_> {
     fn equivalent(&self, key: &(String, String)) -> bool {
-        self.1 == key.1 && self.0 == key.0
+        same(self.1.as_bytes(), key.1.as_bytes()) && same(self.0.as_bytes(), key.0.as_bytes())
     }
 }
 

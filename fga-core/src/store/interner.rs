@@ -56,6 +56,11 @@ impl Interner {
             + self.table.allocation_size()
     }
 
+    /// Whether the symbol's string is `s`.
+    pub(crate) fn is(&self, sym: Sym, s: &str) -> bool {
+        crate::text::same(self.resolve(sym).as_bytes(), s.as_bytes())
+    }
+
     /// The string of a symbol.
     pub(crate) fn resolve(&self, sym: Sym) -> &str {
         resolve(&self.bytes, &self.ends, sym)

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::text::split_once;
 
 /// A JSON object of condition parameters.
 pub type Context = serde_json::Map<String, serde_json::Value>;
@@ -130,11 +131,11 @@ impl<'a> UserRef<'a> {
     /// Parses `type:id`, `type:*` or `type:id#relation` under OpenFGA's naming rules.
     pub(crate) fn parse(text: &'a str) -> Result<Self, Error> {
         let invalid = || Error::Validation(format!("invalid user '{text}'"));
-        let (object, relation) = match text.split_once('#') {
+        let (object, relation) = match split_once(text, b'#') {
             Some((o, r)) => (o, Some(r)),
             None => (text, None),
         };
-        let (type_name, id) = object.split_once(':').ok_or_else(invalid)?;
+        let (type_name, id) = split_once(object, b':').ok_or_else(invalid)?;
         if !valid_type(type_name) {
             return Err(invalid());
         }
@@ -199,7 +200,7 @@ impl ObjectRef {
 /// Splits `type:id` (no wildcard, no relation) into its checked parts, borrowed.
 pub(crate) fn split_object(text: &str) -> Result<(&str, &str), Error> {
     let invalid = || Error::Validation(format!("invalid object '{text}'"));
-    let (type_name, id) = text.split_once(':').ok_or_else(invalid)?;
+    let (type_name, id) = split_once(text, b':').ok_or_else(invalid)?;
     if !valid_type(type_name) || !valid_id(id) {
         return Err(invalid());
     }
