@@ -8,6 +8,11 @@ use crate::model::types::{TupleToUserset, Userset};
 use crate::store::index::{Sym, TupleIndex, TupleView};
 use crate::tuple::{Context, UserRef};
 
+/// Byte equality of short strings.
+fn same(a: &str, b: &str) -> bool {
+    crate::text::same(a.as_bytes(), b.as_bytes())
+}
+
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
 pub const MAX_DEPTH: u32 = 25;
 
@@ -37,7 +42,7 @@ impl<'s> Path<'s> {
     fn contains(&self, t: &str, id: &str, relation: &str) -> bool {
         self.steps()
             .iter()
-            .any(|&(pt, pid, pr, _)| pid == id && pr == relation && pt == t)
+            .any(|&(pt, pid, pr, _)| same(pid, id) && same(pr, relation) && same(pt, t))
     }
 
     /// The type#relation bits on the path.
@@ -546,46 +551,51 @@ impl<'a> Eval<'a> {
         // Per source: the user's own tuple (looked up when one is stored) and the userset
         // and wildcard tuples; or, when the source holds both the user's tuple and a
         // wildcard of the user's type, all of its tuples, as only a scan tells their order.
-        let lookup = |(source, stored): (&'a TupleIndex, bool)| {
-            let key = self.key_in(source, stored, node, relation);
-            let own = match user {
-                UserRef::Object(ut, uid) if exact => source
-                    .get((t, id), relation, (ut, uid, None))
-                    .filter(|tv| fits(info, tv)),
-                _ => None,
-            };
-            let sets = key.map(|key| source.sets_at(key));
-            let scan = own.is_some_and(|own| {
-                sets.clone()
-                    .into_iter()
-                    .flatten()
-                    .any(|tv| tv.is_wildcard() && tv.user_type == own.user_type && fits(info, &tv))
-            });
-            (source, stored, key, own, sets, scan)
-        };
-        let mut each = self.sources.each();
-        let lists = [each.next().map(lookup), each.next().map(lookup)];
+        let keys = [
+            self.key_in(self.sources.stored, true, node, relation),
+            self.sources
+                .contextual
+                .and_then(|c| self.key_in(c, false, node, relation)),
+        ];
         // Visits the fitting candidates in scan order until `visit` returns true.
         let walk = |visit: &mut dyn FnMut(TupleView<'a>, bool) -> bool| {
-            for (source, stored, key, own, sets, scan) in lists.iter().flatten() {
-                if *scan {
-                    for tv in key.iter().flat_map(|key| source.by_object_at(*key)) {
-                        if fits(info, &tv) && visit(tv, *stored) {
+            for ((source, stored), key) in self.sources.each().zip(keys) {
+                let own = match user {
+                    UserRef::Object(ut, uid) if exact => source
+                        .get((t, id), relation, (ut, uid, None))
+                        .filter(|tv| fits(info, tv)),
+                    _ => None,
+                };
+                let Some(key) = key else {
+                    // Nothing but the user's own tuple.
+                    if let Some(own) = own
+                        && visit(own, stored)
+                    {
+                        return true;
+                    }
+                    continue;
+                };
+                let scan = own.is_some_and(|own| {
+                    source.sets_at(key).any(|tv| {
+                        tv.is_wildcard() && tv.user_type == own.user_type && fits(info, &tv)
+                    })
+                });
+                if scan {
+                    for tv in source.by_object_at(key) {
+                        if fits(info, &tv) && visit(tv, stored) {
                             return true;
                         }
                     }
                     continue;
                 }
                 if let Some(own) = own
-                    && visit(*own, *stored)
+                    && visit(own, stored)
                 {
                     return true;
                 }
-                if let Some(sets) = sets {
-                    for tv in sets.clone() {
-                        if fits(info, &tv) && visit(tv, *stored) {
-                            return true;
-                        }
+                for tv in source.sets_at(key) {
+                    if fits(info, &tv) && visit(tv, stored) {
+                        return true;
                     }
                 }
             }

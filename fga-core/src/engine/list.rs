@@ -52,7 +52,7 @@ fn candidates(eval: &Eval<'_>, object_type: &str, user: &User) -> BTreeSet<Strin
     for source in eval.sources.iter() {
         for (t, id, r) in &start {
             for tv in source.by_user(t, id, *r) {
-                visit(tv.object_type, tv.object_id, &mut queue);
+                visit(tv.object_type(), tv.object_id(), &mut queue);
             }
         }
     }
@@ -62,7 +62,7 @@ fn candidates(eval: &Eval<'_>, object_type: &str, user: &User) -> BTreeSet<Strin
         for source in eval.sources.iter() {
             for r in &relations {
                 for tv in source.by_user(&t, &id, *r) {
-                    visit(tv.object_type, tv.object_id, &mut queue);
+                    visit(tv.object_type(), tv.object_id(), &mut queue);
                 }
             }
         }

@@ -149,9 +149,9 @@ impl Engine {
                 None => Box::new(self.tuples.iter()),
             };
         let mut out: Vec<TupleKey> = candidates
-            .filter(|t| object_type.is_none_or(|ot| t.object_type == ot))
-            .filter(|t| object_id.is_none_or(|oid| t.object_id == oid))
-            .filter(|t| filter.relation.as_deref().is_none_or(|r| t.relation == r))
+            .filter(|t| object_type.is_none_or(|ot| t.object_type() == ot))
+            .filter(|t| object_id.is_none_or(|oid| t.object_id() == oid))
+            .filter(|t| filter.relation.as_deref().is_none_or(|r| t.relation() == r))
             .map(|t| t.to_key())
             .filter(|k| filter.user.as_deref().is_none_or(|u| k.user == u))
             .collect();

@@ -33,9 +33,13 @@ impl RelationInfo {
     ) -> bool {
         self.direct.iter().any(|r| {
             same(r.type_name.as_bytes(), user_type.as_bytes())
-                && r.relation.as_deref() == user_relation
+                && match (&r.relation, user_relation) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => same(a.as_bytes(), b.as_bytes()),
+                    _ => false,
+                }
                 && r.is_wildcard() == wildcard
-                && r.condition.as_str() == condition.unwrap_or("")
+                && same(r.condition.as_bytes(), condition.unwrap_or("").as_bytes())
         })
     }
 }

@@ -56,12 +56,13 @@ impl Stored {
     }
 }
 
-/// A borrowed view of a stored tuple.
-#[derive(Debug, Clone, Copy)]
+/// A borrowed view of a stored tuple. The user side, which resolution reads, is
+/// resolved up front; the object side on demand.
+#[derive(Clone, Copy)]
 pub(crate) struct TupleView<'a> {
-    pub(crate) object_type: &'a str,
-    pub(crate) object_id: &'a str,
-    pub(crate) relation: &'a str,
+    interner: &'a Interner,
+    /// The symbols of the object's type and id and of the relation.
+    object: (Sym, Sym, Sym),
     pub(crate) user_type: &'a str,
     pub(crate) user_id: &'a str,
     pub(crate) user_relation: Option<&'a str>,
@@ -70,7 +71,36 @@ pub(crate) struct TupleView<'a> {
     pub(crate) user_key: (Sym, Sym),
 }
 
-impl TupleView<'_> {
+impl std::fmt::Debug for TupleView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TupleView")
+            .field("object_type", &self.object_type())
+            .field("object_id", &self.object_id())
+            .field("relation", &self.relation())
+            .field("user_type", &self.user_type)
+            .field("user_id", &self.user_id)
+            .field("user_relation", &self.user_relation)
+            .field("condition", &self.condition)
+            .finish()
+    }
+}
+
+impl<'a> TupleView<'a> {
+    /// The object's type.
+    pub(crate) fn object_type(&self) -> &'a str {
+        self.interner.resolve(self.object.0)
+    }
+
+    /// The object's id.
+    pub(crate) fn object_id(&self) -> &'a str {
+        self.interner.resolve(self.object.1)
+    }
+
+    /// The relation.
+    pub(crate) fn relation(&self) -> &'a str {
+        self.interner.resolve(self.object.2)
+    }
+
     pub(crate) fn is_wildcard(&self) -> bool {
         self.user_id == "*" && self.user_relation.is_none()
     }
@@ -89,8 +119,8 @@ impl TupleView<'_> {
 
     pub(crate) fn to_key(self) -> TupleKey {
         TupleKey {
-            object: format!("{}:{}", self.object_type, self.object_id),
-            relation: self.relation.to_owned(),
+            object: format!("{}:{}", self.object_type(), self.object_id()),
+            relation: self.relation().to_owned(),
             user: self.user().to_string(),
             condition: self.condition.map(|c| RelationshipCondition {
                 name: c.name.clone(),
@@ -514,9 +544,8 @@ impl TupleIndex {
         }
         let i = &self.interner;
         Some(TupleView {
-            object_type: i.resolve(s.object_type),
-            object_id: i.resolve(s.object_id),
-            relation: i.resolve(s.relation),
+            interner: i,
+            object: s.object_key(),
             user_type: i.resolve(s.user_type),
             user_id: i.resolve(s.user_id),
             user_relation: (s.user_relation != NONE).then(|| i.resolve(s.user_relation)),

@@ -40,7 +40,9 @@ impl Interner {
 
     fn find(&self, hash: u64, s: &str) -> Option<Sym> {
         self.table
-            .find(hash, |&v| resolve(&self.bytes, &self.ends, v) == s)
+            .find(hash, |&v| {
+                crate::text::same(resolve(&self.bytes, &self.ends, v).as_bytes(), s.as_bytes())
+            })
             .copied()
     }
 
