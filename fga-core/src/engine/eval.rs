@@ -542,7 +542,7 @@ impl<'a> Eval<'a> {
                     source.has_unconditional((t, id), relation, (ut, uid, None))
                 {
                     exact = true;
-                    if unconditional && info.allows(ut, None, false, None) {
+                    if unconditional && info.allows_plain(ut) {
                         return Ok(Tri::Yes);
                     }
                 }

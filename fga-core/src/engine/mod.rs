@@ -217,7 +217,7 @@ impl Engine {
         }
         self.ts
             .relation(t, &request.relation)
-            .is_some_and(|info| info.direct_sufficient && info.allows(ut, None, false, None))
+            .is_some_and(|info| info.direct_sufficient && info.allows_plain(ut))
             && self
                 .tuples
                 .has_unconditional((t, id), &request.relation, (ut, uid, None))

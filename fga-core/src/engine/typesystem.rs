@@ -19,9 +19,19 @@ pub(crate) struct RelationInfo {
     /// Whether a direct grant decides the relation: the rewrite is `[..]` alone or a
     /// union with a `[..]` member.
     pub(crate) direct_sufficient: bool,
+    /// The user types a plain tuple (no userset, wildcard or condition) may name.
+    plain_types: Vec<String>,
 }
 
 impl RelationInfo {
+    /// Whether a plain tuple naming a user of this type fits the type restrictions:
+    /// [`Self::allows`] for a user without relation, wildcard or condition.
+    pub(crate) fn allows_plain(&self, user_type: &str) -> bool {
+        self.plain_types
+            .iter()
+            .any(|t| same(t.as_bytes(), user_type.as_bytes()))
+    }
+
     /// Whether a tuple of this relation with such a user and condition fits the type
     /// restrictions.
     pub(crate) fn allows(
@@ -85,13 +95,20 @@ impl Typesystem {
                     Userset::Union(u) => u.child.iter().any(|c| matches!(c, Userset::This(_))),
                     _ => false,
                 };
+                let direct = def.directly_related(name).to_vec();
+                let plain_types = direct
+                    .iter()
+                    .filter(|r| r.relation.is_none() && !r.is_wildcard() && r.condition.is_empty())
+                    .map(|r| r.type_name.clone())
+                    .collect();
                 relations.insert(
                     (def.type_name.clone(), name.clone()),
                     RelationInfo {
                         rewrite: rewrite.clone(),
-                        direct: def.directly_related(name).to_vec(),
+                        direct,
                         bit,
                         direct_sufficient,
+                        plain_types,
                     },
                 );
             }
