@@ -17,6 +17,11 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// [`same`] for strings.
+pub(crate) fn same_str(a: &str, b: &str) -> bool {
+    same(a.as_bytes(), b.as_bytes())
+}
+
 fn word4(s: &[u8], at: usize) -> u32 {
     s.get(at..at + 4)
         .and_then(|w| <[u8; 4]>::try_from(w).ok())

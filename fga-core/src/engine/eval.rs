@@ -2,65 +2,15 @@
 
 use std::cell::{Cell, RefCell};
 
+use super::path::Path;
 use super::typesystem::{RelationInfo, Typesystem};
 use crate::Error;
 use crate::model::types::{TupleToUserset, Userset};
 use crate::store::index::{Sym, TupleIndex, TupleView};
 use crate::tuple::{Context, UserRef};
 
-/// Byte equality of short strings.
-fn same(a: &str, b: &str) -> bool {
-    crate::text::same(a.as_bytes(), b.as_bytes())
-}
-
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
 pub const MAX_DEPTH: u32 = 25;
-
-/// One path entry: type, id, relation and the type#relation bit.
-type Step<'s> = (&'s str, &'s str, &'s str, u64);
-
-/// The object#relation pairs on the current resolution path, each with its
-/// type#relation bit. A node is entered at most once per depth, so the path never holds
-/// more than [`MAX_DEPTH`] entries: it lives on the stack.
-struct Path<'s> {
-    steps: [Step<'s>; MAX_DEPTH as usize],
-    len: usize,
-}
-
-impl<'s> Path<'s> {
-    fn new() -> Self {
-        Self {
-            steps: [("", "", "", 0); MAX_DEPTH as usize],
-            len: 0,
-        }
-    }
-
-    fn steps(&self) -> &[Step<'s>] {
-        self.steps.get(..self.len).unwrap_or_default()
-    }
-
-    fn contains(&self, t: &str, id: &str, relation: &str) -> bool {
-        self.steps()
-            .iter()
-            .any(|&(pt, pid, pr, _)| same(pid, id) && same(pr, relation) && same(pt, t))
-    }
-
-    /// The type#relation bits on the path.
-    fn bits(&self) -> u64 {
-        self.steps().iter().fold(0, |m, p| m | p.3)
-    }
-
-    fn push(&mut self, step: Step<'s>) -> Result<(), Error> {
-        let slot = self.steps.get_mut(self.len).ok_or(Error::DepthExceeded)?;
-        *slot = step;
-        self.len += 1;
-        Ok(())
-    }
-
-    fn pop(&mut self) {
-        self.len = self.len.saturating_sub(1);
-    }
-}
 
 /// A node (type, id and relation symbols) at a depth.
 type MemoKey = (u32, u32, u32, u32);

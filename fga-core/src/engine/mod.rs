@@ -3,6 +3,7 @@
 mod eval;
 mod expand;
 mod list;
+mod path;
 mod requests;
 mod tuple_check;
 mod typesystem;
