@@ -10,6 +10,7 @@ pub mod model;
 pub mod rag;
 pub mod store;
 pub mod storetest;
+mod text;
 pub mod tuple;
 
 pub use backend::{EmbeddedBackend, FgaBackend};

@@ -2,19 +2,15 @@
 
 use std::cell::{Cell, RefCell};
 
-use super::tuple_check::allowed;
-use super::typesystem::Typesystem;
+use super::path::Path;
+use super::typesystem::{RelationInfo, Typesystem};
 use crate::Error;
-use crate::model::types::Userset;
-use crate::store::index::{TupleIndex, TupleView};
-use crate::tuple::{Context, User};
+use crate::model::types::{TupleToUserset, Userset};
+use crate::store::index::{Sym, TupleIndex, TupleView};
+use crate::tuple::{Context, UserRef};
 
 /// The resolution depth limit (OpenFGA's default; error 2002 beyond it).
 pub const MAX_DEPTH: u32 = 25;
-
-/// The object#relation pairs on the current resolution path (at most [`MAX_DEPTH`]),
-/// each with its type#relation bit.
-type Path<'s> = Vec<(&'s str, &'s str, &'s str, u64)>;
 
 /// A node (type, id and relation symbols) at a depth.
 type MemoKey = (u32, u32, u32, u32);
@@ -35,14 +31,68 @@ pub(crate) struct Memo {
     visited: Cell<u64>,
 }
 
+/// The tuple sources of an evaluation: the store, and the request's contextual tuples
+/// when it has any.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    pub(crate) stored: &'a TupleIndex,
+    pub(crate) contextual: Option<&'a TupleIndex>,
+}
+
+impl<'a> Sources<'a> {
+    /// Every source, the store first.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a TupleIndex> {
+        std::iter::once(self.stored).chain(self.contextual)
+    }
+
+    /// Every source, each with whether it is the store.
+    fn each(self) -> impl Iterator<Item = (&'a TupleIndex, bool)> {
+        std::iter::once((self.stored, true)).chain(self.contextual.map(|c| (c, false)))
+    }
+}
+
 /// One evaluation: a model, the stored and contextual tuples, the request context.
 #[derive(Debug)]
 pub(crate) struct Eval<'a> {
     pub(crate) ts: &'a Typesystem,
-    pub(crate) sources: Vec<&'a TupleIndex>,
+    pub(crate) sources: Sources<'a>,
     pub(crate) context: Option<&'a Context>,
     /// Shared sub-results (BatchCheck of one user, stored tuples only).
     pub(crate) memo: Option<&'a Memo>,
+    /// Symbols of the relation names met so far, in the store.
+    relation_syms: Cell<[Option<Sym>; 4]>,
+}
+
+/// Where the store keeps an object: its type and id symbols, not looked up yet, or
+/// nowhere (the store has no tuple naming it).
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Unknown,
+    Nowhere,
+    Syms(Sym, Sym),
+}
+
+/// An object being resolved.
+#[derive(Debug, Clone, Copy)]
+struct Node<'s> {
+    t: &'s str,
+    id: &'s str,
+    at: At,
+}
+
+impl<'s> Node<'s> {
+    /// The user of a tuple as an object, located when the tuple is the store's.
+    fn user_of(tv: &TupleView<'s>, stored: bool) -> Self {
+        Self {
+            t: tv.user_type,
+            id: tv.user_id,
+            at: if stored {
+                At::Syms(tv.user_key.0, tv.user_key.1)
+            } else {
+                At::Unknown
+            },
+        }
+    }
 }
 
 /// The outcome of one branch: allowed, not allowed, or not allowed because a cycle was
@@ -96,26 +146,59 @@ impl Any {
     }
 }
 
-impl<'a> Eval<'a> {
-    /// The tuples of `type:id#relation` from every source that fit the model.
-    pub(crate) fn tuples(&self, t: &str, id: &str, rel: &str) -> Vec<TupleView<'a>> {
-        let mut out = Vec::new();
-        for source in &self.sources {
-            for tv in source.by_object(t, id, rel) {
-                if allowed(
-                    self.ts,
-                    tv.object_type,
-                    tv.relation,
-                    tv.user_type,
-                    tv.user_relation,
-                    tv.is_wildcard(),
-                    tv.condition.map(|c| c.name.as_str()),
-                ) {
-                    out.push(tv);
-                }
-            }
+/// Whether a stored tuple of a relation fits the relation's type restrictions.
+fn fits(info: &RelationInfo, tv: &TupleView<'_>) -> bool {
+    info.allows(
+        tv.user_type,
+        tv.user_relation,
+        tv.is_wildcard(),
+        tv.condition.map(|c| c.name.as_str()),
+    )
+}
+
+/// Whether a tuple's user is the user asked about (or its type's wildcard).
+fn names_user(tv: &TupleView<'_>, user: UserRef<'_>) -> bool {
+    match (user, tv.user_relation) {
+        (UserRef::Object(ut, uid), None) => {
+            tv.user_type == ut && (tv.user_id == uid || tv.is_wildcard())
         }
-        out
+        (UserRef::Wildcard(ut), None) => tv.is_wildcard() && tv.user_type == ut,
+        (UserRef::Userset(ut, uid, ur), Some(r)) => {
+            tv.user_type == ut && tv.user_id == uid && r == ur
+        }
+        _ => false,
+    }
+}
+
+impl<'a> Eval<'a> {
+    pub(crate) fn new(
+        ts: &'a Typesystem,
+        sources: Sources<'a>,
+        context: Option<&'a Context>,
+    ) -> Self {
+        Self {
+            ts,
+            sources,
+            context,
+            memo: None,
+            relation_syms: Cell::default(),
+        }
+    }
+
+    /// The tuples of `type:id#relation` from every source that fit the model.
+    pub(crate) fn tuples<'s>(
+        &'s self,
+        t: &'s str,
+        id: &'s str,
+        rel: &'s str,
+    ) -> impl Iterator<Item = TupleView<'a>> + 's {
+        let sources = self.sources;
+        self.ts.relation(t, rel).into_iter().flat_map(move |info| {
+            sources
+                .iter()
+                .flat_map(move |s| s.by_object(t, id, rel))
+                .filter(move |tv| fits(info, tv))
+        })
     }
 
     /// Whether the tuple's condition holds (true when it has none).
@@ -129,61 +212,136 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// The store's symbol of a relation name; the few names of one evaluation are
+    /// remembered.
+    fn relation_sym(&self, relation: &str) -> Option<Sym> {
+        let stored = self.sources.stored;
+        let mut known = self.relation_syms.get();
+        for sym in known.iter().map_while(|s| *s) {
+            if stored.is(sym, relation) {
+                return Some(sym);
+            }
+        }
+        let sym = stored.sym(relation)?;
+        if let Some(free) = known.iter_mut().find(|s| s.is_none()) {
+            *free = Some(sym);
+            self.relation_syms.set(known);
+        }
+        Some(sym)
+    }
+
+    /// The node with its place in the store looked up.
+    fn locate<'s>(&self, node: Node<'s>) -> Node<'s> {
+        let at = match node.at {
+            At::Unknown => match self.sources.stored.object_syms(node.t, node.id) {
+                Some((t, id)) => At::Syms(t, id),
+                None => At::Nowhere,
+            },
+            known => known,
+        };
+        Node { at, ..node }
+    }
+
+    /// The symbols of `node#relation` in a source: from the node in the store, looked
+    /// up in a contextual source.
+    fn key_in(
+        &self,
+        source: &TupleIndex,
+        stored: bool,
+        node: Node<'_>,
+        relation: &str,
+    ) -> Option<(Sym, Sym, Sym)> {
+        if !stored {
+            return source.symbols(node.t, node.id, relation);
+        }
+        match node.at {
+            At::Syms(t, id) => Some((t, id, self.relation_sym(relation)?)),
+            At::Nowhere => None,
+            At::Unknown => source.symbols(node.t, node.id, relation),
+        }
+    }
+
     /// Check: does `user` have `relation` on `type:id`?
     pub(crate) fn check<'s>(
         &'s self,
         t: &'s str,
         id: &'s str,
         relation: &'s str,
-        user: &User,
+        user: UserRef<'_>,
     ) -> Result<bool, Error> {
-        let mut path = Vec::with_capacity(8);
-        Ok(self.check_relation(t, id, relation, user, 0, &mut path)? == Tri::Yes)
+        let mut path = Path::new();
+        let node = Node {
+            t,
+            id,
+            at: At::Unknown,
+        };
+        Ok(self.check_relation(node, relation, user, 0, &mut path)? == Tri::Yes)
+    }
+
+    /// The answers known before the relation's rules are looked at: past the depth
+    /// limit, and the userset asked about itself.
+    fn settled(
+        node: Node<'_>,
+        relation: &str,
+        user: UserRef<'_>,
+        depth: u32,
+    ) -> Option<Result<Tri, Error>> {
+        if depth >= MAX_DEPTH {
+            return Some(Err(Error::DepthExceeded));
+        }
+        match user {
+            UserRef::Userset(ut, uid, ur) if uid == node.id && ur == relation && ut == node.t => {
+                Some(Ok(Tri::Yes))
+            }
+            _ => None,
+        }
     }
 
     fn check_relation<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
+        node: Node<'s>,
         relation: &'s str,
-        user: &User,
+        user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
-        if depth >= MAX_DEPTH {
-            return Err(Error::DepthExceeded);
+        if let Some(settled) = Self::settled(node, relation, user, depth) {
+            return settled;
         }
-        if let User::Userset(o, r) = user
-            && o.type_name == t
-            && o.id == id
-            && r == relation
-        {
-            return Ok(Tri::Yes);
-        }
-        let Some(info) = self.ts.relation(t, relation) else {
+        let Some(info) = self.ts.relation(node.t, relation) else {
             return Ok(Tri::No);
         };
-        if path
-            .iter()
-            .any(|&(pt, pid, pr, _)| (pt, pid, pr) == (t, id, relation))
-        {
+        self.resolve(node, relation, info, user, depth, path)
+    }
+
+    /// [`Self::check_relation`] past the settled answers, with the relation's rules.
+    fn resolve<'s>(
+        &'s self,
+        node: Node<'s>,
+        relation: &'s str,
+        info: &'s RelationInfo,
+        user: UserRef<'_>,
+        depth: u32,
+        path: &mut Path<'s>,
+    ) -> Result<Tri, Error> {
+        if path.contains(node.t, node.id, relation) {
             if let Some(memo) = self.memo {
                 memo.cycles.set(memo.cycles.get() + 1);
             }
             return Ok(Tri::Cycle);
         }
+        let node = self.locate(node);
+        let step = (node.t, node.id, relation, info.bit);
         let Some(memo) = self.memo.filter(|_| depth > 0) else {
-            path.push((t, id, relation, info.bit));
-            let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
+            path.push(step)?;
+            let result = self.rewrite(node, relation, info, &info.rewrite, user, depth, path);
             path.pop();
             return result;
         };
         let key = self
-            .sources
-            .first()
-            .and_then(|s| s.symbols(t, id, relation))
+            .key_in(self.sources.stored, true, node, relation)
             .map(|(a, b, c)| (a, b, c, depth));
-        let on_path = path.iter().fold(0, |m, p| m | p.3);
+        let on_path = path.bits();
         if let Some(key) = key
             && let Some(&(tri, visited)) = memo.results.borrow().get(&key)
             && visited & on_path == 0
@@ -192,8 +350,8 @@ impl<'a> Eval<'a> {
             return Ok(tri);
         }
         let (outer, cycles) = (memo.visited.replace(0), memo.cycles.get());
-        path.push((t, id, relation, info.bit));
-        let result = self.rewrite(t, id, relation, &info.rewrite, user, depth, path);
+        path.push(step)?;
+        let result = self.rewrite(node, relation, info, &info.rewrite, user, depth, path);
         path.pop();
         let visited = memo.visited.get() | info.bit;
         memo.visited.set(outer | visited);
@@ -208,53 +366,24 @@ impl<'a> Eval<'a> {
     #[allow(clippy::too_many_arguments)]
     fn rewrite<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
+        node: Node<'s>,
         relation: &'s str,
+        info: &'s RelationInfo,
         rewrite: &'s Userset,
-        user: &User,
+        user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
         match rewrite {
-            Userset::This(_) => self.direct(t, id, relation, user, depth, path),
+            Userset::This(_) => self.direct(node, relation, info, user, depth, path),
             Userset::ComputedUserset(c) => {
-                self.check_relation(t, id, &c.relation, user, depth + 1, path)
+                self.check_relation(node, &c.relation, user, depth + 1, path)
             }
-            Userset::TupleToUserset(ttu) => {
-                let computed = &ttu.computed_userset.relation;
-                let mut any = Any::default();
-                for tv in self.tuples(t, id, &ttu.tupleset.relation) {
-                    if tv.user_relation.is_some() || tv.is_wildcard() {
-                        continue;
-                    }
-                    if self.ts.relation(tv.user_type, computed).is_none() {
-                        continue;
-                    }
-                    match self.condition_holds(&tv) {
-                        Ok(true) => {}
-                        other => {
-                            any.add(other.map(Tri::from));
-                            continue;
-                        }
-                    }
-                    if any.add(self.check_relation(
-                        tv.user_type,
-                        tv.user_id,
-                        computed,
-                        user,
-                        depth + 1,
-                        path,
-                    )) {
-                        return Ok(Tri::Yes);
-                    }
-                }
-                any.finish()
-            }
+            Userset::TupleToUserset(ttu) => self.tuple_to_userset(node, ttu, user, depth, path),
             Userset::Union(u) => {
                 let mut any = Any::default();
                 for child in &u.child {
-                    if any.add(self.rewrite(t, id, relation, child, user, depth, path)) {
+                    if any.add(self.rewrite(node, relation, info, child, user, depth, path)) {
                         return Ok(Tri::Yes);
                     }
                 }
@@ -263,7 +392,7 @@ impl<'a> Eval<'a> {
             Userset::Intersection(u) => {
                 let mut error = None;
                 for child in &u.child {
-                    match self.rewrite(t, id, relation, child, user, depth, path) {
+                    match self.rewrite(node, relation, info, child, user, depth, path) {
                         Ok(Tri::Yes) => {}
                         Ok(other) => return Ok(other),
                         Err(e) => {
@@ -279,11 +408,11 @@ impl<'a> Eval<'a> {
                 }
             }
             Userset::Difference(d) => {
-                let base = self.rewrite(t, id, relation, &d.base, user, depth, path);
+                let base = self.rewrite(node, relation, info, &d.base, user, depth, path);
                 if let Ok(Tri::No | Tri::Cycle) = base {
                     return base;
                 }
-                let subtract = self.rewrite(t, id, relation, &d.subtract, user, depth, path);
+                let subtract = self.rewrite(node, relation, info, &d.subtract, user, depth, path);
                 match (base, subtract) {
                     (_, Ok(Tri::Yes)) => Ok(Tri::No),
                     (_, Ok(Tri::Cycle)) => Ok(Tri::Cycle),
@@ -294,118 +423,160 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// Whether a stored tuple fits the model's type restrictions.
-    fn fits(&self, tv: &TupleView<'_>) -> bool {
-        allowed(
-            self.ts,
-            tv.object_type,
-            tv.relation,
-            tv.user_type,
-            tv.user_relation,
-            tv.is_wildcard(),
-            tv.condition.map(|c| c.name.as_str()),
-        )
-    }
-
-    /// The tuples of `type:id#relation` in the order a scan of all of them (every source
-    /// in turn, each in insertion order) would meet the ones that matter for `user`: those
-    /// granting `user` directly, and the userset subjects. `None` when that order cannot be
-    /// told without the scan: a source holds both the exact tuple and a matching wildcard.
-    fn direct_candidates(
-        &self,
-        t: &str,
-        id: &str,
-        relation: &str,
-        user: &User,
-        exact: bool,
-    ) -> Option<Vec<TupleView<'a>>> {
-        let mut out = Vec::new();
-        for source in &self.sources {
-            let start = out.len();
-            let mut wildcard = false;
-            for tv in source.sets_by_object(t, id, relation) {
-                if self.fits(&tv) {
-                    if let User::Object(o) = user {
-                        wildcard |= tv.is_wildcard() && tv.user_type == o.type_name;
-                    }
-                    out.push(tv);
-                }
-            }
-            if let User::Object(o) = user
-                && exact
-                && let Some(tv) = source.get((t, id), relation, (&o.type_name, &o.id, None))
-                && self.fits(&tv)
-            {
-                if wildcard {
-                    return None;
-                }
-                out.insert(start, tv);
-            }
-        }
-        Some(out)
-    }
-
-    fn direct<'s>(
+    /// `computed from tupleset`: the computed relation on each object the tupleset's
+    /// tuples point at.
+    fn tuple_to_userset<'s>(
         &'s self,
-        t: &'s str,
-        id: &'s str,
-        relation: &'s str,
-        user: &User,
+        node: Node<'s>,
+        ttu: &'s TupleToUserset,
+        user: UserRef<'_>,
         depth: u32,
         path: &mut Path<'s>,
     ) -> Result<Tri, Error> {
+        let (tupleset, computed) = (&ttu.tupleset.relation, &ttu.computed_userset.relation);
+        let Some(tupleset_info) = self.ts.relation(node.t, tupleset) else {
+            return Ok(Tri::No);
+        };
+        let mut any = Any::default();
+        for (source, stored) in self.sources.each() {
+            let Some(key) = self.key_in(source, stored, node, tupleset) else {
+                continue;
+            };
+            for tv in source.by_object_at(key) {
+                if tv.user_relation.is_some() || tv.is_wildcard() || !fits(tupleset_info, &tv) {
+                    continue;
+                }
+                let Some(next) = self.ts.relation(tv.user_type, computed) else {
+                    continue;
+                };
+                match self.condition_holds(&tv) {
+                    Ok(true) => {}
+                    other => {
+                        any.add(other.map(Tri::from));
+                        continue;
+                    }
+                }
+                let target = Node::user_of(&tv, stored);
+                let result = match Self::settled(target, computed, user, depth + 1) {
+                    Some(settled) => settled,
+                    None => self.resolve(target, computed, next, user, depth + 1, path),
+                };
+                if any.add(result) {
+                    return Ok(Tri::Yes);
+                }
+            }
+        }
+        any.finish()
+    }
+
+    /// The direct assignments of `type:id#relation` that matter for `user`: the tuples
+    /// naming the user (its own tuple, its type's wildcard, or the userset asked about),
+    /// whose conditions are checked first, then the userset subjects, resolved in turn;
+    /// each group in the order a scan of every fitting tuple (every source in turn, each
+    /// in insertion order) would meet it.
+    fn direct<'s>(
+        &'s self,
+        node: Node<'s>,
+        relation: &'s str,
+        info: &'s RelationInfo,
+        user: UserRef<'_>,
+        depth: u32,
+        path: &mut Path<'s>,
+    ) -> Result<Tri, Error> {
+        let (t, id) = (node.t, node.id);
         // Fast path: the exact tuple, without condition.
         let mut exact = false;
-        if let User::Object(o) = user {
-            for source in &self.sources {
+        if let UserRef::Object(ut, uid) = user {
+            for source in self.sources.iter() {
                 if let Some(unconditional) =
-                    source.has_unconditional((t, id), relation, (&o.type_name, &o.id, None))
+                    source.has_unconditional((t, id), relation, (ut, uid, None))
                 {
                     exact = true;
-                    if unconditional
-                        && allowed(self.ts, t, relation, &o.type_name, None, false, None)
-                    {
+                    if unconditional && info.allows_plain(ut) {
                         return Ok(Tri::Yes);
                     }
                 }
             }
         }
-        let candidates = self
-            .direct_candidates(t, id, relation, user, exact)
-            .unwrap_or_else(|| self.tuples(t, id, relation));
-        let mut any = Any::default();
-        let mut usersets = Vec::new();
-        for tv in candidates {
-            let matches = match (user, tv.user_relation) {
-                (User::Object(o), None) => {
-                    tv.user_type == o.type_name && (tv.user_id == o.id || tv.is_wildcard())
+        // Per source: the user's own tuple (looked up when one is stored) and the userset
+        // and wildcard tuples; or, when the source holds both the user's tuple and a
+        // wildcard of the user's type, all of its tuples, as only a scan tells their order.
+        let keys = [
+            self.key_in(self.sources.stored, true, node, relation),
+            self.sources
+                .contextual
+                .and_then(|c| self.key_in(c, false, node, relation)),
+        ];
+        // Visits the fitting candidates in scan order until `visit` returns true.
+        let walk = |visit: &mut dyn FnMut(TupleView<'a>, bool) -> bool| {
+            for ((source, stored), key) in self.sources.each().zip(keys) {
+                let own = match user {
+                    UserRef::Object(ut, uid) if exact => source
+                        .get((t, id), relation, (ut, uid, None))
+                        .filter(|tv| fits(info, tv)),
+                    _ => None,
+                };
+                let Some(key) = key else {
+                    // Nothing but the user's own tuple.
+                    if let Some(own) = own
+                        && visit(own, stored)
+                    {
+                        return true;
+                    }
+                    continue;
+                };
+                let scan = own.is_some_and(|own| {
+                    source.sets_at(key).any(|tv| {
+                        tv.is_wildcard() && tv.user_type == own.user_type && fits(info, &tv)
+                    })
+                });
+                if scan {
+                    for tv in source.by_object_at(key) {
+                        if fits(info, &tv) && visit(tv, stored) {
+                            return true;
+                        }
+                    }
+                    continue;
                 }
-                (User::Wildcard(ut), None) => tv.is_wildcard() && tv.user_type == ut,
-                (User::Userset(o, r), Some(ur)) => {
-                    tv.user_type == o.type_name && tv.user_id == o.id && ur == r
+                if let Some(own) = own
+                    && visit(own, stored)
+                {
+                    return true;
                 }
-                _ => false,
-            };
-            if matches {
-                if any.add(self.condition_holds(&tv).map(Tri::from)) {
-                    return Ok(Tri::Yes);
+                for tv in source.sets_at(key) {
+                    if fits(info, &tv) && visit(tv, stored) {
+                        return true;
+                    }
                 }
-            } else if tv.user_relation.is_some() {
-                usersets.push(tv);
             }
+            false
+        };
+        let mut any = Any::default();
+        // The tuples naming the user come first: one that holds decides.
+        if walk(&mut |tv, _| {
+            names_user(&tv, user) && any.add(self.condition_holds(&tv).map(Tri::from))
+        }) {
+            return Ok(Tri::Yes);
         }
-        for tv in usersets {
-            let Some(ur) = tv.user_relation else { continue };
+        // Then the userset subjects, resolved in turn.
+        if walk(&mut |tv, stored| {
+            let Some(ur) = tv.user_relation else {
+                return false;
+            };
+            if names_user(&tv, user) {
+                return false;
+            }
             match self.condition_holds(&tv) {
                 Ok(true) => {}
                 other => {
                     any.add(other.map(Tri::from));
-                    continue;
+                    return false;
                 }
             }
-            if any.add(self.check_relation(tv.user_type, tv.user_id, ur, user, depth + 1, path)) {
-                return Ok(Tri::Yes);
-            }
+            let subject = Node::user_of(&tv, stored);
+            any.add(self.check_relation(subject, ur, user, depth + 1, path))
+        }) {
+            return Ok(Tri::Yes);
         }
         any.finish()
     }

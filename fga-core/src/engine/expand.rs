@@ -82,7 +82,6 @@ fn node(eval: &Eval<'_>, object: &ObjectRef, relation: &str, rewrite: &Userset) 
         Userset::This(_) => {
             let mut users: Vec<String> = eval
                 .tuples(&object.type_name, &object.id, relation)
-                .iter()
                 .map(|t| t.user().to_string())
                 .collect();
             users.sort();
@@ -95,7 +94,6 @@ fn node(eval: &Eval<'_>, object: &ObjectRef, relation: &str, rewrite: &Userset) 
         Userset::TupleToUserset(t) => {
             let mut computed: Vec<String> = eval
                 .tuples(&object.type_name, &object.id, &t.tupleset.relation)
-                .iter()
                 .filter(|tv| tv.user_relation.is_none() && !tv.is_wildcard())
                 .map(|tv| {
                     format!(

@@ -21,7 +21,7 @@ pub(crate) fn list_objects(
 ) -> Result<BTreeSet<String>, Error> {
     let mut out = BTreeSet::new();
     for id in candidates(eval, object_type, user) {
-        if eval.check(object_type, &id, relation, user)? {
+        if eval.check(object_type, &id, relation, user.as_ref())? {
             out.insert(id);
         }
     }
@@ -49,20 +49,20 @@ fn candidates(eval: &Eval<'_>, object_type: &str, user: &User) -> BTreeSet<Strin
             vec![(o.type_name.as_str(), o.id.as_str(), Some(r.as_str()))]
         }
     };
-    for source in &eval.sources {
+    for source in eval.sources.iter() {
         for (t, id, r) in &start {
             for tv in source.by_user(t, id, *r) {
-                visit(tv.object_type, tv.object_id, &mut queue);
+                visit(tv.object_type(), tv.object_id(), &mut queue);
             }
         }
     }
     while let Some((t, id)) = queue.pop() {
         let mut relations: Vec<Option<&str>> = vec![None];
         relations.extend(eval.ts.relation_names(&t).into_iter().map(Some));
-        for source in &eval.sources {
+        for source in eval.sources.iter() {
             for r in &relations {
                 for tv in source.by_user(&t, &id, *r) {
-                    visit(tv.object_type, tv.object_id, &mut queue);
+                    visit(tv.object_type(), tv.object_id(), &mut queue);
                 }
             }
         }
@@ -96,7 +96,7 @@ pub(crate) fn list_users(
     )?;
     let mut out = BTreeSet::new();
     for candidate in candidates {
-        if eval.check(&object.type_name, &object.id, relation, &candidate)? {
+        if eval.check(&object.type_name, &object.id, relation, candidate.as_ref())? {
             out.insert(candidate);
         }
     }

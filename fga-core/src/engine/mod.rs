@@ -3,6 +3,7 @@
 mod eval;
 mod expand;
 mod list;
+mod path;
 mod requests;
 mod tuple_check;
 mod typesystem;
@@ -16,12 +17,12 @@ pub use requests::{
     ListUsersRequest,
 };
 
-use crate::Error;
 use crate::model::AuthorizationModel;
 use crate::store::ReadFilter;
 use crate::store::index::{NewTuple, TupleIndex};
-use crate::tuple::{ObjectRef, TupleKey, User};
-use eval::Eval;
+use crate::tuple::{ObjectRef, TupleKey, User, UserRef, split_object};
+use crate::{Error, text};
+use eval::{Eval, Sources};
 use tuple_check::validate_tuple;
 use typesystem::Typesystem;
 
@@ -149,9 +150,9 @@ impl Engine {
                 None => Box::new(self.tuples.iter()),
             };
         let mut out: Vec<TupleKey> = candidates
-            .filter(|t| object_type.is_none_or(|ot| t.object_type == ot))
-            .filter(|t| object_id.is_none_or(|oid| t.object_id == oid))
-            .filter(|t| filter.relation.as_deref().is_none_or(|r| t.relation == r))
+            .filter(|t| object_type.is_none_or(|ot| t.object_type() == ot))
+            .filter(|t| object_id.is_none_or(|oid| t.object_id() == oid))
+            .filter(|t| filter.relation.as_deref().is_none_or(|r| t.relation() == r))
             .map(|t| t.to_key())
             .filter(|k| filter.user.as_deref().is_none_or(|u| k.user == u))
             .collect();
@@ -161,8 +162,12 @@ impl Engine {
         out
     }
 
-    /// The contextual tuples of a request, validated like writes (2027).
-    fn contextual(&self, tuples: &[TupleKey]) -> Result<TupleIndex, Error> {
+    /// The contextual tuples of a request, validated like writes (2027); `None` when
+    /// there are none.
+    fn contextual(&self, tuples: &[TupleKey]) -> Result<Option<TupleIndex>, Error> {
+        if tuples.is_empty() {
+            return Ok(None);
+        }
         let mut index = TupleIndex::default();
         for key in tuples {
             let v = validate_tuple(&self.ts, key)?;
@@ -173,24 +178,19 @@ impl Engine {
                 condition: v.condition,
             });
         }
-        Ok(index)
+        Ok(Some(index))
     }
 
     fn eval<'a>(
         &'a self,
-        contextual: &'a TupleIndex,
+        contextual: Option<&'a TupleIndex>,
         context: Option<&'a crate::tuple::Context>,
     ) -> Eval<'a> {
-        let mut sources = vec![&self.tuples];
-        if contextual.len() > 0 {
-            sources.push(contextual);
-        }
-        Eval {
-            ts: &self.ts,
-            sources,
-            context,
-            memo: None,
-        }
+        let sources = Sources {
+            stored: &self.tuples,
+            contextual,
+        };
+        Eval::new(&self.ts, sources, context)
     }
 
     /// Check: whether the user has the relation on the object.
@@ -200,60 +200,48 @@ impl Engine {
 
     /// A stored, unconditional tuple granting the relation directly, when the relation's
     /// rewrite makes a direct grant sufficient (`[..]` alone or in a top-level union):
-    /// then the full evaluation would answer true as well.
+    /// then the full evaluation would answer true as well. Nothing is parsed or copied:
+    /// a stored tuple's strings were validated when it was written.
     fn direct_grant(&self, request: &CheckRequest) -> bool {
-        if !request.contextual_tuples.is_empty() || request.user.contains('#') {
+        if !request.contextual_tuples.is_empty() {
             return false;
         }
-        let (Some((t, id)), Some((ut, uid))) =
-            (request.object.split_once(':'), request.user.split_once(':'))
-        else {
+        let (Some((t, id)), Some((ut, uid))) = (
+            text::split_once(&request.object, b':'),
+            text::split_once(&request.user, b':'),
+        ) else {
             return false;
         };
-        if uid == "*" {
+        // A wildcard or a userset is not a plain user.
+        if uid == "*" || text::has_byte(uid, b'#') {
             return false;
         }
-        let Some(info) = self.ts.relation(t, &request.relation) else {
-            return false;
-        };
-        let sufficient = match &info.rewrite {
-            crate::model::types::Userset::This(_) => true,
-            crate::model::types::Userset::Union(u) => u
-                .child
-                .iter()
-                .any(|c| matches!(c, crate::model::types::Userset::This(_))),
-            _ => false,
-        };
-        sufficient
+        self.ts
+            .relation(t, &request.relation)
+            .is_some_and(|info| info.direct_sufficient && info.allows_plain(ut))
             && self
                 .tuples
                 .has_unconditional((t, id), &request.relation, (ut, uid, None))
                 == Some(true)
-            && info.direct.iter().any(|r| {
-                r.type_name == ut
-                    && r.relation.is_none()
-                    && !r.is_wildcard()
-                    && r.condition.is_empty()
-            })
     }
 
     fn check_with(&self, request: &CheckRequest, memo: Option<&eval::Memo>) -> Result<bool, Error> {
         if self.direct_grant(request) {
             return Ok(true);
         }
-        let object = ObjectRef::parse(&request.object)?;
-        let user = User::parse(&request.user)?;
+        let (t, id) = split_object(&request.object)?;
+        let user = UserRef::parse(&request.user)?;
         self.ts
-            .require(&object.type_name, &request.relation)
+            .require(t, &request.relation)
             .map_err(|e| Error::Validation(e.to_string()))?;
-        self.validate_user(&user)
+        self.validate_user(user)
             .map_err(|e| Error::Validation(e.to_string()))?;
         let contextual = self.contextual(&request.contextual_tuples)?;
-        let mut eval = self.eval(&contextual, request.context.as_ref());
-        if contextual.len() == 0 {
+        let mut eval = self.eval(contextual.as_ref(), request.context.as_ref());
+        if contextual.is_none() {
             eval.memo = memo;
         }
-        eval.check(&object.type_name, &object.id, &request.relation, &user)
+        eval.check(t, id, &request.relation, user)
     }
 
     /// BatchCheck: each item gets exactly the result its own Check would; the checks of
@@ -279,10 +267,10 @@ impl Engine {
             .collect()
     }
 
-    fn validate_user(&self, user: &User) -> Result<(), Error> {
+    fn validate_user(&self, user: UserRef<'_>) -> Result<(), Error> {
         match user {
-            User::Userset(o, r) => {
-                self.ts.require(&o.type_name, r)?;
+            UserRef::Userset(t, _, r) => {
+                self.ts.require(t, r)?;
             }
             other => {
                 if !self.ts.has_type(other.type_name()) {
@@ -298,10 +286,10 @@ impl Engine {
     pub fn list_objects(&self, request: &ListObjectsRequest) -> Result<ListObjectsResponse, Error> {
         self.ts.require(&request.object_type, &request.relation)?;
         let user = User::parse(&request.user)?;
-        self.validate_user(&user)
+        self.validate_user(user.as_ref())
             .map_err(|e| Error::Validation(e.to_string()))?;
         let contextual = self.contextual(&request.contextual_tuples)?;
-        let eval = self.eval(&contextual, request.context.as_ref());
+        let eval = self.eval(contextual.as_ref(), request.context.as_ref());
         let mut objects: Vec<String> =
             list::list_objects(&eval, &request.object_type, &request.relation, &user)?
                 .into_iter()
@@ -343,7 +331,7 @@ impl Engine {
             ));
         }
         let contextual = self.contextual(&request.contextual_tuples)?;
-        let eval = self.eval(&contextual, request.context.as_ref());
+        let eval = self.eval(contextual.as_ref(), request.context.as_ref());
         let users: BTreeSet<String> =
             list::list_users(&eval, &object, &request.relation, &filters)?
                 .into_iter()
@@ -362,7 +350,7 @@ impl Engine {
         let object = ObjectRef::parse(object)?;
         self.ts.require(&object.type_name, relation)?;
         let contextual = self.contextual(contextual_tuples)?;
-        let eval = self.eval(&contextual, None);
+        let eval = self.eval(contextual.as_ref(), None);
         Ok(expand::expand(&eval, &object, relation))
     }
 }

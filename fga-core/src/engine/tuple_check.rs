@@ -24,15 +24,8 @@ pub(crate) fn allowed(
     wildcard: bool,
     condition: Option<&str>,
 ) -> bool {
-    let Some(info) = ts.relation(object_type, relation) else {
-        return false;
-    };
-    info.direct.iter().any(|r| {
-        r.type_name == user_type
-            && r.relation.as_deref() == user_relation
-            && r.is_wildcard() == wildcard
-            && r.condition.as_str() == condition.unwrap_or("")
-    })
+    ts.relation(object_type, relation)
+        .is_some_and(|info| info.allows(user_type, user_relation, wildcard, condition))
 }
 
 /// Validates one tuple for writing (and for use as a contextual tuple).

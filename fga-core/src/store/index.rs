@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
-use super::interner::{Interner, Sym};
+use super::interner::Interner;
+pub(crate) use super::interner::Sym;
 use crate::tuple::{Context, ObjectRef, RelationshipCondition, TupleKey, User};
 
 /// The condition stored with a tuple.
@@ -55,19 +56,51 @@ impl Stored {
     }
 }
 
-/// A borrowed view of a stored tuple.
-#[derive(Debug, Clone, Copy)]
+/// A borrowed view of a stored tuple. The user side, which resolution reads, is
+/// resolved up front; the object side on demand.
+#[derive(Clone, Copy)]
 pub(crate) struct TupleView<'a> {
-    pub(crate) object_type: &'a str,
-    pub(crate) object_id: &'a str,
-    pub(crate) relation: &'a str,
+    interner: &'a Interner,
+    /// The symbols of the object's type and id and of the relation.
+    object: (Sym, Sym, Sym),
     pub(crate) user_type: &'a str,
     pub(crate) user_id: &'a str,
     pub(crate) user_relation: Option<&'a str>,
     pub(crate) condition: Option<&'a StoredCondition>,
+    /// The symbols of the user's type and id in the index the view came from.
+    pub(crate) user_key: (Sym, Sym),
 }
 
-impl TupleView<'_> {
+impl std::fmt::Debug for TupleView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TupleView")
+            .field("object_type", &self.object_type())
+            .field("object_id", &self.object_id())
+            .field("relation", &self.relation())
+            .field("user_type", &self.user_type)
+            .field("user_id", &self.user_id)
+            .field("user_relation", &self.user_relation)
+            .field("condition", &self.condition)
+            .finish()
+    }
+}
+
+impl<'a> TupleView<'a> {
+    /// The object's type.
+    pub(crate) fn object_type(&self) -> &'a str {
+        self.interner.resolve(self.object.0)
+    }
+
+    /// The object's id.
+    pub(crate) fn object_id(&self) -> &'a str {
+        self.interner.resolve(self.object.1)
+    }
+
+    /// The relation.
+    pub(crate) fn relation(&self) -> &'a str {
+        self.interner.resolve(self.object.2)
+    }
+
     pub(crate) fn is_wildcard(&self) -> bool {
         self.user_id == "*" && self.user_relation.is_none()
     }
@@ -86,8 +119,8 @@ impl TupleView<'_> {
 
     pub(crate) fn to_key(self) -> TupleKey {
         TupleKey {
-            object: format!("{}:{}", self.object_type, self.object_id),
-            relation: self.relation.to_owned(),
+            object: format!("{}:{}", self.object_type(), self.object_id()),
+            relation: self.relation().to_owned(),
             user: self.user().to_string(),
             condition: self.condition.map(|c| RelationshipCondition {
                 name: c.name.clone(),
@@ -175,15 +208,15 @@ fn slot_matches(interner: &Interner, slots: &[Stored], i: u32, parts: &Parts<'_>
     let s = slot_of(slots, i);
     let [ot, oid, rel, ut, uid, ur] = *parts;
     s.object_type != NONE
-        && interner.resolve(s.object_id) == oid
-        && interner.resolve(s.user_id) == uid
-        && interner.resolve(s.relation) == rel
-        && interner.resolve(s.object_type) == ot
-        && interner.resolve(s.user_type) == ut
+        && interner.is(s.object_id, oid)
+        && interner.is(s.user_id, uid)
+        && interner.is(s.relation, rel)
+        && interner.is(s.object_type, ot)
+        && interner.is(s.user_type, ut)
         && (if s.user_relation == NONE {
             ur.is_empty()
         } else {
-            interner.resolve(s.user_relation) == ur
+            interner.is(s.user_relation, ur)
         })
 }
 
@@ -282,8 +315,19 @@ impl TupleIndex {
         self.len
     }
 
-    fn sym(&self, s: &str) -> Option<Sym> {
+    /// The symbol of a string, when interned.
+    pub(crate) fn sym(&self, s: &str) -> Option<Sym> {
         self.interner.get(s)
+    }
+
+    /// Whether the symbol's string is `s`.
+    pub(crate) fn is(&self, sym: Sym, s: &str) -> bool {
+        self.interner.is(sym, s)
+    }
+
+    /// The symbols of an object's type and id, when both are interned.
+    pub(crate) fn object_syms(&self, t: &str, id: &str) -> Option<(Sym, Sym)> {
+        Some((self.sym(t)?, self.sym(id)?))
     }
 
     /// The symbols of `type`, `id` and `relation`, when all are interned.
@@ -500,13 +544,13 @@ impl TupleIndex {
         }
         let i = &self.interner;
         Some(TupleView {
-            object_type: i.resolve(s.object_type),
-            object_id: i.resolve(s.object_id),
-            relation: i.resolve(s.relation),
+            interner: i,
+            object: s.object_key(),
             user_type: i.resolve(s.user_type),
             user_id: i.resolve(s.user_id),
             user_relation: (s.user_relation != NONE).then(|| i.resolve(s.user_relation)),
             condition: self.conditions.get(&slot).map(|c| &**c),
+            user_key: (s.user_type, s.user_id),
         })
     }
 
@@ -539,27 +583,28 @@ impl TupleIndex {
         object_id: &str,
         relation: &str,
     ) -> impl Iterator<Item = TupleView<'_>> + '_ {
-        let head = (|| {
-            let key = (
-                self.sym(object_type)?,
-                self.sym(object_id)?,
-                self.sym(relation)?,
-            );
-            self.head(&self.by_object, Stored::object_key, key)
-        })();
+        let key = self.symbols(object_type, object_id, relation);
+        key.into_iter().flat_map(|key| self.by_object_at(key))
+    }
+
+    /// [`Self::by_object`] by the symbols of type, id and relation.
+    pub(crate) fn by_object_at(
+        &self,
+        key: (Sym, Sym, Sym),
+    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+        let head = self.head(&self.by_object, Stored::object_key, key);
         self.chain(head, &self.next_by_object)
     }
 
-    /// The tuples of `type:id#relation` whose user is a userset or a wildcard, in
-    /// insertion order (the order of [`Self::by_object`] without the other tuples).
-    pub(crate) fn sets_by_object(
+    /// The tuples of `type:id#relation` (given by their symbols) whose user is a userset
+    /// or a wildcard, in insertion order (the order of [`Self::by_object`] without the
+    /// other tuples).
+    pub(crate) fn sets_at(
         &self,
-        object_type: &str,
-        object_id: &str,
-        relation: &str,
-    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
-        self.symbols(object_type, object_id, relation)
-            .and_then(|key| self.sets.get(&key))
+        key: (Sym, Sym, Sym),
+    ) -> impl Iterator<Item = TupleView<'_>> + Clone + '_ {
+        self.sets
+            .get(&key)
             .into_iter()
             .flatten()
             .filter_map(|&s| self.view(s))

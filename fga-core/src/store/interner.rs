@@ -39,9 +39,7 @@ impl Interner {
     }
 
     fn find(&self, hash: u64, s: &str) -> Option<Sym> {
-        self.table
-            .find(hash, |&v| resolve(&self.bytes, &self.ends, v) == s)
-            .copied()
+        self.table.find(hash, |&v| self.is(v, s)).copied()
     }
 
     /// The symbol of `s`, if interned.
@@ -56,18 +54,34 @@ impl Interner {
             + self.table.allocation_size()
     }
 
+    /// Whether the symbol's string is `s` (compared as bytes: no character boundary to
+    /// check).
+    pub(crate) fn is(&self, sym: Sym, s: &str) -> bool {
+        let (start, end) = span(&self.ends, sym);
+        self.bytes
+            .as_bytes()
+            .get(start..end)
+            .is_some_and(|b| crate::text::same(b, s.as_bytes()))
+    }
+
     /// The string of a symbol.
     pub(crate) fn resolve(&self, sym: Sym) -> &str {
         resolve(&self.bytes, &self.ends, sym)
     }
 }
 
-fn resolve<'a>(bytes: &'a str, ends: &[u32], sym: Sym) -> &'a str {
+/// The byte range of a symbol's string in the arena.
+fn span(ends: &[u32], sym: Sym) -> (usize, usize) {
     let i = sym as usize;
     let end = ends.get(i).map_or(0, |e| *e as usize);
     let start = match i.checked_sub(1) {
         Some(p) => ends.get(p).map_or(0, |e| *e as usize),
         None => 0,
     };
+    (start, end)
+}
+
+fn resolve<'a>(bytes: &'a str, ends: &[u32], sym: Sym) -> &'a str {
+    let (start, end) = span(ends, sym);
     bytes.get(start..end).unwrap_or("")
 }

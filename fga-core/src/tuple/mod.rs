@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::text::split_once;
 
 /// A JSON object of condition parameters.
 pub type Context = serde_json::Map<String, serde_json::Value>;
@@ -101,32 +102,76 @@ impl User {
 
     /// Parses `type:id`, `type:*` or `type:id#relation`.
     pub fn parse(text: &str) -> Result<Self, Error> {
+        UserRef::parse(text).map(UserRef::to_user)
+    }
+
+    /// The user, borrowed.
+    pub(crate) fn as_ref(&self) -> UserRef<'_> {
+        match self {
+            Self::Object(o) => UserRef::Object(&o.type_name, &o.id),
+            Self::Wildcard(t) => UserRef::Wildcard(t),
+            Self::Userset(o, r) => UserRef::Userset(&o.type_name, &o.id, r),
+        }
+    }
+}
+
+/// A user borrowed from the text it was parsed from: what a Check resolves, without
+/// copying the request's strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserRef<'a> {
+    /// `type:id`.
+    Object(&'a str, &'a str),
+    /// `type:*`.
+    Wildcard(&'a str),
+    /// `type:id#relation`.
+    Userset(&'a str, &'a str, &'a str),
+}
+
+impl<'a> UserRef<'a> {
+    /// Parses `type:id`, `type:*` or `type:id#relation` under OpenFGA's naming rules.
+    pub(crate) fn parse(text: &'a str) -> Result<Self, Error> {
         let invalid = || Error::Validation(format!("invalid user '{text}'"));
-        let (object, relation) = match text.split_once('#') {
+        let (object, relation) = match split_once(text, b'#') {
             Some((o, r)) => (o, Some(r)),
             None => (text, None),
         };
-        let (type_name, id) = object.split_once(':').ok_or_else(invalid)?;
+        let (type_name, id) = split_once(object, b':').ok_or_else(invalid)?;
         if !valid_type(type_name) {
             return Err(invalid());
         }
         if id == "*" {
             return match relation {
-                None => Ok(Self::Wildcard(type_name.to_owned())),
+                None => Ok(Self::Wildcard(type_name)),
                 Some(_) => Err(invalid()),
             };
         }
         if !valid_id(id) {
             return Err(invalid());
         }
-        let object = ObjectRef {
-            type_name: type_name.to_owned(),
+        match relation {
+            None => Ok(Self::Object(type_name, id)),
+            Some(r) if valid_relation(r) => Ok(Self::Userset(type_name, id, r)),
+            Some(_) => Err(invalid()),
+        }
+    }
+
+    /// The user's type.
+    pub(crate) fn type_name(self) -> &'a str {
+        match self {
+            Self::Object(t, _) | Self::Wildcard(t) | Self::Userset(t, _, _) => t,
+        }
+    }
+
+    /// The owned user.
+    pub(crate) fn to_user(self) -> User {
+        let object = |t: &str, id: &str| ObjectRef {
+            type_name: t.to_owned(),
             id: id.to_owned(),
         };
-        match relation {
-            None => Ok(Self::Object(object)),
-            Some(r) if valid_relation(r) => Ok(Self::Userset(object, r.to_owned())),
-            Some(_) => Err(invalid()),
+        match self {
+            Self::Object(t, id) => User::Object(object(t, id)),
+            Self::Wildcard(t) => User::Wildcard(t.to_owned()),
+            Self::Userset(t, id, r) => User::Userset(object(t, id), r.to_owned()),
         }
     }
 }
@@ -144,11 +189,7 @@ impl fmt::Display for User {
 impl ObjectRef {
     /// Parses `type:id` (no wildcard, no relation).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let invalid = || Error::Validation(format!("invalid object '{text}'"));
-        let (type_name, id) = text.split_once(':').ok_or_else(invalid)?;
-        if !valid_type(type_name) || !valid_id(id) {
-            return Err(invalid());
-        }
+        let (type_name, id) = split_object(text)?;
         Ok(Self {
             type_name: type_name.to_owned(),
             id: id.to_owned(),
@@ -156,25 +197,57 @@ impl ObjectRef {
     }
 }
 
-pub(crate) fn valid_type(t: &str) -> bool {
-    let n = t.chars().count();
-    (1..=254).contains(&n)
-        && !t
+/// Splits `type:id` (no wildcard, no relation) into its checked parts, borrowed.
+pub(crate) fn split_object(text: &str) -> Result<(&str, &str), Error> {
+    let invalid = || Error::Validation(format!("invalid object '{text}'"));
+    let (type_name, id) = split_once(text, b':').ok_or_else(invalid)?;
+    if !valid_type(type_name) || !valid_id(id) {
+        return Err(invalid());
+    }
+    Ok((type_name, id))
+}
+
+/// Whitespace as `char::is_whitespace` has it, for an ASCII byte.
+fn ascii_whitespace(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// A type or relation name: 1 to `max` characters, none of `: # @ *` or whitespace.
+fn valid_name(name: &str, max: usize) -> bool {
+    if name.is_ascii() {
+        // One byte per character.
+        return (1..=max).contains(&name.len())
+            && !name
+                .bytes()
+                .any(|b| matches!(b, b':' | b'#' | b'@' | b'*') || ascii_whitespace(b));
+    }
+    (1..=max).contains(&name.chars().count())
+        && !name
             .chars()
             .any(|c| matches!(c, ':' | '#' | '@' | '*') || c.is_whitespace())
+}
+
+pub(crate) fn valid_type(t: &str) -> bool {
+    valid_name(t, 254)
 }
 
 pub(crate) fn valid_relation(r: &str) -> bool {
-    let n = r.chars().count();
-    (1..=50).contains(&n)
-        && !r
-            .chars()
-            .any(|c| matches!(c, ':' | '#' | '@' | '*') || c.is_whitespace())
+    valid_name(r, 50)
 }
 
 /// OpenFGA's object id rule: letters, digits and `_ | * @ . + / -`; the first character
-/// is not `#`, `:`, whitespace or `*`.
+/// is not `#`, `:`, whitespace or `*`; at most 256 characters.
 pub(crate) fn valid_id(id: &str) -> bool {
+    if id.is_ascii() {
+        // One byte per character; `#`, `:` and whitespace are not in the allowed set.
+        let allowed = |b: u8| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'_' | b'|' | b'*' | b'@' | b'.' | b'+' | b'/' | b'-')
+        };
+        return id.len() <= 256
+            && id.bytes().next().is_some_and(|first| first != b'*')
+            && id.bytes().all(allowed);
+    }
     let mut chars = id.chars();
     let Some(first) = chars.next() else {
         return false;
