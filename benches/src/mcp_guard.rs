@@ -190,6 +190,8 @@ fn validation_overhead() {
                 f.verifying_key().clone(),
             ))
             .scopes(ScopePolicy::new().tool("crm_lookup", &["mcp:crm:read"]))
+            // The full check on every call: the cache would hide it.
+            .no_verified_token_cache()
             .build()
         })
         .unwrap_or_else(|e| fail(&e));
