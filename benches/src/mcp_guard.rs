@@ -135,6 +135,8 @@ fn request_overhead() {
             .scopes(seed_policy(false))
             .hosts(HostPolicy::loopback())
             .resource_access(seed_fga().unwrap_or_else(|e| fail(&e)))
+            // The default configuration: the verified-token cache is on, and
+            // the client sends the same token on every call, as an agent does.
             .build()
             .unwrap_or_else(|e| fail(&e));
         let guarded = serve(guarded_listener, seed_app().layer(guard.layer())).await;
@@ -190,6 +192,8 @@ fn validation_overhead() {
                 f.verifying_key().clone(),
             ))
             .scopes(ScopePolicy::new().tool("crm_lookup", &["mcp:crm:read"]))
+            // The full check on every call: the cache would hide it.
+            .no_verified_token_cache()
             .build()
         })
         .unwrap_or_else(|e| fail(&e));

@@ -10,6 +10,7 @@ use crate::revocation::RevocationList;
 use crate::verify::{IntrospectionConfig, TokenVerifier, TrustedIssuer};
 use agent_auth::clock::SharedClock;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Default largest request body inspected (1 MiB); larger bodies get 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -70,6 +71,7 @@ pub struct GuardBuilder {
     clock: Option<SharedClock>,
     leeway: i64,
     keep_inbound_token: bool,
+    verified_cache: Option<(usize, Duration)>,
 }
 
 impl Guard {
@@ -93,6 +95,7 @@ impl Guard {
             clock: None,
             leeway: 0,
             keep_inbound_token: false,
+            verified_cache: None,
         })
     }
 
@@ -282,6 +285,22 @@ impl GuardBuilder {
         self
     }
 
+    /// Keeps up to `max_entries` verified JWT access tokens, each for at most
+    /// `max_age` (on by default: 10,000 tokens, 60 s). A cached token skips the
+    /// signature and claim checks, never the time or revocation checks; see
+    /// [`TokenVerifierBuilder::verified_cache`](crate::verify::TokenVerifierBuilder::verified_cache).
+    #[must_use]
+    pub fn verified_token_cache(mut self, max_entries: usize, max_age: Duration) -> Self {
+        self.verified_cache = Some((max_entries, max_age));
+        self
+    }
+
+    /// Verifies every JWT access token in full on every request.
+    #[must_use]
+    pub fn no_verified_token_cache(self) -> Self {
+        self.verified_token_cache(0, Duration::ZERO)
+    }
+
     /// The guard.
     pub fn build(self) -> Result<Guard, ConfigError> {
         if self.issuers.is_empty() && self.introspection.is_empty() {
@@ -303,6 +322,9 @@ impl GuardBuilder {
             .leeway(self.leeway);
         if let Some(clock) = self.clock {
             vb = vb.clock(clock);
+        }
+        if let Some((entries, age)) = self.verified_cache {
+            vb = vb.verified_cache(entries, age);
         }
         for i in self.issuers {
             vb = vb.trust(i);

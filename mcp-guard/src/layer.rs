@@ -159,7 +159,7 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
         }
         return Err(no_token(guard, required));
     };
-    let principal = match g.verifier.verify(token.expose_secret()).await {
+    let principal = match g.verifier.verify_shared(token.expose_secret()).await {
         Ok(p) => p,
         Err(e) if e.is_unavailable() => {
             return Err(plain(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()));
@@ -198,7 +198,7 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
             .extensions
             .insert(crate::downstream::InboundToken::new(token));
     }
-    parts.extensions.insert(Arc::new(principal));
+    parts.extensions.insert(principal);
     parts.extensions.insert(guard.clone());
     Ok(Request::from_parts(parts, body))
 }

@@ -25,4 +25,7 @@ pub use policy::ScopePolicy;
 pub use principal::{Principal, TokenSource, principal};
 pub use resource::ResourceUri;
 pub use revocation::{RevocationList, Subject};
-pub use verify::{IntrospectionConfig, TokenVerifier, TrustedIssuer, VerifyError};
+pub use verify::{
+    DEFAULT_VERIFIED_CACHE_ENTRIES, DEFAULT_VERIFIED_CACHE_MAX_AGE, IntrospectionConfig,
+    TokenVerifier, TrustedIssuer, VerifyError,
+};

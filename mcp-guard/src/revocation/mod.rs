@@ -9,6 +9,7 @@ pub mod ssf;
 
 use crate::principal::Principal;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// A subject named by a revocation (RFC 9493 subject identifier formats).
@@ -81,6 +82,8 @@ struct Inner {
 #[derive(Debug, Clone, Default)]
 pub struct RevocationList {
     inner: Arc<RwLock<Inner>>,
+    /// Bumped on every revocation, so caches know when to sweep.
+    generation: Arc<AtomicU64>,
     #[cfg(feature = "authority")]
     feeds: Arc<Mutex<Vec<tokio::sync::broadcast::Receiver<agent_auth::authority::AuthorityEvent>>>>,
     #[cfg(not(feature = "authority"))]
@@ -98,6 +101,7 @@ impl RevocationList {
         self.write()
             .jtis
             .insert((issuer.to_owned(), jti.to_owned()), exp);
+        self.changed();
     }
 
     /// Refuses every token of `subject` issued at or before `at`.
@@ -105,6 +109,8 @@ impl RevocationList {
         let mut inner = self.write();
         inner.subjects.retain(|(s, _)| *s != subject);
         inner.subjects.push((subject, at));
+        drop(inner);
+        self.changed();
     }
 
     /// Refuses every token of the session `sid` issued at or before `at`.
@@ -112,11 +118,26 @@ impl RevocationList {
         self.write()
             .sessions
             .insert((issuer.to_owned(), sid.to_owned()), at);
+        self.changed();
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Whether the principal's token is revoked.
     pub fn is_revoked(&self, p: &Principal, now: i64) -> bool {
         self.drain_feeds(now);
+        self.refuses(p)
+    }
+
+    /// Changes each time something is revoked.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether the list as it stands refuses the principal (feeds not drained).
+    pub(crate) fn refuses(&self, p: &Principal) -> bool {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         if let Some(jti) = &p.token_id
             && inner.jtis.contains_key(&(p.issuer.clone(), jti.clone()))

@@ -1,10 +1,12 @@
 //! Token verification: JWT access tokens from each trusted authorization server
 //! (RFC 9068, keys from a remote JWKS or static), opaque tokens by RFC 7662
-//! introspection with a bounded cache, then the revocation list.
+//! introspection with a bounded cache, then the revocation list. Verified JWTs
+//! are kept in a second bounded cache (see [`TokenVerifierBuilder::verified_cache`]).
 
 mod cache;
 mod discovery;
 mod introspection;
+mod verified;
 
 pub use discovery::{AuthorizationServerMetadata, DiscoveryError, discover};
 pub use introspection::{IntrospectionConfig, Introspector};
@@ -15,6 +17,13 @@ use crate::revocation::RevocationList;
 use agent_auth::clock::{SharedClock, system_clock};
 use agent_auth::validate::{AccessToken, KeySource, StaticKeys, ValidationError, Validator};
 use std::sync::Arc;
+use std::time::Duration;
+use verified::VerifiedCache;
+
+/// Default number of verified JWT access tokens kept.
+pub const DEFAULT_VERIFIED_CACHE_ENTRIES: usize = 10_000;
+/// Default longest time a verified JWT is served from the cache.
+pub const DEFAULT_VERIFIED_CACHE_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// Why a token was refused. Messages name the failed check, never token bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,6 +118,7 @@ pub struct TokenVerifier {
     introspectors: Arc<[Introspector]>,
     revocations: RevocationList,
     clock: SharedClock,
+    verified: Option<Arc<VerifiedCache>>,
 }
 
 /// Configures a [`TokenVerifier`].
@@ -120,6 +130,7 @@ pub struct TokenVerifierBuilder {
     revocations: RevocationList,
     clock: SharedClock,
     leeway: i64,
+    verified_cache: (usize, Duration),
 }
 
 impl TokenVerifier {
@@ -132,6 +143,10 @@ impl TokenVerifier {
             revocations: RevocationList::new(),
             clock: system_clock(),
             leeway: 0,
+            verified_cache: (
+                DEFAULT_VERIFIED_CACHE_ENTRIES,
+                DEFAULT_VERIFIED_CACHE_MAX_AGE,
+            ),
         }
     }
 
@@ -156,10 +171,45 @@ impl TokenVerifier {
         v
     }
 
+    /// Verified JWT access tokens held in the cache.
+    pub fn cached_tokens(&self) -> usize {
+        self.verified.as_ref().map_or(0, |c| c.len())
+    }
+
     /// Verifies a bearer token.
     pub async fn verify(&self, token: &str) -> Result<Principal, VerifyError> {
-        let principal = self.verify_unrevoked(token).await?;
-        if self.revocations.is_revoked(&principal, self.clock.now()) {
+        self.verify_shared(token).await.map(Arc::unwrap_or_clone)
+    }
+
+    /// Verifies a bearer token; the principal may be shared with the cache.
+    ///
+    /// A cached JWT is served only while its times hold (see
+    /// [`TokenVerifierBuilder::verified_cache`]); the revocation list is
+    /// consulted on every call, cached or not.
+    pub async fn verify_shared(&self, token: &str) -> Result<Arc<Principal>, VerifyError> {
+        let now = self.clock.now();
+        let cache = self.verified.as_deref().map(|c| (c, cache::hash(token)));
+        if let Some((c, key)) = &cache
+            && let Some(principal) = c.get(key, now)
+        {
+            let revoked = self.revocations.is_revoked(&principal, now);
+            c.sweep(&self.revocations);
+            if revoked {
+                c.remove(key);
+                return Err(VerifyError::Revoked);
+            }
+            return Ok(principal);
+        }
+        let principal = Arc::new(self.verify_unrevoked(token).await?);
+        let revoked = self.revocations.is_revoked(&principal, now);
+        if let Some((c, key)) = cache {
+            c.sweep(&self.revocations);
+            // Introspection answers have their own cache.
+            if !revoked && principal.source == TokenSource::Jwt {
+                c.put(key, principal.clone(), now);
+            }
+        }
+        if revoked {
             return Err(VerifyError::Revoked);
         }
         Ok(principal)
@@ -265,6 +315,27 @@ impl TokenVerifierBuilder {
         self
     }
 
+    /// Keeps up to `max_entries` verified JWT access tokens, each for at most
+    /// `max_age` (default 10,000 and 60 s), keyed by the SHA-256 of the token.
+    ///
+    /// Every RFC 9068 / RFC 8725 check runs when a token is first seen; the
+    /// token bytes fix all their inputs but the clock. A cached token is served
+    /// only while `nbf` has passed, `now < exp` (no leeway) and the entry is
+    /// younger than `max_age`; otherwise the full verification runs again.
+    /// Revocation is checked on every request, and a revocation evicts the
+    /// entries it refuses. Zero `max_entries` or `max_age` turns the cache off.
+    #[must_use]
+    pub fn verified_cache(mut self, max_entries: usize, max_age: Duration) -> Self {
+        self.verified_cache = (max_entries, max_age);
+        self
+    }
+
+    /// Verifies every JWT in full on every request.
+    #[must_use]
+    pub fn no_verified_cache(self) -> Self {
+        self.verified_cache(0, Duration::ZERO)
+    }
+
     /// The verifier. Fails only when an HTTP client for introspection cannot be built.
     pub fn build(self) -> Result<TokenVerifier, crate::ConfigError> {
         let audiences = self.resource.audience_spellings();
@@ -292,6 +363,12 @@ impl TokenVerifierBuilder {
             introspectors: introspectors.into(),
             revocations: self.revocations,
             clock: self.clock,
+            verified: VerifiedCache::new(
+                self.verified_cache.0,
+                self.verified_cache.1.as_secs(),
+                self.leeway,
+            )
+            .map(Arc::new),
         })
     }
 }
