@@ -40,6 +40,22 @@ impl AuthorizedHttp {
             .map(|t| t.expose_secret().to_owned())
     }
 
+    /// Sends a request with the session's bearer token, and once more with a
+    /// new one when the session says a new token is worth it.
+    async fn authorized<T, F, Fut>(&self, mut send: F) -> Result<T, HttpError>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, HttpError>>,
+    {
+        let mut attempt = RequestAttempt::new();
+        loop {
+            match send(self.bearer().await).await {
+                Err(e) if self.retry(&mut attempt, &e).await? => {}
+                other => return other,
+            }
+        }
+    }
+
     /// Whether to send the request again after `error`.
     async fn retry(
         &self,
@@ -98,24 +114,17 @@ impl StreamableHttpClient for AuthorizedHttp {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        let mut attempt = RequestAttempt::new();
-        loop {
-            let result = self
-                .http
-                .post_message_with_response_limits(
-                    Arc::clone(&uri),
-                    message.clone(),
-                    session_id.clone(),
-                    self.bearer().await,
-                    custom_headers.clone(),
-                    limits,
-                )
-                .await;
-            match result {
-                Err(e) if self.retry(&mut attempt, &e).await? => {}
-                other => return other,
-            }
-        }
+        self.authorized(|bearer| {
+            self.http.post_message_with_response_limits(
+                Arc::clone(&uri),
+                message.clone(),
+                session_id.clone(),
+                bearer,
+                custom_headers.clone(),
+                limits,
+            )
+        })
+        .await
     }
 
     async fn delete_session(
@@ -158,23 +167,16 @@ impl StreamableHttpClient for AuthorizedHttp {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<BoxedSseResponse, HttpError> {
-        let mut attempt = RequestAttempt::new();
-        loop {
-            let result = self
-                .http
-                .get_stream_with_max_sse_event_size(
-                    Arc::clone(&uri),
-                    session_id.clone(),
-                    last_event_id.clone(),
-                    self.bearer().await,
-                    custom_headers.clone(),
-                    max_sse_event_size,
-                )
-                .await;
-            match result {
-                Err(e) if self.retry(&mut attempt, &e).await? => {}
-                other => return other,
-            }
-        }
+        self.authorized(|bearer| {
+            self.http.get_stream_with_max_sse_event_size(
+                Arc::clone(&uri),
+                session_id.clone(),
+                last_event_id.clone(),
+                bearer,
+                custom_headers.clone(),
+                max_sse_event_size,
+            )
+        })
+        .await
     }
 }
