@@ -72,10 +72,24 @@ pub fn bearer_from_headers(
 pub fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
+        && body
+            .bytes()
+            .all(|b| b < 128 && (B64TOKEN_CHARS >> b) & 1 == 1)
 }
+
+/// The bytes of a `b64token` before its trailing `=`s, one bit per ASCII
+/// byte: a token is checked on every request, so one shift a byte.
+const B64TOKEN_CHARS: u128 = {
+    let mut mask = 0u128;
+    let mut c = 0u8;
+    while c < 128 {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/') {
+            mask |= 1 << c;
+        }
+        c += 1;
+    }
+    mask
+};
 
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)

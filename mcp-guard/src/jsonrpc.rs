@@ -34,13 +34,6 @@ struct Params {
     arguments: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Body {
-    Batch(Vec<Message>),
-    Single(Box<Message>),
-}
-
 /// Why a body is not a JSON-RPC request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("request body is not JSON-RPC")]
@@ -48,12 +41,17 @@ pub struct NotJsonRpc;
 
 /// Reads the calls of a request body (a single message or a batch).
 pub fn parse(body: &[u8]) -> Result<Vec<Call>, NotJsonRpc> {
-    let parsed: Body = serde_json::from_slice(body).map_err(|_| NotJsonRpc)?;
-    let messages = match parsed {
-        Body::Batch(v) if v.is_empty() => return Err(NotJsonRpc),
-        Body::Batch(v) => v,
-        Body::Single(m) => vec![*m],
+    // A batch is a JSON array (JSON-RPC 2.0 section 6); deciding by the first
+    // byte spares serde's buffering of an untagged enum on every request.
+    let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let messages: Vec<Message> = if is_batch {
+        serde_json::from_slice(body).map_err(|_| NotJsonRpc)?
+    } else {
+        vec![serde_json::from_slice(body).map_err(|_| NotJsonRpc)?]
     };
+    if messages.is_empty() {
+        return Err(NotJsonRpc);
+    }
     messages
         .into_iter()
         .map(|m| {

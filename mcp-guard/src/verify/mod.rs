@@ -188,25 +188,25 @@ impl TokenVerifier {
     /// consulted on every call, cached or not.
     pub async fn verify_shared(&self, token: &str) -> Result<Arc<Principal>, VerifyError> {
         let now = self.clock.now();
-        let cache = self.verified.as_deref().map(|c| (c, cache::hash(token)));
-        if let Some((c, key)) = &cache
-            && let Some(principal) = c.get(key, now)
+        let cache = self.verified.as_deref();
+        if let Some(c) = cache
+            && let Some(principal) = c.get(token, now)
         {
             let revoked = self.revocations.is_revoked(&principal, now);
             c.sweep(&self.revocations);
             if revoked {
-                c.remove(key);
+                c.remove(token);
                 return Err(VerifyError::Revoked);
             }
             return Ok(principal);
         }
         let principal = Arc::new(self.verify_unrevoked(token).await?);
         let revoked = self.revocations.is_revoked(&principal, now);
-        if let Some((c, key)) = cache {
+        if let Some(c) = cache {
             c.sweep(&self.revocations);
             // Introspection answers have their own cache.
             if !revoked && principal.source == TokenSource::Jwt {
-                c.put(key, principal.clone(), now);
+                c.put(token, principal.clone(), now);
             }
         }
         if revoked {

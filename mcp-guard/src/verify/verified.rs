@@ -1,5 +1,6 @@
-//! A bounded cache of verified JWT access tokens, keyed by the SHA-256 of the
-//! token bytes (the token itself is never stored).
+//! A bounded cache of verified JWT access tokens, keyed by the token bytes
+//! themselves: a hit needs the exact token (a keyed SipHash only picks the
+//! bucket), and a key is wiped from memory when its entry goes.
 //!
 //! Every RFC 9068 / RFC 8725 check (signature, `alg`, `typ`, `iss`, `aud`,
 //! times, `cnf`) runs on a miss. The key fixes every input of those checks but
@@ -10,10 +11,11 @@
 //! the revocation list on every request, and entries of revoked tokens are
 //! evicted once the list changes.
 
-use super::cache::TokenHash;
 use crate::principal::Principal;
 use crate::revocation::RevocationList;
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -21,6 +23,29 @@ use std::sync::{Arc, PoisonError, RwLock};
 const SHARDS: usize = 16;
 /// Smaller caches use one shard, so the bound stays exact.
 const SHARDED_FROM: usize = 1024;
+
+/// A cached token's bytes: compared exactly on every hit, zeroized on drop,
+/// never printed.
+#[derive(PartialEq, Eq, Hash)]
+struct Key(Box<[u8]>);
+
+impl Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut *self.0);
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key([redacted])")
+    }
+}
 
 #[derive(Debug)]
 struct Entry {
@@ -34,7 +59,9 @@ struct Entry {
 /// The cache. Cheap reads: one shard read lock per hit.
 #[derive(Debug)]
 pub(crate) struct VerifiedCache {
-    shards: Box<[RwLock<HashMap<TokenHash, Entry>>]>,
+    shards: Box<[RwLock<HashMap<Key, Entry>>]>,
+    /// Picks a token's shard.
+    spread: RandomState,
     per_shard: usize,
     max_age: i64,
     leeway: i64,
@@ -55,6 +82,7 @@ impl VerifiedCache {
         };
         Some(Self {
             shards: (0..shards).map(|_| RwLock::default()).collect(),
+            spread: RandomState::new(),
             per_shard: max_entries / shards,
             max_age: i64::try_from(max_age_secs).unwrap_or(i64::MAX),
             leeway: leeway.max(0),
@@ -62,13 +90,19 @@ impl VerifiedCache {
         })
     }
 
-    fn shard(&self, key: &TokenHash) -> Option<&RwLock<HashMap<TokenHash, Entry>>> {
-        let first = key.first().copied().unwrap_or(0);
-        self.shards.get(usize::from(first) % self.shards.len())
+    fn shard(&self, token: &[u8]) -> Option<&RwLock<HashMap<Key, Entry>>> {
+        match self.shards.len() {
+            1 => self.shards.first(),
+            n => {
+                let h = self.spread.hash_one(token);
+                self.shards.get(usize::try_from(h % n as u64).unwrap_or(0))
+            }
+        }
     }
 
     /// The cached principal, if its times still hold at `now`.
-    pub(crate) fn get(&self, key: &TokenHash, now: i64) -> Option<Arc<Principal>> {
+    pub(crate) fn get(&self, token: &str, now: i64) -> Option<Arc<Principal>> {
+        let key = token.as_bytes();
         let shard = self.shard(key)?;
         let fresh = {
             let map = shard.read().unwrap_or_else(PoisonError::into_inner);
@@ -95,7 +129,8 @@ impl VerifiedCache {
 
     /// Stores a principal that passed every check at `now`. Tokens without
     /// `exp` or already past it are not stored.
-    pub(crate) fn put(&self, key: TokenHash, principal: Arc<Principal>, now: i64) {
+    pub(crate) fn put(&self, token: &str, principal: Arc<Principal>, now: i64) {
+        let key = token.as_bytes();
         let Some(exp) = principal.expires_at else {
             return;
         };
@@ -103,23 +138,23 @@ impl VerifiedCache {
         if until <= now {
             return;
         }
-        let Some(shard) = self.shard(&key) else {
+        let Some(shard) = self.shard(key) else {
             return;
         };
         let mut map = shard.write().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= self.per_shard && !map.contains_key(&key) {
+        if map.len() >= self.per_shard && !map.contains_key(key) {
             map.retain(|_, e| e.until > now && e.stored <= now);
             while map.len() >= self.per_shard {
-                let oldest = map.iter().min_by_key(|(_, e)| e.stored).map(|(k, _)| *k);
-                match oldest {
-                    Some(k) => map.remove(&k),
-                    None => break,
+                let oldest = map.iter().min_by_key(|(_, e)| e.stored).map(|(k, _)| k);
+                let Some(oldest) = oldest.map(|k| zeroize::Zeroizing::new(k.0.to_vec())) else {
+                    break;
                 };
+                map.remove(oldest.as_slice());
             }
         }
         if self.per_shard > 0 {
             map.insert(
-                key,
+                Key(key.into()),
                 Entry {
                     principal,
                     stored: now,
@@ -130,12 +165,12 @@ impl VerifiedCache {
     }
 
     /// Evicts a token's entry.
-    pub(crate) fn remove(&self, key: &TokenHash) {
-        if let Some(shard) = self.shard(key) {
+    pub(crate) fn remove(&self, token: &str) {
+        if let Some(shard) = self.shard(token.as_bytes()) {
             shard
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
-                .remove(key);
+                .remove(token.as_bytes());
         }
     }
 
