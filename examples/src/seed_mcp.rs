@@ -3,7 +3,7 @@
 //! (per-tool scopes, per-resource scopes, FGA on resources).
 
 use fga_core::{EmbeddedBackend, Engine, TupleKey};
-use mcp_guard::{Guard, ResourceAccess, ScopePolicy, UriMapping, principal};
+use mcp_guard::{Guard, ResourceAccess, ScopePolicy, UriMapping, shared_principal};
 use rmcp::ErrorData as McpError;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
@@ -65,8 +65,7 @@ pub struct SeedServer;
 fn caller(ctx: &RequestContext<RoleServer>) -> Option<(Guard, Arc<mcp_guard::Principal>)> {
     let parts = ctx.extensions.get::<axum::http::request::Parts>()?;
     let guard = parts.extensions.get::<Guard>()?.clone();
-    let p = principal(&parts.extensions)?.clone();
-    Some((guard, Arc::new(p)))
+    Some((guard, shared_principal(&parts.extensions)?))
 }
 
 impl ServerHandler for SeedServer {

@@ -22,7 +22,7 @@ pub use host::HostPolicy;
 pub use layer::{Authenticated, GuardLayer, GuardService, admit};
 pub use metadata::ResourceMetadata;
 pub use policy::ScopePolicy;
-pub use principal::{Principal, TokenSource, principal};
+pub use principal::{Principal, TokenSource, principal, shared_principal};
 pub use resource::ResourceUri;
 pub use revocation::{RevocationList, Subject};
 pub use verify::{

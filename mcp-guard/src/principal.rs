@@ -83,3 +83,9 @@ impl Principal {
 pub fn principal(extensions: &axum::http::Extensions) -> Option<&Principal> {
     extensions.get::<Arc<Principal>>().map(Arc::as_ref)
 }
+
+/// The same principal, shared: for handlers that keep it beyond the request's
+/// borrow without copying its claims.
+pub fn shared_principal(extensions: &axum::http::Extensions) -> Option<Arc<Principal>> {
+    extensions.get::<Arc<Principal>>().cloned()
+}
