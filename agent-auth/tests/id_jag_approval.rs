@@ -86,6 +86,7 @@ fn fixture(answer: Answer, unapproved: UnapprovedScope) -> Fixture {
                 .client(AGENT.0, "pricing-agent")
                 .scope("pricing:read", ScopePolicy::Granted)
                 .scope("pricing:quote", ScopePolicy::NeedsApproval)
+                .scope("pricing:discount", ScopePolicy::NeedsApproval)
                 .scope("pricing:admin", ScopePolicy::Denied)
                 .approver(Person {
                     answer,
@@ -193,6 +194,26 @@ async fn an_unanswered_approval_times_out() {
     let jag = ask_jag(&f, "pricing:quote pricing:read").await.unwrap();
     assert_eq!(jag.scope.as_deref(), Some("pricing:read"));
     assert_eq!(decisions(&f), [(Outcome::Denied, "timed_out".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn several_approvals_are_asked_at_once_within_one_timeout() {
+    let f = fixture(Answer::Approve, UnapprovedScope::Refuse);
+    let started = tokio::time::Instant::now();
+    let jag = ask_jag(&f, "pricing:quote pricing:discount").await.unwrap();
+    assert_eq!(jag.scope.as_deref(), Some("pricing:quote pricing:discount"));
+    assert_eq!(f.asked.load(Ordering::SeqCst), 2);
+    // The paused clock advances only by the approver's 5 s wait when both
+    // questions are pending together (10 s if asked one after the other).
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+
+    let f = fixture(Answer::Never, UnapprovedScope::Drop);
+    let started = tokio::time::Instant::now();
+    let jag = ask_jag(&f, "pricing:quote pricing:discount pricing:read")
+        .await
+        .unwrap();
+    assert_eq!(jag.scope.as_deref(), Some("pricing:read"));
+    assert_eq!(started.elapsed(), Duration::from_secs(30), "one timeout");
 }
 
 #[tokio::test(start_paused = true)]

@@ -158,7 +158,7 @@ impl ManagedConnection {
     /// The scopes granted for this request: the requested ones (or, when none
     /// is requested, every automatically granted one), each allowed by policy.
     /// Scopes the connection denies refuse the request before anyone is asked;
-    /// the scopes needing approval are then asked one by one, each within the
+    /// the scopes needing approval are then asked together, within one
     /// approval timeout.
     async fn grant_scopes(
         &self,
@@ -185,27 +185,33 @@ impl ManagedConnection {
                 "a requested scope is not granted by the managed connection",
             ));
         }
+        // Every scope needing approval is asked at once, so the request waits
+        // at most one approval timeout however many there are.
+        let verdicts = futures::future::join_all(asked.iter().map(|scope| async move {
+            if self.scopes.get(scope) != Some(&ScopePolicy::NeedsApproval) {
+                return Verdict::Approved;
+            }
+            let query = ApprovalQuery {
+                user,
+                client_id,
+                audience: &self.audience,
+                scope,
+            };
+            approval::ask(
+                authority,
+                self.approver.as_deref(),
+                &query,
+                self.approval_timeout,
+            )
+            .await
+        }))
+        .await;
         let mut granted = Vec::with_capacity(asked.len());
-        for scope in asked {
-            if self.scopes.get(&scope) == Some(&ScopePolicy::NeedsApproval) {
-                let query = ApprovalQuery {
-                    user,
-                    client_id,
-                    audience: &self.audience,
-                    scope: &scope,
-                };
-                let verdict = approval::ask(
-                    authority,
-                    self.approver.as_deref(),
-                    &query,
-                    self.approval_timeout,
-                )
-                .await;
-                if verdict != Verdict::Approved {
-                    match self.unapproved {
-                        UnapprovedScope::Drop => continue,
-                        _ => return Err(approval::refusal(verdict)),
-                    }
+        for (scope, verdict) in asked.into_iter().zip(verdicts) {
+            if verdict != Verdict::Approved {
+                match self.unapproved {
+                    UnapprovedScope::Drop => continue,
+                    _ => return Err(approval::refusal(verdict)),
                 }
             }
             granted.push(scope);
