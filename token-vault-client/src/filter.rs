@@ -5,7 +5,6 @@
 
 use agent_auth::secret::SecretString;
 use aho_corasick::{AhoCorasick, MatchKind};
-use base64::Engine as _;
 use regex::Regex;
 use serde_json::Value;
 
@@ -286,13 +285,12 @@ impl std::fmt::Debug for OutputFilter {
 /// The encoded forms of a value that are searched for.
 pub fn encodings(value: &str) -> Vec<String> {
     let b = value.as_bytes();
-    let e = base64::engine::general_purpose::STANDARD;
     let mut out = vec![
         value.to_owned(),
-        e.encode(b),
-        base64::engine::general_purpose::STANDARD_NO_PAD.encode(b),
-        base64::engine::general_purpose::URL_SAFE.encode(b),
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b),
+        base64_simd::STANDARD.encode_to_string(b),
+        base64_simd::STANDARD_NO_PAD.encode_to_string(b),
+        base64_simd::URL_SAFE.encode_to_string(b),
+        base64_simd::URL_SAFE_NO_PAD.encode_to_string(b),
         percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
         form_enc::form_urlencoded_like(value),

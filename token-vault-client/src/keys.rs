@@ -3,7 +3,6 @@
 
 use crate::error::VaultError;
 use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
-use base64::Engine as _;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -103,8 +102,8 @@ impl KeyRing {
             let (id, b64) = entry
                 .split_once(':')
                 .ok_or_else(|| VaultError::Keys("a key entry is `id:base64`".into()))?;
-            let mut bytes = base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
+            let mut bytes = base64_simd::STANDARD
+                .decode_to_vec(b64.trim())
                 .map_err(|_| VaultError::Keys(format!("master key `{id}` is not base64")))?;
             let key = MasterKey::new(id.trim(), &bytes);
             bytes.zeroize();
@@ -238,7 +237,7 @@ impl FileKeyProvider {
         for (id, bytes) in keys {
             text.push_str(id);
             text.push(':');
-            text.push_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
+            text.push_str(&base64_simd::STANDARD.encode_to_string(bytes));
             text.push('\n');
         }
         let result = write_private(path, text.as_bytes());
@@ -322,7 +321,7 @@ mod tests {
         assert!(p.get("k3").is_err());
         assert!(!format!("{:?}", p.active().unwrap()).contains("AgIC"));
 
-        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        let b64 = base64_simd::STANDARD.encode_to_string([7u8; 32]);
         let p = EnvKeyProvider::from_value(&format!("a:{b64},b:{b64}")).unwrap();
         assert_eq!(p.active().unwrap().id(), "a");
         assert!(p.get("b").is_ok());

@@ -6,7 +6,6 @@ use crate::credential::{Credential, TokenSet};
 use crate::error::VaultError;
 use crate::vault::{Accessor, RefreshError, RefreshedTokens, TokenRefresher, Vault};
 use agent_auth::secret::SecretString;
-use base64::Engine as _;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
@@ -36,7 +35,7 @@ impl std::fmt::Debug for OAuthClient {
 }
 
 fn b64url(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    agent_auth::jose::base64url::encode(bytes)
 }
 
 fn random(n: usize) -> Result<String, VaultError> {

@@ -10,7 +10,6 @@
     clippy::indexing_slicing
 )]
 
-use base64::Engine as _;
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
@@ -25,10 +24,7 @@ fn sigkill_at_random_points_loses_no_acknowledged_write() {
     let db = dir.path().join("vault.db");
     let mut key = [0u8; 32];
     aws_lc_rs::rand::fill(&mut key).unwrap();
-    let keys_var = format!(
-        "m1:{}",
-        base64::engine::general_purpose::STANDARD.encode(key)
-    );
+    let keys_var = format!("m1:{}", base64_simd::STANDARD.encode_to_string(key));
     let keys = EnvKeyProvider::from_value(&keys_var).unwrap();
     let mut acked: HashMap<(String, String), u64> = HashMap::new();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id());
