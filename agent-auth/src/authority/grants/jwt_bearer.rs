@@ -204,16 +204,13 @@ impl GrantHandler for JwtBearerGrant {
         let mut user = None;
         let result = self.run(authority, client, params, &mut user).await;
         if let Err(err) = &result {
-            authority.audit(AuditAction::TokenExchanged, Outcome::Denied, |e| {
-                let e = e
-                    .agent(client.id().to_owned())
-                    .reason(err.code().as_str().to_owned())
-                    .detail("grant_type", GRANT_JWT_BEARER);
-                match &user {
-                    Some(u) => e.user(u.clone()),
-                    None => e,
-                }
-            });
+            super::audit_refused_exchange(
+                authority,
+                client,
+                err,
+                user,
+                ("grant_type", GRANT_JWT_BEARER.to_owned()),
+            );
         }
         result
     }

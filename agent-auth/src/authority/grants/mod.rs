@@ -144,3 +144,24 @@ pub fn narrow_resource(
     }
     Ok(asked)
 }
+
+/// Audits a refused exchange grant (token exchange, jwt-bearer): the agent, the
+/// user when already known, the OAuth error code and what was asked for.
+fn audit_refused_exchange(
+    authority: &Authority,
+    client: &AuthenticatedClient,
+    error: &OAuthError,
+    user: Option<String>,
+    (key, asked): (&str, String),
+) {
+    authority.audit(AuditAction::TokenExchanged, Outcome::Denied, |e| {
+        let e = e
+            .agent(client.id().to_owned())
+            .reason(error.code().as_str().to_owned())
+            .detail(key, asked);
+        match user {
+            Some(u) => e.user(u),
+            None => e,
+        }
+    });
+}

@@ -721,22 +721,17 @@ impl GrantHandler for TokenExchangeGrant {
         let mut user = None;
         let result = self.run(authority, client, params, &mut user).await;
         if let Err(err) = &result {
-            authority.audit(AuditAction::TokenExchanged, Outcome::Denied, |e| {
-                let e = e
-                    .agent(client.id().to_owned())
-                    .reason(err.code().as_str().to_owned())
-                    .detail(
-                        "requested_token_type",
-                        params
-                            .get("requested_token_type")
-                            .unwrap_or(token_types::ACCESS_TOKEN)
-                            .to_owned(),
-                    );
-                match &user {
-                    Some(u) => e.user(u.clone()),
-                    None => e,
-                }
-            });
+            let asked = params
+                .get("requested_token_type")
+                .unwrap_or(token_types::ACCESS_TOKEN)
+                .to_owned();
+            super::audit_refused_exchange(
+                authority,
+                client,
+                err,
+                user,
+                ("requested_token_type", asked),
+            );
         }
         result
     }
