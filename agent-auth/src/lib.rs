@@ -2,11 +2,11 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-#[cfg(feature = "authority")]
-pub mod authority;
-#[cfg(any(feature = "http", feature = "authority"))]
+#[cfg(feature = "http")]
 pub mod basic_auth;
 pub mod clock;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod exchange;
 pub mod jose;
 #[cfg(feature = "http")]

@@ -11,7 +11,7 @@
 
 mod common;
 
-use agent_auth::authority::*;
+use reference_authority::*;
 use serde_json::Value;
 
 const SECRET: &str = "portal-secret-0123456789";

@@ -10,7 +10,7 @@
 
 mod common;
 
-use agent_auth::authority::*;
+use reference_authority::*;
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,5 @@
 //! The whole login + token + refresh + revoke flow, with every log line and the
 //! `Debug` of every value captured: no secret value appears in them.
-#![cfg(feature = "authority")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,7 +8,7 @@
 )]
 
 use agent_auth::audit::MemorySink;
-use agent_auth::authority::*;
+use reference_authority::*;
 use std::sync::Arc;
 
 #[path = "support/log_capture.rs"]

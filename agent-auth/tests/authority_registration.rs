@@ -15,10 +15,10 @@ mod common;
 mod log_capture;
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::*;
 use agent_auth::clock::ManualClock;
 use agent_auth::jose::{Algorithm, SigningKey, sign_compact};
 use agent_auth::validate::{AccessToken, Claims, Validator};
+use reference_authority::*;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -734,7 +734,6 @@ async fn http_face_registers_reads_back_and_answers_errors() {
     assert_eq!(response.status(), 404);
 }
 
-#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn registered_client_survives_a_restart_on_sqlite() {
     let dir = std::env::temp_dir().join(format!(

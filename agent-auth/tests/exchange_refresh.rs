@@ -14,9 +14,6 @@
 mod common;
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::grants::{AllowNarrowing, RefreshTokensFor};
-use agent_auth::authority::http::router;
-use agent_auth::authority::*;
 use agent_auth::clock::ManualClock;
 use agent_auth::exchange::{
     ClientAuth, DelegationClient, ExchangeClient, GRANT_TOKEN_EXCHANGE, TokenExchangeRequest,
@@ -24,6 +21,9 @@ use agent_auth::exchange::{
 };
 use agent_auth::secret::Token;
 use agent_auth::validate::{AccessToken, Claims, Validator};
+use reference_authority::grants::{AllowNarrowing, RefreshTokensFor};
+use reference_authority::http::router;
+use reference_authority::*;
 use serde_json::json;
 use std::sync::Arc;
 

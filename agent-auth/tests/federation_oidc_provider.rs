@@ -12,11 +12,11 @@
 
 mod common;
 
-use agent_auth::authority::*;
 use agent_auth::clock::system_clock;
 use agent_auth::jose::{Algorithm, SigningKey};
 use agent_auth::login::{ClientAuth, HttpBackend, LoginClient, LoginConfig};
 use agent_auth::secret::SecretString;
+use reference_authority::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -15,8 +15,6 @@
 mod common;
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::http::router;
-use agent_auth::authority::*;
 use agent_auth::clock::ManualClock;
 use agent_auth::exchange::{
     ClientAuth, CrossDomainClient, CrossDomainRequest, ExchangeClient, GRANT_JWT_BEARER,
@@ -26,6 +24,8 @@ use agent_auth::jose::sign_compact;
 use agent_auth::jwks::{RemoteJwks, RemoteJwksConfig};
 use agent_auth::secret::Token;
 use agent_auth::validate::{Claims, IdJag, StaticKeys, Validator};
+use reference_authority::http::router;
+use reference_authority::*;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

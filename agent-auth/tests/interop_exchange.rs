@@ -13,8 +13,6 @@
 
 mod common;
 
-use agent_auth::authority::http::router;
-use agent_auth::authority::*;
 use agent_auth::clock::{Clock, SystemClock};
 use agent_auth::exchange::{ClientAuth, ExchangeClient, TokenExchangeRequest};
 use agent_auth::exchange::{
@@ -24,6 +22,8 @@ use agent_auth::jose::{Algorithm, SigningKey, sign_compact};
 use agent_auth::jwks::RemoteJwks;
 use agent_auth::secret::Token;
 use agent_auth::validate::{AccessToken, Claims, StaticKeys, Validator};
+use reference_authority::http::router;
+use reference_authority::*;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

@@ -14,9 +14,9 @@
 mod common;
 
 use agent_auth::audit::{AuditAction, MemorySink};
-use agent_auth::authority::http::router;
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, grant_types};
 use agent_auth::jose::{Algorithm, SigningKey};
+use reference_authority::http::router;
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, grant_types};
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,6 @@
 //! The login client against the reference authority through the in-memory
 //! backend (no HTTP): login, step-up to MFA, refresh ahead of expiry,
 //! userinfo, client_credentials, key rotation and logout.
-#![cfg(feature = "authority")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,10 +8,10 @@
     clippy::indexing_slicing
 )]
 
-use agent_auth::authority::*;
 use agent_auth::clock::{Clock, ManualClock};
 use agent_auth::jose::{Algorithm, SigningKey};
 use agent_auth::login::*;
+use reference_authority::*;
 use std::sync::Arc;
 
 const ISSUER: &str = "https://idp.example";

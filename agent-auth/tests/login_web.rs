@@ -11,13 +11,13 @@
 
 mod common;
 
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, http::router};
 use agent_auth::clock::system_clock;
 use agent_auth::login::web::{CurrentUser, WebLogin};
 use agent_auth::login::*;
 use agent_auth::secret::SecretString;
 use axum::Router;
 use axum::routing::get;
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, http::router};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -12,8 +12,6 @@
 
 mod common;
 
-use agent_auth::authority::http::router;
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, grant_types};
 use agent_auth::jose::{Algorithm, SigningKey, base64url};
 use agent_auth::mcp_client::{McpAuthError, McpAuthorizer, McpGrant, Registration};
 use agent_auth::secret::SecretString;
@@ -21,6 +19,8 @@ use axum::Router;
 use axum::extract::{Form, Query};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
+use reference_authority::http::router;
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, grant_types};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};

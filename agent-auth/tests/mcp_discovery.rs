@@ -12,13 +12,13 @@
 
 mod common;
 
-use agent_auth::authority::http::router;
-use agent_auth::authority::{Authority, AuthorityConfig};
 use agent_auth::mcp_client::{BearerChallenge, DiscoveryError, McpDiscovery};
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use reference_authority::http::router;
+use reference_authority::{Authority, AuthorityConfig};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,10 +14,6 @@
 mod common;
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::http::router;
-use agent_auth::authority::{
-    Authority, AuthorityConfig, ClientSpec, Credentials, UserSpec, grant_types,
-};
 use agent_auth::clock::ManualClock;
 use agent_auth::mcp_client::{
     McpAuthSession, McpAuthorizer, McpGrant, Registration, RequestAttempt, Retry,
@@ -28,6 +24,10 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::routing::get;
+use reference_authority::http::router;
+use reference_authority::{
+    Authority, AuthorityConfig, ClientSpec, Credentials, UserSpec, grant_types,
+};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -12,12 +12,12 @@
 
 mod common;
 
-use agent_auth::authority::http::router;
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, grant_types};
 use agent_auth::mcp_client::{McpAuthSession, McpAuthorizer, McpGrant, RequestAttempt, Retry};
 use agent_auth::secret::SecretString;
 use axum::Router;
 use axum::routing::get;
+use reference_authority::http::router;
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, grant_types};
 use serde_json::json;
 
 const SECRET: &str = "agent-secret-0123456789";

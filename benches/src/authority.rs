@@ -4,8 +4,8 @@
 //! same load generator with the same concurrency in the same run.
 
 use crate::measure::report;
-use agent_auth::authority::{Authority, ClientSpec, grant_types, http};
 use agent_auth::jose::Algorithm;
+use reference_authority::{Authority, ClientSpec, grant_types, http};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

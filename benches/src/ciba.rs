@@ -3,12 +3,12 @@
 //! our client with its notification endpoint). An absolute figure: there is
 //! no baseline to divide by, so it prints `ABS <name> <microseconds>`.
 
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec};
 use agent_auth::validate::{IdToken, Validator};
-use ciba_client::op::{Approval, ChannelDevice, CibaOp};
 use ciba_client::{
     AuthenticationRequest, CibaClient, ClientAuth, DeliveryMode, Endpoints, GRANT_TYPE, Hint,
 };
+use reference_authority::ciba::{Approval, ChannelDevice, CibaOp};
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -70,7 +70,7 @@ async fn measure() -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
         .ok_or("the device channel was taken")?;
     let op = CibaOp::install(&authority, Arc::new(device));
     op.register_client("sales-agent", DeliveryMode::Ping, Some(&notify))?;
-    let app = agent_auth::authority::http::router(authority.clone()).merge(op.router());
+    let app = reference_authority::http::router(authority.clone()).merge(op.router());
     tokio::spawn(async move { axum::serve(op_listener, app).await });
 
     let validator = Validator::<IdToken>::builder_shared(authority.keys().clone())

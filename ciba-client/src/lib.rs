@@ -3,8 +3,6 @@
 pub mod client;
 pub mod details;
 pub mod guard;
-#[cfg(feature = "reference-op")]
-pub mod op;
 mod wire;
 
 pub use client::{

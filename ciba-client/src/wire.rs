@@ -71,16 +71,3 @@ pub(crate) fn digest(value: &str) -> String {
     use aws_lc_rs::digest;
     agent_auth::jose::base64url::encode(digest::digest(&digest::SHA256, value.as_bytes()))
 }
-
-/// The left-most half of the hash of `value` with the hash of `alg`, base64url
-/// (OpenID Connect Core 3.1.3.6 `at_hash`, CIBA Core 1.0 section 10.3.1 `rt_hash`).
-pub(crate) fn half_hash(alg: agent_auth::jose::Algorithm, value: &str) -> String {
-    use aws_lc_rs::digest;
-    let algorithm = match alg {
-        agent_auth::jose::Algorithm::EdDsa => &digest::SHA512,
-        _ => &digest::SHA256,
-    };
-    let d = digest::digest(algorithm, value.as_bytes());
-    let bytes = d.as_ref();
-    agent_auth::jose::base64url::encode(bytes.get(..bytes.len() / 2).unwrap_or_default())
-}

@@ -1,7 +1,7 @@
 //! Our client against our reference OP over loopback HTTP: poll, ping, push,
 //! denial, a refused ping with a wrong bearer token, resume from SQLite, and
 //! no secret in the logs of a whole flow.
-#![cfg(all(feature = "reference-op", feature = "sqlite"))]
+#![cfg(feature = "sqlite")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,11 +13,11 @@ mod common;
 
 use agent_auth::audit::AuditAction;
 use ciba_client::client::{PendingStore, SqlitePendingStore};
-use ciba_client::op::Approval;
 use ciba_client::{
     AUTH_REQ_ID_CLAIM, ApprovalOutcome, AuthenticationRequest, AuthorizationDetails, CibaClient,
     ClientAuth, DeliveryMode, Hint,
 };
+use reference_authority::ciba::Approval;
 use std::sync::{Arc, Mutex};
 
 const DETAILS: &str = r#"[{"type":"proposal","identifier":"Acme Corp","actions":["send"],"amount":450000,"currency":"EUR"}]"#;
@@ -273,9 +273,9 @@ async fn no_secret_reaches_logs_debug_or_audit() {
 #[tokio::test]
 async fn private_key_jwt_and_secret_post_clients_with_agent_side_audit() {
     use agent_auth::audit::{MemorySink, Outcome};
-    use agent_auth::authority::{ClientAuthMethod, ClientSpec};
     use agent_auth::jose::{Algorithm, SigningKey};
     use ciba_client::GRANT_TYPE;
+    use reference_authority::{ClientAuthMethod, ClientSpec};
 
     let mut s = common::serve(DeliveryMode::Poll, None, 1).await;
     let key = SigningKey::generate(Algorithm::Es256).unwrap();

@@ -2,7 +2,6 @@
 //! reference OP over loopback HTTP: discovery of the supported algorithms,
 //! approval in poll mode, a refusal before sending when the OP cannot verify
 //! the key's algorithm, and no user code in logs or debug output.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,10 +12,10 @@
 mod common;
 
 use agent_auth::jose::{Algorithm, SigningKey};
-use ciba_client::op::{Approval, ClientSettings};
 use ciba_client::{
     AuthenticationRequest, CibaClient, CibaError, ClientAuth, DeliveryMode, Hint, ProviderMetadata,
 };
+use reference_authority::ciba::{Approval, ClientSettings};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

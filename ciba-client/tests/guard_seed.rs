@@ -3,7 +3,6 @@
 //! on the approval page, approves, and the tool runs with a token limited to
 //! `email:send drive:write crm:update`. Below the threshold no one is asked;
 //! a denial or an expiry never runs the tool; guards nest.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,7 +2,6 @@
 //! (`initiateBackchannelAuthentication`, `pollBackchannelAuthenticationGrant`):
 //! approved, denied and expired requests; a signed request issued by its JAR
 //! helper, with a user code, approved, and its replay refused.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,7 +12,7 @@
 mod common;
 
 use ciba_client::DeliveryMode;
-use ciba_client::op::Approval;
+use reference_authority::ciba::Approval;
 use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,7 +76,7 @@ async fn openid_client_approve_deny_expire() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openid_client_signed_request_with_user_code() {
     use agent_auth::jose::{Algorithm, SigningKey};
-    use ciba_client::op::ClientSettings;
+    use reference_authority::ciba::ClientSettings;
     const CODE: &str = "4711-blue-heron";
     let node = common::node();
     let mut s = common::serve(DeliveryMode::Poll, None, 1).await;

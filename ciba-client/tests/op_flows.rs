@@ -1,7 +1,6 @@
 //! The reference CIBA OP in process: request, poll, slow_down, approval with
 //! exactly the approved scope and details, reuse, denial, expiry, and
 //! refusals that store nothing.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,14 +9,14 @@
 )]
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::{
+use agent_auth::clock::ManualClock;
+use agent_auth::validate::{AccessToken, Validator};
+use ciba_client::{AuthorizationDetails, DeliveryMode, GRANT_TYPE};
+use reference_authority::ciba::{Approval, ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
+use reference_authority::{
     Authority, AuthorityConfig, ClientSpec, OAuthError, Params, TokenRequest, TokenResponse,
     UserSpec,
 };
-use agent_auth::clock::ManualClock;
-use agent_auth::validate::{AccessToken, Validator};
-use ciba_client::op::{Approval, ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
-use ciba_client::{AuthorizationDetails, DeliveryMode, GRANT_TYPE};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -83,7 +82,7 @@ fn fixture() -> Fx {
 async fn bc(
     fx: &Fx,
     extra: &[(&str, &str)],
-) -> Result<ciba_client::op::BackchannelResponse, OAuthError> {
+) -> Result<reference_authority::ciba::BackchannelResponse, OAuthError> {
     let mut p = Params::from_pairs([
         ("scope", "openid email:send drive:write crm:update"),
         ("login_hint", "sarah"),
@@ -332,7 +331,7 @@ async fn bad_requests_store_nothing() {
     assert!(
         fx.authority
             .store()
-            .scan(agent_auth::authority::Table::Extension("ciba_requests"))
+            .scan(reference_authority::Table::Extension("ciba_requests"))
             .unwrap()
             .is_empty()
     );
@@ -357,13 +356,13 @@ async fn id_token_hint_valid_invalid_and_expired() {
     let issued = fx
         .authority
         .issue(
-            &agent_auth::authority::GrantFacts {
+            &reference_authority::GrantFacts {
                 client_id: "sales-agent".into(),
                 user_id: Some("user-sarah".into()),
                 scope: vec!["openid".into()],
                 ..Default::default()
             },
-            agent_auth::authority::IssueOptions {
+            reference_authority::IssueOptions {
                 id_token: true,
                 ..Default::default()
             },
@@ -419,7 +418,7 @@ async fn id_token_hint_valid_invalid_and_expired() {
 
 #[tokio::test]
 async fn maintenance_removes_requests_an_hour_after_expiry() {
-    use ciba_client::op::REQUEST_RETENTION_SECS;
+    use reference_authority::ciba::REQUEST_RETENTION_SECS;
     let mut fx = fixture();
     let r = bc(&fx, &[("requested_expiry", "60")]).await.unwrap();
     let ask = fx.device.recv().await.unwrap();

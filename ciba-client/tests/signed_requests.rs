@@ -2,7 +2,6 @@
 //! 7.1.1): accepted when every check passes, refused with
 //! `invalid_request_object` (or `invalid_request` for the form around it) by
 //! each check alone, a refusal storing and notifying nothing.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,16 +9,16 @@
     clippy::panic
 )]
 
-use agent_auth::authority::{
-    Authority, AuthorityConfig, ClientSpec, OAuthError, Params, Table, TokenRequest, UserSpec,
-};
 use agent_auth::clock::ManualClock;
 use agent_auth::jose::{Algorithm, SigningKey, sign_compact};
 use agent_auth::validate::Claims;
-use ciba_client::op::{
+use ciba_client::{GRANT_TYPE, REQUEST_OBJECT_TYP};
+use reference_authority::ciba::{
     ApprovalRequest, BackchannelResponse, ChannelDevice, CibaOp, ClientSettings,
 };
-use ciba_client::{GRANT_TYPE, REQUEST_OBJECT_TYP};
+use reference_authority::{
+    Authority, AuthorityConfig, ClientSpec, OAuthError, Params, Table, TokenRequest, UserSpec,
+};
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;

@@ -2,7 +2,6 @@
 //! registered for it, checked against the user's code hashed at rest;
 //! `missing_user_code` and `invalid_user_code` store and notify nothing;
 //! wrong codes are capped by a lock-out that answers like a wrong code.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,14 +10,14 @@
 )]
 
 use agent_auth::audit::{AuditAction, MemorySink};
-use agent_auth::authority::{
-    Authority, AuthorityConfig, ClientSpec, MemoryStore, OAuthError, Params, SqliteStore, Store,
-    Table, TokenRequest, UserSpec,
-};
 use agent_auth::clock::ManualClock;
 use ciba_client::GRANT_TYPE;
-use ciba_client::op::{
+use reference_authority::ciba::{
     ApprovalRequest, BackchannelResponse, ChannelDevice, CibaConfig, CibaOp, ClientSettings,
+};
+use reference_authority::{
+    Authority, AuthorityConfig, ClientSpec, MemoryStore, OAuthError, Params, SqliteStore, Store,
+    Table, TokenRequest, UserSpec,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;

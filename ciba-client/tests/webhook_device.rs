@@ -7,7 +7,6 @@
 //! a webhook that waits for the decision before answering deadlocks with a
 //! test (or person) that waits for the client's request to return first. The
 //! device's timeout bounds that wait; the webhook must answer at once.
-#![cfg(feature = "reference-op")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,8 +20,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use ciba_client::op::{Approval, CibaOp, WebhookDevice};
 use ciba_client::{AuthenticationRequest, CibaError, DeliveryMode, Hint};
+use reference_authority::ciba::{Approval, CibaOp, WebhookDevice};
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -51,7 +50,7 @@ async fn webhook(app: axum::Router) -> String {
 fn stored(s: &common::Served) -> usize {
     s.authority
         .store()
-        .scan(agent_auth::authority::Table::Extension("ciba_requests"))
+        .scan(reference_authority::Table::Extension("ciba_requests"))
         .unwrap()
         .len()
 }

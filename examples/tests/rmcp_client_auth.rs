@@ -12,10 +12,10 @@
     clippy::indexing_slicing
 )]
 
-use agent_auth::authority::http::router;
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, grant_types};
 use examples::seed_mcp::{seed_app, seed_fga, seed_policy};
 use mcp_guard::{Guard, HostPolicy, TrustedIssuer};
+use reference_authority::http::router;
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, grant_types};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;

@@ -12,10 +12,6 @@
 )]
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use agent_auth::authority::http::router;
-use agent_auth::authority::{
-    Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions, TokenExchangeGrant,
-};
 use agent_auth::clock::{Clock, ManualClock, SystemClock};
 use agent_auth::exchange::{ClientAuth, ExchangeClient, GRANT_TOKEN_EXCHANGE};
 use axum::body::Body;
@@ -23,6 +19,10 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use mcp_guard::{Downstream, DownstreamError, Guard, InboundToken, TrustedIssuer, principal};
+use reference_authority::http::router;
+use reference_authority::{
+    Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions, TokenExchangeGrant,
+};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;

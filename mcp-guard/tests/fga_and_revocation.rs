@@ -360,10 +360,9 @@ async fn ssf_session_revoked_push() {
     );
 }
 
-#[cfg(feature = "authority")]
 #[tokio::test]
 async fn authority_events_revoke_at_once() {
-    use agent_auth::authority::{Authority, AuthorityConfig, AuthorityEvent};
+    use reference_authority::{Authority, AuthorityConfig, AuthorityEvent};
     let f = Fixture::new();
     let authority = Authority::builder(ISS_A)
         .config(AuthorityConfig::for_tests())

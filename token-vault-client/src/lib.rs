@@ -19,7 +19,7 @@ pub mod filter;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod oauth;
-#[cfg(any(feature = "http", feature = "authority"))]
+#[cfg(feature = "http")]
 pub mod remote;
 pub mod rotation;
 pub mod store;

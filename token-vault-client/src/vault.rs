@@ -1057,17 +1057,16 @@ impl Vault {
         Ok(())
     }
 
-    /// Follows the authority's events: `UserLoggedOut` wipes the user's
+    /// Follows an authority's events: `UserLoggedOut` wipes the user's
     /// credentials in `tenant` (universal logout).
-    #[cfg(feature = "authority")]
     pub fn follow_logout(
         &self,
-        authority: &agent_auth::authority::Authority,
+        source: &dyn agent_auth::events::EventSource,
         tenant: impl Into<String>,
     ) -> tokio::task::JoinHandle<()> {
-        use agent_auth::authority::AuthorityEvent;
+        use agent_auth::events::AuthorityEvent;
         use tokio::sync::broadcast::error::RecvError;
-        let mut events = authority.subscribe();
+        let mut events = source.subscribe();
         let vault = self.clone();
         let tenant = tenant.into();
         tokio::spawn(async move {

@@ -3,7 +3,7 @@
 //! token exchange served by the reference authority over HTTP from the
 //! embedded vault, called by [`RemoteVault`] with an access token or a
 //! refresh token as the subject.
-#![cfg(all(feature = "authority", feature = "http"))]
+#![cfg(feature = "http")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,17 +11,16 @@
     clippy::indexing_slicing
 )]
 
-use agent_auth::authority::http::router;
-use agent_auth::authority::{
-    Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions, UserSpec,
-};
 use agent_auth::clock::ManualClock;
 use agent_auth::secret::SecretString;
+use reference_authority::FederatedConnectionGrant;
+use reference_authority::http::router;
+use reference_authority::{
+    Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions, UserSpec,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use token_vault_client::remote::{
-    FederatedConnectionGrant, GRANT_TYPE, REQUESTED_TOKEN_TYPE, RemoteVault, SubjectToken,
-};
+use token_vault_client::remote::{GRANT_TYPE, REQUESTED_TOKEN_TYPE, RemoteVault, SubjectToken};
 use token_vault_client::*;
 
 const T0: i64 = 1_800_000_000;

@@ -566,10 +566,9 @@ async fn no_plaintext_in_the_sqlite_file_wal_or_debug_output() {
     }
 }
 
-#[cfg(feature = "authority")]
 #[tokio::test]
 async fn universal_logout_from_the_authority_wipes_the_users_credentials() {
-    use agent_auth::authority::{Authority, AuthorityConfig, Credentials, UserSpec};
+    use reference_authority::{Authority, AuthorityConfig, Credentials, UserSpec};
     let authority = Authority::builder("https://idp.acme.example")
         .config(AuthorityConfig::for_tests())
         .build()

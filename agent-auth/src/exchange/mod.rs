@@ -4,8 +4,8 @@
 //! client for both, with cached clients that refresh before exchanging again
 //! ([`DelegationClient`], [`CrossDomainClient`]).
 //!
-//! The authority side lives in [`authority::grants`](crate::authority::grants)
-//! (feature `authority`): `TokenExchangeGrant` and `JwtBearerGrant`.
+//! The authority side lives in the `reference-authority` crate
+//! (`grants::TokenExchangeGrant` and `grants::JwtBearerGrant`).
 
 #[cfg(feature = "http")]
 mod cache;

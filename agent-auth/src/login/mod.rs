@@ -5,16 +5,14 @@
 //! validation of OpenID Connect Core 3.1.3.7, sessions that refresh ahead of
 //! expiry, userinfo, logout, step-up (`acr_values`, `max_age`) and
 //! `client_credentials`. One [`LoginBackend`] trait with an HTTP
-//! implementation ([`HttpBackend`]) and an in-memory one calling a reference
-//! authority directly (`InMemoryBackend`, feature `authority`).
+//! implementation ([`HttpBackend`]); the `reference-authority` crate adds an
+//! in-memory one that calls the authority directly.
 
 mod agent_tokens;
 mod backend;
 mod client;
 mod error;
 mod id_token;
-#[cfg(feature = "authority")]
-mod memory;
 mod metadata;
 mod session;
 mod tokens;
@@ -25,8 +23,6 @@ pub use agent_tokens::AgentTokens;
 pub use backend::{BackendResponse, HttpBackend, LoginBackend};
 pub use client::{AuthOptions, AuthorizationRequest, LoginClient, LoginConfig, PendingLogin};
 pub use error::ClientError;
-#[cfg(feature = "authority")]
-pub use memory::InMemoryBackend;
 pub use metadata::ProviderMetadata;
 pub use session::LoginSession;
 pub use tokens::{ClientAuth, TokenSet};

@@ -2,7 +2,8 @@
 //! request of the CIBA grant, and the three ways of waiting.
 
 use super::{ApprovalOutcome, ApprovedTokens, CibaClient, CibaError, PendingApproval};
-use crate::wire::{AUTH_REQ_ID_CLAIM, GRANT_TYPE, SLOW_DOWN_STEP, half_hash};
+use crate::wire::{AUTH_REQ_ID_CLAIM, GRANT_TYPE, SLOW_DOWN_STEP};
+use agent_auth::jose::left_half_hash as half_hash;
 use agent_auth::secret::Token;
 use serde_json::Value;
 use std::sync::PoisonError;

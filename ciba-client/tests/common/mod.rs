@@ -3,10 +3,12 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use agent_auth::audit::MemorySink;
-use agent_auth::authority::{Authority, AuthorityConfig, ClientSpec, UserSpec};
 use agent_auth::validate::{IdToken, Validator};
-use ciba_client::op::{ApprovalRequest, AuthenticationDevice, ChannelDevice, CibaConfig, CibaOp};
 use ciba_client::{CibaClient, ClientAuth, DeliveryMode, Endpoints, GRANT_TYPE};
+use reference_authority::ciba::{
+    ApprovalRequest, AuthenticationDevice, ChannelDevice, CibaConfig, CibaOp,
+};
+use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -74,7 +76,7 @@ pub(crate) async fn serve_with(
     let device = device.unwrap_or_else(|| Arc::new(channel));
     let op = CibaOp::install_with(&authority, device, CibaConfig::default().interval(interval));
     op.register_client("sales-agent", mode, endpoint).unwrap();
-    let app = agent_auth::authority::http::router(authority.clone()).merge(op.router());
+    let app = reference_authority::http::router(authority.clone()).merge(op.router());
     let server = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });

@@ -1,13 +1,14 @@
 //! Revocation: tokens refused before their expiry. Three feeds write into one
 //! [`RevocationList`] that the verifier consults on every request:
-//! the reference authority's in-process events ([`RevocationList::follow`],
-//! feature `authority`), Global Token Revocation requests ([`gtr`]) and SSF/CAEP
+//! an authority's in-process events ([`RevocationList::follow`], any
+//! [`EventSource`] such as the reference authority), Global Token Revocation requests ([`gtr`]) and SSF/CAEP
 //! `session-revoked` events pushed per RFC 8935 ([`ssf`]).
 
 pub mod gtr;
 pub mod ssf;
 
 use crate::principal::Principal;
+use agent_auth::events::{AuthorityEvent, EventSource};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -84,10 +85,7 @@ pub struct RevocationList {
     inner: Arc<RwLock<Inner>>,
     /// Bumped on every revocation, so caches know when to sweep.
     generation: Arc<AtomicU64>,
-    #[cfg(feature = "authority")]
-    feeds: Arc<Mutex<Vec<tokio::sync::broadcast::Receiver<agent_auth::authority::AuthorityEvent>>>>,
-    #[cfg(not(feature = "authority"))]
-    feeds: Arc<Mutex<()>>,
+    feeds: Arc<Mutex<Vec<tokio::sync::broadcast::Receiver<AuthorityEvent>>>>,
 }
 
 impl RevocationList {
@@ -177,22 +175,16 @@ impl RevocationList {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    #[cfg(not(feature = "authority"))]
-    fn drain_feeds(&self, _now: i64) {}
-
     /// Follows an authority's events: revocations take effect on the next
     /// request, with no task in between (the feed is drained on every check).
-    #[cfg(feature = "authority")]
-    pub fn follow(&self, authority: &agent_auth::authority::Authority) {
+    pub fn follow(&self, source: &dyn EventSource) {
         self.feeds
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(authority.subscribe());
+            .push(source.subscribe());
     }
 
-    #[cfg(feature = "authority")]
     fn drain_feeds(&self, now: i64) {
-        use agent_auth::authority::AuthorityEvent;
         use tokio::sync::broadcast::error::TryRecvError;
         let mut feeds = self.feeds.lock().unwrap_or_else(PoisonError::into_inner);
         for feed in feeds.iter_mut() {

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The OpenID provider and authorization server, re-exported at the root:
+// `reference_authority::Authority`, `reference_authority::grants`, ...
+mod provider;
+pub use provider::*;
+
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod ciba;
+pub mod federated_connection;
+pub use federated_connection::FederatedConnectionGrant;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod login_backend;
+#[cfg(feature = "http")]
+pub use login_backend::InMemoryBackend;

@@ -1,0 +1,449 @@
+//! The authorization endpoint (RFC 6749 section 4.1, OpenID Connect Core 3.1.2):
+//! code flow only, PKCE S256 (RFC 7636), `iss` in the response (RFC 9207).
+
+use super::crypto::{handle_key, random_handle};
+use super::model::{
+    ACR_MFA, ClientRecord, CodeRecord, GrantFacts, InteractionRecord, SessionRecord,
+};
+use super::params::Params;
+use super::session::{Credentials, LoginError, SessionHandle};
+use super::store::Table;
+use super::{Authority, ErrorCode, OAuthError, grant_types};
+use agent_auth::audit::{AuditAction, Outcome};
+
+agent_auth::secret_type!(
+    /// A URL the browser is sent to; it may carry an authorization code.
+    RedirectUrl
+);
+
+/// What the authorization endpoint answers.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AuthorizeOutcome {
+    /// Send the browser to the client's redirect URI (with a code, or an error).
+    Redirect(RedirectUrl),
+    /// The user must log in (or add a second factor) first: show the login page.
+    Interaction(Interaction),
+}
+
+/// A pending login: the login page posts its form with this id.
+#[derive(Debug, Clone)]
+pub struct Interaction {
+    /// The interaction id (a random handle, single use).
+    pub id: String,
+    /// Whether a one-time code is needed (`acr_values` asked for MFA).
+    pub needs_mfa: bool,
+    /// The client's display name.
+    pub client_name: String,
+    /// `login_hint` from the request, to prefill the form.
+    pub login_hint: Option<String>,
+}
+
+/// A finished login: the new session and where the browser goes next.
+#[derive(Debug, Clone)]
+pub struct LoginCompletion {
+    /// The SSO session (set it as a cookie).
+    pub session: SessionHandle,
+    /// The redirect back to the client.
+    pub redirect: RedirectUrl,
+}
+
+pub(crate) struct Validated {
+    client: ClientRecord,
+    redirect_uri: String,
+    redirect_uri_sent: bool,
+    state: Option<String>,
+    scope: Vec<String>,
+    resource: Vec<String>,
+    prompt: Vec<String>,
+    max_age: Option<i64>,
+    needs_mfa: bool,
+}
+
+impl Authority {
+    /// Handles an authorization request. `session` is the browser's SSO session
+    /// handle, if it has one.
+    ///
+    /// `Err` means the request cannot be answered by redirecting (unknown client,
+    /// redirect URI not registered: RFC 6749 section 4.1.2.1 forbids redirecting
+    /// then); show the error to the user. Every other error goes back to the client
+    /// as a redirect with `error`, `state` and `iss`.
+    pub fn authorize(
+        &self,
+        params: &Params,
+        session: Option<&SessionHandle>,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        if params.get("request_uri").is_some() {
+            let pushed = self.resolve_pushed(params)?;
+            return self.authorize_inner(&pushed, session, false);
+        }
+        self.authorize_inner(params, session, false)
+    }
+
+    fn authorize_inner(
+        &self,
+        params: &Params,
+        session: Option<&SessionHandle>,
+        just_authenticated: bool,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        let (client, redirect_uri, sent) = self.client_and_redirect(params)?;
+        let state = params.get("state").map(str::to_owned);
+        let v = match self.validate_request(params, client, redirect_uri, sent) {
+            Ok(v) => v,
+            Err((redirect_uri, err)) => {
+                self.audit(AuditAction::Authentication, Outcome::Denied, |e| {
+                    e.agent(params.get("client_id").unwrap_or_default())
+                        .reason(err.code().as_str().to_owned())
+                });
+                return Ok(AuthorizeOutcome::Redirect(self.error_redirect(
+                    &redirect_uri,
+                    state.as_deref(),
+                    &err,
+                )?));
+            }
+        };
+        let now = self.now();
+        let live = session.and_then(|h| self.session(h));
+        let too_old = |s: &SessionRecord| v.max_age.is_some_and(|m| now - s.auth_time > m);
+        let need_login = match &live {
+            None => true,
+            Some(s) => !just_authenticated && (v.prompt.iter().any(|p| p == "login") || too_old(s)),
+        };
+        let need_mfa = v.needs_mfa && live.as_ref().is_none_or(|s| s.acr != ACR_MFA);
+        if need_login || need_mfa {
+            if v.prompt.iter().any(|p| p == "none") {
+                let code = if need_login {
+                    ErrorCode::LoginRequired
+                } else {
+                    ErrorCode::InteractionRequired
+                };
+                let err = OAuthError::new(code, "the user must authenticate");
+                return Ok(AuthorizeOutcome::Redirect(self.error_redirect(
+                    &v.redirect_uri,
+                    v.state.as_deref(),
+                    &err,
+                )?));
+            }
+            let id = random_handle()?;
+            let record = InteractionRecord {
+                request: params.to_form(),
+                needs_mfa: v.needs_mfa,
+                expires: now + self.inner.config.interaction_ttl,
+            };
+            self.tables()
+                .put(Table::Interactions, &handle_key(&id), &record)?;
+            return Ok(AuthorizeOutcome::Interaction(Interaction {
+                id,
+                needs_mfa: v.needs_mfa,
+                client_name: v.client.name.clone().unwrap_or(v.client.client_id.clone()),
+                login_hint: params.get("login_hint").map(str::to_owned),
+            }));
+        }
+        let Some(session) = live else {
+            return Err(OAuthError::server_error("session vanished"));
+        };
+        self.issue_code(params, &v, &session)
+    }
+
+    pub(crate) fn client_and_redirect(
+        &self,
+        params: &Params,
+    ) -> Result<(ClientRecord, String, bool), OAuthError> {
+        let client_id = params.require("client_id")?;
+        let client = self
+            .tables()
+            .get::<ClientRecord>(Table::Clients, client_id)?
+            .ok_or_else(|| OAuthError::invalid_request("unknown client"))?;
+        let openid = params.list("scope").iter().any(|s| s == "openid");
+        match params.get("redirect_uri") {
+            // RFC 6749 section 3.1.2.3 and RFC 9700 section 2.1: exact string match.
+            Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => {
+                Ok((client, uri.to_owned(), true))
+            }
+            Some(_) => Err(OAuthError::invalid_request(
+                "redirect_uri is not registered for this client",
+            )),
+            // OpenID Connect Core 3.1.2.1: redirect_uri is required.
+            None if openid => Err(OAuthError::invalid_request(
+                "missing parameter `redirect_uri`",
+            )),
+            None => match client.redirect_uris.as_slice() {
+                [only] => {
+                    let only = only.clone();
+                    Ok((client, only, false))
+                }
+                _ => Err(OAuthError::invalid_request(
+                    "missing parameter `redirect_uri`",
+                )),
+            },
+        }
+    }
+
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn validate_request(
+        &self,
+        params: &Params,
+        client: ClientRecord,
+        redirect_uri: String,
+        redirect_uri_sent: bool,
+    ) -> Result<Validated, (String, OAuthError)> {
+        let fail = |e: OAuthError| (redirect_uri.clone(), e);
+        match params.get("response_type") {
+            Some("code") => {}
+            Some(_) => {
+                return Err(fail(OAuthError::new(
+                    ErrorCode::UnsupportedResponseType,
+                    "only response_type=code is supported",
+                )));
+            }
+            None => {
+                return Err(fail(OAuthError::invalid_request(
+                    "missing parameter `response_type`",
+                )));
+            }
+        }
+        if params.get("request").is_some() {
+            return Err(fail(OAuthError::new(
+                ErrorCode::Extension("request_not_supported".into()),
+                "request objects are not supported",
+            )));
+        }
+        if params.get("request_uri").is_some() {
+            return Err(fail(OAuthError::invalid_request(
+                "request_uri may only name a pushed authorization request",
+            )));
+        }
+        if !client.allows_grant(grant_types::AUTHORIZATION_CODE) {
+            return Err(fail(OAuthError::unauthorized_client(
+                "the client may not use the authorization code flow",
+            )));
+        }
+        let scope = params.list("scope");
+        if let Some(bad) = scope.iter().find(|s| !client.scopes.contains(s)) {
+            return Err(fail(OAuthError::invalid_scope(format!(
+                "scope `{}` is not allowed for this client",
+                bad.chars().take(40).collect::<String>()
+            ))));
+        }
+        match (
+            params.get("code_challenge"),
+            params.get("code_challenge_method"),
+        ) {
+            (Some(challenge), Some("S256")) if is_s256_challenge(challenge) => {}
+            (Some(_), Some("S256")) => {
+                return Err(fail(OAuthError::invalid_request(
+                    "malformed code_challenge",
+                )));
+            }
+            (Some(_), _) => {
+                // S256 only: `plain` gives no protection against a leaked request.
+                return Err(fail(OAuthError::invalid_request(
+                    "code_challenge_method must be S256",
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(fail(OAuthError::invalid_request("missing code_challenge")));
+            }
+            // RFC 9700 section 2.1.1: public clients must use PKCE.
+            (None, None) if client.is_public() => {
+                return Err(fail(OAuthError::invalid_request(
+                    "PKCE (S256) is required for public clients",
+                )));
+            }
+            (None, None) => {}
+        }
+        let resource = params.list("resource");
+        check_resources(&client, &resource).map_err(fail)?;
+        let prompt = params.list("prompt");
+        if prompt
+            .iter()
+            .any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))
+        {
+            return Err(fail(OAuthError::invalid_request(
+                "unsupported prompt value",
+            )));
+        }
+        if prompt.len() > 1 && prompt.iter().any(|p| p == "none") {
+            // OpenID Connect Core 3.1.2.1: `none` with any other value is an error.
+            return Err(fail(OAuthError::invalid_request(
+                "prompt=none with other values",
+            )));
+        }
+        let max_age = match params.get("max_age") {
+            None => None,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if n >= 0 => Some(n),
+                _ => {
+                    return Err(fail(OAuthError::invalid_request(
+                        "max_age must be a non-negative integer",
+                    )));
+                }
+            },
+        };
+        let needs_mfa = params.list("acr_values").iter().any(|a| a == ACR_MFA);
+        Ok(Validated {
+            client,
+            redirect_uri: redirect_uri.clone(),
+            redirect_uri_sent,
+            state: params.get("state").map(str::to_owned),
+            scope,
+            resource,
+            prompt,
+            max_age,
+            needs_mfa,
+        })
+    }
+
+    fn issue_code(
+        &self,
+        params: &Params,
+        v: &Validated,
+        session: &SessionRecord,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        let code = random_handle()?;
+        let now = self.now();
+        let record = CodeRecord {
+            facts: GrantFacts {
+                client_id: v.client.client_id.clone(),
+                user_id: Some(session.user_id.clone()),
+                scope: v.scope.clone(),
+                resource: v.resource.clone(),
+                auth_time: Some(session.auth_time),
+                acr: Some(session.acr.clone()),
+                amr: session.amr.clone(),
+                sid: Some(session.sid.clone()),
+            },
+            redirect_uri: v.redirect_uri.clone(),
+            redirect_uri_sent: v.redirect_uri_sent,
+            code_challenge: params.get("code_challenge").map(str::to_owned),
+            nonce: params.get("nonce").map(str::to_owned),
+            expires: now + self.inner.config.code_ttl,
+            used: false,
+            family: random_handle()?,
+        };
+        self.tables()
+            .put(Table::Codes, &handle_key(&code), &record)?;
+        self.audit(AuditAction::Authentication, Outcome::Success, |e| {
+            e.agent(v.client.client_id.clone())
+                .user(session.user_id.clone())
+                .detail("step", "authorization_code_issued")
+                .detail("scope", v.scope.join(" "))
+        });
+        let mut url = url::Url::parse(&v.redirect_uri)
+            .map_err(|_| OAuthError::server_error("registered redirect URI is not a URL"))?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("code", &code);
+            if let Some(state) = &v.state {
+                q.append_pair("state", state);
+            }
+            q.append_pair("iss", self.issuer());
+        }
+        Ok(AuthorizeOutcome::Redirect(RedirectUrl::new(String::from(
+            url,
+        ))))
+    }
+
+    /// The error redirect of RFC 6749 section 4.1.2.1, with `iss` (RFC 9207 section 2).
+    fn error_redirect(
+        &self,
+        redirect_uri: &str,
+        state: Option<&str>,
+        err: &OAuthError,
+    ) -> Result<RedirectUrl, OAuthError> {
+        let mut url = url::Url::parse(redirect_uri)
+            .map_err(|_| OAuthError::server_error("registered redirect URI is not a URL"))?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("error", err.code().as_str());
+            q.append_pair("error_description", err.description());
+            if let Some(state) = state {
+                q.append_pair("state", state);
+            }
+            q.append_pair("iss", self.issuer());
+        }
+        Ok(RedirectUrl::new(String::from(url)))
+    }
+
+    /// The pending interaction of a login page, if it is still valid.
+    pub fn interaction(&self, id: &str) -> Option<Interaction> {
+        let record = self.live_interaction(id)?;
+        let params = Params::parse(&record.request).ok()?;
+        let client = self.client(params.get("client_id")?).ok()??;
+        Some(Interaction {
+            id: id.to_owned(),
+            needs_mfa: record.needs_mfa,
+            client_name: client.name.unwrap_or(client.client_id),
+            login_hint: params.get("login_hint").map(str::to_owned),
+        })
+    }
+
+    pub(crate) fn live_interaction(&self, id: &str) -> Option<InteractionRecord> {
+        let record = self
+            .tables()
+            .get::<InteractionRecord>(Table::Interactions, &handle_key(id))
+            .ok()??;
+        (record.expires > self.now()).then_some(record)
+    }
+
+    /// Completes a login page: checks the credentials (a one-time code too when
+    /// the request asked for MFA), opens a session and resumes the authorization
+    /// request. A failed attempt keeps the interaction, so the page can be retried.
+    pub fn complete_login(
+        &self,
+        interaction_id: &str,
+        credentials: &Credentials,
+    ) -> Result<LoginCompletion, LoginError> {
+        let record = self
+            .live_interaction(interaction_id)
+            .ok_or(LoginError::InteractionExpired)?;
+        let auth = self.check_credentials(credentials, record.needs_mfa)?;
+        let session = self.open_session(&auth)?;
+        self.finish_interaction(interaction_id, &record, session)
+    }
+
+    pub(crate) fn finish_interaction(
+        &self,
+        interaction_id: &str,
+        record: &InteractionRecord,
+        session: SessionHandle,
+    ) -> Result<LoginCompletion, LoginError> {
+        self.tables()
+            .delete(Table::Interactions, &handle_key(interaction_id))?;
+        let params = Params::parse(&record.request).map_err(|_| LoginError::InteractionExpired)?;
+        match self.authorize_inner(&params, Some(&session), true) {
+            Ok(AuthorizeOutcome::Redirect(redirect)) => Ok(LoginCompletion { session, redirect }),
+            _ => Err(LoginError::InteractionExpired),
+        }
+    }
+}
+
+/// A S256 challenge is the base64url of 32 bytes: 43 characters.
+fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// RFC 8707 section 2: each resource is an absolute URI without a fragment, and
+/// here it must also be registered for the client.
+pub(crate) fn check_resources(
+    client: &ClientRecord,
+    resource: &[String],
+) -> Result<(), OAuthError> {
+    for r in resource {
+        let ok = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none());
+        if !ok {
+            return Err(OAuthError::invalid_target(
+                "resource must be an absolute URI without fragment",
+            ));
+        }
+        if !client.resources.contains(r) {
+            return Err(OAuthError::invalid_target(
+                "resource is not allowed for this client",
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! Request handlers: HTTP in, the authority's methods, HTTP out.
+
+use super::{cookies, pages};
+use crate::provider::{
+    Authority, AuthorizeOutcome, Credentials, ErrorCode, LoginError, OAuthError, Params,
+    RegistrationError, TokenRequest,
+};
+use agent_auth::secret::SecretString;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+fn no_store(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    no_store((status, axum::Json(body)).into_response())
+}
+
+/// RFC 6749 section 5.2 error response; `invalid_client` after an
+/// `Authorization` header also gets `WWW-Authenticate` (401).
+fn oauth_error(err: &OAuthError, had_auth_header: bool) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = json(status, err.to_json());
+    if err.code() == &ErrorCode::InvalidClient && had_auth_header {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"token\""),
+        );
+    }
+    response
+}
+
+fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    no_store(response)
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, Html(body)).into_response();
+    response.headers_mut().insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",
+        ),
+    );
+    no_store(response)
+}
+
+fn error_page(err: &OAuthError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    html(status, pages::error(err.code().as_str(), err.description()))
+}
+
+fn token_request(headers: &HeaderMap, body: &str) -> Result<TokenRequest, OAuthError> {
+    let params = Params::parse(body)?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(SecretString::new);
+    Ok(TokenRequest {
+        params,
+        authorization,
+    })
+}
+
+pub(super) async fn metadata(State(a): State<Authority>) -> Response {
+    (StatusCode::OK, axum::Json(a.metadata())).into_response()
+}
+
+pub(super) async fn jwks(State(a): State<Authority>) -> Response {
+    (StatusCode::OK, axum::Json(a.keys().jwks())).into_response()
+}
+
+fn authorize(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
+    let params = match Params::parse(raw) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let session = cookies::session(headers);
+    match a.authorize(&params, session.as_ref()) {
+        Ok(AuthorizeOutcome::Redirect(url)) => redirect(url.expose_secret()),
+        Ok(AuthorizeOutcome::Interaction(i)) => html(
+            StatusCode::OK,
+            pages::login(a.issuer(), &i, &a.connections(), None),
+        ),
+        Err(e) => error_page(&e),
+    }
+}
+
+pub(super) async fn authorize_get(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    authorize(&a, &headers, query.as_deref().unwrap_or_default())
+}
+
+pub(super) async fn authorize_post(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    authorize(&a, &headers, &body)
+}
+
+pub(super) async fn login(State(a): State<Authority>, body: String) -> Response {
+    let params = match Params::parse(&body) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let Some(id) = params.get("interaction") else {
+        return error_page(&OAuthError::invalid_request("missing interaction"));
+    };
+    let Some(interaction) = a.interaction(id) else {
+        return error_page(&OAuthError::invalid_request(
+            LoginError::InteractionExpired.to_string(),
+        ));
+    };
+    if let Some(connection) = params.get("connection") {
+        return match a.begin_federated_login(id, connection).await {
+            Ok(url) => redirect(url.expose_secret()),
+            Err(e) => html(
+                StatusCode::BAD_REQUEST,
+                pages::login(
+                    a.issuer(),
+                    &interaction,
+                    &a.connections(),
+                    Some(&e.to_string()),
+                ),
+            ),
+        };
+    }
+    let mut credentials = Credentials::password(
+        params.get("username").unwrap_or_default(),
+        params.get("password").unwrap_or_default(),
+    );
+    if let Some(code) = params.get("totp") {
+        credentials = credentials.with_totp(code);
+    }
+    match a.complete_login(id, &credentials) {
+        Ok(done) => {
+            let mut response = redirect(done.redirect.expose_secret());
+            if let Ok(v) = HeaderValue::from_str(&cookies::set(&a, &done.session)) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => html(
+            StatusCode::UNAUTHORIZED,
+            pages::login(
+                a.issuer(),
+                &interaction,
+                &a.connections(),
+                Some(&e.to_string()),
+            ),
+        ),
+    }
+}
+
+pub(super) async fn federation_callback(
+    State(a): State<Authority>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = match Params::parse(query.as_deref().unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    match a.complete_federated_login(&params).await {
+        Ok(done) => {
+            let mut response = redirect(done.redirect.expose_secret());
+            if let Ok(v) = HeaderValue::from_str(&cookies::set(&a, &done.session)) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => error_page(&OAuthError::new(ErrorCode::AccessDenied, e.to_string())),
+    }
+}
+
+pub(super) async fn token(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let had_auth = headers.contains_key(header::AUTHORIZATION);
+    let request = match token_request(&headers, &body) {
+        Ok(r) => r,
+        Err(e) => return oauth_error(&e, had_auth),
+    };
+    match a.token(&request).await {
+        Ok(tokens) => json(StatusCode::OK, tokens.to_json()),
+        Err(e) => oauth_error(&e, had_auth),
+    }
+}
+
+pub(super) async fn par(State(a): State<Authority>, headers: HeaderMap, body: String) -> Response {
+    let had_auth = headers.contains_key(header::AUTHORIZATION);
+    match token_request(&headers, &body).and_then(|r| a.push_authorization_request(&r)) {
+        Ok(body) => json(StatusCode::CREATED, body),
+        Err(e) => oauth_error(&e, had_auth),
+    }
+}
+
+/// RFC 6750 section 3: `WWW-Authenticate: Bearer` with the error code.
+fn bearer_error(err: &OAuthError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut response = json(status, err.to_json());
+    let value = format!(
+        "Bearer error=\"{}\", error_description=\"{}\"",
+        err.code().as_str(),
+        err.description().replace(['"', '\\'], "'")
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    response
+}
+
+/// The token of an `Authorization: Bearer` header (RFC 6750 section 2.1).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.get(..7)
+                .filter(|p| p.eq_ignore_ascii_case("bearer "))
+                .and_then(|_| v.get(7..))
+        })
+        .map(str::trim)
+}
+
+pub(super) async fn userinfo(State(a): State<Authority>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        // RFC 6750 section 3.1: no credentials, no error code.
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    };
+    match a.userinfo(token) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => bearer_error(&e),
+    }
+}
+
+pub(super) async fn revoke(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let had_auth = headers.contains_key(header::AUTHORIZATION);
+    let result = token_request(&headers, &body).and_then(|r| a.revoke(&r));
+    match result {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => oauth_error(&e, had_auth),
+    }
+}
+
+pub(super) async fn introspect(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let had_auth = headers.contains_key(header::AUTHORIZATION);
+    match token_request(&headers, &body).and_then(|r| a.introspect(&r)) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => oauth_error(&e, had_auth),
+    }
+}
+
+fn logout(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
+    let params = match Params::parse(raw) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let session = cookies::session(headers);
+    let mut response = match a.end_session(&params, session.as_ref()) {
+        Ok(Some(to)) => redirect(&to),
+        Ok(None) => html(StatusCode::OK, pages::logged_out()),
+        Err(e) => return error_page(&e),
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookies::clear(a)) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+pub(super) async fn logout_get(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    logout(&a, &headers, query.as_deref().unwrap_or_default())
+}
+
+pub(super) async fn logout_post(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    logout(&a, &headers, &body)
+}
+
+/// Largest registration request body accepted.
+const MAX_REGISTRATION_BODY: usize = 64 * 1024;
+
+/// RFC 7591 section 3.2.2 errors; a refused bearer token is answered as
+/// RFC 6750 section 3 asks (401, `WWW-Authenticate: Bearer error="invalid_token"`).
+fn registration_error(err: &RegistrationError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = json(status, err.to_json());
+    if matches!(err, RegistrationError::InvalidToken(_)) {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}
+
+/// Whether the request says its body is JSON (RFC 7591 section 3.1).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+pub(super) async fn register(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if !a.registration_enabled() {
+        return registration_error(&RegistrationError::Disabled);
+    }
+    if !is_json(&headers) {
+        return registration_error(&RegistrationError::InvalidClientMetadata(
+            "the body must be application/json".into(),
+        ));
+    }
+    if body.len() > MAX_REGISTRATION_BODY {
+        return registration_error(&RegistrationError::InvalidClientMetadata(
+            "the registration request is too large".into(),
+        ));
+    }
+    match a.register_dynamic(&body, bearer(&headers)) {
+        Ok(registration) => json(StatusCode::CREATED, registration.to_json(&a)),
+        Err(e) => registration_error(&e),
+    }
+}
+
+pub(super) async fn read_registration(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    axum::extract::Path(client_id): axum::extract::Path<String>,
+) -> Response {
+    match a.read_registration(&client_id, bearer(&headers)) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => registration_error(&e),
+    }
+}

@@ -1,0 +1,288 @@
+//! User login and SSO sessions with idle and absolute timeouts.
+
+use super::crypto::{handle_key, random_handle};
+use super::model::{ACR_MFA, ACR_PASSWORD, SessionRecord, UserRecord};
+use super::password::verify_password;
+use super::store::Table;
+use super::{Authority, AuthorityEvent};
+use agent_auth::audit::{AuditAction, Outcome};
+use agent_auth::jose::base64url;
+use agent_auth::secret::SecretString;
+
+agent_auth::secret_type!(
+    /// The handle of an SSO session, as the browser holds it in a cookie.
+    SessionHandle
+);
+
+/// What a user types on the login page.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: SecretString,
+    /// One-time code from the user's authenticator, if any.
+    pub totp: Option<SecretString>,
+}
+
+impl Credentials {
+    /// A username and password.
+    pub fn password(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            password: SecretString::new(password.into()),
+            totp: None,
+        }
+    }
+
+    /// Adds a one-time code.
+    #[must_use]
+    pub fn with_totp(mut self, code: impl Into<String>) -> Self {
+        self.totp = Some(SecretString::new(code.into()));
+        self
+    }
+}
+
+/// Why a login failed. Deliberately coarse: no hint whether the user exists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// Unknown user, wrong password, wrong one-time code, or disabled user.
+    #[error("invalid username, password or one-time code")]
+    InvalidCredentials,
+    /// The request needs a second factor and none (or none enrolled) was given.
+    #[error("a one-time code is required")]
+    MfaRequired,
+    /// The login page expired or is unknown.
+    #[error("the login request expired; start again")]
+    InteractionExpired,
+    /// Storage failed.
+    #[error("login unavailable")]
+    Unavailable,
+}
+
+impl From<super::StoreError> for LoginError {
+    fn from(_: super::StoreError) -> Self {
+        LoginError::Unavailable
+    }
+}
+
+/// How the user authenticated.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated {
+    pub(crate) user: UserRecord,
+    pub(crate) acr: String,
+    pub(crate) amr: Vec<String>,
+}
+
+impl Authority {
+    /// Programmatic login (for tests and embedded use): checks the credentials and
+    /// opens an SSO session. The handle is then given to
+    /// [`authorize`](Authority::authorize), as a browser gives its cookie.
+    pub fn sign_in(&self, credentials: &Credentials) -> Result<SessionHandle, LoginError> {
+        let auth = self.check_credentials(credentials, false)?;
+        self.open_session(&auth)
+    }
+
+    pub(crate) fn check_credentials(
+        &self,
+        credentials: &Credentials,
+        needs_mfa: bool,
+    ) -> Result<Authenticated, LoginError> {
+        let result = self.check_credentials_inner(credentials, needs_mfa);
+        match &result {
+            Ok(auth) => self.audit(AuditAction::Authentication, Outcome::Success, |e| {
+                e.user(auth.user.id.clone())
+                    .detail("acr", auth.acr.clone())
+                    .detail("amr", auth.amr.clone())
+            }),
+            Err(err) => self.audit(AuditAction::Authentication, Outcome::Denied, |e| {
+                e.reason(err.to_string())
+                    .detail("username", credentials.username.clone())
+            }),
+        }
+        result
+    }
+
+    fn check_credentials_inner(
+        &self,
+        credentials: &Credentials,
+        needs_mfa: bool,
+    ) -> Result<Authenticated, LoginError> {
+        let Some(user) = self
+            .user_by_name(&credentials.username)
+            .map_err(|_| LoginError::Unavailable)?
+        else {
+            // Spend the same effort as for a real user, so timing does not tell.
+            let _ = verify_password(&credentials.password, DUMMY_HASH);
+            return Err(LoginError::InvalidCredentials);
+        };
+        let Some(hash) = user.password_hash.as_deref() else {
+            return Err(LoginError::InvalidCredentials);
+        };
+        if !verify_password(&credentials.password, hash) || user.disabled {
+            return Err(LoginError::InvalidCredentials);
+        }
+        let mut amr = vec!["pwd".to_owned()];
+        let mut acr = ACR_PASSWORD.to_owned();
+        match (&user.totp_secret, &credentials.totp) {
+            (Some(secret), Some(code)) => {
+                self.check_totp(&user, secret, code)?;
+                amr.push("otp".into());
+                amr.push("mfa".into());
+                acr = ACR_MFA.into();
+            }
+            (None, Some(_)) => return Err(LoginError::InvalidCredentials),
+            (_, None) if needs_mfa => return Err(LoginError::MfaRequired),
+            (_, None) => {}
+        }
+        if needs_mfa && acr != ACR_MFA {
+            return Err(LoginError::MfaRequired);
+        }
+        Ok(Authenticated { user, acr, amr })
+    }
+
+    fn check_totp(
+        &self,
+        user: &UserRecord,
+        secret: &str,
+        code: &SecretString,
+    ) -> Result<(), LoginError> {
+        let secret = base64url::decode(secret).ok_or(LoginError::Unavailable)?;
+        let now = self.now();
+        let accepted =
+            self.tables()
+                .update::<UserRecord, bool>(Table::Users, &user.id, |current| {
+                    let Some(mut current) = current else {
+                        return (None, false);
+                    };
+                    match super::totp::verify(
+                        &secret,
+                        code.expose_secret(),
+                        now,
+                        current.totp_last_step,
+                    ) {
+                        Some(step) => {
+                            current.totp_last_step = Some(step);
+                            (Some(current), true)
+                        }
+                        None => (None, false),
+                    }
+                })?;
+        self.audit(
+            AuditAction::MultiFactor,
+            if accepted {
+                Outcome::Success
+            } else {
+                Outcome::Denied
+            },
+            |e| e.user(user.id.clone()).detail("method", "totp"),
+        );
+        if accepted {
+            Ok(())
+        } else {
+            Err(LoginError::InvalidCredentials)
+        }
+    }
+
+    pub(crate) fn open_session(&self, auth: &Authenticated) -> Result<SessionHandle, LoginError> {
+        let handle = random_handle().map_err(|_| LoginError::Unavailable)?;
+        let sid = random_handle().map_err(|_| LoginError::Unavailable)?;
+        let now = self.now();
+        let record = SessionRecord {
+            sid: sid.get(..22).unwrap_or(&sid).to_owned(),
+            user_id: auth.user.id.clone(),
+            auth_time: now,
+            created: now,
+            last_seen: now,
+            acr: auth.acr.clone(),
+            amr: auth.amr.clone(),
+        };
+        self.tables()
+            .put(Table::Sessions, &handle_key(&handle), &record)?;
+        Ok(SessionHandle::new(handle))
+    }
+
+    /// The live session of a handle, if any. Refreshes its idle timer. A
+    /// session past its idle or absolute timeout is removed.
+    pub fn session(&self, handle: &SessionHandle) -> Option<SessionRecord> {
+        let now = self.now();
+        let cfg = &self.inner.config;
+        let key = handle_key(handle.expose_secret());
+        self.tables()
+            .update::<SessionRecord, Option<SessionRecord>>(Table::Sessions, &key, |s| match s {
+                Some(mut s)
+                    if now - s.last_seen < cfg.session_idle_ttl
+                        && now - s.created < cfg.session_absolute_ttl =>
+                {
+                    s.last_seen = now;
+                    (Some(s.clone()), Some(s))
+                }
+                _ => (None, None),
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Ends the session of a handle (the user logs out of the authority).
+    pub fn end_session_by_handle(&self, handle: &SessionHandle) {
+        let key = handle_key(handle.expose_secret());
+        if let Ok(Some(record)) = self.tables().get::<SessionRecord>(Table::Sessions, &key) {
+            let _ = self.tables().delete(Table::Sessions, &key);
+            self.session_ended(&record);
+        }
+    }
+
+    pub(crate) fn session_ended(&self, record: &SessionRecord) {
+        self.audit(AuditAction::Logout, Outcome::Success, |e| {
+            e.user(record.user_id.clone())
+                .detail("sid", record.sid.clone())
+        });
+        self.emit(AuthorityEvent::SessionEnded {
+            issuer: self.issuer().to_owned(),
+            sid: record.sid.clone(),
+            user_id: record.user_id.clone(),
+        });
+        let _ =
+            self.revoke_families_where(|f| f.facts.sid.as_deref() == Some(&record.sid), "logout");
+    }
+
+    /// Ends every session of a user by their public `sid`.
+    pub fn end_session_by_sid(&self, sid: &str) -> bool {
+        let Ok(sessions) = self.tables().scan::<SessionRecord>(Table::Sessions) else {
+            return false;
+        };
+        let mut ended = false;
+        for (key, record) in sessions.into_iter().filter(|(_, s)| s.sid == sid) {
+            let _ = self.tables().delete(Table::Sessions, &key);
+            self.session_ended(&record);
+            ended = true;
+        }
+        ended
+    }
+
+    /// Universal logout of a user: ends every session and revokes every grant
+    /// and access token of the user.
+    pub fn logout_user(&self, user_id: &str) -> Result<(), super::AuthorityError> {
+        for (key, record) in self.tables().scan::<SessionRecord>(Table::Sessions)? {
+            if record.user_id == user_id {
+                self.tables().delete(Table::Sessions, &key)?;
+                self.session_ended(&record);
+            }
+        }
+        self.revoke_families_where(|f| f.facts.user_id.as_deref() == Some(user_id), "logout")
+            .map_err(|_| {
+                super::AuthorityError::Storage(super::StoreError::Backend(
+                    "revocation failed".into(),
+                ))
+            })?;
+        self.emit(AuthorityEvent::UserLoggedOut {
+            issuer: self.issuer().to_owned(),
+            user_id: user_id.to_owned(),
+        });
+        Ok(())
+    }
+}
+
+/// A valid Argon2id hash of a random password, verified against for unknown users.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
