@@ -43,16 +43,28 @@ fn sigkill_at_random_points_loses_no_acknowledged_write() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (acks, first_ack) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut lines = Vec::new();
             for line in BufReader::new(stdout).lines() {
                 match line {
-                    Ok(l) => lines.push(l),
+                    Ok(l) => {
+                        if l.starts_with("ACK ") {
+                            let _ = acks.send(());
+                        }
+                        lines.push(l);
+                    }
                     Err(_) => break,
                 }
             }
             lines
         });
+        // One round in four is killed at a random point from the start (while
+        // the database opens); the others at a random point after the first
+        // acknowledged write, so a slow, loaded machine still makes progress.
+        if round % 4 != 0 {
+            let _ = first_ack.recv_timeout(Duration::from_secs(120));
+        }
         std::thread::sleep(delay);
         child.kill().unwrap(); // SIGKILL on Unix
         let status = child.wait().unwrap();
@@ -110,5 +122,6 @@ fn sigkill_at_random_points_loses_no_acknowledged_write() {
         acked.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(total_acks > KILLS, "the child made progress");
+    // Three rounds in four wait for an acknowledged write before the kill.
+    assert!(total_acks >= KILLS * 3 / 4, "the child made progress");
 }
