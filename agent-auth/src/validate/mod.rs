@@ -39,7 +39,7 @@ pub use jws::{DEFAULT_MAX_TOKEN_BYTES, JwsVerifier, VerifiedJws};
 pub use keys::{KeySource, StaticKeys, parse_jwks, select_key};
 pub use kind::{
     AccessToken, BACKCHANNEL_LOGOUT_EVENT, Generic, GlobalTokenRevocation, IdJag, IdToken,
-    LogoutToken, Profile, SecurityEvent, SharedSecretKind, TokenKind, TypRule,
+    LogoutToken, Profile, SecurityEvent, SharedSecretKind, StrictAudienceKind, TokenKind, TypRule,
 };
 pub use validator::{
     DEFAULT_LEEWAY, HasAudience, HasIssuer, NoAudience, NoIssuer, Validated, Validator,
