@@ -74,7 +74,18 @@ fn fractional_dates_round_toward_the_stricter_side() {
     );
     assert_eq!(access_with("iat", json!(NOW as f64 + 59.5)), Ok(()));
     // Exponent notation is a number like any other.
-    assert_eq!(access_with("nbf", json!(1.7e9)), Ok(()));
+    let key = es256();
+    let claims = Kind::Access.claims().to_string();
+    let claims = format!(r#"{},"nbf":1.7e9}}"#, claims.trim_end_matches('}'));
+    let header = Kind::Access.header(&key).to_string();
+    let token = forge_raw(&key, header.as_bytes(), claims.as_bytes());
+    assert_eq!(Kind::Access.validate(&key, &token), Ok(()));
+    let claims = claims.replace("1.7e9", "1.9e9");
+    let token = forge_raw(&key, header.as_bytes(), claims.as_bytes());
+    assert_eq!(
+        Kind::Access.validate(&key, &token),
+        Err(ValidationError::NotYetValid)
+    );
 }
 
 #[test]

@@ -45,3 +45,8 @@ pub use validator::{
     DEFAULT_LEEWAY, HasAudience, HasIssuer, NoAudience, NoIssuer, Validated, Validator,
     ValidatorBuilder,
 };
+
+/// The token guide (`docs/jose.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/jose.md")]
+pub struct JoseGuide;
