@@ -218,16 +218,18 @@ async fn rejects_hs256_signature() {
 
 #[tokio::test]
 async fn rejects_alg_none() {
-    let s = setup();
-    let e = refused_with(&s, |n| {
-        format!(
-            "{}.{}.",
-            base64url::encode(json!({"alg": "none"}).to_string()),
-            base64url::encode(good_claims(n, Algorithm::Es256).to_string())
-        )
-    })
-    .await;
-    assert!(e.contains("alg"), "{e}");
+    for (signature, reason) in [("", "signature is empty"), ("c2ln", "alg")] {
+        let s = setup();
+        let e = refused_with(&s, |n| {
+            format!(
+                "{}.{}.{signature}",
+                base64url::encode(json!({"alg": "none"}).to_string()),
+                base64url::encode(good_claims(n, Algorithm::Es256).to_string())
+            )
+        })
+        .await;
+        assert!(e.contains(reason), "{e}");
+    }
 }
 
 fn with(mut claims: Value, f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
@@ -311,18 +313,25 @@ async fn rejects_missing_audience() {
 }
 
 #[tokio::test]
-async fn rejects_untrusted_extra_audience_without_azp() {
-    let s = setup();
-    let e = refused_with(&s, |n| {
-        signed(
-            &s,
-            with(good_claims(n, Algorithm::Es256), |c| {
-                c.insert("aud".into(), json!([CLIENT, "untrusted-party"]));
-            }),
-        )
-    })
-    .await;
-    assert!(e.contains("azp"), "{e}");
+async fn rejects_untrusted_extra_audience_with_or_without_azp() {
+    // OpenID Connect Core 3.1.3.7 step 3: an audience the client does not trust
+    // spoils the token, even when `azp` names the client.
+    for azp in [None, Some(CLIENT)] {
+        let s = setup();
+        let e = refused_with(&s, |n| {
+            signed(
+                &s,
+                with(good_claims(n, Algorithm::Es256), |c| {
+                    c.insert("aud".into(), json!([CLIENT, "untrusted-party"]));
+                    if let Some(azp) = azp {
+                        c.insert("azp".into(), json!(azp));
+                    }
+                }),
+            )
+        })
+        .await;
+        assert!(e.contains("audience that is not trusted"), "{azp:?}: {e}");
+    }
 }
 
 #[tokio::test]

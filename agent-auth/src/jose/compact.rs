@@ -1,13 +1,9 @@
-//! JWS Compact Serialization (RFC 7515 section 7.1): splitting, the protected
-//! header, and signing.
+//! JWS Compact Serialization (RFC 7515 section 7.1): splitting and signing.
+//! The protected header is parsed in [`super::header`].
 
-use super::json::{DUPLICATE, Key, StrictValue};
 use super::{KeyError, SigningKey, base64url};
 use crate::secret::Token;
 use serde::Serialize;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
-use std::borrow::Cow;
-use std::fmt;
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -22,10 +18,14 @@ pub(crate) struct Parts<'a> {
 /// Why a compact token could not be split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SplitError {
-    /// Not exactly three non-empty parts of base64url characters.
+    /// Not exactly three parts.
     Structure,
-    /// An unsecured JWS (empty signature).
-    Unsigned,
+    /// The header part is empty (a JWS JSON Serialization with only an
+    /// unprotected header has no compact form).
+    EmptyHeader,
+    /// The signature part is empty: an unsecured JWS (RFC 7515 appendix A.5),
+    /// never accepted.
+    EmptySignature,
 }
 
 /// Splits `token` into its three parts at exactly two dots. The parts are not
@@ -41,10 +41,10 @@ pub(crate) fn split(token: &[u8]) -> Result<Parts<'_>, SplitError> {
     let signature = token.get(second + 1..).ok_or(SplitError::Structure)?;
     let signing_input = token.get(..second).ok_or(SplitError::Structure)?;
     if header.is_empty() {
-        return Err(SplitError::Structure);
+        return Err(SplitError::EmptyHeader);
     }
     if signature.is_empty() {
-        return Err(SplitError::Unsigned);
+        return Err(SplitError::EmptySignature);
     }
     Ok(Parts {
         header,
@@ -52,73 +52,6 @@ pub(crate) fn split(token: &[u8]) -> Result<Parts<'_>, SplitError> {
         signature,
         signing_input,
     })
-}
-
-/// The protected header members validation reads. Key-carrying members (`jwk`,
-/// `jku`, `x5u`, `x5c`) are parsed for strictness and then ignored: keys are
-/// never taken from the token (RFC 8725 section 3.10).
-#[derive(Debug, Default)]
-pub(crate) struct Header<'a> {
-    pub(crate) alg: Option<Cow<'a, str>>,
-    pub(crate) typ: Option<Cow<'a, str>>,
-    pub(crate) kid: Option<Cow<'a, str>>,
-    pub(crate) crit: bool,
-}
-
-pub(crate) struct HeaderSeed {
-    pub(crate) max_depth: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for HeaderSeed {
-    type Value = Header<'de>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Header<'de>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for HeaderSeed {
-    type Value = Header<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JOSE header object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header<'de>, A::Error> {
-        let seed = StrictValue {
-            depth_left: self.max_depth,
-        };
-        let mut header = Header::default();
-        let mut others: Vec<Cow<'de, str>> = Vec::new();
-        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
-            match name.as_ref() {
-                "alg" | "typ" | "kid" => {
-                    let slot = match name.as_ref() {
-                        "alg" => &mut header.alg,
-                        "typ" => &mut header.typ,
-                        _ => &mut header.kid,
-                    };
-                    // Borrow the value from the input when it has no escapes.
-                    let value: Key<'de> = map.next_value()?;
-                    if slot.replace(value.0).is_some() {
-                        return Err(de::Error::custom(DUPLICATE));
-                    }
-                }
-                _ => {
-                    let value = map.next_value_seed(seed)?;
-                    if others.contains(&name) {
-                        return Err(de::Error::custom(DUPLICATE));
-                    }
-                    if name == "crit" {
-                        header.crit = true;
-                    }
-                    // Members other than alg, typ and kid are only checked, then dropped.
-                    drop(value);
-                    others.push(name);
-                }
-            }
-        }
-        Ok(header)
-    }
 }
 
 /// Serializes and signs a compact JWS with header `{"alg","typ","kid"}`.
@@ -165,9 +98,10 @@ mod tests {
         assert_eq!(p.signature, b"c2ln");
         assert_eq!(p.signing_input, b"aGVh.cGF5");
         assert!(split(b"aGVh..c2ln").is_ok(), "empty payload is a valid JWS");
-        for bad in [&b"a.b"[..], b"a.b.c.d", b".b.c", b"", b"abc"] {
+        for bad in [&b"a.b"[..], b"a.b.c.d", b"", b"abc"] {
             assert_eq!(split(bad).err(), Some(SplitError::Structure), "{bad:?}");
         }
-        assert_eq!(split(b"a.b.").err(), Some(SplitError::Unsigned));
+        assert_eq!(split(b".b.c").err(), Some(SplitError::EmptyHeader));
+        assert_eq!(split(b"a.b.").err(), Some(SplitError::EmptySignature));
     }
 }

@@ -18,6 +18,7 @@ pub mod base64url;
 pub(crate) mod compact;
 mod error;
 mod hash;
+pub(crate) mod header;
 pub mod json;
 pub(crate) mod jwk;
 mod keyset;

@@ -144,13 +144,35 @@ fn bad<E: de::Error>(name: &'static str) -> E {
     E::custom(format_args!("{BAD_CLAIM_PREFIX}{name}"))
 }
 
-fn numeric_date<E: de::Error>(value: &Value, name: &'static str) -> Result<i64, E> {
-    // RFC 7519 section 2: NumericDate may carry fractions; they are truncated.
-    if let Some(i) = value.as_i64() {
-        return Ok(i);
-    }
-    match value.as_f64() {
-        Some(f) if f.is_finite() && f.abs() < 1e15 => Ok(f.floor() as i64),
+/// Largest magnitude of a NumericDate accepted, in seconds from the epoch
+/// (about 31.7 million years). Larger values are refused as malformed, whether
+/// written as integers or not, rather than saturated into "never".
+pub(crate) const MAX_NUMERIC_DATE: i64 = 1_000_000_000_000_000;
+
+/// Which way a fractional NumericDate goes: always toward the stricter check.
+#[derive(Clone, Copy)]
+enum Round {
+    /// `exp`: the token expires at the whole second before.
+    Down,
+    /// `nbf` and `iat`: the token becomes valid (or was issued) at the whole
+    /// second after.
+    Up,
+}
+
+/// RFC 7519 section 2: a NumericDate is a JSON number of seconds and may carry
+/// a fraction; it is rounded toward the stricter side (see [`Round`]).
+fn numeric_date<E: de::Error>(value: &Value, name: &'static str, round: Round) -> Result<i64, E> {
+    let limit = MAX_NUMERIC_DATE as f64;
+    let seconds = match (value.as_i64(), value.as_f64()) {
+        (Some(i), _) => Some(i),
+        (None, Some(f)) if f.is_finite() && f.abs() <= limit => Some(match round {
+            Round::Down => f.floor() as i64,
+            Round::Up => f.ceil() as i64,
+        }),
+        _ => None,
+    };
+    match seconds {
+        Some(s) if (-MAX_NUMERIC_DATE..=MAX_NUMERIC_DATE).contains(&s) => Ok(s),
         _ => Err(bad(name)),
     }
 }
@@ -190,9 +212,13 @@ impl<'de> Visitor<'de> for ClaimsSeed {
                 "sub" => set_once(&mut claims.sub, string(value, "sub")?)?,
                 "jti" => set_once(&mut claims.jti, string(value, "jti")?)?,
                 "aud" => set_once(&mut aud, audience(value)?)?,
-                "exp" => set_once(&mut claims.exp, numeric_date(&value, "exp")?)?,
-                "nbf" => set_once(&mut claims.nbf, numeric_date(&value, "nbf")?)?,
-                "iat" => set_once(&mut claims.iat, numeric_date(&value, "iat")?)?,
+                "exp" => set_once(&mut claims.exp, numeric_date(&value, "exp", Round::Down)?)?,
+                "nbf" => set_once(&mut claims.nbf, numeric_date(&value, "nbf", Round::Up)?)?,
+                "iat" => set_once(&mut claims.iat, numeric_date(&value, "iat", Round::Up)?)?,
+                // RFC 8693 section 4.3 and OpenID Connect Core section 2: both
+                // are strings. They stay among the other claims, typed.
+                "client_id" if !value.is_string() => return Err(bad("client_id")),
+                "azp" if !value.is_string() => return Err(bad("azp")),
                 _ => {
                     if claims.extra.insert(name.into_owned(), value).is_some() {
                         return Err(de::Error::custom(DUPLICATE));
@@ -205,11 +231,16 @@ impl<'de> Visitor<'de> for ClaimsSeed {
     }
 }
 
-/// The registered claim name in a "bad claim" error, if it is one.
+/// Claims that must be JSON strings, in every profile (RFC 7519 sections
+/// 4.1.1, 4.1.2 and 4.1.7; RFC 8693 section 4.3; OpenID Connect Core section 2).
+pub(crate) const STRING_CLAIMS: [&str; 5] = ["iss", "sub", "jti", "client_id", "azp"];
+
+/// The claim name in a "bad claim" error, if it is one of those checked.
 pub(crate) fn bad_claim_name(error_text: &str) -> Option<&'static str> {
     let name = error_text.strip_prefix(BAD_CLAIM_PREFIX)?;
-    ["iss", "sub", "jti", "aud", "exp", "nbf", "iat"]
+    STRING_CLAIMS
         .into_iter()
+        .chain(["aud", "exp", "nbf", "iat"])
         .find(|n| name.starts_with(n))
 }
 

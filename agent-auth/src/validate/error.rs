@@ -18,6 +18,23 @@ pub enum ValidationError {
     /// The token is not a well-formed compact JWS/JWT.
     #[error("malformed token: {0}")]
     Malformed(&'static str),
+    /// The signature part is empty: an unsecured JWS (RFC 7519 section 6) is
+    /// never accepted, whatever `alg` says.
+    #[error("signature is empty")]
+    EmptySignature,
+    /// A protected header member has another JSON type than RFC 7515 section
+    /// 4.1 gives it.
+    #[error("header member `{member}` is not {expected}")]
+    InvalidHeaderMember {
+        /// The member, for example `kid`.
+        member: &'static str,
+        /// What it must be, for example "a string".
+        expected: &'static str,
+    },
+    /// The header says `cty: JWT`: the payload would be a nested JWT (RFC 7519
+    /// section 7.2 step 8), which is never unwrapped here.
+    #[error("nested JWT (`cty` is `JWT`) is not accepted")]
+    NestedJwt,
     /// A JSON object in the token repeats a member name (see `jose::json`).
     #[error("duplicate JSON member name in the token")]
     DuplicateMember,
@@ -63,6 +80,11 @@ pub enum ValidationError {
     /// `aud` does not contain the expected audience.
     #[error("wrong audience")]
     WrongAudience,
+    /// `aud` lists a value that is neither an accepted nor an additionally
+    /// trusted audience, in a kind where every audience must be trusted
+    /// (OpenID Connect Core 1.0 section 3.1.3.7 step 3).
+    #[error("`aud` lists an audience that is not trusted")]
+    UntrustedAudience,
     /// `exp` has passed (leeway included).
     #[error("token expired")]
     Expired,

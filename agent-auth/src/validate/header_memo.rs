@@ -6,7 +6,8 @@
 
 use super::ValidationError;
 use super::jws::json_error;
-use crate::jose::compact::HeaderSeed;
+use super::kind::typ_matches;
+use crate::jose::header::HeaderSeed;
 use crate::jose::{Algorithm, base64url, json};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -22,6 +23,9 @@ pub(crate) struct ParsedHeader {
     pub(crate) typ: Option<String>,
     pub(crate) kid: Option<String>,
     pub(crate) crit: bool,
+    /// `cty` names a nested JWT (RFC 7519 section 7.2 step 8), compared as
+    /// RFC 7515 section 4.1.10 says: case-insensitive, `application/` optional.
+    pub(crate) nested_jwt: bool,
 }
 
 struct Memo {
@@ -53,11 +57,18 @@ pub(crate) fn parse(
         base64url::decode(encoded).ok_or(ValidationError::Malformed("header is not base64url"))?;
     let raw = json::parse_with(&header_json, HeaderSeed { max_depth })
         .map_err(|p| json_error(p, "header is not a JSON object"))?;
+    if let Some(wrong) = raw.wrong_type {
+        return Err(ValidationError::InvalidHeaderMember {
+            member: wrong.member,
+            expected: wrong.expected,
+        });
+    }
     let header = Arc::new(ParsedHeader {
         alg: raw.alg.as_deref().and_then(Algorithm::from_name),
         typ: raw.typ.map(|t| t.into_owned()),
         kid: raw.kid.map(|k| k.into_owned()),
         crit: raw.crit,
+        nested_jwt: raw.cty.is_some_and(|cty| typ_matches(&cty, "JWT")),
     });
     if encoded.len() <= MAX_MEMO_BYTES {
         LAST.with(|last| {

@@ -12,16 +12,21 @@ use std::sync::Arc;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// Largest signature accepted (RSA 4096).
 const MAX_SIGNATURE_BYTES: usize = 512;
+/// Its length in unpadded base64url.
+const MAX_SIGNATURE_CHARS: usize = (MAX_SIGNATURE_BYTES * 4).div_ceil(3);
 
 /// Verifies compact JWS signatures with keys from a trusted [`KeySource`].
 ///
 /// In order: the size cap (nothing is parsed before it); exactly three
 /// base64url parts (RFC 7515 section 7.1; white space, padding and trailing data
-/// refused); a strict JSON header; `alg` among the allowed algorithms (`none`
-/// cannot be named); no `crit` (RFC 7515 section 4.1.11: no extension is
-/// understood, so any is refused); the key chosen by the opaque `kid` and bound
-/// to `alg` (RFC 8725 sections 3.1 and 3.10: `jwk`, `jku`, `x5u`, `x5c` are never
-/// key sources); the signature.
+/// refused) with a non-empty signature (RFC 7519 section 6: no unsecured JWS);
+/// a strict JSON header whose registered members have their RFC 7515 section
+/// 4.1 types; `alg` among the allowed algorithms (`none` cannot be named); no
+/// `crit` (RFC 7515 section 4.1.11: no extension is understood, so any is
+/// refused); no `cty: JWT` (RFC 7519 section 7.2 step 8: nested tokens are not
+/// unwrapped); the key chosen by the opaque `kid` and bound to `alg` (RFC 8725
+/// sections 3.1 and 3.10: `jwk`, `jku`, `x5u`, `x5c` are never key sources);
+/// the signature.
 #[derive(Debug, Clone)]
 pub struct JwsVerifier {
     algorithms: Vec<Algorithm>,
@@ -112,10 +117,19 @@ impl JwsVerifier {
         if header.crit {
             return Err(ValidationError::CriticalHeader);
         }
+        // RFC 7519 section 7.2 step 8: `cty: JWT` makes the payload a nested
+        // JWT. Its claims would be those of the inner token, signed by whoever
+        // signed that one: refused rather than unwrapped or misread.
+        if header.nested_jwt {
+            return Err(ValidationError::NestedJwt);
+        }
         check_typ(header.typ.as_deref())?;
         let key = keys.find(header.kid.as_deref(), alg)?;
         let payload = base64url::decode(parts.payload)
             .ok_or(ValidationError::Malformed("payload is not base64url"))?;
+        if parts.signature.len() > MAX_SIGNATURE_CHARS {
+            return Err(ValidationError::Malformed("signature is too long"));
+        }
         let mut buf = [0u8; MAX_SIGNATURE_BYTES];
         let signature = base64url::decode_slice(parts.signature, &mut buf)
             .ok_or(ValidationError::Malformed("signature is not base64url"))?;
@@ -143,8 +157,9 @@ impl JwsVerifier {
             });
         }
         compact::split(bytes).map_err(|e| match e {
-            SplitError::Structure => ValidationError::Malformed("not a compact JWS"),
-            SplitError::Unsigned => ValidationError::UnsupportedAlgorithm,
+            SplitError::Structure => ValidationError::Malformed("not three dot-separated parts"),
+            SplitError::EmptyHeader => ValidationError::Malformed("header is empty"),
+            SplitError::EmptySignature => ValidationError::EmptySignature,
         })
     }
 }

@@ -28,6 +28,10 @@ pub struct Profile {
     pub required: &'static [&'static str],
     /// Whether `aud` must hold exactly one value.
     pub single_audience: bool,
+    /// Whether every `aud` value must be trusted: an accepted audience or one
+    /// of the additionally trusted ones (OpenID Connect Core 1.0 section
+    /// 3.1.3.7 step 3). Such kinds implement [`StrictAudienceKind`].
+    pub every_audience_trusted: bool,
     /// Whether an HMAC shared secret may be allowed for this kind.
     pub shared_secret_allowed: bool,
     /// Further rules of the kind.
@@ -48,6 +52,12 @@ pub trait TokenKind: sealed::Sealed + Send + Sync + 'static {
 /// Kinds for which a profile allows HMAC with a shared secret (OpenID Connect
 /// Core section 10.1: `client_secret`-keyed ID tokens and logout tokens).
 pub trait SharedSecretKind: TokenKind {}
+
+/// Kinds whose every `aud` value must be trusted (OpenID Connect Core 1.0
+/// section 3.1.3.7 step 3; Back-Channel Logout 1.0 section 2.6 step 5 applies
+/// the same rule to logout tokens). Their validators can be told of audiences
+/// trusted besides the accepted ones.
+pub trait StrictAudienceKind: TokenKind {}
 
 fn no_rule(_: &Claims, _: &[String]) -> Result<(), &'static str> {
     Ok(())
@@ -73,13 +83,16 @@ kind!(
         mint_typ: Some("JWT"),
         required: &["iss", "sub", "aud", "exp", "iat"],
         single_audience: false,
+        every_audience_trusted: true,
         shared_secret_allowed: true,
         check: id_token_rules,
     }
 );
 
 /// OpenID Connect Core 3.1.3.7 (4, 5): several audiences need `azp`; an `azp`
-/// must be the client. A token carrying `events` is a SET or logout token.
+/// must be the client (an accepted audience). Step 3, every audience trusted,
+/// is the validator's, through [`Profile::every_audience_trusted`]. A token
+/// carrying `events` is a SET or logout token.
 fn id_token_rules(claims: &Claims, audiences: &[String]) -> Result<(), &'static str> {
     match claims.extra.get("azp") {
         Some(serde_json::Value::String(azp)) if audiences.contains(azp) => {}
@@ -101,6 +114,7 @@ kind!(
         mint_typ: Some("at+jwt"),
         required: &["iss", "exp", "aud", "sub", "client_id", "iat", "jti"],
         single_audience: false,
+        every_audience_trusted: false,
         shared_secret_allowed: false,
         check: no_rule,
     }
@@ -115,52 +129,79 @@ kind!(
         mint_typ: Some("oauth-id-jag+jwt"),
         required: &["iss", "sub", "aud", "client_id", "jti", "exp", "iat"],
         single_audience: true,
+        every_audience_trusted: false,
         shared_secret_allowed: false,
         check: no_rule,
     }
 );
 
 kind!(
-    /// A Security Event Token (RFC 8417 section 2.2): `events` is a non-empty object.
+    /// A Security Event Token (RFC 8417 section 2.2, SSF 1.0 section 4.1):
+    /// `events` is a non-empty object of objects; no `sub`, no `exp`.
     SecurityEvent = Profile {
         name: "security event token",
         typ: TypRule::Exact("secevent+jwt"),
         mint_typ: Some("secevent+jwt"),
         required: &["iss", "iat", "jti", "aud", "events"],
         single_audience: false,
+        every_audience_trusted: false,
         shared_secret_allowed: false,
-        check: events_object,
+        check: set_rules,
     }
 );
 
-fn events_object(claims: &Claims, _: &[String]) -> Result<(), &'static str> {
+/// RFC 8417 section 2.2: `events` is a non-empty object whose every value is
+/// an object. SSF 1.0 sections 4.1.2 and 4.1.7 (after RFC 8417 sections 4.5 and
+/// 4.6, which keep SETs apart from ID and access tokens): no `sub` (the subject
+/// is in `sub_id` or the event) and no `exp`.
+fn set_rules(claims: &Claims, _: &[String]) -> Result<(), &'static str> {
     match claims.extra.get("events") {
-        Some(serde_json::Value::Object(events)) if !events.is_empty() => Ok(()),
-        _ => Err("`events` must be a non-empty object"),
+        Some(serde_json::Value::Object(events)) if !events.is_empty() => {
+            if !events.values().all(serde_json::Value::is_object) {
+                return Err("every value of `events` must be an object");
+            }
+        }
+        _ => return Err("`events` must be a non-empty object"),
     }
+    if claims.sub.is_some() {
+        return Err("a security event token carries no `sub`");
+    }
+    if claims.exp.is_some() {
+        return Err("a security event token carries no `exp`");
+    }
+    Ok(())
 }
 
 kind!(
-    /// A Global Token Revocation request (draft-parecki-oauth-global-token-revocation):
-    /// `sub_id` is a subject identifier object (RFC 9493).
+    /// A Global Token Revocation request (draft-parecki-oauth-global-token-revocation
+    /// section 3.2) as a signed JWT: `sub_id` is a subject identifier object
+    /// (RFC 9493), and the only subject.
     GlobalTokenRevocation = Profile {
         name: "global token revocation request",
         typ: TypRule::Exact("global-token-revocation+jwt"),
         mint_typ: Some("global-token-revocation+jwt"),
         required: &["iss", "aud", "iat", "exp", "jti", "sub_id"],
         single_audience: false,
+        every_audience_trusted: false,
         shared_secret_allowed: false,
-        check: sub_id_object,
+        check: gtr_rules,
     }
 );
 
-fn sub_id_object(claims: &Claims, _: &[String]) -> Result<(), &'static str> {
+/// draft-parecki-oauth-global-token-revocation section 3.2: the request names
+/// its subject once, in `sub_id`, a subject identifier (RFC 9493 section 3):
+/// an object with a string `format` and at least one other member. A top-level
+/// `sub` would be a second, possibly different, subject, so it is refused.
+fn gtr_rules(claims: &Claims, _: &[String]) -> Result<(), &'static str> {
     match claims.extra.get("sub_id") {
-        Some(serde_json::Value::Object(id)) if id.get("format").is_some_and(|f| f.is_string()) => {
-            Ok(())
-        }
-        _ => Err("`sub_id` must be an object with a `format`"),
+        Some(serde_json::Value::Object(id))
+            if id.get("format").is_some_and(serde_json::Value::is_string) && id.len() > 1 => {}
+        _ => return Err("`sub_id` must be an object with a `format` and an identifier"),
     }
+    if claims.sub.is_some() {
+        return Err("the subject is named by `sub_id` only, not `sub`");
+    }
+    Ok(())
 }
 
 /// The event type a logout token must carry.
@@ -174,6 +215,7 @@ kind!(
         mint_typ: Some("logout+jwt"),
         required: &["iss", "aud", "iat", "exp", "jti", "events"],
         single_audience: false,
+        every_audience_trusted: true,
         shared_secret_allowed: true,
         check: logout_rules,
     }
@@ -206,6 +248,7 @@ kind!(
         mint_typ: None,
         required: &[],
         single_audience: false,
+        every_audience_trusted: false,
         shared_secret_allowed: true,
         check: no_rule,
     }
@@ -214,6 +257,14 @@ kind!(
 impl SharedSecretKind for IdToken {}
 impl SharedSecretKind for LogoutToken {}
 impl SharedSecretKind for Generic {}
+
+macro_rules! strict_audience {
+    ($($kind:ty),*) => {$(
+        impl StrictAudienceKind for $kind {}
+        const _: () = assert!(<$kind as TokenKind>::PROFILE.every_audience_trusted);
+    )*};
+}
+strict_audience!(IdToken, LogoutToken);
 
 /// Compares a `typ` value with a media type per RFC 7515 section 4.1.9.
 pub(crate) fn typ_matches(found: &str, expected: &str) -> bool {

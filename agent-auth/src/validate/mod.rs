@@ -39,9 +39,14 @@ pub use jws::{DEFAULT_MAX_TOKEN_BYTES, JwsVerifier, VerifiedJws};
 pub use keys::{KeySource, StaticKeys, parse_jwks, select_key};
 pub use kind::{
     AccessToken, BACKCHANNEL_LOGOUT_EVENT, Generic, GlobalTokenRevocation, IdJag, IdToken,
-    LogoutToken, Profile, SecurityEvent, SharedSecretKind, TokenKind, TypRule,
+    LogoutToken, Profile, SecurityEvent, SharedSecretKind, StrictAudienceKind, TokenKind, TypRule,
 };
 pub use validator::{
     DEFAULT_LEEWAY, HasAudience, HasIssuer, NoAudience, NoIssuer, Validated, Validator,
     ValidatorBuilder,
 };
+
+/// The token guide (`docs/jose.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/jose.md")]
+pub struct JoseGuide;

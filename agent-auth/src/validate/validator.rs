@@ -3,7 +3,7 @@
 use super::claims::{ClaimsSeed, bad_claim_name};
 use super::header_memo::ParsedHeader;
 use super::jws::{JwsVerifier, json_error};
-use super::kind::{Generic, SharedSecretKind, TokenKind, check_typ};
+use super::kind::{Generic, SharedSecretKind, StrictAudienceKind, TokenKind, check_typ};
 use super::{Claims, KeySource, ValidationError};
 use crate::clock::{SharedClock, system_clock};
 use crate::jose::Algorithm;
@@ -35,6 +35,7 @@ struct Settings {
     jws: JwsVerifier,
     typ: Option<String>,
     required: Vec<&'static str>,
+    also_trusted: Vec<String>,
 }
 
 /// Configures a [`Validator`]. [`build`](ValidatorBuilder::build) exists only once
@@ -51,10 +52,13 @@ pub struct ValidatorBuilder<K, I, A> {
 /// Validates compact tokens of kind `K` from one issuer for one audience.
 ///
 /// Every token goes through, in order: the size cap; compact structure and
-/// strict base64url; the header (`alg` allow-listed and bound to the key's type,
-/// `none` impossible, `crit` refused, `typ` of the kind); the key by opaque `kid`
-/// from the trusted [`KeySource`] only; the signature; strict claims JSON; the
-/// profile's required claims; exact `iss`; `aud` containment; `exp`, `nbf` and
+/// strict base64url, with a non-empty signature; the header (registered
+/// members of their types, `alg` allow-listed and bound to the key's type,
+/// `none` impossible, `crit` and `cty: JWT` refused, `typ` of the kind); the
+/// key by opaque `kid` from the trusted [`KeySource`] only; the signature;
+/// strict claims JSON with the registered claims, `client_id` and `azp` of
+/// their types; the profile's required claims; exact `iss`; `aud` containment
+/// (and, for ID and logout tokens, every audience trusted); `exp`, `nbf` and
 /// `iat` with leeway; and the kind's own rules.
 #[derive(Debug, Clone)]
 pub struct Validator<K: TokenKind> {
@@ -118,6 +122,7 @@ impl<K: TokenKind> Validator<K> {
                 jws: JwsVerifier::new(&Algorithm::ASYMMETRIC),
                 typ: None,
                 required: Vec::new(),
+                also_trusted: Vec::new(),
             },
             issuer: NoIssuer,
             audience: NoAudience,
@@ -133,6 +138,12 @@ impl<K: TokenKind> Validator<K> {
     /// The accepted audiences.
     pub fn audiences(&self) -> &[String] {
         &self.audiences
+    }
+
+    /// The audiences trusted besides the accepted ones (kinds whose every
+    /// audience must be trusted only; empty otherwise).
+    pub fn also_trusted_audiences(&self) -> &[String] {
+        &self.settings.also_trusted
     }
 
     /// Validates a token, fetching keys from the source once if the token names
@@ -186,6 +197,12 @@ impl<K: TokenKind> Validator<K> {
         if !claims.aud.iter().any(|a| self.audiences.contains(a)) {
             return Err(ValidationError::WrongAudience);
         }
+        // OpenID Connect Core 1.0 section 3.1.3.7 step 3: "The ID Token MUST be
+        // rejected if [...] it contains additional audiences not trusted by the
+        // Client", whatever `azp` says.
+        if profile.every_audience_trusted && !claims.aud.iter().all(|a| self.trusts(a)) {
+            return Err(ValidationError::UntrustedAudience);
+        }
         if profile.single_audience && claims.aud.len() != 1 {
             return Err(ValidationError::Profile {
                 kind: profile.name,
@@ -220,6 +237,10 @@ impl<K: TokenKind> Validator<K> {
             kind: profile.name,
             rule,
         })
+    }
+
+    fn trusts(&self, audience: &String) -> bool {
+        self.audiences.contains(audience) || self.settings.also_trusted.contains(audience)
     }
 }
 
@@ -328,6 +349,23 @@ impl<K: SharedSecretKind, I, A> ValidatorBuilder<K, I, A> {
             allowed.push(Algorithm::Hs256);
         }
         self.settings.jws.set_algorithms(allowed);
+        self
+    }
+}
+
+impl<K: StrictAudienceKind, I> ValidatorBuilder<K, I, HasAudience> {
+    /// Audiences trusted besides the accepted ones: a token may list them next
+    /// to an accepted audience, but they never stand in for it. Any other value
+    /// in `aud` is refused (OpenID Connect Core 1.0 section 3.1.3.7 step 3), so
+    /// without this call every audience of an ID token must be an accepted one.
+    #[must_use]
+    pub fn also_trust_audiences(
+        mut self,
+        audiences: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.settings
+            .also_trusted
+            .extend(audiences.into_iter().map(Into::into));
         self
     }
 }
