@@ -223,8 +223,12 @@ impl GuardBuilder {
         self
     }
 
-    /// Paths whose POST bodies are MCP JSON-RPC (default: the resource's path,
-    /// or every path when the resource is a bare origin).
+    /// Paths where the MCP service is mounted (default: the resource's path, or
+    /// every path when the resource is a bare origin). Every request at or under
+    /// such a path, in any spelling a router or proxy could resolve there
+    /// (percent-encoding, `//`, `..`, trailing dots, case), is MCP: its body is
+    /// read as JSON-RPC and checked, and a `GET`, `HEAD`, `DELETE` or `OPTIONS`
+    /// with a body is refused (400).
     #[must_use]
     pub fn mcp_path(mut self, path: &str) -> Self {
         self.mcp_paths

@@ -9,6 +9,7 @@ pub mod host;
 pub mod jsonrpc;
 mod layer;
 pub mod metadata;
+mod path;
 pub mod policy;
 mod principal;
 pub mod resource;
