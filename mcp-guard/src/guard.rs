@@ -28,6 +28,15 @@ pub enum ConfigError {
     /// An HTTP client could not be built.
     #[error("HTTP client unavailable")]
     HttpClient,
+    /// FGA users are `user:<sub>` while several issuers are trusted, so the
+    /// same `sub` at two issuers would be one FGA user.
+    #[error(
+        "FGA users named `user:<sub>` would merge the users of several trusted issuers; give each an alias (ResourceAccess::issuer_aliases)"
+    )]
+    AmbiguousFgaUsers,
+    /// A trusted issuer has no FGA user alias.
+    #[error("trusted issuer {0} has no FGA user alias")]
+    NoFgaAlias(String),
 }
 
 #[derive(Debug)]
@@ -310,13 +319,12 @@ impl GuardBuilder {
         if self.issuers.is_empty() && self.introspection.is_empty() {
             return Err(ConfigError::NoIssuer);
         }
+        let trusted = servers_trusted(&self.issuers, &self.introspection);
+        if let Some(access) = &self.resources {
+            access.check_issuers(&trusted)?;
+        }
         let mut servers = self.authorization_servers;
-        for i in self
-            .issuers
-            .iter()
-            .map(|i| i.issuer().to_owned())
-            .chain(self.introspection.iter().map(|c| c.issuer.clone()))
-        {
+        for i in trusted {
             if !servers.contains(&i) {
                 servers.push(i);
             }
@@ -373,4 +381,22 @@ impl GuardBuilder {
             }),
         })
     }
+}
+
+/// Every issuer whose tokens the guard accepts, once each.
+fn servers_trusted(
+    issuers: &[TrustedIssuer],
+    introspection: &[IntrospectionConfig],
+) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for i in issuers
+        .iter()
+        .map(|i| i.issuer().to_owned())
+        .chain(introspection.iter().map(|c| c.issuer.clone()))
+    {
+        if !all.contains(&i) {
+            all.push(i);
+        }
+    }
+    all
 }

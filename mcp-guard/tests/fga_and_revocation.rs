@@ -43,18 +43,22 @@ fn seed_fga() -> ResourceAccess {
     engine
         .write(
             &[
-                TupleKey::new("team:sales", "member", "user:sarah"),
+                TupleKey::new("team:sales", "member", "user:a|sarah"),
                 TupleKey::new(
-                    "resource:crm-contacts-acme-corp",
+                    "resource:crm+3A//contacts/acme-corp",
                     "reader",
                     "team:sales#member",
                 ),
                 TupleKey::new(
-                    "resource:docs-proposals-templates",
+                    "resource:docs+3A//proposals/templates",
                     "reader",
                     "team:sales#member",
                 ),
-                TupleKey::new("resource:pricing-executive-discounts", "reader", "user:cfo"),
+                TupleKey::new(
+                    "resource:pricing+3A//executive-discounts",
+                    "reader",
+                    "user:a|cfo",
+                ),
             ],
             &[],
         )
@@ -62,8 +66,10 @@ fn seed_fga() -> ResourceAccess {
     ResourceAccess::new(
         Arc::new(EmbeddedBackend::new(engine)),
         "reader",
-        UriMapping::slug("resource"),
+        UriMapping::escaped("resource"),
     )
+    .issuer_aliases(&[(ISS_A, "a"), (ISS_B, "b")])
+    .unwrap()
 }
 
 const SEED: [&str; 3] = [
