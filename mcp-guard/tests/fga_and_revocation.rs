@@ -18,7 +18,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 use fga_core::{EmbeddedBackend, Engine, TupleKey};
-use mcp_guard::revocation::gtr::{BearerSecret, GlobalTokenRevocation};
+use mcp_guard::revocation::gtr::{BearerSecret, Caller, GlobalTokenRevocation};
 use mcp_guard::revocation::ssf::{SESSION_REVOKED, SsfReceiver};
 use mcp_guard::{Principal, ResourceAccess, Subject, ToolCallHook, ToolDecision, UriMapping};
 use serde_json::json;
@@ -197,7 +197,7 @@ async fn global_token_revocation_endpoint() {
     let gtr = GlobalTokenRevocation::new(
         guard.revocations().clone(),
         Arc::new(BearerSecret::new(
-            "okta",
+            Caller::new("okta", &[ISS_A]),
             SecretString::new("gtr-secret-0123456789"),
         )),
     )
@@ -263,11 +263,11 @@ struct OnlyOwnIssuer;
 
 #[async_trait::async_trait]
 impl mcp_guard::revocation::gtr::RevocationAuth for OnlyOwnIssuer {
-    async fn authenticate(&self, _: &axum::http::HeaderMap) -> Option<String> {
-        Some(ISS_B.into())
+    async fn authenticate(&self, _: &axum::http::HeaderMap) -> Option<Caller> {
+        Some(Caller::new(ISS_B, &[ISS_A, ISS_B]))
     }
-    async fn may_revoke(&self, caller: &str, subject: &Subject) -> bool {
-        matches!(subject, Subject::IssSub { iss, .. } if iss == caller)
+    async fn may_revoke(&self, caller: &Caller, subject: &Subject) -> bool {
+        matches!(subject, Subject::IssSub { iss, .. } if iss == caller.name())
     }
 }
 
@@ -296,6 +296,7 @@ async fn ssf_session_revoked_push() {
     .clock(f.shared_clock())
     .build();
     let receiver = SsfReceiver::new(guard.revocations().clone(), validator)
+        .token_issuers(&[ISS_A])
         .clock(f.shared_clock())
         .router("/ssf");
     let set = |iss: &str, aud: &str, typ: &str| {
