@@ -28,6 +28,15 @@ pub enum ConfigError {
     /// An HTTP client could not be built.
     #[error("HTTP client unavailable")]
     HttpClient,
+    /// FGA users are `user:<sub>` while several issuers are trusted, so the
+    /// same `sub` at two issuers would be one FGA user.
+    #[error(
+        "FGA users named `user:<sub>` would merge the users of several trusted issuers; give each an alias (ResourceAccess::issuer_aliases)"
+    )]
+    AmbiguousFgaUsers,
+    /// A trusted issuer has no FGA user alias.
+    #[error("trusted issuer {0} has no FGA user alias")]
+    NoFgaAlias(String),
 }
 
 #[derive(Debug)]
@@ -223,8 +232,12 @@ impl GuardBuilder {
         self
     }
 
-    /// Paths whose POST bodies are MCP JSON-RPC (default: the resource's path,
-    /// or every path when the resource is a bare origin).
+    /// Paths where the MCP service is mounted (default: the resource's path, or
+    /// every path when the resource is a bare origin). Every request at or under
+    /// such a path, in any spelling a router or proxy could resolve there
+    /// (percent-encoding, `//`, `..`, trailing dots, case), is MCP: its body is
+    /// read as JSON-RPC and checked, and a `GET`, `HEAD`, `DELETE` or `OPTIONS`
+    /// with a body is refused (400).
     #[must_use]
     pub fn mcp_path(mut self, path: &str) -> Self {
         self.mcp_paths
@@ -306,13 +319,12 @@ impl GuardBuilder {
         if self.issuers.is_empty() && self.introspection.is_empty() {
             return Err(ConfigError::NoIssuer);
         }
+        let trusted = servers_trusted(&self.issuers, &self.introspection);
+        if let Some(access) = &self.resources {
+            access.check_issuers(&trusted)?;
+        }
         let mut servers = self.authorization_servers;
-        for i in self
-            .issuers
-            .iter()
-            .map(|i| i.issuer().to_owned())
-            .chain(self.introspection.iter().map(|c| c.issuer.clone()))
-        {
+        for i in trusted {
             if !servers.contains(&i) {
                 servers.push(i);
             }
@@ -369,4 +381,22 @@ impl GuardBuilder {
             }),
         })
     }
+}
+
+/// Every issuer whose tokens the guard accepts, once each.
+fn servers_trusted(
+    issuers: &[TrustedIssuer],
+    introspection: &[IntrospectionConfig],
+) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for i in issuers
+        .iter()
+        .map(|i| i.issuer().to_owned())
+        .chain(introspection.iter().map(|c| c.issuer.clone()))
+    {
+        if !all.contains(&i) {
+            all.push(i);
+        }
+    }
+    all
 }

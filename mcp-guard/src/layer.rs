@@ -128,7 +128,15 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
             ));
         }
     };
-    let is_mcp = parts.method == Method::POST && is_mcp_path(&g.mcp_paths, &path);
+    let is_mcp = crate::path::is_mcp_request(&g.mcp_paths, &parts);
+    if is_mcp && without_body(&parts.method) && !is_empty(&body) {
+        // Fail closed: a body the guard does not read never reaches the MCP service.
+        return Err(plain(
+            StatusCode::BAD_REQUEST,
+            "this method carries no body on the MCP endpoint",
+        ));
+    }
+    let is_mcp = is_mcp && !without_body(&parts.method);
     if token.is_none() && !(is_mcp && g.policy.has_public_methods()) {
         return Err(no_token(guard, g.policy.required(&path, &[])));
     }
@@ -236,10 +244,14 @@ async fn check_calls(
     Ok(())
 }
 
-fn is_mcp_path(paths: &[String], path: &str) -> bool {
-    paths
-        .iter()
-        .any(|p| p == "/" || path == p || path.strip_prefix(p.as_str()) == Some("/"))
+/// Methods whose requests to the MCP endpoint carry no JSON-RPC body (the SSE
+/// stream, session end, preflight).
+fn without_body(method: &Method) -> bool {
+    [Method::GET, Method::HEAD, Method::DELETE, Method::OPTIONS].contains(method)
+}
+
+fn is_empty(body: &Body) -> bool {
+    axum::body::HttpBody::size_hint(body).exact() == Some(0)
 }
 
 fn has_access_token_param(query: &str) -> bool {

@@ -9,6 +9,7 @@ pub mod host;
 pub mod jsonrpc;
 mod layer;
 pub mod metadata;
+mod path;
 pub mod policy;
 mod principal;
 pub mod resource;
@@ -16,7 +17,7 @@ pub mod revocation;
 pub mod verify;
 
 pub use downstream::{Downstream, DownstreamError, InboundToken};
-pub use fga::{ResourceAccess, ToolCallHook, ToolDecision, UriMapping};
+pub use fga::{ResourceAccess, ToolCallHook, ToolDecision, UriMapping, UserMappingError};
 pub use guard::{ConfigError, DEFAULT_MAX_BODY_BYTES, Guard, GuardBuilder};
 pub use host::HostPolicy;
 pub use layer::{Authenticated, GuardLayer, GuardService, admit};

@@ -18,7 +18,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 use fga_core::{EmbeddedBackend, Engine, TupleKey};
-use mcp_guard::revocation::gtr::{BearerSecret, GlobalTokenRevocation};
+use mcp_guard::revocation::gtr::{BearerSecret, Caller, GlobalTokenRevocation};
 use mcp_guard::revocation::ssf::{SESSION_REVOKED, SsfReceiver};
 use mcp_guard::{Principal, ResourceAccess, Subject, ToolCallHook, ToolDecision, UriMapping};
 use serde_json::json;
@@ -43,18 +43,22 @@ fn seed_fga() -> ResourceAccess {
     engine
         .write(
             &[
-                TupleKey::new("team:sales", "member", "user:sarah"),
+                TupleKey::new("team:sales", "member", "user:a|sarah"),
                 TupleKey::new(
-                    "resource:crm-contacts-acme-corp",
+                    "resource:crm+3A//contacts/acme-corp",
                     "reader",
                     "team:sales#member",
                 ),
                 TupleKey::new(
-                    "resource:docs-proposals-templates",
+                    "resource:docs+3A//proposals/templates",
                     "reader",
                     "team:sales#member",
                 ),
-                TupleKey::new("resource:pricing-executive-discounts", "reader", "user:cfo"),
+                TupleKey::new(
+                    "resource:pricing+3A//executive-discounts",
+                    "reader",
+                    "user:a|cfo",
+                ),
             ],
             &[],
         )
@@ -62,8 +66,10 @@ fn seed_fga() -> ResourceAccess {
     ResourceAccess::new(
         Arc::new(EmbeddedBackend::new(engine)),
         "reader",
-        UriMapping::slug("resource"),
+        UriMapping::escaped("resource"),
     )
+    .issuer_aliases(&[(ISS_A, "a"), (ISS_B, "b")])
+    .unwrap()
 }
 
 const SEED: [&str; 3] = [
@@ -191,7 +197,7 @@ async fn global_token_revocation_endpoint() {
     let gtr = GlobalTokenRevocation::new(
         guard.revocations().clone(),
         Arc::new(BearerSecret::new(
-            "okta",
+            Caller::new("okta", &[ISS_A]),
             SecretString::new("gtr-secret-0123456789"),
         )),
     )
@@ -257,11 +263,11 @@ struct OnlyOwnIssuer;
 
 #[async_trait::async_trait]
 impl mcp_guard::revocation::gtr::RevocationAuth for OnlyOwnIssuer {
-    async fn authenticate(&self, _: &axum::http::HeaderMap) -> Option<String> {
-        Some(ISS_B.into())
+    async fn authenticate(&self, _: &axum::http::HeaderMap) -> Option<Caller> {
+        Some(Caller::new(ISS_B, &[ISS_A, ISS_B]))
     }
-    async fn may_revoke(&self, caller: &str, subject: &Subject) -> bool {
-        matches!(subject, Subject::IssSub { iss, .. } if iss == caller)
+    async fn may_revoke(&self, caller: &Caller, subject: &Subject) -> bool {
+        matches!(subject, Subject::IssSub { iss, .. } if iss == caller.name())
     }
 }
 
@@ -290,6 +296,7 @@ async fn ssf_session_revoked_push() {
     .clock(f.shared_clock())
     .build();
     let receiver = SsfReceiver::new(guard.revocations().clone(), validator)
+        .token_issuers(&[ISS_A])
         .clock(f.shared_clock())
         .router("/ssf");
     let set = |iss: &str, aud: &str, typ: &str| {

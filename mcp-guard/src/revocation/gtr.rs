@@ -3,61 +3,29 @@
 //! subject. `POST` with a JSON body `{"sub_id": {...}}` (RFC 9493 subject
 //! identifier); `subject` is accepted as the same member, as Okta sends it.
 //!
+//! Callers authenticate with a signed JWT ([`SignedJwt`], what Okta sends) or a
+//! shared secret ([`BearerSecret`]). Each [`Caller`] names the issuers whose
+//! subjects it may revoke: an `iss_sub` subject of any other issuer is refused,
+//! and an `opaque` or `email` subject revokes the tokens of those issuers only.
+//!
 //! | answer | when |
 //! |---|---|
 //! | 204 | the subject's tokens are revoked |
 //! | 400 | the body is not JSON with exactly one subject object |
 //! | 401 | the caller is not authenticated |
-//! | 403 | the caller may not revoke this subject |
+//! | 403 | the caller may not revoke this subject: not of its issuers, or refused by [`RevocationAuth::may_revoke`] |
 //! | 404 | the subject is unknown here |
 //! | 422 | the subject identifier format is not supported |
 
+pub use super::caller::{BearerSecret, CALLER_JWT_TYP, Caller, RevocationAuth, SignedJwt};
+
 use super::{RevocationList, Subject};
 use agent_auth::clock::SharedClock;
-use agent_auth::secret::{SecretString, constant_time_eq};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-
-/// Who may call the endpoint, and for which subjects.
-#[async_trait::async_trait]
-pub trait RevocationAuth: Send + Sync + std::fmt::Debug {
-    /// The authenticated caller, or `None` (answered 401).
-    async fn authenticate(&self, headers: &HeaderMap) -> Option<String>;
-
-    /// Whether `caller` may revoke `subject` (default: yes; `false` answers 403).
-    async fn may_revoke(&self, _caller: &str, _subject: &Subject) -> bool {
-        true
-    }
-}
-
-/// A caller authenticated by a shared bearer secret, compared in constant time.
-#[derive(Debug, Clone)]
-pub struct BearerSecret {
-    caller: String,
-    secret: SecretString,
-}
-
-impl BearerSecret {
-    /// Accepts `Authorization: Bearer <secret>` as `caller`.
-    pub fn new(caller: &str, secret: SecretString) -> Self {
-        Self {
-            caller: caller.to_owned(),
-            secret,
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl RevocationAuth for BearerSecret {
-    async fn authenticate(&self, headers: &HeaderMap) -> Option<String> {
-        let token = crate::header::bearer_from_headers(headers).ok()??;
-        constant_time_eq(token.as_bytes(), self.secret.expose_secret().as_bytes())
-            .then(|| self.caller.clone())
-    }
-}
 
 /// Whether a subject is known here (default: every subject is).
 pub type SubjectDirectory = Arc<dyn Fn(&Subject) -> bool + Send + Sync>;
@@ -193,7 +161,7 @@ pub async fn handle(
             );
         }
     };
-    if !state.auth.may_revoke(&caller, &subject).await {
+    if !subject.is_within(caller.issuers()) || !state.auth.may_revoke(&caller, &subject).await {
         return error(
             StatusCode::FORBIDDEN,
             "access_denied",
@@ -203,7 +171,9 @@ pub async fn handle(
     if !(state.known)(&subject) {
         return error(StatusCode::NOT_FOUND, "unknown_subject", "no such subject");
     }
-    state.list.revoke_subject(subject, state.clock.now());
-    tracing::info!(caller = %caller, "global token revocation applied");
+    state
+        .list
+        .revoke_subject_at(caller.issuers(), subject, state.clock.now());
+    tracing::info!(caller = %caller.name(), "global token revocation applied");
     StatusCode::NO_CONTENT.into_response()
 }

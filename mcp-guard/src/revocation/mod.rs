@@ -4,7 +4,9 @@
 //! [`EventSource`] such as the reference authority), Global Token Revocation requests ([`gtr`]) and SSF/CAEP
 //! `session-revoked` events pushed per RFC 8935 ([`ssf`]).
 
+mod caller;
 pub mod gtr;
+mod one_time;
 pub mod ssf;
 
 use crate::principal::Principal;
@@ -24,9 +26,10 @@ pub enum Subject {
         /// The subject.
         sub: String,
     },
-    /// `opaque`: a subject at any trusted issuer.
+    /// `opaque`: a subject at the issuers the revocation is scoped to.
     Opaque(String),
-    /// `email`: matched against the `email` claim or an email-shaped `sub`.
+    /// `email`: matched against the `email` claim or an email-shaped `sub`, at
+    /// the issuers the revocation is scoped to.
     Email(String),
 }
 
@@ -54,6 +57,16 @@ impl Subject {
         }
     }
 
+    /// Whether a sender allowed to revoke subjects of `issuers` may name this
+    /// subject: an `iss_sub` of one of them, or an `opaque` or `email` subject
+    /// (which then matches only tokens of those issuers). With no issuers, none.
+    pub fn is_within(&self, issuers: &[String]) -> bool {
+        match self {
+            Self::IssSub { iss, .. } => issuers.contains(iss),
+            Self::Opaque(_) | Self::Email(_) => !issuers.is_empty(),
+        }
+    }
+
     fn matches(&self, p: &Principal) -> bool {
         match self {
             Self::IssSub { iss, sub } => p.issuer == *iss && p.subject.as_deref() == Some(sub),
@@ -73,10 +86,26 @@ impl Subject {
 struct Inner {
     /// (issuer, jti) -> keep until (the token's exp).
     jtis: HashMap<(String, String), i64>,
-    /// subject -> revoked at: tokens issued at or before are refused.
-    subjects: Vec<(Subject, i64)>,
+    /// Subject revocations: tokens issued at or before `at` are refused.
+    subjects: Vec<SubjectRevocation>,
     /// (issuer, sid) -> revoked at.
     sessions: HashMap<(String, String), i64>,
+}
+
+/// One subject revoked, for tokens of `issuers` (empty: of any issuer).
+#[derive(Debug)]
+struct SubjectRevocation {
+    subject: Subject,
+    issuers: Vec<String>,
+    at: i64,
+}
+
+impl SubjectRevocation {
+    fn refuses(&self, p: &Principal, issued: i64) -> bool {
+        issued <= self.at
+            && (self.issuers.is_empty() || self.issuers.contains(&p.issuer))
+            && self.subject.matches(p)
+    }
 }
 
 /// Revoked tokens, subjects and sessions. Clones share one list.
@@ -102,20 +131,48 @@ impl RevocationList {
         self.changed();
     }
 
-    /// Refuses every token of `subject` issued at or before `at`.
+    /// Refuses every token of `subject` issued at or before `at`. An `iss_sub`
+    /// subject matches tokens of its issuer; an `opaque` or `email` subject
+    /// names no issuer, so here it matches tokens of **every** issuer: an
+    /// operator's deliberate choice. Revocations received from another party
+    /// go through [`revoke_subject_at`](Self::revoke_subject_at) instead.
     pub fn revoke_subject(&self, subject: Subject, at: i64) {
+        self.revoke_subject_at(&[], subject, at);
+    }
+
+    /// Refuses every token of `subject` issued by one of `issuers` at or before
+    /// `at` (`issuers` empty: by any issuer). A revocation never moves back in
+    /// time: revoking the same subject for the same issuers again keeps the
+    /// later `at`, so a replayed old event cannot undo a newer one.
+    pub fn revoke_subject_at(&self, issuers: &[String], subject: Subject, at: i64) {
+        let mut issuers = issuers.to_vec();
+        issuers.sort();
+        issuers.dedup();
         let mut inner = self.write();
-        inner.subjects.retain(|(s, _)| *s != subject);
-        inner.subjects.push((subject, at));
+        match inner
+            .subjects
+            .iter_mut()
+            .find(|r| r.subject == subject && r.issuers == issuers)
+        {
+            Some(r) => r.at = r.at.max(at),
+            None => inner.subjects.push(SubjectRevocation {
+                subject,
+                issuers,
+                at,
+            }),
+        }
         drop(inner);
         self.changed();
     }
 
-    /// Refuses every token of the session `sid` issued at or before `at`.
+    /// Refuses every token of the session `sid` issued at or before `at` (a
+    /// later revocation of the session is kept over an earlier one).
     pub fn revoke_session(&self, issuer: &str, sid: &str, at: i64) {
         self.write()
             .sessions
-            .insert((issuer.to_owned(), sid.to_owned()), at);
+            .entry((issuer.to_owned(), sid.to_owned()))
+            .and_modify(|t| *t = (*t).max(at))
+            .or_insert(at);
         self.changed();
     }
 
@@ -143,11 +200,7 @@ impl RevocationList {
             return true;
         }
         let issued = p.issued_at.unwrap_or(i64::MIN);
-        if inner
-            .subjects
-            .iter()
-            .any(|(s, at)| issued <= *at && s.matches(p))
-        {
+        if inner.subjects.iter().any(|r| r.refuses(p, issued)) {
             return true;
         }
         if let Some(sid) = p.claim_str("sid")
@@ -167,7 +220,7 @@ impl RevocationList {
         let mut inner = self.write();
         inner.jtis.retain(|_, exp| *exp > now);
         let horizon = now.saturating_sub(max_token_lifetime);
-        inner.subjects.retain(|(_, at)| *at > horizon);
+        inner.subjects.retain(|r| r.at > horizon);
         inner.sessions.retain(|_, at| *at > horizon);
     }
 

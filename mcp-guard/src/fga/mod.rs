@@ -3,54 +3,14 @@
 //! `resources/list` with [`ResourceAccess::filter`]. Tool calls pass through a
 //! [`ToolCallHook`] (the place for human approval, e.g. CIBA).
 
+mod ids;
+
+pub use ids::{UriMapper, UriMapping, UserMapper, UserMappingError};
+
 use crate::principal::Principal;
 use fga_core::{BatchCheckItem, CheckRequest, FgaBackend};
+use ids::UserRule;
 use std::sync::Arc;
-
-/// Maps a resource URI to an FGA object (`type:id`), or `None` when the URI is
-/// not governed (and then refused: the guard fails closed).
-pub type UriMapper = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-/// Maps a principal to an FGA user (`user:sarah`).
-pub type UserMapper = Arc<dyn Fn(&Principal) -> Option<String> + Send + Sync>;
-
-/// Built-in URI -> object rules.
-#[derive(Debug, Clone, Copy)]
-pub struct UriMapping;
-
-impl UriMapping {
-    /// `scheme://a/b` -> `<object_type>:scheme-a-b` (the seed model's rule:
-    /// `crm://contacts/acme-corp` -> `resource:crm-contacts-acme-corp`). Characters
-    /// other than ASCII letters, digits, `-`, `_` and `.` become `-`.
-    pub fn slug(object_type: &str) -> UriMapper {
-        let prefix = format!("{object_type}:");
-        Arc::new(move |uri: &str| {
-            let mut id = String::with_capacity(uri.len());
-            let mut last_dash = false;
-            for c in uri.chars() {
-                let keep = c.is_ascii_alphanumeric() || matches!(c, '_' | '.');
-                if keep {
-                    id.push(c);
-                    last_dash = false;
-                } else if !last_dash {
-                    id.push('-');
-                    last_dash = true;
-                }
-            }
-            let id = id.trim_matches('-');
-            (!id.is_empty()).then(|| format!("{prefix}{id}"))
-        })
-    }
-
-    /// A fixed table of URI -> object pairs.
-    pub fn table(pairs: &[(&str, &str)]) -> UriMapper {
-        let map: std::collections::HashMap<String, String> = pairs
-            .iter()
-            .map(|(u, o)| ((*u).to_owned(), (*o).to_owned()))
-            .collect();
-        Arc::new(move |uri: &str| map.get(uri).cloned())
-    }
-}
 
 /// Resource authorization through FGA.
 #[derive(Clone)]
@@ -58,7 +18,7 @@ pub struct ResourceAccess {
     backend: Arc<dyn FgaBackend>,
     relation: String,
     uri: UriMapper,
-    user: UserMapper,
+    user: UserRule,
 }
 
 impl std::fmt::Debug for ResourceAccess {
@@ -71,27 +31,50 @@ impl std::fmt::Debug for ResourceAccess {
 
 impl ResourceAccess {
     /// Checks `relation` (e.g. `reader`) on the object `uri` maps to, for the user
-    /// `user:<sub>`.
+    /// `user:<sub>`. That default names users by `sub` alone, so it is right for
+    /// one trusted issuer only: a guard trusting several refuses it
+    /// ([`ConfigError::AmbiguousFgaUsers`](crate::ConfigError::AmbiguousFgaUsers));
+    /// give each issuer an alias with [`ResourceAccess::issuer_aliases`].
     pub fn new(backend: Arc<dyn FgaBackend>, relation: &str, uri: UriMapper) -> Self {
         Self {
             backend,
             relation: relation.to_owned(),
             uri,
-            user: Arc::new(|p: &Principal| p.subject.as_ref().map(|s| format!("user:{s}"))),
+            user: UserRule::Subject,
         }
     }
 
-    /// Replaces the principal -> FGA user rule.
+    /// Names FGA users `user:<alias>|<sub>`, the alias standing for the token's
+    /// issuer (`[("https://okta.example", "okta"), ("https://google.example",
+    /// "google")]` -> `user:okta|sarah`, `user:google|sarah`): a `sub` is unique
+    /// only at its issuer (OpenID Connect Core section 2, RFC 9068 section 2.2), so
+    /// the same `sub` from two issuers is two users. Aliases are 1 to 64 of
+    /// `A-Z a-z 0-9 - . _`, one per issuer and distinct; a guard refuses to
+    /// build when one of its trusted issuers has none
+    /// ([`ConfigError::NoFgaAlias`](crate::ConfigError::NoFgaAlias)), and a token
+    /// of an issuer without an alias maps to no user (denied).
+    pub fn issuer_aliases(mut self, aliases: &[(&str, &str)]) -> Result<Self, UserMappingError> {
+        self.user = UserRule::aliased(aliases)?;
+        Ok(self)
+    }
+
+    /// Replaces the principal -> FGA user rule. The rule must name two
+    /// principals of different issuers, or of different subjects, differently.
     #[must_use]
     pub fn user_mapping(mut self, user: UserMapper) -> Self {
-        self.user = user;
+        self.user = UserRule::Custom(user);
         self
+    }
+
+    /// Refuses a user rule that cannot tell the users of `issuers` apart.
+    pub(crate) fn check_issuers(&self, issuers: &[String]) -> Result<(), crate::ConfigError> {
+        self.user.check_issuers(issuers)
     }
 
     /// Whether the principal may read `uri`. Unmapped URIs, unmapped users and
     /// backend failures all answer `false`.
     pub async fn can_read(&self, principal: &Principal, uri: &str) -> bool {
-        let (Some(user), Some(object)) = ((self.user)(principal), (self.uri)(uri)) else {
+        let (Some(user), Some(object)) = (self.user.user(principal), (self.uri)(uri)) else {
             return false;
         };
         match self
@@ -114,7 +97,7 @@ impl ResourceAccess {
         items: Vec<T>,
         uri_of: impl Fn(&T) -> &str,
     ) -> Vec<T> {
-        let Some(user) = (self.user)(principal) else {
+        let Some(user) = self.user.user(principal) else {
             return Vec::new();
         };
         let mut checks = Vec::new();
