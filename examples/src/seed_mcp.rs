@@ -154,23 +154,23 @@ pub fn seed_fga() -> Result<ResourceAccess, Box<dyn std::error::Error>> {
             // The agent itself, for machine-to-machine (client_credentials) tokens.
             TupleKey::new("team:sales", "member", "user:sales-agent"),
             TupleKey::new(
-                "resource:crm-contacts-acme-corp",
+                "resource:crm+3A//contacts/acme-corp",
                 "reader",
                 "team:sales#member",
             ),
             TupleKey::new(
-                "resource:docs-proposals-templates",
+                "resource:docs+3A//proposals/templates",
                 "reader",
                 "team:sales#member",
             ),
-            TupleKey::new("resource:pricing-executive-discounts", "reader", "user:cfo"),
+            TupleKey::new("resource:pricing+3A//executive-discounts", "reader", "user:cfo"),
         ],
         &[],
     )?;
     Ok(ResourceAccess::new(
         Arc::new(EmbeddedBackend::new(engine)),
         "reader",
-        UriMapping::slug("resource"),
+        UriMapping::escaped("resource"),
     ))
 }
 

@@ -109,31 +109,31 @@ fn main() -> Result<(), Box<dyn Error>> {
         &[
             TupleKey::new("team:sales", "member", "user:sarah"),
             TupleKey::new(
-                "resource:crm-contacts-acme-corp",
+                "resource:crm+3A//contacts/acme-corp",
                 "reader",
                 "team:sales#member",
             ),
             TupleKey::new(
-                "resource:docs-proposals-templates",
+                "resource:docs+3A//proposals/templates",
                 "reader",
                 "team:sales#member",
             ),
-            TupleKey::new("resource:pricing-executive-discounts", "reader", "user:cfo"),
+            TupleKey::new("resource:pricing+3A//executive-discounts", "reader", "user:cfo"),
         ],
         &[],
     )?;
     for (uri, object) in [
         (
             "crm://contacts/acme-corp",
-            "resource:crm-contacts-acme-corp",
+            "resource:crm+3A//contacts/acme-corp",
         ),
         (
             "docs://proposals/templates",
-            "resource:docs-proposals-templates",
+            "resource:docs+3A//proposals/templates",
         ),
         (
             "pricing://executive-discounts",
-            "resource:pricing-executive-discounts",
+            "resource:pricing+3A//executive-discounts",
         ),
     ] {
         let allowed = fga.check(&CheckRequest::new(object, "reader", "user:sarah"))?;
