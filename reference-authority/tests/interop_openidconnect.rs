@@ -11,7 +11,7 @@
     clippy::indexing_slicing
 )]
 
-use agent_auth::jose::base64url;
+use agent_auth::jose::{Algorithm, base64url};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata, CoreUserInfoClaims,
 };
@@ -73,11 +73,12 @@ impl Drop for Served {
     }
 }
 
-async fn serve() -> Served {
+async fn serve(alg: Algorithm) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     let authority = Authority::builder(&issuer)
         .config(AuthorityConfig::for_tests())
+        .algorithm(alg)
         .build()
         .unwrap();
     authority
@@ -225,9 +226,9 @@ async fn log_in(served: &Served) -> LoggedIn {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh() {
-    let served = serve().await;
+/// The whole relying-party flow against an authority signing with `alg`.
+async fn login_userinfo_and_refresh(alg: Algorithm) {
+    let served = serve(alg).await;
     let LoggedIn {
         client,
         tokens,
@@ -240,6 +241,11 @@ async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh() {
     // JWKS, iss, aud, exp, iat, nonce.
     let verifier = client.id_token_verifier();
     let id_token = tokens.id_token().expect("an ID token");
+    assert_eq!(
+        serde_json::to_value(id_token.signing_alg().unwrap()).unwrap(),
+        alg.name(),
+        "the ID token is signed with the authority's algorithm"
+    );
     let claims = id_token.claims(&verifier, &nonce).unwrap();
     assert_eq!(claims.subject().as_str(), "user-sarah");
     assert_eq!(claims.issuer().as_str(), served.issuer);
@@ -299,6 +305,26 @@ async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh() {
     assert_eq!(refreshed_claims.subject().as_str(), "user-sarah");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh_es256() {
+    login_userinfo_and_refresh(Algorithm::Es256).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh_rs256() {
+    login_userinfo_and_refresh(Algorithm::Rs256).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh_ps256() {
+    login_userinfo_and_refresh(Algorithm::Ps256).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openidconnect_logs_a_user_in_with_code_pkce_userinfo_and_refresh_eddsa() {
+    login_userinfo_and_refresh(Algorithm::EdDsa).await;
+}
+
 /// The ID token's payload re-encoded with another `sub`, signature kept.
 fn with_other_subject(token: &CoreIdToken) -> CoreIdToken {
     let compact = token.to_string();
@@ -317,7 +343,7 @@ fn with_other_subject(token: &CoreIdToken) -> CoreIdToken {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openidconnect_refuses_an_id_token_whose_payload_was_tampered_with() {
-    let served = serve().await;
+    let served = serve(Algorithm::Es256).await;
     let logged_in = log_in(&served).await;
     let verifier = logged_in.client.id_token_verifier();
     let genuine = logged_in.tokens.id_token().expect("an ID token");
@@ -334,7 +360,7 @@ async fn openidconnect_refuses_an_id_token_whose_payload_was_tampered_with() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openidconnect_refuses_an_id_token_issued_for_another_nonce() {
-    let served = serve().await;
+    let served = serve(Algorithm::Es256).await;
     let logged_in = log_in(&served).await;
     let verifier = logged_in.client.id_token_verifier();
     let id_token = logged_in.tokens.id_token().expect("an ID token");
