@@ -7,13 +7,13 @@
 //! the authorization code grant is kept with the access token and renews it
 //! without a new authorization request ([`McpAuthorizer::refresh`]).
 
-use super::challenge::BearerChallenge;
 use super::discovery::{AuthorizationServerMetadata, DiscoveryError, McpDiscovery, checked_url};
 use crate::exchange::{
     ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
     token_types,
 };
 use crate::jose::{SigningKey, base64url, sign_compact};
+use crate::oauth::BearerChallenge;
 use crate::secret::{SecretString, Token};
 use crate::validate::Claims;
 use serde::Deserialize;

@@ -4,7 +4,7 @@
 //! Connect Discovery, path-inserted then path-appended), each checked against
 //! the identifier it was looked up for.
 
-use super::challenge::BearerChallenge;
+use crate::oauth::BearerChallenge;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -12,15 +12,14 @@
 
 #[cfg(feature = "http")]
 mod authorize;
-mod challenge;
 #[cfg(feature = "http")]
 mod discovery;
 #[cfg(feature = "http")]
 mod session;
 
+pub use crate::oauth::{BearerChallenge, Challenge, ChallengeError, parse_www_authenticate};
 #[cfg(feature = "http")]
 pub use authorize::{McpAuthError, McpAuthorizer, McpGrant, McpToken, Registration};
-pub use challenge::{BearerChallenge, Challenge, ChallengeError, parse_www_authenticate};
 #[cfg(feature = "http")]
 pub use discovery::{
     AuthorizationServerMetadata, DiscoveryError, McpDiscovery, ProtectedResourceMetadata,
