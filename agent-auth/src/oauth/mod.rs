@@ -21,7 +21,7 @@ mod form;
 #[cfg(feature = "http")]
 mod http;
 #[cfg(feature = "http")]
-mod metadata;
+pub(crate) mod metadata;
 mod pkce;
 #[cfg(feature = "http")]
 mod reqwest_transport;
