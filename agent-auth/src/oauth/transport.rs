@@ -41,7 +41,7 @@ impl HttpRequest {
             headers: Vec::new(),
             body: Zeroizing::new(Vec::new()),
             redirect_expected: false,
-            max_body: super::http::HttpPolicy::DEFAULT_MAX_BODY,
+            max_body: usize::MAX,
         })
     }
 
