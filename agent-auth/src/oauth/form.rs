@@ -68,6 +68,12 @@ impl From<Vec<(String, String)>> for Form {
     }
 }
 
+impl From<&[(String, SecretString)]> for Form {
+    fn from(pairs: &[(String, SecretString)]) -> Self {
+        Self(pairs.to_vec())
+    }
+}
+
 impl fmt::Debug for Form {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Form")
