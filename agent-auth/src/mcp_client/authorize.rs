@@ -17,7 +17,7 @@ use crate::oauth::{
 };
 use crate::secret::{SecretString, Token};
 use serde::Deserialize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 /// How the agent is known to the authorization server.
 #[derive(Debug, Clone)]
@@ -210,7 +210,7 @@ impl From<McpGrant> for Grant {
             },
             McpGrant::ClientSecret { client_id, secret } => Self::Secret { client_id, secret },
             McpGrant::PrivateKeyJwt { client_id, key } => {
-                Self::Key(ClientAuth::private_key_jwt(client_id, Arc::from(key)))
+                Self::Key(ClientAuth::private_key_jwt(client_id, key))
             }
             McpGrant::IdJag {
                 idp_token_endpoint,

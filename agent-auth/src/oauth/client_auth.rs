@@ -77,11 +77,21 @@ impl ClientAuth {
         }
     }
 
-    /// `private_key_jwt` with `key`.
-    pub fn private_key_jwt(client_id: impl Into<String>, key: Arc<SigningKey>) -> Self {
+    /// `client_secret_basic` (the name `ciba-client` uses).
+    pub fn secret_basic(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self::basic(client_id, secret)
+    }
+
+    /// `client_secret_post` (the name `ciba-client` uses).
+    pub fn secret_post(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self::post(client_id, secret)
+    }
+
+    /// `private_key_jwt` with `key` (owned, boxed or shared).
+    pub fn private_key_jwt(client_id: impl Into<String>, key: impl Into<Arc<SigningKey>>) -> Self {
         Self::PrivateKeyJwt {
             client_id: client_id.into(),
-            key,
+            key: key.into(),
         }
     }
 

@@ -320,7 +320,8 @@ pub enum HttpError {
     RedirectRefused {
         /// The host.
         host: String,
-        /// The 3xx status.
+        /// The 3xx status (302 when a caller's own client followed the
+        /// redirect, whose first status is then unknown).
         status: u16,
     },
     /// The response body exceeds the policy's cap.
