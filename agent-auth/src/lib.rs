@@ -14,6 +14,7 @@ pub mod jwks;
 #[cfg(feature = "http")]
 pub mod login;
 pub mod mcp_client;
+pub mod oauth;
 pub mod secret;
 pub mod validate;
 

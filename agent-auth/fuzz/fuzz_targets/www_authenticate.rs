@@ -1,7 +1,7 @@
 //! Arbitrary text as a `WWW-Authenticate` value: typed errors, never panics.
 #![no_main]
 
-use agent_auth::mcp_client::{BearerChallenge, parse_www_authenticate};
+use agent_auth::oauth::{BearerChallenge, parse_www_authenticate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,68 +1,18 @@
 //! The client of RFC 8693 token exchange and of the RFC 7523 `jwt-bearer`
-//! grant: typed requests, typed responses with the tokens in secret types.
+//! grant: typed requests, sent through the OAuth core's token endpoint
+//! ([`TokenEndpoint`]), typed responses with the tokens in secret types.
 
 use super::{GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE};
-use crate::secret::{SecretString, Token};
-use serde::Deserialize;
+use crate::oauth::{ClientAuth, Form, HttpClient, TokenEndpoint, TokenError, TokenResponse};
+use crate::secret::Token;
 
-/// How the client authenticates at a token endpoint (RFC 6749 section 2.3.1).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum ClientAuth {
-    /// HTTP Basic with the client id and secret (`client_secret_basic`).
-    SecretBasic {
-        /// The client id.
-        client_id: String,
-        /// The client secret.
-        secret: SecretString,
-    },
-    /// Client id and secret in the form body (`client_secret_post`).
-    SecretPost {
-        /// The client id.
-        client_id: String,
-        /// The client secret.
-        secret: SecretString,
-    },
-    /// A public client: only its id.
-    Public {
-        /// The client id.
-        client_id: String,
-    },
-}
+/// A successful token response (RFC 8693 section 2.2.1, RFC 6749 section
+/// 5.1): the core's [`TokenResponse`].
+pub type TokenExchangeResponse = TokenResponse;
 
-impl ClientAuth {
-    /// `client_secret_basic`.
-    pub fn basic(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self::SecretBasic {
-            client_id: client_id.into(),
-            secret: SecretString::new(secret.into()),
-        }
-    }
-
-    /// `client_secret_post`.
-    pub fn post(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self::SecretPost {
-            client_id: client_id.into(),
-            secret: SecretString::new(secret.into()),
-        }
-    }
-
-    /// A public client.
-    pub fn public(client_id: impl Into<String>) -> Self {
-        Self::Public {
-            client_id: client_id.into(),
-        }
-    }
-
-    /// The client id.
-    pub fn client_id(&self) -> &str {
-        match self {
-            Self::SecretBasic { client_id, .. }
-            | Self::SecretPost { client_id, .. }
-            | Self::Public { client_id } => client_id,
-        }
-    }
-}
+/// A token exchange or jwt-bearer request failed: the core's [`TokenError`].
+/// Messages never contain a token.
+pub type ExchangeError = TokenError;
 
 /// An RFC 8693 section 2.1 token exchange request.
 #[derive(Debug, Clone)]
@@ -183,145 +133,64 @@ impl TokenExchangeRequest {
     }
 }
 
-/// A successful token response (RFC 8693 section 2.2.1, RFC 6749 section 5.1).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct TokenExchangeResponse {
-    /// The issued token (an access token, or an ID-JAG when one was asked for).
-    pub access_token: Token,
-    /// RFC 8693 `issued_token_type`.
-    pub issued_token_type: Option<String>,
-    /// `Bearer`, or `N_A` for tokens that are not access tokens.
-    pub token_type: String,
-    /// Lifetime in seconds.
-    pub expires_in: Option<i64>,
-    /// The granted scope, split.
-    pub scope: Option<Vec<String>>,
-    /// A refresh token, if one was issued (RFC 8693 section 2.2.1: OPTIONAL;
-    /// never with an ID-JAG).
-    pub refresh_token: Option<Token>,
-}
-
-/// A token exchange or jwt-bearer request failed. Messages never contain a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ExchangeError {
-    /// The token endpoint could not be reached.
-    #[error("token endpoint unreachable: {0}")]
-    Transport(String),
-    /// The server answered with an OAuth error (RFC 6749 section 5.2).
-    #[error("token endpoint refused ({status}): {error}")]
-    Refused {
-        /// HTTP status.
-        status: u16,
-        /// The `error` code.
-        error: String,
-        /// The `error_description`, if any.
-        description: Option<String>,
-    },
-    /// The response was not a valid token response.
-    #[error("invalid token response: {0}")]
-    InvalidResponse(&'static str),
-    /// A setting is unusable.
-    #[error("invalid configuration: {0}")]
-    Config(&'static str),
-}
-
-impl ExchangeError {
-    /// The OAuth `error` code, when the server refused.
-    pub fn oauth_code(&self) -> Option<&str> {
-        match self {
-            Self::Refused { error, .. } => Some(error),
-            _ => None,
-        }
-    }
-}
-
 /// The form of a refresh request (RFC 6749 section 6, RFC 8707 section 2.2).
-fn refresh_form(
-    refresh_token: &Token,
-    scope: &[String],
-    resource: Option<&str>,
-) -> Vec<(String, String)> {
-    let mut form = vec![
-        ("grant_type".to_owned(), "refresh_token".to_owned()),
-        (
-            "refresh_token".to_owned(),
-            refresh_token.expose_secret().to_owned(),
-        ),
-    ];
+fn refresh_form(refresh_token: &Token, scope: &[String], resource: Option<&str>) -> Form {
+    let mut form = Form::new()
+        .with("grant_type", "refresh_token")
+        .with("refresh_token", refresh_token.expose_secret());
     if !scope.is_empty() {
-        form.push(("scope".into(), scope.join(" ")));
+        form.push("scope", scope.join(" "));
     }
     if let Some(resource) = resource {
-        form.push(("resource".into(), resource.to_owned()));
+        form.push("resource", resource);
     }
     form
 }
 
-/// Posts token exchange and jwt-bearer requests to one token endpoint.
+/// Posts token exchange, jwt-bearer and refresh requests to one token endpoint.
 #[derive(Debug, Clone)]
 pub struct ExchangeClient {
-    http: reqwest::Client,
-    token_endpoint: String,
-    auth: ClientAuth,
+    endpoint: TokenEndpoint,
 }
-
-#[derive(Deserialize)]
-struct RawResponse {
-    access_token: String,
-    token_type: String,
-    #[serde(default)]
-    expires_in: Option<i64>,
-    #[serde(default)]
-    issued_token_type: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
-    #[serde(default)]
-    refresh_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawError {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
-
-const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 impl ExchangeClient {
     /// A client of the token endpoint at `token_endpoint` (https, or http on
-    /// loopback for tests), authenticating with `auth`.
+    /// loopback for tests), authenticating with `auth`, over the default
+    /// [`HttpClient`].
     pub fn new(token_endpoint: impl Into<String>, auth: ClientAuth) -> Result<Self, ExchangeError> {
-        let token_endpoint = token_endpoint.into();
-        let url = url::Url::parse(&token_endpoint)
-            .map_err(|_| ExchangeError::Config("the token endpoint is not a URL"))?;
-        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-        if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-            return Err(ExchangeError::Config(
-                "the token endpoint must use https (http only on loopback)",
-            ));
-        }
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| ExchangeError::Config("HTTP client setup failed"))?;
-        Ok(Self {
+        Ok(Self::from_endpoint(TokenEndpoint::new(
+            token_endpoint,
+            auth,
+        )?))
+    }
+
+    /// As [`new`](Self::new), sending through `http` (your own transport or
+    /// `reqwest::Client`).
+    pub fn with_http(
+        http: HttpClient,
+        token_endpoint: impl Into<String>,
+        auth: ClientAuth,
+    ) -> Result<Self, ExchangeError> {
+        Ok(Self::from_endpoint(TokenEndpoint::with_http(
             http,
             token_endpoint,
             auth,
-        })
+        )?))
+    }
+
+    /// A client of an already configured token endpoint.
+    pub fn from_endpoint(endpoint: TokenEndpoint) -> Self {
+        Self { endpoint }
     }
 
     /// The token endpoint.
     pub fn token_endpoint(&self) -> &str {
-        &self.token_endpoint
+        self.endpoint.url()
     }
 
     /// The client id.
     pub fn client_id(&self) -> &str {
-        self.auth.client_id()
+        self.endpoint.auth().client_id()
     }
 
     /// RFC 8693 section 2: one token exchange.
@@ -329,7 +198,7 @@ impl ExchangeClient {
         &self,
         request: &TokenExchangeRequest,
     ) -> Result<TokenExchangeResponse, ExchangeError> {
-        self.post(request.form()).await
+        self.endpoint.request(Form::from(request.form())).await
     }
 
     /// RFC 7523 section 2.1: presents a JWT (such as an ID-JAG) as an
@@ -339,14 +208,13 @@ impl ExchangeClient {
         assertion: &Token,
         scope: &[String],
     ) -> Result<TokenExchangeResponse, ExchangeError> {
-        let mut form = vec![
-            ("grant_type".to_owned(), GRANT_JWT_BEARER.to_owned()),
-            ("assertion".to_owned(), assertion.expose_secret().to_owned()),
-        ];
+        let mut form = Form::new()
+            .with("grant_type", GRANT_JWT_BEARER)
+            .with("assertion", assertion.expose_secret());
         if !scope.is_empty() {
-            form.push(("scope".into(), scope.join(" ")));
+            form.push("scope", scope.join(" "));
         }
-        self.post(form).await
+        self.endpoint.request(form).await
     }
 
     /// RFC 6749 section 6: a new access token from a refresh token, with at
@@ -359,7 +227,9 @@ impl ExchangeClient {
         refresh_token: &Token,
         scope: &[String],
     ) -> Result<TokenExchangeResponse, ExchangeError> {
-        self.post(refresh_form(refresh_token, scope, None)).await
+        self.endpoint
+            .request(refresh_form(refresh_token, scope, None))
+            .await
     }
 
     /// As [`refresh`](Self::refresh), for the access token of one resource:
@@ -370,85 +240,8 @@ impl ExchangeClient {
         scope: &[String],
         resource: &str,
     ) -> Result<TokenExchangeResponse, ExchangeError> {
-        self.post(refresh_form(refresh_token, scope, Some(resource)))
+        self.endpoint
+            .request(refresh_form(refresh_token, scope, Some(resource)))
             .await
-    }
-
-    /// Posts any grant's form parameters (client authentication is added).
-    pub(crate) async fn post_form(
-        &self,
-        form: Vec<(String, String)>,
-    ) -> Result<TokenExchangeResponse, ExchangeError> {
-        self.post(form).await
-    }
-
-    async fn post(
-        &self,
-        mut form: Vec<(String, String)>,
-    ) -> Result<TokenExchangeResponse, ExchangeError> {
-        let mut request = self
-            .http
-            .post(&self.token_endpoint)
-            .header(reqwest::header::ACCEPT, "application/json");
-        match &self.auth {
-            ClientAuth::SecretBasic { client_id, secret } => {
-                let encoded =
-                    crate::basic_auth::client_secret_basic(client_id, secret.expose_secret());
-                let mut value = reqwest::header::HeaderValue::from_str(encoded.expose_secret())
-                    .map_err(|_| ExchangeError::Config("client credentials are not encodable"))?;
-                value.set_sensitive(true);
-                request = request.header(reqwest::header::AUTHORIZATION, value);
-            }
-            ClientAuth::SecretPost { client_id, secret } => {
-                form.push(("client_id".into(), client_id.clone()));
-                form.push(("client_secret".into(), secret.expose_secret().to_owned()));
-            }
-            ClientAuth::Public { client_id } => {
-                form.push(("client_id".into(), client_id.clone()));
-            }
-        }
-        let response = request
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| ExchangeError::Transport(e.without_url().to_string()))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ExchangeError::Transport(e.without_url().to_string()))?;
-        if body.len() > MAX_RESPONSE_BYTES {
-            return Err(ExchangeError::InvalidResponse("response too large"));
-        }
-        if !status.is_success() {
-            let err: RawError = serde_json::from_slice(&body)
-                .map_err(|_| ExchangeError::InvalidResponse("error response is not OAuth JSON"))?;
-            return Err(ExchangeError::Refused {
-                status: status.as_u16(),
-                error: err.error,
-                description: err.error_description,
-            });
-        }
-        // The serde error text could quote a token: it is dropped.
-        let raw: RawResponse = serde_json::from_slice(&body)
-            .map_err(|_| ExchangeError::InvalidResponse("not a token response"))?;
-        if raw.access_token.is_empty() || raw.token_type.is_empty() {
-            return Err(ExchangeError::InvalidResponse(
-                "empty access_token or token_type",
-            ));
-        }
-        Ok(TokenExchangeResponse {
-            access_token: Token::new(raw.access_token),
-            issued_token_type: raw.issued_token_type,
-            token_type: raw.token_type,
-            expires_in: raw.expires_in,
-            scope: raw.scope.map(|s| {
-                s.split(' ')
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }),
-            refresh_token: raw.refresh_token.map(Token::new),
-        })
     }
 }

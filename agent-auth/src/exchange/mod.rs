@@ -2,7 +2,9 @@
 //! Identity Assertion JWT Authorization Grant (ID-JAG,
 //! draft-ietf-oauth-identity-assertion-authz-grant), and (feature `http`) a
 //! client for both, with cached clients that refresh before exchanging again
-//! ([`DelegationClient`], [`CrossDomainClient`]).
+//! ([`DelegationClient`], [`CrossDomainClient`]). Requests go through the
+//! OAuth client core ([`crate::oauth`]): its transport, client authentication
+//! and token endpoint.
 //!
 //! The authority side lives in the `reference-authority` crate
 //! (`grants::TokenExchangeGrant` and `grants::JwtBearerGrant`).
@@ -17,19 +19,18 @@ mod delegation;
 mod token_cache;
 
 #[cfg(feature = "http")]
+pub use crate::oauth::ClientAuth;
+#[cfg(feature = "http")]
 pub use cache::{CrossDomainClient, CrossDomainRequest};
 #[cfg(feature = "http")]
-pub use client::{
-    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
-};
+pub use client::{ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse};
 #[cfg(feature = "http")]
 pub use delegation::DelegationClient;
 
 /// RFC 8693 section 2.1 `grant_type`.
 pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
-/// RFC 7523 section 2.2 `client_assertion_type`.
-pub const CLIENT_ASSERTION_JWT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub use crate::oauth::CLIENT_ASSERTION_JWT;
 
 /// RFC 7523 section 2.1 `grant_type`: a JWT as an authorization grant.
 pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";

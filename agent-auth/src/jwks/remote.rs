@@ -7,14 +7,16 @@
 //! - An unknown `kid` triggers a refetch, at most one per cooldown (default 30 s)
 //!   and single flight: a storm of unknown `kid`s causes at most one fetch. A `kid`
 //!   still unknown afterwards is cached as unknown until the cooldown ends.
-//! - Only `https` URLs, or `http` to a loopback address; no redirects.
+//! - Fetched through the OAuth core's [`HttpClient`]: only `https` URLs, or
+//!   `http` to a loopback address; no redirects; the configured timeout and
+//!   size cap.
 
 use super::cache_control;
 use crate::clock::{SharedClock, system_clock};
 use crate::jose::{Algorithm, KeyError, VerifyingKey};
+use crate::oauth::{HttpClient, HttpError, HttpPolicy, HttpRequest, check_url};
 use crate::validate::{KeySource, ValidationError, parse_jwks, select_key};
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -56,9 +58,9 @@ pub enum JwksError {
     /// The HTTP client could not be built.
     #[error("HTTP client unavailable")]
     Client,
-    /// The request failed or timed out.
-    #[error("JWKS request failed")]
-    Request,
+    /// The request failed (connect, DNS, TLS, timeout, redirect).
+    #[error("JWKS request failed: {0}")]
+    Request(#[source] HttpError),
     /// The server answered with a non-success status.
     #[error("JWKS endpoint answered {0}")]
     Status(u16),
@@ -78,10 +80,21 @@ struct State {
     unknown: HashMap<String, i64>,
 }
 
+impl From<HttpError> for JwksError {
+    fn from(e: HttpError) -> Self {
+        match e {
+            HttpError::Url(_) => Self::InsecureUrl,
+            HttpError::BodyTooLarge { .. } => Self::TooLarge,
+            HttpError::Status { status, .. } => Self::Status(status),
+            other => Self::Request(other),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
-    url: reqwest::Url,
-    client: reqwest::Client,
+    url: String,
+    http: HttpClient,
     clock: SharedClock,
     config: RemoteJwksConfig,
     state: RwLock<State>,
@@ -96,19 +109,6 @@ pub struct RemoteJwks {
     shared: Arc<Shared>,
 }
 
-fn is_allowed(url: &reqwest::Url) -> bool {
-    match url.scheme() {
-        "https" => true,
-        "http" => match url.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-            None => false,
-        },
-        _ => false,
-    }
-}
-
 impl RemoteJwks {
     /// A source for the JWK Set at `url`, with default settings and the system clock.
     pub fn new(url: &str) -> Result<Self, JwksError> {
@@ -121,19 +121,26 @@ impl RemoteJwks {
         config: RemoteJwksConfig,
         clock: SharedClock,
     ) -> Result<Self, JwksError> {
-        let url = reqwest::Url::parse(url).map_err(|_| JwksError::InsecureUrl)?;
-        if !is_allowed(&url) {
-            return Err(JwksError::InsecureUrl);
-        }
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .build()
-            .map_err(|_| JwksError::Client)?;
+        let http = HttpClient::new().map_err(|_| JwksError::Client)?;
+        Self::with_http(url, config, clock, http)
+    }
+
+    /// A source fetching through `http` (your own transport or
+    /// `reqwest::Client`); the config's timeout and size cap become its policy.
+    pub fn with_http(
+        url: &str,
+        config: RemoteJwksConfig,
+        clock: SharedClock,
+        http: HttpClient,
+    ) -> Result<Self, JwksError> {
+        let url = check_url(url)
+            .map_err(|_| JwksError::InsecureUrl)?
+            .to_string();
+        let http = http.policy(HttpPolicy::new(config.timeout, config.max_bytes));
         Ok(Self {
             shared: Arc::new(Shared {
                 url,
-                client,
+                http,
                 clock,
                 config,
                 state: RwLock::new(State::default()),
@@ -216,34 +223,13 @@ impl Shared {
     }
 
     async fn download(&self) -> Result<(Vec<VerifyingKey>, Option<i64>), JwksError> {
-        let mut response = self
-            .client
-            .get(self.url.clone())
-            .header(
-                reqwest::header::ACCEPT,
-                "application/jwk-set+json, application/json",
-            )
-            .send()
-            .await
-            .map_err(|_| JwksError::Request)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(JwksError::Status(status.as_u16()));
-        }
+        let request = HttpRequest::get(&self.url, "application/jwk-set+json, application/json")?;
+        let response = self.http.send_ok(request).await?;
         let max_age = response
-            .headers()
-            .get(reqwest::header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
+            .header("cache-control")
             .and_then(cache_control::max_age)
             .map(|age| i64::try_from(age).unwrap_or(i64::MAX));
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|_| JwksError::Request)? {
-            if body.len() + chunk.len() > self.config.max_bytes {
-                return Err(JwksError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((parse_jwks(&body)?, max_age))
+        Ok((parse_jwks(response.body())?, max_age))
     }
 }
 

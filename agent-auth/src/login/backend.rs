@@ -2,6 +2,7 @@
 //! here and an in-memory one that calls a reference authority directly.
 
 use super::ClientError;
+use crate::oauth::{Form, HttpClient, HttpRequest};
 use crate::secret::SecretString;
 use crate::validate::KeySource;
 use std::sync::Arc;
@@ -38,10 +39,12 @@ pub trait LoginBackend: Send + Sync + std::fmt::Debug {
     fn key_source(&self, jwks_uri: &str) -> Result<Arc<dyn KeySource>, ClientError>;
 }
 
-/// The HTTP backend (reqwest with rustls): https, or http on loopback only.
+/// The HTTP backend: every request goes through the OAuth core's
+/// [`HttpClient`] (https, or http on loopback only; no redirects; a timeout;
+/// a body cap).
 #[derive(Debug, Clone)]
 pub struct HttpBackend {
-    client: reqwest::Client,
+    http: HttpClient,
     jwks_config: crate::jwks::RemoteJwksConfig,
     clock: crate::clock::SharedClock,
 }
@@ -54,16 +57,17 @@ impl HttpBackend {
 
     /// A backend whose JWKS cache uses `clock`.
     pub fn with_clock(clock: crate::clock::SharedClock) -> Result<Self, ClientError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(15))
-            .build()
-            .map_err(|_| ClientError::Transport("HTTP client unavailable".into()))?;
-        Ok(Self {
-            client,
+        Ok(Self::with_http(HttpClient::new()?, clock))
+    }
+
+    /// A backend sending through `http` (your own transport, or a
+    /// `reqwest::Client` with a proxy, CA roots or a client certificate).
+    pub fn with_http(http: HttpClient, clock: crate::clock::SharedClock) -> Self {
+        Self {
+            http,
             jwks_config: crate::jwks::RemoteJwksConfig::default(),
             clock,
-        })
+        }
     }
 
     /// Settings of the JWKS cache (cooldown between refetches on unknown `kid`).
@@ -73,37 +77,16 @@ impl HttpBackend {
         self
     }
 
-    async fn read(response: reqwest::Response) -> Result<BackendResponse, ClientError> {
-        let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| ClientError::Transport("reading the response failed".into()))?;
-        let body = if bytes.is_empty() {
+    async fn send(&self, request: HttpRequest) -> Result<BackendResponse, ClientError> {
+        let response = self.http.send(request).await?;
+        let status = response.status();
+        let body = if response.body().is_empty() {
             serde_json::Value::Null
         } else {
-            serde_json::from_slice(&bytes)
+            serde_json::from_slice(response.body())
                 .map_err(|_| ClientError::Transport(format!("response ({status}) is not JSON")))?
         };
         Ok(BackendResponse { status, body })
-    }
-}
-
-/// Only https, or http to a loopback address (for tests and local development).
-fn check_url(url: &str) -> Result<(), ClientError> {
-    let parsed = url::Url::parse(url).map_err(|_| ClientError::Config("not a URL"))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(ClientError::Config(
-            "provider URLs must be https (http only on loopback)",
-        )),
     }
 }
 
@@ -114,16 +97,14 @@ impl LoginBackend for HttpBackend {
         url: &str,
         bearer: Option<&SecretString>,
     ) -> Result<BackendResponse, ClientError> {
-        check_url(url)?;
-        let mut request = self.client.get(url).header("accept", "application/json");
+        let mut request = HttpRequest::get(url, "application/json")?;
         if let Some(token) = bearer {
-            request = request.bearer_auth(token.expose_secret());
+            request = request.secret_header(
+                "authorization",
+                SecretString::new(format!("Bearer {}", token.expose_secret())),
+            );
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|_| ClientError::Transport("request failed".into()))?;
-        Self::read(response).await
+        self.send(request).await
     }
 
     async fn post_form(
@@ -132,35 +113,19 @@ impl LoginBackend for HttpBackend {
         form: &[(String, SecretString)],
         authorization: Option<&SecretString>,
     ) -> Result<BackendResponse, ClientError> {
-        check_url(url)?;
-        let body = {
-            let mut body = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in form {
-                body.append_pair(k, v.expose_secret());
-            }
-            zeroize::Zeroizing::new(body.finish())
-        };
-        let mut request = self
-            .client
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(body.as_str().to_owned());
+        let mut request = HttpRequest::post_form(url, &Form::from(form))?;
         if let Some(auth) = authorization {
-            request = request.header("authorization", auth.expose_secret());
+            request = request.secret_header("authorization", auth.clone());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|_| ClientError::Transport("request failed".into()))?;
-        Self::read(response).await
+        self.send(request).await
     }
 
     fn key_source(&self, jwks_uri: &str) -> Result<Arc<dyn KeySource>, ClientError> {
-        let jwks = crate::jwks::RemoteJwks::with_config(
+        let jwks = crate::jwks::RemoteJwks::with_http(
             jwks_uri,
             self.jwks_config.clone(),
             self.clock.clone(),
+            self.http.clone(),
         )
         .map_err(|_| ClientError::Discovery("jwks_uri must be https (http only on loopback)"))?;
         Ok(Arc::new(jwks))
@@ -170,15 +135,39 @@ impl LoginBackend for HttpBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::HttpResponse;
 
-    #[test]
-    fn only_https_or_loopback_http() {
-        assert!(check_url("https://idp.example/token").is_ok());
-        assert!(check_url("http://127.0.0.1:8080/token").is_ok());
-        assert!(check_url("http://localhost/token").is_ok());
-        assert!(check_url("http://[::1]:1/token").is_ok());
-        assert!(check_url("http://idp.example/token").is_err());
-        assert!(check_url("ftp://idp.example/").is_err());
-        assert!(check_url("not a url").is_err());
+    fn backend() -> HttpBackend {
+        let http = HttpClient::with_transport(|_req: HttpRequest| async {
+            Ok(HttpResponse::json(200, &serde_json::json!({"ok": true})))
+        });
+        HttpBackend::with_http(http, crate::clock::system_clock())
+    }
+
+    #[tokio::test]
+    async fn only_https_or_loopback_http() {
+        let b = backend();
+        for good in [
+            "https://idp.example/token",
+            "http://127.0.0.1:8080/token",
+            "http://localhost/token",
+            "http://LOCALHOST/token",
+            "http://[::1]:1/token",
+        ] {
+            assert!(b.get_json(good, None).await.is_ok(), "{good}");
+        }
+        for bad in [
+            "http://idp.example/token",
+            "ftp://idp.example/",
+            "not a url",
+        ] {
+            assert_eq!(
+                b.get_json(bad, None).await,
+                Err(ClientError::Config(
+                    "provider URLs must be https (http only on loopback)"
+                )),
+                "{bad}"
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@ use super::id_token::IdTokenChecks;
 use super::tokens::{ClientAuth, random};
 use super::{ClientError, LoginBackend, LoginSession, ProviderMetadata};
 use crate::clock::SharedClock;
-use crate::jose::base64url;
+use crate::oauth::{AuthorizationServerMetadata, DiscoveryError, Form, Pkce};
 use crate::secret::{SecretString, constant_time_eq};
 use crate::validate::KeySource;
 use std::sync::Arc;
@@ -169,13 +169,17 @@ pub struct LoginClient {
     pub(super) backend: Arc<dyn LoginBackend>,
     pub(super) config: LoginConfig,
     pub(super) metadata: ProviderMetadata,
+    pub(super) authorization_endpoint: String,
+    pub(super) token_endpoint: String,
     pub(super) keys: Arc<dyn KeySource>,
     pub(super) clock: SharedClock,
 }
 
 impl LoginClient {
     /// Fetches the provider's discovery document and checks that its `issuer` is
-    /// exactly the configured one (OpenID Connect Discovery section 4.3).
+    /// exactly the configured one (OpenID Connect Discovery section 4.3, the
+    /// core's [`AuthorizationServerMetadata::from_json`]) and that it names
+    /// the endpoints section 3 requires.
     pub async fn discover(
         backend: Arc<dyn LoginBackend>,
         config: LoginConfig,
@@ -189,18 +193,26 @@ impl LoginClient {
         if response.status != 200 {
             return Err(ClientError::Discovery("discovery document unavailable"));
         }
-        let metadata: ProviderMetadata = serde_json::from_value(response.body)
-            .map_err(|_| ClientError::Discovery("malformed discovery document"))?;
-        if metadata.issuer != config.issuer {
-            return Err(ClientError::Discovery(
-                "issuer differs from the configured issuer",
-            ));
-        }
-        let keys = backend.key_source(&metadata.jwks_uri)?;
+        let metadata = AuthorizationServerMetadata::from_json(response.body, &config.issuer)
+            .map_err(|e| match e {
+                DiscoveryError::IssuerMismatch => {
+                    ClientError::Discovery("issuer differs from the configured issuer")
+                }
+                _ => ClientError::Discovery("malformed discovery document"),
+            })?;
+        let required = |v: &Option<String>| {
+            v.clone()
+                .ok_or(ClientError::Discovery("malformed discovery document"))
+        };
+        let authorization_endpoint = required(&metadata.authorization_endpoint)?;
+        let token_endpoint = required(&metadata.token_endpoint)?;
+        let keys = backend.key_source(&required(&metadata.jwks_uri)?)?;
         Ok(Self {
             backend,
             config,
             metadata,
+            authorization_endpoint,
+            token_endpoint,
             keys,
             clock,
         })
@@ -224,12 +236,8 @@ impl LoginClient {
         let rnd = || random().ok_or(ClientError::Config("randomness unavailable"));
         let state = rnd()?;
         let nonce = rnd()?;
-        let verifier = rnd()?;
-        let challenge = base64url::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            verifier.as_bytes(),
-        ));
-        let mut url = url::Url::parse(&self.metadata.authorization_endpoint)
+        let pkce = Pkce::generate().ok_or(ClientError::Config("randomness unavailable"))?;
+        let mut url = url::Url::parse(&self.authorization_endpoint)
             .map_err(|_| ClientError::Discovery("authorization_endpoint is not a URL"))?;
         let mut scopes = self.config.scopes.clone();
         scopes.extend(options.extra_scopes.iter().cloned());
@@ -241,8 +249,8 @@ impl LoginClient {
             q.append_pair("scope", &scopes.join(" "));
             q.append_pair("state", &state);
             q.append_pair("nonce", &nonce);
-            q.append_pair("code_challenge", &challenge);
-            q.append_pair("code_challenge_method", "S256");
+            q.append_pair("code_challenge", pkce.challenge());
+            q.append_pair("code_challenge_method", pkce.method());
             if !options.acr_values.is_empty() {
                 q.append_pair("acr_values", &options.acr_values.join(" "));
             }
@@ -264,7 +272,7 @@ impl LoginClient {
             pending: PendingLogin {
                 state,
                 nonce,
-                verifier: SecretString::new(verifier),
+                verifier: pkce.verifier().clone(),
                 max_age: options.max_age,
                 acr_values: options.acr_values.clone(),
             },
@@ -310,15 +318,14 @@ impl LoginClient {
             "no code in the authorization response",
         ))?;
         let tokens = self
-            .token_request(vec![
-                ("grant_type", SecretString::new("authorization_code")),
-                ("code", SecretString::new(code.clone())),
-                (
-                    "redirect_uri",
-                    SecretString::new(self.config.redirect_uri.clone()),
-                ),
-                ("code_verifier", pending.verifier.clone()),
-            ])
+            .token_request({
+                let mut form = Form::new()
+                    .with("grant_type", "authorization_code")
+                    .with("code", code.as_str())
+                    .with("redirect_uri", self.config.redirect_uri.as_str());
+                form.push_secret("code_verifier", pending.verifier.clone());
+                form
+            })
             .await?;
         let id_token = tokens
             .id_token

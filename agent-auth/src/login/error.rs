@@ -35,4 +35,19 @@ pub enum ClientError {
     /// Configuration problem (bad URL, missing key).
     #[error("configuration: {0}")]
     Config(&'static str),
+    /// An HTTP request failed (connect, DNS, TLS, timeout, redirect, body
+    /// too large).
+    #[error(transparent)]
+    Http(crate::oauth::HttpError),
+}
+
+impl From<crate::oauth::HttpError> for ClientError {
+    fn from(e: crate::oauth::HttpError) -> Self {
+        match e {
+            crate::oauth::HttpError::Url(_) => {
+                Self::Config("provider URLs must be https (http only on loopback)")
+            }
+            other => Self::Http(other),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use super::id_token::IdTokenChecks;
 use super::tokens::TokenSet;
 use super::{ClientError, LoginClient};
+use crate::oauth::Form;
 use crate::secret::{SecretString, Token};
 use crate::validate::Claims;
 
@@ -54,10 +55,11 @@ impl LoginClient {
             .as_ref()
             .ok_or(ClientError::Session("no refresh token"))?;
         let mut tokens = self
-            .token_request(vec![
-                ("grant_type", SecretString::new("refresh_token")),
-                ("refresh_token", SecretString::new(rt.expose_secret())),
-            ])
+            .token_request(
+                Form::new()
+                    .with("grant_type", "refresh_token")
+                    .with("refresh_token", rt.expose_secret()),
+            )
             .await?;
         if tokens.refresh_token.is_none() {
             tokens.refresh_token = session.tokens.refresh_token.clone();

@@ -1,16 +1,18 @@
 //! Token endpoint calls of the relying party: client authentication, token
-//! responses, client_credentials, revocation and introspection.
+//! responses, client_credentials, revocation and introspection. Client
+//! authentication, the token response and the RFC 6749 section 5.2 error are
+//! the OAuth core's ([`crate::oauth`]); the requests go through the
+//! [`LoginBackend`](super::LoginBackend), which may be in memory.
 
 use super::{ClientError, LoginClient};
-use crate::jose::{SigningKey, base64url, sign_compact};
+use crate::jose::{SigningKey, base64url};
+use crate::oauth::{self, Form, TokenError, TokenResponse};
 use crate::secret::{SecretString, Token};
-use crate::validate::Claims;
 use std::sync::Arc;
 
-/// Form parameters with secret values.
-pub(super) type Form = Vec<(String, SecretString)>;
-
-/// How the client authenticates to the provider.
+/// The client's credential at the provider; with
+/// [`LoginConfig::client_id`](super::LoginConfig) it makes the core's
+/// [`oauth::ClientAuth`], which authenticates every request.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ClientAuth {
@@ -22,6 +24,29 @@ pub enum ClientAuth {
     SecretPost(SecretString),
     /// `private_key_jwt` (RFC 7523 section 2.2) with this key.
     PrivateKeyJwt(Arc<SigningKey>),
+    /// `tls_client_auth` (RFC 8705 section 2.1): the certificate is the
+    /// transport's (see [`HttpBackend::with_http`](super::HttpBackend::with_http)).
+    TlsClientAuth,
+}
+
+impl ClientAuth {
+    /// The core client authentication of `client_id` with this credential.
+    pub fn for_client(&self, client_id: &str) -> oauth::ClientAuth {
+        let id = client_id.to_owned();
+        match self {
+            Self::None => oauth::ClientAuth::Public { client_id: id },
+            Self::SecretBasic(secret) => oauth::ClientAuth::SecretBasic {
+                client_id: id,
+                secret: secret.clone(),
+            },
+            Self::SecretPost(secret) => oauth::ClientAuth::SecretPost {
+                client_id: id,
+                secret: secret.clone(),
+            },
+            Self::PrivateKeyJwt(key) => oauth::ClientAuth::private_key_jwt(id, Arc::clone(key)),
+            Self::TlsClientAuth => oauth::ClientAuth::tls_client_auth(id),
+        }
+    }
 }
 
 /// Tokens from a token response (RFC 6749 section 5.1), in secret types.
@@ -39,102 +64,64 @@ pub struct TokenSet {
     pub scope: Option<String>,
 }
 
+/// The provider's refusal: its RFC 6749 section 5.2 error, else the status.
 pub(super) fn provider_error(status: u16, body: &serde_json::Value) -> ClientError {
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let code = text("error");
-    ClientError::Provider {
-        code: if code.is_empty() {
-            format!("http_{status}")
-        } else {
-            code
+    match TokenError::from_error_body(status, body) {
+        Some(TokenError::Refused {
+            error, description, ..
+        }) => ClientError::Provider {
+            code: error,
+            description: description.unwrap_or_default(),
         },
-        description: text("error_description"),
+        _ => ClientError::Provider {
+            code: format!("http_{status}"),
+            description: String::new(),
+        },
     }
 }
 
 impl LoginClient {
-    /// The form parameters and `Authorization` header that authenticate the client.
-    pub(super) fn client_auth(&self) -> Result<(Form, Option<SecretString>), ClientError> {
-        let id = &self.config.client_id;
-        let mut form = vec![("client_id".to_owned(), SecretString::new(id.clone()))];
-        let header = match &self.config.auth {
-            ClientAuth::None => None,
-            ClientAuth::SecretBasic(secret) => {
-                form.clear();
-                Some(crate::basic_auth::client_secret_basic(
-                    id,
-                    secret.expose_secret(),
-                ))
-            }
-            ClientAuth::SecretPost(secret) => {
-                form.push(("client_secret".into(), secret.clone()));
-                None
-            }
-            ClientAuth::PrivateKeyJwt(key) => {
-                let now = self.clock.now();
-                let jti = random().ok_or(ClientError::Config("randomness unavailable"))?;
-                let mut c = Claims::new();
-                c.iss = Some(id.clone());
-                c.sub = Some(id.clone());
-                c.aud = vec![self.metadata.issuer.clone()];
-                c.iat = Some(now);
-                c.exp = Some(now + 60);
-                c.jti = Some(jti);
-                let assertion = sign_compact(key, None, &c)
-                    .map_err(|_| ClientError::Config("client assertion signing failed"))?;
-                form.push((
-                    "client_assertion_type".into(),
-                    SecretString::new("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                ));
-                form.push((
-                    "client_assertion".into(),
-                    SecretString::new(assertion.expose_secret()),
-                ));
-                None
-            }
-        };
+    /// `form` with the client's authentication, and the `Authorization`
+    /// header value if the method uses one; client assertions name the issuer.
+    pub(super) fn client_auth(
+        &self,
+        mut form: Form,
+    ) -> Result<(Form, Option<SecretString>), ClientError> {
+        let header = self
+            .config
+            .auth
+            .for_client(&self.config.client_id)
+            .apply(&mut form, &self.metadata.issuer, self.clock.now())
+            .map_err(|_| ClientError::Config("client assertion signing failed"))?;
         Ok((form, header))
     }
 
-    /// Posts to the token endpoint with client authentication.
-    pub(super) async fn token_request(
-        &self,
-        params: Vec<(&str, SecretString)>,
-    ) -> Result<TokenSet, ClientError> {
-        let (mut form, header) = self.client_auth()?;
-        form.extend(params.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    /// Posts `params` to the token endpoint with client authentication.
+    pub(super) async fn token_request(&self, params: Form) -> Result<TokenSet, ClientError> {
+        let (form, header) = self.client_auth(params)?;
         let response = self
             .backend
-            .post_form(&self.metadata.token_endpoint, &form, header.as_ref())
+            .post_form(&self.token_endpoint, form.pairs(), header.as_ref())
             .await?;
         if response.status != 200 {
             return Err(provider_error(response.status, &response.body));
         }
-        self.parse_tokens(&response.body)
-    }
-
-    fn parse_tokens(&self, body: &serde_json::Value) -> Result<TokenSet, ClientError> {
-        let text = |k: &str| body.get(k).and_then(|v| v.as_str());
-        let access_token = text("access_token")
-            .ok_or(ClientError::Response("token response without access_token"))?;
+        let tokens = TokenResponse::from_json(&response.body).map_err(|e| match e {
+            TokenError::InvalidResponse(why) => ClientError::Response(why),
+            _ => ClientError::Response("not a token response"),
+        })?;
         // RFC 6749 section 7.1: only types the client understands.
-        if !text("token_type").is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
+        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
             return Err(ClientError::Response("token_type is not Bearer"));
         }
         Ok(TokenSet {
-            access_token: Token::new(access_token),
-            refresh_token: text("refresh_token").map(Token::new),
-            id_token: text("id_token").map(Token::new),
-            expires_at: body
-                .get("expires_in")
-                .and_then(serde_json::Value::as_i64)
-                .map(|s| self.clock.now() + s),
-            scope: text("scope").map(str::to_owned),
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            id_token: tokens.id_token,
+            expires_at: tokens
+                .expires_in
+                .map(|s| self.clock.now().saturating_add(s)),
+            scope: tokens.scope.map(|s| s.join(" ")),
         })
     }
 
@@ -144,12 +131,12 @@ impl LoginClient {
         scope: &[&str],
         resource: Option<&str>,
     ) -> Result<TokenSet, ClientError> {
-        let mut params = vec![("grant_type", SecretString::new("client_credentials"))];
+        let mut params = Form::new().with("grant_type", "client_credentials");
         if !scope.is_empty() {
-            params.push(("scope", SecretString::new(scope.join(" "))));
+            params.push("scope", scope.join(" "));
         }
         if let Some(r) = resource {
-            params.push(("resource", SecretString::new(r)));
+            params.push("resource", r);
         }
         self.token_request(params).await
     }
@@ -163,14 +150,14 @@ impl LoginClient {
             .ok_or(ClientError::Config(
                 "the provider has no revocation endpoint",
             ))?;
-        let (mut form, header) = self.client_auth()?;
-        form.push(("token".into(), SecretString::new(token.expose_secret())));
+        let mut params = Form::new().with("token", token.expose_secret());
         if let Some(h) = hint {
-            form.push(("token_type_hint".into(), SecretString::new(h)));
+            params.push("token_type_hint", h);
         }
+        let (form, header) = self.client_auth(params)?;
         let response = self
             .backend
-            .post_form(endpoint, &form, header.as_ref())
+            .post_form(endpoint, form.pairs(), header.as_ref())
             .await?;
         if response.status == 200 {
             Ok(())
@@ -188,11 +175,10 @@ impl LoginClient {
                 .ok_or(ClientError::Config(
                     "the provider has no introspection endpoint",
                 ))?;
-        let (mut form, header) = self.client_auth()?;
-        form.push(("token".into(), SecretString::new(token.expose_secret())));
+        let (form, header) = self.client_auth(Form::new().with("token", token.expose_secret()))?;
         let response = self
             .backend
-            .post_form(endpoint, &form, header.as_ref())
+            .post_form(endpoint, form.pairs(), header.as_ref())
             .await?;
         if response.status != 200 {
             return Err(provider_error(response.status, &response.body));

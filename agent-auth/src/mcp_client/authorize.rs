@@ -5,17 +5,17 @@
 //! `client_secret_basic`, `client_secret_post` or `private_key_jwt`; or
 //! enterprise-managed authorization through an ID-JAG. A refresh token of
 //! the authorization code grant is kept with the access token and renews it
-//! without a new authorization request ([`McpAuthorizer::refresh`]).
+//! without a new authorization request ([`McpAuthorizer::refresh`]). Every
+//! request goes through the OAuth client core ([`crate::oauth`]).
 
-use super::challenge::BearerChallenge;
-use super::discovery::{AuthorizationServerMetadata, DiscoveryError, McpDiscovery, checked_url};
-use crate::exchange::{
-    ClientAuth, ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse,
-    token_types,
+use super::discovery::{McpDiscovery, checked_url};
+use crate::exchange::{ExchangeClient, ExchangeError, TokenExchangeRequest, token_types};
+use crate::jose::{SigningKey, base64url};
+use crate::oauth::{
+    AuthorizationServerMetadata, BearerChallenge, ClientAuth, DiscoveryError, Form, HttpClient,
+    HttpError, HttpRequest, Pkce, TokenEndpoint, TokenResponse,
 };
-use crate::jose::{SigningKey, base64url, sign_compact};
 use crate::secret::{SecretString, Token};
-use crate::validate::Claims;
 use serde::Deserialize;
 use std::sync::{Mutex, PoisonError};
 
@@ -110,6 +110,10 @@ pub enum McpAuthError {
     /// A request failed.
     #[error("request failed: {0}")]
     Transport(String),
+    /// An HTTP request failed (connect, DNS, TLS, timeout, redirect, body
+    /// too large, status).
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// A refresh was asked for a token that came without a refresh token.
     #[error("the token has no refresh token")]
     NoRefreshToken,
@@ -137,7 +141,7 @@ pub struct McpToken {
 }
 
 impl McpToken {
-    fn new(response: TokenExchangeResponse, scope: Vec<String>) -> Self {
+    fn new(response: TokenResponse, scope: Vec<String>) -> Self {
         Self {
             access_token: response.access_token,
             scope,
@@ -164,8 +168,7 @@ impl McpToken {
 #[derive(Debug, Clone)]
 struct RefreshGrant {
     token: Token,
-    token_endpoint: String,
-    client: ClientAuth,
+    endpoint: TokenEndpoint,
 }
 
 #[derive(Debug, Clone)]
@@ -175,12 +178,61 @@ struct Registered {
     method: &'static str,
 }
 
+/// [`McpGrant`] with the signing key shared, as [`ClientAuth`] holds it.
+#[derive(Debug)]
+enum Grant {
+    Code {
+        redirect_uri: String,
+        registration: Registration,
+    },
+    Secret {
+        client_id: String,
+        secret: SecretString,
+    },
+    Key(ClientAuth),
+    IdJag {
+        idp_token_endpoint: String,
+        idp_client: ClientAuth,
+        id_token: Token,
+        client: ClientAuth,
+    },
+}
+
+impl From<McpGrant> for Grant {
+    fn from(grant: McpGrant) -> Self {
+        match grant {
+            McpGrant::AuthorizationCode {
+                redirect_uri,
+                registration,
+            } => Self::Code {
+                redirect_uri,
+                registration,
+            },
+            McpGrant::ClientSecret { client_id, secret } => Self::Secret { client_id, secret },
+            McpGrant::PrivateKeyJwt { client_id, key } => {
+                Self::Key(ClientAuth::private_key_jwt(client_id, key))
+            }
+            McpGrant::IdJag {
+                idp_token_endpoint,
+                idp_client,
+                id_token,
+                client,
+            } => Self::IdJag {
+                idp_token_endpoint,
+                idp_client,
+                id_token,
+                client,
+            },
+        }
+    }
+}
+
 /// Obtains access tokens for one agent, reusing a dynamic registration.
 #[derive(Debug)]
 pub struct McpAuthorizer {
     discovery: McpDiscovery,
-    http: reqwest::Client,
-    grant: McpGrant,
+    http: HttpClient,
+    grant: Grant,
     registered: Mutex<Option<Registered>>,
 }
 
@@ -193,11 +245,11 @@ struct RegistrationResponse {
     token_endpoint_auth_method: Option<String>,
 }
 
-fn random_b64(len: usize) -> Result<String, McpAuthError> {
-    let mut bytes = vec![0u8; len];
+fn random_state() -> Result<String, McpAuthError> {
+    let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes)
         .map_err(|_| McpAuthError::Transport("no randomness".into()))?;
-    Ok(base64url::encode(&bytes))
+    Ok(base64url::encode(bytes))
 }
 
 fn auth_for(registered: &Registered) -> ClientAuth {
@@ -223,19 +275,34 @@ fn secret_method(metadata: &AuthorizationServerMetadata) -> &'static str {
 }
 
 impl McpAuthorizer {
-    /// An authorizer using `grant`.
+    /// An authorizer using `grant`, over the default [`HttpClient`].
     pub fn new(grant: McpGrant) -> Result<Self, McpAuthError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| McpAuthError::Transport(e.to_string()))?;
-        Ok(Self {
-            discovery: McpDiscovery::new()?,
+        Ok(Self::with_http(grant, HttpClient::new()?))
+    }
+
+    /// An authorizer using `grant`, sending every request (discovery,
+    /// registration, authorization, token) through `http`.
+    pub fn with_http(grant: McpGrant, http: HttpClient) -> Self {
+        Self {
+            discovery: McpDiscovery::with_http(http.clone()),
             http,
-            grant,
+            grant: grant.into(),
             registered: Mutex::new(None),
-        })
+        }
+    }
+
+    /// The token endpoint of `metadata`'s server, as `auth`; client
+    /// assertions name the issuer (RFC 7523 section 3).
+    fn endpoint(
+        &self,
+        metadata: &AuthorizationServerMetadata,
+        token_endpoint: &str,
+        auth: ClientAuth,
+    ) -> Result<TokenEndpoint, McpAuthError> {
+        Ok(
+            TokenEndpoint::with_http(self.http.clone(), token_endpoint, auth)?
+                .assertion_audience(metadata.issuer.clone()),
+        )
     }
 
     /// A token for `resource` (the MCP server URL), after a 401 or a 403
@@ -252,11 +319,11 @@ impl McpAuthorizer {
             .clone()
             .ok_or(McpAuthError::Unsupported("a token endpoint"))?;
         let response = match &self.grant {
-            McpGrant::AuthorizationCode {
+            Grant::Code {
                 redirect_uri,
                 registration,
             } => {
-                let (response, client) = self
+                let (response, endpoint) = self
                     .code_flow(
                         &metadata,
                         &token_endpoint,
@@ -266,43 +333,39 @@ impl McpAuthorizer {
                         registration,
                     )
                     .await?;
-                let refresh = response.refresh_token.clone().map(|token| RefreshGrant {
-                    token,
-                    token_endpoint,
-                    client,
-                });
+                let refresh = response
+                    .refresh_token
+                    .clone()
+                    .map(|token| RefreshGrant { token, endpoint });
                 return Ok(McpToken {
                     refresh,
                     ..McpToken::new(response, scope)
                 });
             }
-            McpGrant::ClientSecret { client_id, secret } => {
+            Grant::Secret { client_id, secret } => {
                 let auth = if secret_method(&metadata) == "client_secret_post" {
                     ClientAuth::post(client_id, secret.expose_secret())
                 } else {
                     ClientAuth::basic(client_id, secret.expose_secret())
                 };
-                self.client_credentials(&token_endpoint, auth, None, resource, &scope)
-                    .await?
+                let endpoint = self.endpoint(&metadata, &token_endpoint, auth)?;
+                client_credentials(&endpoint, resource, &scope).await?
             }
-            McpGrant::PrivateKeyJwt { client_id, key } => {
-                let assertion = client_assertion(key, client_id, &metadata.issuer)?;
-                self.client_credentials(
-                    &token_endpoint,
-                    ClientAuth::public(client_id),
-                    Some(assertion),
-                    resource,
-                    &scope,
-                )
-                .await?
+            Grant::Key(auth) => {
+                let endpoint = self.endpoint(&metadata, &token_endpoint, auth.clone())?;
+                client_credentials(&endpoint, resource, &scope).await?
             }
-            McpGrant::IdJag {
+            Grant::IdJag {
                 idp_token_endpoint,
                 idp_client,
                 id_token,
                 client,
             } => {
-                let idp = ExchangeClient::new(idp_token_endpoint.clone(), idp_client.clone())?;
+                let idp = ExchangeClient::with_http(
+                    self.http.clone(),
+                    idp_token_endpoint.clone(),
+                    idp_client.clone(),
+                )?;
                 let jag = idp
                     .exchange(
                         &TokenExchangeRequest::new(id_token.clone(), token_types::ID_TOKEN)
@@ -312,7 +375,11 @@ impl McpAuthorizer {
                             .scope(scope.iter().cloned()),
                     )
                     .await?;
-                let resource_as = ExchangeClient::new(token_endpoint, client.clone())?;
+                let resource_as = ExchangeClient::from_endpoint(self.endpoint(
+                    &metadata,
+                    &token_endpoint,
+                    client.clone(),
+                )?);
                 resource_as.jwt_bearer(&jag.access_token, &scope).await?
             }
         };
@@ -334,7 +401,7 @@ impl McpAuthorizer {
         token: &McpToken,
     ) -> Result<McpToken, McpAuthError> {
         let grant = token.refresh.as_ref().ok_or(McpAuthError::NoRefreshToken)?;
-        let client = ExchangeClient::new(grant.token_endpoint.clone(), grant.client.clone())?;
+        let client = ExchangeClient::from_endpoint(grant.endpoint.clone());
         let response = client
             .refresh_for_resource(&grant.token, &[], resource)
             .await?;
@@ -388,32 +455,6 @@ impl McpAuthorizer {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    async fn client_credentials(
-        &self,
-        token_endpoint: &str,
-        auth: ClientAuth,
-        assertion: Option<Token>,
-        resource: &str,
-        scope: &[String],
-    ) -> Result<TokenExchangeResponse, McpAuthError> {
-        let mut form = vec![
-            ("grant_type".to_owned(), "client_credentials".to_owned()),
-            ("resource".to_owned(), resource.to_owned()),
-        ];
-        if !scope.is_empty() {
-            form.push(("scope".into(), scope.join(" ")));
-        }
-        if let Some(a) = assertion {
-            form.push((
-                "client_assertion_type".into(),
-                crate::exchange::CLIENT_ASSERTION_JWT.into(),
-            ));
-            form.push(("client_assertion".into(), a.expose_secret().to_owned()));
-        }
-        let client = ExchangeClient::new(token_endpoint.to_owned(), auth)?;
-        Ok(client.post_form(form).await?)
     }
 
     async fn register(
@@ -472,19 +513,14 @@ impl McpAuthorizer {
         });
         let response = self
             .http
-            .post(checked_url(endpoint)?)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| McpAuthError::Transport(e.without_url().to_string()))?;
-        if !response.status().is_success() {
+            .send(HttpRequest::post_json(endpoint, &body)?)
+            .await?;
+        if !response.is_success() {
             return Err(McpAuthError::Unsupported(
                 "dynamic registration of this client",
             ));
         }
-        let reg: RegistrationResponse = response
-            .json()
-            .await
+        let reg: RegistrationResponse = serde_json::from_slice(response.body())
             .map_err(|_| McpAuthError::Transport("invalid registration response".into()))?;
         let method = match reg.token_endpoint_auth_method.as_deref() {
             Some("client_secret_post") => "client_secret_post",
@@ -513,7 +549,7 @@ impl McpAuthorizer {
         scope: &[String],
         redirect_uri: &str,
         registration: &Registration,
-    ) -> Result<(TokenExchangeResponse, ClientAuth), McpAuthError> {
+    ) -> Result<(TokenResponse, TokenEndpoint), McpAuthError> {
         // MCP authorization: PKCE is required and S256 must be advertised.
         if !metadata
             .code_challenge_methods_supported
@@ -527,36 +563,26 @@ impl McpAuthorizer {
             .as_deref()
             .ok_or(McpAuthError::Unsupported("an authorization endpoint"))?;
         let registered = self.register(metadata, redirect_uri, registration).await?;
-        let verifier = SecretString::new(random_b64(32)?);
-        let challenge = base64url::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            verifier.expose_secret().as_bytes(),
-        ));
-        let state = random_b64(16)?;
+        let pkce = Pkce::generate().ok_or(McpAuthError::Transport("no randomness".into()))?;
+        let state = random_state()?;
         let mut url = checked_url(endpoint)?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("response_type", "code")
                 .append_pair("client_id", &registered.client_id)
                 .append_pair("redirect_uri", redirect_uri)
-                .append_pair("code_challenge", &challenge)
-                .append_pair("code_challenge_method", "S256")
+                .append_pair("code_challenge", pkce.challenge())
+                .append_pair("code_challenge_method", pkce.method())
                 .append_pair("state", &state)
                 .append_pair("resource", resource);
             if !scope.is_empty() {
                 q.append_pair("scope", &scope.join(" "));
             }
         }
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| McpAuthError::Transport(e.without_url().to_string()))?;
+        let request = HttpRequest::get(url.as_str(), "text/html")?.expect_redirect();
+        let response = self.http.send(request).await?;
         let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
+            .header("location")
             .ok_or(McpAuthError::AuthorizationResponse("no redirect"))?;
         let back = url::Url::parse(location)
             .map_err(|_| McpAuthError::AuthorizationResponse("redirect is not a URL"))?;
@@ -580,11 +606,7 @@ impl McpAuthorizer {
             return Err(McpAuthError::AuthorizationResponse("state mismatch"));
         }
         // RFC 9207 section 2.4: `iss`, when present or promised, is the issuer.
-        let promised = metadata
-            .extra
-            .get("authorization_response_iss_parameter_supported")
-            .and_then(serde_json::Value::as_bool)
-            == Some(true);
+        let promised = metadata.authorization_response_iss_parameter_supported;
         match get("iss") {
             Some(iss) if iss != metadata.issuer => {
                 return Err(McpAuthError::AuthorizationResponse(
@@ -603,39 +625,27 @@ impl McpAuthorizer {
         }
         let code =
             SecretString::new(get("code").ok_or(McpAuthError::AuthorizationResponse("no code"))?);
-        let form = vec![
-            ("grant_type".to_owned(), "authorization_code".to_owned()),
-            ("code".to_owned(), code.expose_secret().to_owned()),
-            ("redirect_uri".to_owned(), redirect_uri.to_owned()),
-            (
-                "code_verifier".to_owned(),
-                verifier.expose_secret().to_owned(),
-            ),
-            ("resource".to_owned(), resource.to_owned()),
-        ];
-        let auth = auth_for(&registered);
-        let client = ExchangeClient::new(token_endpoint.to_owned(), auth.clone())?;
-        Ok((client.post_form(form).await?, auth))
+        let mut form = Form::new().with("grant_type", "authorization_code");
+        form.push_secret("code", code);
+        form.push("redirect_uri", redirect_uri);
+        form.push_secret("code_verifier", pkce.verifier().clone());
+        form.push("resource", resource);
+        let endpoint = self.endpoint(metadata, token_endpoint, auth_for(&registered))?;
+        Ok((endpoint.request(form).await?, endpoint))
     }
 }
 
-/// RFC 7523 section 3: a client assertion for `audience` (the issuer).
-fn client_assertion(
-    key: &SigningKey,
-    client_id: &str,
-    audience: &str,
-) -> Result<Token, McpAuthError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
-        .unwrap_or(0);
-    let mut claims = Claims::new();
-    claims.iss = Some(client_id.to_owned());
-    claims.sub = Some(client_id.to_owned());
-    claims.aud = vec![audience.to_owned()];
-    claims.iat = Some(now);
-    claims.exp = Some(now + 60);
-    claims.jti = Some(random_b64(16)?);
-    sign_compact(key, Some("JWT"), &claims)
-        .map_err(|_| McpAuthError::Transport("signing the client assertion failed".into()))
+/// Client credentials (RFC 6749 section 4.4) for `resource` (RFC 8707).
+async fn client_credentials(
+    endpoint: &TokenEndpoint,
+    resource: &str,
+    scope: &[String],
+) -> Result<TokenResponse, McpAuthError> {
+    let mut form = Form::new()
+        .with("grant_type", "client_credentials")
+        .with("resource", resource);
+    if !scope.is_empty() {
+        form.push("scope", scope.join(" "));
+    }
+    Ok(endpoint.request(form).await?)
 }

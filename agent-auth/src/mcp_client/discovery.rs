@@ -2,35 +2,15 @@
 //! (the challenge's `resource_metadata`, then the path-inserted well-known URL,
 //! then the root one) and authorization server metadata (RFC 8414 and OpenID
 //! Connect Discovery, path-inserted then path-appended), each checked against
-//! the identifier it was looked up for.
+//! the identifier it was looked up for. Fetching, the metadata struct and the
+//! issuer check are the OAuth core's ([`crate::oauth`]).
 
-use super::challenge::BearerChallenge;
+use crate::oauth::metadata::{first_document, path_inserted};
+use crate::oauth::{
+    AuthorizationServerMetadata, BearerChallenge, DiscoveryError, HttpClient, check_url,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-
-/// Why discovery failed. Messages name URLs and checks, never credentials.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DiscoveryError {
-    /// A URL is not https (nor http on loopback) or does not parse.
-    #[error("URL must be https (http only on loopback)")]
-    InsecureUrl,
-    /// A request failed.
-    #[error("metadata request failed: {0}")]
-    Transport(String),
-    /// No candidate location served a document.
-    #[error("no {0} found at any well-known location")]
-    NotFound(&'static str),
-    /// A document is not valid metadata.
-    #[error("invalid {0}")]
-    InvalidDocument(&'static str),
-    /// RFC 9728 section 3.3: `resource` is not the resource asked about.
-    #[error("protected resource metadata names another resource")]
-    ResourceMismatch,
-    /// RFC 8414 section 3.3: `issuer` is not the issuer asked about.
-    #[error("authorization server metadata names another issuer")]
-    IssuerMismatch,
-}
 
 /// RFC 9728 section 2: what a protected resource says about itself.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -52,78 +32,8 @@ pub struct ProtectedResourceMetadata {
     pub extra: Map<String, Value>,
 }
 
-/// RFC 8414 section 2 metadata (the members an MCP client uses).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct AuthorizationServerMetadata {
-    /// The issuer identifier.
-    pub issuer: String,
-    /// Authorization endpoint.
-    #[serde(default)]
-    pub authorization_endpoint: Option<String>,
-    /// Token endpoint.
-    #[serde(default)]
-    pub token_endpoint: Option<String>,
-    /// RFC 7591 registration endpoint.
-    #[serde(default)]
-    pub registration_endpoint: Option<String>,
-    /// JWK Set.
-    #[serde(default)]
-    pub jwks_uri: Option<String>,
-    /// PKCE methods (an MCP client requires `S256`).
-    #[serde(default)]
-    pub code_challenge_methods_supported: Vec<String>,
-    /// Grant types.
-    #[serde(default)]
-    pub grant_types_supported: Vec<String>,
-    /// Token endpoint client authentication methods.
-    #[serde(default)]
-    pub token_endpoint_auth_methods_supported: Vec<String>,
-    /// Every other member.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl AuthorizationServerMetadata {
-    /// The default endpoints of the 2025-03-26 MCP authorization rules for a
-    /// server without metadata: `/authorize`, `/token`, `/register` at its origin.
-    pub fn defaults_for(origin: &str) -> Self {
-        let origin = origin.trim_end_matches('/');
-        Self {
-            issuer: origin.to_owned(),
-            authorization_endpoint: Some(format!("{origin}/authorize")),
-            token_endpoint: Some(format!("{origin}/token")),
-            registration_endpoint: Some(format!("{origin}/register")),
-            jwks_uri: None,
-            code_challenge_methods_supported: vec!["S256".into()],
-            grant_types_supported: vec!["authorization_code".into(), "refresh_token".into()],
-            token_endpoint_auth_methods_supported: vec!["none".into()],
-            extra: Map::new(),
-        }
-    }
-}
-
-const MAX_DOCUMENT: usize = 64 * 1024;
-
 pub(crate) fn checked_url(text: &str) -> Result<url::Url, DiscoveryError> {
-    let url = url::Url::parse(text).map_err(|_| DiscoveryError::InsecureUrl)?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    if url.scheme() == "https" || (url.scheme() == "http" && loopback) {
-        Ok(url)
-    } else {
-        Err(DiscoveryError::InsecureUrl)
-    }
-}
-
-/// `well_known` inserted between the host and the path of `base` (RFC 8414
-/// section 3.1, RFC 9728 section 3.1); the root location when the path is empty.
-fn path_inserted(base: &url::Url, well_known: &str) -> String {
-    let path = base.path().trim_end_matches('/');
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    url.set_path(&format!("/.well-known/{well_known}{path}"));
-    url.to_string()
+    check_url(text).map_err(|_| DiscoveryError::InsecureUrl)
 }
 
 /// RFC 9728 locations of a resource's metadata, in order: path-inserted, then root.
@@ -135,25 +45,6 @@ pub(crate) fn resource_metadata_urls(resource: &str) -> Result<Vec<String>, Disc
     let root = path_inserted(&root, "oauth-protected-resource");
     if !out.contains(&root) {
         out.push(root);
-    }
-    Ok(out)
-}
-
-/// Authorization server metadata locations in the MCP specification's order:
-/// with a path, RFC 8414 path-inserted, OpenID path-inserted, OpenID
-/// path-appended; without one, RFC 8414 then OpenID at the root.
-pub(crate) fn authorization_server_urls(issuer: &str) -> Result<Vec<String>, DiscoveryError> {
-    let url = checked_url(issuer)?;
-    let has_path = !url.path().trim_end_matches('/').is_empty();
-    let mut out = vec![
-        path_inserted(&url, "oauth-authorization-server"),
-        path_inserted(&url, "openid-configuration"),
-    ];
-    if has_path {
-        out.push(format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        ));
     }
     Ok(out)
 }
@@ -182,18 +73,19 @@ fn covers(identifier: &str, requested: &str) -> bool {
 /// Fetches and checks discovery documents.
 #[derive(Debug, Clone)]
 pub struct McpDiscovery {
-    http: reqwest::Client,
+    http: HttpClient,
 }
 
 impl McpDiscovery {
-    /// A discovery client (no redirects followed, 10-second timeout).
+    /// A discovery client over the default [`HttpClient`] (no redirects
+    /// followed, 10-second timeout).
     pub fn new() -> Result<Self, DiscoveryError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| DiscoveryError::Transport(e.to_string()))?;
-        Ok(Self { http })
+        Ok(Self::with_http(HttpClient::new()?))
+    }
+
+    /// A discovery client sending through `http`.
+    pub fn with_http(http: HttpClient) -> Self {
+        Self { http }
     }
 
     /// The protected resource metadata of `resource` (the MCP server URL), from
@@ -204,13 +96,14 @@ impl McpDiscovery {
         resource: &str,
         challenge: Option<&BearerChallenge>,
     ) -> Result<ProtectedResourceMetadata, DiscoveryError> {
+        const WHAT: &str = "protected resource metadata";
         let candidates = match challenge.and_then(|c| c.resource_metadata.as_deref()) {
             Some(url) => vec![checked_url(url)?.to_string()],
             None => resource_metadata_urls(resource)?,
         };
-        let doc: ProtectedResourceMetadata = self
-            .first_found(&candidates, "protected resource metadata")
-            .await?;
+        let document = first_document(&self.http, &candidates, WHAT).await?;
+        let doc: ProtectedResourceMetadata =
+            serde_json::from_value(document).map_err(|_| DiscoveryError::InvalidDocument(WHAT))?;
         if !covers(&doc.resource, resource) {
             return Err(DiscoveryError::ResourceMismatch);
         }
@@ -223,14 +116,7 @@ impl McpDiscovery {
         &self,
         issuer: &str,
     ) -> Result<AuthorizationServerMetadata, DiscoveryError> {
-        let candidates = authorization_server_urls(issuer)?;
-        let doc: AuthorizationServerMetadata = self
-            .first_found(&candidates, "authorization server metadata")
-            .await?;
-        if doc.issuer != issuer {
-            return Err(DiscoveryError::IssuerMismatch);
-        }
-        Ok(doc)
+        AuthorizationServerMetadata::discover(&self.http, issuer).await
     }
 
     /// 2025-03-26 MCP compatibility, for a server without protected resource
@@ -241,45 +127,17 @@ impl McpDiscovery {
         &self,
         origin: &str,
     ) -> Result<AuthorizationServerMetadata, DiscoveryError> {
+        const WHAT: &str = "authorization server metadata";
         let base = checked_url(origin)?;
         let candidates = [path_inserted(&base, "oauth-authorization-server")];
-        let doc: AuthorizationServerMetadata = self
-            .first_found(&candidates, "authorization server metadata")
-            .await?;
+        let document = first_document(&self.http, &candidates, WHAT).await?;
+        let doc: AuthorizationServerMetadata =
+            serde_json::from_value(document).map_err(|_| DiscoveryError::InvalidDocument(WHAT))?;
         let same_origin = url::Url::parse(&doc.issuer).is_ok_and(|i| i.origin() == base.origin());
         if !same_origin {
             return Err(DiscoveryError::IssuerMismatch);
         }
         Ok(doc)
-    }
-
-    async fn first_found<T: serde::de::DeserializeOwned>(
-        &self,
-        candidates: &[String],
-        what: &'static str,
-    ) -> Result<T, DiscoveryError> {
-        for url in candidates {
-            let response = self
-                .http
-                .get(url)
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await
-                .map_err(|e| DiscoveryError::Transport(e.to_string()))?;
-            if !response.status().is_success() {
-                continue;
-            }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| DiscoveryError::Transport(e.to_string()))?;
-            if body.len() > MAX_DOCUMENT {
-                return Err(DiscoveryError::InvalidDocument(what));
-            }
-            return serde_json::from_slice(&body)
-                .map_err(|_| DiscoveryError::InvalidDocument(what));
-        }
-        Err(DiscoveryError::NotFound(what))
     }
 }
 
@@ -299,21 +157,6 @@ mod tests {
         assert_eq!(
             resource_metadata_urls("https://mcp.example").unwrap(),
             ["https://mcp.example/.well-known/oauth-protected-resource"]
-        );
-        assert_eq!(
-            authorization_server_urls("https://as.example/tenant1").unwrap(),
-            [
-                "https://as.example/.well-known/oauth-authorization-server/tenant1",
-                "https://as.example/.well-known/openid-configuration/tenant1",
-                "https://as.example/tenant1/.well-known/openid-configuration",
-            ]
-        );
-        assert_eq!(
-            authorization_server_urls("https://as.example").unwrap(),
-            [
-                "https://as.example/.well-known/oauth-authorization-server",
-                "https://as.example/.well-known/openid-configuration",
-            ]
         );
         assert_eq!(
             resource_metadata_urls("http://mcp.example/mcp"),

@@ -12,18 +12,17 @@
 
 #[cfg(feature = "http")]
 mod authorize;
-mod challenge;
 #[cfg(feature = "http")]
 mod discovery;
 #[cfg(feature = "http")]
 mod session;
 
 #[cfg(feature = "http")]
-pub use authorize::{McpAuthError, McpAuthorizer, McpGrant, McpToken, Registration};
-pub use challenge::{BearerChallenge, Challenge, ChallengeError, parse_www_authenticate};
+pub use crate::oauth::{AuthorizationServerMetadata, DiscoveryError};
+pub use crate::oauth::{BearerChallenge, Challenge, ChallengeError, parse_www_authenticate};
 #[cfg(feature = "http")]
-pub use discovery::{
-    AuthorizationServerMetadata, DiscoveryError, McpDiscovery, ProtectedResourceMetadata,
-};
+pub use authorize::{McpAuthError, McpAuthorizer, McpGrant, McpToken, Registration};
+#[cfg(feature = "http")]
+pub use discovery::{McpDiscovery, ProtectedResourceMetadata};
 #[cfg(feature = "http")]
 pub use session::{McpAuthSession, RequestAttempt, Retry};

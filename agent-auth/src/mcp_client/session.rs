@@ -6,8 +6,8 @@
 //! authorization.
 
 use super::authorize::{McpAuthError, McpAuthorizer, McpToken};
-use super::challenge::BearerChallenge;
 use crate::clock::{SharedClock, system_clock};
+use crate::oauth::BearerChallenge;
 use crate::secret::Token;
 use std::sync::{PoisonError, RwLock};
 

@@ -1,5 +1,7 @@
-//! `WWW-Authenticate` (RFC 9110 section 11.6.1) parsing, and the Bearer
-//! challenge's parameters (RFC 6750 section 3, RFC 9728 section 5.1).
+//! `WWW-Authenticate` parsing: every challenge of a header (RFC 9110 section
+//! 11.6.1: an auth scheme, then a token68 or auth-params, quoted strings
+//! unescaped), and the Bearer challenge's parameters (RFC 6750 section 3,
+//! RFC 9728 section 5.1). Self-contained: no feature, no I/O, typed errors.
 
 /// One challenge: an auth scheme with its parameters (or a token68).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,6 +319,26 @@ mod tests {
         assert_eq!(
             parse_www_authenticate(&"a".repeat(9000)),
             Err(ChallengeError::TooLong)
+        );
+    }
+
+    #[test]
+    fn token68_then_another_challenge_and_escaped_backslash() {
+        let all =
+            parse_www_authenticate(r#"Negotiate YWJj==, Bearer realm="a\\b", error_uri="x\"y""#)
+                .unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].token68.as_deref(), Some("YWJj=="));
+        assert!(all[0].params.is_empty());
+        assert_eq!(all[1].param("realm"), Some(r"a\b"));
+        assert_eq!(all[1].param("error_uri"), Some(r#"x"y"#));
+    }
+
+    #[test]
+    fn parameters_after_a_token68_are_a_typed_error() {
+        assert_eq!(
+            parse_www_authenticate("Negotiate abc==, realm=x"),
+            Err(ChallengeError::Malformed("parameters after a token68"))
         );
     }
 
