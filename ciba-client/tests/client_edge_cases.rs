@@ -353,7 +353,8 @@ async fn ping_with_a_wrong_bearer_token_is_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn id_token_audience_as_an_array() {
-    // OpenID Connect Core 3.1.3.7: several audiences are fine with azp = this client.
+    // OpenID Connect Core 3.1.3.7 step 3: the ID token is refused when it lists
+    // an audience the client does not trust, even with azp = this client.
     let stub = Stub::new(
         json!({"auth_req_id": "req-10", "expires_in": 600, "interval": 1}),
         vec![],
@@ -365,13 +366,15 @@ async fn id_token_audience_as_an_array() {
     stub.script.answers.lock().unwrap().push_back((200, body));
     let p = stub.client(DeliveryMode::Poll).start(ask()).await.unwrap();
     let outcome = p.wait().await;
-    let claims = outcome
-        .approved()
-        .unwrap_or_else(|| panic!("aud array with azp accepted: {outcome:?}"))
-        .id_token_claims
-        .clone()
-        .unwrap();
-    assert_eq!(claims.aud, ["agent", "https://other.example"]);
+    assert!(
+        matches!(
+            outcome,
+            ApprovalOutcome::Failed(CibaError::IdToken(
+                agent_auth::validate::ValidationError::UntrustedAudience
+            ))
+        ),
+        "an untrusted extra audience with azp: {outcome:?}"
+    );
 
     let stub2 = Stub::new(
         json!({"auth_req_id": "req-11", "expires_in": 600, "interval": 1}),

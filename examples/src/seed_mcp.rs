@@ -163,7 +163,11 @@ pub fn seed_fga() -> Result<ResourceAccess, Box<dyn std::error::Error>> {
                 "reader",
                 "team:sales#member",
             ),
-            TupleKey::new("resource:pricing+3A//executive-discounts", "reader", "user:cfo"),
+            TupleKey::new(
+                "resource:pricing+3A//executive-discounts",
+                "reader",
+                "user:cfo",
+            ),
         ],
         &[],
     )?;

@@ -118,7 +118,11 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "reader",
                 "team:sales#member",
             ),
-            TupleKey::new("resource:pricing+3A//executive-discounts", "reader", "user:cfo"),
+            TupleKey::new(
+                "resource:pricing+3A//executive-discounts",
+                "reader",
+                "user:cfo",
+            ),
         ],
         &[],
     )?;
