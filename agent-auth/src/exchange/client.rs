@@ -194,6 +194,7 @@ impl ExchangeClient {
     }
 
     /// RFC 8693 section 2: one token exchange.
+    #[tracing::instrument(name = "oauth.exchange", skip_all, fields(client_id = %self.client_id()))]
     pub async fn exchange(
         &self,
         request: &TokenExchangeRequest,

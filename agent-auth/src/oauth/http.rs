@@ -8,6 +8,7 @@ use super::transport::{HttpError, HttpRequest, HttpResponse, HttpTransport};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// The limits of every request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +85,20 @@ impl HttpClient {
     /// Sends `request` under the policy. Any status comes back as a response,
     /// except a 3xx, which is [`HttpError::RedirectRefused`] unless the
     /// request [expects one](HttpRequest::expect_redirect).
-    pub async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        // The span names the method and host only: paths, queries, headers
+        // and bodies may carry codes, tokens or secrets.
+        let span =
+            tracing::debug_span!("oauth.http", method = ?request.method(), host = %request.host());
+        let outcome = self.send_unlogged(request).instrument(span.clone()).await;
+        span.in_scope(|| match &outcome {
+            Ok(response) => tracing::debug!(status = response.status(), "answered"),
+            Err(error) => tracing::debug!(%error, "failed"),
+        });
+        outcome
+    }
+
+    async fn send_unlogged(&self, mut request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let host = request.host();
         let max = self.policy.max_body.min(request.max_response_bytes());
         request.set_max_body(max);

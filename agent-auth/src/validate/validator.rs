@@ -164,6 +164,18 @@ impl<K: TokenKind> Validator<K> {
 
     /// Validates a token with the keys already known to the source (no I/O).
     pub fn validate_cached(&self, token: &str) -> Result<Validated<K>, ValidationError> {
+        // The span names the kind; the outcome event names the error kind
+        // only. Neither carries token bytes or claims.
+        let span = tracing::debug_span!("validate", kind = K::PROFILE.name);
+        let _entered = span.enter();
+        let outcome = self.validate_unlogged(token);
+        if let Err(error) = &outcome {
+            tracing::debug!(%error, "refused");
+        }
+        outcome
+    }
+
+    fn validate_unlogged(&self, token: &str) -> Result<Validated<K>, ValidationError> {
         let s = &self.settings;
         let (alg, header, payload) = s.jws.verify_with(token, s.keys.as_ref(), |typ| {
             check_typ(K::PROFILE.typ, s.typ.as_deref(), typ)
