@@ -1,0 +1,82 @@
+//! Consent: the error that sends a user to reconnect an account, and marking
+//! a connection whose grant is gone.
+
+use super::Vault;
+use crate::credential::CredentialKey;
+use crate::error::{ConsentRequired, VaultError};
+use crate::store::{SealedRecord, Status};
+use agent_auth::audit::{AuditAction, Outcome};
+
+impl Vault {
+    /// A consent-required error for `connection` with its reconnect URL.
+    pub fn consent_error(&self, connection: &str, missing: Vec<String>) -> VaultError {
+        self.consent(connection, missing)
+    }
+
+    pub(super) fn consent(&self, connection: &str, missing: Vec<String>) -> VaultError {
+        let base = self
+            .connection(connection, |c| c.reconnect_url.clone())
+            .flatten();
+        let reconnect_url = base.map(|b| {
+            let sep = if b.contains('?') { '&' } else { '?' };
+            let enc = |s: &str| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            };
+            format!(
+                "{b}{sep}connection={}&scope={}",
+                enc(connection),
+                enc(&missing.join(" "))
+            )
+        });
+        VaultError::ConsentRequired(ConsentRequired {
+            connection: connection.to_owned(),
+            missing_scopes: missing,
+            reconnect_url,
+        })
+    }
+
+    /// Marks a connection as needing a reconnect (e.g. the provider told us the
+    /// grant was revoked).
+    pub fn mark_consent_required(&self, key: &CredentialKey) -> Result<(), VaultError> {
+        if let Some(record) = self.load_fresh(key)? {
+            let _ = self.mark_consent(&record.record, &[], "marked", "vault");
+        }
+        Ok(())
+    }
+
+    /// Marks `record` consent-required in the store and the cache, audits
+    /// it, and returns the error for the caller.
+    pub(super) fn mark_consent(
+        &self,
+        record: &SealedRecord,
+        scopes: &[&str],
+        reason: &'static str,
+        agent: &str,
+    ) -> VaultError {
+        let key = &record.key;
+        if let Ok(true) = self
+            .inner
+            .store
+            .set_status(key, record.version, Status::ConsentRequired)
+        {
+            let mut r = record.clone();
+            r.status = Status::ConsentRequired;
+            self.cache_sealed(r);
+        }
+        self.audit_event(AuditAction::TokenRefreshed, Outcome::Denied, |ev| {
+            ev.user(key.user.clone())
+                .issuer(key.tenant.clone())
+                .agent(agent.to_owned())
+                .reason(reason)
+                .detail("connection", key.connection.clone())
+                .detail("consent_required", true)
+        });
+        let missing = if scopes.is_empty() {
+            record.scopes.clone()
+        } else {
+            scopes.iter().map(|s| (*s).to_owned()).collect()
+        };
+        self.consent(&key.connection, missing)
+    }
+}
