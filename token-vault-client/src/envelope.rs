@@ -4,9 +4,10 @@
 //! expiry and seal time, so a row moved to another user or connection, an
 //! edited scope list or seal time, or a replayed old version fails to decrypt.
 
-use crate::credential::{Credential, CredentialKey, CredentialKind, wipe, wipe_in_place};
+use crate::credential::{Credential, CredentialKey, CredentialKind, IssuedCredential};
 use crate::error::VaultError;
 use crate::keys::{KeyProvider, MasterKey};
+use crate::payload::{self, Payload, wipe, wipe_in_place};
 use crate::store::{SealedRecord, Status};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use zeroize::Zeroize;
@@ -105,7 +106,7 @@ pub fn seal(
     let data_key = data_key.map_err(|_| VaultError::Crypto)?;
 
     let nonce = random_nonce()?;
-    let mut buf = credential.encode();
+    let mut buf = payload::encode(credential);
     let sealed = data_key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(&aad),
@@ -189,19 +190,18 @@ pub fn open_with(master: &MasterKey, record: &SealedRecord) -> Result<Credential
     }
     let aad = record_aad(record);
     let data_key = unwrap_dek(master, &record.wrapped_key, &aad)?;
-    let nonce =
-        Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
-    let mut buf = record.ciphertext.clone();
-    let credential = match data_key.open_in_place(nonce, Aad::from(&aad), &mut buf) {
-        Ok(plain) => Credential::decode(plain),
-        Err(_) => Err(VaultError::Integrity),
-    };
-    wipe(buf);
-    let credential = credential?;
-    if credential.kind() != record.kind {
-        return Err(VaultError::Integrity);
-    }
-    Ok(credential)
+    decrypt(&data_key, record, &aad, |p| p.credential())
+}
+
+/// Decrypts a record's payload with its already unwrapped data key, straight
+/// into what a caller receives (the hot read).
+pub(crate) fn open_payload(
+    data_key: &LessSafeKey,
+    record: &SealedRecord,
+    aad: &[u8],
+    scopes: &std::sync::Arc<[String]>,
+) -> Result<IssuedCredential, VaultError> {
+    decrypt(data_key, record, aad, |p| p.issue(scopes))
 }
 
 /// Largest payload decrypted in the reused per-thread buffer; bigger ones get
@@ -209,44 +209,47 @@ pub fn open_with(master: &MasterKey, record: &SealedRecord) -> Result<Credential
 const SCRATCH_MAX: usize = 16 * 1024;
 
 std::thread_local! {
-    /// Per-thread decrypt buffer of the hot path. It holds plaintext only
-    /// between decrypt and decode, and is zeroized (memset behind a barrier)
-    /// before the call returns, so between calls it holds zeros.
+    /// Per-thread decrypt buffer. It holds plaintext only between decrypt and
+    /// parse, and is zeroized (memset behind a barrier) before the call
+    /// returns, so between calls it holds zeros.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Decrypts a record's payload with its already unwrapped data key, straight
-/// into what a caller receives. The associated data is checked by the AEAD as
-/// on every open.
-pub(crate) fn open_payload(
+/// The one decrypt of a payload: the AEAD checks the ciphertext and the
+/// associated data, [`Payload::parse`] reads the plaintext (of the record's
+/// kind), `project` builds what the caller gets, and the plaintext buffer is
+/// zeroized before this returns.
+fn decrypt<T>(
     data_key: &LessSafeKey,
     record: &SealedRecord,
     aad: &[u8],
-    scopes: &std::sync::Arc<[String]>,
-) -> Result<crate::credential::IssuedCredential, VaultError> {
+    project: impl FnOnce(Payload<'_>) -> Result<T, VaultError>,
+) -> Result<T, VaultError> {
     let nonce =
         Nonce::try_assume_unique_for_key(&record.nonce).map_err(|_| VaultError::Integrity)?;
     let open = |buf: &mut Vec<u8>| {
         buf.extend_from_slice(&record.ciphertext);
-        let credential = match data_key.open_in_place(nonce, Aad::from(aad), buf) {
-            Ok(plain) => crate::credential::IssuedCredential::decode(plain, scopes),
+        let out = match data_key.open_in_place(nonce, Aad::from(aad), buf) {
+            Ok(plain) => Payload::parse(plain).and_then(|p| {
+                if p.kind() == record.kind {
+                    project(p)
+                } else {
+                    Err(VaultError::Integrity)
+                }
+            }),
             Err(_) => Err(VaultError::Integrity),
         };
         wipe_in_place(buf);
-        credential
+        out
     };
-    let credential = if record.ciphertext.len() <= SCRATCH_MAX {
+    if record.ciphertext.len() <= SCRATCH_MAX {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut buf) => open(&mut buf),
             Err(_) => open(&mut Vec::new()),
         })
     } else {
         open(&mut Vec::new())
-    }?;
-    if credential.kind() != record.kind {
-        return Err(VaultError::Integrity);
     }
-    Ok(credential)
 }
 
 /// Re-wraps a record's data key under `to` (master-key rotation). The payload

@@ -19,6 +19,7 @@ pub mod filter;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod oauth;
+mod payload;
 #[cfg(any(feature = "http", feature = "authority"))]
 pub mod remote;
 pub mod rotation;
