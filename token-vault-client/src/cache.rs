@@ -252,6 +252,7 @@ mod tests {
             nonce: vec![],
             ciphertext: vec![],
             status: Status::Active,
+            format: crate::store::RecordFormat::CURRENT,
         }
     }
 

@@ -33,7 +33,7 @@ pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKe
 pub use rotation::{Rotated, RotationError, RotationPolicy, RotationReport, Rotator};
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteVaultStore;
-pub use store::{MemoryVaultStore, SealedRecord, Status, VaultStore};
+pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
 pub use vault::{
     Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
     TokenRefresher, Vault, VaultBuilder,

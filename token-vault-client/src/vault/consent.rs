@@ -3,6 +3,7 @@
 
 use super::Vault;
 use crate::credential::CredentialKey;
+use crate::envelope;
 use crate::error::{ConsentRequired, VaultError};
 use crate::store::{SealedRecord, Status};
 use agent_auth::audit::{AuditAction, Outcome};
@@ -55,14 +56,18 @@ impl Vault {
         agent: &str,
     ) -> VaultError {
         let key = &record.key;
-        if let Ok(true) = self
-            .inner
-            .store
-            .set_status(key, record.version, Status::ConsentRequired)
-        {
-            let mut r = record.clone();
-            r.status = Status::ConsentRequired;
-            self.cache_sealed(r);
+        // The status is bound by the associated data: marking seals the
+        // credential again as the next version (compare-and-swap, so a record
+        // replaced meanwhile is left alone).
+        if record.status != Status::ConsentRequired {
+            let marked = self.inner.keys.active().and_then(|active| {
+                envelope::reseal(&*self.inner.keys, &active, record, Status::ConsentRequired)
+            });
+            if let Ok(next) = marked
+                && self.inner.store.put(&next, record.version).is_ok()
+            {
+                self.cache_sealed(next);
+            }
         }
         self.audit_event(AuditAction::TokenRefreshed, Outcome::Denied, |ev| {
             ev.user(key.user.clone())

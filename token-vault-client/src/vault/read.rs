@@ -9,9 +9,10 @@ use crate::error::VaultError;
 use crate::store::{SealedRecord, Status};
 
 impl Vault {
-    /// The synchronous hot path: cached ciphertext, scope check, decrypt with
-    /// the cached data key (the AEAD checks the record's associated data on
-    /// every read), audit. Says [`Lookup::Stale`] when the access token is due
+    /// The synchronous hot path: cached ciphertext, the cached data key (whose
+    /// unwrap authenticated the record's clear metadata), status and scope
+    /// check, decrypt (the AEAD checks the associated data again on every
+    /// read), audit. Says [`Lookup::Stale`] when the access token is due
     /// for refresh.
     pub fn get_cached(
         &self,
@@ -42,6 +43,14 @@ impl Vault {
         let record = self
             .load(names)?
             .ok_or_else(|| VaultError::NotFound(names.connection.to_owned()))?;
+        // The data key unwraps only under the record's exact associated data
+        // (the wrap authenticates it), so status, scopes and expiry are
+        // authentic before they are trusted; the unwrapped key is cached.
+        let data_key = record.data_key.get_or_init(|| {
+            let master = self.inner.keys.get(&record.master_key_id).ok()?;
+            envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
+        });
+        let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
         self.check(&record, scopes)?;
         if self.due_with(&record, record.jitter, now) {
             return Ok(Lookup::Stale);
@@ -49,11 +58,6 @@ impl Vault {
         if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
             return Err(VaultError::Expired(names.connection.to_owned()));
         }
-        let data_key = record.data_key.get_or_init(|| {
-            let master = self.inner.keys.get(&record.master_key_id).ok()?;
-            envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
-        });
-        let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
         let credential =
             envelope::open_payload(data_key, &record.record, &record.aad, &record.scopes)?;
         self.audit_read(now, &record, agent);
@@ -104,7 +108,8 @@ impl Vault {
     }
 
     /// Refuses a record whose connection needs a reconnect, or whose scopes
-    /// do not cover `scopes` (RFC 6749 section 3.3: the granted scope bounds
+    /// do not cover `scopes`. Callers authenticate the record first (its
+    /// status and scopes are bound by the associated data) (RFC 6749 section 3.3: the granted scope bounds
     /// what may be used).
     pub(super) fn check(&self, record: &SealedRecord, scopes: &[&str]) -> Result<(), VaultError> {
         if record.status == Status::ConsentRequired {

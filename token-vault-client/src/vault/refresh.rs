@@ -67,9 +67,10 @@ impl Vault {
         let record = self
             .load_fresh(key)?
             .ok_or_else(|| VaultError::NotFound(key.connection.clone()))?;
+        // Open first: it authenticates the status and scopes `check` reads.
+        let credential = envelope::open(&*self.inner.keys, &record)?;
         self.check(&record, scopes)?;
         let now = self.now();
-        let credential = envelope::open(&*self.inner.keys, &record)?;
         let Credential::OAuth(set) = credential else {
             if rejected.is_some() {
                 return Err(self.consent(
