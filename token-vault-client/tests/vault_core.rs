@@ -497,6 +497,69 @@ fn rusqlite_swap(path: &std::path::Path) {
     .unwrap();
 }
 
+/// A sink that keeps every event and, on a read by `outer`, reads the same
+/// credential again from inside `record`.
+#[derive(Debug, Default)]
+struct ReentrantSink {
+    vault: std::sync::OnceLock<Vault>,
+    events: std::sync::Mutex<Vec<(Option<String>, i64)>>,
+}
+
+impl agent_auth::audit::AuditSink for ReentrantSink {
+    fn record(&self, event: &agent_auth::audit::AuditEvent) {
+        if event.outcome != Outcome::Success || event.details.get("op") != Some(&"read".into()) {
+            return;
+        }
+        self.events
+            .lock()
+            .unwrap()
+            .push((event.agent.clone(), event.time));
+        if event.agent.as_deref() == Some("outer")
+            && let Some(vault) = self.vault.get()
+        {
+            let inner = Accessor::new("acme", "alice", "inner");
+            assert!(matches!(
+                vault.get_cached(&inner, "google", &[]),
+                Ok(Lookup::Ready(_))
+            ));
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_read_is_audited_with_its_own_agent_and_time_even_from_inside_the_sink() {
+    let clock = ManualClock::new(T0);
+    let sink = Arc::new(ReentrantSink::default());
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .clock(Arc::new(clock.clone()))
+        .audit(sink.clone())
+        .build();
+    sink.vault.set(vault.clone()).unwrap();
+    vault
+        .store_for(&alice(), "google", &oauth("at", "rt-0", T0 + 3600, &[]))
+        .unwrap();
+    let outer = Accessor::new("acme", "alice", "outer");
+    for (agent, step) in [(&alice(), 1), (&alice(), 2), (&outer, 3), (&alice(), 4)] {
+        clock.set(T0 + step);
+        assert!(matches!(
+            vault.get_cached(agent, "google", &[]),
+            Ok(Lookup::Ready(_))
+        ));
+    }
+    let agent = |a: &str| Some(a.to_owned());
+    assert_eq!(
+        *sink.events.lock().unwrap(),
+        vec![
+            (agent("calendar-agent"), T0 + 1),
+            (agent("calendar-agent"), T0 + 2),
+            (agent("outer"), T0 + 3),
+            (agent("inner"), T0 + 3),
+            (agent("calendar-agent"), T0 + 4),
+        ]
+    );
+}
+
 /// Runs `sql` on the vault's SQLite file, as an attacker with write access
 /// to the database could.
 fn rusqlite_exec(path: &std::path::Path, sql: &str) {

@@ -7,13 +7,7 @@ use crate::cache::Cached;
 use crate::credential::CredentialKey;
 use crate::error::VaultError;
 use agent_auth::audit::{AuditAction, AuditEvent, Outcome};
-
-std::thread_local! {
-    /// The last read event built on this thread, with the id of its cache
-    /// entry (names only, never a secret).
-    static LAST_READ: std::cell::RefCell<Option<(u64, AuditEvent)>> =
-        const { std::cell::RefCell::new(None) };
-}
+use std::sync::TryLockError;
 
 /// A successful read of `entry` by `agent` (time set by the caller).
 fn read_event(entry: &Cached, agent: &str) -> AuditEvent {
@@ -89,31 +83,32 @@ impl Vault {
     }
 
     /// The event of a successful read. Each read hands the sink a complete
-    /// event; repeated reads of one entry by one agent on a thread reuse the
-    /// event last built there with the new time, instead of allocating its
-    /// names and details again.
+    /// event. The entry keeps the last one it produced: a repeated read of
+    /// the entry by the same agent re-sends it with the new time instead of
+    /// allocating its names and details again. The slot is taken with
+    /// `try_lock`, so a concurrent reader of the same entry (or a sink that
+    /// reads the vault from inside `record`) never waits: it builds its own.
     pub(super) fn audit_read(&self, now: i64, entry: &Cached, agent: &str) {
         if !self.inner.audit.enabled() {
             return;
         }
-        LAST_READ.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut last) => {
-                let reusable = matches!(&*last, Some((id, e))
-                    if *id == entry.id && e.agent.as_deref() == Some(agent));
-                if !reusable {
-                    *last = Some((entry.id, read_event(entry, agent)));
-                }
-                if let Some((_, event)) = last.as_mut() {
-                    event.time = now;
-                    self.inner.audit.record(event);
-                }
-            }
-            // A sink that reads the vault from inside `record`.
-            Err(_) => {
-                let mut event = read_event(entry, agent);
-                event.time = now;
-                self.inner.audit.record(&event);
-            }
-        });
+        let slot = match entry.last_read.try_lock() {
+            Ok(slot) => Some(slot),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        let Some(mut last) = slot else {
+            let mut event = read_event(entry, agent);
+            event.time = now;
+            self.inner.audit.record(&event);
+            return;
+        };
+        if !matches!(&*last, Some(e) if e.agent.as_deref() == Some(agent)) {
+            *last = Some(read_event(entry, agent));
+        }
+        if let Some(event) = last.as_mut() {
+            event.time = now;
+            self.inner.audit.record(event);
+        }
     }
 }
