@@ -3,8 +3,8 @@
 //!
 //! [`Vault`] is a small facade; each job lives in its own file:
 //!
-//! - [`accessor`]: who asks (tenant, user, agent);
-//! - [`config`]: connections, refresh policy, refresher trait, the builder;
+//! - `accessor`: who asks (tenant, user, agent);
+//! - `config`: connections, refresh policy, refresher trait, the builder;
 //! - `records`: the record cache in front of the store, refresh due times;
 //! - `read`: the synchronous hot read and the async read that refreshes;
 //! - `write`: storing credentials;
