@@ -1,6 +1,7 @@
 //! The vault's record cache: sealed records by (tenant, user, connection) with
-//! what a hot read needs ready: the associated data, the refresh jitter and,
-//! after the first read, the unwrapped data key.
+//! what a hot read needs ready: the associated data, the refresh jitter,
+//! after the first read the unwrapped data key, and the entry's last read
+//! audit event.
 //!
 //! - Only ciphertext and the data key are kept, never plaintext. The data key
 //!   (an aws-lc-rs `LessSafeKey`) is dropped with its entry, and aws-lc wipes
@@ -12,23 +13,18 @@
 //! - Lookups borrow the three names: no allocation on the hot path.
 
 use crate::store::SealedRecord;
+use agent_auth::audit::AuditEvent;
 use aws_lc_rs::aead::LessSafeKey;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 /// Default number of cached records.
 pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 
-/// Ids of cache entries, unique in the process.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
 /// A cached record.
 pub(crate) struct Cached {
-    /// Unique in the process: an entry replaced by a newer one gets a new id.
-    pub(crate) id: u64,
     pub(crate) record: SealedRecord,
     /// The record's associated data (bound by both AEAD layers).
     pub(crate) aad: Vec<u8>,
@@ -43,6 +39,9 @@ pub(crate) struct Cached {
     pub(crate) generation: u64,
     /// The unwrapped data key (`None`: unwrapping failed, an integrity error).
     pub(crate) data_key: OnceLock<Option<LessSafeKey>>,
+    /// The last successful read event of this entry (names only, never a
+    /// secret), re-sent with the new time when the same agent reads again.
+    pub(crate) last_read: Mutex<Option<AuditEvent>>,
 }
 
 impl std::fmt::Debug for Cached {
@@ -181,7 +180,6 @@ impl RecordCache {
             record.key.connection.as_str().into(),
         );
         let entry = Arc::new(Cached {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             scopes: record.scopes.as_slice().into(),
             read_details,
             record,
@@ -189,6 +187,7 @@ impl RecordCache {
             jitter,
             generation,
             data_key: OnceLock::new(),
+            last_read: Mutex::new(None),
         });
         let key = OwnedKey(entry.record.key.clone());
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
@@ -252,6 +251,7 @@ mod tests {
             nonce: vec![],
             ciphertext: vec![],
             status: Status::Active,
+            format: crate::store::RecordFormat::CURRENT,
         }
     }
 

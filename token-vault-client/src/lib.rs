@@ -19,6 +19,7 @@ pub mod filter;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod oauth;
+mod payload;
 #[cfg(feature = "http")]
 pub mod remote;
 pub mod rotation;
@@ -32,7 +33,7 @@ pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKe
 pub use rotation::{Rotated, RotationError, RotationPolicy, RotationReport, Rotator};
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteVaultStore;
-pub use store::{MemoryVaultStore, SealedRecord, Status, VaultStore};
+pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
 pub use vault::{
     Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
     TokenRefresher, Vault, VaultBuilder,

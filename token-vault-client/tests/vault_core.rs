@@ -497,6 +497,195 @@ fn rusqlite_swap(path: &std::path::Path) {
     .unwrap();
 }
 
+/// A sink that keeps every event and, on a read by `outer`, reads the same
+/// credential again from inside `record`.
+#[derive(Debug, Default)]
+struct ReentrantSink {
+    vault: std::sync::OnceLock<Vault>,
+    events: std::sync::Mutex<Vec<(Option<String>, i64)>>,
+}
+
+impl agent_auth::audit::AuditSink for ReentrantSink {
+    fn record(&self, event: &agent_auth::audit::AuditEvent) {
+        if event.outcome != Outcome::Success || event.details.get("op") != Some(&"read".into()) {
+            return;
+        }
+        self.events
+            .lock()
+            .unwrap()
+            .push((event.agent.clone(), event.time));
+        if event.agent.as_deref() == Some("outer")
+            && let Some(vault) = self.vault.get()
+        {
+            let inner = Accessor::new("acme", "alice", "inner");
+            assert!(matches!(
+                vault.get_cached(&inner, "google", &[]),
+                Ok(Lookup::Ready(_))
+            ));
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_read_is_audited_with_its_own_agent_and_time_even_from_inside_the_sink() {
+    let clock = ManualClock::new(T0);
+    let sink = Arc::new(ReentrantSink::default());
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .clock(Arc::new(clock.clone()))
+        .audit(sink.clone())
+        .build();
+    sink.vault.set(vault.clone()).unwrap();
+    vault
+        .store_for(&alice(), "google", &oauth("at", "rt-0", T0 + 3600, &[]))
+        .unwrap();
+    let outer = Accessor::new("acme", "alice", "outer");
+    for (agent, step) in [(&alice(), 1), (&alice(), 2), (&outer, 3), (&alice(), 4)] {
+        clock.set(T0 + step);
+        assert!(matches!(
+            vault.get_cached(agent, "google", &[]),
+            Ok(Lookup::Ready(_))
+        ));
+    }
+    let agent = |a: &str| Some(a.to_owned());
+    assert_eq!(
+        *sink.events.lock().unwrap(),
+        vec![
+            (agent("calendar-agent"), T0 + 1),
+            (agent("calendar-agent"), T0 + 2),
+            (agent("outer"), T0 + 3),
+            (agent("inner"), T0 + 3),
+            (agent("calendar-agent"), T0 + 4),
+        ]
+    );
+}
+
+/// Runs `sql` on the vault's SQLite file, as an attacker with write access
+/// to the database could.
+fn rusqlite_exec(path: &std::path::Path, sql: &str) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+fn fresh(store: &Arc<SqliteVaultStore>, keys: &Arc<StaticKeyProvider>) -> Vault {
+    Vault::builder(store.clone(), keys.clone())
+        .clock(Arc::new(ManualClock::new(T0)))
+        .build()
+}
+
+#[tokio::test]
+async fn a_status_flipped_in_sqlite_without_resealing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
+    let (vault, _clock, _, keys) = setup(store.clone());
+    let cred = oauth("at-SECRETVALUE", "rt-0", T0 + 3600, &["x"]);
+    vault.store_for(&alice(), "google", &cred).unwrap();
+    vault.store_for(&alice(), "slack", &cred).unwrap();
+    // The user withdrew consent for google: the vault seals that status.
+    vault
+        .mark_consent_required(&CredentialKey::new("acme", "alice", "google"))
+        .unwrap();
+    assert!(matches!(
+        fresh(&store, &keys).get(&alice(), "google", &[]).await,
+        Err(VaultError::ConsentRequired(_))
+    ));
+
+    // Re-enabling the revoked connection in the database is refused...
+    rusqlite_exec(
+        &path,
+        "UPDATE vault_credentials SET status='active' WHERE connection='google'",
+    );
+    assert!(matches!(
+        fresh(&store, &keys).get(&alice(), "google", &[]).await,
+        Err(VaultError::Integrity)
+    ));
+    // ...and so is the other direction, before the status is believed.
+    rusqlite_exec(
+        &path,
+        "UPDATE vault_credentials SET status='consent_required' WHERE connection='slack'",
+    );
+    assert!(matches!(
+        fresh(&store, &keys).get_cached(&alice(), "slack", &[]),
+        Err(VaultError::Integrity)
+    ));
+}
+
+#[tokio::test]
+async fn an_older_ciphertext_under_the_current_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
+    let (vault, _clock, _, keys) = setup(store.clone());
+    vault
+        .store_for(
+            &alice(),
+            "google",
+            &oauth("at-old", "rt-old", T0 + 3600, &["x"]),
+        )
+        .unwrap();
+    rusqlite_exec(
+        &path,
+        "CREATE TABLE backup AS SELECT * FROM vault_credentials",
+    );
+    vault
+        .store_for(
+            &alice(),
+            "google",
+            &oauth("at-new", "rt-new", T0 + 3600, &["x"]),
+        )
+        .unwrap();
+    rusqlite_exec(
+        &path,
+        "UPDATE vault_credentials SET wrapped_key=(SELECT wrapped_key FROM backup),
+             nonce=(SELECT nonce FROM backup), ciphertext=(SELECT ciphertext FROM backup)",
+    );
+    assert!(matches!(
+        fresh(&store, &keys).get(&alice(), "google", &[]).await,
+        Err(VaultError::Integrity)
+    ));
+}
+
+/// What `docs/token-vault.md` says: the store is the only record of the
+/// current version, so a whole older row put back (every column, as a
+/// backup restore does) still opens. This test pins that documented limit.
+#[tokio::test]
+async fn restoring_a_whole_older_row_is_not_detected_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
+    let (vault, _clock, _, keys) = setup(store.clone());
+    vault
+        .store_for(
+            &alice(),
+            "google",
+            &oauth("at-old", "rt-old", T0 + 3600, &["x"]),
+        )
+        .unwrap();
+    rusqlite_exec(
+        &path,
+        "CREATE TABLE backup AS SELECT * FROM vault_credentials",
+    );
+    vault
+        .store_for(
+            &alice(),
+            "google",
+            &oauth("at-new", "rt-new", T0 + 3600, &["x"]),
+        )
+        .unwrap();
+    rusqlite_exec(
+        &path,
+        "DELETE FROM vault_credentials; INSERT INTO vault_credentials SELECT * FROM backup",
+    );
+    let got = fresh(&store, &keys)
+        .get(&alice(), "google", &[])
+        .await
+        .unwrap();
+    assert_eq!(got.secret(), "at-old");
+}
+
 #[tokio::test]
 async fn no_plaintext_in_the_sqlite_file_wal_or_debug_output() {
     let dir = tempfile::tempdir().unwrap();

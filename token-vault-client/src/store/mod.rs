@@ -36,8 +36,42 @@ impl Status {
     }
 }
 
-/// One encrypted credential with its clear metadata (bound by the AEAD, except
-/// `status`).
+/// Which clear metadata a record's associated data binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordFormat {
+    /// Written before the status was bound: every clear field but `status`.
+    /// Still read; the vault writes the next version of such a record in
+    /// the current format.
+    V1,
+    /// Every clear field, `status` included.
+    V2,
+}
+
+impl RecordFormat {
+    /// The format new records are written in.
+    pub const CURRENT: Self = Self::V2;
+
+    /// The stored number.
+    pub fn number(self) -> u8 {
+        match self {
+            Self::V1 => 1,
+            Self::V2 => 2,
+        }
+    }
+
+    /// Parses the stored number.
+    pub fn from_number(n: i64) -> Option<Self> {
+        match n {
+            1 => Some(Self::V1),
+            2 => Some(Self::V2),
+            _ => None,
+        }
+    }
+}
+
+/// One encrypted credential with its clear metadata, all of it bound by the
+/// AEAD in the current format (format 1 left `status` out).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SealedRecord {
     /// Whose, for which connection.
@@ -62,8 +96,10 @@ pub struct SealedRecord {
     pub nonce: Vec<u8>,
     /// The payload ciphertext and tag.
     pub ciphertext: Vec<u8>,
-    /// Connection status.
+    /// Connection status. Changing it means sealing a new version.
     pub status: Status,
+    /// Which metadata the associated data binds.
+    pub format: RecordFormat,
 }
 
 impl std::fmt::Debug for SealedRecord {
@@ -78,6 +114,7 @@ impl std::fmt::Debug for SealedRecord {
             .field("master_key_id", &self.master_key_id)
             .field("ciphertext_len", &self.ciphertext.len())
             .field("status", &self.status)
+            .field("format", &self.format)
             .finish_non_exhaustive()
     }
 }
@@ -92,13 +129,6 @@ pub trait VaultStore: Send + Sync + std::fmt::Debug {
     /// Writes `record` if the stored version is `expected` (0 for none), else
     /// [`VaultError::Conflict`].
     fn put(&self, record: &SealedRecord, expected: u64) -> Result<(), VaultError>;
-    /// Sets the status of `key` at `version`; false when the record is gone or newer.
-    fn set_status(
-        &self,
-        key: &CredentialKey,
-        version: u64,
-        status: Status,
-    ) -> Result<bool, VaultError>;
     /// Deletes one record.
     fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError>;
     /// Deletes the record of `key` if it is still at `version`; false otherwise.
@@ -140,22 +170,6 @@ impl VaultStore for MemoryVaultStore {
         }
         rows.insert(record.key.clone(), record.clone());
         Ok(())
-    }
-
-    fn set_status(
-        &self,
-        key: &CredentialKey,
-        version: u64,
-        status: Status,
-    ) -> Result<bool, VaultError> {
-        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
-        match rows.get_mut(key) {
-            Some(r) if r.version == version => {
-                r.status = status;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
     }
 
     fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError> {

@@ -1,7 +1,7 @@
 //! SQLite storage: WAL journal, `synchronous=FULL` (a write is durable when
 //! `put` returns), compare-and-swap writes in `BEGIN IMMEDIATE` transactions.
 
-use super::{SealedRecord, Status, VaultStore};
+use super::{RecordFormat, SealedRecord, Status, VaultStore};
 use crate::credential::{CredentialKey, CredentialKind};
 use crate::error::VaultError;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -33,11 +33,12 @@ CREATE TABLE IF NOT EXISTS vault_credentials (
     ciphertext BLOB NOT NULL,
     status TEXT NOT NULL,
     sealed_at INTEGER,
+    format INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (tenant, user_id, connection)
 ) WITHOUT ROWID;
 ";
 
-const COLUMNS: &str = "tenant, user_id, connection, version, kind, scopes, expires_at, master_key_id, wrapped_key, nonce, ciphertext, status, sealed_at";
+const COLUMNS: &str = "tenant, user_id, connection, version, kind, scopes, expires_at, master_key_id, wrapped_key, nonce, ciphertext, status, sealed_at, format";
 
 impl SqliteVaultStore {
     /// Opens (creating) the database at `path`.
@@ -72,20 +73,27 @@ impl SqliteVaultStore {
     }
 }
 
-/// Adds the `sealed_at` column to a database created before it existed (its
-/// rows read as `None`, which the AEAD binds as "no seal time").
+/// Adds the columns a database created by an earlier release lacks:
+/// `sealed_at` (its rows read as `None`, which the AEAD binds as "no seal
+/// time") and `format` (its rows are format 1, sealed without the status).
 fn migrate(conn: &Connection) -> Result<(), VaultError> {
-    let has_sealed_at: bool = conn
-        .query_row(
-            "SELECT COUNT(*) FROM pragma_table_info('vault_credentials') WHERE name='sealed_at'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(db)?
-        > 0;
-    if !has_sealed_at {
-        conn.execute_batch("ALTER TABLE vault_credentials ADD COLUMN sealed_at INTEGER")
+    for (column, definition) in [
+        ("sealed_at", "sealed_at INTEGER"),
+        ("format", "format INTEGER NOT NULL DEFAULT 1"),
+    ] {
+        let present: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('vault_credentials') WHERE name=?1",
+                [column],
+                |r| r.get(0),
+            )
             .map_err(db)?;
+        if present == 0 {
+            conn.execute_batch(&format!(
+                "ALTER TABLE vault_credentials ADD COLUMN {definition}"
+            ))
+            .map_err(db)?;
+        }
     }
     Ok(())
 }
@@ -95,6 +103,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SealedRecord> {
     let scopes: String = r.get(5)?;
     let status: String = r.get(11)?;
     let version: i64 = r.get(3)?;
+    let format: i64 = r.get(13)?;
+    // An unknown format is refused rather than guessed.
+    let format = RecordFormat::from_number(format)
+        .ok_or(rusqlite::Error::IntegralValueOutOfRange(13, format))?;
     Ok(SealedRecord {
         key: CredentialKey::new(
             r.get::<_, String>(0)?,
@@ -116,6 +128,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SealedRecord> {
         ciphertext: r.get(10)?,
         status: Status::parse(&status).unwrap_or(Status::ConsentRequired),
         sealed_at: r.get(12)?,
+        format,
     })
 }
 
@@ -156,7 +169,7 @@ impl VaultStore for SqliteVaultStore {
         }
         tx.execute(
             &format!(
-                "INSERT OR REPLACE INTO vault_credentials ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+                "INSERT OR REPLACE INTO vault_credentials ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
             ),
             params![
                 k.tenant,
@@ -172,26 +185,11 @@ impl VaultStore for SqliteVaultStore {
                 record.ciphertext,
                 record.status.as_str(),
                 record.sealed_at,
+                record.format.number(),
             ],
         )
         .map_err(db)?;
         tx.commit().map_err(db)
-    }
-
-    fn set_status(
-        &self,
-        key: &CredentialKey,
-        version: u64,
-        status: Status,
-    ) -> Result<bool, VaultError> {
-        let n = self
-            .lock()
-            .execute(
-                "UPDATE vault_credentials SET status=?1 WHERE tenant=?2 AND user_id=?3 AND connection=?4 AND version=?5",
-                params![status.as_str(), key.tenant, key.user, key.connection, version_i64(version)?],
-            )
-            .map_err(db)?;
-        Ok(n > 0)
     }
 
     fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError> {
@@ -232,5 +230,134 @@ impl VaultStore for SqliteVaultStore {
             .map_err(db)?;
         let rows = stmt.query_map([], row).map_err(db)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::credential::Credential;
+    use crate::envelope::{self, Sealing};
+    use crate::keys::{KeyProvider, MasterKey, StaticKeyProvider};
+    use crate::vault::{Accessor, Lookup, Vault};
+    use agent_auth::secret::SecretString;
+    use std::sync::Arc;
+
+    /// The table as the release before record formats created it.
+    const PREVIOUS_SCHEMA: &str = "
+    CREATE TABLE vault_credentials (
+        tenant TEXT NOT NULL, user_id TEXT NOT NULL, connection TEXT NOT NULL,
+        version INTEGER NOT NULL, kind TEXT NOT NULL, scopes TEXT NOT NULL,
+        expires_at INTEGER, master_key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL,
+        nonce BLOB NOT NULL, ciphertext BLOB NOT NULL, status TEXT NOT NULL,
+        sealed_at INTEGER,
+        PRIMARY KEY (tenant, user_id, connection)
+    ) WITHOUT ROWID;";
+
+    /// A database written by the previous release: one format-1 record.
+    fn previous_release_database(path: &Path, record: &SealedRecord) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(PREVIOUS_SCHEMA).unwrap();
+        let k = &record.key;
+        conn.execute(
+            "INSERT INTO vault_credentials VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+            params![
+                k.tenant,
+                k.user,
+                k.connection,
+                version_i64(record.version).unwrap(),
+                record.kind.as_str(),
+                record.scopes.join(" "),
+                record.expires_at,
+                record.master_key_id,
+                record.wrapped_key,
+                record.nonce,
+                record.ciphertext,
+                record.status.as_str(),
+                record.sealed_at,
+            ],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn previous_format_records_still_open_and_are_resealed_on_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("previous.db");
+        let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
+        let key = CredentialKey::new("acme", "alice", "stripe");
+        let credential = Credential::ApiKey {
+            key: SecretString::new("sk_live_previous"),
+            scopes: vec!["charges".into()],
+        };
+        let sealing = Sealing {
+            key: &key,
+            version: 1,
+            sealed_at: Some(1_800_000_000),
+            status: Status::Active,
+            format: RecordFormat::V1,
+        };
+        let legacy = envelope::seal_as(&keys.active().unwrap(), sealing, &credential).unwrap();
+        previous_release_database(&path, &legacy);
+
+        let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
+        assert_eq!(store.get(&key).unwrap().unwrap().format, RecordFormat::V1);
+        let vault = Vault::builder(store.clone(), keys).build();
+        let alice = Accessor::new("acme", "alice", "agent");
+        match vault.get_cached(&alice, "stripe", &["charges"]).unwrap() {
+            Lookup::Ready(c) => assert_eq!(c.secret(), "sk_live_previous"),
+            Lookup::Stale => panic!("an API key is never stale"),
+        }
+
+        // The next write, here a status change, seals the current format; the
+        // seal time stays (marking is not a new credential).
+        vault.mark_consent_required(&key).unwrap();
+        let marked = store.get(&key).unwrap().unwrap();
+        assert_eq!(
+            (
+                marked.format,
+                marked.version,
+                marked.status,
+                marked.sealed_at
+            ),
+            (
+                RecordFormat::CURRENT,
+                2,
+                Status::ConsentRequired,
+                Some(1_800_000_000)
+            )
+        );
+        assert!(matches!(
+            vault.get_cached(&alice, "stripe", &["charges"]),
+            Err(VaultError::ConsentRequired(_))
+        ));
+        // A new credential is a new version in the current format, active.
+        assert_eq!(vault.store_for(&alice, "stripe", &credential).unwrap(), 3);
+        let stored = store.get(&key).unwrap().unwrap();
+        assert_eq!(
+            (stored.format, stored.status),
+            (RecordFormat::CURRENT, Status::Active)
+        );
+    }
+
+    #[test]
+    fn an_unknown_record_format_is_a_storage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
+        let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
+        let vault = Vault::builder(store.clone(), keys).build();
+        let key = CredentialKey::new("acme", "alice", "stripe");
+        let credential = Credential::ApiKey {
+            key: SecretString::new("sk_live_x"),
+            scopes: vec![],
+        };
+        vault.put(&key, &credential).unwrap();
+        store
+            .lock()
+            .execute_batch("UPDATE vault_credentials SET format=9")
+            .unwrap();
+        assert!(matches!(store.get(&key), Err(VaultError::Storage(_))));
     }
 }

@@ -1,0 +1,188 @@
+//! How a vault is configured: its connections (refresher, reconnect URL,
+//! rotation), the refresh policy, and the builder.
+
+use super::{Inner, Vault};
+use crate::cache::{DEFAULT_CAPACITY, RecordCache};
+use crate::keys::KeyProvider;
+use crate::rotation::{RotationPolicy, RotationSchedule, Rotator};
+use crate::store::VaultStore;
+use agent_auth::audit::{NoopSink, SharedSink};
+use agent_auth::clock::{SharedClock, system_clock};
+use agent_auth::secret::SecretString;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// When access tokens are refreshed: `margin` seconds before expiry, minus a
+/// per-credential jitter in `[0, jitter]` so that tokens issued together do not
+/// all refresh in the same second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Seconds before expiry.
+    pub margin: i64,
+    /// Maximum extra seconds.
+    pub jitter: i64,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            margin: 300,
+            jitter: 60,
+        }
+    }
+}
+
+/// What a provider's token endpoint returned for a refresh.
+#[derive(Debug, Clone)]
+pub struct RefreshedTokens {
+    /// The new access token.
+    pub access_token: SecretString,
+    /// A rotated refresh token, if the provider rotates.
+    pub refresh_token: Option<SecretString>,
+    /// Lifetime of the access token.
+    pub expires_in: Option<i64>,
+    /// Granted scopes, if the provider says.
+    pub scopes: Option<Vec<String>>,
+    /// Token type.
+    pub token_type: Option<String>,
+}
+
+/// Why a refresh failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RefreshError {
+    /// The grant is gone (`invalid_grant`): revoked, expired, or the user
+    /// withdrew consent. The connection needs a reconnect.
+    #[error("consent gone: {0}")]
+    ConsentGone(String),
+    /// Anything else (network, 5xx, malformed response): try again later.
+    #[error("transient: {0}")]
+    Transient(String),
+}
+
+/// Refreshes OAuth tokens of one connection.
+#[async_trait::async_trait]
+pub trait TokenRefresher: Send + Sync + std::fmt::Debug {
+    /// Exchanges `refresh_token` for new tokens.
+    async fn refresh(
+        &self,
+        refresh_token: &SecretString,
+        scopes: &[String],
+    ) -> Result<RefreshedTokens, RefreshError>;
+}
+
+/// A connection the vault knows: how to refresh its tokens and where users reconnect.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// The connection name.
+    pub name: String,
+    /// The refresher (OAuth connections).
+    pub refresher: Option<Arc<dyn TokenRefresher>>,
+    /// Where a user (re)connects the account; the vault appends `connection` and `scope`.
+    pub reconnect_url: Option<String>,
+    /// Scheduled rotation of the connection's credentials, if any.
+    pub rotation: Option<RotationSchedule>,
+}
+
+impl ConnectionConfig {
+    /// A connection with no refresher.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            refresher: None,
+            reconnect_url: None,
+            rotation: None,
+        }
+    }
+
+    /// Sets the refresher.
+    #[must_use]
+    pub fn refresher(mut self, r: Arc<dyn TokenRefresher>) -> Self {
+        self.refresher = Some(r);
+        self
+    }
+
+    /// Sets the reconnect URL.
+    #[must_use]
+    pub fn reconnect_url(mut self, url: impl Into<String>) -> Self {
+        self.reconnect_url = Some(url.into());
+        self
+    }
+
+    /// Rotates the connection's credentials with `rotator` per `policy` (see
+    /// [`Vault::rotate_due`]).
+    #[must_use]
+    pub fn rotation(mut self, rotator: Arc<dyn Rotator>, policy: RotationPolicy) -> Self {
+        self.rotation = Some(RotationSchedule { rotator, policy });
+        self
+    }
+}
+
+/// Configures a [`Vault`].
+#[derive(Debug)]
+pub struct VaultBuilder {
+    store: Arc<dyn VaultStore>,
+    keys: Arc<dyn KeyProvider>,
+    clock: SharedClock,
+    audit: SharedSink,
+    policy: RefreshPolicy,
+    cache_capacity: usize,
+}
+
+impl VaultBuilder {
+    /// How many records the cache holds at most (default 10,000).
+    #[must_use]
+    pub fn cache_capacity(mut self, records: usize) -> Self {
+        self.cache_capacity = records;
+        self
+    }
+    /// The clock (default: system).
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// The audit sink (default: none).
+    #[must_use]
+    pub fn audit(mut self, sink: SharedSink) -> Self {
+        self.audit = sink;
+        self
+    }
+    /// The refresh policy.
+    #[must_use]
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+    /// The vault.
+    pub fn build(self) -> Vault {
+        Vault {
+            inner: Arc::new(Inner {
+                store: self.store,
+                keys: self.keys,
+                clock: self.clock,
+                audit: self.audit,
+                policy: self.policy,
+                connections: RwLock::new(HashMap::new()),
+                cache: RecordCache::new(self.cache_capacity),
+                flights: Mutex::new(HashMap::new()),
+                epochs: RwLock::new(HashMap::new()),
+                refreshes: AtomicU64::new(0),
+            }),
+        }
+    }
+}
+
+impl Vault {
+    /// Starts configuring a vault over `store` with master keys from `keys`.
+    pub fn builder(store: Arc<dyn VaultStore>, keys: Arc<dyn KeyProvider>) -> VaultBuilder {
+        VaultBuilder {
+            store,
+            keys,
+            clock: system_clock(),
+            audit: Arc::new(NoopSink),
+            policy: RefreshPolicy::default(),
+            cache_capacity: DEFAULT_CAPACITY,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The embedded vault: sealed records in a [`VaultStore`], a ciphertext cache,
+//! scoped retrieval, proactive single-flight refresh, rotation and wipe.
+//!
+//! [`Vault`] is a small facade; each job lives in its own file:
+//!
+//! - `accessor`: who asks (tenant, user, agent);
+//! - `config`: connections, refresh policy, refresher trait, the builder;
+//! - `records`: the record cache in front of the store, refresh due times;
+//! - `read`: the synchronous hot read and the async read that refreshes;
+//! - `write`: storing credentials;
+//! - `refresh`: single-flight refresh of OAuth tokens;
+//! - `consent`: consent-required errors and marking a connection;
+//! - `wipe`: disconnect and universal logout;
+//! - `master_keys`: re-encryption after a master-key rotation, secret values for
+//!   the output filter;
+//! - `audit`: the vault's audit events;
+//! - `follow` (feature `authority`): following the authority's logouts.
+
+mod accessor;
+mod audit;
+mod config;
+mod consent;
+mod follow;
+mod master_keys;
+mod read;
+mod records;
+mod refresh;
+mod wipe;
+mod write;
+
+pub use accessor::Accessor;
+pub use config::{
+    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, TokenRefresher, VaultBuilder,
+};
+pub(crate) use write::validate_scopes;
+
+use crate::cache::RecordCache;
+use crate::credential::{CredentialKey, IssuedCredential};
+use crate::keys::KeyProvider;
+use crate::rotation::RotationSchedule;
+use crate::store::VaultStore;
+use agent_auth::audit::SharedSink;
+use agent_auth::clock::SharedClock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+/// The vault. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Vault {
+    inner: Arc<Inner>,
+}
+
+type FlightMap = HashMap<CredentialKey, Arc<tokio::sync::Mutex<()>>>;
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn VaultStore>,
+    keys: Arc<dyn KeyProvider>,
+    clock: SharedClock,
+    audit: SharedSink,
+    policy: RefreshPolicy,
+    connections: RwLock<HashMap<String, ConnectionConfig>>,
+    cache: RecordCache,
+    flights: Mutex<FlightMap>,
+    epochs: RwLock<HashMap<(String, String), u64>>,
+    refreshes: AtomicU64,
+}
+
+/// Result of the synchronous hot path.
+#[derive(Debug)]
+pub enum Lookup {
+    /// The credential, fresh enough.
+    Ready(IssuedCredential),
+    /// The access token is due for refresh (call [`Vault::get`]).
+    Stale,
+}
+
+impl Vault {
+    /// Registers (or replaces) a connection.
+    pub fn add_connection(&self, config: ConnectionConfig) {
+        self.inner
+            .connections
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(config.name.clone(), config);
+    }
+
+    /// The current time of the vault's clock.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// How many refreshes reached a provider since start.
+    pub fn refresh_count(&self) -> u64 {
+        self.inner.refreshes.load(Ordering::SeqCst)
+    }
+
+    /// The storage backend.
+    pub fn store(&self) -> &Arc<dyn VaultStore> {
+        &self.inner.store
+    }
+
+    /// The master keys.
+    pub(crate) fn keys(&self) -> &Arc<dyn KeyProvider> {
+        &self.inner.keys
+    }
+
+    /// The configuration of `connection`, read through `f`.
+    fn connection<T>(&self, connection: &str, f: impl FnOnce(&ConnectionConfig) -> T) -> Option<T> {
+        self.inner
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(connection)
+            .map(f)
+    }
+
+    /// The rotation schedule of `connection`, if it has one.
+    pub(crate) fn rotation_schedule(&self, connection: &str) -> Option<RotationSchedule> {
+        self.connection(connection, |c| c.rotation.clone())
+            .flatten()
+    }
+}

@@ -1,0 +1,140 @@
+//! Reading credentials: the synchronous hot path over the cache, and the
+//! async read that refreshes a due access token first.
+
+use super::records::Names;
+use super::{Accessor, Lookup, Vault};
+use crate::credential::{CredentialKey, CredentialKind, IssuedCredential};
+use crate::envelope;
+use crate::error::VaultError;
+use crate::store::{SealedRecord, Status};
+
+impl Vault {
+    /// The synchronous hot path: cached ciphertext, the cached data key (whose
+    /// unwrap authenticated the record's clear metadata), status and scope
+    /// check, decrypt (the AEAD checks the associated data again on every
+    /// read), audit. Says [`Lookup::Stale`] when the access token is due
+    /// for refresh.
+    pub fn get_cached(
+        &self,
+        accessor: &Accessor,
+        connection: &str,
+        scopes: &[&str],
+    ) -> Result<Lookup, VaultError> {
+        let names = Names {
+            tenant: &accessor.tenant,
+            user: &accessor.user,
+            connection,
+        };
+        let now = self.now();
+        let result = self.get_cached_inner(names, scopes, now, &accessor.agent);
+        if let Err(e) = &result {
+            self.audit_access_at(now, "read", names, Some(&accessor.agent), Err(e));
+        }
+        result
+    }
+
+    fn get_cached_inner(
+        &self,
+        names: Names<'_>,
+        scopes: &[&str],
+        now: i64,
+        agent: &str,
+    ) -> Result<Lookup, VaultError> {
+        let record = self
+            .load(names)?
+            .ok_or_else(|| VaultError::NotFound(names.connection.to_owned()))?;
+        // The data key unwraps only under the record's exact associated data
+        // (the wrap authenticates it), so status, scopes and expiry are
+        // authentic before they are trusted; the unwrapped key is cached.
+        let data_key = record.data_key.get_or_init(|| {
+            let master = self.inner.keys.get(&record.master_key_id).ok()?;
+            envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
+        });
+        let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
+        self.check(&record, scopes)?;
+        if self.due_with(&record, record.jitter, now) {
+            return Ok(Lookup::Stale);
+        }
+        if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
+            return Err(VaultError::Expired(names.connection.to_owned()));
+        }
+        let credential =
+            envelope::open_payload(data_key, &record.record, &record.aad, &record.scopes)?;
+        self.audit_read(now, &record, agent);
+        Ok(Lookup::Ready(credential))
+    }
+
+    /// The credential of `connection` for the user `accessor` acts for, with
+    /// at least `scopes`; refreshed first when due. Never a refresh token.
+    pub async fn get(
+        &self,
+        accessor: &Accessor,
+        connection: &str,
+        scopes: &[&str],
+    ) -> Result<IssuedCredential, VaultError> {
+        match self.get_cached(accessor, connection, scopes)? {
+            Lookup::Ready(c) => Ok(c),
+            Lookup::Stale => {
+                let key = accessor.key(connection);
+                let result = self
+                    .refresh_locked(&key, scopes, None, &accessor.agent)
+                    .await;
+                self.audit_access(
+                    "read",
+                    &key,
+                    Some(&accessor.agent),
+                    result.as_ref().map(|_| ()),
+                );
+                result
+            }
+        }
+    }
+
+    /// [`get`](Self::get) for `user`, refused unless `accessor` acts for that user.
+    pub async fn get_for_user(
+        &self,
+        accessor: &Accessor,
+        user: &str,
+        connection: &str,
+        scopes: &[&str],
+    ) -> Result<IssuedCredential, VaultError> {
+        if accessor.user != user {
+            let e = VaultError::NotActingForUser;
+            let key = CredentialKey::new(&accessor.tenant, user, connection);
+            self.audit_access("read", &key, Some(&accessor.agent), Err(&e));
+            return Err(e);
+        }
+        self.get(accessor, connection, scopes).await
+    }
+
+    /// Refuses a record whose connection needs a reconnect, or whose scopes
+    /// do not cover `scopes`. Callers authenticate the record first (its
+    /// status and scopes are bound by the associated data) (RFC 6749 section 3.3: the granted scope bounds
+    /// what may be used).
+    pub(super) fn check(&self, record: &SealedRecord, scopes: &[&str]) -> Result<(), VaultError> {
+        if record.status == Status::ConsentRequired {
+            let missing = if scopes.is_empty() {
+                record.scopes.clone()
+            } else {
+                scopes.iter().map(|s| (*s).to_owned()).collect()
+            };
+            return Err(self.consent(&record.key.connection, missing));
+        }
+        let scoped = match record.kind {
+            CredentialKind::Database => false,
+            CredentialKind::ApiKey => !record.scopes.is_empty(),
+            _ => true,
+        };
+        if scoped {
+            let missing: Vec<String> = scopes
+                .iter()
+                .filter(|s| !record.scopes.iter().any(|have| have == *s))
+                .map(|s| (*s).to_owned())
+                .collect();
+            if !missing.is_empty() {
+                return Err(self.consent(&record.key.connection, missing));
+            }
+        }
+        Ok(())
+    }
+}
