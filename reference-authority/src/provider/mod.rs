@@ -44,6 +44,7 @@ mod par;
 mod params;
 pub mod password;
 mod registration;
+mod replay;
 mod revocation;
 mod session;
 pub mod store;
