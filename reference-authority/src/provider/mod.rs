@@ -35,6 +35,7 @@ mod federation;
 pub mod grants;
 #[cfg(feature = "server")]
 pub mod http;
+mod id_token_grants;
 mod introspection;
 mod issue;
 mod logout;
@@ -64,8 +65,8 @@ pub use core::{Authority, AuthorityBuilder};
 pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
 pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
 pub use grants::{
-    ExchangeContext, ExchangePolicy, JwtBearerGrant, ManagedConnection, ScopePolicy,
-    TokenExchangeGrant, TrustedIssuer,
+    ExchangeContext, ExchangePolicy, ExplicitGrant, ExplicitGrants, JwtBearerGrant,
+    ManagedConnection, ScopePolicy, TokenExchangeGrant, TrustedIssuer,
 };
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};

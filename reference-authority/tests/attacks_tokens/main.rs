@@ -11,6 +11,7 @@
 )]
 
 mod assertion_replay;
+mod exchange_widening;
 
 use agent_auth::audit::{AuditAction, AuditEvent, MemorySink, Outcome};
 use agent_auth::clock::ManualClock;
