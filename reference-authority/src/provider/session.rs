@@ -204,13 +204,29 @@ impl Authority {
     }
 
     /// The live session of a handle, if any. Refreshes its idle timer. A
-    /// session past its idle or absolute timeout is removed.
+    /// session past its idle or absolute timeout, or of a disabled user, is
+    /// removed: the authorization endpoint and every page that trusts the
+    /// session go through here.
     pub fn session(&self, handle: &SessionHandle) -> Option<SessionRecord> {
+        let key = handle_key(handle.expose_secret());
+        let live = self.live_session(&key)?;
+        if self.user_disabled(&live.user_id) {
+            if self.tables().delete(Table::Sessions, &key).unwrap_or(false) {
+                self.session_ended(&live);
+            }
+            self.audit(AuditAction::Authentication, Outcome::Denied, |e| {
+                e.user(live.user_id.clone()).reason("user_disabled")
+            });
+            return None;
+        }
+        Some(live)
+    }
+
+    fn live_session(&self, key: &str) -> Option<SessionRecord> {
         let now = self.now();
         let cfg = &self.inner.config;
-        let key = handle_key(handle.expose_secret());
         self.tables()
-            .update::<SessionRecord, Option<SessionRecord>>(Table::Sessions, &key, |s| match s {
+            .update::<SessionRecord, Option<SessionRecord>>(Table::Sessions, key, |s| match s {
                 Some(mut s)
                     if now - s.last_seen < cfg.session_idle_ttl
                         && now - s.created < cfg.session_absolute_ttl =>
@@ -264,13 +280,23 @@ impl Authority {
     /// Universal logout of a user: ends every session and revokes every grant
     /// and access token of the user.
     pub fn logout_user(&self, user_id: &str) -> Result<(), super::AuthorityError> {
+        self.end_user_access(user_id, "logout")
+    }
+
+    /// Ends every session of a user and revokes every grant and access token
+    /// of theirs, emitting the events followers act on.
+    pub(crate) fn end_user_access(
+        &self,
+        user_id: &str,
+        reason: &'static str,
+    ) -> Result<(), super::AuthorityError> {
         for (key, record) in self.tables().scan::<SessionRecord>(Table::Sessions)? {
             if record.user_id == user_id {
                 self.tables().delete(Table::Sessions, &key)?;
                 self.session_ended(&record);
             }
         }
-        self.revoke_families_where(|f| f.facts.user_id.as_deref() == Some(user_id), "logout")
+        self.revoke_families_where(|f| f.facts.user_id.as_deref() == Some(user_id), reason)
             .map_err(|_| {
                 super::AuthorityError::Storage(super::StoreError::Backend(
                     "revocation failed".into(),

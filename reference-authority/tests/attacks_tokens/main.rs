@@ -11,6 +11,7 @@
 )]
 
 mod assertion_replay;
+mod disabled_user;
 mod exchange_widening;
 
 use agent_auth::audit::{AuditAction, AuditEvent, MemorySink, Outcome};
