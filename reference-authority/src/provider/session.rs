@@ -2,7 +2,7 @@
 
 use super::crypto::{handle_key, random_handle};
 use super::model::{ACR_MFA, ACR_PASSWORD, SessionRecord, UserRecord};
-use super::password::verify_password;
+use super::password::{PasswordParams, hash_password, verify_password};
 use super::store::Table;
 use super::{Authority, AuthorityEvent};
 use agent_auth::audit::{AuditAction, Outcome};
@@ -89,15 +89,22 @@ impl Authority {
         credentials: &Credentials,
         needs_mfa: bool,
     ) -> Result<Authenticated, LoginError> {
-        let result = self.check_credentials_inner(credentials, needs_mfa);
+        let mut cost = None;
+        let result = self.check_credentials_inner(credentials, needs_mfa, &mut cost);
+        let with_cost = |e: agent_auth::audit::AuditEvent| match &cost {
+            Some(c) => e.detail("password_hash_cost", c.clone()),
+            None => e,
+        };
         match &result {
             Ok(auth) => self.audit(AuditAction::Authentication, Outcome::Success, |e| {
-                e.user(auth.user.id.clone())
+                with_cost(e)
+                    .user(auth.user.id.clone())
                     .detail("acr", auth.acr.clone())
                     .detail("amr", auth.amr.clone())
             }),
             Err(err) => self.audit(AuditAction::Authentication, Outcome::Denied, |e| {
-                e.reason(err.to_string())
+                with_cost(e)
+                    .reason(err.to_string())
                     .detail("username", credentials.username.clone())
             }),
         }
@@ -108,21 +115,15 @@ impl Authority {
         &self,
         credentials: &Credentials,
         needs_mfa: bool,
+        cost: &mut Option<String>,
     ) -> Result<Authenticated, LoginError> {
-        let Some(user) = self
+        let user = self
             .user_by_name(&credentials.username)
-            .map_err(|_| LoginError::Unavailable)?
-        else {
-            // Spend the same effort as for a real user, so timing does not tell.
-            let _ = verify_password(&credentials.password, DUMMY_HASH);
+            .map_err(|_| LoginError::Unavailable)?;
+        let password_ok = self.check_password(user.as_ref(), &credentials.password, cost)?;
+        let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
             return Err(LoginError::InvalidCredentials);
         };
-        let Some(hash) = user.password_hash.as_deref() else {
-            return Err(LoginError::InvalidCredentials);
-        };
-        if !verify_password(&credentials.password, hash) || user.disabled {
-            return Err(LoginError::InvalidCredentials);
-        }
         let mut amr = vec!["pwd".to_owned()];
         let mut acr = ACR_PASSWORD.to_owned();
         match (&user.totp_secret, &credentials.totp) {
@@ -140,6 +141,40 @@ impl Authority {
             return Err(LoginError::MfaRequired);
         }
         Ok(Authenticated { user, acr, amr })
+    }
+
+    /// Verifies a password against the user's hash, or, for an unknown user
+    /// and a user without a password (federated only), against a dummy hash
+    /// of the same Argon2 costs as new hashes: every attempt costs the same,
+    /// so timing does not tell who exists (OWASP ASVS 2.2.1 / RFC 9106
+    /// section 4). `cost` receives the costs verified with, for the audit.
+    fn check_password(
+        &self,
+        user: Option<&UserRecord>,
+        password: &SecretString,
+        cost: &mut Option<String>,
+    ) -> Result<bool, LoginError> {
+        let real = user.and_then(|u| u.password_hash.as_deref());
+        let hash = match real {
+            Some(hash) => hash,
+            None => self.dummy_password_hash()?,
+        };
+        *cost = PasswordParams::of_hash(hash).map(|p| p.phc_costs());
+        Ok(verify_password(password, hash) && real.is_some())
+    }
+
+    /// A hash of a random password with the configured costs, made once.
+    fn dummy_password_hash(&self) -> Result<&str, LoginError> {
+        if let Some(hash) = self.inner.dummy_hash.get() {
+            return Ok(hash);
+        }
+        let random = super::crypto::random_handle().map_err(|_| LoginError::Unavailable)?;
+        let hash = hash_password(
+            &SecretString::new(random),
+            self.inner.config.password_params,
+        )
+        .ok_or(LoginError::Unavailable)?;
+        Ok(self.inner.dummy_hash.get_or_init(|| hash))
     }
 
     fn check_totp(
@@ -309,6 +344,3 @@ impl Authority {
         Ok(())
     }
 }
-
-/// A valid Argon2id hash of a random password, verified against for unknown users.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

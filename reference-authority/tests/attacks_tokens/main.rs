@@ -12,6 +12,7 @@
 
 mod assertion_replay;
 mod disabled_user;
+mod enumeration_timing;
 mod exchange_widening;
 
 use agent_auth::audit::{AuditAction, AuditEvent, MemorySink, Outcome};
