@@ -30,6 +30,7 @@ impl Authority {
         })?;
         removed += self.purge::<i64>(Table::RevokedJti, |exp| *exp <= now)?;
         removed += super::replay::purge(self)?;
+        removed += super::throttle::purge(self)?;
         removed += super::id_token_grants::purge(self)?;
         removed += self.purge::<serde_json::Value>(Table::PushedRequests, |v| expired(v, now))?;
         removed += self.purge::<serde_json::Value>(Table::Upstream, |v| expired(v, now))?;

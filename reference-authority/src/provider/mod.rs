@@ -49,6 +49,7 @@ mod replay;
 mod revocation;
 mod session;
 pub mod store;
+mod throttle;
 pub mod totp;
 #[cfg(feature = "http")]
 mod upstream_oidc;
@@ -79,6 +80,7 @@ pub use session::{Credentials, LoginError, SessionHandle};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};
+pub use throttle::LoginThrottle;
 #[cfg(feature = "http")]
 pub use upstream_oidc::OidcConnection;
 pub use users::{TotpEnrollment, UserSpec};

@@ -4,10 +4,12 @@ use super::crypto::{handle_key, random_handle};
 use super::model::{ACR_MFA, ACR_PASSWORD, SessionRecord, UserRecord};
 use super::password::{PasswordParams, hash_password, verify_password};
 use super::store::Table;
+use super::throttle::AttemptKeys;
 use super::{Authority, AuthorityEvent};
 use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::jose::base64url;
 use agent_auth::secret::SecretString;
+use std::net::IpAddr;
 
 agent_auth::secret_type!(
     /// The handle of an SSO session, as the browser holds it in a cookie.
@@ -23,6 +25,8 @@ pub struct Credentials {
     pub password: SecretString,
     /// One-time code from the user's authenticator, if any.
     pub totp: Option<SecretString>,
+    /// The address the attempt came from, for per-address throttling.
+    pub client_address: Option<IpAddr>,
 }
 
 impl Credentials {
@@ -32,7 +36,16 @@ impl Credentials {
             username: username.into(),
             password: SecretString::new(password.into()),
             totp: None,
+            client_address: None,
         }
+    }
+
+    /// The address the attempt came from (the HTTP login form passes the
+    /// connection's peer, see [`AuthorityConfig::trusted_proxies`](super::AuthorityConfig)).
+    #[must_use]
+    pub fn from_address(mut self, address: Option<IpAddr>) -> Self {
+        self.client_address = address;
+        self
     }
 
     /// Adds a one-time code.
@@ -53,6 +66,10 @@ pub enum LoginError {
     /// The request needs a second factor and none (or none enrolled) was given.
     #[error("a one-time code is required")]
     MfaRequired,
+    /// Too many failed attempts for this account or from this address: try
+    /// again later.
+    #[error("too many failed attempts; try again later")]
+    TooManyAttempts,
     /// The login page expired or is unknown.
     #[error("the login request expired; start again")]
     InteractionExpired,
@@ -89,8 +106,20 @@ impl Authority {
         credentials: &Credentials,
         needs_mfa: bool,
     ) -> Result<Authenticated, LoginError> {
+        let keys = AttemptKeys::new(&credentials.username, credentials.client_address);
         let mut cost = None;
-        let result = self.check_credentials_inner(credentials, needs_mfa, &mut cost);
+        // Locked out: refused before any hash or code is checked.
+        let result = if self.login_locked(&keys) {
+            Err(LoginError::TooManyAttempts)
+        } else {
+            let result = self.check_credentials_inner(credentials, needs_mfa, &mut cost);
+            match &result {
+                Ok(_) => self.login_succeeded(&keys)?,
+                Err(LoginError::InvalidCredentials) => self.login_failed(&keys)?,
+                Err(_) => {}
+            }
+            result
+        };
         let with_cost = |e: agent_auth::audit::AuditEvent| match &cost {
             Some(c) => e.detail("password_hash_cost", c.clone()),
             None => e,
