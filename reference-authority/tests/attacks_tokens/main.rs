@@ -14,6 +14,7 @@ mod assertion_replay;
 mod disabled_user;
 mod enumeration_timing;
 mod exchange_widening;
+mod federated_grant;
 mod login_throttling;
 
 use agent_auth::audit::{AuditAction, AuditEvent, MemorySink, Outcome};
