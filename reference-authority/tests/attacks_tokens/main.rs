@@ -11,6 +11,7 @@
 )]
 
 mod assertion_replay;
+mod ciba_approval_page;
 mod disabled_user;
 mod enumeration_timing;
 mod exchange_widening;
@@ -41,6 +42,18 @@ pub(crate) async fn serve() -> Served {
 
 /// Serves a fresh authority with `config`.
 pub(crate) async fn serve_with(config: AuthorityConfig) -> Served {
+    serve_full(config, |_| axum::Router::new()).await
+}
+
+/// Serves a fresh authority with `extra` routes (the CIBA OP's) merged in.
+pub(crate) async fn serve_merged(extra: impl FnOnce(&Authority) -> axum::Router) -> Served {
+    serve_full(AuthorityConfig::for_tests(), extra).await
+}
+
+async fn serve_full(
+    config: AuthorityConfig,
+    extra: impl FnOnce(&Authority) -> axum::Router,
+) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     let clock = ManualClock::new(NOW);
@@ -51,7 +64,7 @@ pub(crate) async fn serve_with(config: AuthorityConfig) -> Served {
         .audit(Arc::new(audit.clone()))
         .build()
         .unwrap();
-    let router = http::router(authority.clone());
+    let router = http::router(authority.clone()).merge(extra(&authority));
     tokio::spawn(async move {
         axum::serve(
             listener,

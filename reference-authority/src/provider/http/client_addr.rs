@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The address; `None` when the router is served without connection info
 /// (`into_make_service_with_connect_info`), then only accounts are throttled.
-pub(super) fn client_address(
+pub(crate) fn client_address(
     authority: &Authority,
     headers: &HeaderMap,
     extensions: &Extensions,
