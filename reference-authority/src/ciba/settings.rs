@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A client's CIBA registration (CIBA Core 1.0 section 4).
 ///
 /// ```
-/// use ciba_client::op::ClientSettings;
+/// use reference_authority::ciba::ClientSettings;
 /// let settings = ClientSettings::ping("https://agent.example/ciba/notify")
 ///     .require_signed_requests()
 ///     .user_code();
