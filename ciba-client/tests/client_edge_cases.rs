@@ -4,7 +4,7 @@
 //! expired_token and access_denied stop polling, responses without
 //! auth_req_id or expires_in are refused and store nothing, one request in
 //! flight at a time, pings with a wrong bearer token refused, ID tokens with
-//! an audience array.
+//! an audience array, pushed tokens without an ID token refused.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -411,4 +411,39 @@ async fn id_token_audience_as_an_array() {
         ),
         "not for this client"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn pushed_tokens_without_an_id_token_are_refused() {
+    // CIBA Core 1.0 section 10.3.1: the push delivers an ID token naming the
+    // request and hashing the tokens; a body without one (forged with a
+    // leaked notification token, or from a broken OP) is not accepted.
+    let stub = Stub::new(json!({"auth_req_id": "req-12", "expires_in": 600}), vec![]).await;
+    let client = stub.client(DeliveryMode::Push);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let app = client.notification_router("/notify");
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let p = client.start(ask()).await.unwrap();
+    let token = stub.store.list().unwrap()[0]
+        .notification_token
+        .clone()
+        .unwrap();
+    let pushed = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token.expose_secret())
+        .json(&json!({
+            "auth_req_id": "req-12",
+            "access_token": "forged-access-token",
+            "token_type": "Bearer",
+            "expires_in": 600
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status().as_u16(), 204);
+    match p.wait().await {
+        ApprovalOutcome::Failed(CibaError::IdTokenBinding(_)) => {}
+        other => panic!("pushed tokens without an ID token were accepted: {other:?}"),
+    }
 }

@@ -107,15 +107,31 @@ async fn sarah_approves_the_450k_proposal_on_the_approval_page() {
     assert!(token.is_none());
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 
-    // Sarah's phone: she opens the approval page, reads it, presses Approve.
+    // Sarah's phone: she opens the approval page, signs in, reads it,
+    // presses Approve.
     let device = tokio::spawn(async move {
         let ask = s.device.recv().await.unwrap();
         let url = ask.approval_url.clone().unwrap();
         let http = reqwest::Client::new();
-        let page = http.get(&url).send().await.unwrap().text().await.unwrap();
+        let signed_in = http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=sarah&password={}", common::PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        let cookie = signed_in.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = signed_in.text().await.unwrap();
         let answer = http
             .post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
             .body("decision=approve")
             .send()
             .await

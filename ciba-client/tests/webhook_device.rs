@@ -92,14 +92,33 @@ async fn webhook_records_the_request_and_the_person_approves_on_the_page() {
     let page = ask["approval_url"].as_str().unwrap().to_owned();
     assert!(page.starts_with(&format!("{}/ciba/approve/", s.issuer)));
 
-    // The person opens the page and approves.
+    // The person opens the page, signs in (the link alone shows nothing)
+    // and approves.
     let http = reqwest::Client::new();
     let shown = bounded(5, "approval page", http.get(&page).send())
         .await
         .unwrap();
-    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.status(), 401);
+    let signed_in = bounded(
+        5,
+        "sign-in",
+        http.post(&page)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=sarah&password={}", common::PASSWORD))
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(
-        shown
+        signed_in
             .text()
             .await
             .unwrap()
@@ -110,6 +129,7 @@ async fn webhook_records_the_request_and_the_person_approves_on_the_page() {
         "decision",
         http.post(&page)
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
             .body("decision=approve")
             .send(),
     )

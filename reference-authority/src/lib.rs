@@ -11,7 +11,7 @@ pub use provider::*;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
 pub mod federated_connection;
-pub use federated_connection::FederatedConnectionGrant;
+pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod login_backend;

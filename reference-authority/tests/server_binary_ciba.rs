@@ -151,11 +151,27 @@ notification_endpoint = "https://agent.example/ciba/notify"
         .to_owned();
     assert!(page.starts_with(&format!("{issuer}/ciba/approve/")));
 
+    // The link alone shows nothing: Sarah signs in on the page first.
     let http = reqwest::Client::new();
     let shown = http.get(&page).send().await.unwrap();
-    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.status(), 401);
+    let signed_in = http
+        .post(&page)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=sarah&password=correct+horse+battery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(
-        shown
+        signed_in
             .text()
             .await
             .unwrap()
@@ -164,6 +180,7 @@ notification_endpoint = "https://agent.example/ciba/notify"
     let decided = http
         .post(&page)
         .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
         .body("decision=approve")
         .send()
         .await

@@ -523,21 +523,30 @@ async fn id_token_refresh_token_and_jwt_subjects() {
     let id_token = tokens.id_token.unwrap();
     let refresh = tokens.refresh_token.unwrap();
 
-    let ok = exchange(
-        &f,
-        AGENT,
-        &[
-            ("subject_token", id_token.expose_secret()),
-            ("subject_token_type", token_types::ID_TOKEN),
-            ("audience", DOCS),
-            ("scope", "docs:read"),
-        ],
-    )
-    .await
-    .unwrap();
+    // The ID token stands for its grant (openid crm:read, this authority
+    // only): it is not exchanged for docs:read at the docs server.
+    let to_docs = [
+        ("subject_token", id_token.expose_secret()),
+        ("subject_token_type", token_types::ID_TOKEN),
+        ("audience", DOCS),
+        ("scope", "docs:read"),
+    ];
+    let err = exchange(&f, AGENT, &to_docs).await.unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidScope);
+    // Unless a policy grants it explicitly.
+    f.authority.register_grant(Arc::new(
+        TokenExchangeGrant::new().policy(
+            ExplicitGrants::new(grants::AllowNarrowing)
+                .grant("sales-agent", ExplicitGrant::new(["docs:read"], [DOCS])),
+        ),
+    ));
+    let ok = exchange(&f, AGENT, &to_docs).await.unwrap();
     let c = claims_of(&f, &ok, DOCS);
     assert_eq!(c.sub.as_deref(), Some("user-sarah"));
+    assert_eq!(c.str("scope"), Some("docs:read"));
     assert_eq!(c.get("auth_time").unwrap(), NOW - 5);
+    f.authority
+        .register_grant(Arc::new(TokenExchangeGrant::new()));
 
     // The ID token names the sales agent: another client cannot use it.
     let err = exchange(

@@ -116,6 +116,15 @@ impl CibaClient {
                 .collect(),
             None => requested_scope.to_vec(),
         };
+        // CIBA Core 1.0 section 10.3.1: pushed tokens come with an ID token
+        // naming the request (`urn:openid:params:jwt:claim:auth_req_id`) and
+        // hashing the tokens (`at_hash`, `rt_hash`); without it nothing binds
+        // the pushed tokens to this request.
+        if push_id.is_some() && id_token.is_none() {
+            return Err(CibaError::IdTokenBinding(
+                "the pushed tokens carry no ID token",
+            ));
+        }
         let mut id_token_claims = None;
         if let Some(id) = &id_token {
             let validator = self.inner.id_tokens.as_ref().ok_or(CibaError::Config(

@@ -14,6 +14,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub(crate) const SECRET: &str = "agent-secret-0123456789";
+/// Sarah's password, for signing in on the approval page.
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 pub(crate) struct Served {
     pub(crate) issuer: String,
@@ -55,6 +57,7 @@ pub(crate) async fn serve_with(
         .register_user(
             UserSpec::new("sarah")
                 .id("user-sarah")
+                .password(PASSWORD)
                 .email("sarah@acme.example"),
         )
         .unwrap();

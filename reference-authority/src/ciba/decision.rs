@@ -14,6 +14,7 @@ use ciba_client::details::AuthorizationDetails;
 pub struct Approval {
     scope: Option<Vec<String>>,
     details: Option<AuthorizationDetails>,
+    auth_time: Option<i64>,
 }
 
 impl Approval {
@@ -26,6 +27,15 @@ impl Approval {
     #[must_use]
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.scope = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// When the person authenticated to make this decision: the ID token's
+    /// `auth_time`. Without it the ID token carries none (the OP does not
+    /// know when the person authenticated; the decision time is not it).
+    #[must_use]
+    pub fn authenticated_at(mut self, time: i64) -> Self {
+        self.auth_time = Some(time);
         self
     }
 
@@ -53,6 +63,13 @@ pub enum DecisionError {
     /// The approval names scope or details that were not asked for.
     #[error("the approval exceeds what was asked")]
     ExceedsRequest,
+    /// The decision needs the SSO session of the person asked (the approval
+    /// page signs them in first).
+    #[error("sign in as the person asked first")]
+    NotSignedIn,
+    /// Signing in on the approval page failed.
+    #[error("{0}")]
+    Login(crate::LoginError),
     /// Storage failed.
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
@@ -123,6 +140,7 @@ impl CibaOp {
                 scope,
                 details,
                 decided: now,
+                auth_time: approval.auth_time,
             })
         })?;
         self.authority

@@ -75,12 +75,13 @@ impl CibaOp {
         let State::Approved {
             scope,
             details,
-            decided,
+            auth_time,
+            ..
         } = taken
         else {
             return None;
         };
-        match super::grant::issue(&self.authority, rec, scope, details, decided, Some(id)) {
+        match super::grant::issue(&self.authority, rec, scope, details, auth_time, Some(id)) {
             Ok(tokens) => {
                 let mut body = tokens.to_json();
                 if let Value::Object(map) = &mut body {

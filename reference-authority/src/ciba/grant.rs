@@ -27,7 +27,7 @@ fn code(code: &'static str, description: &'static str) -> OAuthError {
 enum Step {
     Refuse(OAuthError),
     Expired(RequestRecord),
-    Issue(RequestRecord, Vec<String>, Option<Value>, i64),
+    Issue(RequestRecord, Vec<String>, Option<Value>, Option<i64>),
 }
 
 #[async_trait::async_trait]
@@ -105,10 +105,14 @@ impl GrantHandler for CibaGrant {
                     State::Approved {
                         scope,
                         details,
-                        decided,
+                        auth_time,
+                        ..
                     } => {
                         rec.state = State::Issued;
-                        (Some(rec.clone()), Step::Issue(rec, scope, details, decided))
+                        (
+                            Some(rec.clone()),
+                            Step::Issue(rec, scope, details, auth_time),
+                        )
                     }
                     _ => {
                         // CIBA Core 1.0 section 11 and RFC 8628 section 3.5.
@@ -140,8 +144,8 @@ impl GrantHandler for CibaGrant {
                 audit_expired(authority, &rec);
                 Err(code("expired_token", "the request expired"))
             }
-            Step::Issue(rec, scope, details, decided) => {
-                issue(authority, &rec, scope, details, decided, None)
+            Step::Issue(rec, scope, details, auth_time) => {
+                issue(authority, &rec, scope, details, auth_time, None)
             }
         }
     }
@@ -163,14 +167,14 @@ pub(crate) fn issue(
     rec: &RequestRecord,
     scope: Vec<String>,
     details: Option<Value>,
-    decided: i64,
+    auth_time: Option<i64>,
     push_id: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let facts = GrantFacts {
         client_id: rec.client_id.clone(),
         user_id: Some(rec.user_id.clone()),
         scope: scope.clone(),
-        auth_time: Some(decided),
+        auth_time,
         ..GrantFacts::default()
     };
     let mut access_claims = Map::new();

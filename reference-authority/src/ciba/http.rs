@@ -1,11 +1,13 @@
-//! The CIBA routes: the backchannel authentication endpoint and the approval page.
+//! The CIBA routes: the backchannel authentication endpoint and the approval
+//! page, where the person asked signs in before deciding.
 
 use super::{Approval, CibaOp, DecisionError, page, paths};
-use crate::{ErrorCode, OAuthError, Params, TokenRequest};
+use crate::provider::http::{client_addr, cookies};
+use crate::{Credentials, ErrorCode, OAuthError, Params, TokenRequest};
 use agent_auth::secret::SecretString;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -68,23 +70,80 @@ fn html(status: StatusCode, body: String) -> Response {
     no_store(response)
 }
 
-async fn show(State(op): State<CibaOp>, Path(id): Path<String>) -> Response {
-    match op.approval_request(&id) {
-        Some(request) => html(StatusCode::OK, page::approval(&request)),
-        None => html(
+async fn show(State(op): State<CibaOp>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let session = cookies::session(&headers);
+    match op.approval_request_in_session(&id, session.as_ref()) {
+        Ok(request) => html(StatusCode::OK, page::approval(&request)),
+        Err(DecisionError::NotSignedIn) => html(StatusCode::UNAUTHORIZED, page::sign_in(None)),
+        Err(_) => html(
             StatusCode::NOT_FOUND,
             page::message("This request is unknown, already decided or expired."),
         ),
     }
 }
 
-async fn decide(State(op): State<CibaOp>, Path(id): Path<String>, body: String) -> Response {
-    let decision = Params::parse(&body)
-        .ok()
-        .and_then(|p| p.get("decision").map(str::to_owned));
+/// The person signs in on the page (only as the person asked), then sees
+/// the request with its buttons.
+fn sign_in(
+    op: &CibaOp,
+    id: &str,
+    params: &Params,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Response {
+    let mut credentials = Credentials::password(
+        params.get("username").unwrap_or_default(),
+        params.get("password").unwrap_or_default(),
+    )
+    .from_address(client_addr::client_address(
+        &op.authority,
+        headers,
+        extensions,
+    ));
+    if let Some(code) = params.get("totp").filter(|c| !c.is_empty()) {
+        credentials = credentials.with_totp(code);
+    }
+    let signed_in = op
+        .sign_in_for_approval(id, &credentials)
+        .and_then(|handle| Ok((op.approval_request_in_session(id, Some(&handle))?, handle)));
+    match signed_in {
+        Ok((request, handle)) => {
+            let mut response = html(StatusCode::OK, page::approval(&request));
+            if let Ok(v) = HeaderValue::from_str(&cookies::set(&op.authority, &handle)) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(DecisionError::Unknown) => html(
+            StatusCode::NOT_FOUND,
+            page::message("This request is unknown, already decided or expired."),
+        ),
+        Err(e) => html(
+            StatusCode::UNAUTHORIZED,
+            page::sign_in(Some(&e.to_string())),
+        ),
+    }
+}
+
+async fn decide(
+    State(op): State<CibaOp>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let params = Params::parse(&body).unwrap_or_default();
+    if params.get("username").is_some() {
+        return sign_in(&op, &id, &params, &headers, &extensions);
+    }
+    let session = cookies::session(&headers);
+    let decision = params.get("decision").map(str::to_owned);
     let result = match decision.as_deref() {
-        Some("approve") => op.approve(&id, Approval::all()).await,
-        Some("deny") => op.deny(&id).await,
+        Some("approve") => {
+            op.approve_in_session(&id, session.as_ref(), Approval::all())
+                .await
+        }
+        Some("deny") => op.deny_in_session(&id, session.as_ref()).await,
         _ => {
             return html(
                 StatusCode::BAD_REQUEST,
@@ -105,6 +164,7 @@ async fn decide(State(op): State<CibaOp>, Path(id): Path<String>, body: String) 
             StatusCode::NOT_FOUND,
             page::message("This request is unknown."),
         ),
+        Err(DecisionError::NotSignedIn) => html(StatusCode::UNAUTHORIZED, page::sign_in(None)),
         Err(e) => html(StatusCode::CONFLICT, page::message(&e.to_string())),
     }
 }

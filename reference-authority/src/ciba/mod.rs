@@ -23,6 +23,7 @@ mod delivery;
 mod device;
 mod grant;
 mod http;
+mod in_session;
 mod lockout;
 mod maintenance;
 pub use maintenance::REQUEST_RETENTION_SECS;

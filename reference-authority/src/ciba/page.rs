@@ -55,6 +55,23 @@ pub(super) fn approval(r: &ApprovalRequest) -> String {
     shell("Approve an agent's request", &body)
 }
 
+/// The sign-in form of the approval page: the person asked signs in at the
+/// authority before the request is shown (the link alone proves nothing).
+pub(super) fn sign_in(error: Option<&str>) -> String {
+    let error = error
+        .map(|e| format!("<p role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Sign in to see an agent's request</h1>{error}\
+         <form method=\"post\">\
+         <label>Username <input name=\"username\" autocomplete=\"username\" required></label><br>\
+         <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label><br>\
+         <label>One-time code <input name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label><br>\
+         <button>Sign in</button></form>"
+    );
+    shell("Sign in", &body)
+}
+
 /// A short message page.
 pub(super) fn message(text: &str) -> String {
     shell("Approval", &format!("<p>{}</p>", escape(text)))

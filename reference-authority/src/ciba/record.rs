@@ -27,6 +27,9 @@ pub(crate) enum State {
         scope: Vec<String>,
         details: Option<Value>,
         decided: i64,
+        /// When the person authenticated for the decision, if the OP knows.
+        #[serde(default)]
+        auth_time: Option<i64>,
     },
     Denied {
         decided: i64,

@@ -5,6 +5,7 @@
 use super::clients::secret_digest;
 use super::model::{ClientAuthMethod, ClientRecord};
 use super::params::Params;
+use super::replay;
 use super::store::Table;
 use super::{Authority, OAuthError, paths};
 use agent_auth::audit::{AuditAction, Outcome};
@@ -12,6 +13,9 @@ use agent_auth::jose::base64url;
 use agent_auth::secret::{SecretString, constant_time_eq};
 use agent_auth::validate::{Generic, StaticKeys, Validator};
 use std::sync::{Arc, PoisonError};
+
+/// Clock skew tolerated on a client assertion's `exp`, `nbf` and `iat`.
+const ASSERTION_LEEWAY: i64 = agent_auth::validate::DEFAULT_LEEWAY;
 
 /// RFC 7523 section 2.2 `client_assertion_type`.
 pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -268,6 +272,7 @@ impl Authority {
                 self.endpoint(paths::INTROSPECT),
             ])
             .clock(Arc::clone(self.clock()))
+            .leeway(ASSERTION_LEEWAY)
             .require_claim("sub")
             .require_claim("exp")
             .require_claim("jti")
@@ -287,15 +292,17 @@ impl Authority {
                 "client assertion lives too long",
             ));
         }
-        let jti = claims.jti.clone().unwrap_or_default();
-        let key = format!("{}\u{1f}{}", client.client_id, jti);
-        let fresh =
-            self.tables()
-                .update::<i64, bool>(Table::AssertionJti, &key, |seen| match seen {
-                    Some(until) if until > now => (None, false),
-                    _ => (Some(exp), true),
-                })?;
-        if !fresh {
+        // RFC 7523 section 3, item 7: the `jti` is used once, for as long
+        // as the validator above would accept the assertion.
+        let jti = claims.jti.as_deref().unwrap_or_default();
+        if !replay::spend_jti(
+            self,
+            Table::AssertionJti,
+            &client.client_id,
+            jti,
+            exp,
+            ASSERTION_LEEWAY,
+        )? {
             return Err(OAuthError::invalid_client("client assertion replayed"));
         }
         Ok(client)

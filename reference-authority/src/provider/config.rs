@@ -1,6 +1,7 @@
 //! Settings of one authority (one issuer).
 
 use super::password::PasswordParams;
+use super::throttle::LoginThrottle;
 
 /// Lifetimes, timeouts and costs of one authority. All durations in seconds.
 #[derive(Debug, Clone)]
@@ -26,6 +27,12 @@ pub struct AuthorityConfig {
     pub password_params: PasswordParams,
     /// Largest `exp - iat` accepted in a client assertion (RFC 7523 section 3, item 4).
     pub max_assertion_lifetime: i64,
+    /// Limits on failed password and one-time-code attempts.
+    pub login_throttle: LoginThrottle,
+    /// Proxies whose `X-Forwarded-For` names the client address the login
+    /// form's attempts are counted under (none by default: the connection's
+    /// peer address counts).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for AuthorityConfig {
@@ -41,6 +48,8 @@ impl Default for AuthorityConfig {
             key_overlap: 24 * 3600,
             password_params: PasswordParams::default(),
             max_assertion_lifetime: 600,
+            login_throttle: LoginThrottle::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

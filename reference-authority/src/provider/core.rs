@@ -10,7 +10,7 @@ use agent_auth::jose::{Algorithm, KeySet, SigningKey};
 use agent_auth::validate::StaticKeys;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use tokio::sync::broadcast;
 
 /// A reference OpenID provider and OAuth 2.0 authorization server: one issuer.
@@ -37,6 +37,9 @@ pub(crate) struct Inner {
     pub(crate) metadata_extra: RwLock<serde_json::Map<String, serde_json::Value>>,
     pub(crate) registration: Option<RegistrationPolicy>,
     pub(crate) purges: RwLock<BTreeMap<&'static str, super::maintenance::Purge>>,
+    /// The hash verified against when a login names no password hash, made
+    /// with the configured costs on first use.
+    pub(crate) dummy_hash: OnceLock<String>,
 }
 
 /// Configures an [`Authority`].
@@ -157,6 +160,7 @@ impl AuthorityBuilder {
                 metadata_extra: RwLock::new(serde_json::Map::new()),
                 registration: self.registration,
                 purges: RwLock::new(BTreeMap::new()),
+                dummy_hash: OnceLock::new(),
             }),
         };
         grants::register_builtin(&authority);

@@ -78,6 +78,11 @@ impl Authority {
             || record.rotated
             || record.expires <= now
             || family.facts.client_id != client_id
+            || family
+                .facts
+                .user_id
+                .as_deref()
+                .is_some_and(|u| self.user_disabled(u))
         {
             return Ok(None);
         }

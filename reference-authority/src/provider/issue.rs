@@ -192,8 +192,8 @@ impl Authority {
                 facts,
                 user_id,
                 &options,
-                &access_token,
-                refresh_token.as_ref(),
+                (&access_token, refresh_token.as_ref()),
+                family.as_deref(),
             )?),
             _ => None,
         };
@@ -228,18 +228,20 @@ impl Authority {
         facts: &GrantFacts,
         user_id: &str,
         options: &IssueOptions,
-        access_token: &Token,
-        refresh_token: Option<&Token>,
+        (access_token, refresh_token): (&Token, Option<&Token>),
+        family: Option<&str>,
     ) -> Result<Token, OAuthError> {
         let now = self.now();
         let key = self.keys().active();
         let alg = key.algorithm();
+        let jti = random_handle()?;
         let mut c = Claims::new();
         c.iss = Some(self.issuer().to_owned());
         c.sub = Some(user_id.to_owned());
         c.aud = vec![facts.client_id.clone()];
         c.iat = Some(now);
         c.exp = Some(now + self.inner.config.id_token_ttl);
+        c.jti = Some(jti.clone());
         if let Some(user) = self.user(user_id).ok().flatten() {
             for (k, v) in super::userinfo::released_claims(&user, &facts.scope) {
                 c.extra.insert(k, v);
@@ -282,8 +284,10 @@ impl Authority {
         for (k, v) in &options.id_token_claims {
             c.extra.insert(k.clone(), v.clone());
         }
-        sign_compact(&key, IdToken::PROFILE.mint_typ, &c)
-            .map_err(|_| OAuthError::server_error("signing failed"))
+        let token = sign_compact(&key, IdToken::PROFILE.mint_typ, &c)
+            .map_err(|_| OAuthError::server_error("signing failed"))?;
+        self.record_id_token_grant(&jti, facts, family, now + self.inner.config.id_token_ttl)?;
+        Ok(token)
     }
 
     /// Revokes a grant family: its refresh tokens and every access token issued

@@ -29,7 +29,9 @@ impl Authority {
             now - s.last_seen >= cfg.session_idle_ttl || now - s.created >= cfg.session_absolute_ttl
         })?;
         removed += self.purge::<i64>(Table::RevokedJti, |exp| *exp <= now)?;
-        removed += self.purge::<i64>(Table::AssertionJti, |exp| *exp <= now)?;
+        removed += super::replay::purge(self)?;
+        removed += super::throttle::purge(self)?;
+        removed += super::id_token_grants::purge(self)?;
         removed += self.purge::<serde_json::Value>(Table::PushedRequests, |v| expired(v, now))?;
         removed += self.purge::<serde_json::Value>(Table::Upstream, |v| expired(v, now))?;
         removed += self.purge::<FamilyRecord>(Table::Families, |f| {

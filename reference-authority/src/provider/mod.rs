@@ -35,6 +35,7 @@ mod federation;
 pub mod grants;
 #[cfg(feature = "server")]
 pub mod http;
+mod id_token_grants;
 mod introspection;
 mod issue;
 mod logout;
@@ -44,9 +45,11 @@ mod par;
 mod params;
 pub mod password;
 mod registration;
+mod replay;
 mod revocation;
 mod session;
 pub mod store;
+mod throttle;
 pub mod totp;
 #[cfg(feature = "http")]
 mod upstream_oidc;
@@ -63,8 +66,8 @@ pub use core::{Authority, AuthorityBuilder};
 pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
 pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
 pub use grants::{
-    ExchangeContext, ExchangePolicy, JwtBearerGrant, ManagedConnection, ScopePolicy,
-    TokenExchangeGrant, TrustedIssuer,
+    ExchangeContext, ExchangePolicy, ExplicitGrant, ExplicitGrants, JwtBearerGrant,
+    ManagedConnection, ScopePolicy, TokenExchangeGrant, TrustedIssuer,
 };
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
@@ -77,6 +80,7 @@ pub use session::{Credentials, LoginError, SessionHandle};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};
+pub use throttle::LoginThrottle;
 #[cfg(feature = "http")]
 pub use upstream_oidc::OidcConnection;
 pub use users::{TotpEnrollment, UserSpec};

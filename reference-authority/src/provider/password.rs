@@ -35,6 +35,19 @@ impl PasswordParams {
             parallelism: 1,
         }
     }
+
+    /// The costs as a PHC string writes them: `m=..,t=..,p=..`.
+    pub fn phc_costs(&self) -> String {
+        format!(
+            "m={},t={},p={}",
+            self.memory_kib, self.iterations, self.parallelism
+        )
+    }
+
+    /// The costs of a stored hash, if it is one of ours.
+    pub fn of_hash(stored: &str) -> Option<Self> {
+        parse_costs(stored.split('$').nth(3)?)
+    }
 }
 
 const OUTPUT_LEN: usize = 32;
@@ -53,10 +66,8 @@ pub fn hash_password(password: &SecretString, params: PasswordParams) -> Option<
         .hash_password_into(password.expose_secret().as_bytes(), &salt, out.as_mut())
         .ok()?;
     Some(format!(
-        "$argon2id$v=19$m={},t={},p={}${}${}",
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
+        "$argon2id$v=19${}${}${}",
+        params.phc_costs(),
         base64url::encode(&salt),
         base64url::encode(out.as_ref())
     ))

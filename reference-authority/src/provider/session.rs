@@ -2,12 +2,14 @@
 
 use super::crypto::{handle_key, random_handle};
 use super::model::{ACR_MFA, ACR_PASSWORD, SessionRecord, UserRecord};
-use super::password::verify_password;
+use super::password::{PasswordParams, hash_password, verify_password};
 use super::store::Table;
+use super::throttle::AttemptKeys;
 use super::{Authority, AuthorityEvent};
 use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::jose::base64url;
 use agent_auth::secret::SecretString;
+use std::net::IpAddr;
 
 agent_auth::secret_type!(
     /// The handle of an SSO session, as the browser holds it in a cookie.
@@ -23,6 +25,8 @@ pub struct Credentials {
     pub password: SecretString,
     /// One-time code from the user's authenticator, if any.
     pub totp: Option<SecretString>,
+    /// The address the attempt came from, for per-address throttling.
+    pub client_address: Option<IpAddr>,
 }
 
 impl Credentials {
@@ -32,7 +36,16 @@ impl Credentials {
             username: username.into(),
             password: SecretString::new(password.into()),
             totp: None,
+            client_address: None,
         }
+    }
+
+    /// The address the attempt came from (the HTTP login form passes the
+    /// connection's peer, see [`AuthorityConfig::trusted_proxies`](super::AuthorityConfig)).
+    #[must_use]
+    pub fn from_address(mut self, address: Option<IpAddr>) -> Self {
+        self.client_address = address;
+        self
     }
 
     /// Adds a one-time code.
@@ -53,6 +66,10 @@ pub enum LoginError {
     /// The request needs a second factor and none (or none enrolled) was given.
     #[error("a one-time code is required")]
     MfaRequired,
+    /// Too many failed attempts for this account or from this address: try
+    /// again later.
+    #[error("too many failed attempts; try again later")]
+    TooManyAttempts,
     /// The login page expired or is unknown.
     #[error("the login request expired; start again")]
     InteractionExpired,
@@ -89,15 +106,34 @@ impl Authority {
         credentials: &Credentials,
         needs_mfa: bool,
     ) -> Result<Authenticated, LoginError> {
-        let result = self.check_credentials_inner(credentials, needs_mfa);
+        let keys = AttemptKeys::new(&credentials.username, credentials.client_address);
+        let mut cost = None;
+        // Locked out: refused before any hash or code is checked.
+        let result = if self.login_locked(&keys) {
+            Err(LoginError::TooManyAttempts)
+        } else {
+            let result = self.check_credentials_inner(credentials, needs_mfa, &mut cost);
+            match &result {
+                Ok(_) => self.login_succeeded(&keys)?,
+                Err(LoginError::InvalidCredentials) => self.login_failed(&keys)?,
+                Err(_) => {}
+            }
+            result
+        };
+        let with_cost = |e: agent_auth::audit::AuditEvent| match &cost {
+            Some(c) => e.detail("password_hash_cost", c.clone()),
+            None => e,
+        };
         match &result {
             Ok(auth) => self.audit(AuditAction::Authentication, Outcome::Success, |e| {
-                e.user(auth.user.id.clone())
+                with_cost(e)
+                    .user(auth.user.id.clone())
                     .detail("acr", auth.acr.clone())
                     .detail("amr", auth.amr.clone())
             }),
             Err(err) => self.audit(AuditAction::Authentication, Outcome::Denied, |e| {
-                e.reason(err.to_string())
+                with_cost(e)
+                    .reason(err.to_string())
                     .detail("username", credentials.username.clone())
             }),
         }
@@ -108,21 +144,15 @@ impl Authority {
         &self,
         credentials: &Credentials,
         needs_mfa: bool,
+        cost: &mut Option<String>,
     ) -> Result<Authenticated, LoginError> {
-        let Some(user) = self
+        let user = self
             .user_by_name(&credentials.username)
-            .map_err(|_| LoginError::Unavailable)?
-        else {
-            // Spend the same effort as for a real user, so timing does not tell.
-            let _ = verify_password(&credentials.password, DUMMY_HASH);
+            .map_err(|_| LoginError::Unavailable)?;
+        let password_ok = self.check_password(user.as_ref(), &credentials.password, cost)?;
+        let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
             return Err(LoginError::InvalidCredentials);
         };
-        let Some(hash) = user.password_hash.as_deref() else {
-            return Err(LoginError::InvalidCredentials);
-        };
-        if !verify_password(&credentials.password, hash) || user.disabled {
-            return Err(LoginError::InvalidCredentials);
-        }
         let mut amr = vec!["pwd".to_owned()];
         let mut acr = ACR_PASSWORD.to_owned();
         match (&user.totp_secret, &credentials.totp) {
@@ -140,6 +170,40 @@ impl Authority {
             return Err(LoginError::MfaRequired);
         }
         Ok(Authenticated { user, acr, amr })
+    }
+
+    /// Verifies a password against the user's hash, or, for an unknown user
+    /// and a user without a password (federated only), against a dummy hash
+    /// of the same Argon2 costs as new hashes: every attempt costs the same,
+    /// so timing does not tell who exists (OWASP ASVS 2.2.1 / RFC 9106
+    /// section 4). `cost` receives the costs verified with, for the audit.
+    fn check_password(
+        &self,
+        user: Option<&UserRecord>,
+        password: &SecretString,
+        cost: &mut Option<String>,
+    ) -> Result<bool, LoginError> {
+        let real = user.and_then(|u| u.password_hash.as_deref());
+        let hash = match real {
+            Some(hash) => hash,
+            None => self.dummy_password_hash()?,
+        };
+        *cost = PasswordParams::of_hash(hash).map(|p| p.phc_costs());
+        Ok(verify_password(password, hash) && real.is_some())
+    }
+
+    /// A hash of a random password with the configured costs, made once.
+    fn dummy_password_hash(&self) -> Result<&str, LoginError> {
+        if let Some(hash) = self.inner.dummy_hash.get() {
+            return Ok(hash);
+        }
+        let random = super::crypto::random_handle().map_err(|_| LoginError::Unavailable)?;
+        let hash = hash_password(
+            &SecretString::new(random),
+            self.inner.config.password_params,
+        )
+        .ok_or(LoginError::Unavailable)?;
+        Ok(self.inner.dummy_hash.get_or_init(|| hash))
     }
 
     fn check_totp(
@@ -204,13 +268,29 @@ impl Authority {
     }
 
     /// The live session of a handle, if any. Refreshes its idle timer. A
-    /// session past its idle or absolute timeout is removed.
+    /// session past its idle or absolute timeout, or of a disabled user, is
+    /// removed: the authorization endpoint and every page that trusts the
+    /// session go through here.
     pub fn session(&self, handle: &SessionHandle) -> Option<SessionRecord> {
+        let key = handle_key(handle.expose_secret());
+        let live = self.live_session(&key)?;
+        if self.user_disabled(&live.user_id) {
+            if self.tables().delete(Table::Sessions, &key).unwrap_or(false) {
+                self.session_ended(&live);
+            }
+            self.audit(AuditAction::Authentication, Outcome::Denied, |e| {
+                e.user(live.user_id.clone()).reason("user_disabled")
+            });
+            return None;
+        }
+        Some(live)
+    }
+
+    fn live_session(&self, key: &str) -> Option<SessionRecord> {
         let now = self.now();
         let cfg = &self.inner.config;
-        let key = handle_key(handle.expose_secret());
         self.tables()
-            .update::<SessionRecord, Option<SessionRecord>>(Table::Sessions, &key, |s| match s {
+            .update::<SessionRecord, Option<SessionRecord>>(Table::Sessions, key, |s| match s {
                 Some(mut s)
                     if now - s.last_seen < cfg.session_idle_ttl
                         && now - s.created < cfg.session_absolute_ttl =>
@@ -264,13 +344,23 @@ impl Authority {
     /// Universal logout of a user: ends every session and revokes every grant
     /// and access token of the user.
     pub fn logout_user(&self, user_id: &str) -> Result<(), super::AuthorityError> {
+        self.end_user_access(user_id, "logout")
+    }
+
+    /// Ends every session of a user and revokes every grant and access token
+    /// of theirs, emitting the events followers act on.
+    pub(crate) fn end_user_access(
+        &self,
+        user_id: &str,
+        reason: &'static str,
+    ) -> Result<(), super::AuthorityError> {
         for (key, record) in self.tables().scan::<SessionRecord>(Table::Sessions)? {
             if record.user_id == user_id {
                 self.tables().delete(Table::Sessions, &key)?;
                 self.session_ended(&record);
             }
         }
-        self.revoke_families_where(|f| f.facts.user_id.as_deref() == Some(user_id), "logout")
+        self.revoke_families_where(|f| f.facts.user_id.as_deref() == Some(user_id), reason)
             .map_err(|_| {
                 super::AuthorityError::Storage(super::StoreError::Backend(
                     "revocation failed".into(),
@@ -283,6 +373,3 @@ impl Authority {
         Ok(())
     }
 }
-
-/// A valid Argon2id hash of a random password, verified against for unknown users.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

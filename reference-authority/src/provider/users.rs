@@ -4,6 +4,7 @@ use super::model::UserRecord;
 use super::password::hash_password;
 use super::store::Table;
 use super::{Authority, AuthorityError};
+use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::jose::base64url;
 use agent_auth::secret::SecretString;
 use serde_json::{Map, Value};
@@ -171,7 +172,22 @@ impl Authority {
         }
     }
 
-    /// Disables or re-enables a user. A disabled user cannot log in.
+    /// Disables a user: no login, no session, no authorization, no refresh,
+    /// and every token of theirs is dead at introspection and
+    /// [`verify_access_token`](Authority::verify_access_token). Their sessions
+    /// end and their grants are revoked, with the [`AuthorityEvent`](super::AuthorityEvent)s
+    /// (`SessionEnded`, `GrantRevoked`, `UserLoggedOut`) that followers act on.
+    pub fn disable_user(&self, id: &str) -> Result<(), AuthorityError> {
+        self.set_user_disabled(id, true)
+    }
+
+    /// Enables a disabled user again. Revoked grants stay revoked: the user
+    /// logs in afresh.
+    pub fn enable_user(&self, id: &str) -> Result<(), AuthorityError> {
+        self.set_user_disabled(id, false)
+    }
+
+    /// Disables or re-enables a user (see [`disable_user`](Self::disable_user)).
     pub fn set_user_disabled(&self, id: &str, disabled: bool) -> Result<(), AuthorityError> {
         let found = self
             .tables()
@@ -182,10 +198,37 @@ impl Authority {
                 }
                 None => (None, false),
             })?;
-        if found {
-            Ok(())
-        } else {
-            Err(AuthorityError::NotFound(id.to_owned()))
+        if !found {
+            return Err(AuthorityError::NotFound(id.to_owned()));
+        }
+        self.audit(
+            AuditAction::Other(
+                if disabled {
+                    "user_disabled"
+                } else {
+                    "user_enabled"
+                }
+                .into(),
+            ),
+            Outcome::Success,
+            |e| e.user(id.to_owned()),
+        );
+        if disabled {
+            self.end_user_access(id, "user_disabled")?;
+        }
+        Ok(())
+    }
+
+    /// Whether `user_id` names a user of this authority who is disabled: the
+    /// one check sessions, authorization, refresh, introspection and
+    /// access-token verification make. Subjects the authority does not know
+    /// (users of trusted issuers, clients acting as themselves) are not
+    /// judged here; a storage failure counts as disabled.
+    pub(crate) fn user_disabled(&self, user_id: &str) -> bool {
+        match self.user(user_id) {
+            Ok(Some(user)) => user.disabled,
+            Ok(None) => false,
+            Err(_) => true,
         }
     }
 }

@@ -38,6 +38,18 @@ impl Authority {
                 rule: "revoked",
             });
         }
+        // A disabled user's tokens die with the user, also those of no
+        // grant family (token exchange, jwt-bearer) that revocation misses.
+        if validated
+            .sub
+            .as_deref()
+            .is_some_and(|sub| self.user_disabled(sub))
+        {
+            return Err(ValidationError::Profile {
+                kind: "access token",
+                rule: "the user is disabled",
+            });
+        }
         Ok(validated)
     }
 }
@@ -87,7 +99,14 @@ impl Authority {
             .tables()
             .get::<FamilyRecord>(Table::Families, &record.family)
             .ok()??;
-        let live = !family.revoked && !record.rotated && record.expires > self.now();
+        let live = !family.revoked
+            && !record.rotated
+            && record.expires > self.now()
+            && !family
+                .facts
+                .user_id
+                .as_deref()
+                .is_some_and(|u| self.user_disabled(u));
         (live && family.facts.client_id == client_id).then_some(family.facts)
     }
 }

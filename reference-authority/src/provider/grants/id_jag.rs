@@ -5,7 +5,8 @@
 //! authorization server, as allowed by a [`ManagedConnection`].
 
 use super::approval::{self, ApprovalQuery, ScopeApprover, UnapprovedScope, Verdict};
-use super::token_exchange::{ExchangeContext, ExchangePolicy, PresentedToken, string_list};
+use super::exchange_policy::{ExchangeContext, ExchangePolicy};
+use super::token_exchange::{PresentedToken, string_list};
 use crate::provider::client_auth::AuthenticatedClient;
 use crate::provider::crypto::random_handle;
 use crate::provider::issue::TokenResponse;

@@ -9,16 +9,13 @@ use crate::provider::client_auth::{AuthenticatedClient, unverified_claims};
 use crate::provider::issue::{IssueOptions, TokenResponse};
 use crate::provider::model::GrantFacts;
 use crate::provider::params::Params;
-use crate::provider::store::Table;
+use crate::provider::replay;
 use crate::provider::{Authority, OAuthError};
 use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::exchange::{GRANT_JWT_BEARER, ID_JAG_GRANT_PROFILE};
 use agent_auth::validate::{IdJag, Validator};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-
-/// The table of ID-JAG ids seen, kept until each one's expiry.
-const SEEN_JTI: Table = Table::Extension("id_jag_jti");
 
 /// Accepts ID-JAGs from trusted IdPs at the token endpoint.
 #[derive(Debug, Clone)]
@@ -152,17 +149,17 @@ impl JwtBearerGrant {
             ));
         }
         // RFC 7523 section 3, item 7 and section 4.4.1: a `jti` is used once
-        // until the ID-JAG expires. Recorded last, so that a refused request
+        // for as long as the validator accepts the ID-JAG. Recorded last, so that a refused request
         // consumes nothing.
         let jti = claims.jti.clone().unwrap_or_default();
-        let key = format!("{}\u{1f}{}", idp.issuer, jti);
-        let fresh = authority
-            .tables()
-            .update::<i64, bool>(SEEN_JTI, &key, |seen| match seen {
-                Some(until) if until + self.leeway > now => (None, false),
-                _ => (Some(exp), true),
-            })?;
-        if !fresh {
+        if !replay::spend_jti(
+            authority,
+            replay::ID_JAG_JTI,
+            &idp.issuer,
+            &jti,
+            exp,
+            self.leeway,
+        )? {
             return Err(OAuthError::invalid_grant("the ID-JAG was already used"));
         }
         let facts = GrantFacts {

@@ -5,6 +5,7 @@ mod approval;
 mod authorization_code;
 mod client_credentials;
 mod exchange_binding;
+mod exchange_policy;
 mod id_jag;
 mod jwt_bearer;
 mod refresh_token;
@@ -14,13 +15,14 @@ pub use approval::{ApprovalDecision, ApprovalQuery, ScopeApprover, UnapprovedSco
 pub use authorization_code::AuthorizationCodeGrant;
 pub use client_credentials::ClientCredentialsGrant;
 pub(crate) use exchange_binding::purge_dead as purge_dead_exchange_bindings;
+pub use exchange_policy::{
+    AllowNarrowing, ExchangeContext, ExchangePolicy, ExplicitGrant, ExplicitGrants,
+    RefreshTokensFor,
+};
 pub use id_jag::{INSUFFICIENT_USER_AUTHENTICATION, ManagedConnection, ScopePolicy};
 pub use jwt_bearer::JwtBearerGrant;
 pub use refresh_token::RefreshTokenGrant;
-pub use token_exchange::{
-    AllowNarrowing, ExchangeContext, ExchangePolicy, PresentedToken, RefreshTokensFor,
-    TokenExchangeGrant, TrustedIssuer,
-};
+pub use token_exchange::{PresentedToken, TokenExchangeGrant, TrustedIssuer};
 
 use super::client_auth::{AuthenticatedClient, TokenRequest};
 use super::issue::TokenResponse;

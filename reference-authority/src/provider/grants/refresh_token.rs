@@ -56,6 +56,11 @@ impl GrantHandler for RefreshTokenGrant {
         if record.expires <= authority.now() {
             return Err(OAuthError::invalid_grant("the refresh token expired"));
         }
+        if let Some(user) = family.facts.user_id.as_deref()
+            && authority.user_disabled(user)
+        {
+            return Err(OAuthError::invalid_grant("the user is disabled"));
+        }
         let binding = exchange_binding::binding_of(authority, &record.family)?;
         if let Some(binding) = &binding
             && !exchange_binding::parent_alive(authority, binding)?

@@ -4,6 +4,7 @@
 //! draft-ietf-oauth-identity-assertion-authz-grant (see [`ManagedConnection`]).
 
 use super::exchange_binding::{self, ExchangeBinding};
+use super::exchange_policy::{AllowNarrowing, ExchangeContext, ExchangePolicy, ExplicitGrant};
 use super::id_jag::{ManagedConnection, issue_id_jag};
 use super::{GrantHandler, narrow_scope};
 use crate::provider::client_auth::{AuthenticatedClient, unverified_claims};
@@ -19,7 +20,7 @@ use agent_auth::validate::{
     AccessToken, Claims, Generic, IdToken, KeySource, TokenKind, ValidationError, Validator,
 };
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -70,101 +71,15 @@ pub struct PresentedToken {
     pub issuer: String,
     /// The `sub` of the token.
     pub subject: String,
-    /// The scope the token grants, when it carries one.
+    /// The scope the token grants, when it carries one (for an ID token of
+    /// this authority: the scope of the grant it was issued under).
     pub scope: Option<Vec<String>>,
     /// The resources the token was issued for (its audiences other than this
-    /// authority), for access tokens and refresh tokens.
+    /// authority), for access tokens, refresh tokens and this authority's ID
+    /// tokens (those of their grant).
     pub resources: Vec<String>,
     /// The claims (for a refresh token: `sub`, `scope`, `auth_time`, `acr`, `amr`).
     pub claims: Claims,
-}
-
-/// What a client asks for in one exchange, after the RFC 8693 checks passed.
-#[derive(Debug, Clone)]
-pub struct ExchangeContext<'a> {
-    /// The authenticated client.
-    pub client_id: &'a str,
-    /// The subject token.
-    pub subject: &'a PresentedToken,
-    /// The actor token, if one was presented.
-    pub actor: Option<&'a PresentedToken>,
-    /// `requested_token_type` (access token when absent).
-    pub requested_token_type: &'a str,
-    /// The targets (`audience` and `resource` values) of the new token.
-    pub targets: &'a [String],
-    /// The scope of the new token.
-    pub scope: &'a [String],
-}
-
-/// Decides which client may exchange what for which audience: the policy hook
-/// of the token exchange grant. It runs after the protocol checks; its refusal
-/// is answered as is (use `invalid_target` for an audience the client may not
-/// reach, `invalid_request` for a subject it may not use, RFC 8693 section 2.2.2).
-///
-/// A closure `Fn(&ExchangeContext) -> Result<(), OAuthError>` is a policy
-/// (that never issues refresh tokens).
-pub trait ExchangePolicy: Send + Sync {
-    /// Allows or refuses one exchange.
-    fn decide(&self, request: &ExchangeContext<'_>) -> Result<(), OAuthError>;
-
-    /// Whether an allowed exchange for an access token also returns a refresh
-    /// token (RFC 8693 section 2.2.1: OPTIONAL), so the client keeps access
-    /// after the subject token expires. Never asked for an ID-JAG (the draft
-    /// issues none); the client must also be registered for the
-    /// `refresh_token` grant. None by default.
-    fn refresh_token(&self, request: &ExchangeContext<'_>) -> bool {
-        let _ = request;
-        false
-    }
-}
-
-impl<F> ExchangePolicy for F
-where
-    F: Fn(&ExchangeContext<'_>) -> Result<(), OAuthError> + Send + Sync,
-{
-    fn decide(&self, request: &ExchangeContext<'_>) -> Result<(), OAuthError> {
-        self(request)
-    }
-}
-
-/// The default policy: every exchange that passes the protocol checks (which
-/// only ever narrow the subject token's grant) is allowed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AllowNarrowing;
-
-impl ExchangePolicy for AllowNarrowing {
-    fn decide(&self, _: &ExchangeContext<'_>) -> Result<(), OAuthError> {
-        Ok(())
-    }
-}
-
-/// A policy that issues refresh tokens to some clients: `policy` decides,
-/// and exchanges for an access token by one of `clients` come with a
-/// refresh token bound to the exchanged grant.
-#[derive(Debug, Clone)]
-pub struct RefreshTokensFor<P> {
-    policy: P,
-    clients: BTreeSet<String>,
-}
-
-impl<P: ExchangePolicy> RefreshTokensFor<P> {
-    /// `policy`, issuing refresh tokens to `clients`.
-    pub fn new(policy: P, clients: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self {
-            policy,
-            clients: clients.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl<P: ExchangePolicy> ExchangePolicy for RefreshTokensFor<P> {
-    fn decide(&self, request: &ExchangeContext<'_>) -> Result<(), OAuthError> {
-        self.policy.decide(request)
-    }
-
-    fn refresh_token(&self, request: &ExchangeContext<'_>) -> bool {
-        self.clients.contains(request.client_id)
-    }
 }
 
 /// The RFC 8693 grant (`urn:ietf:params:oauth:grant-type:token-exchange`).
@@ -328,8 +243,23 @@ impl TokenExchangeGrant {
         };
         check_may_act(authority, client, &subject, actor.as_ref())?;
 
-        let scope = narrow_scope(params, &allowed_scope(client, &subject))?;
-        let targets = narrow_targets(params, client, &subject, self.serves(client, &subject))?;
+        let explicit = self.policy.explicit_grant(client.id(), &subject);
+        // RFC 8693 section 1: a subject token whose grant is unknown (a
+        // foreign ID token, a JWT without `scope`) is exchanged only for what
+        // a policy grants explicitly, never for all the client may have.
+        if subject.scope.is_none() && explicit == ExplicitGrant::default() {
+            return Err(OAuthError::invalid_scope(
+                "the subject token carries no grant, and no policy grants one",
+            ));
+        }
+        let scope = narrow_scope(params, &allowed_scope(client, &subject, &explicit))?;
+        let targets = narrow_targets(
+            params,
+            client,
+            &subject,
+            &explicit,
+            self.serves(client, &subject),
+        )?;
         let context = ExchangeContext {
             client_id: client.id(),
             subject: &subject,
@@ -488,10 +418,10 @@ impl TokenExchangeGrant {
             .sub
             .clone()
             .ok_or_else(|| OAuthError::invalid_request(format!("{role} has no `sub`")))?;
-        let scope = claims
+        let mut scope = claims
             .str("scope")
             .map(|_| claims.scopes().map(str::to_owned).collect());
-        let resources = if token_type == token_types::ACCESS_TOKEN {
+        let mut resources = if token_type == token_types::ACCESS_TOKEN {
             claims
                 .aud
                 .iter()
@@ -501,6 +431,16 @@ impl TokenExchangeGrant {
         } else {
             Vec::new()
         };
+        // An ID token carries no scope: one of this authority stands for the
+        // grant it was issued under, and for nothing when that is unknown.
+        if token_type == token_types::ID_TOKEN && issuer == authority.issuer() {
+            let grant = claims
+                .jti
+                .as_deref()
+                .and_then(|jti| authority.id_token_grant(jti, client.id()));
+            scope = grant.as_ref().map(|g| g.scope.clone());
+            resources = grant.map(|g| g.resource).unwrap_or_default();
+        }
         Ok(PresentedToken {
             token_type: token_type.to_owned(),
             issuer,
@@ -619,33 +559,38 @@ fn check_may_act(
     }
 }
 
-/// The scope the new token may carry: what the subject token grants (all the
-/// client may ask for when it carries no scope), within the client's
-/// registered scopes.
-fn allowed_scope(client: &AuthenticatedClient, subject: &PresentedToken) -> Vec<String> {
-    let registered = client
+/// The scope the new token may carry: what the subject token grants and what
+/// the policy grants explicitly, within the client's registered scopes. A
+/// subject token that carries no scope grants none (RFC 8693 section 1: an
+/// exchange never widens what was delegated).
+fn allowed_scope(
+    client: &AuthenticatedClient,
+    subject: &PresentedToken,
+    explicit: &ExplicitGrant,
+) -> Vec<String> {
+    let granted = subject.scope.as_deref().unwrap_or_default();
+    client
         .record
         .scopes
         .iter()
-        .filter(|s| !matches!(s.as_str(), "openid" | "offline_access"));
-    match &subject.scope {
-        Some(granted) => registered
-            .filter(|s| granted.contains(s))
-            .cloned()
-            .collect(),
-        None => registered.cloned().collect(),
-    }
+        .filter(|s| !matches!(s.as_str(), "openid" | "offline_access"))
+        .filter(|s| granted.contains(s) || explicit.scope.contains(s))
+        .cloned()
+        .collect()
 }
 
 /// The audiences of the new token: `audience` and `resource` values (RFC 8693
-/// section 2.1), each allowed for the client and, when the subject token was
-/// issued for resources and the client is not the server of one of them
-/// (`serves`), among them. Without either, the subject token's resources the
-/// client may reach.
+/// section 2.1), each allowed for the client and among the subject token's
+/// resources or the policy's explicit targets, unless the client is the
+/// server of one of the subject token's resources (`serves`). A subject token
+/// for this authority alone reaches no other target by itself. Without
+/// `audience` or `resource`, the subject token's resources the client may
+/// reach.
 fn narrow_targets(
     params: &Params,
     client: &AuthenticatedClient,
     subject: &PresentedToken,
+    explicit: &ExplicitGrant,
     serves: bool,
 ) -> Result<Vec<String>, OAuthError> {
     let mut asked = params.list("audience");
@@ -674,7 +619,7 @@ fn narrow_targets(
                 "the client may not obtain tokens for this target",
             ));
         }
-        if !serves && !subject.resources.is_empty() && !subject.resources.contains(target) {
+        if !serves && !subject.resources.contains(target) && !explicit.targets.contains(target) {
             return Err(OAuthError::invalid_target(
                 "the target is not among the subject token's audiences",
             ));

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 pub(super) const NAME: &str = "agent_auth_session";
 
 /// The session handle in the request's cookies, if any.
-pub(super) fn session(headers: &HeaderMap) -> Option<SessionHandle> {
+pub(crate) fn session(headers: &HeaderMap) -> Option<SessionHandle> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -33,7 +33,7 @@ fn secure(authority: &Authority) -> &'static str {
 }
 
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, scoped to the issuer path.
-pub(super) fn set(authority: &Authority, handle: &SessionHandle) -> String {
+pub(crate) fn set(authority: &Authority, handle: &SessionHandle) -> String {
     format!(
         "{NAME}={}; Path={}; HttpOnly; SameSite=Lax{}",
         handle.expose_secret(),

@@ -111,7 +111,12 @@ pub(super) async fn authorize_post(
     authorize(&a, &headers, &body)
 }
 
-pub(super) async fn login(State(a): State<Authority>, body: String) -> Response {
+pub(super) async fn login(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    body: String,
+) -> Response {
     let params = match Params::parse(&body) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
@@ -141,7 +146,12 @@ pub(super) async fn login(State(a): State<Authority>, body: String) -> Response 
     let mut credentials = Credentials::password(
         params.get("username").unwrap_or_default(),
         params.get("password").unwrap_or_default(),
-    );
+    )
+    .from_address(super::client_addr::client_address(
+        &a,
+        &headers,
+        &extensions,
+    ));
     if let Some(code) = params.get("totp") {
         credentials = credentials.with_totp(code);
     }

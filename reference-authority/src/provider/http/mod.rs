@@ -4,7 +4,8 @@
 //! Mount it at the root of the issuer URL: `axum::serve(listener, router(authority))`.
 //! Several authorities can share one server when nested under their issuer paths.
 
-mod cookies;
+pub(crate) mod client_addr;
+pub(crate) mod cookies;
 mod endpoints;
 mod pages;
 
