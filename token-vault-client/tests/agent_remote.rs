@@ -13,11 +13,11 @@
 
 use agent_auth::clock::ManualClock;
 use agent_auth::secret::SecretString;
-use reference_authority::FederatedConnectionGrant;
 use reference_authority::http::router;
 use reference_authority::{
     Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions, UserSpec,
 };
+use reference_authority::{ConnectionAccess, FederatedConnectionGrant};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use token_vault_client::remote::{GRANT_TYPE, REQUESTED_TOKEN_TYPE, RemoteVault, SubjectToken};
@@ -234,10 +234,25 @@ async fn remote_fixture() -> RemoteFixture {
             ),
         )
         .unwrap();
-    authority.register_grant(Arc::new(FederatedConnectionGrant::new(
-        vault.clone(),
-        &issuer,
-    )));
+    // The agent may use Google (scopes beyond the stored grant reach the
+    // vault and come back as consent-required) and Slack (never connected).
+    authority.register_grant(Arc::new(
+        FederatedConnectionGrant::new(vault.clone(), &issuer)
+            .connection(
+                "google",
+                ConnectionAccess::new().client("assistant").scopes([
+                    "calendar.readonly",
+                    "email",
+                    "drive",
+                ]),
+            )
+            .connection(
+                "slack",
+                ConnectionAccess::new()
+                    .client("assistant")
+                    .scopes(["chat:write"]),
+            ),
+    ));
     let served = authority.clone();
     let server = tokio::spawn(async move { axum::serve(listener, router(served)).await.unwrap() });
     let remote = RemoteVault::new(

@@ -188,6 +188,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(op) = &op {
         app = app.merge(op.router());
     }
-    axum::serve(listener, app).await?;
+    // The peer address feeds the per-address login throttle.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }
