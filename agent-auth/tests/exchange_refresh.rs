@@ -12,6 +12,8 @@
 )]
 
 mod common;
+#[path = "support/log_capture.rs"]
+mod log_capture;
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
 use agent_auth::clock::ManualClock;
@@ -548,4 +550,61 @@ async fn the_refresh_token_never_shows_in_debug_output() {
     assert_eq!(err.oauth_code(), Some("invalid_grant"));
     assert!(!err.to_string().contains(rt.expose_secret()));
     server.abort();
+}
+
+#[tokio::test]
+async fn spans_of_an_exchange_over_http_carry_no_secret() {
+    let capture = log_capture::Capture::default();
+    let _guard = capture.install();
+    let (listener, url) = common::bind().await;
+    let f = fixture(&url, refresh_for_agents());
+    let server = {
+        let authority = f.authority.clone();
+        tokio::spawn(async move { axum::serve(listener, router(authority)).await.unwrap() })
+    };
+    let subject = user_token(&f);
+    let client =
+        ExchangeClient::new(format!("{url}/token"), ClientAuth::basic(AGENT.0, AGENT.1)).unwrap();
+    let request = TokenExchangeRequest::new(Token::new(subject.clone()), token_types::ACCESS_TOKEN)
+        .scope(["crm:read"])
+        .resource(CRM);
+    let response = client.exchange(&request).await.unwrap();
+    let rt = response.refresh_token.clone().unwrap();
+    let refreshed = client.refresh(&rt, &[]).await.unwrap();
+    claims(&f, &refreshed.access_token, CRM);
+    // A refused validation logs its reason, not the token.
+    let forged = format!("{}x", refreshed.access_token.expose_secret());
+    assert!(
+        Validator::<AccessToken>::builder_shared(Arc::clone(f.authority.keys()) as _)
+            .issuer(f.authority.issuer())
+            .audience(CRM)
+            .clock(Arc::new(f.clock.clone()))
+            .build()
+            .validate_cached(&forged)
+            .is_err()
+    );
+    server.abort();
+
+    let logs = capture.text();
+    for span in ["oauth.exchange", "oauth.http", "validate"] {
+        assert!(logs.contains(span), "no {span} span in the logs:\n{logs}");
+    }
+    let secrets = [
+        AGENT.1,
+        subject.as_str(),
+        response.access_token.expose_secret(),
+        rt.expose_secret(),
+        refreshed.access_token.expose_secret(),
+        refreshed.refresh_token.as_ref().unwrap().expose_secret(),
+        forged.as_str(),
+    ];
+    for secret in secrets {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+    // Not even the token's signature (the part a log line could truncate to).
+    let signature = subject.rsplit('.').next().unwrap();
+    assert!(
+        !logs.contains(signature),
+        "a token signature reached the logs"
+    );
 }

@@ -10,10 +10,16 @@ pub(crate) struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Capture {
     /// Installs a TRACE-level subscriber writing here, for the current thread
-    /// until the guard drops.
+    /// until the guard drops. Spans are written when they open and close, with
+    /// their fields, so a secret in a span field would show.
     pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
+            .with_span_events(
+                tracing_subscriber::fmt::format::FmtSpan::NEW
+                    | tracing_subscriber::fmt::format::FmtSpan::CLOSE,
+            )
+            .with_ansi(false)
             .with_writer(self.clone())
             .finish();
         tracing::subscriber::set_default(subscriber)
