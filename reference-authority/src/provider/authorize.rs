@@ -1,6 +1,7 @@
 //! The authorization endpoint (RFC 6749 section 4.1, OpenID Connect Core 3.1.2):
 //! code flow only, PKCE S256 (RFC 7636), `iss` in the response (RFC 9207).
 
+use super::browser::BrowserBinding;
 use super::crypto::{handle_key, random_handle};
 use super::model::{
     ACR_MFA, ClientRecord, CodeRecord, GrantFacts, InteractionRecord, SessionRecord,
@@ -68,16 +69,40 @@ impl Authority {
     /// redirect URI not registered: RFC 6749 section 4.1.2.1 forbids redirecting
     /// then); show the error to the user. Every other error goes back to the client
     /// as a redirect with `error`, `state` and `iss`.
+    ///
+    /// An interaction started here is not bound to a browser (in-process use);
+    /// a web front end uses [`authorize_in_browser`](Authority::authorize_in_browser).
     pub fn authorize(
         &self,
         params: &Params,
         session: Option<&SessionHandle>,
     ) -> Result<AuthorizeOutcome, OAuthError> {
+        self.authorize_from(params, session, None)
+    }
+
+    /// [`authorize`](Authority::authorize) for a browser holding `browser` in a
+    /// cookie: the login interaction it may start can only be continued by a
+    /// request carrying the same binding (login CSRF, RFC 6749 section 10.12).
+    pub fn authorize_in_browser(
+        &self,
+        params: &Params,
+        session: Option<&SessionHandle>,
+        browser: &BrowserBinding,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        self.authorize_from(params, session, Some(browser.digest()))
+    }
+
+    fn authorize_from(
+        &self,
+        params: &Params,
+        session: Option<&SessionHandle>,
+        browser: Option<String>,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
         if params.get("request_uri").is_some() {
             let pushed = self.resolve_pushed(params)?;
-            return self.authorize_inner(&pushed, session, false);
+            return self.authorize_inner(&pushed, session, false, browser);
         }
-        self.authorize_inner(params, session, false)
+        self.authorize_inner(params, session, false, browser)
     }
 
     fn authorize_inner(
@@ -85,6 +110,7 @@ impl Authority {
         params: &Params,
         session: Option<&SessionHandle>,
         just_authenticated: bool,
+        browser: Option<String>,
     ) -> Result<AuthorizeOutcome, OAuthError> {
         let (client, redirect_uri, sent) = self.client_and_redirect(params)?;
         let state = params.get("state").map(str::to_owned);
@@ -129,6 +155,7 @@ impl Authority {
                 request: params.to_form(),
                 needs_mfa: v.needs_mfa,
                 expires: now + self.inner.config.interaction_ttl,
+                browser,
             };
             self.tables()
                 .put(Table::Interactions, &handle_key(&id), &record)?;
@@ -389,14 +416,28 @@ impl Authority {
     /// Completes a login page: checks the credentials (a one-time code too when
     /// the request asked for MFA), opens a session and resumes the authorization
     /// request. A failed attempt keeps the interaction, so the page can be retried.
+    ///
+    /// For interactions started in process by [`authorize`](Authority::authorize);
+    /// one started by a browser needs [`complete_login_in_browser`](Authority::complete_login_in_browser).
     pub fn complete_login(
         &self,
         interaction_id: &str,
         credentials: &Credentials,
     ) -> Result<LoginCompletion, LoginError> {
-        let record = self
-            .live_interaction(interaction_id)
-            .ok_or(LoginError::InteractionExpired)?;
+        self.complete_login_in_browser(interaction_id, None, credentials)
+    }
+
+    /// [`complete_login`](Authority::complete_login) for a request from a
+    /// browser: the interaction must have been started by a browser holding
+    /// `browser`, or the attempt is refused with [`LoginError::OtherBrowser`]
+    /// before the credentials are looked at (login CSRF, RFC 6749 section 10.12).
+    pub fn complete_login_in_browser(
+        &self,
+        interaction_id: &str,
+        browser: Option<&BrowserBinding>,
+        credentials: &Credentials,
+    ) -> Result<LoginCompletion, LoginError> {
+        let record = self.bound_interaction(interaction_id, browser)?;
         let auth = self.check_credentials(credentials, record.needs_mfa)?;
         let session = self.open_session(&auth)?;
         self.finish_interaction(interaction_id, &record, session)
@@ -411,7 +452,7 @@ impl Authority {
         self.tables()
             .delete(Table::Interactions, &handle_key(interaction_id))?;
         let params = Params::parse(&record.request).map_err(|_| LoginError::InteractionExpired)?;
-        match self.authorize_inner(&params, Some(&session), true) {
+        match self.authorize_inner(&params, Some(&session), true, record.browser.clone()) {
             Ok(AuthorizeOutcome::Redirect(redirect)) => Ok(LoginCompletion { session, redirect }),
             _ => Err(LoginError::InteractionExpired),
         }

@@ -24,6 +24,7 @@
 //! [`Table::Extension`] for extensions' own storage.
 
 mod authorize;
+mod browser;
 mod client_auth;
 mod clients;
 mod config;
@@ -56,6 +57,7 @@ mod verify;
 
 pub use agent_auth::events::{AuthorityEvent, EventSource};
 pub use authorize::{AuthorizeOutcome, Interaction, LoginCompletion, RedirectUrl};
+pub use browser::BrowserBinding;
 pub use client_auth::{AuthenticatedClient, JWT_BEARER_ASSERTION, TokenRequest};
 pub use clients::{ClientSpec, grant_types};
 pub use config::{AuthorityConfig, paths};

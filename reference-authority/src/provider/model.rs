@@ -224,6 +224,10 @@ pub struct InteractionRecord {
     pub needs_mfa: bool,
     /// Expiry.
     pub expires: i64,
+    /// SHA-256 (base64url) of the binding of the browser that started it;
+    /// `None` for interactions started in process.
+    #[serde(default)]
+    pub browser: Option<String>,
 }
 
 /// A link from an upstream identity (connection and upstream `sub`) to a local user.

@@ -56,6 +56,9 @@ pub enum LoginError {
     /// The login page expired or is unknown.
     #[error("the login request expired; start again")]
     InteractionExpired,
+    /// The login was started by another browser (login CSRF).
+    #[error("this login was started in another browser; start again")]
+    OtherBrowser,
     /// Storage failed.
     #[error("login unavailable")]
     Unavailable,

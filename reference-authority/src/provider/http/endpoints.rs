@@ -2,13 +2,14 @@
 
 use super::{cookies, pages};
 use crate::provider::{
-    Authority, AuthorizeOutcome, Credentials, ErrorCode, LoginError, OAuthError, Params,
-    RegistrationError, TokenRequest,
+    Authority, AuthorizeOutcome, BrowserBinding, Credentials, ErrorCode, LoginError, OAuthError,
+    Params, RegistrationError, TokenRequest,
 };
 use agent_auth::secret::SecretString;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use zeroize::Zeroizing;
 
 fn no_store(mut response: Response) -> Response {
     let h = response.headers_mut();
@@ -85,14 +86,38 @@ fn authorize(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
         Err(e) => return error_page(&e),
     };
     let session = cookies::session(headers);
-    match a.authorize(&params, session.as_ref()) {
-        Ok(AuthorizeOutcome::Redirect(url)) => redirect(url.expose_secret()),
+    // The browser's binding, or a new one: interactions it starts stay its own.
+    let (browser, new_browser) = match cookies::browser(headers) {
+        Some(b) => (b, false),
+        None => match BrowserBinding::generate() {
+            Some(b) => (b, true),
+            None => return error_page(&OAuthError::server_error("randomness unavailable")),
+        },
+    };
+    let mut response = match a.authorize_in_browser(&params, session.as_ref(), &browser) {
+        Ok(AuthorizeOutcome::Redirect(url)) => return redirect(url.expose_secret()),
         Ok(AuthorizeOutcome::Interaction(i)) => html(
             StatusCode::OK,
             pages::login(a.issuer(), &i, &a.connections(), None),
         ),
-        Err(e) => error_page(&e),
+        Err(e) => return error_page(&e),
+    };
+    if new_browser {
+        cookies::set_browser(a, &mut response, &browser);
     }
+    response
+}
+
+/// A login, consent or callback request refused because another browser
+/// started the interaction (login CSRF); nothing changed.
+fn other_browser() -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        pages::error(
+            ErrorCode::AccessDenied.as_str(),
+            &LoginError::OtherBrowser.to_string(),
+        ),
+    )
 }
 
 pub(super) async fn authorize_get(
@@ -111,7 +136,13 @@ pub(super) async fn authorize_post(
     authorize(&a, &headers, &body)
 }
 
-pub(super) async fn login(State(a): State<Authority>, body: String) -> Response {
+pub(super) async fn login(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    // The body holds the password.
+    let body = Zeroizing::new(body);
     let params = match Params::parse(&body) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
@@ -119,13 +150,17 @@ pub(super) async fn login(State(a): State<Authority>, body: String) -> Response 
     let Some(id) = params.get("interaction") else {
         return error_page(&OAuthError::invalid_request("missing interaction"));
     };
-    let Some(interaction) = a.interaction(id) else {
-        return error_page(&OAuthError::invalid_request(
-            LoginError::InteractionExpired.to_string(),
-        ));
+    let browser = cookies::browser(&headers);
+    let interaction = match a.interaction_in_browser(id, browser.as_ref()) {
+        Ok(i) => i,
+        Err(LoginError::OtherBrowser) => return other_browser(),
+        Err(e) => return error_page(&OAuthError::invalid_request(e.to_string())),
     };
     if let Some(connection) = params.get("connection") {
-        return match a.begin_federated_login(id, connection).await {
+        return match a
+            .begin_federated_login(id, browser.as_ref(), connection)
+            .await
+        {
             Ok(url) => redirect(url.expose_secret()),
             Err(e) => html(
                 StatusCode::BAD_REQUEST,
@@ -145,14 +180,13 @@ pub(super) async fn login(State(a): State<Authority>, body: String) -> Response 
     if let Some(code) = params.get("totp") {
         credentials = credentials.with_totp(code);
     }
-    match a.complete_login(id, &credentials) {
+    match a.complete_login_in_browser(id, browser.as_ref(), &credentials) {
         Ok(done) => {
             let mut response = redirect(done.redirect.expose_secret());
-            if let Ok(v) = HeaderValue::from_str(&cookies::set(&a, &done.session)) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            cookies::set(&a, &mut response, &done.session);
             response
         }
+        Err(LoginError::OtherBrowser) => other_browser(),
         Err(e) => html(
             StatusCode::UNAUTHORIZED,
             pages::login(
@@ -167,20 +201,21 @@ pub(super) async fn login(State(a): State<Authority>, body: String) -> Response 
 
 pub(super) async fn federation_callback(
     State(a): State<Authority>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = match Params::parse(query.as_deref().unwrap_or_default()) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
     };
-    match a.complete_federated_login(&params).await {
+    let browser = cookies::browser(&headers);
+    match a.complete_federated_login(&params, browser.as_ref()).await {
         Ok(done) => {
             let mut response = redirect(done.redirect.expose_secret());
-            if let Ok(v) = HeaderValue::from_str(&cookies::set(&a, &done.session)) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            cookies::set(&a, &mut response, &done.session);
             response
         }
+        Err(LoginError::OtherBrowser) => other_browser(),
         Err(e) => error_page(&OAuthError::new(ErrorCode::AccessDenied, e.to_string())),
     }
 }
@@ -288,9 +323,7 @@ fn logout(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
         Ok(None) => html(StatusCode::OK, pages::logged_out()),
         Err(e) => return error_page(&e),
     };
-    if let Ok(v) = HeaderValue::from_str(&cookies::clear(a)) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    cookies::clear(a, &mut response);
     response
 }
 
