@@ -70,6 +70,7 @@ pub use grants::{
 };
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
+pub use logout::{LogoutConfirmation, LogoutOutcome, LogoutToken};
 pub use maintenance::Purge;
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
 pub use par::REQUEST_URI_PREFIX;

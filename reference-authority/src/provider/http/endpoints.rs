@@ -2,8 +2,8 @@
 
 use super::{cookies, pages};
 use crate::provider::{
-    Authority, AuthorizeOutcome, BrowserBinding, Credentials, ErrorCode, LoginError, OAuthError,
-    Params, RegistrationError, TokenRequest,
+    Authority, AuthorizeOutcome, BrowserBinding, Credentials, ErrorCode, LoginError, LogoutOutcome,
+    OAuthError, Params, RegistrationError, TokenRequest,
 };
 use agent_auth::secret::SecretString;
 use axum::extract::{RawQuery, State};
@@ -80,19 +80,28 @@ pub(super) async fn jwks(State(a): State<Authority>) -> Response {
     (StatusCode::OK, axum::Json(a.keys().jwks())).into_response()
 }
 
+/// The browser's binding, or a new one (then `true`: set the cookie), so that
+/// the interactions a browser starts stay its own.
+/// `None` when no binding can be made (the random generator failed).
+fn browser_binding(headers: &HeaderMap) -> Option<(BrowserBinding, bool)> {
+    match cookies::browser(headers) {
+        Some(b) => Some((b, false)),
+        None => BrowserBinding::generate().map(|b| (b, true)),
+    }
+}
+
+fn no_randomness() -> Response {
+    error_page(&OAuthError::server_error("randomness unavailable"))
+}
+
 fn authorize(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
     let params = match Params::parse(raw) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
     };
     let session = cookies::session(headers);
-    // The browser's binding, or a new one: interactions it starts stay its own.
-    let (browser, new_browser) = match cookies::browser(headers) {
-        Some(b) => (b, false),
-        None => match BrowserBinding::generate() {
-            Some(b) => (b, true),
-            None => return error_page(&OAuthError::server_error("randomness unavailable")),
-        },
+    let Some((browser, new_browser)) = browser_binding(headers) else {
+        return no_randomness();
     };
     let mut response = match a.authorize_in_browser(&params, session.as_ref(), &browser) {
         Ok(AuthorizeOutcome::Redirect(url)) => return redirect(url.expose_secret()),
@@ -318,13 +327,52 @@ fn logout(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
         Err(e) => return error_page(&e),
     };
     let session = cookies::session(headers);
-    let mut response = match a.end_session(&params, session.as_ref()) {
-        Ok(Some(to)) => redirect(&to),
-        Ok(None) => html(StatusCode::OK, pages::logged_out()),
+    if let Some(token) = params.get("confirm") {
+        let browser = cookies::browser(headers);
+        let mut response = match a.confirm_logout(token, browser.as_ref()) {
+            Ok(to) => logged_out(to),
+            Err(e) => {
+                return html(
+                    StatusCode::FORBIDDEN,
+                    pages::error(e.code().as_str(), e.description()),
+                );
+            }
+        };
+        if session.is_some_and(|h| a.session(&h).is_none()) {
+            cookies::clear(a, &mut response);
+        }
+        return response;
+    }
+    let Some((browser, new_browser)) = browser_binding(headers) else {
+        return no_randomness();
+    };
+    let mut response = match a.end_session_in_browser(&params, session.as_ref(), &browser) {
+        Ok(LogoutOutcome::Done(to)) => {
+            let mut response = logged_out(to);
+            cookies::clear(a, &mut response);
+            return response;
+        }
+        Ok(LogoutOutcome::Confirm(c)) => html(
+            StatusCode::OK,
+            pages::logout_confirm(
+                a.issuer(),
+                c.token.expose_secret(),
+                c.client_name.as_deref(),
+            ),
+        ),
         Err(e) => return error_page(&e),
     };
-    cookies::clear(a, &mut response);
+    if new_browser {
+        cookies::set_browser(a, &mut response, &browser);
+    }
     response
+}
+
+fn logged_out(to: Option<String>) -> Response {
+    match to {
+        Some(to) => redirect(&to),
+        None => html(StatusCode::OK, pages::logged_out()),
+    }
 }
 
 pub(super) async fn logout_get(

@@ -93,6 +93,29 @@ pub(super) fn error(code: &str, description: &str) -> String {
     )
 }
 
+/// Asks the user to confirm a logout that did not come with the session's
+/// cookie (RP-Initiated Logout 1.0, section 2).
+pub(super) fn logout_confirm(action_base: &str, token: &str, client: Option<&str>) -> String {
+    let asker = client
+        .map(|c| {
+            format!(
+                "<p><strong>{}</strong> asks to sign you out.</p>",
+                escape(c)
+            )
+        })
+        .unwrap_or_default();
+    page(
+        "Sign out?",
+        &format!(
+            "<h1>Sign out?</h1>{asker}<p>Do you want to sign out?</p>\
+<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"confirm\" value=\"{}\">\
+<button type=\"submit\">Sign out</button></form>",
+            escape(&format!("{action_base}{}", paths::LOGOUT)),
+            escape(token)
+        ),
+    )
+}
+
 /// After logout without a redirect.
 pub(super) fn logged_out() -> String {
     page("Signed out", "<h1>You are signed out</h1>")

@@ -46,6 +46,8 @@ pub enum Table {
     Upstream,
     /// Pushed authorization requests (RFC 9126).
     PushedRequests,
+    /// RP-initiated logouts waiting for the user's confirmation.
+    LogoutRequests,
     /// Tables of extensions (CIBA requests, vault records, ...), named by them.
     Extension(&'static str),
 }
@@ -68,6 +70,7 @@ impl Table {
             Table::Links => "links",
             Table::Upstream => "upstream",
             Table::PushedRequests => "pushed_requests",
+            Table::LogoutRequests => "logout_requests",
             Table::Extension(name) => name,
         }
     }
