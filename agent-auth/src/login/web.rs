@@ -85,12 +85,15 @@ struct Pending {
     /// SHA-256 (base64url) of the nonce in the browser's binding cookie.
     browser: String,
     started: i64,
+    /// Order of arrival, to tell apart logins started in the same second.
+    seq: u64,
 }
 
 #[derive(Debug, Default)]
 struct Stores {
     sessions: HashMap<String, LoginSession>,
     pending: HashMap<String, Pending>,
+    next_seq: u64,
 }
 
 impl Stores {
@@ -102,7 +105,7 @@ impl Stores {
             let oldest = self
                 .pending
                 .iter()
-                .min_by_key(|(_, p)| p.started)
+                .min_by_key(|(_, p)| (p.started, p.seq))
                 .map(|(k, _)| k.clone());
             match oldest {
                 Some(key) => self.pending.remove(&key),
@@ -416,6 +419,8 @@ async fn login(State(web): State<WebLogin>, RawQuery(query): RawQuery) -> Respon
     {
         let mut stores = web.stores();
         stores.make_room(now, web.pending_ttl, web.max_pending);
+        let seq = stores.next_seq;
+        stores.next_seq = seq.wrapping_add(1);
         stores.pending.insert(
             req.pending.state.clone(),
             Pending {
@@ -423,6 +428,7 @@ async fn login(State(web): State<WebLogin>, RawQuery(query): RawQuery) -> Respon
                 return_to: safe_return(return_to.as_deref()),
                 browser: digest(&nonce),
                 started: now,
+                seq,
             },
         );
     }
