@@ -55,7 +55,9 @@ async fn continue_with_google_links_the_upstream_identity() {
     let portal_redirect = format!("{issuer}/portal/cb");
     authority
         .register_client(
-            ClientSpec::confidential("portal", PORTAL_SECRET).redirect_uri(&portal_redirect),
+            ClientSpec::confidential("portal", PORTAL_SECRET)
+                .trusted_first_party()
+                .redirect_uri(&portal_redirect),
         )
         .unwrap();
     let google = LoginClient::discover(

@@ -125,6 +125,7 @@ async fn site(clock: SharedClock, configure: impl FnOnce(WebLogin) -> WebLogin) 
     authority
         .register_client(
             ClientSpec::confidential("portal", "portal-secret-0123456789")
+                .trusted_first_party()
                 .redirect_uri(format!("{app}/callback"))
                 .post_logout_redirect_uri(format!("{app}/")),
         )

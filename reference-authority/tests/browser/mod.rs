@@ -10,7 +10,9 @@
 )]
 
 use agent_auth::audit::{AuditAction, MemorySink, Outcome};
-use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, http::router};
+use reference_authority::{
+    Authority, AuthorityBuilder, AuthorityConfig, ClientSpec, UserSpec, http::router,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,14 +30,24 @@ pub(crate) struct Server {
 impl Server {
     /// Serves an authority; `clients` registers its clients.
     pub(crate) async fn start(clients: impl FnOnce(&Authority)) -> Server {
+        Self::start_with(|b| b, clients).await
+    }
+
+    /// Like [`start`](Self::start), with the builder shaped by `configure`.
+    pub(crate) async fn start_with(
+        configure: impl FnOnce(AuthorityBuilder) -> AuthorityBuilder,
+        clients: impl FnOnce(&Authority),
+    ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let audit = MemorySink::new();
-        let authority = Authority::builder(&issuer)
-            .config(AuthorityConfig::for_tests())
-            .audit(Arc::new(audit.clone()))
-            .build()
-            .unwrap();
+        let authority = configure(
+            Authority::builder(&issuer)
+                .config(AuthorityConfig::for_tests())
+                .audit(Arc::new(audit.clone())),
+        )
+        .build()
+        .unwrap();
         for name in ["sarah", "mallory"] {
             authority
                 .register_user(
@@ -57,11 +69,23 @@ impl Server {
 
     /// The authorization URL of a code request of `client` with PKCE.
     pub(crate) fn authorize_url(&self, client: &str, extra: &[(&str, &str)]) -> String {
+        self.authorize_url_to(client, REDIRECT, "openid profile", extra)
+    }
+
+    /// The authorization URL of a code request of `client` for `scope`,
+    /// returning to `redirect_uri`.
+    pub(crate) fn authorize_url_to(
+        &self,
+        client: &str,
+        redirect_uri: &str,
+        scope: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("response_type", "code")
             .append_pair("client_id", client)
-            .append_pair("redirect_uri", REDIRECT)
-            .append_pair("scope", "openid profile")
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("scope", scope)
             .append_pair("state", "xyz")
             .append_pair("code_challenge", CHALLENGE)
             .append_pair("code_challenge_method", "S256");
@@ -81,9 +105,11 @@ impl Server {
     }
 }
 
-/// A confidential client `portal` redirecting to [`REDIRECT`].
+/// A confidential client `portal` redirecting to [`REDIRECT`]; a trusted
+/// first-party client, so no consent is asked.
 pub(crate) fn portal() -> ClientSpec {
     ClientSpec::confidential("portal", "portal-secret-0123456789")
+        .trusted_first_party()
         .name("Sales portal")
         .redirect_uri(REDIRECT)
         .post_logout_redirect_uri("https://portal.example/bye")

@@ -109,6 +109,7 @@ fn authorize(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
             StatusCode::OK,
             pages::login(a.issuer(), &i, &a.connections(), None),
         ),
+        Ok(AuthorizeOutcome::Consent(c)) => html(StatusCode::OK, pages::consent(a.issuer(), &c)),
         Err(e) => return error_page(&e),
     };
     if new_browser {
@@ -205,6 +206,60 @@ pub(super) async fn login(
                 Some(&e.to_string()),
             ),
         ),
+    }
+}
+
+/// The consent page of an interaction, for the browser that started it.
+pub(super) async fn consent_get(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = match Params::parse(query.as_deref().unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let Some(id) = params.get("interaction") else {
+        return error_page(&OAuthError::invalid_request("missing interaction"));
+    };
+    match a.consent_request(id, cookies::browser(&headers).as_ref()) {
+        Ok(c) => html(StatusCode::OK, pages::consent(a.issuer(), &c)),
+        Err(LoginError::OtherBrowser) => other_browser(),
+        Err(e) => error_page(&OAuthError::invalid_request(e.to_string())),
+    }
+}
+
+/// The user's answer on the consent page: needs the session of the user who
+/// was asked and the browser that started the request.
+pub(super) async fn consent_post(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let params = match Params::parse(&body) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let (Some(id), Some(decision)) = (params.get("interaction"), params.get("decision")) else {
+        return error_page(&OAuthError::invalid_request(
+            "missing interaction or decision",
+        ));
+    };
+    let approve = match decision {
+        "approve" => true,
+        "deny" => false,
+        _ => return error_page(&OAuthError::invalid_request("unknown decision")),
+    };
+    let Some(session) = cookies::session(&headers) else {
+        return error_page(&OAuthError::new(
+            ErrorCode::AccessDenied,
+            LoginError::NotSignedIn.to_string(),
+        ));
+    };
+    match a.decide_consent(id, &session, cookies::browser(&headers).as_ref(), approve) {
+        Ok(url) => redirect(url.expose_secret()),
+        Err(LoginError::OtherBrowser) => other_browser(),
+        Err(e) => error_page(&OAuthError::invalid_request(e.to_string())),
     }
 }
 

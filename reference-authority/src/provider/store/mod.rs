@@ -48,6 +48,8 @@ pub enum Table {
     PushedRequests,
     /// RP-initiated logouts waiting for the user's confirmation.
     LogoutRequests,
+    /// What each user consented to for each client.
+    Consents,
     /// Tables of extensions (CIBA requests, vault records, ...), named by them.
     Extension(&'static str),
 }
@@ -71,6 +73,7 @@ impl Table {
             Table::Upstream => "upstream",
             Table::PushedRequests => "pushed_requests",
             Table::LogoutRequests => "logout_requests",
+            Table::Consents => "consents",
             Table::Extension(name) => name,
         }
     }
