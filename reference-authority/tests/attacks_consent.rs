@@ -167,6 +167,36 @@ async fn consent_posted_from_another_browser_is_refused() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_for_an_untrusted_client_goes_on_to_the_consent_page() {
+    let (s, _, evil) = setup().await;
+    let mut user = Browser::new();
+    let link = s.authorize_url_to(&evil, EVIL, "openid profile", &[]);
+    let page = user.get(&link).await.text().await.unwrap();
+    let interaction = field(&page, "interaction");
+    let to_consent = location(&user.sign_in(&s.issuer, &interaction, "sarah").await);
+    assert!(to_consent.starts_with(&format!("{}/consent?", s.issuer)));
+    let page = user.get(&to_consent).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Totally legit"));
+    // Another browser cannot even see it.
+    assert_eq!(Browser::new().get(&to_consent).await.status(), 403);
+    let back = location(
+        &user
+            .post(
+                &format!("{}/consent", s.issuer),
+                &[
+                    ("interaction", &field(&page, "interaction")),
+                    ("decision", "approve"),
+                ],
+            )
+            .await,
+    );
+    assert!(back.starts_with(EVIL));
+    assert!(query_param(&back, "code").is_some());
+}
+
 fn in_process(store: Option<Arc<dyn Store>>) -> Authority {
     let mut builder =
         Authority::builder("https://idp.example").config(AuthorityConfig::for_tests());
