@@ -45,6 +45,8 @@ const authUrl = client.buildAuthorizationUrl(config, {
 async function logIn(url) {
   const page = await fetch(url, { redirect: 'manual' });
   if (page.status !== 200) throw new Error(`authorize answered ${page.status}`);
+  // The cookie that binds the login to this browser (login CSRF defence).
+  const browser = (page.headers.get('set-cookie') ?? '').split(';')[0];
   const html = await page.text();
   const interaction = /name="interaction" value="([^"]+)"/.exec(html)?.[1];
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
@@ -52,7 +54,7 @@ async function logIn(url) {
   const res = await fetch(action.replaceAll('&amp;', '&'), {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser },
     body: new URLSearchParams({ interaction, username: env('USERNAME'), password: env('PASSWORD') }),
   });
   if (res.status !== 303) throw new Error(`login answered ${res.status}`);

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod audit;
 #[cfg(feature = "http")]
@@ -22,3 +23,8 @@ pub mod validate;
 #[cfg(all(doctest, feature = "server"))]
 #[doc = include_str!("../../docs/login.md")]
 pub struct LoginGuide;
+
+/// The attribute macro for implementing this crate's async traits
+/// (`KeySource`, `LoginBackend`, `HttpTransport`, ...), re-exported so that
+/// implementers use the same version.
+pub use async_trait::async_trait;

@@ -36,13 +36,18 @@ async fn face() -> Face {
     authority
         .register_client(
             ClientSpec::confidential("portal", SECRET)
+                .trusted_first_party()
                 .redirect_uri("https://portal.example/cb")
                 .grant_types(["authorization_code", "refresh_token", "client_credentials"])
                 .scopes(["openid", "reports:read"]),
         )
         .unwrap();
     authority
-        .register_client(ClientSpec::public("cli").redirect_uri("http://127.0.0.1:9/cb"))
+        .register_client(
+            ClientSpec::public("cli")
+                .trusted_first_party()
+                .redirect_uri("http://127.0.0.1:9/cb"),
+        )
         .unwrap();
     let a = authority.clone();
     tokio::spawn(async move { axum::serve(listener, http::router(a)).await.unwrap() });

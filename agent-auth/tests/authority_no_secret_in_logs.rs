@@ -34,7 +34,9 @@ async fn no_secret_reaches_logs_debug_or_audit() {
         .unwrap();
     authority
         .register_client(
-            ClientSpec::confidential("portal", SECRET).redirect_uri("https://portal.example/cb"),
+            ClientSpec::confidential("portal", SECRET)
+                .trusted_first_party()
+                .redirect_uri("https://portal.example/cb"),
         )
         .unwrap();
     // A failed login logs the attempt, not the password.

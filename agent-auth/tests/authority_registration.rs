@@ -107,7 +107,19 @@ fn authorize(f: &Fixture, client_id: &str, pkce: bool) -> Params {
             .with("code_challenge", CHALLENGE)
             .with("code_challenge_method", "S256");
     }
-    redirect_query(f.authority.authorize(&params, Some(&session)).unwrap())
+    match f.authority.authorize(&params, Some(&session)).unwrap() {
+        // A dynamically registered client is never trusted: Sarah is asked,
+        // and approves on the consent page.
+        AuthorizeOutcome::Consent(c) => {
+            assert_eq!(c.scope, ["mcp:read"]);
+            let url = f
+                .authority
+                .decide_consent(&c.id, &session, None, true)
+                .unwrap();
+            redirect_query(AuthorizeOutcome::Redirect(url))
+        }
+        other => redirect_query(other),
+    }
 }
 
 fn code_request(client_id: &str, code: &str) -> TokenRequest {

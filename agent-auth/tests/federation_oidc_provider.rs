@@ -55,7 +55,9 @@ async fn continue_with_google_links_the_upstream_identity() {
     let portal_redirect = format!("{issuer}/portal/cb");
     authority
         .register_client(
-            ClientSpec::confidential("portal", PORTAL_SECRET).redirect_uri(&portal_redirect),
+            ClientSpec::confidential("portal", PORTAL_SECRET)
+                .trusted_first_party()
+                .redirect_uri(&portal_redirect),
         )
         .unwrap();
     let google = LoginClient::discover(
@@ -94,14 +96,16 @@ async fn continue_with_google_links_the_upstream_identity() {
             ])
             .to_form()
         );
-        let page = http
-            .get(&authorize)
-            .send()
-            .await
+        let page = http.get(&authorize).send().await.unwrap();
+        // The cookie that binds the login to this browser.
+        let browser = page.headers()["set-cookie"]
+            .to_str()
             .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = page.text().await.unwrap();
         assert!(page.contains("Continue with google"));
         let interaction = page
             .split("name=\"interaction\" value=\"")
@@ -113,6 +117,7 @@ async fn continue_with_google_links_the_upstream_identity() {
             .to_owned();
         let response = http
             .post(format!("{issuer}/login"))
+            .header("cookie", &browser)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("interaction={interaction}&connection=google"))
             .send()
@@ -126,6 +131,7 @@ async fn continue_with_google_links_the_upstream_identity() {
         let query = common::browse_until(&http, &mut jar, &to_upstream, &callback).await;
         let back = http
             .get(format!("{callback}?{query}"))
+            .header("cookie", &browser)
             .send()
             .await
             .unwrap();

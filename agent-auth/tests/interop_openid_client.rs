@@ -40,6 +40,7 @@ async fn openid_client_completes_every_flow_against_our_authority() {
     authority
         .register_client(
             ClientSpec::confidential("portal", "portal-secret-0123456789")
+                .trusted_first_party()
                 .redirect_uri(&redirect)
                 .post_logout_redirect_uri(format!("{issuer}/bye")),
         )

@@ -34,6 +34,7 @@ fn authority(clock: &ManualClock) -> Authority {
     .unwrap();
     a.register_client(
         ClientSpec::confidential("portal", "portal-secret-0123456789")
+            .trusted_first_party()
             .redirect_uri(REDIRECT)
             .post_logout_redirect_uri("https://portal.example/bye")
             .grant_types(["authorization_code", "refresh_token", "client_credentials"])

@@ -11,7 +11,8 @@
 
 mod common;
 
-use agent_auth::clock::system_clock;
+use agent_auth::audit::{AuditAction, MemorySink, Outcome};
+use agent_auth::clock::{ManualClock, SharedClock, system_clock};
 use agent_auth::login::web::{CurrentUser, WebLogin};
 use agent_auth::login::*;
 use agent_auth::secret::SecretString;
@@ -77,71 +78,138 @@ impl Browser {
     }
 }
 
+impl Browser {
+    fn new() -> Self {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            jar: BTreeMap::new(),
+        }
+    }
+}
+
 fn location(r: &reqwest::Response) -> String {
     assert_eq!(r.status(), 303, "expected a redirect");
     r.headers()["location"].to_str().unwrap().to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_few_lines_of_axum_log_a_user_in_and_out() {
+/// An authority and an application using `WebLogin`, both on loopback.
+struct Site {
+    issuer: String,
+    app: String,
+    audit: Arc<MemorySink>,
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Serves an authority with users `sarah` and `mallory` and an application
+/// whose `WebLogin` is shaped by `configure`; the login client uses `clock`.
+async fn site(clock: SharedClock, configure: impl FnOnce(WebLogin) -> WebLogin) -> Site {
     let (idp_listener, issuer) = common::bind().await;
     let (app_listener, app) = common::bind().await;
     let authority = Authority::builder(&issuer)
         .config(AuthorityConfig::for_tests())
         .build()
         .unwrap();
-    authority
-        .register_user(
-            UserSpec::new("sarah")
-                .id("user-sarah")
-                .password("correct horse battery"),
-        )
-        .unwrap();
+    for name in ["sarah", "mallory"] {
+        authority
+            .register_user(
+                UserSpec::new(name)
+                    .id(format!("user-{name}"))
+                    .password(PASSWORD),
+            )
+            .unwrap();
+    }
     authority
         .register_client(
             ClientSpec::confidential("portal", "portal-secret-0123456789")
+                .trusted_first_party()
                 .redirect_uri(format!("{app}/callback"))
                 .post_logout_redirect_uri(format!("{app}/")),
         )
         .unwrap();
     tokio::spawn(async move { axum::serve(idp_listener, router(authority)).await.unwrap() });
-
-    // The application: a few lines.
     let client = LoginClient::discover(
         Arc::new(HttpBackend::new().unwrap()),
         LoginConfig::new(&issuer, "portal", format!("{app}/callback")).auth(
             ClientAuth::SecretBasic(SecretString::new("portal-secret-0123456789")),
         ),
-        system_clock(),
+        clock,
     )
     .await
     .unwrap();
-    let login = WebLogin::new(client).post_logout_redirect_uri(format!("{app}/"));
+    let audit = Arc::new(MemorySink::new());
+    let login = configure(
+        WebLogin::new(client)
+            .post_logout_redirect_uri(format!("{app}/"))
+            .audit(audit.clone()),
+    );
     let site: Router = Router::new()
         .route("/me", get(|user: CurrentUser| async move { user.subject }))
         .merge(login.routes())
         .layer(login.layer());
     tokio::spawn(async move { axum::serve(app_listener, site).await.unwrap() });
+    Site { issuer, app, audit }
+}
 
-    let mut b = Browser {
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        jar: BTreeMap::new(),
-    };
-    assert_eq!(b.get(&format!("{app}/me")).await.status(), 401);
-    let to_idp = location(&b.get(&format!("{app}/login?return_to=/me")).await);
-    assert!(to_idp.starts_with(&format!("{issuer}/authorize?")));
-    let page = b.get(&to_idp).await.text().await.unwrap();
-    let interaction = page
-        .split("name=\"interaction\" value=\"")
+fn field(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
         .unwrap()
         .split('"')
         .next()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+/// Starts a login at the application in `b` and signs in at the authority as
+/// `user`; returns the callback URL the authority sends the browser to.
+async fn sign_in_at_authority(b: &mut Browser, s: &Site, return_to: &str, user: &str) -> String {
+    let to_idp = location(
+        &b.get(&format!(
+            "{}/login?return_to={}",
+            s.app,
+            url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()
+        ))
+        .await,
+    );
+    let page = b.get(&to_idp).await.text().await.unwrap();
+    let interaction = field(&page, "interaction");
+    let to_app = location(
+        &b.post(
+            &format!("{}/login", s.issuer),
+            &[
+                ("interaction", &interaction),
+                ("username", user),
+                ("password", PASSWORD),
+            ],
+        )
+        .await,
+    );
+    assert!(to_app.starts_with(&format!("{}/callback?", s.app)));
+    to_app
+}
+
+fn refusals(s: &Site) -> usize {
+    s.audit
+        .events()
+        .iter()
+        .filter(|e| e.action == AuditAction::Authentication && e.outcome == Outcome::Denied)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_few_lines_of_axum_log_a_user_in_and_out() {
+    let s = site(system_clock(), |w| w).await;
+    let (issuer, app) = (s.issuer.clone(), s.app.clone());
+    let mut b = Browser::new();
+    assert_eq!(b.get(&format!("{app}/me")).await.status(), 401);
+    let to_idp = location(&b.get(&format!("{app}/login?return_to=/me")).await);
+    assert!(to_idp.starts_with(&format!("{issuer}/authorize?")));
+    let page = b.get(&to_idp).await.text().await.unwrap();
+    let interaction = field(&page, "interaction");
     let wrong = b
         .post(
             &format!("{issuer}/login"),
@@ -160,7 +228,7 @@ async fn a_few_lines_of_axum_log_a_user_in_and_out() {
             &[
                 ("interaction", &interaction),
                 ("username", "sarah"),
-                ("password", "correct horse battery"),
+                ("password", PASSWORD),
             ],
         )
         .await,
@@ -182,4 +250,117 @@ async fn a_few_lines_of_axum_log_a_user_in_and_out() {
     // The authority session ended too: a new login shows the login page.
     let to_idp = location(&b.get(&format!("{app}/login")).await);
     assert_eq!(b.get(&to_idp).await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_csrf_callback_sent_to_another_browser_is_refused() {
+    let s = site(system_clock(), |w| w).await;
+    // The attacker logs in as themselves and stops before the callback.
+    let mut attacker = Browser::new();
+    let callback = sign_in_at_authority(&mut attacker, &s, "/me", "mallory").await;
+
+    // The victim's browser, with no binding cookie, follows the link.
+    let mut victim = Browser::new();
+    let refused = victim.get(&callback).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("another browser"));
+    assert_eq!(victim.get(&format!("{}/me", s.app)).await.status(), 401);
+
+    // A victim with a login of their own under way holds a different binding.
+    let _ = location(&victim.get(&format!("{}/login", s.app)).await);
+    assert_eq!(victim.get(&callback).await.status(), 403);
+    assert_eq!(victim.get(&format!("{}/me", s.app)).await.status(), 401);
+    assert_eq!(refusals(&s), 2, "each refusal is audited");
+
+    // The refusals changed nothing: the browser that started the login finishes it.
+    assert_eq!(location(&attacker.get(&callback).await), "/me");
+    let me = attacker.get(&format!("{}/me", s.app)).await;
+    assert_eq!(me.text().await.unwrap(), "user-mallory");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_logins_are_bounded_by_count_evicting_the_oldest() {
+    let s = site(system_clock(), |w| w.max_pending_logins(2)).await;
+    let mut first = Browser::new();
+    let callback = sign_in_at_authority(&mut first, &s, "/me", "sarah").await;
+    for _ in 0..2 {
+        let mut other = Browser::new();
+        let _ = location(&other.get(&format!("{}/login", s.app)).await);
+    }
+    let refused = first.get(&callback).await;
+    assert_eq!(
+        refused.status(),
+        400,
+        "the oldest pending login was evicted"
+    );
+    assert!(refused.text().await.unwrap().contains("unknown or expired"));
+    assert_eq!(first.get(&format!("{}/me", s.app)).await.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_logins_expire_on_the_injected_clock() {
+    let now = system_clock().now();
+    let clock = ManualClock::new(now);
+    let s = site(Arc::new(clock.clone()), |w| w.pending_login_ttl(120)).await;
+    let mut b = Browser::new();
+    let callback = sign_in_at_authority(&mut b, &s, "/me", "sarah").await;
+    clock.advance(121);
+    let refused = b.get(&callback).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("unknown or expired"));
+    assert_eq!(b.get(&format!("{}/me", s.app)).await.status(), 401);
+}
+
+fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_are_secure_httponly_and_same_site_lax() {
+    let s = site(system_clock(), |w| w).await;
+    let mut b = Browser::new();
+    let started = b.get(&format!("{}/login", s.app)).await;
+    let mut b2 = Browser::new();
+    let callback = sign_in_at_authority(&mut b2, &s, "/", "sarah").await;
+    let finished = b2.get(&callback).await;
+    let mut all = set_cookies(&started);
+    all.extend(set_cookies(&finished));
+    assert!(all.iter().any(|c| c.starts_with("agent_auth_rp=")));
+    assert!(all.iter().any(|c| c.starts_with("agent_auth_rp_login=")));
+    for cookie in all {
+        let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
+        for wanted in ["Secure", "HttpOnly", "SameSite=Lax"] {
+            assert!(attributes.contains(&wanted), "{wanted} missing");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_loopback_development_drops_only_secure() {
+    let s = site(system_clock(), WebLogin::plain_http_loopback_cookies).await;
+    let mut b = Browser::new();
+    let started = b.get(&format!("{}/login", s.app)).await;
+    let cookies = set_cookies(&started);
+    assert!(!cookies.is_empty());
+    for cookie in cookies {
+        let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
+        assert!(!attributes.contains(&"Secure"));
+        assert!(attributes.contains(&"HttpOnly"));
+        assert!(attributes.contains(&"SameSite=Lax"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_redirect_through_return_to_with_a_tab_is_refused() {
+    let s = site(system_clock(), |w| w).await;
+    let mut b = Browser::new();
+    let callback = sign_in_at_authority(&mut b, &s, "/\t/evil.example", "sarah").await;
+    assert_eq!(location(&b.get(&callback).await), "/");
+    let mut b = Browser::new();
+    let callback = sign_in_at_authority(&mut b, &s, "/%09/evil.example", "sarah").await;
+    assert_eq!(location(&b.get(&callback).await), "/");
 }

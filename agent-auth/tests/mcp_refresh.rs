@@ -136,6 +136,7 @@ async fn fixture() -> Fixture {
     authority
         .register_client(
             ClientSpec::confidential("mcp-agent", SECRET)
+                .trusted_first_party()
                 .redirect_uri(REDIRECT)
                 .grant_types([grant_types::AUTHORIZATION_CODE, grant_types::REFRESH_TOKEN])
                 .scopes(["crm:read"])

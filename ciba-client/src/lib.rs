@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
 pub mod details;
@@ -14,3 +15,10 @@ pub use wire::{
     AUTH_REQ_ID_CLAIM, AuthReqId, DEFAULT_INTERVAL, DeliveryMode, GRANT_TYPE, NotificationToken,
     REQUEST_OBJECT_TYP, SLOW_DOWN_STEP,
 };
+
+/// The identity core whose types this crate's API takes (keys, validators,
+/// secrets, clock), re-exported so that callers use the same version.
+pub use agent_auth;
+/// The attribute macro for implementing this crate's async traits
+/// (`PendingStore`, `Approver`, ...).
+pub use agent_auth::async_trait;

@@ -54,6 +54,7 @@ async fn start() -> Servers {
     authority
         .register_client(
             ClientSpec::public(CLIENT_ID)
+                .trusted_first_party()
                 .redirect_uri(REDIRECT)
                 .grant_types([grant_types::AUTHORIZATION_CODE, grant_types::REFRESH_TOKEN])
                 .scopes([
@@ -126,6 +127,14 @@ async fn log_in(issuer: &str, authorization_url: &str) -> String {
     let http = no_redirects();
     let page = http.get(authorization_url).send().await.unwrap();
     assert_eq!(page.status(), 200, "the login page");
+    // The cookie that binds the login to this browser.
+    let browser = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let html = page.text().await.unwrap();
     let interaction = html
         .split("name=\"interaction\" value=\"")
@@ -135,6 +144,7 @@ async fn log_in(issuer: &str, authorization_url: &str) -> String {
         .to_owned();
     let done = http
         .post(format!("{issuer}/login"))
+        .header("cookie", browser)
         .form(&[
             ("interaction", interaction.as_str()),
             ("username", "sarah"),

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod downstream;
 pub mod fga;
@@ -30,3 +31,13 @@ pub use verify::{
     DEFAULT_VERIFIED_CACHE_ENTRIES, DEFAULT_VERIFIED_CACHE_MAX_AGE, IntrospectionConfig,
     TokenVerifier, TrustedIssuer, VerifyError,
 };
+
+/// The identity core whose types the guard's builder takes (keys,
+/// validators, clock, audit sink, events), re-exported so that callers use the
+/// same version.
+pub use agent_auth;
+/// The FGA engine whose backend the guard's resource filter takes.
+pub use fga_core;
+/// The attribute macro for implementing this crate's async traits
+/// (`ToolCallHook`, `RevocationAuth`, ...).
+pub use agent_auth::async_trait;

@@ -17,3 +17,10 @@ pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 pub mod login_backend;
 #[cfg(feature = "http")]
 pub use login_backend::InMemoryBackend;
+
+/// The identity core whose types the authority's API takes, re-exported so
+/// that extensions use the same version.
+pub use agent_auth;
+/// The attribute macro for implementing `GrantHandler` and the other async
+/// extension traits.
+pub use agent_auth::async_trait;

@@ -49,7 +49,11 @@ async fn restart_and_continue() {
         )
         .unwrap();
     first
-        .register_client(ClientSpec::confidential("portal", SECRET).redirect_uri(REDIRECT))
+        .register_client(
+            ClientSpec::confidential("portal", SECRET)
+                .trusted_first_party()
+                .redirect_uri(REDIRECT),
+        )
         .unwrap();
     let session = first
         .sign_in(&Credentials::password("sarah", "correct horse battery"))

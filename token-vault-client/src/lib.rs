@@ -9,6 +9,7 @@
 //! readers wait. Every access, refresh, rotation and failure is an audit event.
 //!
 //! See `docs/token-vault.md` in the workspace for the guide.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod agent;
 mod cache;
@@ -38,3 +39,10 @@ pub use vault::{
     Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
     TokenRefresher, Vault, VaultBuilder,
 };
+
+/// The identity core whose types this crate's API takes (clock, audit sink,
+/// secrets, events), re-exported so that callers use the same version.
+pub use agent_auth;
+/// The attribute macro for implementing this crate's async traits
+/// (`VaultStore`, `TokenRefresher`, `Rotator`, ...).
+pub use agent_auth::async_trait;

@@ -109,9 +109,7 @@ fn sign_in(
     match signed_in {
         Ok((request, handle)) => {
             let mut response = html(StatusCode::OK, page::approval(&request));
-            if let Ok(v) = HeaderValue::from_str(&cookies::set(&op.authority, &handle)) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            cookies::set(&op.authority, &mut response, &handle);
             response
         }
         Err(DecisionError::Unknown) => html(

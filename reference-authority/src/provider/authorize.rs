@@ -1,6 +1,8 @@
 //! The authorization endpoint (RFC 6749 section 4.1, OpenID Connect Core 3.1.2):
 //! code flow only, PKCE S256 (RFC 7636), `iss` in the response (RFC 9207).
 
+use super::browser::BrowserBinding;
+use super::consent::ConsentRequest;
 use super::crypto::{handle_key, random_handle};
 use super::model::{
     ACR_MFA, ClientRecord, CodeRecord, GrantFacts, InteractionRecord, SessionRecord,
@@ -24,6 +26,9 @@ pub enum AuthorizeOutcome {
     Redirect(RedirectUrl),
     /// The user must log in (or add a second factor) first: show the login page.
     Interaction(Interaction),
+    /// The user is logged in but has not consented to what the client asks:
+    /// show the consent page, then [`Authority::decide_consent`].
+    Consent(ConsentRequest),
 }
 
 /// A pending login: the login page posts its form with this id.
@@ -44,8 +49,35 @@ pub struct Interaction {
 pub struct LoginCompletion {
     /// The SSO session (set it as a cookie).
     pub session: SessionHandle,
-    /// The redirect back to the client.
+    /// The redirect back to the client, or to the consent page when
+    /// `consent` is set.
     pub redirect: RedirectUrl,
+    /// The consent the user is asked for next, if any.
+    pub consent: Option<ConsentRequest>,
+}
+
+/// How far an authorization request resumed from an interaction got.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Resume {
+    /// The user just logged in: `prompt=login` and `max_age` are satisfied.
+    authenticated: bool,
+    /// The user just consented: `prompt=consent` is satisfied.
+    consented: bool,
+}
+
+impl Resume {
+    pub(crate) const NEW: Resume = Resume {
+        authenticated: false,
+        consented: false,
+    };
+    pub(crate) const AUTHENTICATED: Resume = Resume {
+        authenticated: true,
+        consented: false,
+    };
+    pub(crate) const CONSENTED: Resume = Resume {
+        authenticated: true,
+        consented: true,
+    };
 }
 
 pub(crate) struct Validated {
@@ -68,23 +100,48 @@ impl Authority {
     /// redirect URI not registered: RFC 6749 section 4.1.2.1 forbids redirecting
     /// then); show the error to the user. Every other error goes back to the client
     /// as a redirect with `error`, `state` and `iss`.
+    ///
+    /// An interaction started here is not bound to a browser (in-process use);
+    /// a web front end uses [`authorize_in_browser`](Authority::authorize_in_browser).
     pub fn authorize(
         &self,
         params: &Params,
         session: Option<&SessionHandle>,
     ) -> Result<AuthorizeOutcome, OAuthError> {
-        if params.get("request_uri").is_some() {
-            let pushed = self.resolve_pushed(params)?;
-            return self.authorize_inner(&pushed, session, false);
-        }
-        self.authorize_inner(params, session, false)
+        self.authorize_from(params, session, None)
     }
 
-    fn authorize_inner(
+    /// [`authorize`](Authority::authorize) for a browser holding `browser` in a
+    /// cookie: the login interaction it may start can only be continued by a
+    /// request carrying the same binding (login CSRF, RFC 6749 section 10.12).
+    pub fn authorize_in_browser(
         &self,
         params: &Params,
         session: Option<&SessionHandle>,
-        just_authenticated: bool,
+        browser: &BrowserBinding,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        self.authorize_from(params, session, Some(browser.digest()))
+    }
+
+    fn authorize_from(
+        &self,
+        params: &Params,
+        session: Option<&SessionHandle>,
+        browser: Option<String>,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        if params.get("request_uri").is_some() {
+            let pushed = self.resolve_pushed(params)?;
+            return self.authorize_inner(&pushed, session, Resume::NEW, browser);
+        }
+        self.authorize_inner(params, session, Resume::NEW, browser)
+    }
+
+    pub(crate) fn authorize_inner(
+        &self,
+        params: &Params,
+        session: Option<&SessionHandle>,
+        resume: Resume,
+        browser: Option<String>,
     ) -> Result<AuthorizeOutcome, OAuthError> {
         let (client, redirect_uri, sent) = self.client_and_redirect(params)?;
         let state = params.get("state").map(str::to_owned);
@@ -107,7 +164,9 @@ impl Authority {
         let too_old = |s: &SessionRecord| v.max_age.is_some_and(|m| now - s.auth_time > m);
         let need_login = match &live {
             None => true,
-            Some(s) => !just_authenticated && (v.prompt.iter().any(|p| p == "login") || too_old(s)),
+            Some(s) => {
+                !resume.authenticated && (v.prompt.iter().any(|p| p == "login") || too_old(s))
+            }
         };
         let need_mfa = v.needs_mfa && live.as_ref().is_none_or(|s| s.acr != ACR_MFA);
         if need_login || need_mfa {
@@ -124,14 +183,7 @@ impl Authority {
                     &err,
                 )?));
             }
-            let id = random_handle()?;
-            let record = InteractionRecord {
-                request: params.to_form(),
-                needs_mfa: v.needs_mfa,
-                expires: now + self.inner.config.interaction_ttl,
-            };
-            self.tables()
-                .put(Table::Interactions, &handle_key(&id), &record)?;
+            let id = self.start_interaction(params, v.needs_mfa, browser, None)?;
             return Ok(AuthorizeOutcome::Interaction(Interaction {
                 id,
                 needs_mfa: v.needs_mfa,
@@ -142,7 +194,55 @@ impl Authority {
         let Some(session) = live else {
             return Err(OAuthError::server_error("session vanished"));
         };
+        let forced = v.prompt.iter().any(|p| p == "consent");
+        if !resume.consented
+            && self.needs_consent(&session.user_id, &v.client, &v.scope, &v.resource, forced)
+        {
+            if v.prompt.iter().any(|p| p == "none") {
+                // OpenID Connect Core 3.1.2.6: no page may be shown.
+                self.audit(AuditAction::ApprovalDecided, Outcome::Denied, |e| {
+                    e.agent(v.client.client_id.clone())
+                        .user(session.user_id.clone())
+                        .reason("consent required with prompt=none")
+                });
+                let err = OAuthError::new(
+                    ErrorCode::ConsentRequired,
+                    "the user has not consented to this request",
+                );
+                return Ok(AuthorizeOutcome::Redirect(self.error_redirect(
+                    &v.redirect_uri,
+                    v.state.as_deref(),
+                    &err,
+                )?));
+            }
+            let id = self.start_interaction(params, false, browser, Some(&session.user_id))?;
+            return self
+                .describe_consent(&id, params)
+                .map(AuthorizeOutcome::Consent)
+                .ok_or_else(|| OAuthError::server_error("client vanished"));
+        }
         self.issue_code(params, &v, &session)
+    }
+
+    /// Stores a pending interaction (login, or consent of `consent_for`).
+    fn start_interaction(
+        &self,
+        params: &Params,
+        needs_mfa: bool,
+        browser: Option<String>,
+        consent_for: Option<&str>,
+    ) -> Result<String, OAuthError> {
+        let id = random_handle()?;
+        let record = InteractionRecord {
+            request: params.to_form(),
+            needs_mfa,
+            expires: self.now() + self.inner.config.interaction_ttl,
+            browser,
+            consent_for: consent_for.map(str::to_owned),
+        };
+        self.tables()
+            .put(Table::Interactions, &handle_key(&id), &record)?;
+        Ok(id)
     }
 
     pub(crate) fn client_and_redirect(
@@ -345,7 +445,7 @@ impl Authority {
     }
 
     /// The error redirect of RFC 6749 section 4.1.2.1, with `iss` (RFC 9207 section 2).
-    fn error_redirect(
+    pub(crate) fn error_redirect(
         &self,
         redirect_uri: &str,
         state: Option<&str>,
@@ -368,6 +468,9 @@ impl Authority {
     /// The pending interaction of a login page, if it is still valid.
     pub fn interaction(&self, id: &str) -> Option<Interaction> {
         let record = self.live_interaction(id)?;
+        if record.consent_for.is_some() {
+            return None;
+        }
         let params = Params::parse(&record.request).ok()?;
         let client = self.client(params.get("client_id")?).ok()??;
         Some(Interaction {
@@ -389,14 +492,31 @@ impl Authority {
     /// Completes a login page: checks the credentials (a one-time code too when
     /// the request asked for MFA), opens a session and resumes the authorization
     /// request. A failed attempt keeps the interaction, so the page can be retried.
+    ///
+    /// For interactions started in process by [`authorize`](Authority::authorize);
+    /// one started by a browser needs [`complete_login_in_browser`](Authority::complete_login_in_browser).
     pub fn complete_login(
         &self,
         interaction_id: &str,
         credentials: &Credentials,
     ) -> Result<LoginCompletion, LoginError> {
-        let record = self
-            .live_interaction(interaction_id)
-            .ok_or(LoginError::InteractionExpired)?;
+        self.complete_login_in_browser(interaction_id, None, credentials)
+    }
+
+    /// [`complete_login`](Authority::complete_login) for a request from a
+    /// browser: the interaction must have been started by a browser holding
+    /// `browser`, or the attempt is refused with [`LoginError::OtherBrowser`]
+    /// before the credentials are looked at (login CSRF, RFC 6749 section 10.12).
+    pub fn complete_login_in_browser(
+        &self,
+        interaction_id: &str,
+        browser: Option<&BrowserBinding>,
+        credentials: &Credentials,
+    ) -> Result<LoginCompletion, LoginError> {
+        let record = self.bound_interaction(interaction_id, browser)?;
+        if record.consent_for.is_some() {
+            return Err(LoginError::InteractionExpired);
+        }
         let auth = self.check_credentials(credentials, record.needs_mfa)?;
         let session = self.open_session(&auth)?;
         self.finish_interaction(interaction_id, &record, session)
@@ -411,8 +531,28 @@ impl Authority {
         self.tables()
             .delete(Table::Interactions, &handle_key(interaction_id))?;
         let params = Params::parse(&record.request).map_err(|_| LoginError::InteractionExpired)?;
-        match self.authorize_inner(&params, Some(&session), true) {
-            Ok(AuthorizeOutcome::Redirect(redirect)) => Ok(LoginCompletion { session, redirect }),
+        match self.authorize_inner(
+            &params,
+            Some(&session),
+            Resume::AUTHENTICATED,
+            record.browser.clone(),
+        ) {
+            Ok(AuthorizeOutcome::Redirect(redirect)) => Ok(LoginCompletion {
+                session,
+                redirect,
+                consent: None,
+            }),
+            Ok(AuthorizeOutcome::Consent(consent)) => {
+                let mut page = url::Url::parse(&self.endpoint(super::paths::CONSENT))
+                    .map_err(|_| LoginError::Unavailable)?;
+                page.query_pairs_mut()
+                    .append_pair("interaction", &consent.id);
+                Ok(LoginCompletion {
+                    session,
+                    redirect: RedirectUrl::new(String::from(page)),
+                    consent: Some(consent),
+                })
+            }
             _ => Err(LoginError::InteractionExpired),
         }
     }

@@ -48,6 +48,7 @@ impl ClientSpec {
                 secret_expires_at: None,
                 registration_token_digest: None,
                 metadata: serde_json::Map::new(),
+                skip_consent: false,
             },
             secret: None,
         }
@@ -114,6 +115,14 @@ impl ClientSpec {
     #[must_use]
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.record.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// A trusted first-party client: users are not asked to consent to what
+    /// it asks for. By default every client needs the user's consent.
+    #[must_use]
+    pub fn trusted_first_party(mut self) -> Self {
+        self.record.skip_consent = true;
         self
     }
 

@@ -85,6 +85,8 @@ pub mod paths {
     pub const INTROSPECT: &str = "/introspect";
     /// JWK Set.
     pub const JWKS: &str = "/jwks";
+    /// The consent page of a pending authorization request.
+    pub const CONSENT: &str = "/consent";
     /// RP-initiated logout.
     pub const LOGOUT: &str = "/logout";
     /// Federated login callback (the authority as a relying party).

@@ -31,6 +31,9 @@ pub enum ErrorCode {
     LoginRequired,
     /// `prompt=none` but an interaction (such as MFA) is needed.
     InteractionRequired,
+    /// `prompt=none` but the user has not consented to what the client asks
+    /// (OpenID Connect Core 3.1.2.6).
+    ConsentRequired,
     /// The access token is missing, expired, revoked or malformed (RFC 6750 section 3.1): 401.
     InvalidToken,
     /// The token lacks a scope the request needs (RFC 6750 section 3.1): 403.
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::LoginRequired => "login_required",
             ErrorCode::InteractionRequired => "interaction_required",
+            ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",

@@ -3,6 +3,7 @@
 //! is linked to a local user (created on first login).
 
 use super::authorize::{LoginCompletion, RedirectUrl};
+use super::browser::BrowserBinding;
 use super::crypto::{handle_key, random_handle};
 use super::model::{ACR_PASSWORD, LinkRecord, UserRecord};
 use super::params::Params;
@@ -103,14 +104,16 @@ impl Authority {
 
     /// "Continue with `connection`" on the login page of `interaction_id`:
     /// returns where to send the browser.
+    ///
+    /// `browser` is the binding of the browser asking (`None` in process);
+    /// see [`complete_login_in_browser`](Authority::complete_login_in_browser).
     pub async fn begin_federated_login(
         &self,
         interaction_id: &str,
+        browser: Option<&BrowserBinding>,
         connection: &str,
     ) -> Result<RedirectUrl, LoginError> {
-        let record = self
-            .live_interaction(interaction_id)
-            .ok_or(LoginError::InteractionExpired)?;
+        let record = self.bound_interaction(interaction_id, browser)?;
         if record.needs_mfa {
             // Upstream logins carry no second factor this authority can vouch for.
             return Err(LoginError::MfaRequired);
@@ -135,9 +138,16 @@ impl Authority {
 
     /// The upstream callback: validates the upstream response, links the
     /// identity to a local user and resumes the authorization request.
+    ///
+    /// The callback must come from the browser that started the login
+    /// (`browser`, `None` in process), or it is refused with
+    /// [`LoginError::OtherBrowser`] and the pending login stays as it was: a
+    /// callback URL sent to a victim cannot log the victim into the
+    /// attacker's account (login CSRF, RFC 6749 section 10.12).
     pub async fn complete_federated_login(
         &self,
         callback: &Params,
+        browser: Option<&BrowserBinding>,
     ) -> Result<LoginCompletion, LoginError> {
         let state = callback
             .get("state")
@@ -148,7 +158,10 @@ impl Authority {
             .get::<Pending>(Table::Upstream, &key)?
             .filter(|p| p.expires > self.now())
             .ok_or(LoginError::InteractionExpired)?;
-        self.tables().delete(Table::Upstream, &key)?;
+        self.bound_interaction(&pending.interaction, browser)?;
+        if !self.tables().delete(Table::Upstream, &key)? {
+            return Err(LoginError::InteractionExpired);
+        }
         let conn = self
             .connection(&pending.connection)
             .ok_or(LoginError::InteractionExpired)?;

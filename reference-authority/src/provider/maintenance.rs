@@ -34,6 +34,7 @@ impl Authority {
         removed += super::id_token_grants::purge(self)?;
         removed += self.purge::<serde_json::Value>(Table::PushedRequests, |v| expired(v, now))?;
         removed += self.purge::<serde_json::Value>(Table::Upstream, |v| expired(v, now))?;
+        removed += self.purge::<serde_json::Value>(Table::LogoutRequests, |v| expired(v, now))?;
         removed += self.purge::<FamilyRecord>(Table::Families, |f| {
             f.expires <= now && f.access_tokens.iter().all(|(_, exp)| *exp <= now)
         })?;

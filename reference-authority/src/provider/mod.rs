@@ -24,9 +24,11 @@
 //! [`Table::Extension`] for extensions' own storage.
 
 mod authorize;
+mod browser;
 mod client_auth;
 mod clients;
 mod config;
+mod consent;
 mod core;
 pub(crate) mod crypto;
 mod discovery;
@@ -59,9 +61,11 @@ mod verify;
 
 pub use agent_auth::events::{AuthorityEvent, EventSource};
 pub use authorize::{AuthorizeOutcome, Interaction, LoginCompletion, RedirectUrl};
+pub use browser::BrowserBinding;
 pub use client_auth::{AuthenticatedClient, JWT_BEARER_ASSERTION, TokenRequest};
 pub use clients::{ClientSpec, grant_types};
 pub use config::{AuthorityConfig, paths};
+pub use consent::ConsentRequest;
 pub use core::{Authority, AuthorityBuilder};
 pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
 pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
@@ -71,6 +75,7 @@ pub use grants::{
 };
 pub use grants::{GrantHandler, narrow_resource, narrow_scope};
 pub use issue::{IssueOptions, TokenResponse};
+pub use logout::{LogoutConfirmation, LogoutOutcome, LogoutToken};
 pub use maintenance::Purge;
 pub use model::{ACR_MFA, ACR_PASSWORD, ClientAuthMethod, GrantFacts};
 pub use par::REQUEST_URI_PREFIX;

@@ -108,6 +108,10 @@ pub struct ClientRecord {
     /// `client_uri`, `contacts`, ...).
     #[serde(default)]
     pub metadata: Map<String, Value>,
+    /// A trusted first-party client: users are not asked to consent to it
+    /// (default `false`; never set by dynamic registration).
+    #[serde(default)]
+    pub skip_consent: bool,
 }
 
 impl ClientRecord {
@@ -224,6 +228,32 @@ pub struct InteractionRecord {
     pub needs_mfa: bool,
     /// Expiry.
     pub expires: i64,
+    /// SHA-256 (base64url) of the binding of the browser that started it;
+    /// `None` for interactions started in process.
+    #[serde(default)]
+    pub browser: Option<String>,
+    /// Set when the user is logged in and only consent is asked: the user.
+    #[serde(default)]
+    pub consent_for: Option<String>,
+}
+
+/// What a user consented to for one client (stored per user and client).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// Scopes consented to.
+    pub scope: Vec<String>,
+    /// Resources (RFC 8707) consented to.
+    pub resource: Vec<String>,
+    /// When consent was last given.
+    pub granted_at: i64,
+}
+
+impl ConsentRecord {
+    /// Whether every scope and resource asked for is covered.
+    pub fn covers(&self, scope: &[String], resource: &[String]) -> bool {
+        scope.iter().all(|s| self.scope.contains(s))
+            && resource.iter().all(|r| self.resource.contains(r))
+    }
 }
 
 /// A link from an upstream identity (connection and upstream `sub`) to a local user.

@@ -73,6 +73,13 @@ pub enum LoginError {
     /// The login page expired or is unknown.
     #[error("the login request expired; start again")]
     InteractionExpired,
+    /// The answer to a consent page came without the session of the user who
+    /// was asked.
+    #[error("sign in again to answer this request")]
+    NotSignedIn,
+    /// The login was started by another browser (login CSRF).
+    #[error("this login was started in another browser; start again")]
+    OtherBrowser,
     /// Storage failed.
     #[error("login unavailable")]
     Unavailable,

@@ -52,6 +52,7 @@ fn fixture() -> Fixture {
     authority
         .register_client(
             ClientSpec::confidential("portal", SECRET)
+                .trusted_first_party()
                 .name("Sales portal")
                 .redirect_uri(REDIRECT)
                 .post_logout_redirect_uri("https://portal.example/bye")
@@ -59,7 +60,11 @@ fn fixture() -> Fixture {
         )
         .unwrap();
     authority
-        .register_client(ClientSpec::public("cli").redirect_uri("http://127.0.0.1:9/cb"))
+        .register_client(
+            ClientSpec::public("cli")
+                .trusted_first_party()
+                .redirect_uri("http://127.0.0.1:9/cb"),
+        )
         .unwrap();
     let agent_key = SigningKey::generate(Algorithm::Es256).unwrap();
     let jwks = serde_json::json!({"keys": [agent_key.verifying_key().to_jwk().unwrap()]});

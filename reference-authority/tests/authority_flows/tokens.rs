@@ -189,6 +189,7 @@ async fn client_secret_post_and_public_clients() {
     f.authority
         .register_client(
             ClientSpec::confidential("poster", "poster-secret-0123456789")
+                .trusted_first_party()
                 .auth_method(ClientAuthMethod::ClientSecretPost)
                 .redirect_uri(REDIRECT),
         )

@@ -66,6 +66,9 @@ struct Client {
     scopes: Option<Vec<String>>,
     #[serde(default)]
     resources: Vec<String>,
+    /// A trusted first-party client: users are not asked to consent.
+    #[serde(default)]
+    trusted_first_party: bool,
     /// The CIBA registration (needs `[ciba]`).
     ciba: Option<ciba::ClientCiba>,
 }
@@ -110,6 +113,9 @@ fn client_spec(mut c: Client) -> Result<(ClientSpec, Option<ciba::ClientCiba>), 
     }
     if let Some(s) = c.scopes {
         spec = spec.scopes(s);
+    }
+    if c.trusted_first_party {
+        spec = spec.trusted_first_party();
     }
     Ok((spec.resources(c.resources), registration))
 }

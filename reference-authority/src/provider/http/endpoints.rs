@@ -2,13 +2,14 @@
 
 use super::{cookies, pages};
 use crate::provider::{
-    Authority, AuthorizeOutcome, Credentials, ErrorCode, LoginError, OAuthError, Params,
-    RegistrationError, TokenRequest,
+    Authority, AuthorizeOutcome, BrowserBinding, Credentials, ErrorCode, LoginError, LogoutOutcome,
+    OAuthError, Params, RegistrationError, TokenRequest,
 };
 use agent_auth::secret::SecretString;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use zeroize::Zeroizing;
 
 fn no_store(mut response: Response) -> Response {
     let h = response.headers_mut();
@@ -79,20 +80,54 @@ pub(super) async fn jwks(State(a): State<Authority>) -> Response {
     (StatusCode::OK, axum::Json(a.keys().jwks())).into_response()
 }
 
+/// The browser's binding, or a new one (then `true`: set the cookie), so that
+/// the interactions a browser starts stay its own.
+/// `None` when no binding can be made (the random generator failed).
+fn browser_binding(headers: &HeaderMap) -> Option<(BrowserBinding, bool)> {
+    match cookies::browser(headers) {
+        Some(b) => Some((b, false)),
+        None => BrowserBinding::generate().map(|b| (b, true)),
+    }
+}
+
+fn no_randomness() -> Response {
+    error_page(&OAuthError::server_error("randomness unavailable"))
+}
+
 fn authorize(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
     let params = match Params::parse(raw) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
     };
     let session = cookies::session(headers);
-    match a.authorize(&params, session.as_ref()) {
-        Ok(AuthorizeOutcome::Redirect(url)) => redirect(url.expose_secret()),
+    let Some((browser, new_browser)) = browser_binding(headers) else {
+        return no_randomness();
+    };
+    let mut response = match a.authorize_in_browser(&params, session.as_ref(), &browser) {
+        Ok(AuthorizeOutcome::Redirect(url)) => return redirect(url.expose_secret()),
         Ok(AuthorizeOutcome::Interaction(i)) => html(
             StatusCode::OK,
             pages::login(a.issuer(), &i, &a.connections(), None),
         ),
-        Err(e) => error_page(&e),
+        Ok(AuthorizeOutcome::Consent(c)) => html(StatusCode::OK, pages::consent(a.issuer(), &c)),
+        Err(e) => return error_page(&e),
+    };
+    if new_browser {
+        cookies::set_browser(a, &mut response, &browser);
     }
+    response
+}
+
+/// A login, consent or callback request refused because another browser
+/// started the interaction (login CSRF); nothing changed.
+fn other_browser() -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        pages::error(
+            ErrorCode::AccessDenied.as_str(),
+            &LoginError::OtherBrowser.to_string(),
+        ),
+    )
 }
 
 pub(super) async fn authorize_get(
@@ -117,6 +152,8 @@ pub(super) async fn login(
     extensions: axum::http::Extensions,
     body: String,
 ) -> Response {
+    // The body holds the password.
+    let body = Zeroizing::new(body);
     let params = match Params::parse(&body) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
@@ -124,13 +161,17 @@ pub(super) async fn login(
     let Some(id) = params.get("interaction") else {
         return error_page(&OAuthError::invalid_request("missing interaction"));
     };
-    let Some(interaction) = a.interaction(id) else {
-        return error_page(&OAuthError::invalid_request(
-            LoginError::InteractionExpired.to_string(),
-        ));
+    let browser = cookies::browser(&headers);
+    let interaction = match a.interaction_in_browser(id, browser.as_ref()) {
+        Ok(i) => i,
+        Err(LoginError::OtherBrowser) => return other_browser(),
+        Err(e) => return error_page(&OAuthError::invalid_request(e.to_string())),
     };
     if let Some(connection) = params.get("connection") {
-        return match a.begin_federated_login(id, connection).await {
+        return match a
+            .begin_federated_login(id, browser.as_ref(), connection)
+            .await
+        {
             Ok(url) => redirect(url.expose_secret()),
             Err(e) => html(
                 StatusCode::BAD_REQUEST,
@@ -155,14 +196,13 @@ pub(super) async fn login(
     if let Some(code) = params.get("totp") {
         credentials = credentials.with_totp(code);
     }
-    match a.complete_login(id, &credentials) {
+    match a.complete_login_in_browser(id, browser.as_ref(), &credentials) {
         Ok(done) => {
             let mut response = redirect(done.redirect.expose_secret());
-            if let Ok(v) = HeaderValue::from_str(&cookies::set(&a, &done.session)) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            cookies::set(&a, &mut response, &done.session);
             response
         }
+        Err(LoginError::OtherBrowser) => other_browser(),
         Err(e) => html(
             StatusCode::UNAUTHORIZED,
             pages::login(
@@ -175,22 +215,77 @@ pub(super) async fn login(
     }
 }
 
-pub(super) async fn federation_callback(
+/// The consent page of an interaction, for the browser that started it.
+pub(super) async fn consent_get(
     State(a): State<Authority>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = match Params::parse(query.as_deref().unwrap_or_default()) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
     };
-    match a.complete_federated_login(&params).await {
+    let Some(id) = params.get("interaction") else {
+        return error_page(&OAuthError::invalid_request("missing interaction"));
+    };
+    match a.consent_request(id, cookies::browser(&headers).as_ref()) {
+        Ok(c) => html(StatusCode::OK, pages::consent(a.issuer(), &c)),
+        Err(LoginError::OtherBrowser) => other_browser(),
+        Err(e) => error_page(&OAuthError::invalid_request(e.to_string())),
+    }
+}
+
+/// The user's answer on the consent page: needs the session of the user who
+/// was asked and the browser that started the request.
+pub(super) async fn consent_post(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let params = match Params::parse(&body) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let (Some(id), Some(decision)) = (params.get("interaction"), params.get("decision")) else {
+        return error_page(&OAuthError::invalid_request(
+            "missing interaction or decision",
+        ));
+    };
+    let approve = match decision {
+        "approve" => true,
+        "deny" => false,
+        _ => return error_page(&OAuthError::invalid_request("unknown decision")),
+    };
+    let Some(session) = cookies::session(&headers) else {
+        return error_page(&OAuthError::new(
+            ErrorCode::AccessDenied,
+            LoginError::NotSignedIn.to_string(),
+        ));
+    };
+    match a.decide_consent(id, &session, cookies::browser(&headers).as_ref(), approve) {
+        Ok(url) => redirect(url.expose_secret()),
+        Err(LoginError::OtherBrowser) => other_browser(),
+        Err(e) => error_page(&OAuthError::invalid_request(e.to_string())),
+    }
+}
+
+pub(super) async fn federation_callback(
+    State(a): State<Authority>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = match Params::parse(query.as_deref().unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let browser = cookies::browser(&headers);
+    match a.complete_federated_login(&params, browser.as_ref()).await {
         Ok(done) => {
             let mut response = redirect(done.redirect.expose_secret());
-            if let Ok(v) = HeaderValue::from_str(&cookies::set(&a, &done.session)) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            cookies::set(&a, &mut response, &done.session);
             response
         }
+        Err(LoginError::OtherBrowser) => other_browser(),
         Err(e) => error_page(&OAuthError::new(ErrorCode::AccessDenied, e.to_string())),
     }
 }
@@ -293,15 +388,52 @@ fn logout(a: &Authority, headers: &HeaderMap, raw: &str) -> Response {
         Err(e) => return error_page(&e),
     };
     let session = cookies::session(headers);
-    let mut response = match a.end_session(&params, session.as_ref()) {
-        Ok(Some(to)) => redirect(&to),
-        Ok(None) => html(StatusCode::OK, pages::logged_out()),
+    if let Some(token) = params.get("confirm") {
+        let browser = cookies::browser(headers);
+        let mut response = match a.confirm_logout(token, browser.as_ref()) {
+            Ok(to) => logged_out(to),
+            Err(e) => {
+                return html(
+                    StatusCode::FORBIDDEN,
+                    pages::error(e.code().as_str(), e.description()),
+                );
+            }
+        };
+        if session.is_some_and(|h| a.session(&h).is_none()) {
+            cookies::clear(a, &mut response);
+        }
+        return response;
+    }
+    let Some((browser, new_browser)) = browser_binding(headers) else {
+        return no_randomness();
+    };
+    let mut response = match a.end_session_in_browser(&params, session.as_ref(), &browser) {
+        Ok(LogoutOutcome::Done(to)) => {
+            let mut response = logged_out(to);
+            cookies::clear(a, &mut response);
+            return response;
+        }
+        Ok(LogoutOutcome::Confirm(c)) => html(
+            StatusCode::OK,
+            pages::logout_confirm(
+                a.issuer(),
+                c.token.expose_secret(),
+                c.client_name.as_deref(),
+            ),
+        ),
         Err(e) => return error_page(&e),
     };
-    if let Ok(v) = HeaderValue::from_str(&cookies::clear(a)) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
+    if new_browser {
+        cookies::set_browser(a, &mut response, &browser);
     }
     response
+}
+
+fn logged_out(to: Option<String>) -> Response {
+    match to {
+        Some(to) => redirect(&to),
+        None => html(StatusCode::OK, pages::logged_out()),
+    }
 }
 
 pub(super) async fn logout_get(

@@ -25,6 +25,10 @@ pub fn router(authority: Authority) -> Router {
         )
         .route(paths::LOGIN, post(endpoints::login))
         .route(
+            paths::CONSENT,
+            get(endpoints::consent_get).post(endpoints::consent_post),
+        )
+        .route(
             paths::FEDERATION_CALLBACK,
             get(endpoints::federation_callback),
         )

@@ -1,7 +1,7 @@
 //! The HTML pages: login (password, one-time code, "continue with" buttons),
 //! errors, and the logged-out page. Minimal, no scripts.
 
-use crate::provider::{Interaction, paths};
+use crate::provider::{ConsentRequest, Interaction, paths};
 
 /// Escapes text for HTML element content and attribute values.
 pub(super) fn escape(text: &str) -> String {
@@ -81,6 +81,29 @@ pub(super) fn login(
     page("Sign in", &body)
 }
 
+/// The consent page: the client, what it asks for, approve or deny.
+pub(super) fn consent(action_base: &str, request: &ConsentRequest) -> String {
+    let mut body = format!(
+        "<h1>Allow access?</h1><p><strong>{}</strong> asks to:</p><ul>",
+        escape(&request.client_name)
+    );
+    for scope in &request.scope {
+        body.push_str(&format!("<li>{}</li>", escape(scope)));
+    }
+    for resource in &request.resource {
+        body.push_str(&format!("<li>access {}</li>", escape(resource)));
+    }
+    body.push_str(&format!(
+        "</ul><form method=\"post\" action=\"{}\">\
+<input type=\"hidden\" name=\"interaction\" value=\"{}\">\
+<button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
+        escape(&format!("{action_base}{}", paths::CONSENT)),
+        escape(&request.id)
+    ));
+    page("Allow access?", &body)
+}
+
 /// An error the browser sees instead of a redirect.
 pub(super) fn error(code: &str, description: &str) -> String {
     page(
@@ -89,6 +112,29 @@ pub(super) fn error(code: &str, description: &str) -> String {
             "<h1>Request refused</h1><p><code>{}</code></p><p>{}</p>",
             escape(code),
             escape(description)
+        ),
+    )
+}
+
+/// Asks the user to confirm a logout that did not come with the session's
+/// cookie (RP-Initiated Logout 1.0, section 2).
+pub(super) fn logout_confirm(action_base: &str, token: &str, client: Option<&str>) -> String {
+    let asker = client
+        .map(|c| {
+            format!(
+                "<p><strong>{}</strong> asks to sign you out.</p>",
+                escape(c)
+            )
+        })
+        .unwrap_or_default();
+    page(
+        "Sign out?",
+        &format!(
+            "<h1>Sign out?</h1>{asker}<p>Do you want to sign out?</p>\
+<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"confirm\" value=\"{}\">\
+<button type=\"submit\">Sign out</button></form>",
+            escape(&format!("{action_base}{}", paths::LOGOUT)),
+            escape(token)
         ),
     )
 }
@@ -119,5 +165,16 @@ mod tests {
             !html.contains("Continue with"),
             "no federation when MFA is asked"
         );
+        let c = ConsentRequest {
+            id: "abc".into(),
+            client_id: "x".into(),
+            client_name: "<b>evil</b>".into(),
+            scope: vec!["<i>openid</i>".into()],
+            resource: vec![],
+        };
+        let html = consent("https://idp", &c);
+        assert!(!html.contains("<b>evil"));
+        assert!(!html.contains("<i>openid"));
+        assert!(html.contains("value=\"deny\""));
     }
 }

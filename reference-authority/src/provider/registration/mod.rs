@@ -188,6 +188,8 @@ impl Authority {
                 .map(|ttl| now.saturating_add(ttl)),
             registration_token_digest: Some(secret_digest(registration_token.expose_secret())),
             metadata: draft.extra,
+            // Whoever may register is not trusted: its users always consent.
+            skip_consent: false,
         };
         // A fresh 256-bit identifier: insert only if no client holds it.
         let inserted =

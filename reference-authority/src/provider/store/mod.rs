@@ -46,6 +46,10 @@ pub enum Table {
     Upstream,
     /// Pushed authorization requests (RFC 9126).
     PushedRequests,
+    /// RP-initiated logouts waiting for the user's confirmation.
+    LogoutRequests,
+    /// What each user consented to for each client.
+    Consents,
     /// Tables of extensions (CIBA requests, vault records, ...), named by them.
     Extension(&'static str),
 }
@@ -68,6 +72,8 @@ impl Table {
             Table::Links => "links",
             Table::Upstream => "upstream",
             Table::PushedRequests => "pushed_requests",
+            Table::LogoutRequests => "logout_requests",
+            Table::Consents => "consents",
             Table::Extension(name) => name,
         }
     }
