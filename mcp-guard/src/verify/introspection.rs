@@ -96,8 +96,9 @@ pub struct Introspector {
 
 impl Introspector {
     /// A client for `config`. Fails when the endpoint is not https (nor http
-    /// on loopback: RFC 7662 section 4 requires TLS, the token is a
-    /// credential) or no HTTP client can be built.
+    /// on loopback: RFC 7662 section 2 requires transport-layer security,
+    /// described in section 4; the token is a credential) or no HTTP client
+    /// can be built.
     pub fn new(config: IntrospectionConfig) -> Result<Self, crate::ConfigError> {
         if check_url(&config.endpoint).is_err() {
             tracing::error!(
