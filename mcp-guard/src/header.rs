@@ -1,6 +1,8 @@
 //! The two headers of RFC 6750: reading `Authorization: Bearer <token>` (section
-//! 2.1) and writing and reading `WWW-Authenticate` challenges (section 3, RFC 9728
-//! section 5.1). Both parsers see untrusted bytes and are fuzzed.
+//! 2.1) and writing `WWW-Authenticate` challenges (section 3, RFC 9728 section
+//! 5.1). The bearer parser sees untrusted bytes and is fuzzed; reading a
+//! challenge is the OAuth core's job (`agent_auth::oauth::parse_www_authenticate`),
+//! which the fuzz target and the tests use to read back what is written here.
 
 /// Largest `Authorization` header value read, in bytes. Larger values are refused
 /// before any parsing.
@@ -164,215 +166,6 @@ impl Challenge {
     }
 }
 
-/// One challenge read from a `WWW-Authenticate` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedChallenge {
-    /// The scheme, as sent.
-    pub scheme: String,
-    /// A `token68` instead of parameters, if any.
-    pub token68: Option<String>,
-    /// The parameters in order, names lower-cased, quoted values unescaped.
-    pub params: Vec<(String, String)>,
-}
-
-impl ParsedChallenge {
-    /// A parameter by (case-insensitive) name.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Why a `WWW-Authenticate` value could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("malformed WWW-Authenticate value at byte {0}")]
-pub struct ChallengeParseError(pub usize);
-
-/// Largest `WWW-Authenticate` value read, in bytes.
-pub const MAX_CHALLENGE_BYTES: usize = 16 * 1024;
-
-/// Parses a `WWW-Authenticate` value (RFC 9110 section 11.6.1): a comma-separated
-/// list of challenges, each a scheme followed by a `token68` or auth-params.
-pub fn parse_www_authenticate(value: &str) -> Result<Vec<ParsedChallenge>, ChallengeParseError> {
-    if value.len() > MAX_CHALLENGE_BYTES {
-        return Err(ChallengeParseError(MAX_CHALLENGE_BYTES));
-    }
-    let mut p = Parser {
-        s: value.as_bytes(),
-        i: 0,
-    };
-    let mut out: Vec<ParsedChallenge> = Vec::new();
-    loop {
-        p.skip_list_separators();
-        if p.at_end() {
-            break;
-        }
-        let scheme = p.token().ok_or(ChallengeParseError(p.i))?;
-        let mut challenge = ParsedChallenge {
-            scheme: scheme.to_owned(),
-            token68: None,
-            params: Vec::new(),
-        };
-        let had_space = p.skip_ws();
-        if had_space && !p.at_end() && p.peek() != Some(b',') {
-            // token68, or the first auth-param.
-            let save = p.i;
-            let t68 = p.token68();
-            let after = p.i;
-            p.skip_ws();
-            if t68.is_some() && (p.at_end() || p.peek() == Some(b',')) && !p.is_param_at(save) {
-                challenge.token68 = t68.map(str::to_owned);
-            } else {
-                p.i = save;
-                let _ = after;
-                p.params_into(&mut challenge.params)?;
-            }
-        }
-        out.push(challenge);
-    }
-    Ok(out)
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl<'a> Parser<'a> {
-    fn at_end(&self) -> bool {
-        self.i >= self.s.len()
-    }
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-    fn skip_ws(&mut self) -> bool {
-        let start = self.i;
-        while matches!(self.peek(), Some(b' ' | b'\t')) {
-            self.i += 1;
-        }
-        self.i > start
-    }
-    fn skip_list_separators(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b',')) {
-            self.i += 1;
-        }
-    }
-    fn token(&mut self) -> Option<&'a str> {
-        let start = self.i;
-        while self.peek().is_some_and(is_tchar) {
-            self.i += 1;
-        }
-        let bytes = self.s.get(start..self.i)?;
-        if bytes.is_empty() {
-            return None;
-        }
-        std::str::from_utf8(bytes).ok()
-    }
-    fn token68(&mut self) -> Option<&'a str> {
-        let start = self.i;
-        while self.peek().is_some_and(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        }) {
-            self.i += 1;
-        }
-        if self.i == start {
-            return None;
-        }
-        while self.peek() == Some(b'=') {
-            self.i += 1;
-        }
-        std::str::from_utf8(self.s.get(start..self.i)?).ok()
-    }
-    /// Whether an auth-param (`token BWS "="` not followed by only '='s) starts at `at`.
-    fn is_param_at(&self, at: usize) -> bool {
-        let mut j = at;
-        while self.s.get(j).copied().is_some_and(is_tchar) {
-            j += 1;
-        }
-        if j == at {
-            return false;
-        }
-        while matches!(self.s.get(j), Some(b' ' | b'\t')) {
-            j += 1;
-        }
-        if self.s.get(j) != Some(&b'=') {
-            return false;
-        }
-        // `abc==` or `abc=` is a token68; `abc=x`, `abc="x"`, `abc = x` is a parameter.
-        let mut k = j + 1;
-        if self.s.get(k) == Some(&b'=') {
-            return false;
-        }
-        while matches!(self.s.get(k), Some(b' ' | b'\t')) {
-            k += 1;
-        }
-        self.s.get(k).is_some_and(|&b| b == b'"' || is_tchar(b))
-    }
-    fn params_into(
-        &mut self,
-        params: &mut Vec<(String, String)>,
-    ) -> Result<(), ChallengeParseError> {
-        loop {
-            self.skip_ws();
-            if self.at_end() {
-                return Ok(());
-            }
-            // A new challenge starts where a token is not followed by '='.
-            if !self.is_param_at(self.i) {
-                return Ok(());
-            }
-            let name = self.token().ok_or(ChallengeParseError(self.i))?;
-            self.skip_ws();
-            if self.peek() != Some(b'=') {
-                return Err(ChallengeParseError(self.i));
-            }
-            self.i += 1;
-            self.skip_ws();
-            let value = if self.peek() == Some(b'"') {
-                self.quoted()?
-            } else {
-                self.token().ok_or(ChallengeParseError(self.i))?.to_owned()
-            };
-            params.push((name.to_ascii_lowercase(), value));
-            self.skip_ws();
-            match self.peek() {
-                None => return Ok(()),
-                Some(b',') => {
-                    self.i += 1;
-                    self.skip_list_separators();
-                }
-                Some(_) => return Err(ChallengeParseError(self.i)),
-            }
-        }
-    }
-    fn quoted(&mut self) -> Result<String, ChallengeParseError> {
-        self.i += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.peek() {
-                None => return Err(ChallengeParseError(self.i)),
-                Some(b'"') => {
-                    self.i += 1;
-                    return String::from_utf8(out).map_err(|_| ChallengeParseError(self.i));
-                }
-                Some(b'\\') => {
-                    self.i += 1;
-                    let c = self.peek().ok_or(ChallengeParseError(self.i))?;
-                    out.push(c);
-                    self.i += 1;
-                }
-                Some(c) if c == b'\t' || c >= 0x20 && c != 0x7f => {
-                    out.push(c);
-                    self.i += 1;
-                }
-                Some(_) => return Err(ChallengeParseError(self.i)),
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn challenge_round_trip() -> Result<(), ChallengeParseError> {
+    fn challenge_round_trip() -> Result<(), agent_auth::oauth::ChallengeError> {
         let c = Challenge {
             error: Some(ErrorCode::InsufficientScope),
             description: Some("needs \"more\"\n".into()),
@@ -427,32 +220,14 @@ mod tests {
             value,
             "Bearer error=\"insufficient_scope\", error_description=\"needs more\", scope=\"mcp:crm:read mcp:docs:read\", resource_metadata=\"https://mcp.example/.well-known/oauth-protected-resource/mcp\""
         );
-        let parsed = parse_www_authenticate(&value)?;
+        let parsed = agent_auth::oauth::parse_www_authenticate(&value)?;
         assert_eq!(parsed.len(), 1);
-        let first = parsed.first().ok_or(ChallengeParseError(0))?;
+        let first = parsed
+            .first()
+            .ok_or(agent_auth::oauth::ChallengeError::Malformed("empty"))?;
         assert_eq!(first.scheme, "Bearer");
         assert_eq!(first.param("scope"), Some("mcp:crm:read mcp:docs:read"));
         assert_eq!(first.param("ERROR"), Some("insufficient_scope"));
-        Ok(())
-    }
-
-    #[test]
-    fn several_challenges_and_token68() -> Result<(), ChallengeParseError> {
-        let parsed = parse_www_authenticate(
-            "Newauth realm=\"apps\", type=1, title=\"Login to \\\"apps\\\"\", Basic realm=\"simple\", Other abc==",
-        )?;
-        let schemes: Vec<&str> = parsed.iter().map(|c| c.scheme.as_str()).collect();
-        assert_eq!(schemes, ["Newauth", "Basic", "Other"]);
-        assert_eq!(
-            parsed.first().and_then(|c| c.param("title")),
-            Some("Login to \"apps\"")
-        );
-        assert_eq!(
-            parsed.get(2).and_then(|c| c.token68.as_deref()),
-            Some("abc==")
-        );
-        assert!(parse_www_authenticate("Bearer error=\"unterminated").is_err());
-        assert!(parse_www_authenticate("Bearer a=b c").is_err());
         Ok(())
     }
 }

@@ -56,6 +56,12 @@ pub enum VaultError {
     /// valid: the user must sign in again (not reconnect the connection).
     #[error("the remote vault refused the request: {0}")]
     Refused(String),
+    /// A token endpoint (the remote vault's, or a provider's in the
+    /// connected-accounts flow) could not be reached or gave no usable
+    /// answer; the OAuth core's error is the cause.
+    #[cfg(feature = "http")]
+    #[error("token endpoint request failed: {0}")]
+    TokenEndpoint(#[source] agent_auth::oauth::TokenError),
     /// The credential kind does not support the operation.
     #[error("unsupported for this credential kind: {0}")]
     Unsupported(&'static str),
@@ -86,6 +92,8 @@ impl VaultError {
             Self::RefreshFailed(_) => "refresh_failed",
             Self::RotationFailed(_) => "rotation_failed",
             Self::Refused(_) => "refused",
+            #[cfg(feature = "http")]
+            Self::TokenEndpoint(_) => "token_endpoint",
             Self::Unsupported(_) => "unsupported",
             Self::Keys(_) => "keys",
             Self::Storage(_) => "storage",

@@ -1,153 +1,154 @@
-//! OAuth 2.0 with a third-party provider over HTTP: the token endpoint client
-//! (refresh with rotation, code exchange) and the connected-accounts
-//! authorization-code flow (PKCE, state) that fills the vault.
+//! OAuth 2.0 with a third-party provider over HTTP, on the OAuth core of
+//! `agent-auth` ([`TokenEndpoint`], [`ClientAuth`], [`HttpClient`], [`Pkce`]):
+//! the token endpoint client (refresh with rotation, code exchange) and the
+//! connected-accounts authorization-code flow (PKCE, state) that fills the
+//! vault.
 
 use crate::credential::{Credential, TokenSet};
 use crate::error::VaultError;
 use crate::vault::{Accessor, RefreshError, RefreshedTokens, TokenRefresher, Vault};
+use agent_auth::oauth::{
+    ClientAuth, Form, HttpClient, Pkce, TokenEndpoint, TokenError, TokenResponse, check_url,
+};
 use agent_auth::secret::SecretString;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 /// A provider's OAuth endpoints and our client registration there.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct OAuthClient {
-    /// Authorization endpoint.
-    pub authorization_endpoint: String,
-    /// Token endpoint.
-    pub token_endpoint: String,
-    /// Our client id at the provider.
-    pub client_id: String,
-    /// Our client secret (`client_secret_basic`), if confidential.
-    pub client_secret: Option<SecretString>,
-    /// Our redirect URI.
-    pub redirect_uri: String,
-    http: reqwest::Client,
-}
-
-impl std::fmt::Debug for OAuthClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OAuthClient")
-            .field("token_endpoint", &self.token_endpoint)
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    agent_auth::jose::base64url::encode(bytes)
+    authorization_endpoint: String,
+    redirect_uri: String,
+    endpoint: TokenEndpoint,
 }
 
 fn random(n: usize) -> Result<String, VaultError> {
     let mut b = vec![0u8; n];
     aws_lc_rs::rand::fill(&mut b).map_err(|_| VaultError::Crypto)?;
-    Ok(b64url(&b))
+    Ok(agent_auth::jose::base64url::encode(&b))
 }
 
 impl OAuthClient {
-    /// A client.
+    /// A client authenticating with `client_secret_basic` when it has a
+    /// secret, as a public client (`none`) otherwise, over the default
+    /// [`HttpClient`].
     pub fn new(
         authorization_endpoint: impl Into<String>,
         token_endpoint: impl Into<String>,
         client_id: impl Into<String>,
         client_secret: Option<SecretString>,
         redirect_uri: impl Into<String>,
-    ) -> Self {
-        Self {
-            authorization_endpoint: authorization_endpoint.into(),
-            token_endpoint: token_endpoint.into(),
-            client_id: client_id.into(),
-            client_secret,
-            redirect_uri: redirect_uri.into(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(std::time::Duration::from_secs(15))
-                .build()
-                .unwrap_or_default(),
-        }
+    ) -> Result<Self, VaultError> {
+        let auth = match client_secret {
+            Some(secret) => ClientAuth::basic(client_id, secret.expose_secret()),
+            None => ClientAuth::public(client_id),
+        };
+        let endpoint =
+            TokenEndpoint::new(token_endpoint, auth).map_err(VaultError::TokenEndpoint)?;
+        Self::from_endpoint(authorization_endpoint, endpoint, redirect_uri)
     }
 
-    /// Posts a token request; maps `invalid_grant` to [`RefreshError::ConsentGone`].
-    pub async fn token_request(
-        &self,
-        form: &[(&str, &str)],
-    ) -> Result<RefreshedTokens, RefreshError> {
-        let mut req = self
-            .http
-            .post(&self.token_endpoint)
-            .header("accept", "application/json");
-        let mut body: Vec<(&str, &str)> = form.to_vec();
-        match &self.client_secret {
-            Some(secret) => {
-                let enc = |s: &str| {
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-                };
-                req = req.basic_auth(enc(&self.client_id), Some(enc(secret.expose_secret())));
-            }
-            None => body.push(("client_id", &self.client_id)),
-        }
-        let resp = req.form(&body).send().await.map_err(|e| {
-            RefreshError::Transient(format!("token endpoint unreachable: {}", e.without_url()))
+    /// A client authenticating with `auth` (any method of the core, e.g.
+    /// `private_key_jwt`), sending through `http` (your own transport or
+    /// `reqwest::Client`).
+    pub fn with_http(
+        http: HttpClient,
+        authorization_endpoint: impl Into<String>,
+        token_endpoint: impl Into<String>,
+        auth: ClientAuth,
+        redirect_uri: impl Into<String>,
+    ) -> Result<Self, VaultError> {
+        let endpoint = TokenEndpoint::with_http(http, token_endpoint, auth)
+            .map_err(VaultError::TokenEndpoint)?;
+        Self::from_endpoint(authorization_endpoint, endpoint, redirect_uri)
+    }
+
+    /// A client of an already configured token endpoint.
+    ///
+    /// The authorization endpoint must be https (http only on loopback):
+    /// RFC 6749 section 3.1 requires TLS there, since the user signs in at it.
+    pub fn from_endpoint(
+        authorization_endpoint: impl Into<String>,
+        endpoint: TokenEndpoint,
+        redirect_uri: impl Into<String>,
+    ) -> Result<Self, VaultError> {
+        let authorization_endpoint = authorization_endpoint.into();
+        check_url(&authorization_endpoint).map_err(|_| {
+            VaultError::Invalid(
+                "authorization endpoint must be https (http only on loopback)".into(),
+            )
         })?;
-        let status = resp.status();
-        let json: serde_json::Value = resp.json().await.map_err(|_| {
-            RefreshError::Transient(format!("token endpoint answered {status} without JSON"))
-        })?;
-        if !status.is_success() {
-            let code = json
-                .get("error")
-                .and_then(|v| v.as_str())
-                .unwrap_or("unknown");
-            return Err(if code == "invalid_grant" {
-                RefreshError::ConsentGone(code.to_owned())
-            } else {
-                RefreshError::Transient(format!("token endpoint error {code} ({status})"))
-            });
-        }
-        let access = json
-            .get("access_token")
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| RefreshError::Transient("no access_token in response".into()))?;
-        Ok(RefreshedTokens {
-            access_token: SecretString::new(access),
-            refresh_token: json
-                .get("refresh_token")
-                .and_then(|v| v.as_str())
-                .map(SecretString::new),
-            expires_in: json.get("expires_in").and_then(serde_json::Value::as_i64),
-            scopes: json.get("scope").and_then(|v| v.as_str()).map(|s| {
-                s.split(' ')
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }),
-            token_type: json
-                .get("token_type")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
+        Ok(Self {
+            authorization_endpoint,
+            redirect_uri: redirect_uri.into(),
+            endpoint,
         })
+    }
+
+    /// The authorization endpoint.
+    pub fn authorization_endpoint(&self) -> &str {
+        &self.authorization_endpoint
+    }
+
+    /// The token endpoint.
+    pub fn token_endpoint(&self) -> &str {
+        self.endpoint.url()
+    }
+
+    /// Our client id at the provider.
+    pub fn client_id(&self) -> &str {
+        self.endpoint.auth().client_id()
+    }
+
+    /// Our redirect URI.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Posts a token request with the client's authentication.
+    pub async fn token_request(&self, form: Form) -> Result<TokenResponse, TokenError> {
+        self.endpoint.request(form).await
+    }
+}
+
+/// The vault's view of a token response.
+fn refreshed(response: TokenResponse) -> RefreshedTokens {
+    RefreshedTokens {
+        access_token: SecretString::new(response.access_token.expose_secret()),
+        refresh_token: response
+            .refresh_token
+            .map(|t| SecretString::new(t.expose_secret())),
+        expires_in: response.expires_in,
+        scopes: response.scope,
+        token_type: Some(response.token_type),
     }
 }
 
 #[async_trait::async_trait]
 impl TokenRefresher for OAuthClient {
+    /// RFC 6749 section 6; `invalid_grant` (section 5.2: the refresh token is
+    /// invalid, expired or revoked) is [`RefreshError::ConsentGone`].
     async fn refresh(
         &self,
         refresh_token: &SecretString,
         _scopes: &[String],
     ) -> Result<RefreshedTokens, RefreshError> {
-        self.token_request(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose_secret()),
-        ])
-        .await
+        let mut form = Form::new().with("grant_type", "refresh_token");
+        form.push_secret("refresh_token", refresh_token.clone());
+        match self.token_request(form).await {
+            Ok(response) => Ok(refreshed(response)),
+            Err(e) if e.oauth_code() == Some("invalid_grant") => {
+                Err(RefreshError::ConsentGone("invalid_grant".into()))
+            }
+            Err(e) => Err(RefreshError::Transient(e.to_string())),
+        }
     }
 }
 
 #[derive(Debug)]
 struct Pending {
     accessor: Accessor,
-    verifier: SecretString,
+    pkce: Pkce,
     expires: i64,
 }
 
@@ -176,20 +177,17 @@ impl ConnectedAccounts {
     /// `prompt=consent` so that a refresh token is issued).
     pub fn start(&self, accessor: &Accessor, scopes: &[&str]) -> Result<String, VaultError> {
         let state = random(24)?;
-        let verifier = random(32)?;
-        let challenge = b64url(
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()).as_ref(),
-        );
+        let pkce = Pkce::generate().ok_or(VaultError::Crypto)?;
         let mut url = url::Url::parse(&self.client.authorization_endpoint)
             .map_err(|_| VaultError::Invalid("authorization endpoint".into()))?;
         url.query_pairs_mut()
             .append_pair("response_type", "code")
-            .append_pair("client_id", &self.client.client_id)
+            .append_pair("client_id", self.client.client_id())
             .append_pair("redirect_uri", &self.client.redirect_uri)
             .append_pair("scope", &scopes.join(" "))
             .append_pair("state", &state)
-            .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256")
+            .append_pair("code_challenge", pkce.challenge())
+            .append_pair("code_challenge_method", pkce.method())
             .append_pair("prompt", "consent");
         self.pending
             .lock()
@@ -198,7 +196,7 @@ impl ConnectedAccounts {
                 state,
                 Pending {
                     accessor: accessor.clone(),
-                    verifier: SecretString::new(verifier),
+                    pkce,
                     expires: self.vault.now() + 600,
                 },
             );
@@ -230,20 +228,16 @@ impl ConnectedAccounts {
         }
         let code =
             SecretString::new(get("code").ok_or_else(|| VaultError::Invalid("no code".into()))?);
+        let mut form = Form::new().with("grant_type", "authorization_code");
+        form.push_secret("code", code);
+        form.push("redirect_uri", self.client.redirect_uri.as_str());
+        form.push_secret("code_verifier", pending.pkce.verifier().clone());
         let tokens = self
             .client
-            .token_request(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.expose_secret()),
-                ("redirect_uri", &self.client.redirect_uri),
-                ("code_verifier", pending.verifier.expose_secret()),
-            ])
+            .token_request(form)
             .await
-            .map_err(|e| match e {
-                RefreshError::ConsentGone(c) | RefreshError::Transient(c) => {
-                    VaultError::RefreshFailed(c)
-                }
-            })?;
+            .map(refreshed)
+            .map_err(VaultError::TokenEndpoint)?;
         let now = self.vault.now();
         let set = TokenSet {
             access_token: tokens.access_token,

@@ -65,42 +65,45 @@ mod client {
     use super::{GRANT_TYPE, NOT_CONNECTED, REQUESTED_TOKEN_TYPE, SubjectToken};
     use crate::credential::IssuedCredential;
     use crate::error::{ConsentRequired, VaultError};
-    use agent_auth::secret::{SecretString, Token};
+    use agent_auth::oauth::{ClientAuth, Form, HttpClient, TokenEndpoint, TokenError};
+    use agent_auth::secret::SecretString;
 
-    /// A client of a remote Token Vault (the authority's token endpoint).
-    #[derive(Clone)]
+    /// A client of a remote Token Vault (the authority's token endpoint), on
+    /// the OAuth core's [`TokenEndpoint`].
+    #[derive(Debug, Clone)]
     pub struct RemoteVault {
-        token_endpoint: String,
-        client_id: String,
-        client_secret: SecretString,
-        http: reqwest::Client,
-    }
-
-    impl std::fmt::Debug for RemoteVault {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("RemoteVault")
-                .field("token_endpoint", &self.token_endpoint)
-                .field("client_id", &self.client_id)
-                .finish_non_exhaustive()
-        }
+        endpoint: TokenEndpoint,
     }
 
     impl RemoteVault {
-        /// A client authenticating with `client_secret_basic`.
+        /// A client authenticating with `client_secret_basic`, over the
+        /// default [`HttpClient`].
         pub fn new(
             token_endpoint: impl Into<String>,
             client_id: impl Into<String>,
             client_secret: SecretString,
-        ) -> Self {
-            Self {
-                token_endpoint: token_endpoint.into(),
-                client_id: client_id.into(),
-                client_secret,
-                http: reqwest::Client::builder()
-                    .timeout(std::time::Duration::from_secs(15))
-                    .build()
-                    .unwrap_or_default(),
-            }
+        ) -> Result<Self, VaultError> {
+            let auth = ClientAuth::basic(client_id, client_secret.expose_secret());
+            TokenEndpoint::new(token_endpoint, auth)
+                .map(Self::from_endpoint)
+                .map_err(VaultError::TokenEndpoint)
+        }
+
+        /// A client authenticating with `auth`, sending through `http` (your
+        /// own transport or `reqwest::Client`).
+        pub fn with_http(
+            http: HttpClient,
+            token_endpoint: impl Into<String>,
+            auth: ClientAuth,
+        ) -> Result<Self, VaultError> {
+            TokenEndpoint::with_http(http, token_endpoint, auth)
+                .map(Self::from_endpoint)
+                .map_err(VaultError::TokenEndpoint)
+        }
+
+        /// A client of an already configured token endpoint.
+        pub fn from_endpoint(endpoint: TokenEndpoint) -> Self {
+            Self { endpoint }
         }
 
         /// Exchanges the user's access or refresh token for the access token
@@ -110,7 +113,8 @@ mod client {
         /// `invalid_scope` are [`VaultError::ConsentRequired`] (the user must
         /// connect the account); any other OAuth error, `invalid_grant` for a
         /// subject token that is expired, revoked or another client's among
-        /// them, is [`VaultError::Refused`] with the error code.
+        /// them, is [`VaultError::Refused`] with the error code; a failed
+        /// exchange otherwise is [`VaultError::TokenEndpoint`] with its cause.
         pub async fn federated_token(
             &self,
             subject: SubjectToken<'_>,
@@ -118,87 +122,48 @@ mod client {
             scopes: &[&str],
             login_hint: Option<&str>,
         ) -> Result<IssuedCredential, VaultError> {
-            let scope = scopes.join(" ");
-            let mut form = vec![
-                ("grant_type", GRANT_TYPE),
-                ("subject_token", subject.expose_secret()),
-                ("subject_token_type", subject.token_type()),
-                ("requested_token_type", REQUESTED_TOKEN_TYPE),
-                ("connection", connection),
-            ];
-            if !scope.is_empty() {
-                form.push(("scope", &scope));
+            let mut form = Form::new().with("grant_type", GRANT_TYPE);
+            form.push_secret("subject_token", SecretString::new(subject.expose_secret()));
+            form.push("subject_token_type", subject.token_type());
+            form.push("requested_token_type", REQUESTED_TOKEN_TYPE);
+            form.push("connection", connection);
+            if !scopes.is_empty() {
+                form.push("scope", scopes.join(" "));
             }
             if let Some(hint) = login_hint {
-                form.push(("login_hint", hint));
+                form.push("login_hint", hint);
             }
-            let enc =
-                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-            let resp = self
-                .http
-                .post(&self.token_endpoint)
-                .basic_auth(
-                    enc(&self.client_id),
-                    Some(enc(self.client_secret.expose_secret())),
-                )
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| {
-                    VaultError::Storage(format!("remote vault unreachable: {}", e.without_url()))
-                })?;
-            let status = resp.status();
-            let json: serde_json::Value = resp.json().await.map_err(|_| {
-                VaultError::Storage(format!("remote vault answered {status} without JSON"))
-            })?;
-            if !status.is_success() {
-                let code = json
-                    .get("error")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("unknown");
-                return Err(match code {
-                    NOT_CONNECTED | "invalid_scope" => {
-                        VaultError::ConsentRequired(ConsentRequired {
-                            connection: connection.to_owned(),
-                            missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-                            reconnect_url: None,
-                        })
-                    }
-                    // Only the code: descriptions are the server's text.
-                    other if is_error_code(other) => VaultError::Refused(other.to_owned()),
-                    _ => VaultError::Refused("malformed_error".to_owned()),
-                });
-            }
-            let token = json
-                .get("access_token")
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| VaultError::Invalid("no access_token".into()))?;
-            let expires_at = json
-                .get("expires_in")
-                .and_then(serde_json::Value::as_i64)
-                .map(|s| {
-                    use agent_auth::clock::Clock as _;
-                    agent_auth::clock::SystemClock.now() + s
-                });
+            let response = match self.endpoint.request(form).await {
+                Ok(response) => response,
+                Err(TokenError::Refused { error, .. }) => {
+                    return Err(refused(&error, connection, scopes));
+                }
+                Err(other) => return Err(VaultError::TokenEndpoint(other)),
+            };
+            let expires_at = response.expires_in.map(|s| {
+                use agent_auth::clock::Clock as _;
+                agent_auth::clock::SystemClock.now() + s
+            });
             Ok(IssuedCredential::AccessToken {
-                token: Token::new(token),
-                token_type: json
-                    .get("token_type")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("Bearer")
-                    .to_owned(),
+                token: response.access_token,
+                token_type: response.token_type,
                 expires_at,
-                scopes: json
-                    .get("scope")
-                    .and_then(|v| v.as_str())
-                    .map(|s| {
-                        s.split(' ')
-                            .filter(|x| !x.is_empty())
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                scopes: response.scope.unwrap_or_default().into(),
             })
+        }
+    }
+
+    /// The vault's reading of an OAuth error of the remote vault.
+    fn refused(code: &str, connection: &str, scopes: &[&str]) -> VaultError {
+        match code {
+            NOT_CONNECTED | "invalid_scope" => VaultError::ConsentRequired(ConsentRequired {
+                connection: connection.to_owned(),
+                missing_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                reconnect_url: None,
+            }),
+            // Only the code: descriptions are the server's text.
+            other if is_error_code(other) => VaultError::Refused(other.to_owned()),
+            _ => VaultError::Refused("malformed_error".to_owned()),
         }
     }
 

@@ -259,7 +259,8 @@ async fn remote_fixture() -> RemoteFixture {
         format!("{issuer}/token"),
         "assistant",
         SecretString::new("assistant-secret-0123456789"),
-    );
+    )
+    .unwrap();
     RemoteFixture {
         authority,
         issuer,
@@ -369,7 +370,8 @@ async fn remote_token_vault_over_the_authoritys_http_face() {
         format!("{}/token", f.issuer),
         "assistant",
         SecretString::new("wrong"),
-    );
+    )
+    .unwrap();
     assert_refused(
         wrong_secret
             .federated_token(SubjectToken::AccessToken(&at), "google", &[], None)

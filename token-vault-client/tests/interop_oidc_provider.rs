@@ -109,7 +109,8 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         "vault-client",
         Some(SecretString::new("vault-client-secret-0123456789abcdef")),
         redirect,
-    );
+    )
+    .unwrap();
     vault.add_connection(
         ConnectionConfig::new("calendar")
             .refresher(Arc::new(client.clone()))

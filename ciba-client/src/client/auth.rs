@@ -1,109 +1,85 @@
-//! Client authentication at the backchannel and token endpoints:
-//! `client_secret_basic`, `client_secret_post` (RFC 6749 section 2.3.1) and
-//! `private_key_jwt` (RFC 7523 section 2.2, OpenID Connect Core section 9).
+//! Client authentication at the backchannel and token endpoints, and the
+//! authenticated form POST both share, on the OAuth core of `agent-auth`:
+//! [`ClientAuth`] builds the credentials (a `private_key_jwt` assertion
+//! included), [`HttpClient`] sends under its policy and [`TokenError`] reads
+//! the RFC 6749 section 5.2 error.
 
-use super::CibaError;
-use crate::wire::random_value;
-use agent_auth::jose::{SigningKey, sign_compact};
-use agent_auth::secret::SecretString;
-use agent_auth::validate::Claims;
+use super::{CibaClient, CibaError};
+use agent_auth::oauth::{ClientAuth, Form, HttpClient, HttpError, HttpRequest, TokenError};
+use serde_json::Value;
 
-/// How the client proves who it is.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum ClientAuth {
-    /// HTTP Basic with the form-urlencoded id and secret.
-    SecretBasic {
-        /// The client id.
-        client_id: String,
-        /// The client secret.
-        secret: SecretString,
-    },
-    /// `client_id` and `client_secret` in the form body.
-    SecretPost {
-        /// The client id.
-        client_id: String,
-        /// The client secret.
-        secret: SecretString,
-    },
-    /// A JWT signed with the client's private key, audience the OP's issuer.
-    PrivateKeyJwt {
-        /// The client id.
-        client_id: String,
-        /// The signing key (its public half registered at the OP).
-        key: std::sync::Arc<SigningKey>,
-    },
+/// CIBA Core 1.0 section 7.1: "The Client MUST authenticate to the
+/// Backchannel Authentication Endpoint" (and section 10.1 to the token
+/// endpoint with the same method), so a public client (`none`) is refused
+/// before anything is sent. The assertion of `private_key_jwt` names the OP's
+/// issuer as its audience, which section 7.1 makes a valid one.
+pub(crate) fn authenticate(
+    auth: &ClientAuth,
+    form: &mut Form,
+    issuer: &str,
+    now: i64,
+) -> Result<Option<agent_auth::secret::SecretString>, CibaError> {
+    if auth.method() == "none" {
+        return Err(CibaError::Config(
+            "CIBA requires client authentication; a public client (`none`) cannot use it",
+        ));
+    }
+    auth.apply(form, issuer, now).map_err(|e| {
+        CibaError::Config(match e {
+            agent_auth::oauth::ClientAuthError::Randomness => {
+                "client assertion: randomness unavailable"
+            }
+            _ => "client assertion: signing failed",
+        })
+    })
 }
 
-impl ClientAuth {
-    /// `client_secret_basic`.
-    pub fn secret_basic(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self::SecretBasic {
-            client_id: client_id.into(),
-            secret: SecretString::new(secret.into()),
-        }
+impl CibaClient {
+    /// The HTTP client, or why none could be built.
+    fn http(&self, endpoint: &'static str) -> Result<&HttpClient, CibaError> {
+        self.inner.http.as_ref().map_err(|e| CibaError::Transport {
+            endpoint,
+            source: e.clone(),
+        })
     }
 
-    /// `client_secret_post`.
-    pub fn secret_post(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self::SecretPost {
-            client_id: client_id.into(),
-            secret: SecretString::new(secret.into()),
-        }
-    }
-
-    /// `private_key_jwt`.
-    pub fn private_key_jwt(client_id: impl Into<String>, key: SigningKey) -> Self {
-        Self::PrivateKeyJwt {
-            client_id: client_id.into(),
-            key: std::sync::Arc::new(key),
-        }
-    }
-
-    /// The client id.
-    pub fn client_id(&self) -> &str {
-        match self {
-            Self::SecretBasic { client_id, .. }
-            | Self::SecretPost { client_id, .. }
-            | Self::PrivateKeyJwt { client_id, .. } => client_id,
-        }
-    }
-
-    /// Adds the credentials to a form request.
-    pub(crate) fn apply(
+    /// POSTs `form` with client authentication to `url` and returns the JSON
+    /// of a 2xx answer; an OAuth error answer is [`CibaError::Refused`].
+    pub(crate) async fn post_form(
         &self,
-        form: &mut Vec<(String, String)>,
-        issuer: &str,
-        now: i64,
-    ) -> Result<Option<SecretString>, CibaError> {
-        match self {
-            Self::SecretBasic { client_id, secret } => Ok(Some(
-                agent_auth::basic_auth::client_secret_basic(client_id, secret.expose_secret()),
-            )),
-            Self::SecretPost { client_id, secret } => {
-                form.push(("client_id".into(), client_id.clone()));
-                form.push(("client_secret".into(), secret.expose_secret().to_owned()));
-                Ok(None)
-            }
-            Self::PrivateKeyJwt { client_id, key } => {
-                let mut c = Claims::new();
-                c.iss = Some(client_id.clone());
-                c.sub = Some(client_id.clone());
-                // CIBA Core 1.0 section 7.1: the OP's issuer is a valid audience.
-                c.aud = vec![issuer.to_owned()];
-                c.iat = Some(now);
-                c.exp = Some(now + 60);
-                c.jti = Some(random_value().ok_or(CibaError::Config("randomness unavailable"))?);
-                let jwt = sign_compact(key, Some("JWT"), &c)
-                    .map_err(|_| CibaError::Config("signing the client assertion failed"))?;
-                form.push(("client_id".into(), client_id.clone()));
-                form.push((
-                    "client_assertion_type".into(),
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
-                ));
-                form.push(("client_assertion".into(), jwt.expose_secret().to_owned()));
-                Ok(None)
-            }
+        url: &str,
+        form: Vec<(String, String)>,
+        endpoint: &'static str,
+    ) -> Result<Value, CibaError> {
+        let inner = &self.inner;
+        let transport = |source: HttpError| CibaError::Transport { endpoint, source };
+        let http = self.http(endpoint)?;
+        let mut form = Form::from(form);
+        let authorization = authenticate(
+            &inner.auth,
+            &mut form,
+            &inner.endpoints.issuer,
+            inner.clock.now(),
+        )?;
+        let mut request = HttpRequest::post_form(url, &form).map_err(transport)?;
+        if let Some(value) = authorization {
+            request = request.secret_header("authorization", value);
+        }
+        let host = request.host();
+        let response = http.send(request).await.map_err(transport)?;
+        let body = response.json_body();
+        let status = response.status();
+        if response.is_success() {
+            return body.ok_or(CibaError::MalformedResponse("the body is not JSON"));
+        }
+        match body.and_then(|b| TokenError::from_error_body(status, &b)) {
+            Some(TokenError::Refused {
+                error, description, ..
+            }) => Err(CibaError::Refused {
+                code: error,
+                description,
+            }),
+            _ => Err(transport(HttpError::Status { host, status })),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Talking to the OP: form POSTs with client authentication, the token
-//! request of the CIBA grant, and the three ways of waiting.
+//! Talking to the OP: the token request of the CIBA grant (sent by the
+//! authenticated form POST of `auth.rs`), and the three ways of waiting.
 
 use super::{ApprovalOutcome, ApprovedTokens, CibaClient, CibaError, PendingApproval};
 use crate::wire::{AUTH_REQ_ID_CLAIM, GRANT_TYPE, SLOW_DOWN_STEP};
@@ -23,45 +23,6 @@ enum Answer {
 const MAX_TRANSIENT: u32 = 3;
 
 impl CibaClient {
-    pub(crate) async fn post_form(
-        &self,
-        url: &str,
-        mut form: Vec<(String, String)>,
-        what: &'static str,
-    ) -> Result<Value, CibaError> {
-        let inner = &self.inner;
-        let authorization =
-            inner
-                .auth
-                .apply(&mut form, &inner.endpoints.issuer, inner.clock.now())?;
-        let mut req = inner.http.post(url).form(&form);
-        if let Some(a) = authorization {
-            req = req.header(reqwest::header::AUTHORIZATION, a.expose_secret());
-        }
-        let response = req.send().await.map_err(|_| CibaError::Transport(what))?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|_| CibaError::MalformedResponse("the body is not JSON"))?;
-        if status.is_success() {
-            return Ok(body);
-        }
-        let code =
-            body.get("error")
-                .and_then(Value::as_str)
-                .ok_or(CibaError::MalformedResponse(
-                    "an error response without `error`",
-                ))?;
-        Err(CibaError::Refused {
-            code: code.to_owned(),
-            description: body
-                .get("error_description")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        })
-    }
-
     /// The token request of CIBA Core 1.0 section 10.1.
     async fn token_request(&self, auth_req_id: &str, scope: &[String]) -> Answer {
         let form = vec![
@@ -89,7 +50,7 @@ impl CibaClient {
                     description,
                 })),
             },
-            Err(e @ CibaError::Transport(_)) => Answer::Transient(e),
+            Err(e) if e.is_transient() => Answer::Transient(e),
             Err(e) => Answer::End(ApprovalOutcome::Failed(e)),
         }
     }

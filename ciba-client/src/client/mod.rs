@@ -11,7 +11,7 @@ mod request;
 mod signed;
 mod store;
 
-pub use auth::ClientAuth;
+pub use agent_auth::oauth::ClientAuth;
 pub use discovery::ProviderMetadata;
 pub use error::CibaError;
 pub use outcome::{ApprovalOutcome, ApprovedTokens};
@@ -24,6 +24,7 @@ use crate::wire::{DEFAULT_INTERVAL, DeliveryMode, NotificationToken, digest, ran
 use agent_auth::audit::{AuditAction, AuditEvent, NoopSink, Outcome, SharedSink};
 use agent_auth::clock::{SharedClock, system_clock};
 use agent_auth::jose::SigningKey;
+use agent_auth::oauth::{HttpClient, HttpError};
 use agent_auth::validate::{IdToken, Validator};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,9 +52,20 @@ pub struct CibaClientBuilder {
     audit: SharedSink,
     request_key: Option<Arc<SigningKey>>,
     request_signing_algs: Option<Vec<String>>,
+    http: Option<HttpClient>,
 }
 
 impl CibaClientBuilder {
+    /// Sends every request through `http` (your own transport or
+    /// `reqwest::Client`, e.g. with the client certificate of
+    /// `tls_client_auth`) instead of the default [`HttpClient`]; its policy
+    /// (no redirects, timeout, body cap, https or loopback) applies either way.
+    #[must_use]
+    pub fn with_http(mut self, http: HttpClient) -> Self {
+        self.http = Some(http);
+        self
+    }
+
     /// Sends every authentication request as a request object signed with
     /// `key` (CIBA Core 1.0 section 7.1.1); its public half must be registered
     /// at the OP.
@@ -123,10 +135,9 @@ impl CibaClientBuilder {
                 audit: self.audit,
                 request_key: self.request_key,
                 request_signing_algs: self.request_signing_algs,
-                http: reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .unwrap_or_default(),
+                // A default client that cannot be built fails each request
+                // with its cause, rather than the builder panicking.
+                http: self.http.map_or_else(HttpClient::new, Ok),
                 waiters: Mutex::new(HashMap::new()),
             }),
         }
@@ -144,7 +155,7 @@ pub(crate) struct Inner {
     pub(crate) audit: SharedSink,
     pub(crate) request_key: Option<Arc<SigningKey>>,
     pub(crate) request_signing_algs: Option<Vec<String>>,
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: Result<HttpClient, HttpError>,
     pub(crate) waiters: Mutex<HashMap<String, Arc<Waiter>>>,
 }
 
@@ -177,6 +188,7 @@ impl CibaClient {
             audit: Arc::new(NoopSink),
             request_key: None,
             request_signing_algs: None,
+            http: None,
         }
     }
 

@@ -1,27 +1,33 @@
 //! RFC 7662 token introspection, with a bounded cache: a positive answer is
 //! kept no longer than the token's `exp` nor the configured TTL; a negative one
-//! only briefly.
+//! only briefly. The request goes out through the OAuth core of `agent-auth`:
+//! its [`ClientAuth`] and its [`HttpClient`] (no redirects, a timeout, a body
+//! cap, https or loopback).
 
 use super::VerifyError;
 use super::cache::{Cache, Cached, hash};
 use crate::principal::{Principal, TokenSource};
 use crate::resource::ResourceUri;
+use agent_auth::oauth::{ClientAuth, Form, HttpClient, HttpPolicy, HttpRequest, check_url};
 use agent_auth::secret::SecretString;
 use agent_auth::validate::Claims;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Largest introspection response read.
+const MAX_RESPONSE: usize = 64 * 1024;
 
 /// Settings of one introspection endpoint.
 #[derive(Debug, Clone)]
 pub struct IntrospectionConfig {
     /// The issuer whose tokens this endpoint describes.
     pub issuer: String,
-    /// The endpoint URL.
+    /// The endpoint URL (https, or http on loopback).
     pub endpoint: String,
-    /// The resource server's client id at the authorization server.
-    pub client_id: String,
-    /// Its secret (sent with HTTP Basic, RFC 7662 section 2.1).
-    pub client_secret: SecretString,
+    /// How the resource server authenticates there (RFC 7662 section 2.1:
+    /// the endpoint requires authorization); a `private_key_jwt` assertion
+    /// names the issuer as its audience.
+    pub auth: ClientAuth,
     /// Longest time an active answer is reused (default 60 s; never past `exp`).
     pub positive_ttl_secs: i64,
     /// Time an inactive answer is reused (default 5 s).
@@ -33,27 +39,50 @@ pub struct IntrospectionConfig {
     /// Whether an answer without `aud` is refused (default true: RFC 8707 audience
     /// restriction is required of every token).
     pub require_audience: bool,
+    http: Option<HttpClient>,
 }
 
 impl IntrospectionConfig {
-    /// Settings with defaults.
+    /// Settings with defaults, authenticating with `client_secret_basic`.
     pub fn new(
         issuer: impl Into<String>,
         endpoint: impl Into<String>,
         client_id: impl Into<String>,
         client_secret: SecretString,
     ) -> Self {
+        Self::with_auth(
+            issuer,
+            endpoint,
+            ClientAuth::basic(client_id, client_secret.expose_secret()),
+        )
+    }
+
+    /// Settings with defaults, authenticating with `auth`.
+    pub fn with_auth(
+        issuer: impl Into<String>,
+        endpoint: impl Into<String>,
+        auth: ClientAuth,
+    ) -> Self {
         Self {
             issuer: issuer.into(),
             endpoint: endpoint.into(),
-            client_id: client_id.into(),
-            client_secret,
+            auth,
             positive_ttl_secs: 60,
             negative_ttl_secs: 5,
             capacity: 10_000,
             timeout: Duration::from_secs(5),
             require_audience: true,
+            http: None,
         }
+    }
+
+    /// Sends through `http` (your own transport or `reqwest::Client`)
+    /// instead of the default [`HttpClient`]; `timeout` and a 64 KiB body cap
+    /// become its policy either way.
+    #[must_use]
+    pub fn with_http(mut self, http: HttpClient) -> Self {
+        self.http = Some(http);
+        self
     }
 }
 
@@ -61,22 +90,31 @@ impl IntrospectionConfig {
 #[derive(Debug, Clone)]
 pub struct Introspector {
     config: Arc<IntrospectionConfig>,
-    client: reqwest::Client,
+    http: HttpClient,
     cache: Arc<Cache>,
 }
 
 impl Introspector {
-    /// A client for `config`.
+    /// A client for `config`. Fails when the endpoint is not https (nor http
+    /// on loopback: RFC 7662 section 2 requires transport-layer security,
+    /// described in section 4; the token is a credential) or no HTTP client
+    /// can be built.
     pub fn new(config: IntrospectionConfig) -> Result<Self, crate::ConfigError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .build()
-            .map_err(|_| crate::ConfigError::HttpClient)?;
+        if check_url(&config.endpoint).is_err() {
+            tracing::error!(
+                "introspection endpoint refused: it must be https (http only on loopback)"
+            );
+            return Err(crate::ConfigError::HttpClient);
+        }
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            None => HttpClient::new().map_err(|_| crate::ConfigError::HttpClient)?,
+        }
+        .policy(HttpPolicy::new(config.timeout, MAX_RESPONSE));
         Ok(Self {
             cache: Arc::new(Cache::new(config.capacity)),
             config: Arc::new(config),
-            client,
+            http,
         })
     }
 
@@ -103,7 +141,7 @@ impl Introspector {
             Some(Cached::Active(p)) => *p,
             Some(Cached::Inactive) => return Err(VerifyError::Inactive),
             None => {
-                let body = self.fetch(token).await?;
+                let body = self.fetch(token, now).await?;
                 match self.interpret(body, resource, now) {
                     Ok(principal) => {
                         let mut until = now.saturating_add(self.config.positive_ttl_secs);
@@ -132,31 +170,32 @@ impl Introspector {
         Ok(answer)
     }
 
-    async fn fetch(&self, token: &str) -> Result<serde_json::Value, VerifyError> {
+    /// RFC 7662 section 2.1: the token in a form POST with the resource
+    /// server's client authentication.
+    async fn fetch(&self, token: &str, now: i64) -> Result<serde_json::Value, VerifyError> {
+        let unavailable = |why: &dyn std::fmt::Display| {
+            tracing::warn!(error = %why, "introspection failed");
+            VerifyError::Unavailable
+        };
+        let config = &self.config;
+        let mut form = Form::new();
+        form.push_secret("token", SecretString::new(token));
+        form.push("token_type_hint", "access_token");
+        let authorization = config
+            .auth
+            .apply(&mut form, &config.issuer, now)
+            .map_err(|e| unavailable(&e))?;
+        let mut request =
+            HttpRequest::post_form(&config.endpoint, &form).map_err(|e| unavailable(&e))?;
+        if let Some(value) = authorization {
+            request = request.secret_header("authorization", value);
+        }
         let response = self
-            .client
-            .post(&self.config.endpoint)
-            .basic_auth(
-                &self.config.client_id,
-                Some(self.config.client_secret.expose_secret()),
-            )
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&[("token", token), ("token_type_hint", "access_token")])
-            .send()
+            .http
+            .send_ok(request)
             .await
-            .map_err(|_| VerifyError::Unavailable)?;
-        if !response.status().is_success() {
-            tracing::warn!(status = response.status().as_u16(), "introspection failed");
-            return Err(VerifyError::Unavailable);
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| VerifyError::Unavailable)?;
-        if bytes.len() > 64 * 1024 {
-            return Err(VerifyError::Unavailable);
-        }
-        serde_json::from_slice(&bytes).map_err(|_| VerifyError::Unavailable)
+            .map_err(|e| unavailable(&e))?;
+        serde_json::from_slice(response.body()).map_err(|_| unavailable(&"the answer is not JSON"))
     }
 
     /// RFC 7662 section 2.2: only `active` is required; everything else is

@@ -153,7 +153,7 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> (u16, Option<St
 }
 
 pub fn param(challenge: &str, name: &str) -> Option<String> {
-    let parsed = mcp_guard::header::parse_www_authenticate(challenge).unwrap();
+    let parsed = agent_auth::oauth::parse_www_authenticate(challenge).unwrap();
     let c = parsed.into_iter().next().unwrap();
     assert_eq!(c.scheme, "Bearer");
     c.param(name).map(str::to_owned)
