@@ -260,7 +260,7 @@ async fn a_token_for_another_resource_is_refused() {
 
     let (status, challenge) = challenge_of(&s.mcp, Some(&token)).await;
     assert_eq!(status, 401);
-    let parsed = mcp_guard::header::parse_www_authenticate(&challenge).unwrap();
+    let parsed = agent_auth::oauth::parse_www_authenticate(&challenge).unwrap();
     assert_eq!(parsed[0].param("error"), Some("invalid_token"));
     assert!(
         parsed[0]

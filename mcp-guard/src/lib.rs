@@ -36,8 +36,8 @@ pub use verify::{
 /// validators, clock, audit sink, events), re-exported so that callers use the
 /// same version.
 pub use agent_auth;
-/// The FGA engine whose backend the guard's resource filter takes.
-pub use fga_core;
 /// The attribute macro for implementing this crate's async traits
 /// (`ToolCallHook`, `RevocationAuth`, ...).
 pub use agent_auth::async_trait;
+/// The FGA engine whose backend the guard's resource filter takes.
+pub use fga_core;
