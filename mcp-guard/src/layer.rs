@@ -78,6 +78,7 @@ where
 
 /// Decides on one request: `Ok` with the request to forward (claims in its
 /// extensions), or `Err` with the answer to send instead.
+#[tracing::instrument(name = "mcp_guard.admit", skip_all, fields(method = %request.method(), path = %request.uri().path()))]
 pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body>, Response<Body>> {
     let g = &*guard.inner;
     let (mut parts, body) = request.into_parts();

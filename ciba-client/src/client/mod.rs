@@ -200,6 +200,7 @@ impl CibaClient {
     /// Sends a backchannel authentication request (CIBA Core 1.0 section 7.1)
     /// and returns a handle to wait on. The request is saved in the store first
     /// thing after the OP answers.
+    #[tracing::instrument(name = "ciba.start", skip_all, fields(client_id = %self.client_id()))]
     pub async fn start(
         &self,
         request: AuthenticationRequest,
@@ -376,6 +377,7 @@ impl PendingApproval {
     }
 
     /// Waits for the outcome. Terminal outcomes remove the request from the store.
+    #[tracing::instrument(name = "ciba.wait", skip_all, fields(mode = ?self.mode()))]
     pub async fn wait(&self) -> ApprovalOutcome {
         let outcome = match self.mode() {
             DeliveryMode::Push => self.wait_push().await,

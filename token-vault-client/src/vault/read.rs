@@ -66,6 +66,7 @@ impl Vault {
 
     /// The credential of `connection` for the user `accessor` acts for, with
     /// at least `scopes`; refreshed first when due. Never a refresh token.
+    #[tracing::instrument(name = "vault.get", skip_all, fields(connection = connection, agent = %accessor.agent))]
     pub async fn get(
         &self,
         accessor: &Accessor,
