@@ -88,7 +88,10 @@ async fn serve() -> Served {
         .unwrap();
     authority
         .register_client(
-            ClientSpec::confidential("portal", PORTAL_SECRET).redirect_uri(format!("{issuer}/cb")),
+            // A first-party client: no consent page between login and code.
+            ClientSpec::confidential("portal", PORTAL_SECRET)
+                .redirect_uri(format!("{issuer}/cb"))
+                .trusted_first_party(),
         )
         .unwrap();
     for (id, secret, method) in [

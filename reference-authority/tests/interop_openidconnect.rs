@@ -93,7 +93,10 @@ async fn serve(alg: Algorithm) -> Served {
     let redirect_uri = format!("{issuer}/cb");
     authority
         .register_client(
-            ClientSpec::confidential(CLIENT_ID, CLIENT_SECRET).redirect_uri(&redirect_uri),
+            // A first-party client: the login goes straight back with a code.
+            ClientSpec::confidential(CLIENT_ID, CLIENT_SECRET)
+                .redirect_uri(&redirect_uri)
+                .trusted_first_party(),
         )
         .unwrap();
     let server = tokio::spawn(async move {
@@ -119,6 +122,15 @@ async fn browser_login(
         200,
         "the authorization endpoint shows the login page"
     );
+    // The cookies the page set (the browser binding of the login interaction)
+    // go back with the form, as a browser sends them.
+    let cookies = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ");
     let html = page.text().await.unwrap();
     let attribute = |marker: &str| {
         let start = html
@@ -131,6 +143,7 @@ async fn browser_login(
     let interaction = attribute("name=\"interaction\" value=\"");
     let response = browser
         .post(action)
+        .header("cookie", cookies)
         .form(&[
             ("interaction", interaction.as_str()),
             ("username", USERNAME),

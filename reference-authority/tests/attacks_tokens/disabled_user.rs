@@ -23,7 +23,9 @@ async fn sarah_with_tokens() -> (Served, SessionHandle, TokenResponse, TokenResp
             ClientSpec::confidential("portal", SECRET)
                 .redirect_uri(REDIRECT)
                 .grant_types(["authorization_code", "refresh_token"])
-                .scopes(["openid", "offline_access", "crm:read"]),
+                .scopes(["openid", "offline_access", "crm:read"])
+                // A first-party client: a live session authorizes silently.
+                .trusted_first_party(),
         )
         .unwrap();
     let session = s

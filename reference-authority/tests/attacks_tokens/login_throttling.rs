@@ -24,8 +24,9 @@ fn with_sarah(s: &Served) {
         .unwrap();
 }
 
-/// A fresh login page; returns its interaction id.
-async fn login_page(s: &Served) -> String {
+/// A fresh login page; returns its interaction id and the cookies it set
+/// (the browser binding the form must come back with).
+async fn login_page(s: &Served) -> (String, String) {
     let mut url = url::Url::parse(&s.authority.endpoint(paths::AUTHORIZE)).unwrap();
     url.query_pairs_mut().extend_pairs([
         ("response_type", "code"),
@@ -35,11 +36,19 @@ async fn login_page(s: &Served) -> String {
         ("code_challenge", CHALLENGE),
         ("code_challenge_method", "S256"),
     ]);
-    let html = s.http.get(url).send().await.unwrap().text().await.unwrap();
+    let page = s.http.get(url).send().await.unwrap();
+    let cookies = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let html = page.text().await.unwrap();
     let marker = "name=\"interaction\" value=\"";
     let start = html.find(marker).unwrap() + marker.len();
     let end = start + html[start..].find('"').unwrap();
-    html[start..end].to_owned()
+    (html[start..end].to_owned(), cookies)
 }
 
 /// Posts the login form; returns the status and the page.
@@ -49,12 +58,16 @@ async fn post_login(
     password: &str,
     forwarded_for: Option<&str>,
 ) -> (u16, String) {
-    let interaction = login_page(s).await;
-    let mut request = s.http.post(format!("{}{}", s.issuer, paths::LOGIN)).form(&[
-        ("interaction", interaction.as_str()),
-        ("username", user),
-        ("password", password),
-    ]);
+    let (interaction, cookies) = login_page(s).await;
+    let mut request = s
+        .http
+        .post(format!("{}{}", s.issuer, paths::LOGIN))
+        .header("cookie", cookies)
+        .form(&[
+            ("interaction", interaction.as_str()),
+            ("username", user),
+            ("password", password),
+        ]);
     if let Some(xff) = forwarded_for {
         request = request.header("x-forwarded-for", xff);
     }
