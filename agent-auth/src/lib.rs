@@ -15,6 +15,8 @@ pub mod jwks;
 pub mod login;
 pub mod mcp_client;
 pub mod secret;
+#[cfg(feature = "tool")]
+pub mod tool;
 pub mod validate;
 
 /// The login guide (`docs/login.md`), compiled and run as doc tests.
