@@ -1,3 +1,8 @@
 //! Pieces the example programs share with tests and benchmarks.
 
 pub mod seed_mcp;
+
+/// The tools guide (`docs/tools.md`), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/tools.md")]
+pub struct ToolsGuide;

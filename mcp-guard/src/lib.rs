@@ -15,6 +15,7 @@ pub mod policy;
 mod principal;
 pub mod resource;
 pub mod revocation;
+mod tool_stack;
 pub mod verify;
 
 pub use downstream::{Downstream, DownstreamError, InboundToken};
@@ -27,6 +28,7 @@ pub use policy::ScopePolicy;
 pub use principal::{Principal, TokenSource, principal, shared_principal};
 pub use resource::ResourceUri;
 pub use revocation::{RevocationList, Subject};
+pub use tool_stack::{Gate, ToolStackHook};
 pub use verify::{
     DEFAULT_VERIFIED_CACHE_ENTRIES, DEFAULT_VERIFIED_CACHE_MAX_AGE, IntrospectionConfig,
     TokenVerifier, TrustedIssuer, VerifyError,

@@ -3,10 +3,18 @@
 //! 401 gets one retry with a fresh token, then consent-required. Wrappers hold
 //! no global state, so they nest (a tool inside another tool, or inside CIBA
 //! and FGA wrappers) freely.
+//!
+//! [`CredentialLayer`] is the same access as a `tower::Layer` over agent-auth's
+//! tool calls (`agent_auth::tool`): it nests in any order with the FGA,
+//! approval, output filter and audit layers.
+
+mod layer;
+
+pub use layer::{CredentialLayer, CredentialService, VaultCredential};
 
 use crate::credential::IssuedCredential;
 use crate::error::VaultError;
-use crate::vault::{Accessor, Vault};
+use crate::{Accessor, Vault};
 use agent_auth::secret::Token;
 use std::collections::HashMap;
 use std::future::Future;
@@ -92,7 +100,12 @@ impl TokenTool {
         self
     }
 
-    fn key(&self, accessor: &Accessor, ctx: &CredentialsContext) -> CacheKey {
+    /// The connection this tool reads.
+    pub fn connection(&self) -> &str {
+        &self.connection
+    }
+
+    pub(crate) fn key(&self, accessor: &Accessor, ctx: &CredentialsContext) -> CacheKey {
         let (thread, call) = match self.cache_scope {
             CacheScope::ToolCall => (ctx.thread.clone(), ctx.tool_call.clone()),
             CacheScope::Thread => (ctx.thread.clone(), None),
@@ -107,7 +120,7 @@ impl TokenTool {
         )
     }
 
-    async fn token(
+    pub(crate) async fn token(
         &self,
         accessor: &Accessor,
         key: &CacheKey,
@@ -160,34 +173,52 @@ impl TokenTool {
             Err(ToolError::Other(e)) => return Err(TokenToolError::Tool(e)),
             Err(ToolError::Unauthorized) => {}
         }
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&key);
-        let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
-        let fresh = self
-            .vault
-            .refresh_rejected(accessor, &self.connection, &scopes, first.secret())
-            .await?;
+        let fresh = self.refresh_rejected(accessor, &key, &first).await?;
         match f(Token::new(fresh.secret())).await {
             Ok(v) => {
-                self.cache
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(
-                        key,
-                        Cached {
-                            credential: fresh,
-                            epoch: self.vault.user_epoch(&accessor.tenant, &accessor.user),
-                        },
-                    );
+                self.remember(accessor, key, fresh);
                 Ok(v)
             }
             Err(ToolError::Other(e)) => Err(TokenToolError::Tool(e)),
-            Err(ToolError::Unauthorized) => Err(TokenToolError::Vault(
-                self.vault
-                    .consent_error(&self.connection, self.scopes.clone()),
-            )),
+            Err(ToolError::Unauthorized) => Err(TokenToolError::Vault(self.consent_required())),
         }
+    }
+
+    /// After the provider refused `rejected`: forgets it and asks the vault for
+    /// a fresh token (unless another call already refreshed).
+    pub(crate) async fn refresh_rejected(
+        &self,
+        accessor: &Accessor,
+        key: &CacheKey,
+        rejected: &IssuedCredential,
+    ) -> Result<IssuedCredential, VaultError> {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+        let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
+        self.vault
+            .refresh_rejected(accessor, &self.connection, &scopes, rejected.secret())
+            .await
+    }
+
+    /// Caches a fresh token that the provider accepted.
+    pub(crate) fn remember(
+        &self,
+        accessor: &Accessor,
+        key: CacheKey,
+        credential: IssuedCredential,
+    ) {
+        let epoch = self.vault.user_epoch(&accessor.tenant, &accessor.user);
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, Cached { credential, epoch });
+    }
+
+    /// A fresh token was refused too: the user must reconnect.
+    pub(crate) fn consent_required(&self) -> VaultError {
+        self.vault
+            .consent_error(&self.connection, self.scopes.clone())
     }
 }

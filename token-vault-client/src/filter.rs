@@ -2,6 +2,11 @@
 //! reaches a person, for exact values held in the vault (raw, base64,
 //! URL-encoded and JSON-escaped) and for token formats by rule (JWTs, OAuth
 //! bearer tokens of major providers, cloud keys, private keys). Redacts or blocks.
+//! [`OutputFilterLayer`] applies it to tools' outputs as a `tower::Layer`.
+
+mod layer;
+
+pub use layer::{OutputFilterLayer, OutputFilterService};
 
 use agent_auth::secret::SecretString;
 use aho_corasick::{AhoCorasick, MatchKind};

@@ -3,13 +3,20 @@
 //! message and authorization details, and runs the tool only with the
 //! approved token. A denial or an expiry never runs the tool.
 //!
-//! Guards are [`Tool`]s themselves, so they nest with each other and with any
-//! other wrapper that implements [`Tool`] (vault, FGA, logging).
+//! Two shapes share one approval step:
+//! - [`ApprovalLayer`]: a `tower::Layer` over agent-auth's tool calls
+//!   (`agent_auth::tool`), nesting in any order with the FGA, vault, output
+//!   filter and audit layers; the approved tokens go into the call's
+//!   extensions as [`ApprovedTokens`]. Prefer it for new tools.
+//! - [`Guarded`]: a typed wrapper over this module's [`Tool`] trait, for tools
+//!   taking Rust arguments; guards nest with each other.
 
 mod approver;
+mod layer;
 mod tool;
 
 pub use approver::{Approver, CibaApprover};
+pub use layer::{ApprovalLayer, ApprovalService};
 pub use tool::{FnTool, ToolContext, tool_fn};
 
 use crate::client::{ApprovalOutcome, ApprovedTokens, CibaError};
@@ -143,18 +150,45 @@ where
             Requirement::NotNeeded => return self.tool.call(args, ctx).await,
             Requirement::Approval(ask) => ask,
         };
-        let needed = ask.scope.clone();
-        match self.approver.approve(ask).await {
-            ApprovalOutcome::Approved(tokens) => {
-                if !needed.iter().all(|s| tokens.scope.contains(s)) {
-                    return Err(GuardError::Narrowed);
-                }
-                let tokens: Arc<ApprovedTokens> = Arc::new(*tokens);
+        match seek_approval(&*self.approver, ask).await {
+            Ok(tokens) => {
+                let tokens: Arc<ApprovedTokens> = Arc::new(tokens);
                 self.tool.call(args, ctx.with_approval(tokens)).await
             }
-            ApprovalOutcome::Denied => Err(GuardError::Denied),
-            ApprovalOutcome::Expired => Err(GuardError::Expired),
-            ApprovalOutcome::Failed(e) => Err(GuardError::Approval(e)),
+            Err(Refusal::Denied) => Err(GuardError::Denied),
+            Err(Refusal::Expired) => Err(GuardError::Expired),
+            Err(Refusal::Narrowed) => Err(GuardError::Narrowed),
+            Err(Refusal::Failed(e)) => Err(GuardError::Approval(e)),
         }
+    }
+}
+
+/// Why no approved tokens came back.
+pub(crate) enum Refusal {
+    Denied,
+    Expired,
+    Narrowed,
+    Failed(CibaError),
+}
+
+/// Asks the person and checks the grant covers every scope asked for: an OP
+/// may issue fewer scopes than requested (RFC 6749 section 3.3), and a tool
+/// must not run on a narrowed grant.
+pub(crate) async fn seek_approval(
+    approver: &dyn Approver,
+    ask: ApprovalAsk,
+) -> Result<ApprovedTokens, Refusal> {
+    let needed = ask.scope.clone();
+    match approver.approve(ask).await {
+        ApprovalOutcome::Approved(tokens) => {
+            if needed.iter().all(|s| tokens.scope.contains(s)) {
+                Ok(*tokens)
+            } else {
+                Err(Refusal::Narrowed)
+            }
+        }
+        ApprovalOutcome::Denied => Err(Refusal::Denied),
+        ApprovalOutcome::Expired => Err(Refusal::Expired),
+        ApprovalOutcome::Failed(e) => Err(Refusal::Failed(e)),
     }
 }
