@@ -25,6 +25,7 @@ const fail = (why) => {
 class HeadlessBrowser {
   jar = new Map();
   logins = 0;
+  consents = 0;
 
   cookies(origin) {
     return [...(this.jar.get(origin) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -69,6 +70,11 @@ class HeadlessBrowser {
         this.logins += 1;
       }
       if (form.fields.includes('password')) body.set('password', password);
+      // A consent page: the user clicks its first button (Allow).
+      if (form.button) {
+        body.set(form.button[0], form.button[1]);
+        this.consents += 1;
+      }
       response = await this.request(form.action, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -96,7 +102,10 @@ function parseForm(html, base) {
     if ((attr(tag, 'type') ?? 'text').toLowerCase() === 'hidden') hidden.push([name, attr(tag, 'value') ?? '']);
     else fields.push(name);
   }
-  return { action: new URL(attr(form[0], 'action') ?? base, base).href, hidden, fields };
+  const buttons = [...html.matchAll(/<button\b[^>]*>/gi)]
+    .map(([tag]) => [attr(tag, 'name'), attr(tag, 'value') ?? ''])
+    .filter(([name]) => name);
+  return { action: new URL(attr(form[0], 'action') ?? base, base).href, hidden, fields, button: buttons[0] };
 }
 
 /** An OAuthClientProvider for a client that registers itself and has a (headless) user at hand. */
@@ -230,6 +239,7 @@ const result = {
   registered: { registrations: provider.registrations, token_endpoint_auth_method: client_.token_endpoint_auth_method, secret: client_.client_secret !== undefined },
   authorizations: provider.authorizations,
   logins: provider.browser.logins,
+  consents: provider.browser.consents,
   accessTokenTyp: part(provider.tokens().access_token, 0).typ,
   scopeBefore,
   scopeAfter,
