@@ -30,3 +30,8 @@ pub use verify::{
     DEFAULT_VERIFIED_CACHE_ENTRIES, DEFAULT_VERIFIED_CACHE_MAX_AGE, IntrospectionConfig,
     TokenVerifier, TrustedIssuer, VerifyError,
 };
+
+/// The guard's guide (`docs/mcp-guard.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/mcp-guard.md")]
+pub struct McpGuardGuide;
