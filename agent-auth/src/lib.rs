@@ -22,3 +22,9 @@ pub mod validate;
 #[cfg(all(doctest, feature = "server"))]
 #[doc = include_str!("../../docs/login.md")]
 pub struct LoginGuide;
+
+/// The cross-domain guide (`docs/cross-domain.md`), compiled and run as doc tests
+/// against the reference authority on loopback.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../../docs/cross-domain.md")]
+pub struct CrossDomainGuide;
