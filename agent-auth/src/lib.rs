@@ -28,3 +28,8 @@ pub struct LoginGuide;
 #[cfg(all(doctest, feature = "http"))]
 #[doc = include_str!("../../docs/cross-domain.md")]
 pub struct CrossDomainGuide;
+
+/// The MCP client authorization guide (`docs/mcp-client.md`), compiled as doc tests.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../../docs/mcp-client.md")]
+pub struct McpClientGuide;
