@@ -30,3 +30,14 @@ pub struct LoginGuide;
 /// (`KeySource`, `LoginBackend`, `HttpTransport`, ...), re-exported so that
 /// implementers use the same version.
 pub use async_trait::async_trait;
+
+/// The cross-domain guide (`docs/cross-domain.md`), compiled and run as doc tests
+/// against the reference authority on loopback.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../../docs/cross-domain.md")]
+pub struct CrossDomainGuide;
+
+/// The MCP client authorization guide (`docs/mcp-client.md`), compiled as doc tests.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../../docs/mcp-client.md")]
+pub struct McpClientGuide;

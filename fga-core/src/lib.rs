@@ -23,3 +23,8 @@ pub use error::Error;
 pub use model::AuthorizationModel;
 pub use store::ReadFilter;
 pub use tuple::{Context, TupleKey, User};
+
+/// The RAG permissions guide (`docs/fga-rag.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/fga-rag.md")]
+pub struct FgaRagGuide;

@@ -43,3 +43,8 @@ pub use agent_auth;
 pub use agent_auth::async_trait;
 /// The FGA engine whose backend the guard's resource filter takes.
 pub use fga_core;
+
+/// The guard's guide (`docs/mcp-guard.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/mcp-guard.md")]
+pub struct McpGuardGuide;
