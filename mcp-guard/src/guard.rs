@@ -108,11 +108,6 @@ impl Guard {
         })
     }
 
-    /// The tower layer.
-    pub fn layer(&self) -> crate::layer::GuardLayer {
-        crate::layer::GuardLayer::new(self.clone())
-    }
-
     /// The resource.
     pub fn resource(&self) -> &ResourceUri {
         self.inner.verifier.resource()

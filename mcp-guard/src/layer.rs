@@ -28,6 +28,13 @@ impl GuardLayer {
     }
 }
 
+impl Guard {
+    /// The tower layer.
+    pub fn layer(&self) -> GuardLayer {
+        GuardLayer::new(self.clone())
+    }
+}
+
 impl<S> Layer<S> for GuardLayer {
     type Service = GuardService<S>;
     fn layer(&self, inner: S) -> GuardService<S> {

@@ -3,7 +3,6 @@
 
 use super::{Jwks, SigningKey, VerifyingKey};
 use crate::clock::SharedClock;
-use crate::validate::{KeySource, ValidationError, select_key};
 use std::sync::{Arc, PoisonError, RwLock};
 
 #[derive(Debug)]
@@ -96,20 +95,18 @@ impl KeySet {
     }
 }
 
-impl KeySource for KeySet {
-    fn find(
-        &self,
-        kid: Option<&str>,
-        alg: super::Algorithm,
-    ) -> Result<Arc<VerifyingKey>, ValidationError> {
+impl KeySet {
+    /// Calls `f` with the keys that verify now: the active key and retired
+    /// keys inside their overlap window (expired ones are pruned first).
+    pub(crate) fn with_live_keys<R>(&self, f: impl FnOnce(&[Arc<VerifyingKey>]) -> R) -> R {
         let now = self.clock.now();
         let inner = self.read();
         let expired = inner.retired.iter().any(|(_, until)| *until <= now);
         if !expired {
-            return select_key(&inner.verifying, kid, alg);
+            return f(&inner.verifying);
         }
         drop(inner);
         self.prune();
-        select_key(&self.read().verifying, kid, alg)
+        f(&self.read().verifying)
     }
 }

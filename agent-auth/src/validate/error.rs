@@ -1,6 +1,7 @@
 //! Why a token was refused.
 
 use crate::jose::Algorithm;
+use crate::jose::json::JsonProblem;
 
 /// A token failed validation. Messages name the check that failed; they never
 /// contain the token or its signature.
@@ -105,4 +106,13 @@ pub enum ValidationError {
     /// The key source could not be reached and has no usable key.
     #[error("signing keys unavailable")]
     KeysUnavailable,
+}
+
+/// The error for JSON that the strict parser refused; `syntax` names the part.
+pub(crate) fn json_error(problem: JsonProblem, syntax: &'static str) -> ValidationError {
+    match problem {
+        JsonProblem::Duplicate => ValidationError::DuplicateMember,
+        JsonProblem::TooDeep => ValidationError::NestingTooDeep,
+        JsonProblem::Syntax => ValidationError::Malformed(syntax),
+    }
 }

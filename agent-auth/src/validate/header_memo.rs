@@ -5,7 +5,7 @@
 //! fresh parse would.
 
 use super::ValidationError;
-use super::jws::json_error;
+use super::error::json_error;
 use super::kind::typ_matches;
 use crate::jose::header::HeaderSeed;
 use crate::jose::{Algorithm, base64url, json};

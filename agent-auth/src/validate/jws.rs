@@ -4,7 +4,7 @@
 use super::header_memo::{self, ParsedHeader};
 use super::{KeySource, ValidationError};
 use crate::jose::compact::{self, Parts, SplitError};
-use crate::jose::json::{self, JsonProblem};
+use crate::jose::json;
 use crate::jose::{Algorithm, base64url};
 use std::sync::Arc;
 
@@ -161,13 +161,5 @@ impl JwsVerifier {
             SplitError::EmptyHeader => ValidationError::Malformed("header is empty"),
             SplitError::EmptySignature => ValidationError::EmptySignature,
         })
-    }
-}
-
-pub(crate) fn json_error(problem: JsonProblem, syntax: &'static str) -> ValidationError {
-    match problem {
-        JsonProblem::Duplicate => ValidationError::DuplicateMember,
-        JsonProblem::TooDeep => ValidationError::NestingTooDeep,
-        JsonProblem::Syntax => ValidationError::Malformed(syntax),
     }
 }

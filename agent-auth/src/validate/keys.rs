@@ -1,7 +1,7 @@
 //! Where a validator finds verification keys.
 
 use super::ValidationError;
-use crate::jose::{Algorithm, KeyError, VerifyingKey, jwk};
+use crate::jose::{Algorithm, KeyError, KeySet, VerifyingKey, jwk};
 use std::sync::Arc;
 
 /// A set of trusted verification keys.
@@ -136,4 +136,16 @@ pub fn parse_jwks(document: &[u8]) -> Result<Vec<VerifyingKey>, KeyError> {
         }
     }
     Ok(keys)
+}
+
+/// A rotating key set verifies with its active key and the retired keys still
+/// inside their overlap window.
+impl KeySource for KeySet {
+    fn find(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<VerifyingKey>, ValidationError> {
+        self.with_live_keys(|keys| select_key(keys, kid, alg))
+    }
 }

@@ -1,8 +1,9 @@
 //! The validator: one configured profile, applied to compact tokens.
 
 use super::claims::{ClaimsSeed, bad_claim_name};
+use super::error::json_error;
 use super::header_memo::ParsedHeader;
-use super::jws::{JwsVerifier, json_error};
+use super::jws::JwsVerifier;
 use super::kind::{Generic, SharedSecretKind, StrictAudienceKind, TokenKind, check_typ};
 use super::{Claims, KeySource, ValidationError};
 use crate::clock::{SharedClock, system_clock};

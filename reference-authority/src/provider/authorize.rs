@@ -2,7 +2,6 @@
 //! code flow only, PKCE S256 (RFC 7636), `iss` in the response (RFC 9207).
 
 use super::browser::BrowserBinding;
-use super::consent::ConsentRequest;
 use super::crypto::{handle_key, random_handle};
 use super::model::{
     ACR_MFA, ClientRecord, CodeRecord, GrantFacts, InteractionRecord, SessionRecord,
@@ -29,6 +28,21 @@ pub enum AuthorizeOutcome {
     /// The user is logged in but has not consented to what the client asks:
     /// show the consent page, then [`Authority::decide_consent`].
     Consent(ConsentRequest),
+}
+
+/// A consent page: the client and what it asks for.
+#[derive(Debug, Clone)]
+pub struct ConsentRequest {
+    /// The interaction id (single use) the decision is posted with.
+    pub id: String,
+    /// The client.
+    pub client_id: String,
+    /// The client's display name.
+    pub client_name: String,
+    /// The scopes asked for.
+    pub scope: Vec<String>,
+    /// The resources (RFC 8707) asked for.
+    pub resource: Vec<String>,
 }
 
 /// A pending login: the login page posts its form with this id.

@@ -162,7 +162,7 @@ impl Authority {
             ClientAuthMethod::None => {}
         }
         for uri in &record.redirect_uris {
-            super::registration::absolute_without_fragment(uri)
+            absolute_without_fragment(uri)
                 .map_err(|problem| AuthorityError::InvalidConfig(problem.into()))?;
         }
         self.forget_client_keys(&record.client_id);
@@ -184,4 +184,13 @@ impl Authority {
     pub fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, AuthorityError> {
         Ok(self.tables().get(Table::Clients, client_id)?)
     }
+}
+
+/// RFC 6749 section 3.1.2: an absolute URI without a fragment.
+pub(crate) fn absolute_without_fragment(uri: &str) -> Result<url::Url, &'static str> {
+    let parsed = url::Url::parse(uri).map_err(|_| "a redirect URI is not an absolute URI")?;
+    if parsed.fragment().is_some() {
+        return Err("a redirect URI has a fragment");
+    }
+    Ok(parsed)
 }

@@ -7,7 +7,7 @@
 //! ([`ClientSpec::trusted_first_party`](super::ClientSpec::trusted_first_party))
 //! are not asked about.
 
-use super::authorize::{AuthorizeOutcome, RedirectUrl, Resume};
+use super::authorize::{AuthorizeOutcome, ConsentRequest, RedirectUrl, Resume};
 use super::browser::BrowserBinding;
 use super::model::{ClientRecord, ConsentRecord};
 use super::params::Params;
@@ -15,21 +15,6 @@ use super::session::{LoginError, SessionHandle};
 use super::store::Table;
 use super::{Authority, AuthorityError, ErrorCode, OAuthError};
 use agent_auth::audit::{AuditAction, Outcome};
-
-/// A consent page: the client and what it asks for.
-#[derive(Debug, Clone)]
-pub struct ConsentRequest {
-    /// The interaction id (single use) the decision is posted with.
-    pub id: String,
-    /// The client.
-    pub client_id: String,
-    /// The client's display name.
-    pub client_name: String,
-    /// The scopes asked for.
-    pub scope: Vec<String>,
-    /// The resources (RFC 8707) asked for.
-    pub resource: Vec<String>,
-}
 
 fn key(user_id: &str, client_id: &str) -> String {
     format!("{user_id}\u{1f}{client_id}")

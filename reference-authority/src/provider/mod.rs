@@ -60,12 +60,11 @@ mod users;
 mod verify;
 
 pub use agent_auth::events::{AuthorityEvent, EventSource};
-pub use authorize::{AuthorizeOutcome, Interaction, LoginCompletion, RedirectUrl};
+pub use authorize::{AuthorizeOutcome, ConsentRequest, Interaction, LoginCompletion, RedirectUrl};
 pub use browser::BrowserBinding;
 pub use client_auth::{AuthenticatedClient, JWT_BEARER_ASSERTION, TokenRequest};
 pub use clients::{ClientSpec, grant_types};
 pub use config::{AuthorityConfig, paths};
-pub use consent::ConsentRequest;
 pub use core::{Authority, AuthorityBuilder};
 pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
 pub use federation::{Connection, UpstreamIdentity, UpstreamStart};

@@ -12,7 +12,6 @@ mod redirect;
 
 pub use error::RegistrationError;
 pub use policy::RegistrationPolicy;
-pub(crate) use redirect::absolute_without_fragment;
 
 use super::clients::secret_digest;
 use super::crypto::random_handle;

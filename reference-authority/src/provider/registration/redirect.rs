@@ -1,13 +1,6 @@
 //! Rules for registered redirect URIs.
 
-/// RFC 6749 section 3.1.2: an absolute URI without a fragment.
-pub(crate) fn absolute_without_fragment(uri: &str) -> Result<url::Url, &'static str> {
-    let parsed = url::Url::parse(uri).map_err(|_| "a redirect URI is not an absolute URI")?;
-    if parsed.fragment().is_some() {
-        return Err("a redirect URI has a fragment");
-    }
-    Ok(parsed)
-}
+use crate::provider::clients::absolute_without_fragment;
 
 /// The rules for a redirect URI a client registers itself:
 /// - absolute, without fragment (RFC 6749 section 3.1.2);
