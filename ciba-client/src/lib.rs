@@ -22,3 +22,8 @@ pub use agent_auth;
 /// The attribute macro for implementing this crate's async traits
 /// (`PendingStore`, `Approver`, ...).
 pub use agent_auth::async_trait;
+
+/// The human-approval guide (`docs/ciba.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/ciba.md")]
+pub struct CibaGuide;

@@ -46,3 +46,8 @@ pub use agent_auth;
 /// The attribute macro for implementing this crate's async traits
 /// (`VaultStore`, `TokenRefresher`, `Rotator`, ...).
 pub use agent_auth::async_trait;
+
+/// The token vault guide (`docs/token-vault.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/token-vault.md")]
+pub struct TokenVaultGuide;
