@@ -87,9 +87,10 @@ impl Authority {
             return Ok(None);
         }
         let f = &family.facts;
+        // No `token_type`: RFC 7662 section 2.2 defines it as an access token
+        // type (RFC 6749 section 5.1); `refresh_token` is only a type hint.
         let mut body = json!({
             "active": true,
-            "token_type": "refresh_token",
             "client_id": f.client_id,
             "scope": f.scope.join(" "),
             "exp": record.expires,

@@ -133,7 +133,9 @@ async fn revocation_and_introspection() {
         .introspect(&basic(Params::from_pairs([("token", rt)])))
         .unwrap();
     assert_eq!(info["active"], true);
-    assert_eq!(info["token_type"], "refresh_token");
+    // RFC 7662 section 2.2: `token_type` names access token types only.
+    assert!(info.get("token_type").is_none());
+    assert_eq!(info["client_id"], "portal");
     // Unauthenticated introspection is refused.
     assert_eq!(
         f.authority
