@@ -8,10 +8,12 @@ pub(crate) mod client_addr;
 pub(crate) mod cookies;
 mod endpoints;
 mod pages;
+mod transport;
 
 use super::{Authority, paths};
 use axum::Router;
 use axum::routing::{get, post};
+pub use transport::RouterTransport;
 
 /// The router of one authority; paths are relative to the issuer URL.
 pub fn router(authority: Authority) -> Router {
