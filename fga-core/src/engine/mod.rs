@@ -195,16 +195,7 @@ impl Engine {
 
     /// Check: whether the user has the relation on the object.
     pub fn check(&self, request: &CheckRequest) -> Result<bool, Error> {
-        let span = tracing::debug_span!(
-            "fga.check",
-            object = %request.object,
-            relation = %request.relation,
-            user = %request.user,
-        );
-        let _entered = span.enter();
-        let outcome = self.check_with(request, None);
-        tracing::debug!(?outcome, "decided");
-        outcome
+        self.check_with(request, None)
     }
 
     /// A stored, unconditional tuple granting the relation directly, when the relation's

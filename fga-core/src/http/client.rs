@@ -229,6 +229,14 @@ fn contextual(tuples: Vec<TupleKey>) -> Option<wire::TupleKeys> {
 
 #[async_trait]
 impl FgaBackend for OpenFgaClient {
+    #[tracing::instrument(
+        name = "fga.check",
+        level = "debug",
+        skip_all,
+        fields(object = %request.object, relation = %request.relation, user = %request.user),
+        ret,
+        err
+    )]
     async fn check(&self, request: CheckRequest) -> Result<bool, Error> {
         let body = wire::CheckBody {
             tuple_key: wire::PlainKey {
