@@ -140,7 +140,7 @@ impl TokenRefresher for OAuthClient {
             Err(e) if e.oauth_code() == Some("invalid_grant") => {
                 Err(RefreshError::ConsentGone("invalid_grant".into()))
             }
-            Err(e) => Err(RefreshError::Transient(e.to_string())),
+            Err(e) => Err(RefreshError::Endpoint(e)),
         }
     }
 }

@@ -120,8 +120,13 @@ async fn a_refresh_that_cannot_reach_the_provider_is_transient() {
         .refresh(&SecretString::new("rt-1"), &[])
         .await
         .unwrap_err();
+    // Retried later by the vault; the timeout stays the error's cause.
     assert!(
-        matches!(&err, RefreshError::Transient(why) if why.contains("provider.example timed out")),
+        matches!(
+            &err,
+            RefreshError::Endpoint(TokenError::Transport(HttpError::Timeout { host }))
+                if host == "provider.example"
+        ),
         "{err:?}"
     );
 }
@@ -135,10 +140,15 @@ async fn a_redirect_from_the_token_endpoint_is_not_followed() {
         .refresh(&SecretString::new("rt-1"), &[])
         .await
         .unwrap_err();
+    // The cause is kept: the core's redirect refusal, as the error's source.
     assert!(
-        matches!(&err, RefreshError::Transient(why) if why.contains("redirect")),
+        matches!(
+            &err,
+            RefreshError::Endpoint(TokenError::Transport(HttpError::RedirectRefused { .. }))
+        ),
         "{err:?}"
     );
+    assert!(std::error::Error::source(&err).is_some());
 }
 
 #[test]

@@ -58,6 +58,12 @@ pub enum RefreshError {
     /// Anything else (network, 5xx, malformed response): try again later.
     #[error("transient: {0}")]
     Transient(String),
+    /// The token endpoint failed for another reason than `invalid_grant`
+    /// (DNS, TLS, timeout, status, another OAuth error), its cause kept: try
+    /// again later.
+    #[cfg(feature = "http")]
+    #[error("token endpoint failed")]
+    Endpoint(#[source] agent_auth::oauth::TokenError),
 }
 
 /// Refreshes OAuth tokens of one connection.

@@ -148,7 +148,7 @@ impl Vault {
             Err(RefreshError::ConsentGone(_)) => {
                 Err(self.mark_consent(&record.record, scopes, "invalid_grant", agent))
             }
-            Err(RefreshError::Transient(why)) => {
+            Err(failure) => {
                 self.audit_event(AuditAction::TokenRefreshed, Outcome::Error, |ev| {
                     ev.user(key.user.clone())
                         .issuer(key.tenant.clone())
@@ -160,7 +160,12 @@ impl Vault {
                 if rejected.is_none() && set.expires_at.is_some_and(|e| self.now() < e) {
                     return Ok(Credential::OAuth(set).issue());
                 }
-                Err(VaultError::RefreshFailed(why))
+                Err(match failure {
+                    RefreshError::Transient(why) => VaultError::RefreshFailed(why),
+                    #[cfg(feature = "http")]
+                    RefreshError::Endpoint(cause) => VaultError::TokenEndpoint(cause),
+                    other => VaultError::RefreshFailed(other.to_string()),
+                })
             }
         }
     }
