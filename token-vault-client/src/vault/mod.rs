@@ -14,7 +14,7 @@
 //! - `master_keys`: re-encryption after a master-key rotation, secret values for
 //!   the output filter;
 //! - `audit`: the vault's audit events;
-//! - `follow` (feature `authority`): following the authority's logouts.
+//! - `follow`: following an authority's logouts through `agent_auth::events::EventSource`.
 
 mod accessor;
 mod audit;
