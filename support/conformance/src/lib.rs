@@ -65,3 +65,6 @@ pub fn read(suite_name: &str, file: &str) -> Option<String> {
         Err(e) => panic!("cannot read {}: {e}", path.display()),
     }
 }
+
+#[cfg(feature = "secret-samples")]
+pub mod secret_samples;

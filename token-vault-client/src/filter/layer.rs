@@ -52,7 +52,11 @@ impl OutputFilterLayer {
 }
 
 fn withheld(blocked: Blocked) -> ToolError {
-    let mut rules: Vec<String> = blocked.findings.iter().map(|f| f.rule.to_owned()).collect();
+    let mut rules: Vec<String> = blocked
+        .findings
+        .iter()
+        .map(|f| f.rule.to_string())
+        .collect();
     rules.sort();
     rules.dedup();
     ToolError::OutputWithheld { rules }

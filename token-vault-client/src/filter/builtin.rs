@@ -1,0 +1,614 @@
+//! The built-in rules: the credential formats of the providers agents most
+//! often touch, each with the keywords that let it skip clean text.
+
+use super::Rule;
+
+/// (id, regex, minimum entropy of the secret, keywords).
+type Spec = (
+    &'static str,
+    &'static str,
+    Option<f64>,
+    &'static [&'static str],
+);
+
+const RULES: &[Spec] = &[
+    (
+        "jwt",
+        r"\bey[A-Za-z0-9_-]{15,}\.ey[A-Za-z0-9_/\\-]{15,}\.[A-Za-z0-9_/\\-]*",
+        None,
+        &["ey"],
+    ),
+    (
+        "private-key",
+        r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----",
+        None,
+        &["-----begin"],
+    ),
+    (
+        "aws-access-key-id",
+        r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+        None,
+        &["akia", "asia", "abia", "acca", "a3t"],
+    ),
+    (
+        "aws-secret-access-key",
+        r#"(?i)aws.{0,20}?(?:secret|key).{0,20}?['"=:\s]+([A-Za-z0-9/+=]{40})\b"#,
+        Some(3.5),
+        &["aws"],
+    ),
+    ("gcp-api-key", r"\bAIza[0-9A-Za-z_-]{35}", None, &["aiza"]),
+    (
+        "google-oauth-access-token",
+        r"\bya29\.[0-9A-Za-z_-]{20,}",
+        None,
+        &["ya29."],
+    ),
+    (
+        "google-oauth-refresh-token",
+        r"\b1//0[0-9A-Za-z_-]{30,}",
+        None,
+        &["1//0"],
+    ),
+    (
+        "gcp-service-account",
+        r#""private_key_id"\s*:\s*"[a-f0-9]{40}""#,
+        None,
+        &["private_key_id"],
+    ),
+    (
+        "github-token",
+        r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b",
+        None,
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    ),
+    (
+        "github-fine-grained-pat",
+        r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b",
+        None,
+        &["github_pat_"],
+    ),
+    (
+        "gitlab-token",
+        r"\bgl(?:pat|dt|ptt|rt|cbt|imt|agent|oas|ft|soat|ffct|cit)-[A-Za-z0-9_-]{20,}",
+        None,
+        &[
+            "glpat-", "gldt-", "glptt-", "glrt-", "glcbt-", "glimt-", "glagent-", "gloas-",
+            "glft-", "glsoat-", "glffct-", "glcit-",
+        ],
+    ),
+    (
+        "slack-token",
+        r"(?i)\bxox[abposre]-[0-9A-Za-z-]{10,}",
+        None,
+        &["xox"],
+    ),
+    (
+        "slack-app-token",
+        r"(?i)\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+",
+        None,
+        &["xapp-"],
+    ),
+    (
+        "slack-webhook",
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{40,}",
+        None,
+        &["hooks.slack.com"],
+    ),
+    (
+        "stripe-key",
+        r"\b(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,99}",
+        None,
+        &[
+            "sk_live", "sk_test", "sk_prod", "rk_live", "rk_test", "rk_prod",
+        ],
+    ),
+    (
+        "openai-api-key",
+        r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
+        None,
+        &["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
+    ),
+    (
+        "anthropic-api-key",
+        r"\bsk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{80,}",
+        None,
+        &["sk-ant-"],
+    ),
+    (
+        "azure-ad-client-secret",
+        r"(?:^|[^A-Za-z0-9_~.-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})",
+        None,
+        &["q~"],
+    ),
+    (
+        "azure-storage-key",
+        r"(?i)AccountKey=[A-Za-z0-9+/=]{86,88}",
+        None,
+        &["accountkey="],
+    ),
+    (
+        "salesforce-access-token",
+        r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._]{80,}",
+        None,
+        &["00d"],
+    ),
+    (
+        "shopify-token",
+        r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b",
+        None,
+        &["shpat_", "shpca_", "shppa_", "shpss_"],
+    ),
+    (
+        "twilio-api-key",
+        r"\bSK[0-9a-fA-F]{32}\b",
+        Some(3.0),
+        &["sk"],
+    ),
+    (
+        "sendgrid-api-key",
+        r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
+        None,
+        &["sg."],
+    ),
+    ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", None, &["npm_"]),
+    (
+        "pypi-token",
+        r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+        None,
+        &["pypi-ageichlwas5vcmc"],
+    ),
+    (
+        "digitalocean-token",
+        r"(?i)\bdo[opr]_v1_[a-f0-9]{64}",
+        None,
+        &["dop_v1_", "doo_v1_", "dor_v1_"],
+    ),
+    (
+        "hashicorp-vault-token",
+        r"\bhv[sbr]\.[A-Za-z0-9_-]{24,}",
+        None,
+        &["hvs.", "hvb.", "hvr."],
+    ),
+    ("huggingface-token", r"\bhf_[A-Za-z]{34}\b", None, &["hf_"]),
+    (
+        "databricks-token",
+        r"\bdapi[a-f0-9]{32}(?:-\d)?\b",
+        None,
+        &["dapi"],
+    ),
+    (
+        "atlassian-api-token",
+        r"(?i)\bATATT3[A-Za-z0-9_\-=]{186}",
+        None,
+        &["atatt3"],
+    ),
+    (
+        "age-secret-key",
+        r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+        None,
+        &["age-secret-key-1"],
+    ),
+    (
+        "1password-service-account-token",
+        r"\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}",
+        None,
+        &["ops_eyj"],
+    ),
+    (
+        "notion-token",
+        r"\bntn_[0-9]{11}[A-Za-z0-9]{32,35}\b",
+        None,
+        &["ntn_"],
+    ),
+    (
+        "postman-api-key",
+        r"(?i)\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b",
+        None,
+        &["pmak-"],
+    ),
+    ("pulumi-token", r"(?i)\bpul-[a-f0-9]{40}\b", None, &["pul-"]),
+    (
+        "rubygems-token",
+        r"(?i)\brubygems_[a-f0-9]{48}\b",
+        None,
+        &["rubygems_"],
+    ),
+    (
+        "sentry-token",
+        r"\bsntry[su]_[A-Za-z0-9+/=_]{64,}",
+        None,
+        &["sntrys_", "sntryu_"],
+    ),
+    (
+        "heroku-api-key",
+        r"\bHRKU-AA[0-9A-Za-z_-]{58}",
+        None,
+        &["hrku-aa"],
+    ),
+    (
+        "perplexity-api-key",
+        r"\bpplx-[A-Za-z0-9]{48}\b",
+        None,
+        &["pplx-"],
+    ),
+    (
+        "artifactory-key",
+        r"\bAKCp[A-Za-z0-9]{69}\b|\bcmVmd[A-Za-z0-9]{59}\b",
+        None,
+        &["akcp", "cmvmd"],
+    ),
+    (
+        "teams-webhook",
+        r"(?i)webhook\.office\.com/webhookb2/[a-z0-9@/-]{60,}",
+        None,
+        &["webhook.office.com"],
+    ),
+    (
+        "shippo-token",
+        r"(?i)\bshippo_(?:live|test)_[a-f0-9]{40}\b",
+        None,
+        &["shippo_"],
+    ),
+    (
+        "sourcegraph-token",
+        r"(?i)\bsgp_(?:[a-f0-9]{16}|local)_[a-f0-9]{40}\b|\bsgp_[a-f0-9]{40}\b",
+        None,
+        &["sgp_"],
+    ),
+    ("readme-api-key", r"\brdme_[a-z0-9]{70}\b", None, &["rdme_"]),
+    ("prefect-token", r"\bpnu_[A-Za-z0-9]{36}\b", None, &["pnu_"]),
+    (
+        "infracost-token",
+        r"\bico-[A-Za-z0-9]{32}\b",
+        None,
+        &["ico-"],
+    ),
+    (
+        "harness-token",
+        r"\b(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}\b",
+        None,
+        &["pat.", "sat."],
+    ),
+    (
+        "flyio-token",
+        r"\bfo1_[A-Za-z0-9_-]{43}\b|\bfm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}",
+        None,
+        &["fo1_", "fm1", "fm2"],
+    ),
+    (
+        "bearer-header",
+        r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)",
+        Some(3.0),
+        &["bearer"],
+    ),
+    (
+        "credentials-in-url",
+        r"[a-z][a-z0-9+.-]{1,20}://[^/\s:@]{1,64}:([^/\s:@]{6,64})@[a-z0-9.-]+",
+        Some(2.5),
+        &["://"],
+    ),
+    (
+        "assigned-secret",
+        r#"(?i)(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_-]?key|client[_-]?secret|auth[_-]?key|credential)s?[\w.-]{0,20}?["']?\s{0,3}(?:=|:|=>|:=|\|\|)\s{0,3}[`"']?([A-Za-z0-9_\-+/=.~]{16,})"#,
+        Some(3.5),
+        &["key", "secret", "token", "passw", "pwd", "credential"],
+    ),
+    (
+        "adobe-client-secret",
+        r"(?i)\bp8e-[a-z0-9]{32}",
+        None,
+        &["p8e-"],
+    ),
+    (
+        "airtable-personal-access-token",
+        r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b",
+        None,
+        &["pat"],
+    ),
+    (
+        "alibaba-access-key-id",
+        r"\bLTAI[A-Za-z0-9]{20}",
+        None,
+        &["ltai"],
+    ),
+    (
+        "aws-bedrock-api-key",
+        r"\bABSK[A-Za-z0-9+/]{109,269}={0,2}|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",
+        None,
+        &["absk", "bedrock-api-key-"],
+    ),
+    (
+        "authress-service-client-key",
+        r"(?i)\b(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}\.[a-z0-9+/_=-]{30,120}",
+        None,
+        &["sc_", "ext_", "scauth_", "authress_"],
+    ),
+    (
+        "clojars-api-token",
+        r"(?i)CLOJARS_[a-z0-9]{60}",
+        None,
+        &["clojars_"],
+    ),
+    (
+        "cloudflare-origin-ca-key",
+        r"\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}",
+        None,
+        &["v1.0-"],
+    ),
+    (
+        "doppler-api-token",
+        r"(?i)\bdp\.pt\.[a-z0-9]{43}",
+        None,
+        &["dp.pt."],
+    ),
+    (
+        "dynatrace-api-token",
+        r"(?i)\bdt0c01\.[a-z0-9]{24}\.[a-z0-9]{64}",
+        None,
+        &["dt0c01."],
+    ),
+    (
+        "easypost-api-token",
+        r"(?i)\bEZ[AT]K[a-z0-9]{54}",
+        None,
+        &["ezak", "eztk"],
+    ),
+    (
+        "facebook-page-access-token",
+        r"(?i)\bEAA[MC][a-z0-9]{100,}",
+        None,
+        &["eaam", "eaac"],
+    ),
+    (
+        "flutterwave-key",
+        r"(?i)FLW(?:SECK|PUBK)_TEST-[a-h0-9]{12,32}(?:-X)?|FLWSECK_TEST[a-h0-9]{12}",
+        None,
+        &["flwseck_test", "flwpubk_test"],
+    ),
+    (
+        "frameio-api-token",
+        r"(?i)\bfio-u-[a-z0-9\-_=]{64}",
+        None,
+        &["fio-u-"],
+    ),
+    (
+        "gitlab-runner-registration-token",
+        r"\bGR1348941[A-Za-z0-9_-]{20}",
+        None,
+        &["gr1348941"],
+    ),
+    (
+        "grafana-token",
+        r"(?i)\beyJrIjoi[A-Za-z0-9]{70,400}={0,3}|\bglc_[A-Za-z0-9+/]{32,400}={0,3}|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}",
+        None,
+        &["eyjrijoi", "glc_", "glsa_"],
+    ),
+    (
+        "terraform-cloud-api-token",
+        r"(?i)\b[a-z0-9]{14}\.atlasv1\.[a-z0-9\-_=]{60,70}",
+        None,
+        &["atlasv1"],
+    ),
+    (
+        "huggingface-org-token",
+        r"(?i)\bapi_org_[a-z]{34}",
+        None,
+        &["api_org_"],
+    ),
+    (
+        "intra42-client-secret",
+        r"(?i)\bs-s4t2(?:ud|af)-[a-f0-9]{64}",
+        None,
+        &["s-s4t2"],
+    ),
+    (
+        "linear-api-key",
+        r"(?i)\blin_api_[a-z0-9]{40}",
+        None,
+        &["lin_api_"],
+    ),
+];
+
+/// Services whose name, as the key of an assignment (`stripe_key = ...`,
+/// `"DatadogApiKey": "..."`), marks the assigned value as their credential.
+const PROVIDERS: &[&str] = &[
+    "adafruit",
+    "adobe",
+    "airtable",
+    "algolia",
+    "alibaba",
+    "amplitude",
+    "anthropic",
+    "asana",
+    "atlassian",
+    "auth0",
+    "azure",
+    "beamer",
+    "bitbucket",
+    "bitly",
+    "bittrex",
+    "box",
+    "braintree",
+    "brevo",
+    "calendly",
+    "circleci",
+    "clickup",
+    "clojars",
+    "cloudflare",
+    "codecov",
+    "cohere",
+    "coinbase",
+    "confluence",
+    "confluent",
+    "contentful",
+    "coveralls",
+    "databricks",
+    "datadog",
+    "deepl",
+    "deepseek",
+    "digitalocean",
+    "discord",
+    "docker",
+    "doppler",
+    "droneci",
+    "dropbox",
+    "duffel",
+    "dynatrace",
+    "easypost",
+    "elastic",
+    "etsy",
+    "facebook",
+    "fastly",
+    "figma",
+    "finicity",
+    "finnhub",
+    "firebase",
+    "flickr",
+    "flutterwave",
+    "frameio",
+    "freshbooks",
+    "freshdesk",
+    "gemini",
+    "gitea",
+    "github",
+    "gitlab",
+    "gitter",
+    "gocardless",
+    "grafana",
+    "groq",
+    "harness",
+    "heroku",
+    "hubspot",
+    "huggingface",
+    "instagram",
+    "intercom",
+    "jfrog",
+    "jira",
+    "klaviyo",
+    "kraken",
+    "kucoin",
+    "launchdarkly",
+    "linear",
+    "linkedin",
+    "linked_in",
+    "linked-in",
+    "lob",
+    "looker",
+    "mailchimp",
+    "mailgun",
+    "mailjet",
+    "mapbox",
+    "mattermost",
+    "messagebird",
+    "message_bird",
+    "message-bird",
+    "meraki",
+    "microsoft",
+    "mistral",
+    "mixpanel",
+    "mongodb",
+    "monday",
+    "netlify",
+    "newrelic",
+    "notion",
+    "nytimes",
+    "okta",
+    "onesignal",
+    "openai",
+    "openrouter",
+    "pagerduty",
+    "paypal",
+    "pinecone",
+    "plaid",
+    "planetscale",
+    "postmark",
+    "postman",
+    "pusher",
+    "quickbooks",
+    "rapidapi",
+    "razorpay",
+    "replicate",
+    "rollbar",
+    "salesforce",
+    "segment",
+    "sendbird",
+    "sendgrid",
+    "sendinblue",
+    "sentry",
+    "shopify",
+    "sidekiq",
+    "slack",
+    "snowflake",
+    "snyk",
+    "sonar",
+    "splunk",
+    "square",
+    "squarespace",
+    "stripe",
+    "sumologic",
+    "supabase",
+    "telegram",
+    "terraform",
+    "travis",
+    "trello",
+    "twilio",
+    "twitch",
+    "twitter",
+    "typeform",
+    "vercel",
+    "vonage",
+    "weaviate",
+    "webex",
+    "xero",
+    "yandex",
+    "youtube",
+    "zapier",
+    "zendesk",
+    "zoom",
+];
+
+/// The built-in rules, compiled.
+pub(super) fn rules() -> Vec<Rule> {
+    let mut rules: Vec<Rule> = RULES
+        .iter()
+        .filter_map(|(id, regex, entropy, keywords)| {
+            Rule::new(id, regex)
+                .ok()
+                .map(|rule| rule.entropy(entropy.unwrap_or(0.0)).keywords(*keywords))
+        })
+        .collect();
+    if let Some(rule) = provider_assignment() {
+        rules.push(rule);
+    }
+    rules
+}
+
+/// A value assigned to a key that names a provider: the key may carry a
+/// prefix and suffix (`PROD_STRIPE_API_KEY`), the operator is one of those of
+/// config files, code and JSON, the value is a token of at least ten
+/// characters with some randomness.
+fn provider_assignment() -> Option<Rule> {
+    let names = PROVIDERS
+        .iter()
+        .map(|name| regex::escape(name))
+        .collect::<Vec<_>>()
+        .join("|");
+    let regex = format!(
+        r#"(?i)[\w.-]{{0,50}}?(?:{names})(?:[ \t\w.-]{{0,20}})[\s'"]{{0,3}}(?:=|>|:{{1,3}}=|\|\||:|=>|\?=|,)[\x60'"\s=]{{0,5}}([A-Za-z0-9_\-+/=.~]{{10,}})"#
+    );
+    Rule::new("provider-assigned-secret", &regex)
+        .ok()
+        .map(|rule| rule.entropy(2.5).keywords(PROVIDERS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_rule_compiles_and_has_keywords() {
+        let rules = rules();
+        assert_eq!(rules.len(), RULES.len() + 1);
+        assert!(rules.iter().all(|r| !r.keyword_list().is_empty()));
+    }
+}

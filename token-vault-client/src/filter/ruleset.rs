@@ -1,0 +1,212 @@
+//! A set of rules with a keyword index: one case-insensitive Aho-Corasick
+//! pass over the text decides which rules run, so clean text costs about one
+//! scan whatever the number of rules (as gitleaks' keyword prefilter).
+
+use super::{Allowlist, Finding, Rule, RuleError, builtin, gitleaks};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+/// Detection rules and global allowlists.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub(super) rules: Vec<Rule>,
+    pub(super) global: Vec<Allowlist>,
+    pub(super) skipped: Vec<String>,
+    index: KeywordIndex,
+}
+
+#[derive(Debug, Clone, Default)]
+struct KeywordIndex {
+    automaton: Option<AhoCorasick>,
+    /// For each keyword pattern, the rules it enables.
+    rules_of: Vec<Vec<usize>>,
+    /// Rules without keywords: they always run.
+    always: Vec<usize>,
+}
+
+impl RuleSet {
+    /// No rules.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The built-in rules: credentials of the providers agents most often
+    /// touch (cloud keys, Git hosting, chat, payment and AI tokens, JWTs,
+    /// private keys, URLs with passwords, assigned secrets).
+    pub fn builtin() -> Self {
+        let mut set = Self::empty();
+        set.rules = builtin::rules();
+        set.reindex();
+        set
+    }
+
+    /// Rules from a gitleaks TOML rule file (see the [module](super) docs).
+    pub fn from_gitleaks_toml(text: &str) -> Result<Self, RuleError> {
+        let mut set = gitleaks::parse(text)?;
+        set.reindex();
+        Ok(set)
+    }
+
+    /// Adds a rule.
+    #[must_use]
+    pub fn with_rule(mut self, rule: Rule) -> Self {
+        self.rules.push(rule);
+        self.reindex();
+        self
+    }
+
+    /// Adds a global allowlist.
+    #[must_use]
+    pub fn with_allowlist(mut self, allowlist: Allowlist) -> Self {
+        self.global.push(allowlist);
+        self
+    }
+
+    /// This set and `other` together: a rule of `other` replaces the rule of
+    /// this set with the same id (so a rule file overrides a built-in rule),
+    /// and each set's global allowlists keep applying to its own rules only.
+    #[must_use]
+    pub fn merged(self, other: RuleSet) -> Self {
+        let mut merged = Self::empty();
+        let overridden: Vec<String> = other.ids().into_iter().map(str::to_owned).collect();
+        for (set, replaceable) in [(self, true), (other, false)] {
+            let global = set.global;
+            merged.rules.extend(
+                set.rules
+                    .into_iter()
+                    .filter(|rule| !(replaceable && overridden.iter().any(|id| id == rule.id())))
+                    .map(|rule| global.iter().cloned().fold(rule, Rule::allow)),
+            );
+            merged.skipped.extend(set.skipped);
+        }
+        merged.reindex();
+        merged
+    }
+
+    /// The rule ids.
+    pub fn ids(&self) -> Vec<&str> {
+        self.rules.iter().map(Rule::id).collect()
+    }
+
+    /// Rules of a loaded file that cannot apply to output (path-only rules).
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
+    }
+
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    fn reindex(&mut self) {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.keyword_list().is_empty() {
+                always.push(i);
+            }
+            for keyword in rule.keyword_list() {
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(at) => {
+                        if let Some(list) = rules_of.get_mut(at) {
+                            list.push(i);
+                        }
+                    }
+                    None => {
+                        keywords.push(keyword.clone());
+                        rules_of.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .ok();
+        self.index = KeywordIndex {
+            automaton,
+            rules_of,
+            always,
+        };
+    }
+
+    /// Appends every finding of the rules whose keywords occur in `text`.
+    pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
+        let mut run = vec![false; self.rules.len()];
+        for i in &self.index.always {
+            if let Some(flag) = run.get_mut(*i) {
+                *flag = true;
+            }
+        }
+        if let Some(automaton) = &self.index.automaton {
+            for hit in automaton.find_overlapping_iter(text) {
+                for i in self
+                    .index
+                    .rules_of
+                    .get(hit.pattern().as_usize())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(flag) = run.get_mut(*i) {
+                        *flag = true;
+                    }
+                }
+            }
+        }
+        for (rule, _) in self.rules.iter().zip(&run).filter(|(_, run)| **run) {
+            rule.scan(text, &self.global, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ids(set: &RuleSet, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        set.scan(text, &mut out);
+        out.iter().map(|f| f.rule.to_string()).collect()
+    }
+
+    #[test]
+    fn a_rule_runs_only_when_one_of_its_keywords_occurs() {
+        // The regex alone would match "zz"; the keyword gates it.
+        let set = RuleSet::empty().with_rule(Rule::new("gated", "zz").unwrap().keywords(["KEY"]));
+        assert!(ids(&set, "zz").is_empty());
+        assert_eq!(ids(&set, "key zz"), vec!["gated"]);
+        let always = RuleSet::empty().with_rule(Rule::new("open", "zz").unwrap());
+        assert_eq!(ids(&always, "zz"), vec!["open"]);
+    }
+
+    #[test]
+    fn a_loaded_rule_replaces_the_built_in_rule_with_its_id() {
+        let builtin = RuleSet::builtin();
+        let n = builtin.len();
+        let mine = RuleSet::empty().with_rule(Rule::new("jwt", "never-matches-anything").unwrap());
+        let merged = builtin.merged(mine);
+        assert_eq!(merged.len(), n);
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2ln";
+        assert!(!ids(&RuleSet::builtin(), jwt).is_empty());
+        assert!(ids(&merged, jwt).is_empty());
+    }
+
+    #[test]
+    fn global_allowlists_stay_with_their_own_rules() {
+        let strict = RuleSet::empty().with_rule(Rule::new("a", "tok_[0-9]+").unwrap());
+        let lenient = RuleSet::empty()
+            .with_rule(Rule::new("b", "key_[0-9]+").unwrap())
+            .with_allowlist(Allowlist::default().stopwords(["1234"]));
+        let merged = strict.merged(lenient);
+        assert_eq!(ids(&merged, "tok_1234"), vec!["a"]);
+        assert!(ids(&merged, "key_1234").is_empty());
+    }
+}
