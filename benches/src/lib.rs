@@ -9,3 +9,4 @@ pub mod jwt;
 pub mod mcp_guard;
 pub mod measure;
 pub mod vault;
+pub mod vault_filter;

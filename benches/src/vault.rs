@@ -154,4 +154,5 @@ pub fn run() {
         secs * 1000.0 / f64::from(n)
     );
     let _ = std::fs::remove_dir_all(&dir);
+    crate::vault_filter::run();
 }
