@@ -80,17 +80,21 @@ impl Registry<'_> {
         Ok(map)
     }
 
+    /// The (not deleted) agents holding a grant in force that reaches
+    /// `resource`, in id order: answered from the index, at a cost that
+    /// grows with the answer, not with the registry.
+    pub fn agents_granted(&self, resource: &Resource) -> Result<Vec<String>, RegistryError> {
+        let now = self.authority.now();
+        self.state()
+            .read(self.authority, |i| i.reaching(resource, now))
+    }
+
     /// The (not deleted) agents that reach `resource` now, in id order: by a
     /// grant in force (from the index), and, for resource servers and users,
     /// through their clients' registrations and users' consents (which reads
     /// the consent table, and the client records of linked clients).
     pub fn agents_reaching(&self, resource: &Resource) -> Result<Vec<String>, RegistryError> {
-        let now = self.authority.now();
-        let mut agents: BTreeSet<String> = self
-            .state()
-            .read(self.authority, |i| i.reaching(resource, now))?
-            .into_iter()
-            .collect();
+        let mut agents: BTreeSet<String> = self.agents_granted(resource)?.into_iter().collect();
         let linked: Vec<(String, String)> = self.state().read(self.authority, |i| {
             i.by_client
                 .iter()

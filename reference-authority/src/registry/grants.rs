@@ -62,58 +62,72 @@ impl Registry<'_> {
         origin: &GrantOrigin,
         actor: &Actor,
     ) -> Result<AgentRecord, RegistryError> {
-        let result = (|| {
+        let result = {
             let _write = self.state().lock();
-            let before = self.live(id, None)?;
-            let Some(revoked) = before
-                .entitlements
-                .iter()
-                .find(|g| &g.entitlement == entitlement && &g.origin == origin)
-                .cloned()
-            else {
-                return Err(RegistryError::UnknownGrant(id.to_owned()));
-            };
-            let mut after = before.clone();
-            after
-                .entitlements
-                .retain(|g| !(&g.entitlement == entitlement && &g.origin == origin));
-            let now = self.authority.now();
-            after.meta.touch(now, actor);
-            let event = RegistryEvent::AgentUpdated {
-                agent_id: id.to_owned(),
-                version: after.meta.version,
-                change: AgentChange::EntitlementRevoked(revoked),
-                actor: actor.clone(),
-                time: now,
-            };
-            self.commit(Some(&before), &after, "entitlement_revoked", actor, event)?;
-            Ok(after)
-        })();
+            self.revoke_locked(id, entitlement, origin, actor)
+        };
         self.audited(id, "revoke", actor, result)
     }
 
     /// Revokes every grant from `origin` (a template withdrawn, an elevation
-    /// ended); returns how many there were.
+    /// ended), as one change that no other write interleaves with; returns
+    /// how many there were.
     pub fn revoke_origin(
         &self,
         id: &str,
         origin: &GrantOrigin,
         actor: &Actor,
     ) -> Result<usize, RegistryError> {
-        let held: Vec<Entitlement> = self
-            .agent(id)?
-            .map(|a| {
-                a.entitlements
+        let result = {
+            let _write = self.state().lock();
+            (|| {
+                let held: Vec<Entitlement> = self
+                    .live(id, None)?
+                    .entitlements
                     .into_iter()
                     .filter(|g| &g.origin == origin)
                     .map(|g| g.entitlement)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for entitlement in &held {
-            self.revoke(id, entitlement, origin, actor)?;
-        }
-        Ok(held.len())
+                    .collect();
+                for entitlement in &held {
+                    self.revoke_locked(id, entitlement, origin, actor)?;
+                }
+                Ok(held.len())
+            })()
+        };
+        self.audited(id, "revoke_origin", actor, result)
+    }
+
+    fn revoke_locked(
+        &self,
+        id: &str,
+        entitlement: &Entitlement,
+        origin: &GrantOrigin,
+        actor: &Actor,
+    ) -> Result<AgentRecord, RegistryError> {
+        let before = self.live(id, None)?;
+        let Some(revoked) = before
+            .entitlements
+            .iter()
+            .find(|g| &g.entitlement == entitlement && &g.origin == origin)
+            .cloned()
+        else {
+            return Err(RegistryError::UnknownGrant(id.to_owned()));
+        };
+        let mut after = before.clone();
+        after
+            .entitlements
+            .retain(|g| !(&g.entitlement == entitlement && &g.origin == origin));
+        let now = self.authority.now();
+        after.meta.touch(now, actor);
+        let event = RegistryEvent::AgentUpdated {
+            agent_id: id.to_owned(),
+            version: after.meta.version,
+            change: AgentChange::EntitlementRevoked(revoked),
+            actor: actor.clone(),
+            time: now,
+        };
+        self.commit(Some(&before), &after, "entitlement_revoked", actor, event)?;
+        Ok(after)
     }
 
     /// The grants of an agent in force now (expired grants left out; none

@@ -9,13 +9,18 @@
 )]
 
 mod accountability;
+#[cfg(feature = "server")]
+mod ciba;
 mod dependencies;
 mod directory;
 mod events;
 mod lifecycle;
+#[cfg(feature = "sqlite")]
 mod persistence;
 mod tokens;
 mod tombstone;
+#[cfg(feature = "http")]
+mod webhook;
 
 use agent_auth::audit::MemorySink;
 use agent_auth::clock::ManualClock;
