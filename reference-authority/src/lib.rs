@@ -21,6 +21,11 @@ pub use login_backend::InMemoryBackend;
 pub mod notify;
 pub mod registry;
 
+/// The control point guide (`docs/control-point.md`), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/control-point.md")]
+pub struct ControlPointGuide;
+
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.
 pub use agent_auth;
