@@ -14,6 +14,7 @@ mod ciba;
 mod dependencies;
 mod directory;
 mod events;
+mod invariants;
 mod lifecycle;
 #[cfg(feature = "sqlite")]
 mod persistence;
