@@ -6,6 +6,9 @@
 //! at once and without revocation. Enabling it again brings its unexpired
 //! tokens back; revoke them as well to end them for good.
 //!
+//! A disabled client fails authentication with `invalid_client` (RFC 6749
+//! section 5.2), and its tokens are not active (RFC 7662 section 2.2:
+//! `active` is false for a token the authorization server no longer accepts).
 //! The status is kept apart from the client's registration, so registering
 //! the client again does not enable it.
 
