@@ -24,6 +24,7 @@ enum Op {
     Grant(usize, usize, Option<i64>),
     Revoke(usize, usize),
     Advance(i64),
+    Consent(usize, usize, bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -42,6 +43,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(a, e, x)| Op::Grant(a, e, x)),
         (agent, 0..3usize).prop_map(|(a, e)| Op::Revoke(a, e)),
         (1..60i64).prop_map(Op::Advance),
+        (0..PEOPLE.len(), 0..AGENTS.len(), any::<bool>())
+            .prop_map(|(p, c, g)| Op::Consent(p, c, g)),
     ]
 }
 
@@ -147,6 +150,21 @@ async fn apply(authority: &Authority, clock: &ManualClock, op: &Op) -> bool {
             clock.advance(*s);
             true
         }
+        Op::Consent(p, c, give) => {
+            let client = format!("c{c}");
+            if *give {
+                authority
+                    .grant_consent(
+                        PEOPLE[*p],
+                        &client,
+                        &[],
+                        &[format!("https://api{p}.example")],
+                    )
+                    .is_ok()
+            } else {
+                authority.revoke_consent(PEOPLE[*p], &client).is_ok()
+            }
+        }
     }
 }
 
@@ -203,6 +221,31 @@ fn check(authority: &Authority) -> Result<(), TestCaseError> {
             .map(|a| a.id.clone())
             .collect();
         prop_assert_eq!(registry.agents_granted(&resource).unwrap(), naive);
+    }
+    let consents = authority.consents_to(|_| true).unwrap();
+    for (i, person) in PEOPLE.iter().enumerate() {
+        let users: BTreeSet<String> = consents
+            .iter()
+            .filter(|(u, _, _)| u == person)
+            .map(|(_, c, _)| format!("a{}", &c[1..]))
+            .filter(|a| {
+                agents
+                    .iter()
+                    .any(|r| &r.id == a && r.status != AgentStatus::Deleted)
+            })
+            .collect();
+        let reaching: BTreeSet<String> = registry
+            .agents_reaching(&Resource::User((*person).to_owned()))
+            .unwrap()
+            .into_iter()
+            .collect();
+        prop_assert_eq!(&reaching, &users);
+        let api: BTreeSet<String> = registry
+            .agents_reaching(&Resource::Api(format!("https://api{i}.example")))
+            .unwrap()
+            .into_iter()
+            .collect();
+        prop_assert_eq!(api, users);
     }
     for person in PEOPLE {
         let naive: BTreeSet<String> = agents
