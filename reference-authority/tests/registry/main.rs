@@ -11,6 +11,7 @@
 mod accountability;
 #[cfg(feature = "server")]
 mod ciba;
+mod concurrency;
 mod dependencies;
 mod directory;
 mod events;
