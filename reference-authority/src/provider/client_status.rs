@@ -20,7 +20,11 @@ use agent_auth::audit::{AuditAction, Outcome};
 const DISABLED_CLIENTS: Table = Table::Extension("disabled_clients");
 
 impl Authority {
-    /// Disables a client (see the [module](self) for what that stops).
+    /// Disables a client: it authenticates nowhere (`invalid_client` at the
+    /// token endpoint for every grant), starts no authorization, and every
+    /// access token issued to it is refused by
+    /// [`verify_access_token`](Self::verify_access_token) and introspection,
+    /// at once. Registering the client again does not enable it.
     ///
     /// ```
     /// use reference_authority::{Authority, AuthorityConfig, ClientSpec};
