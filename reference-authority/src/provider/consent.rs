@@ -32,6 +32,23 @@ impl Authority {
             .get(Table::Consents, &key(user_id, client_id))?)
     }
 
+    /// Every consent given to the clients `client_ids` accepts: (user id,
+    /// client id, what was consented to). Reads the whole consent table.
+    pub fn consents_to(
+        &self,
+        client_ids: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, String, ConsentRecord)>, AuthorityError> {
+        Ok(self
+            .tables()
+            .scan::<ConsentRecord>(Table::Consents)?
+            .into_iter()
+            .filter_map(|(k, record)| {
+                let (user, client) = k.split_once('\u{1f}')?;
+                client_ids(client).then(|| (user.to_owned(), client.to_owned(), record))
+            })
+            .collect())
+    }
+
     /// Records that `user_id` consents to `scope` and `resource` for
     /// `client_id` (added to what was consented before). The consent page does
     /// this when the user approves; call it directly only where the user's
@@ -44,7 +61,7 @@ impl Authority {
         resource: &[String],
     ) -> Result<(), AuthorityError> {
         let now = self.now();
-        self.tables().update::<ConsentRecord, ()>(
+        let consented = self.tables().update::<ConsentRecord, Vec<String>>(
             Table::Consents,
             &key(user_id, client_id),
             |current| {
@@ -60,9 +77,13 @@ impl Authority {
                     }
                 }
                 record.granted_at = now;
-                (Some(record), ())
+                let resources = record.resource.clone();
+                (Some(record), resources)
             },
         )?;
+        self.inner
+            .registry
+            .consent_changed(user_id, client_id, Some(&consented));
         self.audit(AuditAction::ApprovalDecided, Outcome::Success, |e| {
             e.agent(client_id.to_owned())
                 .user(user_id.to_owned())
@@ -79,6 +100,9 @@ impl Authority {
         let existed = self
             .tables()
             .delete(Table::Consents, &key(user_id, client_id))?;
+        self.inner
+            .registry
+            .consent_changed(user_id, client_id, None);
         self.revoke_families_where(
             |f| f.facts.client_id == client_id && f.facts.user_id.as_deref() == Some(user_id),
             "consent_revoked",
