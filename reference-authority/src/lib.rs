@@ -11,6 +11,7 @@ pub use provider::*;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
 pub mod federated_connection;
+pub mod scim;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
