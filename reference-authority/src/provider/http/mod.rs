@@ -13,10 +13,12 @@ mod transport;
 use super::{Authority, paths};
 use axum::Router;
 use axum::routing::{get, post};
+pub(crate) use endpoints::bearer;
 pub use transport::RouterTransport;
 
 /// The router of one authority; paths are relative to the issuer URL.
 pub fn router(authority: Authority) -> Router {
+    let scim = crate::scim::http::router(crate::scim::Scim::for_authority(&authority));
     Router::new()
         .route(paths::OPENID_CONFIGURATION, get(endpoints::metadata))
         .route(paths::OAUTH_METADATA, get(endpoints::metadata))
@@ -52,4 +54,5 @@ pub fn router(authority: Authority) -> Router {
             get(endpoints::read_registration),
         )
         .with_state(authority)
+        .merge(scim)
 }

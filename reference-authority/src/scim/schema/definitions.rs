@@ -1,0 +1,261 @@
+//! The schemas this server publishes: the attributes it stores and returns,
+//! no more (RFC 7643 section 7: the `/Schemas` endpoint describes what the
+//! service provider supports).
+
+use super::attribute::{Attribute, Mutability, Returned, Uniqueness};
+
+/// The core User schema (RFC 7643 section 4.1).
+pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The Enterprise User extension (RFC 7643 section 4.3).
+pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The core Group schema (RFC 7643 section 4.2).
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// The Agent schema (draft-abbey-scim-agent-extension-00 section 5.1.4,
+/// kept by draft-wzdk-scim-agent-resource-00).
+pub const AGENT: &str = "urn:ietf:params:scim:schemas:core:2.0:Agent";
+
+/// A schema: its URN, name and attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    /// The URN.
+    pub id: &'static str,
+    /// A short name.
+    pub name: &'static str,
+    /// What it describes.
+    pub description: &'static str,
+    /// Its attributes.
+    pub attributes: Vec<Attribute>,
+}
+
+impl Schema {
+    /// The attribute named `name`, case-insensitively.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+fn reference_value(types: &'static [&'static str], what: &'static str) -> Vec<Attribute> {
+    vec![
+        Attribute::string("value", what).case_exact(),
+        Attribute::reference("$ref", types, "The URI of the referenced resource."),
+        Attribute::string(
+            "display",
+            "A human-readable name of the referenced resource.",
+        ),
+    ]
+}
+
+/// The User schema as served.
+pub fn user() -> Schema {
+    Schema {
+        id: USER,
+        name: "User",
+        description: "User Account",
+        attributes: vec![
+            Attribute::string(
+                "userName",
+                "Unique identifier for the User, used to sign in.",
+            )
+            .required()
+            .uniqueness(Uniqueness::Server),
+            Attribute::string("displayName", "The name of the User, suitable for display."),
+            Attribute::boolean(
+                "active",
+                "The User's administrative status; false deactivates the person (and the agents they sponsor).",
+            ),
+            Attribute::complex(
+                "emails",
+                vec![
+                    Attribute::string("value", "The email address."),
+                    Attribute::string("type", "A label: work, home or other.")
+                        .canonical(&["work", "home", "other"]),
+                    Attribute::boolean("primary", "Whether this is the primary address."),
+                ],
+                "Email addresses of the User.",
+            )
+            .multi(),
+            Attribute::complex(
+                "groups",
+                {
+                    let mut subs = reference_value(&["Group"], "The id of the Group.");
+                    for s in &mut subs {
+                        s.mutability = Mutability::ReadOnly;
+                    }
+                    subs
+                },
+                "The Groups the User belongs to, maintained through the Groups endpoint.",
+            )
+            .multi()
+            .mutability(Mutability::ReadOnly),
+        ],
+    }
+}
+
+/// The Enterprise User extension as served (`department`, `manager`).
+pub fn enterprise_user() -> Schema {
+    Schema {
+        id: ENTERPRISE_USER,
+        name: "EnterpriseUser",
+        description: "Enterprise User",
+        attributes: vec![
+            Attribute::string("department", "The User's department."),
+            Attribute::complex(
+                "manager",
+                vec![
+                    Attribute::string("value", "The id of the manager's User resource.")
+                        .case_exact(),
+                    Attribute::reference(
+                        "$ref",
+                        &["User"],
+                        "The URI of the manager's User resource.",
+                    ),
+                    Attribute::string("displayName", "The manager's display name.")
+                        .mutability(Mutability::ReadOnly),
+                ],
+                "The User's manager.",
+            ),
+        ],
+    }
+}
+
+/// The Group schema as served.
+pub fn group() -> Schema {
+    Schema {
+        id: GROUP,
+        name: "Group",
+        description: "Group",
+        attributes: vec![
+            Attribute::string("displayName", "A human-readable name for the Group.").required(),
+            Attribute::complex(
+                "members",
+                vec![
+                    Attribute::string("value", "The id of the member.")
+                        .case_exact()
+                        .mutability(Mutability::Immutable),
+                    Attribute::reference("$ref", &["User", "Group"], "The URI of the member.")
+                        .mutability(Mutability::Immutable),
+                    Attribute::string("display", "The member's display name.")
+                        .mutability(Mutability::ReadOnly),
+                    Attribute::string("type", "The member's resource type.")
+                        .canonical(&["User", "Group"])
+                        .mutability(Mutability::Immutable),
+                ],
+                "The members of the Group.",
+            )
+            .multi(),
+        ],
+    }
+}
+
+/// The Agent schema as served (draft-abbey-scim-agent-extension-00 section 5.1.4;
+/// draft-wzdk-scim-agent-resource-00 keeps the resource type and `owners`).
+pub fn agent() -> Schema {
+    Schema {
+        id: AGENT,
+        name: "Agent",
+        description: "Agent identities",
+        attributes: vec![
+            // Section 5.1.4: `name` is the one REQUIRED attribute.
+            Attribute::string("name", "The name of the Agent.")
+                .required()
+                .uniqueness(Uniqueness::Server),
+            Attribute::string("displayName", "The display name of the Agent."),
+            Attribute::string("description", "The description of the Agent."),
+            Attribute::string("agentType", "The type of agent."),
+            Attribute::boolean(
+                "active",
+                "The Agent's administrative status; false suspends it.",
+            ),
+            Attribute::string(
+                "subject",
+                "The `sub` of inbound tokens that identify this Agent.",
+            )
+            .case_exact(),
+            Attribute::complex(
+                "owners",
+                vec![
+                    Attribute::string("value", "The id of the owning User.")
+                        .case_exact()
+                        .required(),
+                    Attribute::reference("$ref", &["User"], "The URI of the owning User."),
+                    Attribute::string("display", "The owner's display name.")
+                        .mutability(Mutability::ReadOnly),
+                ],
+                "The Users that own (sponsor) this Agent.",
+            )
+            .multi(),
+            Attribute::complex(
+                "parent",
+                {
+                    let mut subs = reference_value(&["Agent"], "The id of the parent Agent.");
+                    if let Some(d) = subs.last_mut() {
+                        d.mutability = Mutability::ReadOnly;
+                    }
+                    subs
+                },
+                "The parent Agent in a hierarchy of agents.",
+            ),
+            Attribute::complex(
+                "protocols",
+                vec![
+                    Attribute::string("type", "The protocol.").canonical(&[
+                        "A2A",
+                        "OpenAPI",
+                        "MCP-Server",
+                    ]),
+                    Attribute::reference(
+                        "specificationUrl",
+                        &["external"],
+                        "Where the Agent's specification for the protocol is.",
+                    ),
+                ],
+                "The protocols the Agent speaks.",
+            )
+            .multi(),
+            Attribute::complex(
+                "applications",
+                vec![
+                    Attribute::string("value", "The id of the application.").case_exact(),
+                    Attribute::reference("$ref", &["external"], "The URI of the application."),
+                    Attribute::string("display", "The application's name."),
+                ],
+                "Applications the Agent shares a trust boundary with.",
+            )
+            .multi(),
+        ],
+    }
+}
+
+/// The common attributes of every resource (RFC 7643 section 3.1), for
+/// filtering and sorting.
+pub fn common() -> Vec<Attribute> {
+    vec![
+        Attribute::string("id", "The server's identifier of the resource.")
+            .case_exact()
+            .mutability(Mutability::ReadOnly)
+            .returned(Returned::Always)
+            .uniqueness(Uniqueness::Server),
+        Attribute::string("externalId", "The client's identifier of the resource.").case_exact(),
+        Attribute::complex(
+            "meta",
+            vec![
+                Attribute::string("resourceType", "The resource type.")
+                    .case_exact()
+                    .mutability(Mutability::ReadOnly),
+                Attribute::date_time("created", "When the resource was created.")
+                    .mutability(Mutability::ReadOnly),
+                Attribute::date_time("lastModified", "When the resource last changed.")
+                    .mutability(Mutability::ReadOnly),
+                Attribute::reference("location", &["uri"], "The resource's URI.")
+                    .mutability(Mutability::ReadOnly),
+                Attribute::string("version", "The resource's version (ETag).")
+                    .case_exact()
+                    .mutability(Mutability::ReadOnly),
+            ],
+            "Resource metadata.",
+        )
+        .mutability(Mutability::ReadOnly),
+    ]
+}

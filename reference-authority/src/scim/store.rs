@@ -1,0 +1,52 @@
+//! What the SCIM layer needs from the backends that hold the resources: one
+//! [`ResourceStore`] per resource type, with versions for ETags and
+//! conditional writes so that a write based on a stale read changes nothing.
+
+use super::ScimError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A resource as stored: its id, version, timestamps and attributes (core
+/// attributes at the top level, extension attributes under their schema URN;
+/// no `id`, `meta` or `schemas`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    /// The server-assigned id.
+    pub id: String,
+    /// Grows by at least one with every change; the ETag is derived from it.
+    pub version: u64,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Last change, seconds since the epoch.
+    pub last_modified: i64,
+    /// The attributes.
+    pub attributes: Map<String, Value>,
+}
+
+/// The backend of one resource type.
+///
+/// Implementations check their own invariants (unique names, references that
+/// must exist, sponsor rules) and answer with a [`ScimError`] that leaves
+/// everything unchanged when they refuse.
+pub trait ResourceStore: Send + Sync + std::fmt::Debug {
+    /// One resource.
+    fn get(&self, id: &str) -> Result<Option<Stored>, ScimError>;
+
+    /// Every resource of the type.
+    fn list(&self) -> Result<Vec<Stored>, ScimError>;
+
+    /// Creates a resource from validated attributes; the store assigns the id.
+    fn create(&self, attributes: Map<String, Value>) -> Result<Stored, ScimError>;
+
+    /// Replaces the attributes of `id`. With `expected_version`, fails with
+    /// 412 unless the stored version is that one (checked atomically with the write).
+    fn replace(
+        &self,
+        id: &str,
+        attributes: Map<String, Value>,
+        expected_version: Option<u64>,
+    ) -> Result<Stored, ScimError>;
+
+    /// Deletes `id`, under the same version condition.
+    fn delete(&self, id: &str, expected_version: Option<u64>) -> Result<(), ScimError>;
+}

@@ -1,0 +1,119 @@
+//! Every change is a SCIM provisioning event (RFC 9967) and an audit event.
+
+use super::*;
+use agent_auth::audit::{AuditAction, Outcome};
+use reference_authority::scim::EventKind;
+
+#[test]
+fn create_patch_deactivate_and_delete_each_emit_their_event() {
+    let f = fixture();
+    let mut events = f.scim.subscribe();
+    let u = f.user("sarah");
+    f.scim
+        .patch(
+            &f.caller,
+            "Users",
+            &id(&u),
+            &json!({"schemas": [PATCH_OP], "Operations": [
+                {"op": "replace", "path": "active", "value": false}
+            ]}),
+            None,
+            &Projection::Default,
+        )
+        .unwrap();
+    f.scim.delete(&f.caller, "Users", &id(&u), None).unwrap();
+    let kinds: Vec<EventKind> = std::iter::from_fn(|| events.try_recv().ok())
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Create,
+            EventKind::Patch,
+            EventKind::Deactivate,
+            EventKind::Delete
+        ]
+    );
+}
+
+#[test]
+fn the_set_payload_names_the_subject_and_the_changed_attributes_only() {
+    let f = fixture();
+    let mut events = f.scim.subscribe();
+    f.create("Users", json!({"schemas": [USER], "userName": "secretive", "externalId": "hr-7", "displayName": "S"}));
+    let e = events.try_recv().unwrap();
+    let set = e.set_payload(f.scim.base_url(), "jti-1");
+    assert_eq!(set["iss"], "https://idp.example/scim/v2");
+    assert_eq!(set["iat"], NOW);
+    assert_eq!(set["sub_id"]["format"], "scim");
+    assert_eq!(set["sub_id"]["uri"], format!("/Users/{}", e.id));
+    assert_eq!(set["sub_id"]["externalId"], "hr-7");
+    let notice = &set["events"]["urn:ietf:params:scim:event:prov:create:notice"];
+    assert_eq!(
+        notice["attributes"],
+        json!(["displayName", "externalId", "userName"])
+    );
+    assert!(
+        !set.to_string().contains("secretive"),
+        "a notice carries no values"
+    );
+}
+
+#[test]
+fn reactivation_emits_activate() {
+    let f = fixture();
+    let u = f.create(
+        "Users",
+        json!({"schemas": [USER], "userName": "ann", "active": false}),
+    );
+    let mut events = f.scim.subscribe();
+    f.scim
+        .replace(
+            &f.caller,
+            "Users",
+            &id(&u),
+            &json!({"schemas": [USER], "userName": "ann", "active": true}),
+            None,
+            &Projection::Default,
+        )
+        .unwrap();
+    let kinds: Vec<EventKind> = std::iter::from_fn(|| events.try_recv().ok())
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, [EventKind::Put, EventKind::Activate]);
+}
+
+#[test]
+fn changes_and_refusals_are_audited() {
+    let f = fixture();
+    let a = f.create(
+        "Agents",
+        json!({"schemas": [AGENT], "name": "sales-agent-prod-001"}),
+    );
+    let _ = f
+        .scim
+        .create(
+            &f.caller,
+            "Agents",
+            &json!({"schemas": [AGENT], "name": "sales-agent-prod-001"}),
+            &Projection::Default,
+        )
+        .unwrap_err();
+    let events = f.audit.events();
+    let ok = events
+        .iter()
+        .find(|e| e.action == AuditAction::AgentLifecycle && e.outcome == Outcome::Success)
+        .unwrap();
+    assert_eq!(ok.agent.as_deref(), Some("hr-system"));
+    assert_eq!(ok.details["id"], a["id"]);
+    assert_eq!(
+        ok.details["event"],
+        "urn:ietf:params:scim:event:prov:create:notice"
+    );
+    let refused = events
+        .iter()
+        .find(|e| e.action == AuditAction::AgentLifecycle && e.outcome == Outcome::Denied)
+        .unwrap();
+    assert_eq!(refused.reason.as_deref(), Some("uniqueness"));
+    assert_eq!(refused.details["operation"], "create");
+}
