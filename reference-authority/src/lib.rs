@@ -12,6 +12,7 @@ pub use provider::*;
 pub mod ciba;
 pub mod directory;
 pub mod federated_connection;
+pub mod governance;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
