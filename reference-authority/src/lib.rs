@@ -27,6 +27,11 @@ pub mod registry;
 #[doc = include_str!("../../docs/control-point.md")]
 pub struct ControlPointGuide;
 
+/// The governance guide (`docs/governance.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/governance.md")]
+pub struct GovernanceGuide;
+
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.
 pub use agent_auth;
