@@ -6,6 +6,9 @@
 //! at once and without revocation. Enabling it again brings its unexpired
 //! tokens back; revoke them as well to end them for good.
 //!
+//! A disabled client fails authentication with `invalid_client` (RFC 6749
+//! section 5.2), and its tokens are not active (RFC 7662 section 2.2:
+//! `active` is false for a token the authorization server no longer accepts).
 //! The status is kept apart from the client's registration, so registering
 //! the client again does not enable it.
 
@@ -17,7 +20,11 @@ use agent_auth::audit::{AuditAction, Outcome};
 const DISABLED_CLIENTS: Table = Table::Extension("disabled_clients");
 
 impl Authority {
-    /// Disables a client (see the [module](self) for what that stops).
+    /// Disables a client: it authenticates nowhere (`invalid_client` at the
+    /// token endpoint for every grant), starts no authorization, and every
+    /// access token issued to it is refused by
+    /// [`verify_access_token`](Self::verify_access_token) and introspection,
+    /// at once. Registering the client again does not enable it.
     ///
     /// ```
     /// use reference_authority::{Authority, AuthorityConfig, ClientSpec};

@@ -168,6 +168,9 @@ impl Authority {
         self.forget_client_keys(&record.client_id);
         self.tables()
             .put(Table::Clients, &record.client_id.clone(), &record)?;
+        self.inner
+            .registry
+            .client_registered(&record.client_id, &record.resources);
         Ok(())
     }
 

@@ -61,7 +61,7 @@ impl Authority {
         resource: &[String],
     ) -> Result<(), AuthorityError> {
         let now = self.now();
-        self.tables().update::<ConsentRecord, ()>(
+        let consented = self.tables().update::<ConsentRecord, Vec<String>>(
             Table::Consents,
             &key(user_id, client_id),
             |current| {
@@ -77,9 +77,13 @@ impl Authority {
                     }
                 }
                 record.granted_at = now;
-                (Some(record), ())
+                let resources = record.resource.clone();
+                (Some(record), resources)
             },
         )?;
+        self.inner
+            .registry
+            .consent_changed(user_id, client_id, Some(&consented));
         self.audit(AuditAction::ApprovalDecided, Outcome::Success, |e| {
             e.agent(client_id.to_owned())
                 .user(user_id.to_owned())
@@ -96,6 +100,9 @@ impl Authority {
         let existed = self
             .tables()
             .delete(Table::Consents, &key(user_id, client_id))?;
+        self.inner
+            .registry
+            .consent_changed(user_id, client_id, None);
         self.revoke_families_where(
             |f| f.facts.client_id == client_id && f.facts.user_id.as_deref() == Some(user_id),
             "consent_revoked",

@@ -7,7 +7,7 @@ use super::Registry;
 use super::entitlement::{Entitlement, Resource};
 use super::error::RegistryError;
 use super::model::AgentStatus;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 /// What one agent reaches.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,16 +67,13 @@ impl Registry<'_> {
                 }
             }
         }
-        for client in &agent.clients {
-            if let Some(record) = self.authority.client(client)? {
-                map.resources.extend(record.resources);
+        self.state().read(self.authority, |i| {
+            for client in &agent.clients {
+                map.resources.extend(i.reach.apis_of(client).cloned());
+                map.delegated_users
+                    .extend(i.reach.users_of(client).cloned());
             }
-        }
-        let clients: HashSet<&str> = agent.clients.iter().map(String::as_str).collect();
-        for (user, _, consent) in self.authority.consents_to(|c| clients.contains(c))? {
-            map.delegated_users.insert(user);
-            map.resources.extend(consent.resource);
-        }
+        })?;
         Ok(map)
     }
 
@@ -90,58 +87,22 @@ impl Registry<'_> {
     }
 
     /// The (not deleted) agents that reach `resource` now, in id order: by a
-    /// grant in force (from the index), and, for resource servers and users,
-    /// through their clients' registrations and users' consents (which reads
-    /// the consent table, and the client records of linked clients).
+    /// grant in force, and, for resource servers and users, through the
+    /// authority's records (their clients' registered resources, users'
+    /// consents to their clients). Answered from indexes.
     pub fn agents_reaching(&self, resource: &Resource) -> Result<Vec<String>, RegistryError> {
         let mut agents: BTreeSet<String> = self.agents_granted(resource)?.into_iter().collect();
-        let linked: Vec<(String, String)> = self.state().read(self.authority, |i| {
-            i.by_client
-                .iter()
-                .map(|(c, a)| (c.clone(), a.clone()))
+        let through_records: BTreeSet<String> = self.state().read(self.authority, |i| {
+            let clients: Vec<&String> = match resource {
+                Resource::Api(api) => i.reach.clients_of_api(api).collect(),
+                Resource::User(user) => i.reach.clients_of_user(user).collect(),
+                _ => Vec::new(),
+            };
+            clients
+                .into_iter()
+                .filter_map(|c| i.by_client.get(c).cloned())
                 .collect()
         })?;
-        let mut through_records = BTreeSet::new();
-        match resource {
-            Resource::Api(api) => {
-                for (client, agent) in &linked {
-                    if self
-                        .authority
-                        .client(client)?
-                        .is_some_and(|r| r.resources.iter().any(|x| x == api))
-                    {
-                        through_records.insert(agent.clone());
-                    }
-                }
-                let owners: std::collections::HashMap<&str, &str> = linked
-                    .iter()
-                    .map(|(c, a)| (c.as_str(), a.as_str()))
-                    .collect();
-                for (_, client, consent) in
-                    self.authority.consents_to(|c| owners.contains_key(c))?
-                {
-                    if consent.resource.iter().any(|x| x == api)
-                        && let Some(agent) = owners.get(client.as_str())
-                    {
-                        through_records.insert((*agent).to_owned());
-                    }
-                }
-            }
-            Resource::User(user) => {
-                let owners: std::collections::HashMap<&str, &str> = linked
-                    .iter()
-                    .map(|(c, a)| (c.as_str(), a.as_str()))
-                    .collect();
-                for (u, client, _) in self.authority.consents_to(|c| owners.contains_key(c))? {
-                    if &u == user
-                        && let Some(agent) = owners.get(client.as_str())
-                    {
-                        through_records.insert((*agent).to_owned());
-                    }
-                }
-            }
-            _ => {}
-        }
         for agent in through_records {
             if self
                 .agent(&agent)?

@@ -5,6 +5,7 @@
 
 use super::entitlement::Resource;
 use super::model::{AgentRecord, AgentStatus, Principal};
+use super::reach::ClientReach;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The indexes.
@@ -22,6 +23,8 @@ pub(crate) struct Index {
     /// Resource -> agent -> the expiries of its grants reaching it
     /// (`None`: until revoked).
     pub(crate) by_resource: HashMap<Resource, BTreeMap<String, Vec<Option<i64>>>>,
+    /// What clients reach through the authority's records.
+    pub(crate) reach: ClientReach,
 }
 
 impl Index {

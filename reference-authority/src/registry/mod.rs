@@ -41,6 +41,7 @@ mod grants;
 mod index;
 mod lifecycle;
 mod model;
+mod reach;
 mod register;
 mod spec;
 mod state;

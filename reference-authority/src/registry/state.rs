@@ -76,6 +76,23 @@ impl RegistryState {
         *self.index.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
+    /// The provider registered (or replaced) a client. Applied only to built
+    /// indexes: a later build reads the store.
+    pub(crate) fn client_registered(&self, client: &str, resources: &[String]) {
+        let mut guard = self.index.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(index) = guard.as_mut() {
+            index.reach.set_registered(client, resources);
+        }
+    }
+
+    /// A user's consent to a client changed (`None`: withdrawn).
+    pub(crate) fn consent_changed(&self, user: &str, client: &str, resources: Option<&[String]>) {
+        let mut guard = self.index.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(index) = guard.as_mut() {
+            index.reach.set_consent(user, client, resources);
+        }
+    }
+
     pub(crate) fn emit(&self, event: RegistryEvent) {
         let _ = self.events.send(event);
     }
@@ -103,6 +120,17 @@ fn build(authority: &Authority) -> Result<Index, RegistryError> {
     let mut index = Index::default();
     for agent in store::all(authority)? {
         index.insert(&agent);
+    }
+    for (id, client) in authority
+        .tables()
+        .scan::<crate::model::ClientRecord>(crate::store::Table::Clients)?
+    {
+        index.reach.set_registered(&id, &client.resources);
+    }
+    for (user, client, consent) in authority.consents_to(|_| true)? {
+        index
+            .reach
+            .set_consent(&user, &client, Some(&consent.resource));
     }
     Ok(index)
 }

@@ -257,3 +257,60 @@ fn malformed_entitlements_are_refused() {
     );
     assert_eq!(registry.agent("sales-agent-prod-001").unwrap(), before);
 }
+
+#[test]
+fn the_map_follows_consents_and_client_registrations_as_they_change() {
+    let f = fixture();
+    register_active(&f);
+    let registry = f.authority.registry();
+    let alice = Resource::User("alice".into());
+    let docs = Resource::Api("https://docs.example/mcp".into());
+    // Build the indexes first, then change the records under them.
+    assert!(registry.agents_reaching(&alice).unwrap().is_empty());
+    f.authority
+        .grant_consent(
+            "alice",
+            "sales-agent",
+            &[],
+            &["https://docs.example/mcp".to_owned()],
+        )
+        .unwrap();
+    assert_eq!(
+        registry.agents_reaching(&alice).unwrap(),
+        ["sales-agent-prod-001"]
+    );
+    assert_eq!(
+        registry.agents_reaching(&docs).unwrap(),
+        ["sales-agent-prod-001"]
+    );
+    f.authority.revoke_consent("alice", "sales-agent").unwrap();
+    assert!(registry.agents_reaching(&alice).unwrap().is_empty());
+    assert!(registry.agents_reaching(&docs).unwrap().is_empty());
+    assert!(
+        !registry
+            .dependencies("sales-agent-prod-001")
+            .unwrap()
+            .delegated_users
+            .contains("alice")
+    );
+
+    // The client registers another resource instead of the CRM.
+    f.authority
+        .register_client(
+            ClientSpec::confidential("sales-agent", AGENT_SECRET)
+                .resources(["https://erp.example"]),
+        )
+        .unwrap();
+    assert!(
+        registry
+            .agents_reaching(&Resource::Api("https://crm.example/mcp".into()))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        registry
+            .agents_reaching(&Resource::Api("https://erp.example".into()))
+            .unwrap(),
+        ["sales-agent-prod-001"]
+    );
+}

@@ -11,9 +11,11 @@
 mod accountability;
 #[cfg(feature = "server")]
 mod ciba;
+mod concurrency;
 mod dependencies;
 mod directory;
 mod events;
+mod invariants;
 mod lifecycle;
 #[cfg(feature = "sqlite")]
 mod persistence;

@@ -246,3 +246,26 @@ async fn a_deleted_agent_gets_no_token_ever_again() {
             .unwrap_err(),
     );
 }
+
+#[tokio::test]
+async fn every_grant_type_refuses_a_disabled_client_before_anything_else() {
+    let f = fixture();
+    f.authority
+        .registry()
+        .register(sales_agent(), &admin())
+        .unwrap();
+    for grant_type in [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "urn:openid:params:grant-type:ciba",
+    ] {
+        let request = TokenRequest::new(Params::from_pairs([("grant_type", grant_type)]))
+            .basic("sales-agent", AGENT_SECRET);
+        let err = f.authority.token(&request).await.unwrap_err();
+        assert_eq!(err.code(), &ErrorCode::InvalidClient, "{grant_type}");
+        assert_eq!(err.description(), "the client is disabled", "{grant_type}");
+    }
+}

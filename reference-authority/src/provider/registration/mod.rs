@@ -205,6 +205,9 @@ impl Authority {
             return Err(RegistrationError::Server("client identifier collision"));
         }
         self.forget_client_keys(&client_id);
+        self.inner
+            .registry
+            .client_registered(&client_id, &record.resources);
         Ok(Registration {
             client: record,
             client_secret: secret,
