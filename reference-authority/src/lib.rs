@@ -13,6 +13,7 @@ pub mod ciba;
 pub mod directory;
 pub mod federated_connection;
 pub mod scim;
+pub mod governance;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -26,6 +27,11 @@ pub mod registry;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/control-point.md")]
 pub struct ControlPointGuide;
+
+/// The governance guide (`docs/governance.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/governance.md")]
+pub struct GovernanceGuide;
 
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.

@@ -18,6 +18,8 @@
 //! ```
 
 mod backchannel;
+mod cancel;
+pub(crate) use cancel::cancel_open_requests;
 mod decision;
 mod delivery;
 mod device;
