@@ -6,7 +6,9 @@
 //! Events go to an [`AuditSink`]; sinks are pluggable.
 
 mod event;
+mod keyed_hash;
 mod sink;
 
 pub use event::{AuditAction, AuditEvent, Outcome};
+pub use keyed_hash::{AuditHashKey, KEYED_HASH_PREFIX};
 pub use sink::{AuditSink, FanoutSink, JsonLinesSink, MemorySink, NoopSink, SharedSink};
