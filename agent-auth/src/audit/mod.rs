@@ -7,6 +7,9 @@
 
 mod event;
 mod keyed_hash;
+#[cfg(feature = "audit-shipping")]
+#[cfg_attr(docsrs, doc(cfg(feature = "audit-shipping")))]
+pub mod shipping;
 mod sink;
 
 pub use event::{AuditAction, AuditEvent, Outcome};
