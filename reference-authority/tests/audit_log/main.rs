@@ -11,6 +11,7 @@
 mod common;
 mod ingestion;
 mod retention_query;
+mod seed_trail;
 mod tamper;
 mod tiles;
 mod vectors;
