@@ -55,3 +55,8 @@ pub use tree::{Tree, root_of};
 pub use verify::{
     TamperError, VerifyReport, verify_entries, verify_entry, verify_extends, verify_storage,
 };
+
+/// The audit guide (`docs/audit.md`), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/audit.md")]
+pub struct AuditGuide;
