@@ -2,6 +2,7 @@
 //! a ratio against a baseline measured in the same run, and the fixtures of
 //! each group.
 
+pub mod audit;
 pub mod authority;
 pub mod ciba;
 pub mod fga;

@@ -8,6 +8,7 @@ use crate::principal::Principal;
 use crate::resource::ResourceUri;
 use crate::revocation::RevocationList;
 use crate::verify::{IntrospectionConfig, TokenVerifier, TrustedIssuer};
+use agent_auth::audit::SharedSink;
 use agent_auth::clock::SharedClock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +54,7 @@ pub(crate) struct Inner {
     pub(crate) resources: Option<ResourceAccess>,
     pub(crate) tool_hook: Option<Arc<dyn ToolCallHook>>,
     pub(crate) keep_inbound_token: bool,
+    pub(crate) audit: Option<(SharedSink, SharedClock)>,
 }
 
 /// A configured guard for one protected resource. Clones share everything.
@@ -78,6 +80,7 @@ pub struct GuardBuilder {
     tool_hook: Option<Arc<dyn ToolCallHook>>,
     revocations: RevocationList,
     clock: Option<SharedClock>,
+    audit: Option<SharedSink>,
     leeway: i64,
     keep_inbound_token: bool,
     verified_cache: Option<(usize, Duration)>,
@@ -102,6 +105,7 @@ impl Guard {
             tool_hook: None,
             revocations: RevocationList::new(),
             clock: None,
+            audit: None,
             leeway: 0,
             keep_inbound_token: false,
             verified_cache: None,
@@ -269,6 +273,14 @@ impl GuardBuilder {
         self
     }
 
+    /// Records every admit and refusal (with its reason, tool and resource)
+    /// as an [`AuditEvent`](agent_auth::audit::AuditEvent) in `sink`.
+    #[must_use]
+    pub fn audit(mut self, sink: SharedSink) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
     /// The clock.
     #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
@@ -327,6 +339,13 @@ impl GuardBuilder {
         let mut vb = TokenVerifier::builder(self.resource.clone())
             .revocations(self.revocations)
             .leeway(self.leeway);
+        let audit = self.audit.map(|sink| {
+            let clock = self
+                .clock
+                .clone()
+                .unwrap_or_else(agent_auth::clock::system_clock);
+            (sink, clock)
+        });
         if let Some(clock) = self.clock {
             vb = vb.clock(clock);
         }
@@ -373,6 +392,7 @@ impl GuardBuilder {
                 resources: self.resources,
                 tool_hook: self.tool_hook,
                 keep_inbound_token: self.keep_inbound_token,
+                audit,
             }),
         })
     }

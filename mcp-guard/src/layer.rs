@@ -2,6 +2,7 @@
 //! gets the metadata document if it asks for it, and otherwise must carry a
 //! bearer token that verifies and holds the scopes the request needs.
 
+use crate::audit::Note;
 use crate::guard::Guard;
 use crate::header::{AuthorizationError, Challenge, ErrorCode, bearer_from_headers};
 use crate::jsonrpc::{self, Call};
@@ -85,8 +86,21 @@ where
 
 /// Decides on one request: `Ok` with the request to forward (claims in its
 /// extensions), or `Err` with the answer to send instead.
+/// With an audit sink on the guard, every decision is recorded.
 #[tracing::instrument(name = "mcp_guard.admit", skip_all, fields(method = %request.method(), path = %request.uri().path()))]
 pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body>, Response<Body>> {
+    let path = request.uri().path().to_owned();
+    let mut note = Note::default();
+    let result = decide(guard, request, &mut note).await;
+    crate::audit::record(guard, &path, note, &result);
+    result
+}
+
+async fn decide(
+    guard: &Guard,
+    request: Request<Body>,
+    note: &mut Note,
+) -> Result<Request<Body>, Response<Body>> {
     let g = &*guard.inner;
     let (mut parts, body) = request.into_parts();
     if let Some(hosts) = &g.hosts
@@ -96,6 +110,7 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
     }
     let path = parts.uri.path().to_owned();
     if g.metadata_paths.contains(&path) {
+        note.skip = true;
         return Err(metadata_response(guard, &parts.method));
     }
     if let Some(hosts) = &g.hosts
@@ -168,6 +183,7 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
     } else {
         (body, Vec::new())
     };
+    note.calls(&calls);
     let required = g.policy.required(&path, &calls);
     let Some(token) = token else {
         if g.policy.all_public(&calls) {
@@ -190,6 +206,7 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
             ));
         }
     };
+    note.principal(&principal);
     if !principal.missing(&required).is_empty() {
         // Every scope the request needs, plus those already held that the
         // resource knows, so a re-authorization keeps what worked before.
@@ -208,7 +225,7 @@ pub async fn admit(guard: &Guard, request: Request<Body>) -> Result<Request<Body
             scope,
         ));
     }
-    check_calls(guard, &principal, &calls).await?;
+    check_calls(guard, &principal, &calls, note).await?;
     if g.keep_inbound_token {
         parts
             .extensions
@@ -224,6 +241,7 @@ async fn check_calls(
     guard: &Guard,
     principal: &Principal,
     calls: &[Call],
+    note: &mut Note,
 ) -> Result<(), Response<Body>> {
     let g = &*guard.inner;
     for call in calls {
@@ -233,6 +251,8 @@ async fn check_calls(
                     && !fga.can_read(principal, uri).await
                 {
                     // -32002 (resource not found): existence is not revealed.
+                    note.reason = Some("fga_denied".into());
+                    note.refused_target = Some(uri.clone());
                     return Err(rpc_error(call, -32002, "Resource not found", Some(uri)));
                 }
             }
@@ -242,7 +262,10 @@ async fn check_calls(
                     if let crate::fga::ToolDecision::Deny { reason } =
                         hook.authorize(principal, name, &args).await
                     {
-                        return Err(rpc_error(call, -32001, &reason, None));
+                        note.refused_target = Some(name.clone());
+                        let err = rpc_error(call, -32001, &reason, None);
+                        note.reason = Some(reason);
+                        return Err(err);
                     }
                 }
             }

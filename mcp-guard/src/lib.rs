@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod audit;
 pub mod downstream;
 pub mod fga;
 mod guard;

@@ -3,8 +3,10 @@
 //! without change.
 
 mod embedded;
+mod hooked;
 
 pub use embedded::EmbeddedBackend;
+pub use hooked::{Decision, DecisionHook, DecisionOutcome, Hooked};
 
 use async_trait::async_trait;
 

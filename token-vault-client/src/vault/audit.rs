@@ -21,6 +21,11 @@ fn read_event(entry: &Cached, agent: &str) -> AuditEvent {
         issuer: Some(key.tenant.clone()),
         reason: None,
         details: entry.read_details.clone(),
+        id: None,
+        on_behalf_of: Vec::new(),
+        target: None,
+        token_jti: None,
+        request_id: None,
     }
 }
 
@@ -78,6 +83,11 @@ impl Vault {
             issuer: Some(names.tenant.to_owned()),
             reason: result.err().map(|e| e.reason().to_owned()),
             details,
+            id: None,
+            on_behalf_of: Vec::new(),
+            target: None,
+            token_jti: None,
+            request_id: None,
         };
         self.inner.audit.record(&event);
     }

@@ -1,0 +1,18 @@
+//! The tamper-evident audit log: RFC 6962 vectors, tamper detection, tiles,
+//! ingestion over HTTP, retention, query and OCSF export, and one seed action
+//! followed from login to FGA decision.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+mod ingestion;
+mod retention_query;
+mod seed_trail;
+mod tamper;
+mod tiles;
+mod vectors;
+mod verify_command;
