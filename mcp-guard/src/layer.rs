@@ -239,10 +239,14 @@ async fn check_calls(
             Some("tools/call") => {
                 if let (Some(hook), Some(name)) = (&g.tool_hook, &call.name) {
                     let args = call.arguments.clone().unwrap_or(serde_json::Value::Null);
-                    if let crate::fga::ToolDecision::Deny { reason } =
-                        hook.authorize(principal, name, &args).await
-                    {
-                        return Err(rpc_error(call, -32001, &reason, None));
+                    match hook.authorize(principal, name, &args).await {
+                        crate::fga::ToolDecision::Deny { reason } => {
+                            return Err(rpc_error(call, -32001, &reason, None));
+                        }
+                        crate::fga::ToolDecision::Error { code, reason } => {
+                            return Err(rpc_error(call, code, &reason, None));
+                        }
+                        crate::fga::ToolDecision::Allow => {}
                     }
                 }
             }

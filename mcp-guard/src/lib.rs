@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod authzen;
 pub mod downstream;
 pub mod fga;
 mod guard;

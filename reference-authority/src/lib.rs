@@ -7,6 +7,7 @@
 mod provider;
 pub use provider::*;
 
+pub mod authzen;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;

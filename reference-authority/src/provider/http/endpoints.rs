@@ -330,7 +330,7 @@ fn bearer_error(err: &OAuthError) -> Response {
 }
 
 /// The token of an `Authorization: Bearer` header (RFC 6750 section 2.1).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
