@@ -11,6 +11,7 @@ pub mod authzen;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
+pub mod directory;
 pub mod federated_connection;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
@@ -18,6 +19,13 @@ pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 pub mod login_backend;
 #[cfg(feature = "http")]
 pub use login_backend::InMemoryBackend;
+pub mod notify;
+pub mod registry;
+
+/// The control point guide (`docs/control-point.md`), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/control-point.md")]
+pub struct ControlPointGuide;
 
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.

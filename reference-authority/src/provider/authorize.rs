@@ -268,6 +268,9 @@ impl Authority {
             .tables()
             .get::<ClientRecord>(Table::Clients, client_id)?
             .ok_or_else(|| OAuthError::invalid_request("unknown client"))?;
+        if self.client_disabled(client_id) {
+            return Err(OAuthError::invalid_request("the client is disabled"));
+        }
         let openid = params.list("scope").iter().any(|s| s == "openid");
         match params.get("redirect_uri") {
             // RFC 6749 section 3.1.2.3 and RFC 9700 section 2.1: exact string match.

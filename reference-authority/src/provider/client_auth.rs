@@ -180,9 +180,14 @@ impl Authority {
     }
 
     fn known_client(&self, id: &str) -> Result<ClientRecord, OAuthError> {
-        self.tables()
+        let client = self
+            .tables()
             .get::<ClientRecord>(Table::Clients, id)?
-            .ok_or_else(|| OAuthError::invalid_client("unknown client"))
+            .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
+        if self.client_disabled(id) {
+            return Err(OAuthError::invalid_client("the client is disabled"));
+        }
+        Ok(client)
     }
 
     fn check_secret(

@@ -32,6 +32,23 @@ impl Authority {
             .get(Table::Consents, &key(user_id, client_id))?)
     }
 
+    /// Every consent given to the clients `client_ids` accepts: (user id,
+    /// client id, what was consented to). Reads the whole consent table.
+    pub fn consents_to(
+        &self,
+        client_ids: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, String, ConsentRecord)>, AuthorityError> {
+        Ok(self
+            .tables()
+            .scan::<ConsentRecord>(Table::Consents)?
+            .into_iter()
+            .filter_map(|(k, record)| {
+                let (user, client) = k.split_once('\u{1f}')?;
+                client_ids(client).then(|| (user.to_owned(), client.to_owned(), record))
+            })
+            .collect())
+    }
+
     /// Records that `user_id` consents to `scope` and `resource` for
     /// `client_id` (added to what was consented before). The consent page does
     /// this when the user approves; call it directly only where the user's

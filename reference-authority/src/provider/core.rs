@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     /// The hash verified against when a login names no password hash, made
     /// with the configured costs on first use.
     pub(crate) dummy_hash: OnceLock<String>,
+    /// The agent registry's indexes, write lock, events and notifier.
+    pub(crate) registry: crate::registry::RegistryState,
 }
 
 /// Configures an [`Authority`].
@@ -161,6 +163,7 @@ impl AuthorityBuilder {
                 registration: self.registration,
                 purges: RwLock::new(BTreeMap::new()),
                 dummy_hash: OnceLock::new(),
+                registry: crate::registry::RegistryState::new(),
             }),
         };
         grants::register_builtin(&authority);

@@ -26,6 +26,7 @@
 mod authorize;
 mod browser;
 mod client_auth;
+mod client_status;
 mod clients;
 mod config;
 mod consent;

@@ -50,6 +50,17 @@ impl Authority {
                 rule: "the user is disabled",
             });
         }
+        // A disabled client's tokens die with it (RFC 9068 section 2.2: `client_id`).
+        if validated
+            .get("client_id")
+            .and_then(|c| c.as_str().map(|c| self.client_disabled(c)))
+            .unwrap_or(false)
+        {
+            return Err(ValidationError::Profile {
+                kind: "access token",
+                rule: "the client is disabled",
+            });
+        }
         Ok(validated)
     }
 }
@@ -100,6 +111,7 @@ impl Authority {
             .get::<FamilyRecord>(Table::Families, &record.family)
             .ok()??;
         let live = !family.revoked
+            && !self.client_disabled(&family.facts.client_id)
             && !record.rotated
             && record.expires > self.now()
             && !family

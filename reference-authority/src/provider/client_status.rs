@@ -1,0 +1,78 @@
+//! Disabling a client: a disabled client authenticates nowhere (so the token
+//! endpoint refuses it every grant: authorization code, refresh, client
+//! credentials, token exchange, JWT bearer, CIBA), starts no authorization,
+//! and every access token issued to it is dead at
+//! [`verify_access_token`](Authority::verify_access_token) and introspection,
+//! at once and without revocation. Enabling it again brings its unexpired
+//! tokens back; revoke them as well to end them for good.
+//!
+//! The status is kept apart from the client's registration, so registering
+//! the client again does not enable it.
+
+use super::store::Table;
+use super::{Authority, AuthorityError};
+use agent_auth::audit::{AuditAction, Outcome};
+
+/// Disabled client ids (the value is the time of disabling).
+const DISABLED_CLIENTS: Table = Table::Extension("disabled_clients");
+
+impl Authority {
+    /// Disables a client (see the [module](self) for what that stops).
+    ///
+    /// ```
+    /// use reference_authority::{Authority, AuthorityConfig, ClientSpec};
+    ///
+    /// let authority = Authority::builder("https://idp.example")
+    ///     .config(AuthorityConfig::for_tests())
+    ///     .build()?;
+    /// authority.register_client(ClientSpec::confidential("agent", "agent-secret-0123456789"))?;
+    /// authority.disable_client("agent")?;
+    /// assert!(authority.client_disabled("agent"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn disable_client(&self, client_id: &str) -> Result<(), AuthorityError> {
+        self.set_client_disabled(client_id, true)
+    }
+
+    /// Enables a disabled client again.
+    pub fn enable_client(&self, client_id: &str) -> Result<(), AuthorityError> {
+        self.set_client_disabled(client_id, false)
+    }
+
+    /// Disables or re-enables a registered client (see
+    /// [`disable_client`](Self::disable_client)). Audited.
+    pub fn set_client_disabled(
+        &self,
+        client_id: &str,
+        disabled: bool,
+    ) -> Result<(), AuthorityError> {
+        if self.client(client_id)?.is_none() {
+            return Err(AuthorityError::NotFound(client_id.to_owned()));
+        }
+        if disabled {
+            self.tables()
+                .put(DISABLED_CLIENTS, client_id, &self.now())?;
+        } else {
+            self.tables().delete(DISABLED_CLIENTS, client_id)?;
+        }
+        let action = if disabled {
+            "client_disabled"
+        } else {
+            "client_enabled"
+        };
+        self.audit(AuditAction::Other(action.into()), Outcome::Success, |e| {
+            e.agent(client_id.to_owned())
+        });
+        Ok(())
+    }
+
+    /// Whether `client_id` is disabled: the one check client authentication,
+    /// the authorization endpoint, introspection and access-token verification
+    /// make. A storage failure counts as disabled.
+    pub fn client_disabled(&self, client_id: &str) -> bool {
+        !matches!(
+            self.tables().get::<i64>(DISABLED_CLIENTS, client_id),
+            Ok(None)
+        )
+    }
+}
