@@ -11,6 +11,7 @@
 
 mod callers;
 mod conformance;
+mod entitlements;
 mod fixture_policy;
 mod remote;
 mod scenario;
