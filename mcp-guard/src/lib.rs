@@ -49,3 +49,8 @@ pub use fga_core;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/mcp-guard.md")]
 pub struct McpGuardGuide;
+
+/// The AuthZEN guide (`docs/authzen.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/authzen.md")]
+pub struct AuthzenGuide;

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 pub enum Evaluations {
     /// No (or an empty) `evaluations` array: one question from the top-level
     /// members (AuthZEN 1.0 section 7.1, backwards compatibility).
-    Single(EvaluationRequest),
+    Single(Box<EvaluationRequest>),
     /// The entries, each resolved against the defaults or refused on its own.
     Batch {
         /// `options.evaluations_semantic`.
@@ -66,7 +66,7 @@ pub fn evaluations(body: &[u8]) -> Result<Evaluations, RequestError> {
         Some(_) => return Err(type_error("evaluations", "an array")),
     };
     if entries.is_empty() {
-        return Ok(Evaluations::Single(defaults.single()?));
+        return Ok(Evaluations::Single(Box::new(defaults.single()?)));
     }
     let items = entries
         .into_iter()

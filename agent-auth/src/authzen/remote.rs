@@ -188,6 +188,95 @@ impl DecisionPoint for RemotePdp {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::authzen::{Action, EvaluationItem, Resource, Subject};
+
+    fn answering(status: u16, body: serde_json::Value) -> HttpClient {
+        HttpClient::with_transport(move |_req: HttpRequest| {
+            let response = HttpResponse::json(status, &body);
+            async move { Ok(response) }
+        })
+    }
+
+    fn question() -> EvaluationRequest {
+        EvaluationRequest::new(
+            Subject::new("user", "alice"),
+            Action::new("read"),
+            Resource::new("doc", "1"),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_a_boolean_decision_is_invalid() {
+        for body in [
+            serde_json::json!({"decision": "yes"}),
+            serde_json::json!({"allowed": true}),
+        ] {
+            let pdp = RemotePdp::new(answering(200, body), "https://pdp.example");
+            assert!(matches!(
+                pdp.evaluate(&question()).await,
+                Err(PdpError::InvalidResponse(_))
+            ));
+        }
+        let refused = RemotePdp::new(answering(403, serde_json::json!({})), "https://pdp.example");
+        assert_eq!(
+            refused.evaluate(&question()).await,
+            Err(PdpError::Refused { status: 403 })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_answer_of_another_length_is_invalid() {
+        let request = EvaluationsRequest {
+            subject: Some(Subject::new("user", "alice")),
+            action: Some(Action::new("read")),
+            evaluations: vec![
+                EvaluationItem {
+                    resource: Some(Resource::new("doc", "1")),
+                    ..EvaluationItem::default()
+                };
+                2
+            ],
+            ..EvaluationsRequest::default()
+        };
+        let one = serde_json::json!({"evaluations": [{"decision": true}]});
+        let pdp = RemotePdp::new(answering(200, one), "https://pdp.example");
+        assert!(matches!(
+            pdp.evaluations(&request).await,
+            Err(PdpError::InvalidResponse(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn discovery_refuses_metadata_that_names_another_pdp() {
+        let elsewhere =
+            serde_json::to_value(PdpMetadata::for_base("https://evil.example")).unwrap();
+        let err = RemotePdp::discover(answering(200, elsewhere), "https://pdp.example")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, PdpError::InvalidResponse(_)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_bearer_token_is_sent_and_never_printed() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let record = seen.clone();
+        let http = HttpClient::with_transport(move |req: HttpRequest| {
+            let auth = req
+                .header_value("authorization")
+                .map(|v| v.expose_secret().to_owned());
+            *record.lock().unwrap() = auth;
+            async move {
+                Ok(HttpResponse::json(
+                    200,
+                    &serde_json::json!({"decision": true}),
+                ))
+            }
+        });
+        let pdp = RemotePdp::new(http, "https://pdp.example").bearer(SecretString::new("tok-123"));
+        assert!(pdp.evaluate(&question()).await.unwrap().decision);
+        assert_eq!(seen.lock().unwrap().as_deref(), Some("Bearer tok-123"));
+        assert!(!format!("{pdp:?}").contains("tok-123"));
+    }
 
     #[test]
     fn the_well_known_path_goes_before_the_pdp_path() {
