@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 conformance="${AGENT_AUTH_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}"
 export AGENT_AUTH_CONFORMANCE_DIR="$conformance"
 missing=()
-for suite in wycheproof rfc7520 openfga openfga-language secret-rules; do
+for suite in wycheproof rfc7520 openfga openfga-language secret-rules authzen; do
   [ -d "$conformance/$suite" ] || missing+=("$suite")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod audit;
+pub mod authzen;
 #[cfg(feature = "http")]
 pub mod basic_auth;
 pub mod clock;

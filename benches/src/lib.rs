@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authority;
 pub mod ciba;
+pub mod control;
 pub mod fga;
 pub mod jwt;
 pub mod mcp_guard;

@@ -259,13 +259,20 @@ async fn check_calls(
             Some("tools/call") => {
                 if let (Some(hook), Some(name)) = (&g.tool_hook, &call.name) {
                     let args = call.arguments.clone().unwrap_or(serde_json::Value::Null);
-                    if let crate::fga::ToolDecision::Deny { reason } =
-                        hook.authorize(principal, name, &args).await
-                    {
-                        note.refused_target = Some(name.clone());
-                        let err = rpc_error(call, -32001, &reason, None);
-                        note.reason = Some(reason);
-                        return Err(err);
+                    match hook.authorize(principal, name, &args).await {
+                        crate::fga::ToolDecision::Deny { reason } => {
+                            note.refused_target = Some(name.clone());
+                            let err = rpc_error(call, -32001, &reason, None);
+                            note.reason = Some(reason);
+                            return Err(err);
+                        }
+                        crate::fga::ToolDecision::Error { code, reason } => {
+                            note.refused_target = Some(name.clone());
+                            let err = rpc_error(call, code, &reason, None);
+                            note.reason = Some(reason);
+                            return Err(err);
+                        }
+                        crate::fga::ToolDecision::Allow => {}
                     }
                 }
             }

@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
+pub mod authzen;
 pub mod downstream;
 pub mod fga;
 mod guard;
@@ -49,3 +50,8 @@ pub use fga_core;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/mcp-guard.md")]
 pub struct McpGuardGuide;
+
+/// The AuthZEN guide (`docs/authzen.md`), its examples compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/authzen.md")]
+pub struct AuthzenGuide;

@@ -11,6 +11,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("ciba", benches::ciba::run),
     ("mcp_guard", benches::mcp_guard::run),
     ("audit", benches::audit::run),
+    ("control", benches::control::run),
 ];
 
 fn main() {

@@ -148,6 +148,15 @@ pub enum ToolDecision {
         /// Why, for the client (no secrets).
         reason: String,
     },
+    /// The call is refused because no decision could be made; answered with
+    /// this JSON-RPC error code (e.g. -32602 for a mapping error, -32603 when
+    /// the decision point is unreachable).
+    Error {
+        /// The JSON-RPC error code.
+        code: i64,
+        /// Why, for the client (no secrets).
+        reason: String,
+    },
 }
 
 /// Decides on each `tools/call` after scopes have been checked, before the

@@ -6,7 +6,7 @@
 
 pub(crate) mod client_addr;
 pub(crate) mod cookies;
-mod endpoints;
+pub(crate) mod endpoints;
 mod pages;
 mod transport;
 
