@@ -11,6 +11,13 @@ pub use provider::*;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
 pub mod federated_connection;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod gtr;
+pub mod kill_switch;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod signals;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
