@@ -25,6 +25,11 @@ pub mod login_backend;
 #[cfg(feature = "http")]
 pub use login_backend::InMemoryBackend;
 
+/// The universal logout guide (`docs/logout.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/logout.md")]
+pub struct LogoutGuide;
+
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.
 pub use agent_auth;
