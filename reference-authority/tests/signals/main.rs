@@ -12,6 +12,8 @@
 mod delivery;
 mod end_to_end;
 mod gtr;
+mod interop_jose;
 mod kill_switch;
 mod ssf_plan;
+mod subjects;
 mod support;
