@@ -8,6 +8,7 @@ pub mod ciba;
 pub mod control;
 pub mod fga;
 pub mod jwt;
+pub mod logout;
 pub mod mcp_guard;
 pub mod measure;
 pub mod vault;

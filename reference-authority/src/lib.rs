@@ -18,6 +18,13 @@ pub mod directory;
 pub mod federated_connection;
 pub mod scim;
 pub mod governance;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod gtr;
+pub mod kill_switch;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod signals;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -36,6 +43,11 @@ pub struct ControlPointGuide;
 #[cfg(all(doctest, feature = "server"))]
 #[doc = include_str!("../../docs/governance.md")]
 pub struct GovernanceGuide;
+
+/// The universal logout guide (`docs/logout.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/logout.md")]
+pub struct LogoutGuide;
 
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.

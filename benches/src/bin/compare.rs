@@ -12,6 +12,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("mcp_guard", benches::mcp_guard::run),
     ("audit", benches::audit::run),
     ("control", benches::control::run),
+    ("logout", benches::logout::run),
 ];
 
 fn main() {

@@ -27,7 +27,7 @@ mod authorize;
 mod browser;
 mod client_auth;
 mod client_status;
-mod clients;
+pub(crate) mod clients;
 mod config;
 mod consent;
 mod core;
