@@ -17,6 +17,8 @@ pub mod login;
 pub mod mcp_client;
 pub mod oauth;
 pub mod secret;
+#[cfg(feature = "signals")]
+pub mod signals;
 #[cfg(feature = "tool")]
 pub mod tool;
 pub mod validate;
