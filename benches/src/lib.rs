@@ -6,6 +6,7 @@ pub mod authority;
 pub mod ciba;
 pub mod fga;
 pub mod jwt;
+pub mod logout;
 pub mod mcp_guard;
 pub mod measure;
 pub mod vault;

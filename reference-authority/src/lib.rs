@@ -11,12 +11,24 @@ pub use provider::*;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
 pub mod federated_connection;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod gtr;
+pub mod kill_switch;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod signals;
 pub use federated_connection::{ConnectionAccess, FederatedConnectionGrant};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod login_backend;
 #[cfg(feature = "http")]
 pub use login_backend::InMemoryBackend;
+
+/// The universal logout guide (`docs/logout.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../../docs/logout.md")]
+pub struct LogoutGuide;
 
 /// The identity core whose types the authority's API takes, re-exported so
 /// that extensions use the same version.

@@ -10,6 +10,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("vault", benches::vault::run),
     ("ciba", benches::ciba::run),
     ("mcp_guard", benches::mcp_guard::run),
+    ("logout", benches::logout::run),
 ];
 
 fn main() {

@@ -18,6 +18,7 @@
 //! ```
 
 mod backchannel;
+mod cancel;
 mod decision;
 mod delivery;
 mod device;

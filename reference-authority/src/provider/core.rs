@@ -164,6 +164,7 @@ impl AuthorityBuilder {
             }),
         };
         grants::register_builtin(&authority);
+        crate::kill_switch::ledger::install(&authority);
         Ok(authority)
     }
 }

@@ -132,6 +132,7 @@ impl Authority {
         }
         let access_token = sign_compact(&key, AccessToken::PROFILE.mint_typ, &at)
             .map_err(|_| OAuthError::server_error("signing failed"))?;
+        crate::kill_switch::ledger::record(self, &jti, facts, now + ttl)?;
 
         let mut refresh_token = None;
         let family = match (&options.family, options.refresh_token) {

@@ -26,7 +26,7 @@
 mod authorize;
 mod browser;
 mod client_auth;
-mod clients;
+pub(crate) mod clients;
 mod config;
 mod consent;
 mod core;
