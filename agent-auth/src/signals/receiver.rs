@@ -363,6 +363,7 @@ impl SetReceiver {
                 match accepted.signals.first().map(Signal::subject) {
                     Some(Subject::IssSub { sub, .. }) => event.user(sub.clone()),
                     Some(Subject::Opaque(id) | Subject::Email(id)) => event.user(id.clone()),
+                    Some(Subject::Client(id)) => event.agent(id.clone()),
                     None => event,
                 }
             }

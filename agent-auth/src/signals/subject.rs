@@ -39,12 +39,18 @@ pub enum Subject {
     /// `email` (RFC 9493 section 3.2.2), lower-cased: matched against an
     /// email-shaped user name at the issuers the signal is scoped to.
     Email(String),
+    /// A `complex` subject (SSF 1.0 section 3.3) naming an `application`
+    /// (an `opaque` client id) and no user: an agent or client, at the
+    /// issuers the signal is scoped to.
+    Client(String),
 }
 
 impl Subject {
     /// Reads an RFC 9493 subject identifier object. A `complex` identifier
-    /// (SSF 1.0 section 3.3) is read through its `user` member, the only one
-    /// that names whose tokens to refuse.
+    /// (SSF 1.0 section 3.3) is read through its `user` member when it has
+    /// one (the user's tokens are affected, whichever application held
+    /// them: the safe side), else through its `application` member, an
+    /// `opaque` client id ([`Subject::Client`]).
     pub fn from_sub_id(value: &serde_json::Value) -> Result<Self, SubjectError> {
         let obj = value.as_object().ok_or(SubjectError::Malformed)?;
         let format = obj
@@ -65,13 +71,19 @@ impl Subject {
             }),
             "opaque" => Ok(Self::Opaque(member("id")?)),
             "email" => Ok(Self::Email(member("email")?.to_ascii_lowercase())),
-            "complex" => match obj.get("user") {
+            "complex" => match (obj.get("user"), obj.get("application")) {
                 // One level only: a `complex` user inside a `complex` is refused.
-                Some(user) if user.get("format").and_then(|f| f.as_str()) != Some("complex") => {
+                (Some(user), _)
+                    if user.get("format").and_then(|f| f.as_str()) != Some("complex") =>
+                {
                     Self::from_sub_id(user)
                 }
-                Some(_) => Err(SubjectError::Malformed),
-                None => Err(SubjectError::Unsupported),
+                (Some(_), _) => Err(SubjectError::Malformed),
+                (None, Some(app)) => match Self::from_sub_id(app)? {
+                    Self::Opaque(id) => Ok(Self::Client(id)),
+                    _ => Err(SubjectError::Unsupported),
+                },
+                (None, None) => Err(SubjectError::Unsupported),
             },
             _ => Err(SubjectError::Unsupported),
         }
@@ -84,13 +96,14 @@ impl Subject {
     pub fn is_within(&self, issuers: &[String]) -> bool {
         match self {
             Self::IssSub { iss, .. } => issuers.contains(iss),
-            Self::Opaque(_) | Self::Email(_) => !issuers.is_empty(),
+            Self::Opaque(_) | Self::Email(_) | Self::Client(_) => !issuers.is_empty(),
         }
     }
 
     /// Whether this subject names `user` of `issuer`, by the subject alone:
     /// an `iss_sub` needs both equal; an `opaque` id names the user of that
-    /// name; an `email` names a user of that name, compared without case.
+    /// name; an `email` names a user of that name, compared without case; a
+    /// client names no user.
     /// Which issuers an `opaque` or `email` subject may reach is the
     /// signal's scope ([`Signal::concerns`](super::Signal::concerns)).
     pub fn names(&self, issuer: &str, user: &str) -> bool {
@@ -98,6 +111,7 @@ impl Subject {
             Self::IssSub { iss, sub } => iss == issuer && sub == user,
             Self::Opaque(id) => id == user,
             Self::Email(email) => email.eq_ignore_ascii_case(user),
+            Self::Client(_) => false,
         }
     }
 }
@@ -118,6 +132,14 @@ mod tests {
                 &json!({"format": "complex", "user": {"format": "opaque", "id": "u1"}})
             ),
             Ok(Subject::Opaque("u1".into()))
+        );
+        assert_eq!(
+            Subject::from_sub_id(&json!({
+                "format": "complex",
+                "application": {"format": "opaque", "id": "sales-agent"},
+                "tenant": {"format": "opaque", "id": "acme"}
+            })),
+            Ok(Subject::Client("sales-agent".into()))
         );
         assert_eq!(
             Subject::from_sub_id(&json!({"format": "phone_number", "phone_number": "+1"})),
