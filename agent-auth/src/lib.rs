@@ -43,3 +43,8 @@ pub struct CrossDomainGuide;
 #[cfg(all(doctest, feature = "http"))]
 #[doc = include_str!("../../docs/mcp-client.md")]
 pub struct McpClientGuide;
+
+/// The security signals guide (`docs/signals.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "signals", feature = "server"))]
+#[doc = include_str!("../../docs/signals.md")]
+pub struct SignalsGuide;
