@@ -160,3 +160,30 @@ async fn what_is_owed_survives_a_failed_poll() {
     assert_eq!(sent.lock().unwrap()[2]["ack"], json!(["a"]));
     assert!(poller.owed().0.is_empty());
 }
+
+#[tokio::test]
+async fn drain_polls_while_more_is_available_with_the_settings_asked_for() {
+    let key = key();
+    let (poller, sent) = setup(
+        &key,
+        vec![
+            HttpResponse::json(
+                200,
+                &json!({"sets": {"a": set(&key, "a")}, "moreAvailable": true}),
+            ),
+            HttpResponse::json(
+                200,
+                &json!({"sets": {"b": set(&key, "b")}, "moreAvailable": false}),
+            ),
+        ],
+    );
+    let poller = poller.max_events(1).return_immediately(false);
+    let total = poller.drain().await.unwrap();
+    assert_eq!((total.accepted, total.refused), (2, 0));
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0]["maxEvents"], 1);
+    assert_eq!(sent[0]["returnImmediately"], false);
+    assert_eq!(sent[1]["ack"], json!(["a"]));
+    assert_eq!(poller.owed().0, ["b"], "acknowledged with the next poll");
+}
