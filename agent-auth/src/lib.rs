@@ -18,6 +18,8 @@ pub mod login;
 pub mod mcp_client;
 pub mod oauth;
 pub mod secret;
+#[cfg(feature = "signals")]
+pub mod signals;
 #[cfg(feature = "tool")]
 pub mod tool;
 pub mod validate;
@@ -42,3 +44,8 @@ pub struct CrossDomainGuide;
 #[cfg(all(doctest, feature = "http"))]
 #[doc = include_str!("../../docs/mcp-client.md")]
 pub struct McpClientGuide;
+
+/// The security signals guide (`docs/signals.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "signals", feature = "server"))]
+#[doc = include_str!("../../docs/signals.md")]
+pub struct SignalsGuide;

@@ -364,3 +364,45 @@ async fn open_redirect_through_return_to_with_a_tab_is_refused() {
     let callback = sign_in_at_authority(&mut b, &s, "/%09/evil.example", "sarah").await;
     assert_eq!(location(&b.get(&callback).await), "/");
 }
+
+/// A security signal that ends Sarah's access ends her sessions at the
+/// application at once; Mallory stays logged in.
+#[cfg(feature = "signals")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_revoked_signal_ends_the_users_sessions() {
+    use agent_auth::signals::{Signal, SignalKind, SignalSubscriber, Subject};
+    let mut kept = None;
+    let s = site(system_clock(), |w| {
+        kept = Some(w.clone());
+        w
+    })
+    .await;
+    let login = kept.unwrap();
+    let mut sarah = Browser::new();
+    let callback = sign_in_at_authority(&mut sarah, &s, "/me", "sarah").await;
+    assert_eq!(location(&sarah.get(&callback).await), "/me");
+    let mut mallory = Browser::new();
+    let callback = sign_in_at_authority(&mut mallory, &s, "/me", "mallory").await;
+    assert_eq!(location(&mallory.get(&callback).await), "/me");
+    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 200);
+
+    let signal = Signal::local(
+        SignalKind::SessionRevoked,
+        Subject::IssSub {
+            iss: s.issuer.clone(),
+            sub: "user-sarah".into(),
+        },
+        &[s.issuer.as_str()],
+        system_clock().now(),
+    );
+    login.on_signal(&signal).await;
+
+    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 401);
+    assert_eq!(mallory.get(&format!("{}/me", s.app)).await.status(), 200);
+    assert!(
+        s.audit
+            .events()
+            .iter()
+            .any(|e| e.action == AuditAction::Logout && e.user.as_deref() == Some("user-sarah"))
+    );
+}

@@ -7,8 +7,8 @@ pub mod guard;
 mod wire;
 
 pub use client::{
-    ApprovalOutcome, ApprovedTokens, AuthenticationRequest, CibaClient, CibaError, ClientAuth,
-    Endpoints, Hint, PendingApproval, ProviderMetadata,
+    ApprovalOutcome, ApprovedTokens, AuthenticationRequest, CibaClient, CibaError, CibaSignals,
+    ClientAuth, Endpoints, Hint, PendingApproval, ProviderMetadata,
 };
 pub use details::{AuthorizationDetails, DetailsError};
 pub use wire::{

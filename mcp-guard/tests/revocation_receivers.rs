@@ -81,11 +81,18 @@ impl Ssf {
     }
 
     fn set(&self, jti: &str, iat: i64, event_time: i64, sub_id: Value) -> String {
+        self.event(
+            jti,
+            iat,
+            SESSION_REVOKED,
+            json!({"event_timestamp": event_time}),
+            sub_id,
+        )
+    }
+
+    fn event(&self, jti: &str, iat: i64, event_type: &str, event: Value, sub_id: Value) -> String {
         let mut c = Claims::new()
-            .with(
-                "events",
-                json!({SESSION_REVOKED: {"event_timestamp": event_time}}),
-            )
+            .with("events", json!({ event_type: event }))
             .with("sub_id", sub_id);
         c.iss = Some(TRANSMITTER.into());
         c.aud = vec![RESOURCE.into()];
@@ -372,4 +379,90 @@ async fn gtr_shared_secret_caller_is_limited_to_its_issuers() {
     let email = json!({"format": "email", "email": "sarah"});
     assert_eq!(send(&endpoint, request(email)).await.0, 204);
     assert!(works(&app, &sarah_b).await);
+}
+
+#[tokio::test]
+async fn ssf_risc_account_disabled_refuses_the_subjects_tokens_at_once() {
+    let f = Fixture::new();
+    let (ssf, _) = Ssf::new(&f, &[ISS_A]);
+    let token = sarah_token(&f, ISS_A);
+    let disabled = ssf.event(
+        "set-disabled",
+        NOW,
+        agent_auth::signals::risc::ACCOUNT_DISABLED,
+        json!({}),
+        iss_sub(ISS_A),
+    );
+    assert_eq!(ssf.push(disabled).await.0, 202);
+    assert!(!works(&ssf.app, &token).await);
+}
+
+#[tokio::test]
+async fn ssf_claims_change_alone_refuses_nothing() {
+    let f = Fixture::new();
+    let (ssf, _) = Ssf::new(&f, &[ISS_A]);
+    let token = sarah_token(&f, ISS_A);
+    let change = ssf.event(
+        "set-claims",
+        NOW,
+        agent_auth::signals::caep::TOKEN_CLAIMS_CHANGE,
+        json!({"claims": {"role": "viewer"}}),
+        iss_sub(ISS_A),
+    );
+    assert_eq!(ssf.push(change).await.0, 202);
+    assert!(works(&ssf.app, &token).await);
+}
+
+#[tokio::test]
+async fn ssf_agent_subject_refuses_that_clients_tokens() {
+    let f = Fixture::new();
+    let (ssf, _) = Ssf::new(&f, &[ISS_A]);
+    let token = sarah_token(&f, ISS_A);
+    let agent = json!({
+        "format": "complex",
+        "application": {"format": "opaque", "id": "sales-agent"}
+    });
+    assert_eq!(ssf.push(ssf.set("set-agent", NOW, NOW, agent)).await.0, 202);
+    assert!(!works(&ssf.app, &token).await);
+}
+
+#[derive(Debug, Default)]
+struct Heard(std::sync::Mutex<Vec<agent_auth::signals::Signal>>);
+
+#[agent_auth::async_trait]
+impl agent_auth::signals::SignalSubscriber for Heard {
+    async fn on_signal(&self, signal: &agent_auth::signals::Signal) {
+        self.0.lock().unwrap().push(signal.clone());
+    }
+}
+
+#[tokio::test]
+async fn gtr_fans_out_to_other_subscribers() {
+    let f = Fixture::new();
+    let okta = key("okta-1");
+    let guard = f.builder().build().unwrap();
+    let heard = Arc::new(Heard::default());
+    let auth = SignedJwt::new(GTR_URL, f.shared_clock()).caller(
+        OKTA,
+        StaticKeys::single(okta.verifying_key().clone()),
+        &[ISS_A],
+    );
+    let endpoint = GlobalTokenRevocation::new(guard.revocations().clone(), Arc::new(auth))
+        .clock(f.shared_clock())
+        .subscriber(heard.clone())
+        .router("/gtr");
+    let gtr = Gtr {
+        okta,
+        endpoint,
+        app: app(&guard),
+    };
+    let jwt = gtr.assertion(&f, "fan-out", |_| {});
+    assert_eq!(gtr.revoke(&jwt, iss_sub(ISS_A)).await, 204);
+    let heard = heard.0.lock().unwrap();
+    assert_eq!(heard.len(), 1);
+    assert_eq!(
+        heard[0].kind(),
+        agent_auth::signals::SignalKind::GlobalTokenRevocation
+    );
+    assert!(heard[0].concerns(ISS_A, "sarah"));
 }

@@ -37,7 +37,7 @@ pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
 pub use vault::{
     Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
-    TokenRefresher, Vault, VaultBuilder,
+    RevocationReport, RevokeError, TokenRefresher, TokenRevoker, Vault, VaultBuilder, VaultSignals,
 };
 
 /// The identity core whose types this crate's API takes (clock, audit sink,

@@ -6,9 +6,13 @@
 
 use crate::credential::{Credential, TokenSet};
 use crate::error::VaultError;
-use crate::vault::{Accessor, RefreshError, RefreshedTokens, TokenRefresher, Vault};
+use crate::vault::{
+    Accessor, RefreshError, RefreshedTokens, RevokeError, TokenRefresher, TokenRevoker, Vault,
+};
+use agent_auth::clock::Clock as _;
 use agent_auth::oauth::{
-    ClientAuth, Form, HttpClient, Pkce, TokenEndpoint, TokenError, TokenResponse, check_url,
+    ClientAuth, Form, HttpClient, HttpRequest, Pkce, TokenEndpoint, TokenError, TokenResponse,
+    check_url,
 };
 use agent_auth::secret::SecretString;
 use std::collections::HashMap;
@@ -20,6 +24,7 @@ pub struct OAuthClient {
     authorization_endpoint: String,
     redirect_uri: String,
     endpoint: TokenEndpoint,
+    revocation_endpoint: Option<String>,
 }
 
 fn random(n: usize) -> Result<String, VaultError> {
@@ -82,7 +87,23 @@ impl OAuthClient {
             authorization_endpoint,
             redirect_uri: redirect_uri.into(),
             endpoint,
+            revocation_endpoint: None,
         })
+    }
+
+    /// The provider's RFC 7009 revocation endpoint (its metadata's
+    /// `revocation_endpoint`, RFC 8414 section 2); `None` keeps the client
+    /// without revocation. Must be https (http only on loopback).
+    pub fn revocation_endpoint(mut self, url: Option<String>) -> Result<Self, VaultError> {
+        if let Some(u) = &url {
+            check_url(u).map_err(|_| {
+                VaultError::Invalid(
+                    "revocation endpoint must be https (http only on loopback)".into(),
+                )
+            })?;
+        }
+        self.revocation_endpoint = url;
+        Ok(self)
     }
 
     /// The authorization endpoint.
@@ -142,6 +163,53 @@ impl TokenRefresher for OAuthClient {
             }
             Err(e) => Err(RefreshError::Endpoint(e)),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenRevoker for OAuthClient {
+    /// RFC 7009 section 2.1: `token` and `token_type_hint=refresh_token`,
+    /// with the client's authentication; 200 means revoked (or already
+    /// invalid, section 2.2). Without a revocation endpoint,
+    /// [`RevokeError::Unsupported`].
+    async fn revoke_refresh_token(&self, refresh_token: &SecretString) -> Result<(), RevokeError> {
+        let url = self
+            .revocation_endpoint
+            .as_deref()
+            .ok_or(RevokeError::Unsupported)?;
+        let mut form = Form::new().with("token_type_hint", "refresh_token");
+        form.push_secret("token", refresh_token.clone());
+        let auth = self.endpoint.auth();
+        let header = auth
+            .apply(
+                &mut form,
+                self.endpoint.url(),
+                agent_auth::clock::SystemClock.now(),
+            )
+            .map_err(|e| RevokeError::Failed(e.to_string()))?;
+        let mut request =
+            HttpRequest::post_form(url, &form).map_err(|e| RevokeError::Failed(e.to_string()))?;
+        if let Some(value) = header {
+            request = request.secret_header("authorization", value);
+        }
+        let response = self
+            .endpoint
+            .http()
+            .send(request)
+            .await
+            .map_err(|e| RevokeError::Failed(e.to_string()))?;
+        if response.status() == 200 {
+            return Ok(());
+        }
+        // Section 2.2.1: an error response names its OAuth error code.
+        let code = response
+            .json_body()
+            .and_then(|b| b.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+        Err(match code.as_deref() {
+            Some("unsupported_token_type") => RevokeError::Unsupported,
+            Some(code) => RevokeError::Failed(code.to_owned()),
+            None => RevokeError::Failed(format!("HTTP {}", response.status())),
+        })
     }
 }
 

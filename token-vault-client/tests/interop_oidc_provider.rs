@@ -63,9 +63,8 @@ impl Peer {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() {
-    let redirect = "http://127.0.0.1:9/connected/callback";
+/// Starts the provider peer; returns it and its issuer.
+async fn start_peer(redirect: &str) -> (Peer, String) {
     let mut child = tokio::process::Command::new(node())
         .arg("token-vault-provider.mjs")
         .current_dir(peers())
@@ -91,6 +90,13 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         .strip_prefix("ISSUER ")
         .unwrap()
         .to_owned();
+    (peer, issuer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() {
+    let redirect = "http://127.0.0.1:9/connected/callback";
+    let (mut peer, issuer) = start_peer(redirect).await;
 
     let clock = ManualClock::new(SystemClock.now());
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
@@ -195,6 +201,89 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
         store.get(&key).unwrap().unwrap().status,
         Status::ConsentRequired
     );
+    drop(peer.stdin);
+    let _ = peer.child.kill().await;
+}
+
+/// A security signal ends Alice's access: the vault wipes her connection and
+/// revokes its refresh token at oidc-provider's RFC 7009 endpoint (found in
+/// the provider's metadata), after which the provider refuses that token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn signal_revokes_the_refresh_token_at_oidc_provider() {
+    use agent_auth::audit::{AuditAction, MemorySink, Outcome};
+    use agent_auth::oauth::{AuthorizationServerMetadata, HttpClient};
+    use agent_auth::signals::{Signal, SignalKind, SignalSubscriber, Subject};
+
+    let redirect = "http://127.0.0.1:9/connected/callback";
+    let (mut peer, issuer) = start_peer(redirect).await;
+    let metadata = AuthorizationServerMetadata::discover(&HttpClient::new().unwrap(), &issuer)
+        .await
+        .unwrap();
+    assert!(
+        metadata.revocation_endpoint.is_some(),
+        "the peer offers RFC 7009"
+    );
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
+    let store = Arc::new(MemoryVaultStore::new());
+    let audit = MemorySink::new();
+    let vault = Vault::builder(store.clone(), keys.clone())
+        .audit(Arc::new(audit.clone()))
+        .build();
+    let client = OAuthClient::new(
+        metadata.authorization_endpoint.clone().unwrap(),
+        metadata.token_endpoint.clone().unwrap(),
+        "vault-client",
+        Some(SecretString::new("vault-client-secret-0123456789abcdef")),
+        redirect,
+    )
+    .unwrap()
+    .revocation_endpoint(metadata.revocation_endpoint.clone())
+    .unwrap();
+    vault.add_connection(
+        ConnectionConfig::new("calendar")
+            .refresher(Arc::new(client.clone()))
+            .revoker(Arc::new(client.clone())),
+    );
+    let alice = Accessor::new("acme", "alice", "assistant");
+    let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
+    let url = flow
+        .start(&alice, &["openid", "offline_access", "calendar.readonly"])
+        .unwrap();
+    let callback = peer.ask(&format!("AUTHORIZE {url}")).await;
+    flow.complete(callback.strip_prefix("CALLBACK ").unwrap())
+        .await
+        .unwrap();
+    let key = CredentialKey::new("acme", "alice", "calendar");
+    let refresh_token = match envelope::open(&*keys, &store.get(&key).unwrap().unwrap()).unwrap() {
+        Credential::OAuth(t) => t.refresh_token.unwrap(),
+        _ => panic!("kind"),
+    };
+
+    let signal = Signal::local(
+        SignalKind::SessionRevoked,
+        Subject::IssSub {
+            iss: "https://idp.example".into(),
+            sub: "alice".into(),
+        },
+        &["https://idp.example"],
+        SystemClock.now(),
+    );
+    VaultSignals::new(vault.clone(), "acme", "https://idp.example")
+        .on_signal(&signal)
+        .await;
+
+    assert!(store.get(&key).unwrap().is_none(), "wiped from the vault");
+    assert!(
+        audit
+            .events()
+            .iter()
+            .any(|e| e.action == AuditAction::TokenRevoked && e.outcome == Outcome::Success)
+    );
+    // The provider no longer honours the refresh token.
+    match client.refresh(&refresh_token, &[]).await {
+        Err(RefreshError::ConsentGone(_)) => {}
+        other => panic!("the revoked refresh token still works: {other:?}"),
+    }
     drop(peer.stdin);
     let _ = peer.child.kill().await;
 }

@@ -2,7 +2,7 @@
 //! with the resulting access token cached until it expires.
 
 use super::client::{ExchangeClient, ExchangeError, TokenExchangeRequest, TokenExchangeResponse};
-use super::token_cache::TokenCache;
+use super::token_cache::{TokenCache, subject_label};
 use super::token_types;
 use crate::clock::{SharedClock, system_clock};
 use crate::jose::base64url;
@@ -131,10 +131,17 @@ impl CrossDomainClient {
         self.cache
             .get_or(
                 &key,
+                subject_label(id_token),
                 &self.resource_server,
                 self.exchange(id_token, request),
             )
             .await
+    }
+
+    /// Drops the cached tokens obtained for `user` of `issuer` (the `iss`
+    /// and `sub` of the ID token); returns how many.
+    pub fn drop_subject(&self, issuer: &str, user: &str) -> usize {
+        self.cache.drop_subject(issuer, user)
     }
 
     /// Drops every cached token.

@@ -87,6 +87,11 @@ impl TokenExchangeRequest {
 
     /// A digest of the whole request, subject and actor tokens included:
     /// a cache key that never holds a token.
+    /// The subject token.
+    pub(super) fn subject_token(&self) -> &Token {
+        &self.subject_token
+    }
+
     pub(super) fn digest(&self) -> String {
         let mut text = String::new();
         for (k, v) in self.form() {

@@ -4,7 +4,7 @@
 //! the agent keeps access after the subject token expires.
 
 use super::client::{ExchangeClient, ExchangeError, TokenExchangeRequest};
-use super::token_cache::TokenCache;
+use super::token_cache::{TokenCache, subject_label};
 use crate::clock::{SharedClock, system_clock};
 use crate::secret::Token;
 
@@ -47,9 +47,16 @@ impl DelegationClient {
         request: &TokenExchangeRequest,
     ) -> Result<Token, ExchangeError> {
         let key = request.digest();
+        let subject = subject_label(request.subject_token());
         self.cache
-            .get_or(&key, &self.client, self.client.exchange(request))
+            .get_or(&key, subject, &self.client, self.client.exchange(request))
             .await
+    }
+
+    /// Drops the cached tokens exchanged for `user` of `issuer` (the `iss`
+    /// and `sub` of the subject token); returns how many.
+    pub fn drop_subject(&self, issuer: &str, user: &str) -> usize {
+        self.cache.drop_subject(issuer, user)
     }
 
     /// Drops every cached token.

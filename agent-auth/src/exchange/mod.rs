@@ -15,6 +15,8 @@ mod cache;
 mod client;
 #[cfg(feature = "http")]
 mod delegation;
+#[cfg(all(feature = "http", feature = "signals"))]
+mod signals;
 #[cfg(feature = "http")]
 mod token_cache;
 

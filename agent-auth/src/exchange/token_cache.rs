@@ -14,6 +14,25 @@ struct Entry {
     token: Token,
     usable_until: i64,
     refresh: Option<Token>,
+    /// The (issuer, subject) the token acts for, to drop it when the
+    /// subject's access ends.
+    subject: Option<(String, String)>,
+}
+
+/// The `iss` and `sub` of a JWT, read without verification: only a label of
+/// the cache entry (so that a signal about the subject drops it), never a
+/// reason to trust anything.
+pub(super) fn subject_label(token: &Token) -> Option<(String, String)> {
+    let payload = token.expose_secret().split('.').nth(1)?;
+    let bytes = crate::jose::base64url::decode(payload)?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let text = |n: &str| {
+        claims
+            .get(n)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    Some((text("iss")?, text("sub")?))
 }
 
 /// Tokens by cache key (a digest; never a token).
@@ -38,6 +57,7 @@ impl TokenCache {
     pub(super) async fn get_or<F>(
         &self,
         key: &str,
+        subject: Option<(String, String)>,
         client: &ExchangeClient,
         obtain: F,
     ) -> Result<Token, ExchangeError>
@@ -57,17 +77,23 @@ impl TokenCache {
         };
         if let Some(refresh) = refresh {
             match client.refresh(&refresh, &[]).await {
-                Ok(response) => return Ok(self.store(key, response, Some(refresh))),
+                Ok(response) => return Ok(self.store(key, subject, response, Some(refresh))),
                 Err(e) => tracing::debug!(error = %e, "refresh failed; obtaining a new token"),
             }
         }
         let response = obtain.await?;
-        Ok(self.store(key, response, None))
+        Ok(self.store(key, subject, response, None))
     }
 
     /// Caches `response` (when it says when it expires), keeping `previous`
     /// as refresh token when the server did not rotate it.
-    fn store(&self, key: &str, response: TokenExchangeResponse, previous: Option<Token>) -> Token {
+    fn store(
+        &self,
+        key: &str,
+        subject: Option<(String, String)>,
+        response: TokenExchangeResponse,
+        previous: Option<Token>,
+    ) -> Token {
         let token = response.access_token;
         let refresh = response.refresh_token.or(previous);
         let now = self.clock.now();
@@ -81,6 +107,7 @@ impl TokenCache {
                         token: token.clone(),
                         usable_until: now + expires_in - self.refresh_ahead,
                         refresh,
+                        subject,
                     },
                 );
             }
@@ -89,6 +116,18 @@ impl TokenCache {
             }
         }
         token
+    }
+
+    /// Drops the entries acting for `user` of `issuer`; returns how many.
+    pub(super) fn drop_subject(&self, issuer: &str, user: &str) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = entries.len();
+        entries.retain(|_, e| {
+            !e.subject
+                .as_ref()
+                .is_some_and(|(i, s)| i == issuer && s == user)
+        });
+        before - entries.len()
     }
 
     /// Drops every entry.

@@ -272,6 +272,28 @@ impl WebLogin {
             .with_state(self.clone())
     }
 
+    /// Ends every session of `user` at this provider (the user's access
+    /// ended elsewhere): the sessions and their tokens are dropped, so the
+    /// user's next request is not logged in. Returns how many; audited.
+    pub fn end_sessions_of(&self, user: &str) -> usize {
+        let ended = {
+            let mut stores = self.stores();
+            let before = stores.sessions.len();
+            stores.sessions.retain(|_, s| s.subject != user);
+            before - stores.sessions.len()
+        };
+        if ended > 0 && self.audit.enabled() {
+            let event = AuditEvent::new(self.now(), AuditAction::Logout, Outcome::Success)
+                .agent(self.client.config.client_id.clone())
+                .issuer(self.client.config.issuer.clone())
+                .user(user.to_owned())
+                .detail("sessions", ended)
+                .detail("op", "sessions_ended");
+            self.audit.record(&event);
+        }
+        ended
+    }
+
     /// The layer that puts [`CurrentUser`] into request extensions.
     pub fn layer(&self) -> SessionLayer {
         SessionLayer { web: self.clone() }
@@ -541,6 +563,21 @@ where
             }
             inner.call(request).await
         })
+    }
+}
+
+/// A signal that ends a user's access ([`Signal::ends_access`](crate::signals::Signal::ends_access))
+/// about a user of this provider ends the user's sessions here.
+#[cfg(feature = "signals")]
+#[async_trait::async_trait]
+impl crate::signals::SignalSubscriber for WebLogin {
+    async fn on_signal(&self, signal: &crate::signals::Signal) {
+        if !signal.ends_access() {
+            return;
+        }
+        if let Some(user) = signal.user_at(&self.client.config.issuer) {
+            self.end_sessions_of(user);
+        }
     }
 }
 

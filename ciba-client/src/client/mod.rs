@@ -8,6 +8,7 @@ mod exchange;
 mod outcome;
 mod receiver;
 mod request;
+mod signals;
 mod signed;
 mod store;
 
@@ -16,6 +17,7 @@ pub use discovery::ProviderMetadata;
 pub use error::CibaError;
 pub use outcome::{ApprovalOutcome, ApprovedTokens};
 pub use request::{AuthenticationRequest, Hint};
+pub use signals::CibaSignals;
 #[cfg(feature = "sqlite")]
 pub use store::SqlitePendingStore;
 pub use store::{MemoryPendingStore, PendingRecord, PendingStore};
@@ -167,6 +169,8 @@ pub(crate) struct Waiter {
     pub(crate) pushed: Mutex<Option<serde_json::Value>>,
     /// Held across each token request: never two in flight for one `auth_req_id`.
     pub(crate) in_flight: tokio::sync::Mutex<()>,
+    /// Set once when the agent stops waiting (the user's access ended).
+    pub(crate) cancelled: tokio::sync::watch::Sender<bool>,
 }
 
 /// A CIBA client. Cheap to clone.
@@ -256,6 +260,7 @@ impl CibaClient {
             interval: interval.max(1),
             scope: request.scope.clone(),
             notification_token,
+            user: user.clone(),
         };
         self.inner.store.save(&record).map_err(CibaError::Store)?;
         self.record(
@@ -292,6 +297,7 @@ impl CibaClient {
                         wake: tokio::sync::Notify::new(),
                         pushed: Mutex::new(None),
                         in_flight: tokio::sync::Mutex::new(()),
+                        cancelled: tokio::sync::watch::Sender::new(false),
                     })
                 }),
         );
@@ -379,10 +385,18 @@ impl PendingApproval {
     /// Waits for the outcome. Terminal outcomes remove the request from the store.
     #[tracing::instrument(name = "ciba.wait", skip_all, fields(mode = ?self.mode()))]
     pub async fn wait(&self) -> ApprovalOutcome {
-        let outcome = match self.mode() {
-            DeliveryMode::Push => self.wait_push().await,
-            DeliveryMode::Ping => self.wait_ping().await,
-            DeliveryMode::Poll => self.wait_poll().await,
+        let waiting = async {
+            match self.mode() {
+                DeliveryMode::Push => self.wait_push().await,
+                DeliveryMode::Ping => self.wait_ping().await,
+                DeliveryMode::Poll => self.wait_poll().await,
+            }
+        };
+        let mut cancelled = self.waiter.cancelled.subscribe();
+        let outcome = tokio::select! {
+            biased;
+            _ = cancelled.wait_for(|c| *c) => ApprovalOutcome::Cancelled,
+            outcome = waiting => outcome,
         };
         self.client.finish(&self.key);
         let label = match &outcome {
@@ -390,6 +404,7 @@ impl PendingApproval {
             ApprovalOutcome::Denied => "denied",
             ApprovalOutcome::Expired => "expired",
             ApprovalOutcome::Failed(_) => "failed",
+            ApprovalOutcome::Cancelled => "cancelled",
         };
         tracing::info!(client = %self.client.client_id(), outcome = label, "approval ended");
         let result = match &outcome {

@@ -37,6 +37,9 @@ pub enum ApprovalOutcome {
     Expired,
     /// Something else ended the wait.
     Failed(CibaError),
+    /// The agent stopped waiting: the user's access ended (a security
+    /// signal, see [`CibaClient::cancel_for_user`](super::CibaClient::cancel_for_user)).
+    Cancelled,
 }
 
 impl ApprovalOutcome {

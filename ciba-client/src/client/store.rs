@@ -21,6 +21,10 @@ pub struct PendingRecord {
     pub scope: Vec<String>,
     /// The token the OP presents at the notification endpoint (ping, push).
     pub notification_token: Option<NotificationToken>,
+    /// The user the request's hint names (`login_hint`, or the `sub` of an
+    /// `iss_sub` hint), so that the request can be cancelled when the
+    /// user's access ends.
+    pub user: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -31,6 +35,8 @@ struct Stored {
     interval: u64,
     scope: Vec<String>,
     notification_token: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
 }
 
 impl PendingRecord {
@@ -55,6 +61,7 @@ impl PendingRecord {
                 .notification_token
                 .as_ref()
                 .map(|t| t.expose_secret().to_owned()),
+            user: self.user.clone(),
         })
         .unwrap_or_default()
     }
@@ -69,6 +76,7 @@ impl PendingRecord {
             interval: s.interval,
             scope: s.scope,
             notification_token: s.notification_token.map(NotificationToken::new),
+            user: s.user,
         })
     }
 }

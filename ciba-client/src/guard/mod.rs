@@ -187,7 +187,7 @@ pub(crate) async fn seek_approval(
                 Err(Refusal::Narrowed)
             }
         }
-        ApprovalOutcome::Denied => Err(Refusal::Denied),
+        ApprovalOutcome::Denied | ApprovalOutcome::Cancelled => Err(Refusal::Denied),
         ApprovalOutcome::Expired => Err(Refusal::Expired),
         ApprovalOutcome::Failed(e) => Err(Refusal::Failed(e)),
     }

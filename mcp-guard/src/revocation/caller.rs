@@ -2,9 +2,9 @@
 //! subjects: a shared bearer secret ([`BearerSecret`]) or, as Okta's Universal
 //! Logout sends it, a short-lived JWT signed by the caller ([`SignedJwt`]).
 
-use super::one_time::{OneTimeUse, Stamp};
 use agent_auth::clock::SharedClock;
 use agent_auth::secret::{SecretString, constant_time_eq};
+use agent_auth::signals::{ReplayGuard, Stamp};
 use agent_auth::validate::{Generic, KeySource, Validator};
 use axum::http::HeaderMap;
 use std::sync::Arc;
@@ -93,7 +93,7 @@ pub struct SignedJwt {
     endpoint: String,
     clock: SharedClock,
     callers: Vec<(Arc<Validator<Generic>>, Caller)>,
-    once: OneTimeUse,
+    once: ReplayGuard,
 }
 
 impl SignedJwt {
@@ -104,7 +104,7 @@ impl SignedJwt {
             endpoint: endpoint.to_owned(),
             clock,
             callers: Vec::new(),
-            once: OneTimeUse::default(),
+            once: ReplayGuard::default(),
         }
     }
 
@@ -135,14 +135,14 @@ impl SignedJwt {
     /// (default 300).
     #[must_use]
     pub fn max_age(mut self, seconds: i64) -> Self {
-        self.once.max_age(seconds);
+        self.once.set_max_age(seconds);
         self
     }
 
     /// Clock skew tolerated on `iat`, in seconds (default 30).
     #[must_use]
     pub fn leeway(mut self, seconds: i64) -> Self {
-        self.once.leeway(seconds);
+        self.once.set_leeway(seconds);
         self
     }
 }

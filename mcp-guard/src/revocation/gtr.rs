@@ -21,6 +21,7 @@ pub use super::caller::{BearerSecret, CALLER_JWT_TYP, Caller, RevocationAuth, Si
 
 use super::{RevocationList, Subject};
 use agent_auth::clock::SharedClock;
+use agent_auth::signals::{GtrRequestError, Signal, SignalSubscriber, SubjectError, gtr_subject};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -37,6 +38,7 @@ pub struct GlobalTokenRevocation {
     auth: Arc<dyn RevocationAuth>,
     known: SubjectDirectory,
     clock: SharedClock,
+    subscribers: Vec<Arc<dyn SignalSubscriber>>,
 }
 
 impl std::fmt::Debug for GlobalTokenRevocation {
@@ -55,6 +57,7 @@ impl GlobalTokenRevocation {
             auth,
             known: Arc::new(|_| true),
             clock: agent_auth::clock::system_clock(),
+            subscribers: Vec::new(),
         }
     }
 
@@ -69,6 +72,15 @@ impl GlobalTokenRevocation {
     #[must_use]
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Also hands each applied revocation, as a
+    /// [`SignalKind::GlobalTokenRevocation`](agent_auth::signals::SignalKind)
+    /// signal, to `subscriber` (a vault, a CIBA client, a login client).
+    #[must_use]
+    pub fn subscriber(mut self, subscriber: Arc<dyn SignalSubscriber>) -> Self {
+        self.subscribers.push(subscriber);
         self
     }
 
@@ -119,47 +131,23 @@ pub async fn handle(
             "the body must be application/json",
         );
     }
-    let Ok(serde_json::Value::Object(members)) = serde_json::from_slice::<serde_json::Value>(&body)
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body must be a JSON object",
-        );
-    };
-    let sub_id = match (members.get("sub_id"), members.get("subject")) {
-        (Some(s), None) | (None, Some(s)) => s,
-        (Some(_), Some(_)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "both `sub_id` and `subject`",
-            );
-        }
-        (None, None) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "`sub_id` is required",
-            );
-        }
-    };
-    let subject = match Subject::from_sub_id(sub_id) {
+    let subject = match gtr_subject(&body) {
         Ok(s) => s,
-        Err(true) => {
+        Err(GtrRequestError::Subject(SubjectError::Unsupported)) => {
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unsupported_subject_format",
                 "the subject identifier format is not supported",
             );
         }
-        Err(false) => {
+        Err(GtrRequestError::Subject(_)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "malformed subject identifier",
             );
         }
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string()),
     };
     if !subject.is_within(caller.issuers()) || !state.auth.may_revoke(&caller, &subject).await {
         return error(
@@ -171,9 +159,12 @@ pub async fn handle(
     if !(state.known)(&subject) {
         return error(StatusCode::NOT_FOUND, "unknown_subject", "no such subject");
     }
-    state
-        .list
-        .revoke_subject_at(caller.issuers(), subject, state.clock.now());
+    let now = state.clock.now();
+    let signal = Signal::global_token_revocation(subject, caller.issuers(), now, caller.name());
+    state.list.on_signal(&signal).await;
+    for subscriber in &state.subscribers {
+        subscriber.on_signal(&signal).await;
+    }
     tracing::info!(caller = %caller.name(), "global token revocation applied");
     StatusCode::NO_CONTENT.into_response()
 }

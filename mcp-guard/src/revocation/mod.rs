@@ -2,83 +2,42 @@
 //! [`RevocationList`] that the verifier consults on every request:
 //! an authority's in-process events ([`RevocationList::follow`], any
 //! [`EventSource`] such as the reference authority), Global Token Revocation requests ([`gtr`]) and SSF/CAEP
-//! `session-revoked` events pushed per RFC 8935 ([`ssf`]).
+//! events pushed per RFC 8935 ([`ssf`]). The list is also an
+//! [`agent_auth::signals::SignalSubscriber`]: any receiver of the shared
+//! signal receiver (push or poll) can feed it.
 
 mod caller;
 pub mod gtr;
-mod one_time;
 pub mod ssf;
 
 use crate::principal::Principal;
 use agent_auth::events::{AuthorityEvent, EventSource};
+use agent_auth::signals::{Signal, SignalSubscriber};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-/// A subject named by a revocation (RFC 9493 subject identifier formats).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Subject {
-    /// `iss_sub`: a subject at one issuer.
-    IssSub {
-        /// The issuer.
-        iss: String,
-        /// The subject.
-        sub: String,
-    },
-    /// `opaque`: a subject at the issuers the revocation is scoped to.
-    Opaque(String),
-    /// `email`: matched against the `email` claim or an email-shaped `sub`, at
-    /// the issuers the revocation is scoped to.
-    Email(String),
-}
+/// A subject named by a revocation (RFC 9493 subject identifier formats):
+/// the shared type of `agent_auth::signals`.
+pub use agent_auth::signals::Subject;
 
-impl Subject {
-    /// Reads an RFC 9493 subject identifier object. `Err(true)` when the format
-    /// is unsupported, `Err(false)` when the object is malformed.
-    pub fn from_sub_id(value: &serde_json::Value) -> Result<Self, bool> {
-        let obj = value.as_object().ok_or(false)?;
-        let format = obj.get("format").and_then(|f| f.as_str()).ok_or(false)?;
-        let member = |name: &str| {
-            obj.get(name)
-                .and_then(|v| v.as_str())
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .ok_or(false)
-        };
-        match format {
-            "iss_sub" => Ok(Self::IssSub {
-                iss: member("iss")?,
-                sub: member("sub")?,
-            }),
-            "opaque" => Ok(Self::Opaque(member("id")?)),
-            "email" => Ok(Self::Email(member("email")?.to_ascii_lowercase())),
-            _ => Err(true),
+/// Whether the subject names the principal: an `iss_sub` its issuer and
+/// subject; an `opaque` id its subject; an `email` its `email` claim or an
+/// email-shaped `sub`; a client its `client_id` (issuer scoping is the
+/// revocation's).
+fn names(subject: &Subject, p: &Principal) -> bool {
+    match subject {
+        Subject::IssSub { iss, sub } => p.issuer == *iss && p.subject.as_deref() == Some(sub),
+        Subject::Opaque(id) => p.subject.as_deref() == Some(id),
+        Subject::Email(email) => {
+            p.claim_str("email")
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                || p.subject
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(email))
         }
-    }
-
-    /// Whether a sender allowed to revoke subjects of `issuers` may name this
-    /// subject: an `iss_sub` of one of them, or an `opaque` or `email` subject
-    /// (which then matches only tokens of those issuers). With no issuers, none.
-    pub fn is_within(&self, issuers: &[String]) -> bool {
-        match self {
-            Self::IssSub { iss, .. } => issuers.contains(iss),
-            Self::Opaque(_) | Self::Email(_) => !issuers.is_empty(),
-        }
-    }
-
-    fn matches(&self, p: &Principal) -> bool {
-        match self {
-            Self::IssSub { iss, sub } => p.issuer == *iss && p.subject.as_deref() == Some(sub),
-            Self::Opaque(id) => p.subject.as_deref() == Some(id),
-            Self::Email(email) => {
-                p.claim_str("email")
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
-                    || p.subject
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(email))
-            }
-        }
+        Subject::Client(id) => p.client_id.as_deref() == Some(id),
+        _ => false,
     }
 }
 
@@ -104,7 +63,7 @@ impl SubjectRevocation {
     fn refuses(&self, p: &Principal, issued: i64) -> bool {
         issued <= self.at
             && (self.issuers.is_empty() || self.issuers.contains(&p.issuer))
-            && self.subject.matches(p)
+            && names(&self.subject, p)
     }
 }
 
@@ -274,6 +233,22 @@ impl RevocationList {
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
             }
+        }
+    }
+}
+
+/// A signal that ends access (session revoked, account disabled or purged,
+/// credential compromised or revoked, global token revocation) refuses the
+/// subject's tokens of the signal's issuers issued at or before the event.
+#[async_trait::async_trait]
+impl SignalSubscriber for RevocationList {
+    async fn on_signal(&self, signal: &Signal) {
+        if signal.ends_access() {
+            self.revoke_subject_at(
+                signal.issuers(),
+                signal.subject().clone(),
+                signal.occurred_at(),
+            );
         }
     }
 }

@@ -77,6 +77,26 @@ pub trait TokenRefresher: Send + Sync + std::fmt::Debug {
     ) -> Result<RefreshedTokens, RefreshError>;
 }
 
+/// Why a provider could not revoke a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevokeError {
+    /// The provider has no revocation endpoint (RFC 7009 is optional).
+    #[error("the provider offers no token revocation")]
+    Unsupported,
+    /// The provider refused or could not be reached; the reason names the
+    /// failure (an OAuth error code or the HTTP status), never the token.
+    #[error("revocation failed: {0}")]
+    Failed(String),
+}
+
+/// Revokes tokens at a connection's provider (RFC 7009).
+#[async_trait::async_trait]
+pub trait TokenRevoker: Send + Sync + std::fmt::Debug {
+    /// Revokes `refresh_token` (and, at most providers, its grant).
+    async fn revoke_refresh_token(&self, refresh_token: &SecretString) -> Result<(), RevokeError>;
+}
+
 /// A connection the vault knows: how to refresh its tokens and where users reconnect.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
@@ -88,6 +108,9 @@ pub struct ConnectionConfig {
     pub reconnect_url: Option<String>,
     /// Scheduled rotation of the connection's credentials, if any.
     pub rotation: Option<RotationSchedule>,
+    /// Revokes the provider's tokens when the user's access ends (OAuth
+    /// connections whose provider supports RFC 7009).
+    pub revoker: Option<Arc<dyn TokenRevoker>>,
 }
 
 impl ConnectionConfig {
@@ -98,7 +121,15 @@ impl ConnectionConfig {
             refresher: None,
             reconnect_url: None,
             rotation: None,
+            revoker: None,
         }
+    }
+
+    /// Sets the revoker (see [`Vault::revoke_user`]).
+    #[must_use]
+    pub fn revoker(mut self, r: Arc<dyn TokenRevoker>) -> Self {
+        self.revoker = Some(r);
+        self
     }
 
     /// Sets the refresher.

@@ -11,6 +11,8 @@
 //! - `refresh`: single-flight refresh of OAuth tokens;
 //! - `consent`: consent-required errors and marking a connection;
 //! - `wipe`: disconnect and universal logout;
+//! - `revoke`: ending a user's access at the providers too (RFC 7009);
+//! - `signals`: the vault as a subscriber of `agent_auth::signals`;
 //! - `master_keys`: re-encryption after a master-key rotation, secret values for
 //!   the output filter;
 //! - `audit`: the vault's audit events;
@@ -25,13 +27,18 @@ mod master_keys;
 mod read;
 mod records;
 mod refresh;
+mod revoke;
+mod signals;
 mod wipe;
 mod write;
 
 pub use accessor::Accessor;
 pub use config::{
-    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, TokenRefresher, VaultBuilder,
+    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RevokeError, TokenRefresher,
+    TokenRevoker, VaultBuilder,
 };
+pub use revoke::RevocationReport;
+pub use signals::VaultSignals;
 pub(crate) use write::validate_scopes;
 
 use crate::cache::RecordCache;
