@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod downstream;
+mod dpop;
 pub mod fga;
 mod guard;
 pub mod header;
@@ -19,6 +20,7 @@ mod tool_stack;
 pub mod verify;
 
 pub use downstream::{Downstream, DownstreamError, InboundToken};
+pub use dpop::DpopPolicy;
 pub use fga::{ResourceAccess, ToolCallHook, ToolDecision, UriMapping, UserMappingError};
 pub use guard::{ConfigError, DEFAULT_MAX_BODY_BYTES, Guard, GuardBuilder};
 pub use host::HostPolicy;
@@ -31,7 +33,7 @@ pub use revocation::{RevocationList, Subject};
 pub use tool_stack::{Gate, ToolStackHook};
 pub use verify::{
     DEFAULT_VERIFIED_CACHE_ENTRIES, DEFAULT_VERIFIED_CACHE_MAX_AGE, IntrospectionConfig,
-    TokenVerifier, TrustedIssuer, VerifyError,
+    TokenProfile, TokenVerifier, TrustedIssuer, VerifyError,
 };
 
 /// The identity core whose types the guard's builder takes (keys,
