@@ -50,3 +50,15 @@ pub use fga_core;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/mcp-guard.md")]
 pub struct McpGuardGuide;
+
+/// The providers guide (`docs/providers.md`): each preset's setting, compiled
+/// and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/providers.md")]
+pub struct ProvidersGuide;
+
+/// The DPoP guide (`docs/dpop.md`): authority, agent and guard end to end,
+/// run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/dpop.md")]
+pub struct DpopGuide;

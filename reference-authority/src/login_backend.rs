@@ -76,6 +76,7 @@ impl LoginBackend for InMemoryBackend {
         let request = TokenRequest {
             params,
             authorization: authorization.cloned(),
+            dpop_proof: None,
         };
         Ok(if url == a.endpoint(paths::TOKEN) {
             match a.token(&request).await {

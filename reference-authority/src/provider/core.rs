@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     /// The hash verified against when a login names no password hash, made
     /// with the configured costs on first use.
     pub(crate) dummy_hash: OnceLock<String>,
+    /// The token endpoint's DPoP proof verifier.
+    pub(crate) dpop: super::dpop::DpopState,
 }
 
 /// Configures an [`Authority`].
@@ -147,6 +149,7 @@ impl AuthorityBuilder {
         let (events, _) = broadcast::channel(1024);
         let authority = Authority {
             inner: Arc::new(Inner {
+                dpop: super::dpop::DpopState::new(Arc::clone(&self.clock)),
                 issuer,
                 config: self.config,
                 clock: self.clock,
@@ -164,6 +167,7 @@ impl AuthorityBuilder {
             }),
         };
         grants::register_builtin(&authority);
+        authority.install_dpop_metadata();
         Ok(authority)
     }
 }

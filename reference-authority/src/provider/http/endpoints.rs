@@ -66,10 +66,28 @@ fn token_request(headers: &HeaderMap, body: &str) -> Result<TokenRequest, OAuthE
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(SecretString::new);
+    // RFC 9449 section 4.3 check 1: one `DPoP` header at most.
+    let mut proofs = headers.get_all("dpop").iter();
+    let dpop_proof = match (proofs.next(), proofs.next()) {
+        (None, _) => None,
+        (Some(one), None) => Some(agent_auth::secret::Token::new(
+            one.to_str()
+                .map_err(|_| dpop_error("the DPoP header is not a JWT"))?,
+        )),
+        (Some(_), Some(_)) => return Err(dpop_error("more than one DPoP header")),
+    };
     Ok(TokenRequest {
         params,
         authorization,
+        dpop_proof,
     })
+}
+
+fn dpop_error(why: &'static str) -> OAuthError {
+    OAuthError::new(
+        ErrorCode::Extension(agent_auth::dpop::INVALID_DPOP_PROOF.into()),
+        why,
+    )
 }
 
 pub(super) async fn metadata(State(a): State<Authority>) -> Response {
@@ -300,10 +318,17 @@ pub(super) async fn token(
         Ok(r) => r,
         Err(e) => return oauth_error(&e, had_auth),
     };
-    match a.token(&request).await {
+    let mut response = match a.token(&request).await {
         Ok(tokens) => json(StatusCode::OK, tokens.to_json()),
         Err(e) => oauth_error(&e, had_auth),
+    };
+    // RFC 9449 section 8: the nonce to use, with `use_dpop_nonce` and after.
+    if let Some(nonce) = a.dpop_nonce()
+        && let Ok(v) = HeaderValue::from_str(&nonce)
+    {
+        response.headers_mut().insert("dpop-nonce", v);
     }
+    response
 }
 
 pub(super) async fn par(State(a): State<Authority>, headers: HeaderMap, body: String) -> Response {
