@@ -447,6 +447,30 @@ async fn section_5_a_confidential_client_may_refresh_with_a_new_key() {
 }
 
 #[tokio::test]
+async fn section_6_2_introspection_returns_the_binding() {
+    let f = fixture();
+    let key = DpopKey::generate().unwrap();
+    let t = f
+        .authority
+        .token(&cc("agent").with_dpop_proof(proof(&key, None)))
+        .await
+        .unwrap();
+    let answer = f
+        .authority
+        .introspect(
+            &TokenRequest::new(Params::from_pairs([(
+                "token",
+                t.access_token.expose_secret(),
+            )]))
+            .basic("agent", SECRET),
+        )
+        .unwrap();
+    assert_eq!(answer["active"], true);
+    assert_eq!(answer["token_type"], "DPoP");
+    assert_eq!(answer["cnf"]["jkt"], key.thumbprint());
+}
+
+#[tokio::test]
 async fn section_5_1_metadata_names_the_proof_algorithms() {
     let f = fixture();
     let m = f.authority.metadata();
