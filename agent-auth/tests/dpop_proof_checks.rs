@@ -408,3 +408,29 @@ fn a_shared_secret_cannot_be_a_dpop_key() {
     let secret = SigningKey::from_hmac_secret(&[1u8; 32]).unwrap();
     assert!(DpopKey::from_signing_key(secret).is_err());
 }
+
+#[test]
+fn a_validator_of_the_proof_kind_never_accepts_a_proof() {
+    use agent_auth::validate::{DpopProof, StaticKeys, ValidationError, Validator};
+    let key = es256();
+    let mut c = claims();
+    c["iss"] = json!("https://as.example");
+    c["aud"] = json!("https://rs.example");
+    c["exp"] = json!(NOW + 60);
+    let mut h = header(&key);
+    h["kid"] = json!(key.kid());
+    let proof = forge(&key, &h, &c);
+    let validator =
+        Validator::<DpopProof>::builder(StaticKeys::single(key.verifying_key().clone()))
+            .issuer("https://as.example")
+            .audience("https://rs.example")
+            .clock(Arc::new(ManualClock::new(NOW)))
+            .build();
+    assert!(matches!(
+        validator.validate_cached(&proof),
+        Err(ValidationError::Profile {
+            kind: "DPoP proof",
+            ..
+        })
+    ));
+}

@@ -168,9 +168,16 @@ kind!(
         single_audience: false,
         every_audience_trusted: false,
         shared_secret_allowed: false,
-        check: no_rule,
+        check: not_by_validator,
     }
 );
+
+/// A DPoP proof names no issuer or audience and carries its own key: only
+/// [`crate::dpop::ProofVerifier`] checks it, so a [`Validator`](super::Validator)
+/// of this kind refuses every token.
+fn not_by_validator(_: &Claims, _: &[String]) -> Result<(), &'static str> {
+    Err("a DPoP proof is checked by dpop::ProofVerifier")
+}
 
 kind!(
     /// An Identity Assertion JWT Authorization Grant (draft-ietf-oauth-identity-
