@@ -527,3 +527,86 @@ async fn check_1_and_section_8_over_http() {
             .unwrap();
     assert_eq!(b["token_type"], "DPoP");
 }
+
+fn userinfo_proof(key: &DpopKey, method: &str, token: &str) -> String {
+    key.proof(
+        method,
+        "https://idp.example/userinfo",
+        Some(token),
+        None,
+        NOW,
+    )
+    .unwrap()
+    .expose_secret()
+    .to_owned()
+}
+
+#[tokio::test]
+async fn section_7_userinfo_takes_a_bound_token_only_with_its_proof() {
+    let f = fixture();
+    let key = DpopKey::generate().unwrap();
+    let t = code_tokens(&f, "cli", &key).await;
+    let token = t.access_token.expose_secret();
+    // Section 7.2: not as a bearer token.
+    let err = f.authority.userinfo(token).unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidToken);
+    // With its proof: the user's claims.
+    let answer = f
+        .authority
+        .userinfo_with_dpop(token, &userinfo_proof(&key, "GET", token), "GET")
+        .unwrap();
+    assert_eq!(answer["sub"], "user-sarah");
+    // Another key's proof, or a proof for another method: refused.
+    let thief = DpopKey::generate().unwrap();
+    for (proof, method) in [
+        (userinfo_proof(&thief, "GET", token), "GET"),
+        (userinfo_proof(&key, "POST", token), "GET"),
+    ] {
+        let err = f
+            .authority
+            .userinfo_with_dpop(token, &proof, method)
+            .unwrap_err();
+        assert_eq!(err.code().as_str(), "invalid_dpop_proof");
+    }
+    // An unbound token with the DPoP scheme: refused.
+    let bearer = f.authority.token(&cc("agent")).await.unwrap();
+    let unbound = bearer.access_token.expose_secret();
+    let err = f
+        .authority
+        .userinfo_with_dpop(unbound, &userinfo_proof(&key, "GET", unbound), "GET")
+        .unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidToken);
+}
+
+#[tokio::test]
+async fn section_7_1_userinfo_over_http_reads_the_dpop_scheme() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let f = fixture();
+    let key = DpopKey::generate().unwrap();
+    let t = code_tokens(&f, "cli", &key).await;
+    let token = t.access_token.expose_secret().to_owned();
+    let app = reference_authority::http::router(f.authority.clone());
+    let get = |scheme: &str, proof: Option<String>| {
+        let mut r = Request::get("/userinfo").header("authorization", format!("{scheme} {token}"));
+        if let Some(p) = proof {
+            r = r.header("dpop", p);
+        }
+        app.clone().oneshot(r.body(Body::empty()).unwrap())
+    };
+    let ok = get("DPoP", Some(userinfo_proof(&key, "GET", &token)))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let refused = get("Bearer", None).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let missing = get("DPoP", None).await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(
+        missing.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("DPoP error=\"invalid_dpop_proof\"")
+    );
+}

@@ -14,6 +14,7 @@ pub(crate) mod binding;
 mod refresh;
 mod state;
 mod token_endpoint;
+mod userinfo;
 
 pub(crate) use refresh::check_refresh_binding;
 pub(crate) use state::DpopState;
