@@ -7,6 +7,7 @@ pub mod authzen;
 #[cfg(feature = "http")]
 pub mod basic_auth;
 pub mod clock;
+pub mod dpop;
 #[cfg(feature = "events")]
 pub mod events;
 pub mod exchange;

@@ -55,6 +55,7 @@ pub(crate) struct Inner {
     pub(crate) tool_hook: Option<Arc<dyn ToolCallHook>>,
     pub(crate) keep_inbound_token: bool,
     pub(crate) audit: Option<(SharedSink, SharedClock)>,
+    pub(crate) dpop: Option<crate::dpop::DpopPolicy>,
 }
 
 /// A configured guard for one protected resource. Clones share everything.
@@ -84,6 +85,7 @@ pub struct GuardBuilder {
     leeway: i64,
     keep_inbound_token: bool,
     verified_cache: Option<(usize, Duration)>,
+    dpop: Option<crate::dpop::DpopPolicy>,
 }
 
 impl Guard {
@@ -109,6 +111,7 @@ impl Guard {
             leeway: 0,
             keep_inbound_token: false,
             verified_cache: None,
+            dpop: None,
         })
     }
 
@@ -321,6 +324,14 @@ impl GuardBuilder {
         self.verified_token_cache(0, Duration::ZERO)
     }
 
+    /// Accepts DPoP-bound tokens with their proofs (RFC 9449 section 7); see
+    /// [`DpopPolicy`](crate::DpopPolicy). Without it, a bound token is refused.
+    #[must_use]
+    pub fn dpop(mut self, policy: crate::dpop::DpopPolicy) -> Self {
+        self.dpop = Some(policy);
+        self
+    }
+
     /// The guard.
     pub fn build(self) -> Result<Guard, ConfigError> {
         if self.issuers.is_empty() && self.introspection.is_empty() {
@@ -336,6 +347,10 @@ impl GuardBuilder {
                 servers.push(i);
             }
         }
+        let dpop = match (self.dpop, &self.clock) {
+            (Some(policy), Some(clock)) => Some(policy.with_clock(clock.clone())),
+            (policy, _) => policy,
+        };
         let mut vb = TokenVerifier::builder(self.resource.clone())
             .revocations(self.revocations)
             .leeway(self.leeway);
@@ -366,6 +381,13 @@ impl GuardBuilder {
             bearer_methods_supported: vec!["header".into()],
             resource_name: self.resource_name,
             resource_documentation: self.documentation,
+            dpop_signing_alg_values_supported: dpop
+                .as_ref()
+                .map(crate::dpop::DpopPolicy::algorithm_names)
+                .unwrap_or_default(),
+            dpop_bound_access_tokens_required: dpop
+                .as_ref()
+                .map(crate::dpop::DpopPolicy::is_required),
         };
         let metadata_json = serde_json::to_vec(&metadata)
             .map(axum::body::Bytes::from)
@@ -393,6 +415,7 @@ impl GuardBuilder {
                 tool_hook: self.tool_hook,
                 keep_inbound_token: self.keep_inbound_token,
                 audit,
+                dpop,
             }),
         })
     }

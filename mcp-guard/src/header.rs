@@ -26,12 +26,38 @@ pub enum AuthorizationError {
     OtherScheme,
 }
 
+/// The authentication scheme an access token was presented with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `Bearer` (RFC 6750 section 2.1).
+    Bearer,
+    /// `DPoP` (RFC 9449 section 7.1): the request also carries a `DPoP` proof.
+    Dpop,
+}
+
 /// Reads the bearer token of one `Authorization` header value.
 ///
 /// `credentials = "Bearer" 1*SP b64token` with the scheme case-insensitive (RFC 9110
 /// section 11.1) and `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 /// Trailing spaces are tolerated; anything else is malformed.
 pub fn parse_bearer(value: &[u8]) -> Result<&str, AuthorizationError> {
+    match parse_access_token(value)? {
+        (Scheme::Bearer, token) => Ok(token),
+        (Scheme::Dpop, _) => Err(AuthorizationError::OtherScheme),
+    }
+}
+
+/// Reads the access token of one `Authorization` header value presented with
+/// the `Bearer` or the `DPoP` scheme (RFC 9449 section 7.1 uses the same
+/// `token68`-like syntax as RFC 6750). Other schemes are
+/// [`AuthorizationError::OtherScheme`].
+///
+/// ```
+/// use mcp_guard::header::{Scheme, parse_access_token};
+/// assert_eq!(parse_access_token(b"DPoP abc.def"), Ok((Scheme::Dpop, "abc.def")));
+/// assert_eq!(parse_access_token(b"bearer abc"), Ok((Scheme::Bearer, "abc")));
+/// ```
+pub fn parse_access_token(value: &[u8]) -> Result<(Scheme, &str), AuthorizationError> {
     if value.len() > MAX_AUTHORIZATION_BYTES {
         return Err(AuthorizationError::TooLarge);
     }
@@ -44,15 +70,35 @@ pub fn parse_bearer(value: &[u8]) -> Result<&str, AuthorizationError> {
     if scheme.is_empty() || !scheme.bytes().all(is_tchar) {
         return Err(AuthorizationError::Malformed);
     }
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
         return Err(AuthorizationError::OtherScheme);
-    }
+    };
     let token = rest.trim_start_matches([' ', '\t']);
     if is_b64token(token) {
-        Ok(token)
+        Ok((scheme, token))
     } else {
         Err(AuthorizationError::Malformed)
     }
+}
+
+/// Reads the access token and its scheme from all `Authorization` header
+/// values of a request: `Ok(None)` when there is none, an error when there are
+/// several.
+pub fn access_token_from_headers(
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<(Scheme, &str)>, AuthorizationError> {
+    let mut values = headers.get_all(axum::http::header::AUTHORIZATION).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AuthorizationError::Repeated);
+    }
+    parse_access_token(first.as_bytes()).map(Some)
 }
 
 /// Reads the bearer token from all `Authorization` header values of a request:
@@ -135,35 +181,37 @@ pub struct Challenge {
 impl Challenge {
     /// The header value.
     pub fn to_header_value(&self) -> String {
-        let mut out = String::from("Bearer");
-        let mut sep = " ";
-        let mut push = |name: &str, value: &str| {
-            out.push_str(sep);
-            out.push_str(name);
-            out.push_str("=\"");
-            // RFC 6750 section 3: these values exclude '"' and '\' and control bytes.
-            out.extend(
-                value
-                    .chars()
-                    .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\'),
-            );
-            out.push('"');
-            sep = ", ";
-        };
-        if let Some(code) = self.error {
-            push("error", code.as_str());
-        }
-        if let Some(d) = &self.description {
-            push("error_description", d);
-        }
-        if !self.scope.is_empty() {
-            push("scope", &self.scope.join(" "));
-        }
-        if let Some(url) = &self.resource_metadata {
-            push("resource_metadata", url);
-        }
-        out
+        let scope = self.scope.join(" ");
+        let params = [
+            ("error", self.error.map(ErrorCode::as_str)),
+            ("error_description", self.description.as_deref()),
+            ("scope", Some(scope.as_str()).filter(|s| !s.is_empty())),
+            ("resource_metadata", self.resource_metadata.as_deref()),
+        ];
+        challenge_value("Bearer", &params)
     }
+}
+
+/// A challenge: `scheme` then each present parameter as a quoted string.
+/// RFC 6750 section 3 (and RFC 9449 section 7.1, which reuses its syntax):
+/// the values exclude '"', '\\' and control bytes, so those are dropped.
+pub(crate) fn challenge_value(scheme: &str, params: &[(&str, Option<&str>)]) -> String {
+    let mut out = String::from(scheme);
+    let mut sep = " ";
+    for (name, value) in params {
+        let Some(value) = value else { continue };
+        out.push_str(sep);
+        out.push_str(name);
+        out.push_str("=\"");
+        out.extend(
+            value
+                .chars()
+                .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\'),
+        );
+        out.push('"');
+        sep = ", ";
+    }
+    out
 }
 
 #[cfg(test)]
@@ -196,6 +244,18 @@ mod tests {
         assert_eq!(
             parse_bearer(b"Basic dXNlcjpwYXNz"),
             Err(AuthorizationError::OtherScheme)
+        );
+        assert_eq!(
+            parse_bearer(b"DPoP abc"),
+            Err(AuthorizationError::OtherScheme)
+        );
+        assert_eq!(
+            parse_access_token(b"dpop  abc.def "),
+            Ok((Scheme::Dpop, "abc.def"))
+        );
+        assert_eq!(
+            parse_access_token(b"DPoP a b"),
+            Err(AuthorizationError::Malformed)
         );
         assert_eq!(parse_bearer(b""), Err(AuthorizationError::Malformed));
         let big = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_BYTES));

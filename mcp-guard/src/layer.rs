@@ -4,7 +4,7 @@
 
 use crate::audit::Note;
 use crate::guard::Guard;
-use crate::header::{AuthorizationError, Challenge, ErrorCode, bearer_from_headers};
+use crate::header::{AuthorizationError, Challenge, ErrorCode, access_token_from_headers};
 use crate::jsonrpc::{self, Call};
 use crate::principal::Principal;
 use axum::body::{Body, Bytes};
@@ -129,8 +129,8 @@ async fn decide(
             Vec::new(),
         ));
     }
-    let token = match bearer_from_headers(&parts.headers) {
-        Ok(t) => t.map(agent_auth::secret::Token::new),
+    let token = match access_token_from_headers(&parts.headers) {
+        Ok(t) => t.map(|(scheme, t)| (scheme, agent_auth::secret::Token::new(t))),
         Err(AuthorizationError::OtherScheme) => None,
         Err(AuthorizationError::TooLarge) => {
             return Err(challenge(
@@ -185,27 +185,17 @@ async fn decide(
     };
     note.calls(&calls);
     let required = g.policy.required(&path, &calls);
-    let Some(token) = token else {
+    let Some((scheme, token)) = token else {
         if g.policy.all_public(&calls) {
             return Ok(Request::from_parts(parts, body));
         }
         return Err(no_token(guard, required));
     };
-    let principal = match g.verifier.verify_shared(token.expose_secret()).await {
-        Ok(p) => p,
-        Err(e) if e.is_unavailable() => {
-            return Err(plain(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()));
-        }
-        Err(e) => {
-            return Err(challenge(
-                guard,
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidToken,
-                &e.to_string(),
-                required,
-            ));
-        }
-    };
+    let principal =
+        match crate::dpop::authenticate(guard, &parts, scheme, token.expose_secret()).await {
+            Ok(p) => p,
+            Err(refusal) => return Err(crate::dpop::refusal_response(guard, &refusal, required)),
+        };
     note.principal(&principal);
     if !principal.missing(&required).is_empty() {
         // Every scope the request needs, plus those already held that the
@@ -299,7 +289,7 @@ fn has_access_token_param(query: &str) -> bool {
     })
 }
 
-fn no_token(guard: &Guard, scope: Vec<String>) -> Response<Body> {
+pub(crate) fn no_token(guard: &Guard, scope: Vec<String>) -> Response<Body> {
     // RFC 6750 section 3.1: no error code when the request had no credentials.
     let c = Challenge {
         error: None,
@@ -307,14 +297,16 @@ fn no_token(guard: &Guard, scope: Vec<String>) -> Response<Body> {
         scope,
         resource_metadata: Some(guard.metadata_url().to_owned()),
     };
-    with_challenge(
+    let mut r = with_challenge(
         StatusCode::UNAUTHORIZED,
         &c,
         serde_json::json!({"error": "unauthorized", "error_description": "a bearer token is required"}),
-    )
+    );
+    crate::dpop::append_challenge(guard, &mut r);
+    r
 }
 
-fn challenge(
+pub(crate) fn challenge(
     guard: &Guard,
     status: StatusCode,
     code: ErrorCode,
@@ -328,7 +320,9 @@ fn challenge(
         resource_metadata: Some(guard.metadata_url().to_owned()),
     };
     let body = serde_json::json!({"error": code.as_str(), "error_description": description});
-    with_challenge(status, &c, body)
+    let mut r = with_challenge(status, &c, body);
+    crate::dpop::append_challenge(guard, &mut r);
+    r
 }
 
 fn with_challenge(status: StatusCode, c: &Challenge, body: serde_json::Value) -> Response<Body> {
@@ -339,7 +333,7 @@ fn with_challenge(status: StatusCode, c: &Challenge, body: serde_json::Value) ->
     r
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
     let mut r = Response::new(Body::from(body.to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -351,7 +345,7 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
     r
 }
 
-fn plain(status: StatusCode, message: &str) -> Response<Body> {
+pub(crate) fn plain(status: StatusCode, message: &str) -> Response<Body> {
     json_response(status, &serde_json::json!({"error": message}))
 }
 

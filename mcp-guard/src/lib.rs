@@ -5,6 +5,7 @@
 mod audit;
 pub mod authzen;
 pub mod downstream;
+mod dpop;
 pub mod fga;
 mod guard;
 pub mod header;
@@ -21,6 +22,7 @@ mod tool_stack;
 pub mod verify;
 
 pub use downstream::{Downstream, DownstreamError, InboundToken};
+pub use dpop::DpopPolicy;
 pub use fga::{ResourceAccess, ToolCallHook, ToolDecision, UriMapping, UserMappingError};
 pub use guard::{ConfigError, DEFAULT_MAX_BODY_BYTES, Guard, GuardBuilder};
 pub use host::HostPolicy;
@@ -33,7 +35,7 @@ pub use revocation::{RevocationList, Subject};
 pub use tool_stack::{Gate, ToolStackHook};
 pub use verify::{
     DEFAULT_VERIFIED_CACHE_ENTRIES, DEFAULT_VERIFIED_CACHE_MAX_AGE, IntrospectionConfig,
-    TokenVerifier, TrustedIssuer, VerifyError,
+    TokenProfile, TokenVerifier, TrustedIssuer, VerifyError,
 };
 
 /// The identity core whose types the guard's builder takes (keys,
@@ -55,3 +57,15 @@ pub struct McpGuardGuide;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/authzen.md")]
 pub struct AuthzenGuide;
+
+/// The providers guide (`docs/providers.md`): each preset's setting, compiled
+/// and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/providers.md")]
+pub struct ProvidersGuide;
+
+/// The DPoP guide (`docs/dpop.md`): authority, agent and guard end to end,
+/// run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/dpop.md")]
+pub struct DpopGuide;

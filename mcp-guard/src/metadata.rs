@@ -24,6 +24,13 @@ pub struct ResourceMetadata {
     /// `resource_documentation`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_documentation: Option<String>,
+    /// `dpop_signing_alg_values_supported` (section 2): the DPoP proof
+    /// algorithms accepted, when DPoP is on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
+    /// `dpop_bound_access_tokens_required` (section 2), when DPoP is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_bound_access_tokens_required: Option<bool>,
 }
 
 /// The paths under which the document is served for a resource whose path is

@@ -1,5 +1,6 @@
 //! Who the request is from: the verified facts of its access token.
 
+use crate::verify::Mapping;
 use agent_auth::validate::Claims;
 use std::sync::Arc;
 
@@ -25,6 +26,10 @@ pub struct Principal {
     pub client_id: Option<String>,
     /// The granted scopes.
     pub scopes: Vec<String>,
+    /// The roles or permissions the issuer granted, as the issuer's profile
+    /// maps them (RFC 9068 `roles`, Auth0 `permissions`, Keycloak realm and
+    /// client roles, Entra ID app roles); empty when the token has none.
+    pub roles: Vec<String>,
     /// `aud`.
     pub audience: Vec<String>,
     /// `exp`.
@@ -40,14 +45,25 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Builds a principal from verified claims.
+    /// Builds a principal from verified claims, mapped as RFC 9068 maps them.
     pub(crate) fn from_claims(issuer: &str, claims: Claims, source: TokenSource) -> Self {
-        let scopes = claims.scopes().map(str::to_owned).collect();
+        let mapping = Mapping::rfc9068(&claims);
+        Self::from_mapping(issuer, claims, source, mapping)
+    }
+
+    /// Builds a principal from verified claims and their profile's mapping.
+    pub(crate) fn from_mapping(
+        issuer: &str,
+        claims: Claims,
+        source: TokenSource,
+        mapping: Mapping,
+    ) -> Self {
         Self {
             issuer: claims.iss.clone().unwrap_or_else(|| issuer.to_owned()),
-            subject: claims.sub.clone(),
-            client_id: claims.str("client_id").map(str::to_owned),
-            scopes,
+            subject: mapping.subject,
+            client_id: mapping.client_id,
+            scopes: mapping.scopes,
+            roles: mapping.roles,
             audience: claims.aud.clone(),
             expires_at: claims.exp,
             issued_at: claims.iat,
@@ -69,6 +85,27 @@ impl Principal {
             .filter(|s| !self.has_scope(s))
             .map(String::as_str)
             .collect()
+    }
+
+    /// Whether the issuer granted `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// The thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449
+    /// section 6), if it is sender-constrained by DPoP.
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        self.claims
+            .extra
+            .get("cnf")
+            .and_then(|cnf| cnf.get("jkt"))
+            .and_then(serde_json::Value::as_str)
+    }
+
+    /// Whether the token carries any confirmation (`cnf`, RFC 7800): it is
+    /// sender-constrained and never good as a bearer token.
+    pub fn is_sender_constrained(&self) -> bool {
+        self.claims.extra.contains_key("cnf")
     }
 
     /// A string claim.

@@ -76,6 +76,7 @@ impl LoginBackend for InMemoryBackend {
         let request = TokenRequest {
             params,
             authorization: authorization.cloned(),
+            dpop_proof: None,
         };
         Ok(if url == a.endpoint(paths::TOKEN) {
             match a.token(&request).await {
@@ -102,5 +103,31 @@ impl LoginBackend for InMemoryBackend {
 
     fn key_source(&self, _jwks_uri: &str) -> Result<Arc<dyn KeySource>, ClientError> {
         Ok(Arc::clone(self.authority.keys()) as Arc<dyn KeySource>)
+    }
+
+    /// The token endpoint with a DPoP proof; the answer carries the
+    /// authority's current nonce, as its HTTP face does.
+    async fn post_form_dpop(
+        &self,
+        url: &str,
+        form: &[(String, SecretString)],
+        authorization: Option<&SecretString>,
+        proof: &SecretString,
+    ) -> Result<(BackendResponse, Option<String>), ClientError> {
+        let a = &self.authority;
+        if url != a.endpoint(paths::TOKEN) {
+            return Err(ClientError::Config("DPoP proofs go to the token endpoint"));
+        }
+        let params = Params::from_pairs(
+            form.iter()
+                .map(|(k, v)| (k.clone(), v.expose_secret().to_owned())),
+        );
+        let mut request = TokenRequest::new(params).with_dpop_proof(proof.expose_secret());
+        request.authorization = authorization.cloned();
+        let response = match a.token(&request).await {
+            Ok(t) => ok(t.to_json()),
+            Err(e) => error(&e),
+        };
+        Ok((response, a.dpop_nonce()))
     }
 }

@@ -37,6 +37,22 @@ pub trait LoginBackend: Send + Sync + std::fmt::Debug {
 
     /// The key source for ID tokens signed by the keys at `jwks_uri`.
     fn key_source(&self, jwks_uri: &str) -> Result<Arc<dyn KeySource>, ClientError>;
+
+    /// POST a form to a token endpoint with a DPoP proof (RFC 9449 section
+    /// 5); returns the answer and its `DPoP-Nonce` (section 8). Backends that
+    /// cannot send a proof refuse, so a client set up for DPoP never silently
+    /// gets bearer tokens.
+    async fn post_form_dpop(
+        &self,
+        _url: &str,
+        _form: &[(String, SecretString)],
+        _authorization: Option<&SecretString>,
+        _proof: &SecretString,
+    ) -> Result<(BackendResponse, Option<String>), ClientError> {
+        Err(ClientError::Config(
+            "this login backend cannot send DPoP proofs",
+        ))
+    }
 }
 
 /// The HTTP backend: every request goes through the OAuth core's
@@ -78,7 +94,18 @@ impl HttpBackend {
     }
 
     async fn send(&self, request: HttpRequest) -> Result<BackendResponse, ClientError> {
+        Ok(self.send_reading_nonce(request).await?.0)
+    }
+
+    /// Sends `request`; the answer and its `DPoP-Nonce` header.
+    async fn send_reading_nonce(
+        &self,
+        request: HttpRequest,
+    ) -> Result<(BackendResponse, Option<String>), ClientError> {
         let response = self.http.send(request).await?;
+        let nonce = response
+            .header(crate::dpop::DPOP_NONCE_HEADER)
+            .map(str::to_owned);
         let status = response.status();
         let body = if response.body().is_empty() {
             serde_json::Value::Null
@@ -86,7 +113,7 @@ impl HttpBackend {
             serde_json::from_slice(response.body())
                 .map_err(|_| ClientError::Transport(format!("response ({status}) is not JSON")))?
         };
-        Ok(BackendResponse { status, body })
+        Ok((BackendResponse { status, body }, nonce))
     }
 }
 
@@ -118,6 +145,21 @@ impl LoginBackend for HttpBackend {
             request = request.secret_header("authorization", auth.clone());
         }
         self.send(request).await
+    }
+
+    async fn post_form_dpop(
+        &self,
+        url: &str,
+        form: &[(String, SecretString)],
+        authorization: Option<&SecretString>,
+        proof: &SecretString,
+    ) -> Result<(BackendResponse, Option<String>), ClientError> {
+        let mut request = HttpRequest::post_form(url, &Form::from(form))?;
+        if let Some(auth) = authorization {
+            request = request.secret_header("authorization", auth.clone());
+        }
+        request = request.secret_header("dpop", proof.clone());
+        self.send_reading_nonce(request).await
     }
 
     fn key_source(&self, jwks_uri: &str) -> Result<Arc<dyn KeySource>, ClientError> {

@@ -173,6 +173,7 @@ pub struct LoginClient {
     pub(super) token_endpoint: String,
     pub(super) keys: Arc<dyn KeySource>,
     pub(super) clock: SharedClock,
+    pub(super) dpop: Option<crate::oauth::DpopSigner>,
 }
 
 impl LoginClient {
@@ -215,7 +216,17 @@ impl LoginClient {
             token_endpoint,
             keys,
             clock,
+            dpop: None,
         })
+    }
+
+    /// Proves `signer`'s key with every token request (code exchange,
+    /// refresh, client credentials; RFC 9449 section 5) and retries once on
+    /// `use_dpop_nonce` (section 8): the provider binds the tokens to the key.
+    #[must_use]
+    pub fn dpop(mut self, signer: crate::oauth::DpopSigner) -> Self {
+        self.dpop = Some(signer);
+        self
     }
 
     /// The provider metadata.

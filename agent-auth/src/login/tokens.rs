@@ -54,6 +54,9 @@ impl ClientAuth {
 pub struct TokenSet {
     /// The access token.
     pub access_token: Token,
+    /// `Bearer`, or `DPoP` for an access token bound to the client's DPoP
+    /// key (sent with the `DPoP` scheme and a proof, RFC 9449 section 7.1).
+    pub token_type: String,
     /// The refresh token, if any.
     pub refresh_token: Option<Token>,
     /// The ID token, if any.
@@ -81,6 +84,30 @@ pub(super) fn provider_error(status: u16, body: &serde_json::Value) -> ClientErr
 }
 
 impl LoginClient {
+    /// One token request with a fresh proof; keeps the answer's nonce and
+    /// says whether it is a new one.
+    async fn dpop_request(
+        &self,
+        signer: &crate::oauth::DpopSigner,
+        params: Form,
+    ) -> Result<(super::BackendResponse, bool), ClientError> {
+        let (form, header) = self.client_auth(params)?;
+        let proof = signer
+            .proof("POST", &self.token_endpoint, None, self.clock.now())
+            .map_err(|_| ClientError::Config("DPoP proof signing failed"))?;
+        let (response, nonce) = self
+            .backend
+            .post_form_dpop(
+                &self.token_endpoint,
+                form.pairs(),
+                header.as_ref(),
+                &SecretString::new(proof.expose_secret()),
+            )
+            .await?;
+        let new_nonce = signer.learn_nonce(nonce.as_deref());
+        Ok((response, new_nonce))
+    }
+
     /// `form` with the client's authentication, and the `Authorization`
     /// header value if the method uses one; client assertions name the issuer.
     pub(super) fn client_auth(
@@ -96,13 +123,30 @@ impl LoginClient {
         Ok((form, header))
     }
 
-    /// Posts `params` to the token endpoint with client authentication.
+    /// Posts `params` to the token endpoint with client authentication, and a
+    /// DPoP proof when the client has a signer (one retry with the provider's
+    /// nonce on `use_dpop_nonce`).
     pub(super) async fn token_request(&self, params: Form) -> Result<TokenSet, ClientError> {
-        let (form, header) = self.client_auth(params)?;
-        let response = self
-            .backend
-            .post_form(&self.token_endpoint, form.pairs(), header.as_ref())
-            .await?;
+        let response = match &self.dpop {
+            None => {
+                let (form, header) = self.client_auth(params)?;
+                self.backend
+                    .post_form(&self.token_endpoint, form.pairs(), header.as_ref())
+                    .await?
+            }
+            Some(signer) => {
+                let (response, new_nonce) = self.dpop_request(signer, params.clone()).await?;
+                let code = response
+                    .body
+                    .get("error")
+                    .and_then(serde_json::Value::as_str);
+                if new_nonce && code == Some(crate::dpop::USE_DPOP_NONCE) {
+                    self.dpop_request(signer, params).await?.0
+                } else {
+                    response
+                }
+            }
+        };
         if response.status != 200 {
             return Err(provider_error(response.status, &response.body));
         }
@@ -110,11 +154,14 @@ impl LoginClient {
             TokenError::InvalidResponse(why) => ClientError::Response(why),
             _ => ClientError::Response("not a token response"),
         })?;
-        // RFC 6749 section 7.1: only types the client understands.
-        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
+        // RFC 6749 section 7.1: only types the client understands (`DPoP`,
+        // RFC 9449 section 5, when it proves a key).
+        let dpop = self.dpop.is_some() && tokens.token_type.eq_ignore_ascii_case("dpop");
+        if !tokens.token_type.eq_ignore_ascii_case("bearer") && !dpop {
             return Err(ClientError::Response("token_type is not Bearer"));
         }
         Ok(TokenSet {
+            token_type: if dpop { "DPoP" } else { "Bearer" }.to_owned(),
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             id_token: tokens.id_token,

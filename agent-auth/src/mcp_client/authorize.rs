@@ -137,6 +137,9 @@ pub struct McpToken {
     pub scope: Vec<String>,
     /// Its lifetime in seconds from when it was issued, if the server said.
     pub expires_in: Option<i64>,
+    /// `Bearer`, or `DPoP` for a token bound to the agent's DPoP key (RFC
+    /// 9449 section 5): then it goes out with the `DPoP` scheme and a proof.
+    pub token_type: String,
     refresh: Option<RefreshGrant>,
 }
 
@@ -146,8 +149,15 @@ impl McpToken {
             access_token: response.access_token,
             scope,
             expires_in: response.expires_in,
+            token_type: response.token_type,
             refresh: None,
         }
+    }
+
+    /// Whether the token is DPoP-bound (`token_type` `DPoP`, compared without
+    /// case as RFC 6749 section 7.1 asks).
+    pub fn is_dpop(&self) -> bool {
+        self.token_type.eq_ignore_ascii_case("dpop")
     }
 
     /// The refresh token that came with it (authorization code grant only).
@@ -234,6 +244,7 @@ pub struct McpAuthorizer {
     http: HttpClient,
     grant: Grant,
     registered: Mutex<Option<Registered>>,
+    dpop: Option<crate::oauth::DpopSigner>,
 }
 
 #[derive(Deserialize)]
@@ -288,7 +299,22 @@ impl McpAuthorizer {
             http,
             grant: grant.into(),
             registered: Mutex::new(None),
+            dpop: None,
         }
+    }
+
+    /// Proves `signer`'s key at every token endpoint (RFC 9449 section 5), so
+    /// the tokens (and refresh tokens of a public client) are bound to it; the
+    /// session then sends them with the `DPoP` scheme and a proof.
+    #[must_use]
+    pub fn dpop(mut self, signer: crate::oauth::DpopSigner) -> Self {
+        self.dpop = Some(signer);
+        self
+    }
+
+    /// The DPoP signer, if any.
+    pub fn dpop_signer(&self) -> Option<&crate::oauth::DpopSigner> {
+        self.dpop.as_ref()
     }
 
     /// The token endpoint of `metadata`'s server, as `auth`; client
@@ -299,10 +325,12 @@ impl McpAuthorizer {
         token_endpoint: &str,
         auth: ClientAuth,
     ) -> Result<TokenEndpoint, McpAuthError> {
-        Ok(
-            TokenEndpoint::with_http(self.http.clone(), token_endpoint, auth)?
-                .assertion_audience(metadata.issuer.clone()),
-        )
+        let endpoint = TokenEndpoint::with_http(self.http.clone(), token_endpoint, auth)?
+            .assertion_audience(metadata.issuer.clone());
+        Ok(match &self.dpop {
+            Some(signer) => endpoint.dpop(signer.clone()),
+            None => endpoint,
+        })
     }
 
     /// A token for `resource` (the MCP server URL), after a 401 or a 403

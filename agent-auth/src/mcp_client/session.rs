@@ -150,6 +150,55 @@ impl McpAuthSession {
         }
     }
 
+    /// The `Authorization` value and, for a DPoP-bound token, the `DPoP`
+    /// proof for a request with `method` to `url` (RFC 9449 section 7.1:
+    /// `ath` is the token's hash; the last nonce the server sent is included).
+    /// `None` when there is no token. Refreshes first, as
+    /// [`valid_bearer`](Self::valid_bearer).
+    pub async fn request_credentials(
+        &self,
+        method: &str,
+        url: &str,
+    ) -> Result<Option<(String, Option<Token>)>, McpAuthError> {
+        let Some(token) = self.valid_bearer().await else {
+            return Ok(None);
+        };
+        let bound = self.read(|s| s.token.as_ref().is_some_and(McpToken::is_dpop));
+        match (bound, self.authorizer.dpop_signer()) {
+            (true, Some(signer)) => {
+                let proof = signer
+                    .proof(method, url, Some(token.expose_secret()), self.clock.now())
+                    .map_err(|e| McpAuthError::Transport(e.to_string()))?;
+                Ok(Some((
+                    format!("DPoP {}", token.expose_secret()),
+                    Some(proof),
+                )))
+            }
+            (true, None) => Err(McpAuthError::Unsupported(
+                "a DPoP-bound token without the agent's DPoP key",
+            )),
+            (false, _) => Ok(Some((format!("Bearer {}", token.expose_secret()), None))),
+        }
+    }
+
+    /// Reads a resource server's answer for DPoP (RFC 9449 section 9): keeps
+    /// its `DPoP-Nonce`, and says whether to send the request once more
+    /// because it asked for that nonce (`use_dpop_nonce`).
+    pub fn on_dpop_answer(&self, www_authenticate: Option<&str>, dpop_nonce: Option<&str>) -> bool {
+        let Some(signer) = self.authorizer.dpop_signer() else {
+            return false;
+        };
+        let asked = www_authenticate
+            .and_then(|h| crate::oauth::parse_www_authenticate(h).ok())
+            .is_some_and(|challenges| {
+                challenges.iter().any(|c| {
+                    c.scheme.eq_ignore_ascii_case("dpop")
+                        && c.param("error") == Some(crate::dpop::USE_DPOP_NONCE)
+                })
+            });
+        signer.wants_retry(asked.then_some(crate::dpop::USE_DPOP_NONCE), dpop_nonce)
+    }
+
     /// The scope the current token was asked for.
     pub fn scope(&self) -> Vec<String> {
         self.read(|s| s.token.as_ref().map(|t| t.scope.clone()))

@@ -17,6 +17,8 @@
 #[cfg(feature = "http")]
 mod client_auth;
 #[cfg(feature = "http")]
+mod dpop_signer;
+#[cfg(feature = "http")]
 mod form;
 #[cfg(feature = "http")]
 mod http;
@@ -35,6 +37,8 @@ mod www_authenticate;
 
 #[cfg(feature = "http")]
 pub use client_auth::{ClientAuth, ClientAuthError};
+#[cfg(feature = "http")]
+pub use dpop_signer::DpopSigner;
 #[cfg(feature = "http")]
 pub use form::Form;
 #[cfg(feature = "http")]

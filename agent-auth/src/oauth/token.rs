@@ -172,6 +172,7 @@ pub struct TokenEndpoint {
     auth: ClientAuth,
     audience: String,
     clock: SharedClock,
+    dpop: Option<super::DpopSigner>,
 }
 
 impl TokenEndpoint {
@@ -197,6 +198,7 @@ impl TokenEndpoint {
             url,
             auth,
             clock: system_clock(),
+            dpop: None,
         })
     }
 
@@ -215,6 +217,20 @@ impl TokenEndpoint {
         self
     }
 
+    /// Sends a DPoP proof with every request (RFC 9449 section 5), so the
+    /// tokens issued are bound to the signer's key; a `use_dpop_nonce` answer
+    /// is retried once with the server's nonce (section 8).
+    #[must_use]
+    pub fn dpop(mut self, signer: super::DpopSigner) -> Self {
+        self.dpop = Some(signer);
+        self
+    }
+
+    /// The DPoP signer, if any.
+    pub fn dpop_signer(&self) -> Option<&super::DpopSigner> {
+        self.dpop.as_ref()
+    }
+
     /// The endpoint URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -230,18 +246,75 @@ impl TokenEndpoint {
         &self.http
     }
 
-    /// Posts `params` (the grant's parameters) with client authentication.
-    pub async fn request(&self, mut params: Form) -> Result<TokenResponse, TokenError> {
+    /// Posts `params` (the grant's parameters) with client authentication,
+    /// and a DPoP proof when a signer is set.
+    pub async fn request(&self, params: Form) -> Result<TokenResponse, TokenError> {
+        match self.request_once(params.clone()).await {
+            Err(Retry::WithNonce) => self.request_once(params).await.map_err(Retry::into_error),
+            other => other.map_err(Retry::into_error),
+        }
+    }
+
+    async fn request_once(&self, mut params: Form) -> Result<TokenResponse, Retry> {
+        let now = self.clock.now();
         let authorization = self
             .auth
-            .apply(&mut params, &self.audience, self.clock.now())?;
-        let mut request = HttpRequest::post_form(&self.url, &params)?;
+            .apply(&mut params, &self.audience, now)
+            .map_err(|e| Retry::Fail(e.into()))?;
+        let mut request =
+            HttpRequest::post_form(&self.url, &params).map_err(|e| Retry::Fail(e.into()))?;
         if let Some(value) = authorization {
             request = request.secret_header("authorization", value);
         }
+        if let Some(signer) = &self.dpop {
+            let proof = signer
+                .proof("POST", &self.url, None, now)
+                .map_err(|_| Retry::Fail(TokenError::Config("DPoP proof: signing failed")))?;
+            request = request.secret_header(
+                "dpop",
+                crate::secret::SecretString::new(proof.expose_secret()),
+            );
+        }
         let host = request.host();
-        let response = self.http.send(request).await?;
-        TokenError::check_response(&host, response.status(), response.json_body().as_ref())
+        let response = self
+            .http
+            .send(request)
+            .await
+            .map_err(|e| Retry::Fail(e.into()))?;
+        let result =
+            TokenError::check_response(&host, response.status(), response.json_body().as_ref());
+        match (&self.dpop, result) {
+            (Some(signer), Err(e))
+                if signer.wants_retry(e.oauth_code(), response.header("dpop-nonce")) =>
+            {
+                Err(Retry::WithNonce)
+            }
+            (Some(signer), other) => {
+                signer.learn_nonce(response.header("dpop-nonce"));
+                other.map_err(Retry::Fail)
+            }
+            (None, other) => other.map_err(Retry::Fail),
+        }
+    }
+}
+
+/// The outcome of one attempt: retry once with the server's new nonce, or fail.
+enum Retry {
+    WithNonce,
+    Fail(TokenError),
+}
+
+impl Retry {
+    fn into_error(self) -> TokenError {
+        match self {
+            Retry::WithNonce => TokenError::Refused {
+                status: 400,
+                error: crate::dpop::USE_DPOP_NONCE.to_owned(),
+                description: Some("the server asked for a new DPoP nonce twice".to_owned()),
+                error_uri: None,
+            },
+            Retry::Fail(e) => e,
+        }
     }
 }
 

@@ -121,6 +121,65 @@ kind!(
 );
 
 kind!(
+    /// An access token in an identity provider's own JWT shape, from before
+    /// RFC 9068 (Auth0's default dialect, Okta, Keycloak, Entra ID): header
+    /// `typ` `JWT` or absent, `iss`, `sub`, `aud`, `exp`, `iat` present. Such
+    /// a token looks like an ID token of the same provider, so this profile
+    /// only refuses what marks an ID token or a SET everywhere; the caller adds
+    /// the provider's own positive marker of an access token (mcp-guard's
+    /// presets do).
+    ProviderAccessToken = Profile {
+        name: "provider access token",
+        typ: TypRule::JwtOrAbsent,
+        mint_typ: Some("JWT"),
+        required: &["iss", "sub", "aud", "exp", "iat"],
+        single_audience: false,
+        every_audience_trusted: false,
+        shared_secret_allowed: false,
+        check: provider_access_rules,
+    }
+);
+
+/// `at_hash` and `c_hash` exist only in ID tokens (OpenID Connect Core 1.0
+/// sections 3.1.3.6, 3.3.2.11); `events` only in SETs and logout tokens (RFC
+/// 8417 section 2.2). Either marks a token that is not an access token.
+fn provider_access_rules(claims: &Claims, _: &[String]) -> Result<(), &'static str> {
+    for id_token_only in ["at_hash", "c_hash"] {
+        if claims.extra.contains_key(id_token_only) {
+            return Err("carries an ID token's hash claim");
+        }
+    }
+    if claims.extra.contains_key("events") {
+        return Err("an access token carries no `events`");
+    }
+    Ok(())
+}
+
+kind!(
+    /// A DPoP proof (RFC 9449 section 4.2): `typ` `dpop+jwt`, the public key in
+    /// the header `jwk`, claims `jti`, `htm`, `htu`, `iat`. It names no issuer
+    /// and no audience, so it is checked by [`crate::dpop::ProofVerifier`], which
+    /// reads this profile, not by a [`Validator`](super::Validator).
+    DpopProof = Profile {
+        name: "DPoP proof",
+        typ: TypRule::Exact("dpop+jwt"),
+        mint_typ: Some("dpop+jwt"),
+        required: &["jti", "htm", "htu", "iat"],
+        single_audience: false,
+        every_audience_trusted: false,
+        shared_secret_allowed: false,
+        check: not_by_validator,
+    }
+);
+
+/// A DPoP proof names no issuer or audience and carries its own key: only
+/// [`crate::dpop::ProofVerifier`] checks it, so a [`Validator`](super::Validator)
+/// of this kind refuses every token.
+fn not_by_validator(_: &Claims, _: &[String]) -> Result<(), &'static str> {
+    Err("a DPoP proof is checked by dpop::ProofVerifier")
+}
+
+kind!(
     /// An Identity Assertion JWT Authorization Grant (draft-ietf-oauth-identity-
     /// assertion-authz-grant, section 3): `aud` is one authorization server.
     IdJag = Profile {

@@ -37,9 +37,11 @@ pub use claims::Claims;
 pub use error::ValidationError;
 pub use jws::{DEFAULT_MAX_TOKEN_BYTES, JwsVerifier, VerifiedJws};
 pub use keys::{KeySource, StaticKeys, parse_jwks, select_key};
+pub(crate) use kind::typ_matches;
 pub use kind::{
-    AccessToken, BACKCHANNEL_LOGOUT_EVENT, Generic, GlobalTokenRevocation, IdJag, IdToken,
-    LogoutToken, Profile, SecurityEvent, SharedSecretKind, StrictAudienceKind, TokenKind, TypRule,
+    AccessToken, BACKCHANNEL_LOGOUT_EVENT, DpopProof, Generic, GlobalTokenRevocation, IdJag,
+    IdToken, LogoutToken, Profile, ProviderAccessToken, SecurityEvent, SharedSecretKind,
+    StrictAudienceKind, TokenKind, TypRule,
 };
 pub use validator::{
     DEFAULT_LEEWAY, HasAudience, HasIssuer, NoAudience, NoIssuer, Validated, Validator,

@@ -217,9 +217,8 @@ impl Introspector {
         {
             return Err(VerifyError::NotAccessToken);
         }
-        if map.contains_key("cnf") {
-            return Err(VerifyError::SenderConstrained);
-        }
+        // A `cnf` (RFC 9449 section 6.2) stays in the claims: the verifier
+        // refuses such a token as a bearer token and checks its proof otherwise.
         let mut claims = Claims::new();
         for (name, value) in map {
             match (name.as_str(), value) {

@@ -6,16 +6,20 @@
 mod cache;
 mod discovery;
 mod introspection;
+mod profile;
 mod verified;
 
 pub use discovery::{AuthorizationServerMetadata, DiscoveryError, discover};
 pub use introspection::{IntrospectionConfig, Introspector};
+pub(crate) use profile::Mapping;
+pub use profile::TokenProfile;
 
 use crate::principal::{Principal, TokenSource};
 use crate::resource::ResourceUri;
 use crate::revocation::RevocationList;
 use agent_auth::clock::{SharedClock, system_clock};
-use agent_auth::validate::{AccessToken, KeySource, StaticKeys, ValidationError, Validator};
+use agent_auth::validate::{KeySource, StaticKeys, ValidationError};
+use profile::IssuerValidator;
 use std::sync::Arc;
 use std::time::Duration;
 use verified::VerifiedCache;
@@ -71,11 +75,14 @@ impl VerifyError {
     }
 }
 
-/// One authorization server whose JWT access tokens the guard accepts.
+/// One authorization server whose JWT access tokens the guard accepts, with
+/// the profile its tokens follow (default: strict RFC 9068).
 #[derive(Debug, Clone)]
 pub struct TrustedIssuer {
     issuer: String,
     keys: Arc<dyn KeySource>,
+    profile: TokenProfile,
+    audiences: Option<Vec<String>>,
 }
 
 impl TrustedIssuer {
@@ -85,7 +92,26 @@ impl TrustedIssuer {
         Self {
             issuer: issuer.into(),
             keys: Arc::new(keys),
+            profile: TokenProfile::default(),
+            audiences: None,
         }
+    }
+
+    /// The shape of this issuer's access tokens (see [`TokenProfile`]).
+    #[must_use]
+    pub fn profile(mut self, profile: TokenProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The exact `aud` values this issuer puts in tokens for this resource,
+    /// instead of the resource URI's spellings: for providers whose audience
+    /// is an identifier of their own (an Entra ID application id or App ID
+    /// URI, Okta's `api://default`). `aud` must still contain one of them.
+    #[must_use]
+    pub fn audiences(mut self, audiences: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.audiences = Some(audiences.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Trusts `issuer` with one static key.
@@ -114,7 +140,7 @@ impl TrustedIssuer {
 #[derive(Debug, Clone)]
 pub struct TokenVerifier {
     resource: ResourceUri,
-    jwt: Arc<[(String, Validator<AccessToken>)]>,
+    jwt: Arc<[IssuerValidator]>,
     introspectors: Arc<[Introspector]>,
     revocations: RevocationList,
     clock: SharedClock,
@@ -162,7 +188,7 @@ impl TokenVerifier {
 
     /// The issuers trusted, JWT and introspection alike.
     pub fn issuers(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.jwt.iter().map(|(i, _)| i.clone()).collect();
+        let mut v: Vec<String> = self.jwt.iter().map(|i| i.issuer().to_owned()).collect();
         for i in self.introspectors.iter() {
             if !v.iter().any(|x| x == i.issuer()) {
                 v.push(i.issuer().to_owned());
@@ -185,8 +211,19 @@ impl TokenVerifier {
     ///
     /// A cached JWT is served only while its times hold (see
     /// [`TokenVerifierBuilder::verified_cache`]); the revocation list is
-    /// consulted on every call, cached or not.
+    /// consulted on every call, cached or not. A sender-constrained token
+    /// (`cnf`, RFC 9449 section 7.2) is refused: it needs its proof.
     pub async fn verify_shared(&self, token: &str) -> Result<Arc<Principal>, VerifyError> {
+        let principal = self.verify_any(token).await?;
+        if principal.is_sender_constrained() {
+            return Err(VerifyError::SenderConstrained);
+        }
+        Ok(principal)
+    }
+
+    /// Verifies a token whatever its binding; the caller checks the binding
+    /// (the DPoP path).
+    pub(crate) async fn verify_any(&self, token: &str) -> Result<Arc<Principal>, VerifyError> {
         let now = self.clock.now();
         let cache = self.verified.as_deref();
         if let Some(c) = cache
@@ -226,17 +263,11 @@ impl TokenVerifier {
         let looks_like_jwt = token.bytes().filter(|&b| b == b'.').count() == 2;
         if looks_like_jwt && !self.jwt.is_empty() {
             let validator = match &*self.jwt {
-                [(_, only)] => Some(only),
-                many => peek_issuer(token)
-                    .and_then(|iss| many.iter().find(|(i, _)| *i == iss).map(|(_, v)| v)),
+                [only] => Some(only),
+                many => peek_issuer(token).and_then(|iss| many.iter().find(|v| v.issuer() == iss)),
             };
             if let Some(v) = validator {
-                let valid = v.validate(token).await.map_err(VerifyError::Jwt)?;
-                let claims = valid.into_claims();
-                if claims.extra.contains_key("cnf") {
-                    return Err(VerifyError::SenderConstrained);
-                }
-                return Ok(Principal::from_claims(v.issuer(), claims, TokenSource::Jwt));
+                return v.verify(token).await;
             }
             if self.introspectors.is_empty() {
                 return Err(VerifyError::UntrustedIssuer);
@@ -339,17 +370,18 @@ impl TokenVerifierBuilder {
     /// The verifier. Fails only when an HTTP client for introspection cannot be built.
     pub fn build(self) -> Result<TokenVerifier, crate::ConfigError> {
         let audiences = self.resource.audience_spellings();
-        let jwt: Vec<(String, Validator<AccessToken>)> = self
+        let jwt: Vec<IssuerValidator> = self
             .issuers
             .into_iter()
             .map(|t| {
-                let v = Validator::<AccessToken>::builder_shared(t.keys)
-                    .issuer(t.issuer.clone())
-                    .audiences(audiences.clone())
-                    .clock(self.clock.clone())
-                    .leeway(self.leeway)
-                    .build();
-                (t.issuer, v)
+                IssuerValidator::new(
+                    t.issuer,
+                    t.keys,
+                    t.profile,
+                    t.audiences.unwrap_or_else(|| audiences.clone()),
+                    self.clock.clone(),
+                    self.leeway,
+                )
             })
             .collect();
         let introspectors = self

@@ -52,6 +52,7 @@ async fn backchannel(State(op): State<CibaOp>, headers: HeaderMap, body: String)
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(SecretString::new),
+        dpop_proof: None,
     };
     match op.backchannel_authentication(&request).await {
         Ok(r) => no_store((StatusCode::OK, axum::Json(r.to_json())).into_response()),

@@ -28,6 +28,8 @@ pub struct TokenRequest {
     pub params: Params,
     /// The `Authorization` header value, if any.
     pub authorization: Option<SecretString>,
+    /// The `DPoP` header value, if any (RFC 9449 section 4.1).
+    pub dpop_proof: Option<agent_auth::secret::Token>,
 }
 
 impl TokenRequest {
@@ -36,7 +38,15 @@ impl TokenRequest {
         Self {
             params,
             authorization: None,
+            dpop_proof: None,
         }
+    }
+
+    /// The same request with a DPoP proof (RFC 9449 section 4.1).
+    #[must_use]
+    pub fn with_dpop_proof(mut self, proof: impl Into<String>) -> Self {
+        self.dpop_proof = Some(agent_auth::secret::Token::new(proof.into()));
+        self
     }
 
     /// Adds HTTP Basic client credentials (RFC 6749 section 2.3.1: both parts

@@ -54,6 +54,17 @@ impl ClientSpec {
         }
     }
 
+    /// Registers the client as always using DPoP (`dpop_bound_access_tokens`,
+    /// RFC 9449 section 5.2): token requests without a proof are refused.
+    #[must_use]
+    pub fn dpop_bound_access_tokens(mut self) -> Self {
+        self.record.metadata.insert(
+            super::DPOP_BOUND_ACCESS_TOKENS.into(),
+            serde_json::Value::Bool(true),
+        );
+        self
+    }
+
     /// A confidential client authenticating with `client_secret_basic`.
     /// The secret is stored as a SHA-256 digest: use a high-entropy secret.
     pub fn confidential(client_id: impl Into<String>, secret: impl Into<String>) -> Self {

@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) dummy_hash: OnceLock<String>,
     /// The agent registry's indexes, write lock, events and notifier.
     pub(crate) registry: crate::registry::RegistryState,
+    /// The token endpoint's DPoP proof verifier.
+    pub(crate) dpop: super::dpop::DpopState,
 }
 
 /// Configures an [`Authority`].
@@ -149,6 +151,7 @@ impl AuthorityBuilder {
         let (events, _) = broadcast::channel(1024);
         let authority = Authority {
             inner: Arc::new(Inner {
+                dpop: super::dpop::DpopState::new(Arc::clone(&self.clock)),
                 issuer,
                 config: self.config,
                 clock: self.clock,
@@ -168,6 +171,7 @@ impl AuthorityBuilder {
         };
         grants::register_builtin(&authority);
         crate::kill_switch::ledger::install(&authority);
+        authority.install_dpop_metadata();
         Ok(authority)
     }
 }

@@ -20,8 +20,15 @@ impl Authority {
         let answer = if let Ok(claims) = self.verify_access_token(token) {
             let mut body = serde_json::Map::new();
             body.insert("active".into(), true.into());
-            body.insert("token_type".into(), "Bearer".into());
+            // RFC 9449 section 6.2: a bound token is a `DPoP` token, its
+            // `cnf` returned so the resource can check the proof key.
+            let bound = claims.get("cnf").is_some();
+            body.insert(
+                "token_type".into(),
+                if bound { "DPoP" } else { "Bearer" }.into(),
+            );
             for name in [
+                "cnf",
                 "scope",
                 "client_id",
                 "sub",

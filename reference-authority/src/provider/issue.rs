@@ -130,6 +130,12 @@ impl Authority {
         for (k, v) in &options.access_claims {
             at.extra.insert(k.clone(), v.clone());
         }
+        // RFC 9449 section 6.1: bound to the key the request proved.
+        let dpop_jkt = super::dpop::binding::current();
+        if let Some(jkt) = &dpop_jkt {
+            at.extra
+                .insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+        }
         let access_token = sign_compact(&key, AccessToken::PROFILE.mint_typ, &at)
             .map_err(|_| OAuthError::server_error("signing failed"))?;
         crate::kill_switch::ledger::record(self, &jti, facts, now + ttl)?;
@@ -157,6 +163,7 @@ impl Authority {
                             access_tokens: Vec::new(),
                             current_refresh: None,
                             expires: now,
+                            dpop_jkt: None,
                         });
                         if f.revoked {
                             return (None, false);
@@ -167,6 +174,9 @@ impl Authority {
                         if digest.is_some() {
                             f.current_refresh.clone_from(&digest);
                             f.expires = refresh_expires;
+                            if f.dpop_jkt.is_none() {
+                                f.dpop_jkt.clone_from(&dpop_jkt);
+                            }
                         }
                         (Some(f), true)
                     })?;
@@ -206,7 +216,8 @@ impl Authority {
                 .detail("scope", facts.scope.join(" "))
                 .detail("aud", at.aud.clone())
                 .detail("refresh_token", refresh_token.is_some())
-                .detail("id_token", id_token.is_some());
+                .detail("id_token", id_token.is_some())
+                .detail("dpop_jkt", dpop_jkt.clone());
             match &facts.user_id {
                 Some(u) => e.user(u.clone()),
                 None => e,
@@ -214,7 +225,8 @@ impl Authority {
         });
         Ok(TokenResponse {
             access_token,
-            token_type: "Bearer".into(),
+            // RFC 9449 section 5.
+            token_type: if dpop_jkt.is_some() { "DPoP" } else { "Bearer" }.into(),
             expires_in: ttl,
             refresh_token,
             id_token,

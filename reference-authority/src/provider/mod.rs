@@ -33,6 +33,7 @@ mod consent;
 mod core;
 pub(crate) mod crypto;
 mod discovery;
+mod dpop;
 mod error;
 mod federation;
 pub mod grants;
@@ -67,6 +68,7 @@ pub use client_auth::{AuthenticatedClient, JWT_BEARER_ASSERTION, TokenRequest};
 pub use clients::{ClientSpec, grant_types};
 pub use config::{AuthorityConfig, paths};
 pub use core::{Authority, AuthorityBuilder};
+pub use dpop::DPOP_BOUND_ACCESS_TOKENS;
 pub use error::{AuthorityError, ErrorCode, OAuthError, StoreError};
 pub use federation::{Connection, UpstreamIdentity, UpstreamStart};
 pub use grants::{

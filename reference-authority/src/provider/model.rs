@@ -217,6 +217,10 @@ pub struct FamilyRecord {
     pub current_refresh: Option<String>,
     /// Expiry of the family's last refresh token.
     pub expires: i64,
+    /// The RFC 7638 thumbprint of the DPoP key the grant was obtained with
+    /// (RFC 9449 section 5): a public client refreshes with proofs of it.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// An authorization request waiting for the user to log in.

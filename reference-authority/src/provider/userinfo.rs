@@ -56,6 +56,21 @@ impl Authority {
         let claims = self
             .verify_access_token(bearer)
             .map_err(|e| OAuthError::new(ErrorCode::InvalidToken, e.to_string()))?;
+        // RFC 9449 section 7.2: a bound token is never a bearer token.
+        if claims.extra.contains_key("cnf") {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidToken,
+                "a DPoP-bound token needs the DPoP scheme and a proof",
+            ));
+        }
+        self.answer_userinfo(&claims)
+    }
+
+    /// The UserInfo answer for verified access-token claims.
+    pub(crate) fn answer_userinfo(
+        &self,
+        claims: &agent_auth::validate::Claims,
+    ) -> Result<Value, OAuthError> {
         if !claims.aud.iter().any(|a| a == self.issuer()) {
             return Err(OAuthError::new(
                 ErrorCode::InvalidToken,

@@ -100,7 +100,10 @@ impl Authority {
                 "the client may not use this grant type",
             ));
         }
-        let result = handler.exchange(self, &client, &request.params).await;
+        let jkt = self.dpop_binding(request, &client)?;
+        let result =
+            super::dpop::binding::bound(jkt, handler.exchange(self, &client, &request.params))
+                .await;
         if let Err(err) = &result {
             self.audit(AuditAction::TokenIssued, Outcome::Denied, |e| {
                 e.agent(client.id().to_owned())

@@ -56,6 +56,7 @@ impl GrantHandler for RefreshTokenGrant {
         if record.expires <= authority.now() {
             return Err(OAuthError::invalid_grant("the refresh token expired"));
         }
+        crate::provider::dpop::check_refresh_binding(client, &family)?;
         if let Some(user) = family.facts.user_id.as_deref()
             && authority.user_disabled(user)
         {

@@ -66,10 +66,28 @@ fn token_request(headers: &HeaderMap, body: &str) -> Result<TokenRequest, OAuthE
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(SecretString::new);
+    // RFC 9449 section 4.3 check 1: one `DPoP` header at most.
+    let mut proofs = headers.get_all("dpop").iter();
+    let dpop_proof = match (proofs.next(), proofs.next()) {
+        (None, _) => None,
+        (Some(one), None) => Some(agent_auth::secret::Token::new(
+            one.to_str()
+                .map_err(|_| dpop_error("the DPoP header is not a JWT"))?,
+        )),
+        (Some(_), Some(_)) => return Err(dpop_error("more than one DPoP header")),
+    };
     Ok(TokenRequest {
         params,
         authorization,
+        dpop_proof,
     })
+}
+
+fn dpop_error(why: &'static str) -> OAuthError {
+    OAuthError::new(
+        ErrorCode::Extension(agent_auth::dpop::INVALID_DPOP_PROOF.into()),
+        why,
+    )
 }
 
 pub(super) async fn metadata(State(a): State<Authority>) -> Response {
@@ -300,10 +318,17 @@ pub(super) async fn token(
         Ok(r) => r,
         Err(e) => return oauth_error(&e, had_auth),
     };
-    match a.token(&request).await {
+    let mut response = match a.token(&request).await {
         Ok(tokens) => json(StatusCode::OK, tokens.to_json()),
         Err(e) => oauth_error(&e, had_auth),
+    };
+    // RFC 9449 section 8: the nonce to use, with `use_dpop_nonce` and after.
+    if let Some(nonce) = a.dpop_nonce()
+        && let Ok(v) = HeaderValue::from_str(&nonce)
+    {
+        response.headers_mut().insert("dpop-nonce", v);
     }
+    response
 }
 
 pub(super) async fn par(State(a): State<Authority>, headers: HeaderMap, body: String) -> Response {
@@ -329,6 +354,58 @@ fn bearer_error(err: &OAuthError) -> Response {
     response
 }
 
+/// The token of an `Authorization: DPoP` header (RFC 9449 section 7.1).
+fn dpop_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.get(..5)
+                .filter(|p| p.eq_ignore_ascii_case("dpop "))
+                .and_then(|_| v.get(5..))
+        })
+        .map(str::trim)
+}
+
+/// UserInfo with the `DPoP` scheme: exactly one proof (RFC 9449 section 4.3
+/// check 1); errors in a `DPoP` challenge with the nonce when one is required.
+fn dpop_userinfo(a: &Authority, method: &str, headers: &HeaderMap, token: &str) -> Response {
+    let mut proofs = headers.get_all("dpop").iter();
+    let result = match (proofs.next(), proofs.next()) {
+        (Some(one), None) => match one.to_str() {
+            Ok(proof) => a.userinfo_with_dpop(token, proof, method),
+            Err(_) => Err(dpop_error("the DPoP header is not a JWT")),
+        },
+        (None, _) => Err(dpop_error("no DPoP proof")),
+        (Some(_), Some(_)) => Err(dpop_error("more than one DPoP header")),
+    };
+    let mut response = match result {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => {
+            let status = match e.code() {
+                ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let mut response = json(status, e.to_json());
+            let value = format!(
+                "DPoP error=\"{}\", error_description=\"{}\"",
+                e.code().as_str(),
+                e.description().replace(['"', '\\'], "'")
+            );
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+            response
+        }
+    };
+    if let Some(nonce) = a.dpop_nonce()
+        && let Ok(v) = HeaderValue::from_str(&nonce)
+    {
+        response.headers_mut().insert("dpop-nonce", v);
+    }
+    response
+}
+
 /// The token of an `Authorization: Bearer` header (RFC 6750 section 2.1).
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -342,7 +419,14 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-pub(super) async fn userinfo(State(a): State<Authority>, headers: HeaderMap) -> Response {
+pub(super) async fn userinfo(
+    State(a): State<Authority>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = dpop_token(&headers) {
+        return dpop_userinfo(&a, method.as_str(), &headers, token);
+    }
     let Some(token) = bearer(&headers) else {
         // RFC 6750 section 3.1: no credentials, no error code.
         let mut response = StatusCode::UNAUTHORIZED.into_response();
