@@ -178,6 +178,7 @@ async fn inprocess() -> Result<(), Box<dyn std::error::Error>> {
         subject: Some("user-sarah".to_owned()),
         client_id: Some("sales-agent".to_owned()),
         scopes: vec!["crm:read".to_owned()],
+        roles: Vec::new(),
         audience: vec![issuer.to_owned()],
         expires_at: Some(iat + 300),
         issued_at: Some(iat),
