@@ -117,3 +117,70 @@ fn a_webhook_must_use_https_off_loopback() {
     assert!(WebhookNotifier::new(HttpClient::new().unwrap(), "http://hooks.example/x").is_err());
     assert!(WebhookNotifier::new(HttpClient::new().unwrap(), "https://hooks.example/x").is_ok());
 }
+
+/// Every log line of a test, on the current thread.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_of_the_registry_flows_shows_in_the_logs() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let f = fixture();
+    let (url, received) = receiver(StatusCode::OK).await;
+    f.authority.registry().set_notifier(Arc::new(
+        WebhookNotifier::new(HttpClient::new().unwrap(), url)
+            .unwrap()
+            .bearer("hook-token-0123456789"),
+    ));
+    agent_of_maria(&f);
+    let issued = f.authority.token(&client_credentials()).await.unwrap();
+    f.authority
+        .directory()
+        .set_active("maria", false, None, &admin())
+        .await
+        .unwrap();
+    assert!(f.authority.token(&client_credentials()).await.is_err());
+    assert!(
+        f.authority
+            .verify_access_token(issued.access_token.expose_secret())
+            .is_err()
+    );
+    assert_eq!(received.lock().unwrap().len(), 1);
+
+    let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    assert!(
+        logs.contains("authority decision"),
+        "no audit lines:\n{logs}"
+    );
+    for secret in [
+        AGENT_SECRET,
+        "hook-token-0123456789",
+        issued.access_token.expose_secret(),
+    ] {
+        assert!(!logs.contains(secret), "a secret leaked into the logs");
+    }
+}
