@@ -287,3 +287,33 @@ async fn every_jit_decision_names_actor_target_and_reason() {
     assert_eq!(decided.details["ends"], NOW + 3600);
     assert_eq!(decided.reason.as_deref(), Some("approved"));
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_grant_survives_a_restart_and_still_ends_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("authority.db");
+    let store = |p: &std::path::Path| -> Arc<dyn reference_authority::Store> {
+        Arc::new(reference_authority::SqliteStore::open(p).unwrap())
+    };
+    let f = fixture_on(Some(store(&path)), |b| b);
+    let id = f
+        .governance
+        .request_elevation(write_for_an_hour())
+        .await
+        .unwrap();
+    f.governance.approve_elevation(&id, "olivia").unwrap();
+    drop(f);
+
+    let clock = ManualClock::new(NOW + 1800);
+    let authority = Authority::builder(ISSUER)
+        .config(AuthorityConfig::for_tests())
+        .clock(Arc::new(clock.clone()))
+        .store(store(&path))
+        .build()
+        .unwrap();
+    let g = Governance::builder(&authority).build();
+    assert!(g.holds(AGENT, &scope("crm:write"), NOW + 3599).unwrap());
+    assert!(!g.holds(AGENT, &scope("crm:write"), NOW + 3600).unwrap());
+    assert_eq!(g.elevation(&id).unwrap().decided_by, ["olivia"]);
+}

@@ -112,3 +112,29 @@ async fn a_ciba_request_without_a_channel_or_to_the_requester_is_refused() {
         Err(JitError::Channel(_))
     ));
 }
+
+#[tokio::test]
+async fn the_auth_req_id_never_reaches_audit_events_or_views() {
+    let (f, op, device) = with_ciba();
+    let mut inbox = device.take_receiver().unwrap();
+    let g = &f.governance;
+    let id = g.request_elevation(asked_of_bob()).await.unwrap();
+    op.approve(&inbox.try_recv().unwrap().approval_id, Approval::all())
+        .await
+        .unwrap();
+    g.run_jit(NOW).await.unwrap();
+    let stored = f
+        .authority
+        .store()
+        .scan(reference_authority::Table::Extension("governance_jit"))
+        .unwrap();
+    let records: serde_json::Value = serde_json::from_slice(&stored[0].1).unwrap();
+    let ticket = records[0]["approval"]["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ticket.len() > 20);
+    let audit = serde_json::to_string(&f.audit.events()).unwrap();
+    assert!(!audit.contains(&ticket));
+    assert!(!format!("{:?}", g.elevation(&id).unwrap()).contains(&ticket));
+}

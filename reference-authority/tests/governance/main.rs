@@ -63,14 +63,26 @@ pub(crate) fn fixture_with(
         reference_authority::governance::GovernanceBuilder,
     ) -> reference_authority::governance::GovernanceBuilder,
 ) -> Fixture {
+    fixture_on(None, configure)
+}
+
+/// The fixture on `store` (a fresh memory store when `None`).
+pub(crate) fn fixture_on(
+    store: Option<Arc<dyn reference_authority::Store>>,
+    configure: impl FnOnce(
+        reference_authority::governance::GovernanceBuilder,
+    ) -> reference_authority::governance::GovernanceBuilder,
+) -> Fixture {
     let clock = ManualClock::new(NOW);
     let audit = MemorySink::new();
-    let authority = Authority::builder(ISSUER)
+    let mut builder = Authority::builder(ISSUER)
         .config(AuthorityConfig::for_tests())
         .clock(Arc::new(clock.clone()))
-        .audit(Arc::new(audit.clone()))
-        .build()
-        .unwrap();
+        .audit(Arc::new(audit.clone()));
+    if let Some(store) = store {
+        builder = builder.store(store);
+    }
+    let authority = builder.build().unwrap();
     let notes = RecordingNotifier::new();
     authority.registry().set_notifier(Arc::new(notes.clone()));
     for id in ["olivia", "sarah", "bob", "carol", "dave"] {

@@ -80,3 +80,15 @@ pub trait ApprovalChannel: Send + Sync + std::fmt::Debug {
     /// The answer to a question asked before.
     async fn answer(&self, ticket: &Ticket) -> Result<Answer, ChannelError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Ticket;
+
+    #[test]
+    fn a_ticket_never_prints_its_handle() {
+        let ticket = Ticket::new("auth-req-id-secret-value");
+        assert_eq!(format!("{ticket:?}"), "Ticket([redacted])");
+        assert_eq!(ticket.expose_secret(), "auth-req-id-secret-value");
+    }
+}
