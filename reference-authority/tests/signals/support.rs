@@ -127,6 +127,7 @@ impl Fixture {
             authorization: Some(agent_auth::secret::SecretString::new(format!(
                 "Basic {basic}"
             ))),
+            dpop_proof: None,
         };
         let r = self.authority.token(&request).await.unwrap();
         r.access_token.expose_secret().to_owned()
