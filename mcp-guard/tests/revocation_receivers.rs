@@ -466,3 +466,25 @@ async fn gtr_fans_out_to_other_subscribers() {
     );
     assert!(heard[0].concerns(ISS_A, "sarah"));
 }
+
+#[tokio::test]
+async fn ssf_tenant_subject_refuses_every_token_of_that_issuer_only() {
+    let f = Fixture::new();
+    let (ssf, _) = Ssf::new(&f, &[ISS_A, ISS_B]);
+    let sarah_a = sarah_token(&f, ISS_A);
+    let sarah_b = sarah_token(&f, ISS_B);
+    let tenant = json!({"format": "complex", "tenant": {"format": "opaque", "id": ISS_A}});
+    assert_eq!(
+        ssf.push(ssf.set("set-tenant", NOW, NOW, tenant)).await.0,
+        202
+    );
+    assert!(!works(&ssf.app, &sarah_a).await);
+    assert!(works(&ssf.app, &sarah_b).await);
+    // A tenant the transmitter does not speak for is refused.
+    let (ssf, _) = Ssf::new(&f, &[ISS_A]);
+    let foreign = json!({"format": "complex", "tenant": {"format": "opaque", "id": ISS_B}});
+    assert_eq!(
+        ssf.push(ssf.set("set-foreign", NOW, NOW, foreign)).await,
+        (403, "access_denied".into())
+    );
+}

@@ -247,7 +247,7 @@ impl Signal {
         match &self.subject {
             Subject::IssSub { iss, sub } => (iss == issuer).then_some(sub.as_str()),
             Subject::Opaque(id) | Subject::Email(id) => Some(id.as_str()),
-            Subject::Client(_) => None,
+            Subject::Client(_) | Subject::Tenant(_) => None,
         }
     }
 

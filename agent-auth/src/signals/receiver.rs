@@ -364,6 +364,7 @@ impl SetReceiver {
                     Some(Subject::IssSub { sub, .. }) => event.user(sub.clone()),
                     Some(Subject::Opaque(id) | Subject::Email(id)) => event.user(id.clone()),
                     Some(Subject::Client(id)) => event.agent(id.clone()),
+                    Some(Subject::Tenant(id)) => event.detail("tenant", id.clone()),
                     None => event,
                 }
             }

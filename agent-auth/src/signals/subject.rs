@@ -43,6 +43,9 @@ pub enum Subject {
     /// (an `opaque` client id) and no user: an agent or client, at the
     /// issuers the signal is scoped to.
     Client(String),
+    /// A `complex` subject (SSF 1.0 section 3.3) naming only a `tenant`
+    /// whose `opaque` id is a token issuer: every subject of that issuer.
+    Tenant(String),
 }
 
 impl Subject {
@@ -50,7 +53,8 @@ impl Subject {
     /// (SSF 1.0 section 3.3) is read through its `user` member when it has
     /// one (the user's tokens are affected, whichever application held
     /// them: the safe side), else through its `application` member, an
-    /// `opaque` client id ([`Subject::Client`]).
+    /// `opaque` client id ([`Subject::Client`]), else through its `tenant`
+    /// member, an `opaque` issuer ([`Subject::Tenant`]).
     pub fn from_sub_id(value: &serde_json::Value) -> Result<Self, SubjectError> {
         let obj = value.as_object().ok_or(SubjectError::Malformed)?;
         let format = obj
@@ -83,7 +87,11 @@ impl Subject {
                     Self::Opaque(id) => Ok(Self::Client(id)),
                     _ => Err(SubjectError::Unsupported),
                 },
-                (None, None) => Err(SubjectError::Unsupported),
+                (None, None) => match obj.get("tenant").map(Self::from_sub_id) {
+                    Some(Ok(Self::Opaque(id))) => Ok(Self::Tenant(id)),
+                    Some(Err(e)) => Err(e),
+                    _ => Err(SubjectError::Unsupported),
+                },
             },
             _ => Err(SubjectError::Unsupported),
         }
@@ -95,7 +103,7 @@ impl Subject {
     /// issuers, none.
     pub fn is_within(&self, issuers: &[String]) -> bool {
         match self {
-            Self::IssSub { iss, .. } => issuers.contains(iss),
+            Self::IssSub { iss, .. } | Self::Tenant(iss) => issuers.contains(iss),
             Self::Opaque(_) | Self::Email(_) | Self::Client(_) => !issuers.is_empty(),
         }
     }
@@ -103,7 +111,7 @@ impl Subject {
     /// Whether this subject names `user` of `issuer`, by the subject alone:
     /// an `iss_sub` needs both equal; an `opaque` id names the user of that
     /// name; an `email` names a user of that name, compared without case; a
-    /// client names no user.
+    /// client or a tenant names no one user.
     /// Which issuers an `opaque` or `email` subject may reach is the
     /// signal's scope ([`Signal::concerns`](super::Signal::concerns)).
     pub fn names(&self, issuer: &str, user: &str) -> bool {
@@ -111,7 +119,7 @@ impl Subject {
             Self::IssSub { iss, sub } => iss == issuer && sub == user,
             Self::Opaque(id) => id == user,
             Self::Email(email) => email.eq_ignore_ascii_case(user),
-            Self::Client(_) => false,
+            Self::Client(_) | Self::Tenant(_) => false,
         }
     }
 }
@@ -141,6 +149,12 @@ mod tests {
             })),
             Ok(Subject::Client("sales-agent".into()))
         );
+        let tenant =
+            json!({"format": "complex", "tenant": {"format": "opaque", "id": "https://i"}});
+        let tenant = Subject::from_sub_id(&tenant).unwrap();
+        assert_eq!(tenant, Subject::Tenant("https://i".into()));
+        assert!(tenant.is_within(&["https://i".into()]));
+        assert!(!tenant.is_within(&["https://other".into()]));
         assert_eq!(
             Subject::from_sub_id(&json!({"format": "phone_number", "phone_number": "+1"})),
             Err(SubjectError::Unsupported)

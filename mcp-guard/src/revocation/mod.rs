@@ -23,8 +23,8 @@ pub use agent_auth::signals::Subject;
 
 /// Whether the subject names the principal: an `iss_sub` its issuer and
 /// subject; an `opaque` id its subject; an `email` its `email` claim or an
-/// email-shaped `sub`; a client its `client_id` (issuer scoping is the
-/// revocation's).
+/// email-shaped `sub`; a client its `client_id`; a tenant its issuer (issuer
+/// scoping is the revocation's).
 fn names(subject: &Subject, p: &Principal) -> bool {
     match subject {
         Subject::IssSub { iss, sub } => p.issuer == *iss && p.subject.as_deref() == Some(sub),
@@ -37,6 +37,7 @@ fn names(subject: &Subject, p: &Principal) -> bool {
                     .is_some_and(|s| s.eq_ignore_ascii_case(email))
         }
         Subject::Client(id) => p.client_id.as_deref() == Some(id),
+        Subject::Tenant(iss) => p.issuer == *iss,
         _ => false,
     }
 }
