@@ -10,6 +10,9 @@ use super::subject::SubjectId;
 use super::{Transmitter, outbox};
 use agent_auth::audit::{AuditAction, Outcome};
 
+/// From how many streams an event's SETs are signed on several threads.
+const PARALLEL_SIGNING_FROM: usize = 16;
+
 /// A SET queued for one stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
@@ -31,12 +34,15 @@ impl Transmitter {
         event: &Event,
         txn: &str,
     ) -> Result<Vec<Queued>, SsfError> {
-        let mut queued = Vec::new();
-        for stream in self.all_streams()? {
-            if stream.status == StreamStatus::Disabled || !stream.wants(event.type_uri(), subject) {
-                continue;
-            }
-            queued.push(self.enqueue(&stream, subject, event, txn)?);
+        let targets: Vec<StreamRecord> = self
+            .all_streams()?
+            .into_iter()
+            .filter(|s| s.status != StreamStatus::Disabled && s.wants(event.type_uri(), subject))
+            .collect();
+        let signed = self.sign_all(&targets, subject, event, txn)?;
+        let mut queued = Vec::with_capacity(signed.len());
+        for (stream, set) in targets.iter().zip(signed) {
+            queued.push(self.store_signed(stream, set, txn)?);
         }
         self.authority.audit(
             AuditAction::Other("ssf_event".into()),
@@ -84,6 +90,53 @@ impl Transmitter {
     ) -> Result<Queued, SsfError> {
         let signed = set::sign(&self.authority, &stream.aud, subject, event, txn)
             .ok_or(SsfError::Unavailable)?;
+        self.store_signed(stream, signed, txn)
+    }
+
+    /// Signs one SET per stream; many streams are signed on all cores at
+    /// once (each SET has its own audience, so each needs its own signature).
+    fn sign_all(
+        &self,
+        streams: &[StreamRecord],
+        subject: &SubjectId,
+        event: &Event,
+        txn: &str,
+    ) -> Result<Vec<set::SignedSet>, SsfError> {
+        let sign = |chunk: &[StreamRecord]| -> Option<Vec<set::SignedSet>> {
+            chunk
+                .iter()
+                .map(|s| set::sign(&self.authority, &s.aud, subject, event, txn))
+                .collect()
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if streams.len() < PARALLEL_SIGNING_FROM || threads < 2 {
+            return sign(streams).ok_or(SsfError::Unavailable);
+        }
+        let per_thread = streams.len().div_ceil(threads);
+        let parts: Vec<Option<Vec<set::SignedSet>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = streams
+                .chunks(per_thread)
+                .map(|chunk| scope.spawn(move || sign(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        let mut out = Vec::with_capacity(streams.len());
+        for part in parts {
+            out.extend(part.ok_or(SsfError::Unavailable)?);
+        }
+        Ok(out)
+    }
+
+    /// Queues a signed SET in the outbox of its stream.
+    fn store_signed(
+        &self,
+        stream: &StreamRecord,
+        signed: set::SignedSet,
+        txn: &str,
+    ) -> Result<Queued, SsfError> {
         let held = stream.status == StreamStatus::Paused;
         outbox::put(
             &self.authority,

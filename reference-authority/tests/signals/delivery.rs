@@ -363,3 +363,39 @@ async fn poll_requests_are_checked_and_scoped_to_the_owner() {
     assert!(!got["sets"].as_object().unwrap().contains_key(&jti));
     assert!(f.audit_has(|e| e.reason.as_deref() == Some("invalid_key")));
 }
+
+#[tokio::test]
+async fn each_of_many_streams_gets_a_set_for_its_own_audience() {
+    let f = fixture().await;
+    let poll = json!({"events_requested": [types::SESSION_REVOKED]});
+    let mut streams = Vec::new();
+    for i in 0..24 {
+        let owner = format!("receiver-{i}");
+        let c = f
+            .transmitter
+            .create_stream(&owner, poll.as_object().unwrap())
+            .unwrap();
+        streams.push((owner, c["stream_id"].as_str().unwrap().to_owned()));
+    }
+    // Enough streams for the SETs to be signed on several threads.
+    let queued = f.transmitter.emit(&sarah(&f), &revoked(), "many").unwrap();
+    assert_eq!(queued.len(), 24);
+    let ask = json!({"returnImmediately": true});
+    for (owner, id) in &streams {
+        let got = f
+            .transmitter
+            .poll(owner, id, ask.as_object().unwrap())
+            .await
+            .unwrap();
+        let sets = got["sets"].as_object().unwrap();
+        assert_eq!(sets.len(), 1);
+        let set = sets.values().next().unwrap().as_str().unwrap();
+        let v = f.validate_set(set, owner).await;
+        assert_eq!(v.claims().aud, vec![owner.clone()]);
+        assert!(
+            queued
+                .iter()
+                .any(|q| &q.stream_id == id && sets.contains_key(&q.jti))
+        );
+    }
+}

@@ -716,3 +716,135 @@ async fn openid_ssf_transmitter_push_no_auth() {
     // No authorization header was asked for, so none is sent.
     assert!(pushes[0].authorization.is_none());
 }
+
+// Modules of the suite's later transmitter plans.
+
+#[tokio::test]
+async fn openid_ssf_transmitter_stream_verification_negative_tests() {
+    let f = fixture().await;
+    let token = f.receiver_token().await;
+    let id = stream_of(&f, &token).await;
+    // Invalid body.
+    for body in [json!({}), json!({"stream_id": id, "state": 7})] {
+        let (s, _) = f
+            .call(Method::POST, "/ssf/verify", Some(&token), Some(body))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+    // Invalid token.
+    let (s, _) = f
+        .call(
+            Method::POST,
+            "/ssf/verify",
+            Some(BAD_TOKEN),
+            Some(json!({"stream_id": id})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Unknown stream.
+    let (s, _) = f
+        .call(
+            Method::POST,
+            "/ssf/verify",
+            Some(&token),
+            Some(json!({"stream_id": "nope"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn verification_more_often_than_min_verification_interval_is_429() {
+    let f = fixture_with(
+        "",
+        TransmitterConfig::default().min_verification_interval(60),
+        None,
+    )
+    .await;
+    let token = f.receiver_token().await;
+    let id = stream_of(&f, &token).await;
+    let verify = || {
+        f.call(
+            Method::POST,
+            "/ssf/verify",
+            Some(&token),
+            Some(json!({"stream_id": id})),
+        )
+    };
+    assert_eq!(verify().await.0, StatusCode::NO_CONTENT);
+    assert_eq!(verify().await.0, StatusCode::TOO_MANY_REQUESTS);
+    f.clock.advance(60);
+    assert_eq!(verify().await.0, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn openid_ssf_stream_control_negative_test_read_stream_status() {
+    let f = fixture().await;
+    let token = f.receiver_token().await;
+    let id = stream_of(&f, &token).await;
+    let (s, _) = f
+        .call(
+            Method::GET,
+            "/ssf/status?stream_id=nope",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = f
+        .call(
+            Method::GET,
+            &format!("/ssf/status?stream_id={id}"),
+            Some(BAD_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = f
+        .call(
+            Method::POST,
+            "/ssf/status",
+            Some(&token),
+            Some(json!({"stream_id": id, "status": "sleeping"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, st) = f
+        .call(
+            Method::GET,
+            &format!("/ssf/status?stream_id={id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(st["status"], "enabled");
+}
+
+#[tokio::test]
+async fn openid_ssf_transmitter_poll_endpoint_authorization_and_url_unique_per_stream() {
+    let f = fixture().await;
+    let token = f.receiver_token().await;
+    let a = f.create_stream(&token, json!({})).await;
+    let b = f.create_stream(&token, json!({})).await;
+    let url = |c: &Value| c["delivery"]["endpoint_url"].as_str().unwrap().to_owned();
+    assert_ne!(url(&a), url(&b));
+    let path = url(&a).trim_start_matches(&f.base).to_owned();
+    let (s, _) = f
+        .call(
+            Method::POST,
+            &path,
+            None,
+            Some(json!({"returnImmediately": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = f
+        .call(
+            Method::POST,
+            &path,
+            Some(BAD_TOKEN),
+            Some(json!({"returnImmediately": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}

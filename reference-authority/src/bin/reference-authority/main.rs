@@ -189,8 +189,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = janitor.purge_expired();
         }
     });
+    // Universal logout: the SSF transmitter (delivering in the background) and
+    // Global Token Revocation through the kill switch.
+    let transmitter = reference_authority::signals::Transmitter::install(&authority);
+    transmitter.spawn_delivery(std::time::Duration::from_secs(5));
+    let mut kill =
+        reference_authority::kill_switch::KillSwitch::new(&authority).signals(transmitter.clone());
+    if let Some(op) = &op {
+        kill = kill.ciba(op.clone());
+    }
+    let gtr = reference_authority::gtr::GlobalTokenRevocation::install(kill);
     println!("listening on {issuer}");
-    let mut app = router(authority);
+    let mut app = router(authority)
+        .merge(transmitter.router())
+        .merge(gtr.router());
     if let Some(op) = &op {
         app = app.merge(op.router());
     }
