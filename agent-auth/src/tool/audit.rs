@@ -114,6 +114,7 @@ impl Started {
             self.outcome,
         )
         .agent(self.agent)
+        .target(self.tool.clone())
         .detail("tool", self.tool);
         if let Some(user) = self.user {
             event = event.user(user);
@@ -122,6 +123,7 @@ impl Started {
             event = event.reason(reason);
         }
         if !self.chain.is_empty() {
+            event.on_behalf_of.clone_from(&self.chain);
             event = event.detail("act", self.chain);
         }
         event
@@ -170,6 +172,8 @@ mod tests {
         assert_eq!(first.user.as_deref(), Some("user-sarah"));
         assert_eq!(first.details["tool"], "send");
         assert_eq!(first.details["act"], json!(["sales-agent"]));
+        assert_eq!(first.target.as_deref(), Some("send"));
+        assert_eq!(first.on_behalf_of, ["sales-agent"]);
         assert_eq!(first.outcome, Outcome::Success);
         assert_eq!(first.reason, None);
         assert_eq!(events[1].outcome, Outcome::Denied);

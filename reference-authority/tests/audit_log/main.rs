@@ -12,6 +12,7 @@ mod common;
 mod ingestion;
 mod retention_query;
 mod seed_trail;
+mod server_binary;
 mod tamper;
 mod tiles;
 mod vectors;

@@ -9,11 +9,15 @@
 //! dynamic client registration (RFC 7591) at `/register`: open, or with
 //! `initial_access_token` required as a bearer token.
 //!
+//! An `[audit_log]` table records every decision in the tamper-evident audit
+//! log and serves it (checkpoint, tiles, ingestion) under `/audit-log`.
+//!
 //! A `[ciba]` table mounts the CIBA OP (backchannel authentication endpoint,
 //! CIBA grant, approval page); `[clients.ciba]` registers a client for it and
 //! `user_code` on a user sets the code CIBA clients must present. See
 //! `docs/ciba.md` for a full configuration.
 
+mod audit_log;
 mod ciba;
 mod registration;
 
@@ -33,6 +37,7 @@ struct Config {
     clients: Vec<Client>,
     ciba: Option<ciba::Ciba>,
     registration: Option<registration::Registration>,
+    audit_log: Option<audit_log::AuditLogConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +148,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let store: Arc<dyn Store> = Arc::new(reference_authority::SqliteStore::open(db)?);
         builder = builder.store(store);
     }
+    let log = config.audit_log.as_ref().map(|c| c.open()).transpose()?;
+    if let Some(log) = &log {
+        builder = builder.audit(Arc::new(log.clone()));
+    }
     let authority = builder.build()?;
     let op = config.ciba.map(|c| c.install(&authority));
     let mut user_codes = Vec::new();
@@ -200,9 +209,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let gtr = reference_authority::gtr::GlobalTokenRevocation::install(kill);
     println!("listening on {issuer}");
-    let mut app = router(authority)
+    let mut app = router(authority.clone())
         .merge(transmitter.router())
         .merge(gtr.router());
+    if let Some(log) = log {
+        app = app.merge(reference_authority::audit_log::router(log, authority));
+    }
     if let Some(op) = &op {
         app = app.merge(op.router());
     }
