@@ -138,7 +138,7 @@ fn substitute(value: &Value, ids: &HashMap<String, String>) -> Value {
 
 impl Scim {
     /// Runs a bulk request; the answer is the BulkResponse body.
-    pub fn bulk(&self, caller: &Caller, body: &Value) -> Result<Value, ScimError> {
+    pub async fn bulk(&self, caller: &Caller, body: &Value) -> Result<Value, ScimError> {
         let (ops, fail_on_errors) = operations(body, self.inner.config.max_operations)?;
         let declared: std::collections::HashSet<String> =
             ops.iter().filter_map(|o| o.bulk_id.clone()).collect();
@@ -170,7 +170,7 @@ impl Scim {
                     errors += 1;
                     progressed = true;
                 } else if refs.iter().all(|r| ids.contains_key(r)) {
-                    let result = self.run_one(caller, op, &ids);
+                    let result = self.run_one(caller, op, &ids).await;
                     match result {
                         Ok((value, created)) => {
                             if let (Some(b), Some(id)) = (&op.bulk_id, created) {
@@ -227,7 +227,7 @@ impl Scim {
     }
 
     /// One operation; returns its result and the id it created.
-    fn run_one(
+    async fn run_one(
         &self,
         caller: &Caller,
         op: &Operation,
@@ -257,33 +257,43 @@ impl Scim {
                 }
                 (
                     "201",
-                    Some(self.create(caller, &endpoint, &need_data()?, &Projection::Default)?),
+                    Some(
+                        self.create(caller, &endpoint, &need_data()?, &Projection::Default)
+                            .await?,
+                    ),
                 )
             }
             "PUT" => (
                 "200",
-                Some(self.replace(
-                    caller,
-                    &endpoint,
-                    &need_id()?,
-                    &need_data()?,
-                    condition.as_ref(),
-                    &Projection::Default,
-                )?),
+                Some(
+                    self.replace(
+                        caller,
+                        &endpoint,
+                        &need_id()?,
+                        &need_data()?,
+                        condition.as_ref(),
+                        &Projection::Default,
+                    )
+                    .await?,
+                ),
             ),
             "PATCH" => (
                 "200",
-                Some(self.patch(
-                    caller,
-                    &endpoint,
-                    &need_id()?,
-                    &need_data()?,
-                    condition.as_ref(),
-                    &Projection::Default,
-                )?),
+                Some(
+                    self.patch(
+                        caller,
+                        &endpoint,
+                        &need_id()?,
+                        &need_data()?,
+                        condition.as_ref(),
+                        &Projection::Default,
+                    )
+                    .await?,
+                ),
             ),
             _ => {
-                self.delete(caller, &endpoint, &need_id()?, condition.as_ref())?;
+                self.delete(caller, &endpoint, &need_id()?, condition.as_ref())
+                    .await?;
                 ("204", None)
             }
         };

@@ -278,3 +278,17 @@ fn immutable(
     }
     Ok(())
 }
+
+/// The attributes a client can write: `attributes` without the read-only
+/// ones the store computes (such as a User's `groups`).
+pub fn writable(rt: &ResourceType, attributes: &Map<String, Value>) -> Map<String, Value> {
+    attributes
+        .iter()
+        .filter(|(k, _)| {
+            rt.schema
+                .attribute(k)
+                .is_none_or(|a| a.mutability != Mutability::ReadOnly)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
