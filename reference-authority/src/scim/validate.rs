@@ -133,7 +133,11 @@ fn attributes(
     object: &Map<String, Value>,
 ) -> Result<Map<String, Value>, ScimError> {
     let mut out = Map::new();
-    for (key, value) in object {
+    // An extension object may repeat its schema URN (as some clients send it).
+    for (key, value) in object
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+    {
         let attr = schema.attribute(key).ok_or_else(|| {
             bad(
                 ScimType::InvalidSyntax,
