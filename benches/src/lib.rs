@@ -4,6 +4,7 @@
 
 pub mod authority;
 pub mod ciba;
+pub mod control;
 pub mod fga;
 pub mod jwt;
 pub mod mcp_guard;
