@@ -145,6 +145,8 @@ impl Scim {
         let mut ids: HashMap<String, String> = HashMap::new();
         let mut results: Vec<Option<Value>> = vec![None; ops.len()];
         let mut errors = 0usize;
+        // bulkIds whose operation failed: what refers to them fails too.
+        let mut failed: std::collections::HashSet<String> = std::collections::HashSet::new();
         // Operations run in order; one that refers to a bulkId not created yet
         // waits for it (section 3.7.2). What cannot be resolved after a full
         // pass without progress is circular: 409.
@@ -159,11 +161,19 @@ impl Scim {
                 if let Some(d) = &op.data {
                     references(d, &mut refs);
                 }
-                if let Some(unknown) = refs.iter().find(|r| !declared.contains(*r)) {
+                let unusable = refs
+                    .iter()
+                    .find(|r| !declared.contains(*r) || failed.contains(*r));
+                if let Some(unknown) = unusable {
                     let e = ScimError::bad(
                         ScimType::InvalidValue,
-                        format!("bulkId `{unknown}` is not defined in the request"),
+                        format!(
+                            "bulkId `{unknown}` names no operation of the request that succeeded"
+                        ),
                     );
+                    if let Some(b) = &op.bulk_id {
+                        failed.insert(b.clone());
+                    }
                     if let Some(slot) = results.get_mut(i) {
                         *slot = Some(self.error_result(op, &e));
                     }
@@ -183,6 +193,9 @@ impl Scim {
                         Err(e) => {
                             if let Some(slot) = results.get_mut(i) {
                                 *slot = Some(self.error_result(op, &e));
+                            }
+                            if let Some(b) = &op.bulk_id {
+                                failed.insert(b.clone());
                             }
                             errors += 1;
                         }

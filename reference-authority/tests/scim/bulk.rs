@@ -121,3 +121,25 @@ async fn more_operations_than_max_operations_is_a_413() {
         .unwrap_err();
     assert_eq!(e.status(), 413);
 }
+
+#[tokio::test]
+async fn an_operation_that_refers_to_a_failed_one_fails_too() {
+    let f = fixture();
+    let out = f
+        .scim
+        .bulk(&f.caller, &json!({"schemas": [BULK], "Operations": [
+            {"method": "POST", "path": "/Users", "bulkId": "u", "data": {"schemas": [USER]}},
+            {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {"schemas": [GROUP], "displayName": "G", "members": [{"value": "bulkId:u"}]}}
+        ]}))
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = out["Operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["400", "400"]);
+    assert_eq!(out["Operations"][1]["response"]["scimType"], "invalidValue");
+    assert!(f.authority.directory().groups().unwrap().is_empty());
+}
