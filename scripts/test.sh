@@ -28,3 +28,4 @@ else
 fi
 cargo test --workspace --all-features --doc
 bash scripts/mcp-guard-peers.sh
+bash scripts/scim-peer.sh

@@ -9,6 +9,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("fga", benches::fga::run),
     ("vault", benches::vault::run),
     ("ciba", benches::ciba::run),
+    ("control", benches::control::run),
     ("mcp_guard", benches::mcp_guard::run),
     ("audit", benches::audit::run),
     ("control", benches::control::run),

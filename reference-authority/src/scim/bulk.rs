@@ -138,13 +138,15 @@ fn substitute(value: &Value, ids: &HashMap<String, String>) -> Value {
 
 impl Scim {
     /// Runs a bulk request; the answer is the BulkResponse body.
-    pub fn bulk(&self, caller: &Caller, body: &Value) -> Result<Value, ScimError> {
+    pub async fn bulk(&self, caller: &Caller, body: &Value) -> Result<Value, ScimError> {
         let (ops, fail_on_errors) = operations(body, self.inner.config.max_operations)?;
         let declared: std::collections::HashSet<String> =
             ops.iter().filter_map(|o| o.bulk_id.clone()).collect();
         let mut ids: HashMap<String, String> = HashMap::new();
         let mut results: Vec<Option<Value>> = vec![None; ops.len()];
         let mut errors = 0usize;
+        // bulkIds whose operation failed: what refers to them fails too.
+        let mut failed: std::collections::HashSet<String> = std::collections::HashSet::new();
         // Operations run in order; one that refers to a bulkId not created yet
         // waits for it (section 3.7.2). What cannot be resolved after a full
         // pass without progress is circular: 409.
@@ -159,18 +161,26 @@ impl Scim {
                 if let Some(d) = &op.data {
                     references(d, &mut refs);
                 }
-                if let Some(unknown) = refs.iter().find(|r| !declared.contains(*r)) {
+                let unusable = refs
+                    .iter()
+                    .find(|r| !declared.contains(*r) || failed.contains(*r));
+                if let Some(unknown) = unusable {
                     let e = ScimError::bad(
                         ScimType::InvalidValue,
-                        format!("bulkId `{unknown}` is not defined in the request"),
+                        format!(
+                            "bulkId `{unknown}` names no operation of the request that succeeded"
+                        ),
                     );
+                    if let Some(b) = &op.bulk_id {
+                        failed.insert(b.clone());
+                    }
                     if let Some(slot) = results.get_mut(i) {
                         *slot = Some(self.error_result(op, &e));
                     }
                     errors += 1;
                     progressed = true;
                 } else if refs.iter().all(|r| ids.contains_key(r)) {
-                    let result = self.run_one(caller, op, &ids);
+                    let result = self.run_one(caller, op, &ids).await;
                     match result {
                         Ok((value, created)) => {
                             if let (Some(b), Some(id)) = (&op.bulk_id, created) {
@@ -183,6 +193,9 @@ impl Scim {
                         Err(e) => {
                             if let Some(slot) = results.get_mut(i) {
                                 *slot = Some(self.error_result(op, &e));
+                            }
+                            if let Some(b) = &op.bulk_id {
+                                failed.insert(b.clone());
                             }
                             errors += 1;
                         }
@@ -227,7 +240,7 @@ impl Scim {
     }
 
     /// One operation; returns its result and the id it created.
-    fn run_one(
+    async fn run_one(
         &self,
         caller: &Caller,
         op: &Operation,
@@ -257,33 +270,43 @@ impl Scim {
                 }
                 (
                     "201",
-                    Some(self.create(caller, &endpoint, &need_data()?, &Projection::Default)?),
+                    Some(
+                        self.create(caller, &endpoint, &need_data()?, &Projection::Default)
+                            .await?,
+                    ),
                 )
             }
             "PUT" => (
                 "200",
-                Some(self.replace(
-                    caller,
-                    &endpoint,
-                    &need_id()?,
-                    &need_data()?,
-                    condition.as_ref(),
-                    &Projection::Default,
-                )?),
+                Some(
+                    self.replace(
+                        caller,
+                        &endpoint,
+                        &need_id()?,
+                        &need_data()?,
+                        condition.as_ref(),
+                        &Projection::Default,
+                    )
+                    .await?,
+                ),
             ),
             "PATCH" => (
                 "200",
-                Some(self.patch(
-                    caller,
-                    &endpoint,
-                    &need_id()?,
-                    &need_data()?,
-                    condition.as_ref(),
-                    &Projection::Default,
-                )?),
+                Some(
+                    self.patch(
+                        caller,
+                        &endpoint,
+                        &need_id()?,
+                        &need_data()?,
+                        condition.as_ref(),
+                        &Projection::Default,
+                    )
+                    .await?,
+                ),
             ),
             _ => {
-                self.delete(caller, &endpoint, &need_id()?, condition.as_ref())?;
+                self.delete(caller, &endpoint, &need_id()?, condition.as_ref())
+                    .await?;
                 ("204", None)
             }
         };

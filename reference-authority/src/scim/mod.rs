@@ -9,14 +9,19 @@
 //! use reference_authority::scim::{Caller, Scim, render::Projection};
 //! use serde_json::json;
 //!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let authority = Authority::builder("https://idp.example").build()?;
 //! let scim = Scim::for_authority(&authority);
 //! let caller = Caller::new("hr-system");
-//! let created = scim.create(&caller, "Groups", &json!({
-//!     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-//!     "displayName": "Sales",
-//! }), &Projection::Default)?;
-//! assert_eq!(created.body["displayName"], "Sales");
+//! let created = scim.create(&caller, "Users", &json!({
+//!     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+//!     "userName": "sarah",
+//! }), &Projection::Default).await?;
+//! assert_eq!(created.body["active"], true);
+//! let id = created.body["id"].as_str().unwrap_or_default();
+//! assert!(authority.directory().person(id)?.is_some());
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new()?.block_on(demo())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -233,7 +233,10 @@ fn expand<'a>(rt: &'a ResourceType, value: &Value) -> Result<Vec<(Target<'a>, Va
                     format!("`{}` is not an object", ext.id),
                 )
             })?;
-            for (k, iv) in inner {
+            for (k, iv) in inner
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+            {
                 let attr = ext.attribute(k).ok_or_else(|| {
                     bad(
                         ScimType::InvalidPath,
@@ -291,7 +294,10 @@ fn add_or_replace(
             let inner = value
                 .as_object()
                 .ok_or_else(|| bad(ScimType::InvalidValue, format!("`{urn}` is not an object")))?;
-            for (k, v) in inner {
+            for (k, v) in inner
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+            {
                 let attr = ext.attribute(k).ok_or_else(|| {
                     bad(
                         ScimType::InvalidPath,

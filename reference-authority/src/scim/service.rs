@@ -101,19 +101,23 @@ impl Scim {
     }
 
     /// POST to a resource type endpoint (RFC 7644 section 3.3).
-    pub fn create(
+    pub async fn create(
         &self,
         caller: &Caller,
         endpoint: &str,
         body: &Value,
         projection: &Projection,
     ) -> Result<Answer, ScimError> {
-        self.audited(caller, endpoint, "create", || {
-            self.create_inner(caller, endpoint, body, projection)
-        })
+        self.audited(
+            caller,
+            endpoint,
+            "create",
+            self.create_inner(caller, endpoint, body, projection),
+        )
+        .await
     }
 
-    fn create_inner(
+    async fn create_inner(
         &self,
         caller: &Caller,
         endpoint: &str,
@@ -123,7 +127,7 @@ impl Scim {
         let (rt, store) = self.served_or_404(endpoint)?;
         let attrs = validate::resource(rt, body, None)?;
         self.check_unique(rt, store.as_ref(), &attrs, None)?;
-        let stored = store.create(attrs)?;
+        let stored = store.create(caller, attrs).await?;
         let mut kinds = vec![EventKind::Create];
         if stored.attributes.get("active") == Some(&Value::Bool(false)) {
             kinds.push(EventKind::Deactivate);
@@ -167,7 +171,7 @@ impl Scim {
     }
 
     /// PUT (RFC 7644 section 3.5.1).
-    pub fn replace(
+    pub async fn replace(
         &self,
         caller: &Caller,
         endpoint: &str,
@@ -176,7 +180,7 @@ impl Scim {
         if_match: Option<&Condition>,
         projection: &Projection,
     ) -> Result<Answer, ScimError> {
-        self.audited(caller, endpoint, "replace", || {
+        self.audited(caller, endpoint, "replace", async {
             let (rt, store) = self.served_or_404(endpoint)?;
             let (before, expected) = self.current(rt, store.as_ref(), id, if_match)?;
             let attrs = validate::resource(rt, body, Some(&before.attributes))?;
@@ -190,11 +194,13 @@ impl Scim {
                 EventKind::Put,
                 projection,
             )
+            .await
         })
+        .await
     }
 
     /// PATCH (RFC 7644 section 3.5.2): all operations apply, or none.
-    pub fn patch(
+    pub async fn patch(
         &self,
         caller: &Caller,
         endpoint: &str,
@@ -203,7 +209,7 @@ impl Scim {
         if_match: Option<&Condition>,
         projection: &Projection,
     ) -> Result<Answer, ScimError> {
-        self.audited(caller, endpoint, "patch", || {
+        self.audited(caller, endpoint, "patch", async {
             let (rt, store) = self.served_or_404(endpoint)?;
             let (before, expected) = self.current(rt, store.as_ref(), id, if_match)?;
             let patched = patch::apply(rt, &before.attributes, body)?;
@@ -223,11 +229,13 @@ impl Scim {
                 EventKind::Patch,
                 projection,
             )
+            .await
         })
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn write(
+    async fn write(
         &self,
         caller: &Caller,
         rt: &ResourceType,
@@ -238,11 +246,11 @@ impl Scim {
         kind: EventKind,
         projection: &Projection,
     ) -> Result<Answer, ScimError> {
-        if attrs == before.attributes {
+        if attrs == validate::writable(rt, &before.attributes) {
             return Ok(self.answer(rt, &before, projection));
         }
         self.check_unique(rt, store, &attrs, Some(&before.id))?;
-        let stored = store.replace(&before.id, attrs, expected)?;
+        let stored = store.replace(caller, &before.id, attrs, expected).await?;
         let mut kinds = vec![kind];
         let was = before
             .attributes
@@ -264,17 +272,17 @@ impl Scim {
     }
 
     /// DELETE (RFC 7644 section 3.6).
-    pub fn delete(
+    pub async fn delete(
         &self,
         caller: &Caller,
         endpoint: &str,
         id: &str,
         if_match: Option<&Condition>,
     ) -> Result<(), ScimError> {
-        self.audited(caller, endpoint, "delete", || {
+        self.audited(caller, endpoint, "delete", async {
             let (rt, store) = self.served_or_404(endpoint)?;
             let (before, expected) = self.current(rt, store.as_ref(), id, if_match)?;
-            store.delete(id, expected)?;
+            store.delete(caller, id, expected).await?;
             self.publish(
                 caller,
                 rt,
@@ -284,6 +292,7 @@ impl Scim {
             );
             Ok(())
         })
+        .await
     }
 
     /// GET on a resource type endpoint, or `POST .search` there (`Some`) or at
@@ -303,14 +312,14 @@ impl Scim {
     }
 
     /// Runs a write, auditing its refusal (a success is audited with its event).
-    fn audited<T>(
+    async fn audited<T>(
         &self,
         caller: &Caller,
         endpoint: &str,
         verb: &str,
-        f: impl FnOnce() -> Result<T, ScimError>,
+        f: impl std::future::Future<Output = Result<T, ScimError>>,
     ) -> Result<T, ScimError> {
-        f().inspect_err(|e| {
+        f.await.inspect_err(|e| {
             let rt = self.served(endpoint).map(|(rt, _)| rt);
             let act = rt.map_or(AuditAction::Other("provisioning".into()), action);
             self.inner.authority.audit(act, Outcome::Denied, |ev| {

@@ -2,7 +2,7 @@
 //! [`ResourceStore`] per resource type, with versions for ETags and
 //! conditional writes so that a write based on a stale read changes nothing.
 
-use super::ScimError;
+use super::{Caller, ScimError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -27,7 +27,9 @@ pub struct Stored {
 ///
 /// Implementations check their own invariants (unique names, references that
 /// must exist, sponsor rules) and answer with a [`ScimError`] that leaves
-/// everything unchanged when they refuse.
+/// everything unchanged when they refuse. Writes are async: some cascade
+/// (deactivating a person notifies the owners of the agents they sponsored).
+#[async_trait::async_trait]
 pub trait ResourceStore: Send + Sync + std::fmt::Debug {
     /// One resource.
     fn get(&self, id: &str) -> Result<Option<Stored>, ScimError>;
@@ -36,17 +38,27 @@ pub trait ResourceStore: Send + Sync + std::fmt::Debug {
     fn list(&self) -> Result<Vec<Stored>, ScimError>;
 
     /// Creates a resource from validated attributes; the store assigns the id.
-    fn create(&self, attributes: Map<String, Value>) -> Result<Stored, ScimError>;
+    async fn create(
+        &self,
+        caller: &Caller,
+        attributes: Map<String, Value>,
+    ) -> Result<Stored, ScimError>;
 
     /// Replaces the attributes of `id`. With `expected_version`, fails with
     /// 412 unless the stored version is that one (checked atomically with the write).
-    fn replace(
+    async fn replace(
         &self,
+        caller: &Caller,
         id: &str,
         attributes: Map<String, Value>,
         expected_version: Option<u64>,
     ) -> Result<Stored, ScimError>;
 
     /// Deletes `id`, under the same version condition.
-    fn delete(&self, id: &str, expected_version: Option<u64>) -> Result<(), ScimError>;
+    async fn delete(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: Option<u64>,
+    ) -> Result<(), ScimError>;
 }

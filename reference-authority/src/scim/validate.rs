@@ -133,7 +133,11 @@ fn attributes(
     object: &Map<String, Value>,
 ) -> Result<Map<String, Value>, ScimError> {
     let mut out = Map::new();
-    for (key, value) in object {
+    // An extension object may repeat its schema URN (as some clients send it).
+    for (key, value) in object
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+    {
         let attr = schema.attribute(key).ok_or_else(|| {
             bad(
                 ScimType::InvalidSyntax,
@@ -277,4 +281,18 @@ fn immutable(
         }
     }
     Ok(())
+}
+
+/// The attributes a client can write: `attributes` without the read-only
+/// ones the store computes (such as a User's `groups`).
+pub fn writable(rt: &ResourceType, attributes: &Map<String, Value>) -> Map<String, Value> {
+    attributes
+        .iter()
+        .filter(|(k, _)| {
+            rt.schema
+                .attribute(k)
+                .is_none_or(|a| a.mutability != Mutability::ReadOnly)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }

@@ -4,11 +4,11 @@ use super::*;
 use agent_auth::audit::{AuditAction, Outcome};
 use reference_authority::scim::EventKind;
 
-#[test]
-fn create_patch_deactivate_and_delete_each_emit_their_event() {
+#[tokio::test]
+async fn create_patch_deactivate_and_delete_each_emit_their_event() {
     let f = fixture();
     let mut events = f.scim.subscribe();
-    let u = f.user("sarah");
+    let u = f.user("sarah").await;
     f.scim
         .patch(
             &f.caller,
@@ -20,8 +20,12 @@ fn create_patch_deactivate_and_delete_each_emit_their_event() {
             None,
             &Projection::Default,
         )
+        .await
         .unwrap();
-    f.scim.delete(&f.caller, "Users", &id(&u), None).unwrap();
+    f.scim
+        .delete(&f.caller, "Users", &id(&u), None)
+        .await
+        .unwrap();
     let kinds: Vec<EventKind> = std::iter::from_fn(|| events.try_recv().ok())
         .map(|e| e.kind)
         .collect();
@@ -36,11 +40,11 @@ fn create_patch_deactivate_and_delete_each_emit_their_event() {
     );
 }
 
-#[test]
-fn the_set_payload_names_the_subject_and_the_changed_attributes_only() {
+#[tokio::test]
+async fn the_set_payload_names_the_subject_and_the_changed_attributes_only() {
     let f = fixture();
     let mut events = f.scim.subscribe();
-    f.create("Users", json!({"schemas": [USER], "userName": "secretive", "externalId": "hr-7", "displayName": "S"}));
+    f.create("Users", json!({"schemas": [USER], "userName": "secretive", "externalId": "hr-7", "displayName": "S"})).await;
     let e = events.try_recv().unwrap();
     let set = e.set_payload(f.scim.base_url(), "jti-1");
     assert_eq!(set["iss"], "https://idp.example/scim/v2");
@@ -51,7 +55,7 @@ fn the_set_payload_names_the_subject_and_the_changed_attributes_only() {
     let notice = &set["events"]["urn:ietf:params:scim:event:prov:create:notice"];
     assert_eq!(
         notice["attributes"],
-        json!(["displayName", "externalId", "userName"])
+        json!(["active", "displayName", "externalId", "userName"])
     );
     assert!(
         !set.to_string().contains("secretive"),
@@ -59,13 +63,15 @@ fn the_set_payload_names_the_subject_and_the_changed_attributes_only() {
     );
 }
 
-#[test]
-fn reactivation_emits_activate() {
+#[tokio::test]
+async fn reactivation_emits_activate() {
     let f = fixture();
-    let u = f.create(
-        "Users",
-        json!({"schemas": [USER], "userName": "ann", "active": false}),
-    );
+    let u = f
+        .create(
+            "Users",
+            json!({"schemas": [USER], "userName": "ann", "active": false}),
+        )
+        .await;
     let mut events = f.scim.subscribe();
     f.scim
         .replace(
@@ -76,6 +82,7 @@ fn reactivation_emits_activate() {
             None,
             &Projection::Default,
         )
+        .await
         .unwrap();
     let kinds: Vec<EventKind> = std::iter::from_fn(|| events.try_recv().ok())
         .map(|e| e.kind)
@@ -83,26 +90,33 @@ fn reactivation_emits_activate() {
     assert_eq!(kinds, [EventKind::Put, EventKind::Activate]);
 }
 
-#[test]
-fn changes_and_refusals_are_audited() {
+#[tokio::test]
+async fn changes_and_refusals_are_audited() {
     let f = fixture();
-    let a = f.create(
-        "Agents",
-        json!({"schemas": [AGENT], "name": "sales-agent-prod-001"}),
-    );
+    let a = f
+        .create(
+            "Agents",
+            json!({"schemas": [AGENT], "name": "sales-agent-prod-001", "agentType": "assistant"}),
+        )
+        .await;
     let _ = f
         .scim
         .create(
             &f.caller,
             "Agents",
-            &json!({"schemas": [AGENT], "name": "sales-agent-prod-001"}),
+            &json!({"schemas": [AGENT], "name": "sales-agent-prod-001", "agentType": "assistant"}),
             &Projection::Default,
         )
+        .await
         .unwrap_err();
     let events = f.audit.events();
     let ok = events
         .iter()
-        .find(|e| e.action == AuditAction::AgentLifecycle && e.outcome == Outcome::Success)
+        .find(|e| {
+            e.action == AuditAction::AgentLifecycle
+                && e.outcome == Outcome::Success
+                && e.details.contains_key("event")
+        })
         .unwrap();
     assert_eq!(ok.agent.as_deref(), Some("hr-system"));
     assert_eq!(ok.details["id"], a["id"]);
@@ -112,7 +126,11 @@ fn changes_and_refusals_are_audited() {
     );
     let refused = events
         .iter()
-        .find(|e| e.action == AuditAction::AgentLifecycle && e.outcome == Outcome::Denied)
+        .find(|e| {
+            e.action == AuditAction::AgentLifecycle
+                && e.outcome == Outcome::Denied
+                && e.details.contains_key("operation")
+        })
         .unwrap();
     assert_eq!(refused.reason.as_deref(), Some("uniqueness"));
     assert_eq!(refused.details["operation"], "create");

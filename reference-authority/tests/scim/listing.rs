@@ -28,17 +28,17 @@ fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
-fn people(f: &Fixture) {
+async fn people(f: &Fixture) {
     for n in ["carol", "Alice", "bob", "dave", "erin"] {
-        f.user(n);
+        f.user(n).await;
         f.clock.advance(1);
     }
 }
 
-#[test]
-fn sort_by_a_case_insensitive_string_ignores_case() {
+#[tokio::test]
+async fn sort_by_a_case_insensitive_string_ignores_case() {
     let f = fixture();
-    people(&f);
+    people(&f).await;
     let out = query(&f, Some("Users"), &[("sortBy", "userName")]).unwrap();
     assert_eq!(names(&out), ["Alice", "bob", "carol", "dave", "erin"]);
     let out = query(
@@ -50,26 +50,29 @@ fn sort_by_a_case_insensitive_string_ignores_case() {
     assert_eq!(names(&out), ["erin", "dave", "carol", "bob", "Alice"]);
 }
 
-#[test]
-fn unassigned_sort_values_come_last_ascending() {
+#[tokio::test]
+async fn unassigned_sort_values_come_last_ascending() {
     let f = fixture();
     f.create(
         "Users",
         json!({"schemas": [USER], "userName": "zed", "displayName": "A"}),
-    );
-    f.create("Users", json!({"schemas": [USER], "userName": "yan"}));
+    )
+    .await;
+    f.create("Users", json!({"schemas": [USER], "userName": "yan"}))
+        .await;
     f.create(
         "Users",
         json!({"schemas": [USER], "userName": "xia", "displayName": "B"}),
-    );
+    )
+    .await;
     let out = query(&f, Some("Users"), &[("sortBy", "displayName")]).unwrap();
     assert_eq!(names(&out), ["zed", "xia", "yan"]);
 }
 
-#[test]
-fn pages_follow_start_index_and_count() {
+#[tokio::test]
+async fn pages_follow_start_index_and_count() {
     let f = fixture();
-    people(&f);
+    people(&f).await;
     let out = query(
         &f,
         Some("Users"),
@@ -82,10 +85,10 @@ fn pages_follow_start_index_and_count() {
     assert_eq!(names(&out), ["bob", "carol"]);
 }
 
-#[test]
-fn count_zero_returns_only_the_total_and_start_index_below_one_is_one() {
+#[tokio::test]
+async fn count_zero_returns_only_the_total_and_start_index_below_one_is_one() {
     let f = fixture();
-    people(&f);
+    people(&f).await;
     let out = query(&f, Some("Users"), &[("count", "0")]).unwrap();
     assert_eq!(out["totalResults"], 5);
     assert_eq!(out["Resources"], json!([]));
@@ -94,10 +97,10 @@ fn count_zero_returns_only_the_total_and_start_index_below_one_is_one() {
     assert_eq!(out["itemsPerPage"], 0);
 }
 
-#[test]
-fn a_filter_narrows_the_list() {
+#[tokio::test]
+async fn a_filter_narrows_the_list() {
     let f = fixture();
-    people(&f);
+    people(&f).await;
     let out = query(
         &f,
         Some("Users"),
@@ -107,8 +110,8 @@ fn a_filter_narrows_the_list() {
     assert_eq!(out["totalResults"], 2);
 }
 
-#[test]
-fn a_bad_filter_or_sort_order_is_a_400() {
+#[tokio::test]
+async fn a_bad_filter_or_sort_order_is_a_400() {
     let f = fixture();
     let e = query(&f, Some("Users"), &[("filter", "userName eq")]).unwrap_err();
     assert_eq!(e.scim_type(), Some(ScimType::InvalidFilter));
@@ -118,10 +121,10 @@ fn a_bad_filter_or_sort_order_is_a_400() {
     assert_eq!(e.scim_type(), Some(ScimType::InvalidSyntax));
 }
 
-#[test]
-fn attributes_keep_only_what_is_asked_and_id() {
+#[tokio::test]
+async fn attributes_keep_only_what_is_asked_and_id() {
     let f = fixture();
-    f.create("Users", json!({"schemas": [USER], "userName": "amy", "displayName": "Amy", "emails": [{"value": "a@x.example", "type": "work"}]}));
+    f.create("Users", json!({"schemas": [USER], "userName": "amy", "displayName": "Amy", "emails": [{"value": "a@x.example", "type": "work"}]})).await;
     let out = query(
         &f,
         Some("Users"),
@@ -136,13 +139,14 @@ fn attributes_keep_only_what_is_asked_and_id() {
     assert!(r.get("meta").is_none());
 }
 
-#[test]
-fn excluded_attributes_drop_those_named_but_never_id() {
+#[tokio::test]
+async fn excluded_attributes_drop_those_named_but_never_id() {
     let f = fixture();
     f.create(
         "Users",
         json!({"schemas": [USER], "userName": "ben", "displayName": "Ben"}),
-    );
+    )
+    .await;
     let out = query(
         &f,
         Some("Users"),
@@ -162,14 +166,15 @@ fn excluded_attributes_drop_those_named_but_never_id() {
     assert_eq!(e.scim_type(), Some(ScimType::InvalidSyntax));
 }
 
-#[test]
-fn search_by_post_at_the_root_spans_every_type() {
+#[tokio::test]
+async fn search_by_post_at_the_root_spans_every_type() {
     let f = fixture();
-    f.user("cat");
+    f.user("cat").await;
     f.create(
         "Groups",
         json!({"schemas": [GROUP], "displayName": "cat lovers"}),
-    );
+    )
+    .await;
     let body = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
         "filter": "meta.resourceType eq \"Group\" or userName eq \"cat\"",

@@ -12,6 +12,7 @@ mod events;
 mod filter_grammar;
 mod http_endpoint;
 mod listing;
+mod mapping;
 mod patch_ops;
 mod validation;
 
@@ -59,18 +60,20 @@ pub(crate) fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    pub(crate) fn create(&self, endpoint: &str, body: Value) -> Value {
+    pub(crate) async fn create(&self, endpoint: &str, body: Value) -> Value {
         self.scim
             .create(&self.caller, endpoint, &body, &Projection::Default)
+            .await
             .unwrap()
             .body
     }
 
-    pub(crate) fn user(&self, name: &str) -> Value {
+    pub(crate) async fn user(&self, name: &str) -> Value {
         self.create(
             "Users",
             json!({"schemas": [USER], "userName": name, "displayName": name}),
         )
+        .await
     }
 
     pub(crate) fn get(&self, endpoint: &str, id: &str) -> Value {

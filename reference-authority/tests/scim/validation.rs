@@ -4,34 +4,36 @@
 use super::*;
 use reference_authority::scim::ScimType;
 
-fn refused(f: &Fixture, endpoint: &str, body: Value) -> reference_authority::scim::ScimError {
+async fn refused(f: &Fixture, endpoint: &str, body: Value) -> reference_authority::scim::ScimError {
     f.scim
         .create(&f.caller, endpoint, &body, &Projection::Default)
+        .await
         .unwrap_err()
 }
 
-#[test]
-fn a_resource_without_its_core_schema_is_refused() {
+#[tokio::test]
+async fn a_resource_without_its_core_schema_is_refused() {
     let f = fixture();
-    let e = refused(&f, "Users", json!({"userName": "a"}));
+    let e = refused(&f, "Users", json!({"userName": "a"})).await;
     assert_eq!(e.scim_type(), Some(ScimType::InvalidSyntax));
-    let e = refused(&f, "Users", json!({"schemas": [GROUP], "userName": "a"}));
+    let e = refused(&f, "Users", json!({"schemas": [GROUP], "userName": "a"})).await;
     assert_eq!(e.scim_type(), Some(ScimType::InvalidValue));
 }
 
-#[test]
-fn an_unknown_attribute_is_refused_not_dropped() {
+#[tokio::test]
+async fn an_unknown_attribute_is_refused_not_dropped() {
     let f = fixture();
     let e = refused(
         &f,
         "Users",
         json!({"schemas": [USER], "userName": "a", "shoeSize": 44}),
-    );
+    )
+    .await;
     assert_eq!(e.scim_type(), Some(ScimType::InvalidSyntax));
 }
 
-#[test]
-fn a_value_of_the_wrong_type_is_invalid_value() {
+#[tokio::test]
+async fn a_value_of_the_wrong_type_is_invalid_value() {
     let f = fixture();
     for body in [
         json!({"schemas": [USER], "userName": 7}),
@@ -40,26 +42,29 @@ fn a_value_of_the_wrong_type_is_invalid_value() {
         json!({"schemas": [USER], "userName": "a", "emails": [{"value": 3}]}),
     ] {
         assert_eq!(
-            refused(&f, "Users", body.clone()).scim_type(),
+            refused(&f, "Users", body.clone()).await.scim_type(),
             Some(ScimType::InvalidValue),
             "{body}"
         );
     }
 }
 
-#[test]
-fn a_missing_required_attribute_is_invalid_value() {
+#[tokio::test]
+async fn a_missing_required_attribute_is_invalid_value() {
     let f = fixture();
     assert_eq!(
-        refused(&f, "Users", json!({"schemas": [USER]})).scim_type(),
+        refused(&f, "Users", json!({"schemas": [USER]}))
+            .await
+            .scim_type(),
         Some(ScimType::InvalidValue)
     );
     assert_eq!(
         refused(
             &f,
             "Agents",
-            json!({"schemas": [AGENT], "displayName": "x"})
+            json!({"schemas": [AGENT], "agentType": "assistant", "description": "x"})
         )
+        .await
         .scim_type(),
         Some(ScimType::InvalidValue)
     );
@@ -67,15 +72,16 @@ fn a_missing_required_attribute_is_invalid_value() {
         refused(
             &f,
             "Agents",
-            json!({"schemas": [AGENT], "name": "x", "owners": [{"display": "no value"}]})
+            json!({"schemas": [AGENT], "name": "x", "agentType": "assistant", "owners": [{"type": "User"}]})
         )
+        .await
         .scim_type(),
         Some(ScimType::InvalidValue)
     );
 }
 
-#[test]
-fn two_primary_values_are_invalid_value() {
+#[tokio::test]
+async fn two_primary_values_are_invalid_value() {
     let f = fixture();
     let e = refused(
         &f,
@@ -83,44 +89,49 @@ fn two_primary_values_are_invalid_value() {
         json!({"schemas": [USER], "userName": "a", "emails": [
             {"value": "a@x.example", "primary": true}, {"value": "b@x.example", "primary": true}
         ]}),
-    );
+    )
+    .await;
     assert_eq!(e.scim_type(), Some(ScimType::InvalidValue));
 }
 
-#[test]
-fn a_duplicate_user_name_is_a_uniqueness_conflict() {
+#[tokio::test]
+async fn a_duplicate_user_name_is_a_uniqueness_conflict() {
     let f = fixture();
-    f.user("sarah");
-    let e = refused(&f, "Users", json!({"schemas": [USER], "userName": "SARAH"}));
+    f.user("sarah").await;
+    let e = refused(&f, "Users", json!({"schemas": [USER], "userName": "SARAH"})).await;
     assert_eq!(e.status(), 409);
     assert_eq!(e.scim_type(), Some(ScimType::Uniqueness));
     let list = f.scim.query(Some("Users"), &Default::default()).unwrap();
     assert_eq!(list["totalResults"], 1);
 }
 
-#[test]
-fn read_only_values_from_the_client_are_ignored() {
+#[tokio::test]
+async fn read_only_values_from_the_client_are_ignored() {
     let f = fixture();
-    let u = f.create(
-        "Users",
-        json!({
-            "schemas": [USER], "id": "chosen-by-client", "userName": "tom",
-            "groups": [{"value": "admins"}], "meta": {"version": "W/\"99\""}
-        }),
-    );
+    let u = f
+        .create(
+            "Users",
+            json!({
+                "schemas": [USER], "id": "chosen-by-client", "userName": "tom",
+                "groups": [{"value": "admins"}], "meta": {"version": "W/\"99\""}
+            }),
+        )
+        .await;
     assert_ne!(u["id"], "chosen-by-client");
     assert!(u.get("groups").is_none());
     assert_eq!(u["meta"]["version"], "W/\"1\"");
 }
 
-#[test]
-fn put_replaces_and_keeps_the_id() {
+#[tokio::test]
+async fn put_replaces_and_keeps_the_id_but_not_the_user_name() {
     let f = fixture();
-    let u = f.create(
-        "Users",
-        json!({"schemas": [USER], "userName": "uma", "displayName": "Uma"}),
-    );
-    let out = f
+    let u = f
+        .create(
+            "Users",
+            json!({"schemas": [USER], "userName": "uma", "displayName": "Uma"}),
+        )
+        .await;
+    let e = f
         .scim
         .replace(
             &f.caller,
@@ -130,15 +141,28 @@ fn put_replaces_and_keeps_the_id() {
             None,
             &Projection::Default,
         )
+        .await
+        .unwrap_err();
+    assert_eq!(e.scim_type(), Some(ScimType::Mutability));
+    let out = f
+        .scim
+        .replace(
+            &f.caller,
+            "Users",
+            &id(&u),
+            &json!({"schemas": [USER], "userName": "uma", "emails": [{"value": "u@x.example", "primary": true}]}),
+            None,
+            &Projection::Default,
+        ).await
         .unwrap()
         .body;
     assert_eq!(out["id"], u["id"]);
-    assert_eq!(out["userName"], "uma2");
+    assert_eq!(out["emails"][0]["value"], "u@x.example");
     assert!(out.get("displayName").is_none());
 }
 
-#[test]
-fn an_unknown_resource_is_404_and_an_unknown_type_too() {
+#[tokio::test]
+async fn an_unknown_resource_is_404_and_an_unknown_type_too() {
     let f = fixture();
     assert_eq!(
         f.scim
@@ -157,16 +181,17 @@ fn an_unknown_resource_is_404_and_an_unknown_type_too() {
     assert_eq!(
         f.scim
             .delete(&f.caller, "Users", "nope", None)
+            .await
             .unwrap_err()
             .status(),
         404
     );
 }
 
-#[test]
-fn a_stale_if_match_is_412_and_changes_nothing() {
+#[tokio::test]
+async fn a_stale_if_match_is_412_and_changes_nothing() {
     let f = fixture();
-    let u = f.user("vic");
+    let u = f.user("vic").await;
     let stale = reference_authority::scim::etag::parse("W/\"0\"").unwrap();
     let e = f
         .scim
@@ -178,11 +203,13 @@ fn a_stale_if_match_is_412_and_changes_nothing() {
             Some(&stale),
             &Projection::Default,
         )
+        .await
         .unwrap_err();
     assert_eq!(e.status(), 412);
     let e = f
         .scim
         .delete(&f.caller, "Users", &id(&u), Some(&stale))
+        .await
         .unwrap_err();
     assert_eq!(e.status(), 412);
     assert_eq!(f.get("Users", &id(&u))["userName"], "vic");
@@ -190,5 +217,6 @@ fn a_stale_if_match_is_412_and_changes_nothing() {
         reference_authority::scim::etag::parse(u["meta"]["version"].as_str().unwrap()).unwrap();
     f.scim
         .delete(&f.caller, "Users", &id(&u), Some(&current))
+        .await
         .unwrap();
 }

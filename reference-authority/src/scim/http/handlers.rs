@@ -73,69 +73,73 @@ pub(super) async fn one(
         Err(r) => return refuse(&scim, r),
     };
     let p = params(raw.as_deref());
-    or_error((|| {
-        let base = scim.base_url();
-        match (first.as_str(), &method) {
-            ("ServiceProviderConfig", &Method::GET) => Ok(respond::json(
-                StatusCode::OK,
-                &discovery::service_provider_config(base, scim.config()),
-            )),
-            ("ResourceTypes", &Method::GET) => Ok(respond::json(
-                StatusCode::OK,
-                &discovery::list(
-                    scim.resource_types()
-                        .map(|rt| discovery::resource_type(base, rt))
-                        .collect(),
-                ),
-            )),
-            ("Schemas", &Method::GET) => Ok(respond::json(
-                StatusCode::OK,
-                &discovery::list(
-                    schemas(&scim)
-                        .into_iter()
-                        .map(|s| discovery::schema(base, s))
-                        .collect(),
-                ),
-            )),
-            ("Me", _) => Err(ScimError::not_implemented(
-                "/Me is not supported: callers are OAuth clients",
-            )),
-            ("Bulk", &Method::POST) => Ok(respond::json(
-                StatusCode::OK,
-                &scim.bulk(&caller, &body(&scim, &bytes)?)?,
-            )),
-            (".search", &Method::POST) => {
-                let q = Query::from_search(&body(&scim, &bytes)?)?;
-                Ok(respond::json(StatusCode::OK, &scim.query(None, &q)?))
-            }
-            (endpoint, &Method::GET) if scim.served(endpoint).is_some() => {
-                let q = Query::from_params(&|n| p.get(n).cloned())?;
-                Ok(respond::json(
+    or_error(
+        async {
+            let base = scim.base_url();
+            match (first.as_str(), &method) {
+                ("ServiceProviderConfig", &Method::GET) => Ok(respond::json(
                     StatusCode::OK,
-                    &scim.query(Some(endpoint), &q)?,
-                ))
+                    &discovery::service_provider_config(base, scim.config()),
+                )),
+                ("ResourceTypes", &Method::GET) => Ok(respond::json(
+                    StatusCode::OK,
+                    &discovery::list(
+                        scim.resource_types()
+                            .map(|rt| discovery::resource_type(base, rt))
+                            .collect(),
+                    ),
+                )),
+                ("Schemas", &Method::GET) => Ok(respond::json(
+                    StatusCode::OK,
+                    &discovery::list(
+                        schemas(&scim)
+                            .into_iter()
+                            .map(|s| discovery::schema(base, s))
+                            .collect(),
+                    ),
+                )),
+                ("Me", _) => Err(ScimError::not_implemented(
+                    "/Me is not supported: callers are OAuth clients",
+                )),
+                ("Bulk", &Method::POST) => Ok(respond::json(
+                    StatusCode::OK,
+                    &scim.bulk(&caller, &body(&scim, &bytes)?).await?,
+                )),
+                (".search", &Method::POST) => {
+                    let q = Query::from_search(&body(&scim, &bytes)?)?;
+                    Ok(respond::json(StatusCode::OK, &scim.query(None, &q)?))
+                }
+                (endpoint, &Method::GET) if scim.served(endpoint).is_some() => {
+                    let q = Query::from_params(&|n| p.get(n).cloned())?;
+                    Ok(respond::json(
+                        StatusCode::OK,
+                        &scim.query(Some(endpoint), &q)?,
+                    ))
+                }
+                (endpoint, &Method::POST) if scim.served(endpoint).is_some() => {
+                    let answer = scim
+                        .create(&caller, endpoint, &body(&scim, &bytes)?, &projection(&p)?)
+                        .await?;
+                    Ok(respond::resource(StatusCode::CREATED, &answer))
+                }
+                (endpoint, _)
+                    if scim.served(endpoint).is_some()
+                        || [
+                            "ServiceProviderConfig",
+                            "ResourceTypes",
+                            "Schemas",
+                            "Bulk",
+                            ".search",
+                        ]
+                        .contains(&endpoint) =>
+                {
+                    Err(method_not_allowed())
+                }
+                _ => Err(ScimError::not_found("no such endpoint")),
             }
-            (endpoint, &Method::POST) if scim.served(endpoint).is_some() => {
-                let answer =
-                    scim.create(&caller, endpoint, &body(&scim, &bytes)?, &projection(&p)?)?;
-                Ok(respond::resource(StatusCode::CREATED, &answer))
-            }
-            (endpoint, _)
-                if scim.served(endpoint).is_some()
-                    || [
-                        "ServiceProviderConfig",
-                        "ResourceTypes",
-                        "Schemas",
-                        "Bulk",
-                        ".search",
-                    ]
-                    .contains(&endpoint) =>
-            {
-                Err(method_not_allowed())
-            }
-            _ => Err(ScimError::not_found("no such endpoint")),
         }
-    })())
+        .await,
+    )
 }
 
 fn schemas(scim: &Scim) -> Vec<&crate::scim::schema::Schema> {
@@ -164,75 +168,83 @@ pub(super) async fn two(
         Err(r) => return refuse(&scim, r),
     };
     let p = params(raw.as_deref());
-    or_error((|| {
-        let base = scim.base_url();
-        match (first.as_str(), second.as_str(), &method) {
-            ("ResourceTypes", id, &Method::GET) => scim
-                .resource_types()
-                .find(|rt| rt.name == id)
-                .map(|rt| respond::json(StatusCode::OK, &discovery::resource_type(base, rt)))
-                .ok_or_else(|| ScimError::not_found("no such resource type")),
-            ("Schemas", id, &Method::GET) => schemas(&scim)
-                .into_iter()
-                .find(|s| s.id == id)
-                .map(|s| respond::json(StatusCode::OK, &discovery::schema(base, s)))
-                .ok_or_else(|| ScimError::not_found("no such schema")),
-            (endpoint, ".search", &Method::POST) if scim.served(endpoint).is_some() => {
-                let q = Query::from_search(&body(&scim, &bytes)?)?;
-                Ok(respond::json(
-                    StatusCode::OK,
-                    &scim.query(Some(endpoint), &q)?,
-                ))
-            }
-            (endpoint, id, m) if scim.served(endpoint).is_some() => {
-                let if_match = condition(&headers, header::IF_MATCH)?;
-                match *m {
-                    Method::GET => {
-                        let answer = scim.get(endpoint, id, &projection(&p)?)?;
-                        // RFC 7644 section 3.14: If-None-Match with the current version is 304.
-                        if condition(&headers, header::IF_NONE_MATCH)?
-                            .is_some_and(|c| c.matches(answer.version))
-                        {
-                            let mut r = respond::resource(StatusCode::NOT_MODIFIED, &answer);
-                            *r.body_mut() = axum::body::Body::empty();
-                            return Ok(r);
-                        }
-                        Ok(respond::resource(StatusCode::OK, &answer))
-                    }
-                    Method::PUT => {
-                        let answer = scim.replace(
-                            &caller,
-                            endpoint,
-                            id,
-                            &body(&scim, &bytes)?,
-                            if_match.as_ref(),
-                            &projection(&p)?,
-                        )?;
-                        Ok(respond::resource(StatusCode::OK, &answer))
-                    }
-                    Method::PATCH => {
-                        let answer = scim.patch(
-                            &caller,
-                            endpoint,
-                            id,
-                            &body(&scim, &bytes)?,
-                            if_match.as_ref(),
-                            &projection(&p)?,
-                        )?;
-                        Ok(respond::resource(StatusCode::OK, &answer))
-                    }
-                    Method::DELETE => {
-                        scim.delete(&caller, endpoint, id, if_match.as_ref())?;
-                        Ok(axum::response::IntoResponse::into_response(
-                            StatusCode::NO_CONTENT,
-                        ))
-                    }
-                    _ => Err(method_not_allowed()),
+    or_error(
+        async {
+            let base = scim.base_url();
+            match (first.as_str(), second.as_str(), &method) {
+                ("ResourceTypes", id, &Method::GET) => scim
+                    .resource_types()
+                    .find(|rt| rt.name == id)
+                    .map(|rt| respond::json(StatusCode::OK, &discovery::resource_type(base, rt)))
+                    .ok_or_else(|| ScimError::not_found("no such resource type")),
+                ("Schemas", id, &Method::GET) => schemas(&scim)
+                    .into_iter()
+                    .find(|s| s.id == id)
+                    .map(|s| respond::json(StatusCode::OK, &discovery::schema(base, s)))
+                    .ok_or_else(|| ScimError::not_found("no such schema")),
+                (endpoint, ".search", &Method::POST) if scim.served(endpoint).is_some() => {
+                    let q = Query::from_search(&body(&scim, &bytes)?)?;
+                    Ok(respond::json(
+                        StatusCode::OK,
+                        &scim.query(Some(endpoint), &q)?,
+                    ))
                 }
+                (endpoint, id, m) if scim.served(endpoint).is_some() => {
+                    let if_match = condition(&headers, header::IF_MATCH)?;
+                    match *m {
+                        Method::GET => {
+                            let answer = scim.get(endpoint, id, &projection(&p)?)?;
+                            // RFC 7644 section 3.14: If-None-Match with the current version is 304.
+                            if condition(&headers, header::IF_NONE_MATCH)?
+                                .is_some_and(|c| c.matches(answer.version))
+                            {
+                                let mut r = respond::resource(StatusCode::NOT_MODIFIED, &answer);
+                                *r.body_mut() = axum::body::Body::empty();
+                                return Ok(r);
+                            }
+                            Ok(respond::resource(StatusCode::OK, &answer))
+                        }
+                        Method::PUT => {
+                            let answer = scim
+                                .replace(
+                                    &caller,
+                                    endpoint,
+                                    id,
+                                    &body(&scim, &bytes)?,
+                                    if_match.as_ref(),
+                                    &projection(&p)?,
+                                )
+                                .await?;
+                            Ok(respond::resource(StatusCode::OK, &answer))
+                        }
+                        Method::PATCH => {
+                            let answer = scim
+                                .patch(
+                                    &caller,
+                                    endpoint,
+                                    id,
+                                    &body(&scim, &bytes)?,
+                                    if_match.as_ref(),
+                                    &projection(&p)?,
+                                )
+                                .await?;
+                            Ok(respond::resource(StatusCode::OK, &answer))
+                        }
+                        Method::DELETE => {
+                            scim.delete(&caller, endpoint, id, if_match.as_ref())
+                                .await?;
+                            Ok(axum::response::IntoResponse::into_response(
+                                StatusCode::NO_CONTENT,
+                            ))
+                        }
+                        _ => Err(method_not_allowed()),
+                    }
+                }
+                _ => Err(ScimError::not_found("no such endpoint")),
             }
-            _ => Err(ScimError::not_found("no such endpoint")),
         }
-    })())
+        .await,
+    )
 }
 
 /// Anything else under the base path.

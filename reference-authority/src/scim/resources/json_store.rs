@@ -3,7 +3,7 @@
 
 use crate::provider::store::{Store, Table, get_json, update_json};
 use crate::scim::store::{ResourceStore, Stored};
-use crate::scim::{ScimError, new_id};
+use crate::scim::{Caller, ScimError, new_id};
 use agent_auth::clock::SharedClock;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -33,6 +33,7 @@ enum Outcome {
     Stale,
 }
 
+#[async_trait::async_trait]
 impl ResourceStore for JsonStore {
     fn get(&self, id: &str) -> Result<Option<Stored>, ScimError> {
         Ok(get_json(self.store.as_ref(), self.table, id)?)
@@ -49,7 +50,11 @@ impl ResourceStore for JsonStore {
         Ok(all)
     }
 
-    fn create(&self, attributes: Map<String, Value>) -> Result<Stored, ScimError> {
+    async fn create(
+        &self,
+        _caller: &Caller,
+        attributes: Map<String, Value>,
+    ) -> Result<Stored, ScimError> {
         let now = self.clock.now();
         let stored = Stored {
             id: new_id()?,
@@ -62,8 +67,9 @@ impl ResourceStore for JsonStore {
         Ok(stored)
     }
 
-    fn replace(
+    async fn replace(
         &self,
+        _caller: &Caller,
         id: &str,
         attributes: Map<String, Value>,
         expected: Option<u64>,
@@ -95,7 +101,12 @@ impl ResourceStore for JsonStore {
         }
     }
 
-    fn delete(&self, id: &str, expected: Option<u64>) -> Result<(), ScimError> {
+    async fn delete(
+        &self,
+        _caller: &Caller,
+        id: &str,
+        expected: Option<u64>,
+    ) -> Result<(), ScimError> {
         let mut outcome = Outcome::Missing;
         self.store.update(self.table, id, &mut |current| {
             let Some(bytes) = current else {

@@ -54,11 +54,13 @@ pub fn user() -> Schema {
         name: "User",
         description: "User Account",
         attributes: vec![
+            // Immutable here: the authority's user names do not change.
             Attribute::string(
                 "userName",
                 "Unique identifier for the User, used to sign in.",
             )
             .required()
+            .mutability(Mutability::Immutable)
             .uniqueness(Uniqueness::Server),
             Attribute::string("displayName", "The name of the User, suitable for display."),
             Attribute::boolean(
@@ -134,12 +136,10 @@ pub fn group() -> Schema {
                     Attribute::string("value", "The id of the member.")
                         .case_exact()
                         .mutability(Mutability::Immutable),
-                    Attribute::reference("$ref", &["User", "Group"], "The URI of the member.")
+                    Attribute::reference("$ref", &["User"], "The URI of the member.")
                         .mutability(Mutability::Immutable),
-                    Attribute::string("display", "The member's display name.")
-                        .mutability(Mutability::ReadOnly),
-                    Attribute::string("type", "The member's resource type.")
-                        .canonical(&["User", "Group"])
+                    Attribute::string("type", "The member's resource type (people only).")
+                        .canonical(&["User"])
                         .mutability(Mutability::Immutable),
                 ],
                 "The members of the Group.",
@@ -150,7 +150,8 @@ pub fn group() -> Schema {
 }
 
 /// The Agent schema as served (draft-abbey-scim-agent-extension-00 section 5.1.4;
-/// draft-wzdk-scim-agent-resource-00 keeps the resource type and `owners`).
+/// draft-wzdk-scim-agent-resource-00 keeps the resource type and `owners`):
+/// the attributes the agent registry keeps.
 pub fn agent() -> Schema {
     Schema {
         id: AGENT,
@@ -161,67 +162,44 @@ pub fn agent() -> Schema {
             Attribute::string("name", "The name of the Agent.")
                 .required()
                 .uniqueness(Uniqueness::Server),
-            Attribute::string("displayName", "The display name of the Agent."),
             Attribute::string("description", "The description of the Agent."),
-            Attribute::string("agentType", "The type of agent."),
+            // The registry always knows the kind of an agent (default autonomous).
+            Attribute::string("agentType", "The type of agent.")
+                .required()
+                .canonical(&["assistant", "autonomous", "workflow"]),
             Attribute::boolean(
                 "active",
-                "The Agent's administrative status; false suspends it.",
+                "Whether the Agent may act (registry status ACTIVE); true activates, false suspends.",
             ),
-            Attribute::string(
-                "subject",
-                "The `sub` of inbound tokens that identify this Agent.",
-            )
-            .case_exact(),
             Attribute::complex(
                 "owners",
                 vec![
-                    Attribute::string("value", "The id of the owning User.")
+                    Attribute::string("value", "The id of the owning User or Group.")
                         .case_exact()
                         .required(),
-                    Attribute::reference("$ref", &["User"], "The URI of the owning User."),
-                    Attribute::string("display", "The owner's display name.")
-                        .mutability(Mutability::ReadOnly),
+                    Attribute::reference("$ref", &["User", "Group"], "The URI of the owner."),
+                    Attribute::string("type", "The owner's resource type.")
+                        .canonical(&["User", "Group"]),
                 ],
-                "The Users that own (sponsor) this Agent.",
+                "The Users and Groups that own this Agent.",
             )
             .multi(),
             Attribute::complex(
                 "parent",
-                {
-                    let mut subs = reference_value(&["Agent"], "The id of the parent Agent.");
-                    if let Some(d) = subs.last_mut() {
-                        d.mutability = Mutability::ReadOnly;
-                    }
-                    subs
-                },
+                vec![
+                    Attribute::string("value", "The id of the parent Agent.").case_exact(),
+                    Attribute::reference("$ref", &["Agent"], "The URI of the parent Agent."),
+                ],
                 "The parent Agent in a hierarchy of agents.",
             ),
             Attribute::complex(
                 "protocols",
-                vec![
-                    Attribute::string("type", "The protocol.").canonical(&[
-                        "A2A",
-                        "OpenAPI",
-                        "MCP-Server",
-                    ]),
-                    Attribute::reference(
-                        "specificationUrl",
-                        &["external"],
-                        "Where the Agent's specification for the protocol is.",
-                    ),
-                ],
+                vec![Attribute::string("type", "The protocol.").canonical(&[
+                    "A2A",
+                    "OpenAPI",
+                    "MCP-Server",
+                ])],
                 "The protocols the Agent speaks.",
-            )
-            .multi(),
-            Attribute::complex(
-                "applications",
-                vec![
-                    Attribute::string("value", "The id of the application.").case_exact(),
-                    Attribute::reference("$ref", &["external"], "The URI of the application."),
-                    Attribute::string("display", "The application's name."),
-                ],
-                "Applications the Agent shares a trust boundary with.",
             )
             .multi(),
         ],
