@@ -402,4 +402,40 @@ mod tests {
             RequestError::Missing("resource".into())
         );
     }
+
+    mod roundtrip {
+        use super::super::*;
+        use crate::authzen::{Action, EvaluationRequest, Resource, Subject};
+        use proptest::prelude::*;
+
+        fn word() -> impl Strategy<Value = String> {
+            "[a-z0-9:#@ ._-]{1,12}"
+        }
+
+        proptest! {
+            /// What a PEP serializes, the PDP reads back unchanged.
+            #[test]
+            fn a_serialized_request_reads_back_unchanged(
+                st in word(), si in word(), an in word(), rt in word(), ri in word(),
+                key in "[a-z]{1,6}", value in any::<i64>(),
+            ) {
+                let request = EvaluationRequest::new(
+                    Subject::new(st, si).with_property(key.clone(), value),
+                    Action::new(an),
+                    Resource::new(rt, ri),
+                )
+                .with_context(key, value);
+                let bytes = serde_json::to_vec(&request).unwrap();
+                prop_assert_eq!(evaluation(&bytes).unwrap(), request);
+            }
+
+            /// Arbitrary bytes give a typed error or a request, never a panic.
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let _ = evaluation(&bytes);
+                let _ = evaluations(&bytes);
+                let _ = subject_search(&bytes);
+            }
+        }
+    }
 }

@@ -17,8 +17,9 @@ use agent_auth::authzen::EvaluationRequest;
 /// | `api` | [`Entitlement::Scope`] `action.name` for the resource `id` |
 /// | any other | [`Entitlement::FgaRelation`] `action.name` on `type:id` |
 ///
-/// A grant counts while it is in force, so a just-in-time elevation permits
-/// until its expiry and no longer. An agent that is not `ACTIVE` is denied;
+/// A grant counts while it is in force, so a just-in-time elevation (which
+/// governance records in the registry with origin `JustInTime` and its end as
+/// expiry) permits until its expiry and no longer. An agent that is not `ACTIVE` is denied;
 /// a request without an agent, or of an unregistered client, gets no verdict.
 ///
 /// ```
