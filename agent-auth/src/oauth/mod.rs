@@ -17,6 +17,8 @@
 #[cfg(feature = "http")]
 mod client_auth;
 #[cfg(feature = "http")]
+mod device;
+#[cfg(feature = "http")]
 mod dpop_signer;
 #[cfg(feature = "http")]
 mod form;
@@ -37,6 +39,10 @@ mod www_authenticate;
 
 #[cfg(feature = "http")]
 pub use client_auth::{ClientAuth, ClientAuthError};
+#[cfg(feature = "http")]
+pub use device::{
+    DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, DeviceFlow, DeviceFlowError, Sleeper, TokioSleeper,
+};
 #[cfg(feature = "http")]
 pub use dpop_signer::DpopSigner;
 #[cfg(feature = "http")]

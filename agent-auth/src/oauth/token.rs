@@ -241,6 +241,11 @@ impl TokenEndpoint {
         &self.auth
     }
 
+    /// The current time of the endpoint's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     /// The HTTP client.
     pub fn http(&self) -> &HttpClient {
         &self.http

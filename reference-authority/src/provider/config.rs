@@ -75,6 +75,10 @@ pub mod paths {
     pub const REGISTER: &str = "/register";
     /// Pushed authorization request endpoint (RFC 9126).
     pub const PAR: &str = "/par";
+    /// Device authorization endpoint (RFC 8628 section 3.1).
+    pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
+    /// The device flow's verification page (RFC 8628 section 3.3).
+    pub const DEVICE: &str = "/device";
     /// Token endpoint.
     pub const TOKEN: &str = "/token";
     /// UserInfo endpoint.

@@ -32,6 +32,7 @@ mod config;
 mod consent;
 mod core;
 pub(crate) mod crypto;
+pub mod device;
 mod discovery;
 mod dpop;
 mod error;

@@ -62,6 +62,9 @@ pub(crate) fn register_builtin(authority: &Authority) {
     authority.register_grant(Arc::new(RefreshTokenGrant));
     authority.register_grant(Arc::new(ClientCredentialsGrant));
     authority.register_grant(Arc::new(TokenExchangeGrant::new()));
+    authority.register_grant(Arc::new(super::device::DeviceCodeGrant::new(
+        authority.endpoint(super::paths::DEVICE_AUTHORIZATION),
+    )));
 }
 
 impl Authority {

@@ -18,13 +18,13 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-fn json(status: StatusCode, body: serde_json::Value) -> Response {
+pub(super) fn json(status: StatusCode, body: serde_json::Value) -> Response {
     no_store((status, axum::Json(body)).into_response())
 }
 
 /// RFC 6749 section 5.2 error response; `invalid_client` after an
 /// `Authorization` header also gets `WWW-Authenticate` (401).
-fn oauth_error(err: &OAuthError, had_auth_header: bool) -> Response {
+pub(super) fn oauth_error(err: &OAuthError, had_auth_header: bool) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = json(status, err.to_json());
     if err.code() == &ErrorCode::InvalidClient && had_auth_header {
@@ -44,7 +44,7 @@ fn redirect(location: &str) -> Response {
     no_store(response)
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+pub(super) fn html(status: StatusCode, body: String) -> Response {
     let mut response = (status, Html(body)).into_response();
     response.headers_mut().insert(
         "content-security-policy",
@@ -60,7 +60,7 @@ fn error_page(err: &OAuthError) -> Response {
     html(status, pages::error(err.code().as_str(), err.description()))
 }
 
-fn token_request(headers: &HeaderMap, body: &str) -> Result<TokenRequest, OAuthError> {
+pub(super) fn token_request(headers: &HeaderMap, body: &str) -> Result<TokenRequest, OAuthError> {
     let params = Params::parse(body)?;
     let authorization = headers
         .get(header::AUTHORIZATION)

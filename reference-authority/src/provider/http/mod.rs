@@ -6,6 +6,7 @@
 
 pub(crate) mod client_addr;
 pub(crate) mod cookies;
+mod device;
 pub(crate) mod endpoints;
 mod pages;
 mod transport;
@@ -38,6 +39,8 @@ pub fn router(authority: Authority) -> Router {
         )
         .route(paths::TOKEN, post(endpoints::token))
         .route(paths::PAR, post(endpoints::par))
+        .route(paths::DEVICE_AUTHORIZATION, post(device::authorization))
+        .route(paths::DEVICE, get(device::page).post(device::submit))
         .route(
             paths::USERINFO,
             get(endpoints::userinfo).post(endpoints::userinfo),
