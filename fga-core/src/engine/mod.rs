@@ -1,5 +1,6 @@
 //! The embedded engine: a model, its tuples, and the OpenFGA calls over them.
 
+mod batch;
 mod eval;
 mod expand;
 mod list;
@@ -244,25 +245,17 @@ impl Engine {
         eval.check(t, id, &request.relation, user)
     }
 
-    /// BatchCheck: each item gets exactly the result its own Check would; the checks of
-    /// one user (same user and context, no contextual tuples) share sub-results, such as
-    /// the user's access to a folder many candidate documents sit in.
+    /// BatchCheck: each item gets exactly the result its own Check would. Identical
+    /// checks are answered once; the checks of one user (same user and context, no
+    /// contextual tuples) share sub-results, such as the user's access to a folder many
+    /// candidate documents sit in; large batches are spread over the available cores.
     pub fn batch_check(&self, items: &[BatchCheckItem]) -> Vec<BatchCheckResult> {
-        let mut memo = eval::Memo::default();
-        let mut memo_for: Option<(&str, Option<&crate::tuple::Context>)> = None;
-        items
-            .iter()
-            .map(|item| {
-                let r = &item.request;
-                let shared = r.contextual_tuples.is_empty();
-                if shared && memo_for != Some((r.user.as_str(), r.context.as_ref())) {
-                    memo = eval::Memo::default();
-                    memo_for = Some((r.user.as_str(), r.context.as_ref()));
-                }
-                BatchCheckResult {
-                    correlation_id: item.correlation_id.clone(),
-                    result: self.check_with(r, shared.then_some(&memo)),
-                }
+        batch::answers(self, items)
+            .into_iter()
+            .zip(items)
+            .map(|(result, item)| BatchCheckResult {
+                correlation_id: item.correlation_id.clone(),
+                result,
             })
             .collect()
     }
