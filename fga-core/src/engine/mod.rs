@@ -10,6 +10,7 @@ mod tuple_check;
 mod typesystem;
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 
 pub use eval::MAX_DEPTH;
 pub use expand::{Node, UsersetTree};
@@ -277,17 +278,16 @@ impl Engine {
     /// ListObjects: every object of the type the user has the relation on, sorted.
     /// Nothing is silently cut: when `limit` cuts the list, `truncated` is set.
     pub fn list_objects(&self, request: &ListObjectsRequest) -> Result<ListObjectsResponse, Error> {
-        self.ts.require(&request.object_type, &request.relation)?;
-        let user = User::parse(&request.user)?;
-        self.validate_user(user.as_ref())
-            .map_err(|e| Error::Validation(e.to_string()))?;
-        let contextual = self.contextual(&request.contextual_tuples)?;
-        let eval = self.eval(contextual.as_ref(), request.context.as_ref());
-        let mut objects: Vec<String> =
-            list::list_objects(&eval, &request.object_type, &request.relation, &user)?
-                .into_iter()
-                .map(|id| format!("{}:{id}", request.object_type))
-                .collect();
+        let mut all = BTreeSet::new();
+        let unlimited = ListObjectsRequest {
+            limit: None,
+            ..request.clone()
+        };
+        self.list_objects_each(&unlimited, |object| {
+            all.insert(object);
+            ControlFlow::Continue(())
+        })?;
+        let mut objects: Vec<String> = all.into_iter().collect();
         let mut truncated = false;
         if let Some(limit) = request.limit
             && objects.len() > limit
@@ -296,6 +296,72 @@ impl Engine {
             truncated = true;
         }
         Ok(ListObjectsResponse { objects, truncated })
+    }
+
+    /// ListObjects, streamed: each object (`type:id`) the user has the relation on is
+    /// handed to `each` as soon as it is confirmed, in no particular order, with no cap
+    /// on how many; the stream ends when `each` breaks or after `request.limit` objects.
+    /// Returns how many objects were handed over. The checks of the candidates share
+    /// sub-results (a folder many candidate documents sit in is resolved once).
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use fga_core::{Engine, ListObjectsRequest, TupleKey};
+    ///
+    /// let mut engine = Engine::from_dsl(
+    ///     "model\n  schema 1.1\ntype user\ntype doc\n  relations\n    define viewer: [user]\n",
+    /// )?;
+    /// engine.write(&[TupleKey::new("doc:a", "viewer", "user:ann"), TupleKey::new("doc:b", "viewer", "user:ann")], &[])?;
+    /// let request = ListObjectsRequest {
+    ///     object_type: "doc".into(),
+    ///     relation: "viewer".into(),
+    ///     user: "user:ann".into(),
+    ///     limit: Some(1),
+    ///     ..ListObjectsRequest::default()
+    /// };
+    /// let mut seen = Vec::new();
+    /// let n = engine.list_objects_each(&request, |object| {
+    ///     seen.push(object);
+    ///     ControlFlow::Continue(())
+    /// })?;
+    /// assert_eq!((n, seen.len()), (1, 1));
+    /// # Ok::<(), fga_core::Error>(())
+    /// ```
+    pub fn list_objects_each(
+        &self,
+        request: &ListObjectsRequest,
+        mut each: impl FnMut(String) -> ControlFlow<()>,
+    ) -> Result<usize, Error> {
+        self.ts.require(&request.object_type, &request.relation)?;
+        let user = User::parse(&request.user)?;
+        self.validate_user(user.as_ref())
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        let contextual = self.contextual(&request.contextual_tuples)?;
+        let memo = eval::Memo::default();
+        let mut eval = self.eval(contextual.as_ref(), request.context.as_ref());
+        if contextual.is_none() {
+            eval.memo = Some(&memo);
+        }
+        let mut handed = 0usize;
+        if request.limit == Some(0) {
+            return Ok(0);
+        }
+        list::each_object(
+            &eval,
+            &request.object_type,
+            &request.relation,
+            &user,
+            &mut |id| {
+                handed += 1;
+                let flow = each(format!("{}:{id}", request.object_type));
+                if request.limit.is_some_and(|limit| handed >= limit) {
+                    ControlFlow::Break(())
+                } else {
+                    flow
+                }
+            },
+        )?;
+        Ok(handed)
     }
 
     /// ListUsers: every user matching a filter that has the relation on the object,
