@@ -124,6 +124,15 @@ impl Engine {
         Ok(())
     }
 
+    /// Validates tuples against the model as [`Engine::write`] would (2027), without
+    /// writing them or judging conflicts.
+    pub(crate) fn validate_writes(&self, writes: &[TupleKey]) -> Result<(), Error> {
+        for key in writes {
+            validate_tuple(&self.ts, key)?;
+        }
+        Ok(())
+    }
+
     /// Reads the stored tuples matching a filter.
     pub fn read(&self, filter: &ReadFilter) -> Vec<TupleKey> {
         let (object_type, object_id) = match filter.object.as_deref() {
