@@ -3,6 +3,7 @@
 
 pub mod backend;
 mod condition;
+pub mod durable;
 pub mod engine;
 mod error;
 #[cfg(feature = "http")]

@@ -172,3 +172,62 @@ fn batch_check_shares_work_on_a_deep_tree_and_stays_exact() {
     // and readable.
     assert!(allowed > 0);
 }
+
+/// A batch large enough to be spread over threads, with repeated checks, several users
+/// interleaved, contextual tuples and errors: every item still gets its own Check's answer,
+/// under its own correlation id, in order.
+#[test]
+fn batch_check_parallel_deduplicated_batch_equals_single_checks() {
+    let mut engine = Engine::from_dsl(MODEL).unwrap();
+    let mut tuples = vec![
+        TupleKey::new("group:g0", "member", "user:u0"),
+        TupleKey::new("group:g1", "member", "group:g0#member"),
+        TupleKey::new("folder:f0", "viewer", "group:g1#member"),
+        TupleKey::new("folder:f1", "blocked", "user:u1"),
+        TupleKey::new("folder:f1", "editor", "user:u1"),
+    ];
+    for d in 0..50 {
+        tuples.push(TupleKey::new(
+            format!("document:d{d}"),
+            "parent",
+            format!("folder:f{}", d % 3),
+        ));
+    }
+    engine.write(&tuples, &[]).unwrap();
+    let mut batch = Vec::new();
+    for i in 0..3_000usize {
+        let mut request = CheckRequest::new(
+            format!("document:d{}", i % 60),
+            ["viewer", "reader", "auditor"][i % 3],
+            format!("user:u{}", i % 3),
+        );
+        if i % 97 == 0 {
+            request.relation = "no_such_relation".into();
+        }
+        if i % 101 == 0 {
+            request.contextual_tuples = vec![TupleKey::new(
+                format!("document:d{}", i % 60),
+                "owner",
+                format!("user:u{}", i % 3),
+            )];
+        }
+        batch.push(BatchCheckItem {
+            correlation_id: format!("c{i}"),
+            request,
+        });
+    }
+    let results = engine.batch_check(&batch);
+    assert_eq!(results.len(), batch.len());
+    let mut allowed = 0;
+    let mut errors = 0;
+    for (item, result) in batch.iter().zip(&results) {
+        assert_eq!(result.correlation_id, item.correlation_id);
+        assert_eq!(result.result, engine.check(&item.request), "{item:?}");
+        allowed += usize::from(result.result == Ok(true));
+        errors += usize::from(result.result.is_err());
+    }
+    assert!(
+        allowed > 0 && errors > 0,
+        "{allowed} allowed, {errors} errors"
+    );
+}

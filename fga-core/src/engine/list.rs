@@ -1,31 +1,34 @@
 //! ListObjects and ListUsers: candidates from the indexes, each confirmed by Check.
 
 use std::collections::{BTreeSet, HashSet};
+use std::ops::ControlFlow;
 
 use super::eval::{Eval, MAX_DEPTH};
 use crate::Error;
 use crate::model::types::Userset;
 use crate::tuple::{ObjectRef, User};
 
-/// The ids of the objects of `object_type` on which `user` has `relation`.
+/// Streams the ids of the objects of `object_type` on which `user` has `relation` to
+/// `each`, in candidate order, until `each` breaks.
 ///
 /// Candidates come from the user side through the user -> objects index: every tuple on
 /// a path from an object to the user is reached by walking back from the user (its
 /// tuples, its type's wildcard, then the usersets and parent links of every object
-/// reached). Each candidate of the requested type is then confirmed by Check.
-pub(crate) fn list_objects(
+/// reached). Each candidate of the requested type is then confirmed by Check as it is
+/// streamed, so a caller that stops early does not pay for the rest.
+pub(crate) fn each_object(
     eval: &Eval<'_>,
     object_type: &str,
     relation: &str,
     user: &User,
-) -> Result<BTreeSet<String>, Error> {
-    let mut out = BTreeSet::new();
+    each: &mut dyn FnMut(&str) -> ControlFlow<()>,
+) -> Result<(), Error> {
     for id in candidates(eval, object_type, user) {
-        if eval.check(object_type, &id, relation, user.as_ref())? {
-            out.insert(id);
+        if eval.check(object_type, &id, relation, user.as_ref())? && each(&id).is_break() {
+            break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Objects of `object_type` reachable backwards from `user` through the tuples.

@@ -1,5 +1,6 @@
 //! The embedded engine: a model, its tuples, and the OpenFGA calls over them.
 
+mod batch;
 mod eval;
 mod expand;
 mod list;
@@ -9,6 +10,7 @@ mod tuple_check;
 mod typesystem;
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 
 pub use eval::MAX_DEPTH;
 pub use expand::{Node, UsersetTree};
@@ -118,6 +120,15 @@ impl Engine {
                 user: &v.user,
                 condition: v.condition,
             });
+        }
+        Ok(())
+    }
+
+    /// Validates tuples against the model as [`Engine::write`] would (2027), without
+    /// writing them or judging conflicts.
+    pub(crate) fn validate_writes(&self, writes: &[TupleKey]) -> Result<(), Error> {
+        for key in writes {
+            validate_tuple(&self.ts, key)?;
         }
         Ok(())
     }
@@ -244,25 +255,17 @@ impl Engine {
         eval.check(t, id, &request.relation, user)
     }
 
-    /// BatchCheck: each item gets exactly the result its own Check would; the checks of
-    /// one user (same user and context, no contextual tuples) share sub-results, such as
-    /// the user's access to a folder many candidate documents sit in.
+    /// BatchCheck: each item gets exactly the result its own Check would. Identical
+    /// checks are answered once; the checks of one user (same user and context, no
+    /// contextual tuples) share sub-results, such as the user's access to a folder many
+    /// candidate documents sit in; large batches are spread over the available cores.
     pub fn batch_check(&self, items: &[BatchCheckItem]) -> Vec<BatchCheckResult> {
-        let mut memo = eval::Memo::default();
-        let mut memo_for: Option<(&str, Option<&crate::tuple::Context>)> = None;
-        items
-            .iter()
-            .map(|item| {
-                let r = &item.request;
-                let shared = r.contextual_tuples.is_empty();
-                if shared && memo_for != Some((r.user.as_str(), r.context.as_ref())) {
-                    memo = eval::Memo::default();
-                    memo_for = Some((r.user.as_str(), r.context.as_ref()));
-                }
-                BatchCheckResult {
-                    correlation_id: item.correlation_id.clone(),
-                    result: self.check_with(r, shared.then_some(&memo)),
-                }
+        batch::answers(self, items)
+            .into_iter()
+            .zip(items)
+            .map(|(result, item)| BatchCheckResult {
+                correlation_id: item.correlation_id.clone(),
+                result,
             })
             .collect()
     }
@@ -284,17 +287,16 @@ impl Engine {
     /// ListObjects: every object of the type the user has the relation on, sorted.
     /// Nothing is silently cut: when `limit` cuts the list, `truncated` is set.
     pub fn list_objects(&self, request: &ListObjectsRequest) -> Result<ListObjectsResponse, Error> {
-        self.ts.require(&request.object_type, &request.relation)?;
-        let user = User::parse(&request.user)?;
-        self.validate_user(user.as_ref())
-            .map_err(|e| Error::Validation(e.to_string()))?;
-        let contextual = self.contextual(&request.contextual_tuples)?;
-        let eval = self.eval(contextual.as_ref(), request.context.as_ref());
-        let mut objects: Vec<String> =
-            list::list_objects(&eval, &request.object_type, &request.relation, &user)?
-                .into_iter()
-                .map(|id| format!("{}:{id}", request.object_type))
-                .collect();
+        let mut all = BTreeSet::new();
+        let unlimited = ListObjectsRequest {
+            limit: None,
+            ..request.clone()
+        };
+        self.list_objects_each(&unlimited, |object| {
+            all.insert(object);
+            ControlFlow::Continue(())
+        })?;
+        let mut objects: Vec<String> = all.into_iter().collect();
         let mut truncated = false;
         if let Some(limit) = request.limit
             && objects.len() > limit
@@ -303,6 +305,72 @@ impl Engine {
             truncated = true;
         }
         Ok(ListObjectsResponse { objects, truncated })
+    }
+
+    /// ListObjects, streamed: each object (`type:id`) the user has the relation on is
+    /// handed to `each` as soon as it is confirmed, in no particular order, with no cap
+    /// on how many; the stream ends when `each` breaks or after `request.limit` objects.
+    /// Returns how many objects were handed over. The checks of the candidates share
+    /// sub-results (a folder many candidate documents sit in is resolved once).
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use fga_core::{Engine, ListObjectsRequest, TupleKey};
+    ///
+    /// let mut engine = Engine::from_dsl(
+    ///     "model\n  schema 1.1\ntype user\ntype doc\n  relations\n    define viewer: [user]\n",
+    /// )?;
+    /// engine.write(&[TupleKey::new("doc:a", "viewer", "user:ann"), TupleKey::new("doc:b", "viewer", "user:ann")], &[])?;
+    /// let request = ListObjectsRequest {
+    ///     object_type: "doc".into(),
+    ///     relation: "viewer".into(),
+    ///     user: "user:ann".into(),
+    ///     limit: Some(1),
+    ///     ..ListObjectsRequest::default()
+    /// };
+    /// let mut seen = Vec::new();
+    /// let n = engine.list_objects_each(&request, |object| {
+    ///     seen.push(object);
+    ///     ControlFlow::Continue(())
+    /// })?;
+    /// assert_eq!((n, seen.len()), (1, 1));
+    /// # Ok::<(), fga_core::Error>(())
+    /// ```
+    pub fn list_objects_each(
+        &self,
+        request: &ListObjectsRequest,
+        mut each: impl FnMut(String) -> ControlFlow<()>,
+    ) -> Result<usize, Error> {
+        self.ts.require(&request.object_type, &request.relation)?;
+        let user = User::parse(&request.user)?;
+        self.validate_user(user.as_ref())
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        let contextual = self.contextual(&request.contextual_tuples)?;
+        let memo = eval::Memo::default();
+        let mut eval = self.eval(contextual.as_ref(), request.context.as_ref());
+        if contextual.is_none() {
+            eval.memo = Some(&memo);
+        }
+        let mut handed = 0usize;
+        if request.limit == Some(0) {
+            return Ok(0);
+        }
+        list::each_object(
+            &eval,
+            &request.object_type,
+            &request.relation,
+            &user,
+            &mut |id| {
+                handed += 1;
+                let flow = each(format!("{}:{id}", request.object_type));
+                if request.limit.is_some_and(|limit| handed >= limit) {
+                    ControlFlow::Break(())
+                } else {
+                    flow
+                }
+            },
+        )?;
+        Ok(handed)
     }
 
     /// ListUsers: every user matching a filter that has the relation on the object,
