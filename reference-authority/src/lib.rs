@@ -16,12 +16,12 @@ pub mod authzen;
 pub mod ciba;
 pub mod directory;
 pub mod federated_connection;
-pub mod scim;
 pub mod governance;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod gtr;
 pub mod kill_switch;
+pub mod scim;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod signals;
