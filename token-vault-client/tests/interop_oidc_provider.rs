@@ -122,7 +122,7 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
             .refresher(Arc::new(client.clone()))
             .reconnect_url("https://app.example/connect"),
     );
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
 
     // Connected accounts: authorization code + PKCE, the user signs in and consents.
     let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
@@ -244,7 +244,7 @@ async fn signal_revokes_the_refresh_token_at_oidc_provider() {
             .refresher(Arc::new(client.clone()))
             .revoker(Arc::new(client.clone())),
     );
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
     let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
     let url = flow
         .start(&alice, &["openid", "offline_access", "calendar.readonly"])
