@@ -66,7 +66,7 @@ pub fn run() {
     let vault = Vault::builder(store.clone(), keys())
         .audit(sink.clone())
         .build();
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
     vault
         .store_for(&alice, "google", &token_set())
         .unwrap_or_else(|e| panic_free_exit(&e.to_string()));

@@ -112,7 +112,7 @@ async fn world() -> World {
     );
     vault
         .store_for(
-            &Accessor::new("acme", "user-sarah", "sales-agent"),
+            &Accessor::trusted_system("acme", "user-sarah", "sales-agent"),
             "salesforce",
             &Credential::OAuth(TokenSet {
                 access_token: SecretString::new(SALESFORCE_TOKEN),

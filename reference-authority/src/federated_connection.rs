@@ -139,7 +139,7 @@ impl FederatedConnectionGrant {
             ));
         }
         let asked_refs: Vec<&str> = asked.iter().map(String::as_str).collect();
-        let accessor = Accessor::new(&self.tenant, subject.user, client.id());
+        let accessor = Accessor::trusted_system(&self.tenant, subject.user, client.id());
         let credential = self
             .vault
             .get(&accessor, connection, &asked_refs)

@@ -112,8 +112,8 @@ impl TokenTool {
             CacheScope::Agent => (None, None),
         };
         (
-            accessor.tenant.clone(),
-            accessor.user.clone(),
+            accessor.tenant().to_owned(),
+            accessor.user().to_owned(),
             ctx.agent.clone(),
             thread,
             call,
@@ -125,7 +125,7 @@ impl TokenTool {
         accessor: &Accessor,
         key: &CacheKey,
     ) -> Result<IssuedCredential, VaultError> {
-        let epoch = self.vault.user_epoch(&accessor.tenant, &accessor.user);
+        let epoch = self.vault.user_epoch(accessor.tenant(), accessor.user());
         let now = self.vault.now();
         if let Some(c) = self
             .cache
@@ -209,7 +209,7 @@ impl TokenTool {
         key: CacheKey,
         credential: IssuedCredential,
     ) {
-        let epoch = self.vault.user_epoch(&accessor.tenant, &accessor.user);
+        let epoch = self.vault.user_epoch(accessor.tenant(), accessor.user());
         self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -74,6 +74,21 @@ pub enum VaultError {
     /// Cryptographic library failure.
     #[error("crypto failure")]
     Crypto,
+    /// The agent may not use this connection (its per-agent list).
+    #[error("the agent may not use connection `{0}`")]
+    ConnectionNotAllowed(String),
+    /// The agent asked for scopes beyond what it may use on the connection.
+    #[error("the agent may not use scopes {scopes:?} of connection `{connection}`")]
+    ScopeNotAllowed {
+        /// The connection.
+        connection: String,
+        /// The scopes asked for beyond the agent's allowance.
+        scopes: Vec<String>,
+    },
+    /// The stored grant is broader than the agent may use, the provider
+    /// cannot narrow it, and the connection is strict.
+    #[error("the credential of connection `{0}` is broader than the agent may use")]
+    BroaderThanAllowed(String),
     /// A request was malformed.
     #[error("invalid request: {0}")]
     Invalid(String),
@@ -99,6 +114,9 @@ impl VaultError {
             Self::Storage(_) => "storage",
             Self::Crypto => "crypto",
             Self::Invalid(_) => "invalid_request",
+            Self::ConnectionNotAllowed(_) => "connection_not_allowed",
+            Self::ScopeNotAllowed { .. } => "scope_not_allowed",
+            Self::BroaderThanAllowed(_) => "broader_than_allowed",
         }
     }
 }

@@ -12,6 +12,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod agent;
+pub mod backend;
 mod cache;
 pub mod credential;
 pub mod envelope;
@@ -28,6 +29,7 @@ pub mod store;
 pub mod vault;
 
 pub use agent::{CacheScope, CredentialsContext, TokenTool, TokenToolError, ToolError};
+pub use backend::CredentialBackend;
 pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential, TokenSet};
 pub use error::{ConsentRequired, VaultError};
 pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};
@@ -36,8 +38,9 @@ pub use rotation::{Rotated, RotationError, RotationPolicy, RotationReport, Rotat
 pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
 pub use vault::{
-    Accessor, ConnectionConfig, Lookup, RefreshError, RefreshPolicy, RefreshedTokens,
-    RevocationReport, RevokeError, TokenRefresher, TokenRevoker, Vault, VaultBuilder, VaultSignals,
+    Accessor, AccessorOrigin, AgentConnections, AllowedConnection, ConnectionConfig, Lookup,
+    RefreshError, RefreshPolicy, RefreshedTokens, RevocationReport, RevokeError,
+    StaticAgentConnections, TokenRefresher, TokenRevoker, Vault, VaultBuilder, VaultSignals,
 };
 
 /// The identity core whose types this crate's API takes (clock, audit sink,

@@ -164,6 +164,25 @@ impl TokenRefresher for OAuthClient {
             Err(e) => Err(RefreshError::Endpoint(e)),
         }
     }
+
+    /// RFC 6749 section 6 with `scope`: the provider issues an access token
+    /// with those scopes only (a subset of the grant, which keeps its own).
+    async fn refresh_narrowed(
+        &self,
+        refresh_token: &SecretString,
+        scopes: &[String],
+    ) -> Option<Result<RefreshedTokens, RefreshError>> {
+        let mut form = Form::new().with("grant_type", "refresh_token");
+        form.push_secret("refresh_token", refresh_token.clone());
+        form.push("scope", scopes.join(" "));
+        Some(match self.token_request(form).await {
+            Ok(response) => Ok(refreshed(response)),
+            Err(e) if e.oauth_code() == Some("invalid_grant") => {
+                Err(RefreshError::ConsentGone("invalid_grant".into()))
+            }
+            Err(e) => Err(RefreshError::Endpoint(e)),
+        })
+    }
 }
 
 #[async_trait::async_trait]

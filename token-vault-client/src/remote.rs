@@ -59,6 +59,11 @@ impl std::fmt::Debug for SubjectToken<'_> {
 
 #[cfg(feature = "http")]
 pub use client::RemoteVault;
+#[cfg(feature = "http")]
+pub use session::RemoteSession;
+
+#[cfg(feature = "http")]
+mod session;
 
 #[cfg(feature = "http")]
 mod client {

@@ -74,7 +74,7 @@ fn vault() -> (Vault, Arc<Counter>) {
 #[tokio::test]
 async fn the_tool_wrapper_caches_per_context_retries_once_then_needs_consent() {
     let (vault, counter) = vault();
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
     vault
         .store_for(&alice, "google", &token_set("at-0", &["calendar.readonly"]))
         .unwrap();
@@ -223,7 +223,7 @@ async fn remote_fixture() -> RemoteFixture {
         )
         .unwrap();
     let (vault, _) = vault();
-    let alice = Accessor::new(&issuer, "alice", "assistant");
+    let alice = Accessor::trusted_system(&issuer, "alice", "assistant");
     vault
         .store_for(
             &alice,

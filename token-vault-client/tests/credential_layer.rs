@@ -54,7 +54,7 @@ fn vault() -> (Vault, Arc<Counter>) {
             .refresher(counter.clone())
             .reconnect_url("https://app.example/connect/google"),
     );
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
     vault
         .store_for(
             &alice,

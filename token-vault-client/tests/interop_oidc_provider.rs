@@ -122,7 +122,7 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
             .refresher(Arc::new(client.clone()))
             .reconnect_url("https://app.example/connect"),
     );
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
 
     // Connected accounts: authorization code + PKCE, the user signs in and consents.
     let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
@@ -244,7 +244,7 @@ async fn signal_revokes_the_refresh_token_at_oidc_provider() {
             .refresher(Arc::new(client.clone()))
             .revoker(Arc::new(client.clone())),
     );
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
     let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
     let url = flow
         .start(&alice, &["openid", "offline_access", "calendar.readonly"])
@@ -286,4 +286,61 @@ async fn signal_revokes_the_refresh_token_at_oidc_provider() {
     }
     drop(peer.stdin);
     let _ = peer.child.kill().await;
+}
+
+/// Per-agent down-scoping against oidc-provider: the user granted
+/// `calendar.readonly calendar.events`, the agent may use
+/// `calendar.readonly` only, and the vault hands it a token the provider
+/// issued on a refresh with the narrower `scope` (RFC 6749 section 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_down_scoping_refresh_with_oidc_provider() {
+    let redirect = "http://127.0.0.1:9/connected/callback";
+    let (mut peer, issuer) = start_peer(redirect).await;
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
+    let rules =
+        StaticAgentConnections::new().allow("assistant", "calendar", &["calendar.readonly"], true);
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .agent_connections(Arc::new(rules))
+        .build();
+    let client = OAuthClient::new(
+        format!("{issuer}/auth"),
+        format!("{issuer}/token"),
+        "vault-client",
+        Some(SecretString::new("vault-client-secret-0123456789abcdef")),
+        redirect,
+    )
+    .unwrap();
+    vault.add_connection(ConnectionConfig::new("calendar").refresher(Arc::new(client.clone())));
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
+    let flow = ConnectedAccounts::new(vault.clone(), "calendar", client.clone());
+    let url = flow
+        .start(
+            &alice,
+            &[
+                "openid",
+                "offline_access",
+                "calendar.readonly",
+                "calendar.events",
+            ],
+        )
+        .unwrap();
+    let callback = peer.ask(&format!("AUTHORIZE {url}")).await;
+    let callback = callback.strip_prefix("CALLBACK ").unwrap();
+    assert_eq!(flow.complete(callback).await.unwrap(), 1);
+
+    let token = vault
+        .get(&alice, "calendar", &["calendar.readonly"])
+        .await
+        .unwrap();
+    match &token {
+        IssuedCredential::AccessToken { scopes, .. } => {
+            assert_eq!(&**scopes, ["calendar.readonly"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        vault.get(&alice, "calendar", &["calendar.events"]).await,
+        Err(VaultError::ScopeNotAllowed { .. })
+    ));
+    peer.child.kill().await.unwrap();
 }

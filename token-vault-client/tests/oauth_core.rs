@@ -205,7 +205,7 @@ async fn the_code_exchange_sends_the_verifier_of_the_s256_challenge() {
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
     let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys).build();
     let flow = ConnectedAccounts::new(vault.clone(), "calendar", provider(http));
-    let alice = Accessor::new("acme", "alice", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
     let url = url::Url::parse(&flow.start(&alice, &["calendar.readonly"]).unwrap()).unwrap();
     let query = |n: &str| {
         url.query_pairs()
@@ -242,7 +242,10 @@ async fn a_failed_code_exchange_keeps_the_cause() {
     let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys).build();
     let flow = ConnectedAccounts::new(vault, "calendar", provider(http));
     let url = flow
-        .start(&Accessor::new("acme", "alice", "assistant"), &["x"])
+        .start(
+            &Accessor::trusted_system("acme", "alice", "assistant"),
+            &["x"],
+        )
         .unwrap();
     let state = url::Url::parse(&url)
         .unwrap()

@@ -114,7 +114,7 @@ fn fixture(store: Arc<dyn VaultStore>, db: FakeDatabase) -> Fixture {
     vault.add_connection(
         ConnectionConfig::new("crm-db").rotation(db.clone(), RotationPolicy::every_days(30)),
     );
-    let agent = Accessor::new("acme", "svc-sales-agent", "sales-agent-prod-001");
+    let agent = Accessor::trusted_system("acme", "svc-sales-agent", "sales-agent-prod-001");
     vault
         .store_for(&agent, "crm-db", &db_credential("pw-0-SECRETVALUE"))
         .unwrap();

@@ -61,8 +61,8 @@ fn fixture() -> Fixture {
     let provider = Arc::new(Provider::default());
     vault.add_connection(ConnectionConfig::new("calendar").revoker(provider.clone()));
     vault.add_connection(ConnectionConfig::new("crm"));
-    let alice = Accessor::new("acme", "alice", "assistant");
-    let bob = Accessor::new("acme", "bob", "assistant");
+    let alice = Accessor::trusted_system("acme", "alice", "assistant");
+    let bob = Accessor::trusted_system("acme", "bob", "assistant");
     vault
         .store_for(&alice, "calendar", &oauth("rt-alice"))
         .unwrap();

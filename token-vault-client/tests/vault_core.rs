@@ -76,7 +76,7 @@ fn setup(store: Arc<dyn VaultStore>) -> (Vault, ManualClock, MemorySink, Arc<Sta
 }
 
 fn alice() -> Accessor {
-    Accessor::new("acme", "alice", "calendar-agent")
+    Accessor::trusted_system("acme", "alice", "calendar-agent")
 }
 
 #[tokio::test]
@@ -109,7 +109,7 @@ async fn retrieval_is_scoped_to_the_acting_user_and_the_stored_scopes() {
         other => panic!("{other:?}"),
     }
     // Another user's credential: refused, even by name.
-    let bob = Accessor::new("acme", "bob", "calendar-agent");
+    let bob = Accessor::trusted_system("acme", "bob", "calendar-agent");
     assert!(matches!(
         vault.get_for_user(&bob, "alice", "google", &[]).await,
         Err(VaultError::NotActingForUser)
@@ -119,7 +119,7 @@ async fn retrieval_is_scoped_to_the_acting_user_and_the_stored_scopes() {
         Err(VaultError::NotFound(_))
     ));
     // Another tenant: a different key space.
-    let other = Accessor::new("globex", "alice", "calendar-agent");
+    let other = Accessor::trusted_system("globex", "alice", "calendar-agent");
     assert!(matches!(
         vault.get(&other, "google", &[]).await,
         Err(VaultError::NotFound(_))
@@ -439,7 +439,7 @@ async fn tampered_and_swapped_rows_in_sqlite_are_detected() {
     let path = dir.path().join("v.db");
     let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
     let (vault, _clock, _, keys) = setup(store.clone());
-    let bob = Accessor::new("acme", "bob", "agent");
+    let bob = Accessor::trusted_system("acme", "bob", "agent");
     vault
         .store_for(
             &alice(),
@@ -517,7 +517,7 @@ impl agent_auth::audit::AuditSink for ReentrantSink {
         if event.agent.as_deref() == Some("outer")
             && let Some(vault) = self.vault.get()
         {
-            let inner = Accessor::new("acme", "alice", "inner");
+            let inner = Accessor::trusted_system("acme", "alice", "inner");
             assert!(matches!(
                 vault.get_cached(&inner, "google", &[]),
                 Ok(Lookup::Ready(_))
@@ -539,7 +539,7 @@ async fn every_read_is_audited_with_its_own_agent_and_time_even_from_inside_the_
     vault
         .store_for(&alice(), "google", &oauth("at", "rt-0", T0 + 3600, &[]))
         .unwrap();
-    let outer = Accessor::new("acme", "alice", "outer");
+    let outer = Accessor::trusted_system("acme", "alice", "outer");
     for (agent, step) in [(&alice(), 1), (&alice(), 2), (&outer, 3), (&alice(), 4)] {
         clock.set(T0 + step);
         assert!(matches!(
@@ -777,7 +777,7 @@ async fn universal_logout_from_the_authority_wipes_the_users_credentials() {
     vault
         .store_for(&alice(), "slack", &oauth("b", "r2", T0 + 3600, &[]))
         .unwrap();
-    let bob = Accessor::new("acme", "bob", "agent");
+    let bob = Accessor::trusted_system("acme", "bob", "agent");
     vault
         .store_for(&bob, "google", &oauth("c", "r3", T0 + 3600, &[]))
         .unwrap();

@@ -54,7 +54,11 @@ async fn served() -> Served {
         ("assistant", "assistant"),
     ] {
         vault
-            .store_for(&Accessor::new(&s.issuer, user, client), "google", &both)
+            .store_for(
+                &Accessor::trusted_system(&s.issuer, user, client),
+                "google",
+                &both,
+            )
             .unwrap();
     }
     s.authority.register_grant(Arc::new(
@@ -177,7 +181,7 @@ async fn a_subject_token_without_the_connections_scope_is_refused() {
     vault.add_connection(ConnectionConfig::new("google"));
     vault
         .store_for(
-            &Accessor::new(&s.issuer, "alice", "assistant"),
+            &Accessor::trusted_system(&s.issuer, "alice", "assistant"),
             "google",
             &google_tokens(&["email"]),
         )

@@ -77,8 +77,8 @@ impl CredentialLayer {
 
     async fn run<S: Tool>(&self, mut inner: S, call: ToolCall) -> Result<ToolOutput, ToolError> {
         let ctx = call.context();
-        let user = ctx.user().ok_or_else(|| self.unavailable("no_user"))?;
-        let accessor = Accessor::new(&self.tenant, user, ctx.agent());
+        let accessor =
+            Accessor::from_context(&self.tenant, ctx).map_err(|_| self.unavailable("no_user"))?;
         let key = self.tool.key(
             &accessor,
             &CredentialsContext {

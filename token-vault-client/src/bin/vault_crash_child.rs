@@ -77,7 +77,7 @@ async fn main() {
             .unwrap_or("google");
         let key = CredentialKey::new("acme", user, conn);
         let current = store.get(&key).unwrap_or_else(|e| fail(&e.to_string()));
-        let accessor = Accessor::new("acme", user, "crash-test");
+        let accessor = Accessor::trusted_system("acme", user, "crash-test");
         if current.is_some() && (i >> 50).is_multiple_of(2) {
             // Refresh: the stored token is already due.
             if let Err(e) = vault.get(&accessor, conn, &[]).await {

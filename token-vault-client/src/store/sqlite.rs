@@ -304,7 +304,7 @@ mod tests {
         let store = Arc::new(SqliteVaultStore::open(&path).unwrap());
         assert_eq!(store.get(&key).unwrap().unwrap().format, RecordFormat::V1);
         let vault = Vault::builder(store.clone(), keys).build();
-        let alice = Accessor::new("acme", "alice", "agent");
+        let alice = Accessor::trusted_system("acme", "alice", "agent");
         match vault.get_cached(&alice, "stripe", &["charges"]).unwrap() {
             Lookup::Ready(c) => assert_eq!(c.secret(), "sk_live_previous"),
             Lookup::Stale => panic!("an API key is never stale"),

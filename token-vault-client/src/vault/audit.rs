@@ -1,8 +1,8 @@
 //! The vault's audit events: access (read, write, delete) with its outcome,
 //! and any other event built by a caller.
 
-use super::Vault;
 use super::records::Names;
+use super::{Accessor, Vault};
 use crate::cache::Cached;
 use crate::credential::CredentialKey;
 use crate::error::VaultError;
@@ -30,6 +30,23 @@ fn read_event(entry: &Cached, agent: &str) -> AuditEvent {
 }
 
 impl Vault {
+    /// Records that a trusted-system accessor (not built from a validated
+    /// token) performs `op` on `connection`; nothing for other accessors.
+    pub(super) fn audit_trusted(&self, accessor: &Accessor, op: &'static str, connection: &str) {
+        if !accessor.is_trusted_system() {
+            return;
+        }
+        self.audit_event(AuditAction::VaultAccess, Outcome::Success, |e| {
+            e.user(accessor.user().to_owned())
+                .issuer(accessor.tenant().to_owned())
+                .agent(accessor.agent().to_owned())
+                .reason("trusted_system")
+                .detail("accessor", "trusted_system")
+                .detail("trusted_op", op)
+                .detail("connection", connection.to_owned())
+        });
+    }
+
     /// Records an event built by `f`.
     pub(crate) fn audit_event(
         &self,
@@ -69,6 +86,11 @@ impl Vault {
             Ok(()) => Outcome::Success,
             Err(VaultError::NotActingForUser | VaultError::ConsentRequired(_)) => Outcome::Denied,
             Err(VaultError::NotFound(_) | VaultError::Expired(_)) => Outcome::Denied,
+            Err(
+                VaultError::ConnectionNotAllowed(_)
+                | VaultError::ScopeNotAllowed { .. }
+                | VaultError::BroaderThanAllowed(_),
+            ) => Outcome::Denied,
             Err(_) => Outcome::Error,
         };
         let mut details = serde_json::Map::new();

@@ -1,6 +1,7 @@
 //! How a vault is configured: its connections (refresher, reconnect URL,
 //! rotation), the refresh policy, and the builder.
 
+use super::agents::AgentConnections;
 use super::{Inner, Vault};
 use crate::cache::{DEFAULT_CAPACITY, RecordCache};
 use crate::keys::KeyProvider;
@@ -75,6 +76,18 @@ pub trait TokenRefresher: Send + Sync + std::fmt::Debug {
         refresh_token: &SecretString,
         scopes: &[String],
     ) -> Result<RefreshedTokens, RefreshError>;
+
+    /// Exchanges `refresh_token` for an access token with `scopes` only (a
+    /// subset of the grant: RFC 6749 section 6, `scope` on a refresh);
+    /// `None` when the provider cannot narrow (the default).
+    async fn refresh_narrowed(
+        &self,
+        refresh_token: &SecretString,
+        scopes: &[String],
+    ) -> Option<Result<RefreshedTokens, RefreshError>> {
+        let _ = (refresh_token, scopes);
+        None
+    }
 }
 
 /// Why a provider could not revoke a token.
@@ -164,6 +177,7 @@ pub struct VaultBuilder {
     audit: SharedSink,
     policy: RefreshPolicy,
     cache_capacity: usize,
+    agents: Option<Arc<dyn AgentConnections>>,
 }
 
 impl VaultBuilder {
@@ -183,6 +197,13 @@ impl VaultBuilder {
     #[must_use]
     pub fn audit(mut self, sink: SharedSink) -> Self {
         self.audit = sink;
+        self
+    }
+    /// The connections each agent may use, and with which scopes (default:
+    /// no per-agent restriction).
+    #[must_use]
+    pub fn agent_connections(mut self, agents: Arc<dyn AgentConnections>) -> Self {
+        self.agents = Some(agents);
         self
     }
     /// The refresh policy.
@@ -205,6 +226,7 @@ impl VaultBuilder {
                 flights: Mutex::new(HashMap::new()),
                 epochs: RwLock::new(HashMap::new()),
                 refreshes: AtomicU64::new(0),
+                agents: self.agents,
             }),
         }
     }
@@ -220,6 +242,7 @@ impl Vault {
             audit: Arc::new(NoopSink),
             policy: RefreshPolicy::default(),
             cache_capacity: DEFAULT_CAPACITY,
+            agents: None,
         }
     }
 }

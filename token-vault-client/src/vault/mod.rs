@@ -19,6 +19,7 @@
 //! - `follow`: following an authority's logouts through `agent_auth::events::EventSource`.
 
 mod accessor;
+mod agents;
 mod audit;
 mod config;
 mod consent;
@@ -28,11 +29,13 @@ mod read;
 mod records;
 mod refresh;
 mod revoke;
+mod scoping;
 mod signals;
 mod wipe;
 mod write;
 
-pub use accessor::Accessor;
+pub use accessor::{Accessor, AccessorOrigin};
+pub use agents::{AgentConnections, AllowedConnection, StaticAgentConnections};
 pub use config::{
     ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RevokeError, TokenRefresher,
     TokenRevoker, VaultBuilder,
@@ -72,6 +75,7 @@ struct Inner {
     flights: Mutex<FlightMap>,
     epochs: RwLock<HashMap<(String, String), u64>>,
     refreshes: AtomicU64,
+    agents: Option<Arc<dyn agents::AgentConnections>>,
 }
 
 /// Result of the synchronous hot path.
@@ -79,7 +83,8 @@ struct Inner {
 pub enum Lookup {
     /// The credential, fresh enough.
     Ready(IssuedCredential),
-    /// The access token is due for refresh (call [`Vault::get`]).
+    /// The access token is due for refresh, or broader than the agent may
+    /// use and to be narrowed (call [`Vault::get`]).
     Stale,
 }
 

@@ -21,16 +21,21 @@ impl Vault {
         scopes: &[&str],
     ) -> Result<Lookup, VaultError> {
         let names = Names {
-            tenant: &accessor.tenant,
-            user: &accessor.user,
+            tenant: accessor.tenant(),
+            user: accessor.user(),
             connection,
         };
         let now = self.now();
-        let result = self.get_cached_inner(names, scopes, now, &accessor.agent);
+        self.audit_trusted(accessor, "read", connection);
+        let rule = self.agent_rule(accessor, connection, scopes)?;
+        let result = self.get_cached_inner(names, scopes, now, accessor.agent());
         if let Err(e) = &result {
-            self.audit_access_at(now, "read", names, Some(&accessor.agent), Err(e));
+            self.audit_access_at(now, "read", names, Some(accessor.agent()), Err(e));
         }
-        result
+        match (result?, rule) {
+            (Lookup::Ready(c), Some(rule)) if Self::broader(&c, &rule) => Ok(Lookup::Stale),
+            (lookup, _) => Ok(lookup),
+        }
     }
 
     fn get_cached_inner(
@@ -66,8 +71,25 @@ impl Vault {
 
     /// The credential of `connection` for the user `accessor` acts for, with
     /// at least `scopes`; refreshed first when due. Never a refresh token.
-    #[tracing::instrument(name = "vault.get", skip_all, fields(connection = connection, agent = %accessor.agent))]
+    #[tracing::instrument(name = "vault.get", skip_all, fields(connection = connection, agent = %accessor.agent()))]
     pub async fn get(
+        &self,
+        accessor: &Accessor,
+        connection: &str,
+        scopes: &[&str],
+    ) -> Result<IssuedCredential, VaultError> {
+        let credential = self.get_unscoped(accessor, connection, scopes).await?;
+        match self.agent_rule(accessor, connection, scopes)? {
+            Some(rule) if Self::broader(&credential, &rule) => {
+                self.narrow(accessor, connection, scopes, &rule, credential)
+                    .await
+            }
+            _ => Ok(credential),
+        }
+    }
+
+    /// [`get`](Self::get) before the per-agent narrowing.
+    async fn get_unscoped(
         &self,
         accessor: &Accessor,
         connection: &str,
@@ -78,12 +100,12 @@ impl Vault {
             Lookup::Stale => {
                 let key = accessor.key(connection);
                 let result = self
-                    .refresh_locked(&key, scopes, None, &accessor.agent)
+                    .refresh_locked(&key, scopes, None, accessor.agent())
                     .await;
                 self.audit_access(
                     "read",
                     &key,
-                    Some(&accessor.agent),
+                    Some(accessor.agent()),
                     result.as_ref().map(|_| ()),
                 );
                 result
@@ -99,10 +121,10 @@ impl Vault {
         connection: &str,
         scopes: &[&str],
     ) -> Result<IssuedCredential, VaultError> {
-        if accessor.user != user {
+        if accessor.user() != user {
             let e = VaultError::NotActingForUser;
-            let key = CredentialKey::new(&accessor.tenant, user, connection);
-            self.audit_access("read", &key, Some(&accessor.agent), Err(&e));
+            let key = CredentialKey::new(accessor.tenant(), user, connection);
+            self.audit_access("read", &key, Some(accessor.agent()), Err(&e));
             return Err(e);
         }
         self.get(accessor, connection, scopes).await

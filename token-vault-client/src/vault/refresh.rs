@@ -23,12 +23,12 @@ impl Vault {
     ) -> Result<IssuedCredential, VaultError> {
         let key = accessor.key(connection);
         let result = self
-            .refresh_locked(&key, scopes, Some(rejected), &accessor.agent)
+            .refresh_locked(&key, scopes, Some(rejected), accessor.agent())
             .await;
         self.audit_access(
             "read",
             &key,
-            Some(&accessor.agent),
+            Some(accessor.agent()),
             result.as_ref().map(|_| ()),
         );
         result

@@ -10,12 +10,13 @@ impl Vault {
     /// Deletes the credential of `connection` for the user `accessor` acts for.
     pub fn disconnect(&self, accessor: &Accessor, connection: &str) -> Result<bool, VaultError> {
         let key = accessor.key(connection);
+        self.audit_trusted(accessor, "delete", connection);
         let result = self.inner.store.delete(&key);
         self.cache_remove(&key);
         self.audit_access(
             "delete",
             &key,
-            Some(&accessor.agent),
+            Some(accessor.agent()),
             result.as_ref().map(|_| ()),
         );
         result

@@ -35,11 +35,12 @@ impl Vault {
         credential: &Credential,
     ) -> Result<u64, VaultError> {
         let key = accessor.key(connection);
+        self.audit_trusted(accessor, "write", connection);
         let result = self.put_inner(&key, credential);
         self.audit_access(
             "write",
             &key,
-            Some(&accessor.agent),
+            Some(accessor.agent()),
             result.as_ref().map(|_| ()),
         );
         result

@@ -149,7 +149,7 @@ impl Governance {
         }
         keys.sort();
         keys.dedup();
-        let accessor = Accessor::new(tenant, &t.agent, &t.agent);
+        let accessor = Accessor::trusted_system(tenant, &t.agent, &t.agent);
         let mut removed = Vec::new();
         let mut notes = Vec::new();
         for key in keys {
