@@ -188,6 +188,14 @@ impl ExchangeClient {
         Self { endpoint }
     }
 
+    /// Records every exchange, jwt-bearer and refresh request in `sink`
+    /// ([`TokenEndpoint::audit`]).
+    #[must_use]
+    pub fn audit(mut self, sink: crate::audit::SharedSink) -> Self {
+        self.endpoint = self.endpoint.audit(sink);
+        self
+    }
+
     /// The token endpoint.
     pub fn token_endpoint(&self) -> &str {
         self.endpoint.url()

@@ -4,6 +4,7 @@
 use super::id_token::IdTokenChecks;
 use super::tokens::{ClientAuth, random};
 use super::{ClientError, LoginBackend, LoginSession, ProviderMetadata};
+use crate::audit::SharedSink;
 use crate::clock::SharedClock;
 use crate::oauth::{AuthorizationServerMetadata, DiscoveryError, Form, Pkce};
 use crate::secret::{SecretString, constant_time_eq};
@@ -174,6 +175,7 @@ pub struct LoginClient {
     pub(super) keys: Arc<dyn KeySource>,
     pub(super) clock: SharedClock,
     pub(super) dpop: Option<crate::oauth::DpopSigner>,
+    pub(super) audit: Option<SharedSink>,
 }
 
 impl LoginClient {
@@ -217,7 +219,17 @@ impl LoginClient {
             keys,
             clock,
             dpop: None,
+            audit: None,
         })
+    }
+
+    /// Records each sign-in (the subject, `acr` and `amr` on success, the
+    /// failed check on refusal) and each token request in `sink`; never a
+    /// code, token or secret.
+    #[must_use]
+    pub fn audit(mut self, sink: SharedSink) -> Self {
+        self.audit = Some(sink);
+        self
     }
 
     /// Proves `signer`'s key with every token request (code exchange,
@@ -294,6 +306,16 @@ impl LoginClient {
     /// Checks `state`, RFC 9207 `iss`, redeems the code with the PKCE verifier
     /// and validates the ID token (OpenID Connect Core 3.1.3.7).
     pub async fn callback(
+        &self,
+        pending: &PendingLogin,
+        query: &str,
+    ) -> Result<LoginSession, ClientError> {
+        let result = self.redeem_callback(pending, query).await;
+        self.record_sign_in(&result);
+        result
+    }
+
+    async fn redeem_callback(
         &self,
         pending: &PendingLogin,
         query: &str,

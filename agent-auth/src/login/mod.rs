@@ -9,6 +9,7 @@
 //! in-memory one that calls the authority directly.
 
 mod agent_tokens;
+mod audit;
 mod backend;
 mod client;
 mod error;

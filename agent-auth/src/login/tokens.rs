@@ -127,6 +127,12 @@ impl LoginClient {
     /// DPoP proof when the client has a signer (one retry with the provider's
     /// nonce on `use_dpop_nonce`).
     pub(super) async fn token_request(&self, params: Form) -> Result<TokenSet, ClientError> {
+        let result = self.send_token_request(params.clone()).await;
+        self.record_token_request(&params, &result);
+        result
+    }
+
+    async fn send_token_request(&self, params: Form) -> Result<TokenSet, ClientError> {
         let response = match &self.dpop {
             None => {
                 let (form, header) = self.client_auth(params)?;

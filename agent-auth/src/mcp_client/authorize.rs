@@ -245,6 +245,7 @@ pub struct McpAuthorizer {
     grant: Grant,
     registered: Mutex<Option<Registered>>,
     dpop: Option<crate::oauth::DpopSigner>,
+    audit: Option<crate::audit::SharedSink>,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +301,7 @@ impl McpAuthorizer {
             grant: grant.into(),
             registered: Mutex::new(None),
             dpop: None,
+            audit: None,
         }
     }
 
@@ -317,6 +319,14 @@ impl McpAuthorizer {
         self.dpop.as_ref()
     }
 
+    /// Records every token request (code, client credentials, refresh) in
+    /// `sink`, with the MCP server's URL as the `resource` asked for.
+    #[must_use]
+    pub fn audit(mut self, sink: crate::audit::SharedSink) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
     /// The token endpoint of `metadata`'s server, as `auth`; client
     /// assertions name the issuer (RFC 7523 section 3).
     fn endpoint(
@@ -325,8 +335,11 @@ impl McpAuthorizer {
         token_endpoint: &str,
         auth: ClientAuth,
     ) -> Result<TokenEndpoint, McpAuthError> {
-        let endpoint = TokenEndpoint::with_http(self.http.clone(), token_endpoint, auth)?
+        let mut endpoint = TokenEndpoint::with_http(self.http.clone(), token_endpoint, auth)?
             .assertion_audience(metadata.issuer.clone());
+        if let Some(sink) = &self.audit {
+            endpoint = endpoint.audit(sink.clone());
+        }
         Ok(match &self.dpop {
             Some(signer) => endpoint.dpop(signer.clone()),
             None => endpoint,

@@ -32,6 +32,8 @@ mod reqwest_transport;
 #[cfg(feature = "http")]
 mod token;
 #[cfg(feature = "http")]
+pub(crate) mod token_audit;
+#[cfg(feature = "http")]
 mod transport;
 #[cfg(feature = "http")]
 mod url_policy;

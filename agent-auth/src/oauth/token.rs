@@ -5,7 +5,9 @@
 use super::client_auth::{ClientAuth, ClientAuthError};
 use super::form::Form;
 use super::http::HttpClient;
+use super::token_audit::{Answer, Granted, token_request_event};
 use super::transport::{HttpError, HttpRequest};
+use crate::audit::SharedSink;
 use crate::clock::{SharedClock, system_clock};
 use crate::secret::Token;
 use serde::Deserialize;
@@ -104,6 +106,16 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// A short name of the failure's kind, for audit reasons.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Transport(_) => "transport",
+            Self::Refused { .. } => "refused",
+            Self::InvalidResponse(_) => "invalid_response",
+            Self::Config(_) => "configuration",
+        }
+    }
+
     /// The OAuth `error` code, when the server refused.
     pub fn oauth_code(&self) -> Option<&str> {
         match self {
@@ -173,6 +185,7 @@ pub struct TokenEndpoint {
     audience: String,
     clock: SharedClock,
     dpop: Option<super::DpopSigner>,
+    audit: Option<SharedSink>,
 }
 
 impl TokenEndpoint {
@@ -199,6 +212,7 @@ impl TokenEndpoint {
             auth,
             clock: system_clock(),
             dpop: None,
+            audit: None,
         })
     }
 
@@ -223,6 +237,15 @@ impl TokenEndpoint {
     #[must_use]
     pub fn dpop(mut self, signer: super::DpopSigner) -> Self {
         self.dpop = Some(signer);
+        self
+    }
+
+    /// Records every token request in `sink`: the grant, the resource or
+    /// audience asked for, the scope granted or the OAuth error code, never a
+    /// code, secret, assertion or token.
+    #[must_use]
+    pub fn audit(mut self, sink: SharedSink) -> Self {
+        self.audit = Some(sink);
         self
     }
 
@@ -254,10 +277,44 @@ impl TokenEndpoint {
     /// Posts `params` (the grant's parameters) with client authentication,
     /// and a DPoP proof when a signer is set.
     pub async fn request(&self, params: Form) -> Result<TokenResponse, TokenError> {
-        match self.request_once(params.clone()).await {
-            Err(Retry::WithNonce) => self.request_once(params).await.map_err(Retry::into_error),
+        let result = match self.request_once(params.clone()).await {
+            Err(Retry::WithNonce) => self
+                .request_once(params.clone())
+                .await
+                .map_err(Retry::into_error),
             other => other.map_err(Retry::into_error),
-        }
+        };
+        self.record(&params, &result);
+        result
+    }
+
+    /// Records the request's outcome in the audit sink, if one is set.
+    fn record(&self, params: &Form, result: &Result<TokenResponse, TokenError>) {
+        let Some(sink) = self.audit.as_ref().filter(|s| s.enabled()) else {
+            return;
+        };
+        let scope = match result {
+            Ok(tokens) => tokens.scope.as_ref().map(|s| s.join(" ")),
+            Err(_) => None,
+        };
+        let answer = match result {
+            Ok(tokens) => Answer::Granted(Granted {
+                scope: scope.as_deref(),
+                token_type: &tokens.token_type,
+                expires_in: tokens.expires_in,
+            }),
+            Err(e) => match e.oauth_code() {
+                Some(code) => Answer::Refused(code),
+                None => Answer::Failed(e.kind()),
+            },
+        };
+        sink.record(&token_request_event(
+            self.clock.now(),
+            self.auth.client_id(),
+            &self.url,
+            params,
+            answer,
+        ));
     }
 
     async fn request_once(&self, mut params: Form) -> Result<TokenResponse, Retry> {
