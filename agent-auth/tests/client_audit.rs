@@ -80,6 +80,33 @@ fn browse(a: &Authority, url: &str, session: &SessionHandle) -> String {
     }
 }
 
+/// A login client with an audit sink, and Sarah's authorization response
+/// to one of its requests, not yet redeemed.
+struct Flow {
+    sink: MemorySink,
+    rp: LoginClient,
+    req: AuthorizationRequest,
+    query: String,
+}
+
+async fn authorized() -> Flow {
+    let clock = ManualClock::new(1_750_000_000);
+    let a = authority(&clock);
+    let sink = MemorySink::new();
+    let rp = login_client(&a, &clock, &sink).await;
+    let session = a
+        .sign_in(&Credentials::password("sarah", PASSWORD))
+        .unwrap();
+    let req = rp.authorization_request(&AuthOptions::default()).unwrap();
+    let query = browse(&a, &req.url, &session);
+    Flow {
+        sink,
+        rp,
+        req,
+        query,
+    }
+}
+
 fn of(events: &[AuditEvent], action: AuditAction) -> Vec<&AuditEvent> {
     events.iter().filter(|e| e.action == action).collect()
 }
@@ -94,15 +121,12 @@ fn assert_no_secret(events: &[AuditEvent], secrets: &[&str]) {
 
 #[tokio::test]
 async fn sign_in_code_redemption_and_refresh_are_audited_without_secrets() {
-    let clock = ManualClock::new(1_750_000_000);
-    let a = authority(&clock);
-    let sink = MemorySink::new();
-    let rp = login_client(&a, &clock, &sink).await;
-    let session = a
-        .sign_in(&Credentials::password("sarah", PASSWORD))
-        .unwrap();
-    let req = rp.authorization_request(&AuthOptions::default()).unwrap();
-    let query = browse(&a, &req.url, &session);
+    let Flow {
+        sink,
+        rp,
+        req,
+        query,
+    } = authorized().await;
     let login = rp.callback(&req.pending, &query).await.unwrap();
     let refreshed = rp.refresh(&login).await.unwrap();
 
@@ -148,15 +172,12 @@ async fn sign_in_code_redemption_and_refresh_are_audited_without_secrets() {
 
 #[tokio::test]
 async fn a_refused_callback_is_audited_with_the_failed_check() {
-    let clock = ManualClock::new(1_750_000_000);
-    let a = authority(&clock);
-    let sink = MemorySink::new();
-    let rp = login_client(&a, &clock, &sink).await;
-    let session = a
-        .sign_in(&Credentials::password("sarah", PASSWORD))
-        .unwrap();
-    let req = rp.authorization_request(&AuthOptions::default()).unwrap();
-    let query = browse(&a, &req.url, &session);
+    let Flow {
+        sink,
+        rp,
+        req,
+        query,
+    } = authorized().await;
     let other = rp.authorization_request(&AuthOptions::default()).unwrap();
 
     // The callback of one request checked against another's `state`.
