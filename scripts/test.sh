@@ -29,3 +29,4 @@ fi
 cargo test --workspace --all-features --doc
 bash scripts/mcp-guard-peers.sh
 bash scripts/scim-peer.sh
+bash scripts/tlog-peer.sh
