@@ -148,6 +148,9 @@ fn answer_by_expansion(
     unique: &mut [Option<Result<bool, Error>>],
 ) {
     for group in &mut plan.groups {
+        if !engine.user_fits(group.user) {
+            continue;
+        }
         let Ok(user) = User::parse(group.user) else {
             continue;
         };
