@@ -11,9 +11,9 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicySet, Request, RestrictedExpression,
 };
-use fga_core::{BatchCheckItem, CheckRequest, Engine, ListObjectsRequest, TupleKey};
+use fga_core::{CheckRequest, Engine, TupleKey};
 
-use crate::measure::{compare, keep};
+use crate::measure::{compare, fail, keep, lcg, rss_bytes};
 
 /// The model: documents in folders in divisions; viewers inherit down the tree.
 pub const MODEL: &str = "model
@@ -151,19 +151,6 @@ fn tuple_batches(batch: usize, mut sink: impl FnMut(Vec<TupleKey>)) {
     }
 }
 
-fn fail(e: &dyn std::fmt::Display) -> ! {
-    eprintln!("benchmark fixture failed: {e}");
-    std::process::exit(2)
-}
-
-/// Resident set size of this process, in bytes (Linux; 0 elsewhere).
-fn rss_bytes() -> usize {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
-
 fn uid(type_name: &str, id: impl std::fmt::Display) -> EntityUid {
     let t = EntityTypeName::from_str(type_name).unwrap_or_else(|e| fail(&e));
     EntityUid::from_type_name_and_id(t, EntityId::new(id.to_string()))
@@ -237,17 +224,6 @@ fn cedar_entities() -> Entities {
     Entities::from_entities(all, None).unwrap_or_else(|e| fail(&e))
 }
 
-/// A deterministic pseudo-random sequence (64-bit LCG).
-fn lcg(seed: u64) -> impl FnMut(usize) -> usize {
-    let mut state = seed;
-    move |bound| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        usize::try_from((state >> 33) % bound as u64).unwrap_or(0)
-    }
-}
-
 fn check(engine: &Engine, request: &CheckRequest) -> bool {
     engine.check(request).unwrap_or_else(|e| fail(&e))
 }
@@ -256,12 +232,6 @@ fn time_it<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = f();
     (out, start.elapsed())
-}
-
-fn median_duration(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs).map(|_| time_it(&mut f).1).collect();
-    times.sort();
-    times.get(runs / 2).copied().unwrap_or_default()
 }
 
 /// Runs the group: three `RATIO` lines and the absolute figures.
@@ -375,50 +345,8 @@ pub fn run() {
     );
     drop(set);
 
-    // BatchCheck of 10,000 ranked candidates against 10,000 single Checks.
-    let mut rng = lcg(11);
-    let items: Vec<BatchCheckItem> = (0..10_000)
-        .map(|i| BatchCheckItem {
-            correlation_id: i.to_string(),
-            request: CheckRequest::new(
-                format!("document:{}", rng(DOCS)),
-                "viewer",
-                format!("user:{user}"),
-            ),
-        })
-        .collect();
-    let batch = engine.batch_check(&items);
-    let allowed = batch.iter().filter(|r| r.result == Ok(true)).count();
-    for (item, result) in items.iter().zip(&batch) {
-        if engine.check(&item.request) != result.result {
-            fail(&format!("batch check differs on {}", item.request.object));
-        }
-    }
-    println!("  fga: batch of 10000 candidates, {allowed} allowed");
-    let batch_cmp = compare(
-        "fga.batch_check_10k.vs_10k_checks",
-        || keep(engine.batch_check(&items)),
-        || {
-            for item in &items {
-                keep(engine.check(&item.request));
-            }
-        },
-    );
-
-    // ListObjects for a user who sees exactly one division's documents.
     let lister = format!("user:{user}");
-    let request = ListObjectsRequest {
-        object_type: "document".into(),
-        relation: "viewer".into(),
-        user: lister,
-        ..ListObjectsRequest::default()
-    };
-    let seen = engine
-        .list_objects(&request)
-        .unwrap_or_else(|e| fail(&e))
-        .objects
-        .len();
-    let list_time = median_duration(5, || keep(engine.list_objects(&request)));
+    let lists = crate::fga_lists::run(&engine, &lister, DOCS, DOCS.max(DIRECT));
 
     let single = |r: &CheckRequest| {
         let mut times: Vec<Duration> = (0..20_001)
@@ -435,13 +363,10 @@ pub fn run() {
         "  fga.check_3hop p50: {} ns (each call timed on its own)",
         single(&hop3).as_nanos()
     );
+    println!("  fga.batch_check_10k: {:.2} ms", lists.batch_ms);
     println!(
-        "  fga.batch_check_10k: {:.2} ms",
-        batch_cmp.ours_ns / 1_000_000.0
-    );
-    println!(
-        "  fga.list_objects: {:.2} ms for a user who sees {seen} documents",
-        list_time.as_secs_f64() * 1000.0
+        "  fga.list_objects: {:.2} ms for a user who sees {} documents",
+        lists.list_ms, lists.seen
     );
     println!(
         "  fga.bytes_per_tuple: {:.1} (store's own accounting of its heap allocations), {:.1} (process RSS growth while loading)",

@@ -7,6 +7,8 @@ pub mod authority;
 pub mod ciba;
 pub mod control;
 pub mod fga;
+pub mod fga_lists;
+pub mod fga_scale;
 pub mod jwt;
 pub mod logout;
 pub mod mcp_guard;

@@ -98,3 +98,42 @@ pub fn report(
 pub fn keep<T>(value: T) {
     black_box(value);
 }
+
+/// Prints why a benchmark fixture failed and exits with status 2.
+pub fn fail(e: &dyn std::fmt::Display) -> ! {
+    eprintln!("benchmark fixture failed: {e}");
+    std::process::exit(2)
+}
+
+/// A deterministic pseudo-random sequence (64-bit LCG): each call gives a number below
+/// its bound (0 for a bound of 0).
+pub fn lcg(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |bound| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from((state >> 33) % bound.max(1) as u64).unwrap_or(0)
+    }
+}
+
+/// Resident set size of this process, in bytes (Linux; 0 elsewhere).
+pub fn rss_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// The median duration of `runs` calls of `f`, each timed on its own.
+pub fn median_duration(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times.get(runs / 2).copied().unwrap_or_default()
+}

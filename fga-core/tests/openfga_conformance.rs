@@ -195,6 +195,16 @@ fn run_test(test: &Test, tally: &mut Tally) {
             let _ = e.write(std::slice::from_ref(tuple), &[]);
         }
         run_stage(&e, &test.name, stage, &[], tally);
+        // The same assertions over the packed base a bulk load builds.
+        let mut packed = e.clone();
+        packed.compact().unwrap();
+        run_stage(
+            &packed,
+            &format!("{} (packed)", test.name),
+            stage,
+            &[],
+            tally,
+        );
         engine = Some(e);
     }
     // The contextual-tuple rerun.

@@ -7,6 +7,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("jwt", benches::jwt::run),
     ("authority", benches::authority::run),
     ("fga", benches::fga::run),
+    ("fga_scale", benches::fga_scale::run),
     ("vault", benches::vault::run),
     ("ciba", benches::ciba::run),
     ("control", benches::control::run),

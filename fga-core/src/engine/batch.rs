@@ -1,13 +1,23 @@
-//! BatchCheck planning: identical checks answered once, the checks of one user (same
-//! context, no contextual tuples) sharing a memo of sub-results, and the work spread over
-//! the available cores.
+//! BatchCheck planning: identical checks answered once; the checks of one plain user on
+//! relations that only add access answered from one reverse expansion of the user's
+//! tuples (see [`super::reverse`]); the other checks of one user (same context, no
+//! contextual tuples) sharing a memo of sub-results; and the work spread over the
+//! available cores.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use hashbrown::{HashMap, HashSet};
+
 use super::eval::Memo;
+use super::reverse::{Outcome, expand};
 use super::{BatchCheckItem, CheckRequest, Engine};
 use crate::Error;
-use crate::tuple::Context;
+use crate::store::index::Sym;
+use crate::tuple::{Context, User, split_object};
+
+/// Facts a reverse expansion may find per check it answers before the batch falls back
+/// to evaluating each check: past that, the user reaches far more than the batch asks.
+const FACTS_PER_CHECK: usize = 8;
 
 /// Batches smaller than this run on the calling thread: spawning costs more than it saves.
 const PARALLEL_MIN: usize = 32;
@@ -129,17 +139,78 @@ fn run_chunk(
     }
 }
 
+/// Answers the unique items of each group that one reverse expansion per object type and
+/// relation can answer, and takes them out of the group.
+fn answer_by_expansion(
+    engine: &Engine,
+    requests: &[&CheckRequest],
+    plan: &mut Plan<'_>,
+    unique: &mut [Option<Result<bool, Error>>],
+) {
+    for group in &mut plan.groups {
+        if !engine.user_fits(group.user) {
+            continue;
+        }
+        let Ok(user) = User::parse(group.user) else {
+            continue;
+        };
+        let User::Object(o) = &user else {
+            continue;
+        };
+        let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for &i in &group.unique {
+            if let Some(r) = requests.get(i)
+                && let Ok((t, _)) = split_object(&r.object)
+            {
+                by_target
+                    .entry((t, r.relation.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut answered: HashSet<usize> = HashSet::new();
+        for ((t, relation), targets) in by_target {
+            let Some((reverse, _)) = engine.reverse_plan(t, relation, &user, false) else {
+                continue;
+            };
+            let mut allowed: HashSet<Sym> = HashSet::new();
+            let budget = targets.len().saturating_mul(FACTS_PER_CHECK) + 1024;
+            let outcome = expand(
+                &reverse,
+                &engine.tuples,
+                (o.type_name.as_str(), o.id.as_str()),
+                budget,
+                &mut |_, id| {
+                    allowed.insert(id);
+                    std::ops::ControlFlow::Continue(())
+                },
+            );
+            if outcome == Outcome::OverBudget {
+                continue;
+            }
+            for i in targets {
+                if let (Some(r), Some(slot)) = (requests.get(i), unique.get_mut(i)) {
+                    *slot = Some(engine.check_known(r, &allowed));
+                    answered.insert(i);
+                }
+            }
+        }
+        group.unique.retain(|i| !answered.contains(i));
+    }
+}
+
 /// The answer of every item of the batch, in order.
 pub(super) fn answers(engine: &Engine, items: &[BatchCheckItem]) -> Vec<Result<bool, Error>> {
     let requests: Vec<&CheckRequest> = items.iter().map(|i| &i.request).collect();
-    let plan = plan(items);
+    let mut plan = plan(items);
+    let mut unique: Vec<Option<Result<bool, Error>>> = vec![None; items.len()];
+    answer_by_expansion(engine, &requests, &mut plan, &mut unique);
     let workers = if items.len() < PARALLEL_MIN {
         1
     } else {
         std::thread::available_parallelism().map_or(1, usize::from)
     };
     let chunks = chunks(&plan, workers);
-    let mut unique: Vec<Option<Result<bool, Error>>> = vec![None; items.len()];
     let mut scatter = |found: Vec<(usize, Result<bool, Error>)>| {
         for (i, r) in found {
             if let Some(slot) = unique.get_mut(i) {

@@ -147,7 +147,7 @@ impl Any {
 }
 
 /// Whether a stored tuple of a relation fits the relation's type restrictions.
-fn fits(info: &RelationInfo, tv: &TupleView<'_>) -> bool {
+pub(super) fn fits(info: &RelationInfo, tv: &TupleView<'_>) -> bool {
     info.allows(
         tv.user_type,
         tv.user_relation,

@@ -6,6 +6,7 @@ mod expand;
 mod list;
 mod path;
 mod requests;
+mod reverse;
 mod tuple_check;
 mod typesystem;
 
@@ -121,6 +122,73 @@ impl Engine {
                 condition: v.condition,
             });
         }
+        Ok(())
+    }
+
+    /// Bulk load: adds many tuples at once, validated as [`Engine::write`] validates them
+    /// (2027), packed with the tuples already stored into sorted arrays (u32 ids per
+    /// type, CSR adjacency both ways; see the `fga-scale` guide). A tuple written twice,
+    /// or already stored, fails the whole load (2017) and nothing changes. Later writes
+    /// and deletes go to a small delta over the packed tuples, until
+    /// [`Engine::compact`] or the next bulk load packs them in. Returns how many tuples
+    /// were added.
+    ///
+    /// ```
+    /// use fga_core::{CheckRequest, Engine, TupleKey};
+    ///
+    /// let mut engine = Engine::from_dsl(
+    ///     "model\n  schema 1.1\ntype user\ntype doc\n  relations\n    define viewer: [user]\n",
+    /// )?;
+    /// let tuples = (0..1000).map(|i| TupleKey::new(format!("doc:{i}"), "viewer", "user:ann"));
+    /// assert_eq!(engine.bulk_load(tuples)?, 1000);
+    /// engine.write(&[TupleKey::new("doc:x", "viewer", "user:bob")], &[])?;
+    /// assert!(engine.check(&CheckRequest::new("doc:7", "viewer", "user:ann"))?);
+    /// assert!(engine.check(&CheckRequest::new("doc:x", "viewer", "user:bob"))?);
+    /// assert!(engine.bulk_load([TupleKey::new("doc:7", "viewer", "user:ann")]).is_err());
+    /// assert_eq!(engine.len(), 1001);
+    /// # Ok::<(), fga_core::Error>(())
+    /// ```
+    pub fn bulk_load(
+        &mut self,
+        tuples: impl IntoIterator<Item = TupleKey>,
+    ) -> Result<usize, Error> {
+        let tuples = tuples.into_iter();
+        let too_many = |_| {
+            Error::Validation(
+                "a bulk load holds at most 65,534 object type#relation pairs and user kinds".into(),
+            )
+        };
+        let mut loader = self.tuples.loader(tuples.size_hint().0).map_err(too_many)?;
+        let before = loader.len();
+        for key in tuples {
+            let v = validate_tuple(&self.ts, &key)?;
+            self.tuples
+                .load(
+                    &mut loader,
+                    NewTuple {
+                        object: &v.object,
+                        relation: &v.relation,
+                        user: &v.user,
+                        condition: v.condition,
+                    },
+                )
+                .map_err(too_many)?;
+        }
+        let added = loader.len() - before;
+        self.tuples
+            .finish_load(loader)
+            .map_err(|tuple| Error::WriteConflict {
+                op: "write",
+                tuple,
+                reason: "the tuple already exists".into(),
+            })?;
+        Ok(added)
+    }
+
+    /// Packs the tuples written since the last bulk load into the packed base (see
+    /// [`Engine::bulk_load`]); answers do not change.
+    pub fn compact(&mut self) -> Result<(), Error> {
+        self.bulk_load(std::iter::empty())?;
         Ok(())
     }
 
@@ -255,6 +323,31 @@ impl Engine {
         eval.check(t, id, &request.relation, user)
     }
 
+    /// Check for a request whose user's objects of the requested type and relation are
+    /// known (`allowed`, by id symbol): the validations of [`Self::check_with`] that
+    /// depend on the object and relation, then membership. Only for requests without
+    /// contextual tuples whose user parses and fits the model (checked once per user by
+    /// the caller). A direct grant needs no look-up of its own: it is among `allowed`.
+    fn check_known(
+        &self,
+        request: &CheckRequest,
+        allowed: &hashbrown::HashSet<crate::store::index::Sym>,
+    ) -> Result<bool, Error> {
+        let (t, id) = split_object(&request.object)?;
+        self.ts
+            .require(t, &request.relation)
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        Ok(self
+            .tuples
+            .object_syms(t, id)
+            .is_some_and(|(_, id)| allowed.contains(&id)))
+    }
+
+    /// Whether a user parses and fits the model, as Check requires.
+    fn user_fits(&self, user: &str) -> bool {
+        UserRef::parse(user).is_ok_and(|u| self.validate_user(u).is_ok())
+    }
+
     /// BatchCheck: each item gets exactly the result its own Check would. Identical
     /// checks are answered once; the checks of one user (same user and context, no
     /// contextual tuples) share sub-results, such as the user's access to a folder many
@@ -346,14 +439,35 @@ impl Engine {
         self.validate_user(user.as_ref())
             .map_err(|e| Error::Validation(e.to_string()))?;
         let contextual = self.contextual(&request.contextual_tuples)?;
+        let mut handed = 0usize;
+        if request.limit == Some(0) {
+            return Ok(0);
+        }
+        if let Some((plan, user)) = self.reverse_plan(
+            &request.object_type,
+            &request.relation,
+            &user,
+            contextual.is_some(),
+        ) {
+            reverse::expand(&plan, &self.tuples, user, usize::MAX, &mut |t, id| {
+                handed += 1;
+                let flow = each(format!(
+                    "{}:{}",
+                    request.object_type,
+                    self.tuples.resolve_id(t, id)
+                ));
+                if request.limit.is_some_and(|limit| handed >= limit) {
+                    ControlFlow::Break(())
+                } else {
+                    flow
+                }
+            });
+            return Ok(handed);
+        }
         let memo = eval::Memo::default();
         let mut eval = self.eval(contextual.as_ref(), request.context.as_ref());
         if contextual.is_none() {
             eval.memo = Some(&memo);
-        }
-        let mut handed = 0usize;
-        if request.limit == Some(0) {
-            return Ok(0);
         }
         list::each_object(
             &eval,
@@ -371,6 +485,26 @@ impl Engine {
             },
         )?;
         Ok(handed)
+    }
+
+    /// The reverse expansion plan of `type#relation` for `user`, when it gives exactly
+    /// the answers of Check (see [`reverse`]): a plain object user, no contextual tuples,
+    /// no conditioned tuple in the store, and rules that only add access.
+    fn reverse_plan<'s, 'u>(
+        &'s self,
+        object_type: &'s str,
+        relation: &'s str,
+        user: &'u User,
+        contextual: bool,
+    ) -> Option<(reverse::Plan<'s>, (&'u str, &'u str))> {
+        let User::Object(o) = user else {
+            return None;
+        };
+        if contextual || self.tuples.has_conditions() {
+            return None;
+        }
+        let plan = reverse::Plan::new(&self.ts, object_type, relation)?;
+        Some((plan, (o.type_name.as_str(), o.id.as_str())))
     }
 
     /// ListUsers: every user matching a filter that has the relation on the object,

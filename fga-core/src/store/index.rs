@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
-use super::interner::Interner;
 pub(crate) use super::interner::Sym;
+use super::packed::{Duplicate, Loader, Packed, TooManyKinds};
+use super::symbols::Symbols;
 use crate::tuple::{Context, ObjectRef, RelationshipCondition, TupleKey, User};
 
 /// The condition stored with a tuple.
@@ -60,9 +61,9 @@ impl Stored {
 /// resolved up front; the object side on demand.
 #[derive(Clone, Copy)]
 pub(crate) struct TupleView<'a> {
-    interner: &'a Interner,
+    pub(super) symbols: &'a Symbols,
     /// The symbols of the object's type and id and of the relation.
-    object: (Sym, Sym, Sym),
+    pub(super) object: (Sym, Sym, Sym),
     pub(crate) user_type: &'a str,
     pub(crate) user_id: &'a str,
     pub(crate) user_relation: Option<&'a str>,
@@ -88,17 +89,22 @@ impl std::fmt::Debug for TupleView<'_> {
 impl<'a> TupleView<'a> {
     /// The object's type.
     pub(crate) fn object_type(&self) -> &'a str {
-        self.interner.resolve(self.object.0)
+        self.symbols.resolve_name(self.object.0)
     }
 
     /// The object's id.
     pub(crate) fn object_id(&self) -> &'a str {
-        self.interner.resolve(self.object.1)
+        self.symbols.resolve_id(self.object.0, self.object.1)
     }
 
     /// The relation.
     pub(crate) fn relation(&self) -> &'a str {
-        self.interner.resolve(self.object.2)
+        self.symbols.resolve_name(self.object.2)
+    }
+
+    /// The symbols of the object's type and id and of the relation.
+    pub(crate) fn object_key(&self) -> (Sym, Sym, Sym) {
+        self.object
     }
 
     pub(crate) fn is_wildcard(&self) -> bool {
@@ -137,10 +143,12 @@ struct Chain {
     tail: u32,
 }
 
-/// Tuples with their indexes.
+/// Tuples with their indexes: a packed base (bulk loaded, see [`Packed`]) and a delta of
+/// the tuples written since, in hash tables; lookups read the base, then the delta.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TupleIndex {
-    interner: Interner,
+    symbols: Symbols,
+    base: Packed,
     slots: Vec<Stored>,
     conditions: HashMap<u32, Arc<StoredCondition>>,
     free: Vec<u32>,
@@ -152,8 +160,6 @@ pub(crate) struct TupleIndex {
     /// The userset and wildcard tuples of each object#relation, in insertion order: the
     /// few subjects that resolving a relation for one user has to look through.
     sets: HashMap<(Sym, Sym, Sym), Vec<u32>>,
-    /// The symbol of `*`, once interned.
-    star: Option<Sym>,
     len: usize,
     hasher: DefaultHashBuilder,
 }
@@ -188,35 +194,35 @@ fn parts_hash(hasher: &DefaultHashBuilder, parts: &Parts<'_>) -> u64 {
     h.finish()
 }
 
-fn slot_parts<'a>(interner: &'a Interner, s: &Stored) -> Parts<'a> {
+fn slot_parts<'a>(symbols: &'a Symbols, s: &Stored) -> Parts<'a> {
     [
-        interner.resolve(s.object_type),
-        interner.resolve(s.object_id),
-        interner.resolve(s.relation),
-        interner.resolve(s.user_type),
-        interner.resolve(s.user_id),
+        symbols.resolve_name(s.object_type),
+        symbols.resolve_id(s.object_type, s.object_id),
+        symbols.resolve_name(s.relation),
+        symbols.resolve_name(s.user_type),
+        symbols.resolve_id(s.user_type, s.user_id),
         if s.user_relation == NONE {
             ""
         } else {
-            interner.resolve(s.user_relation)
+            symbols.resolve_name(s.user_relation)
         },
     ]
 }
 
 /// Whether slot `i` holds the tuple of `parts`.
-fn slot_matches(interner: &Interner, slots: &[Stored], i: u32, parts: &Parts<'_>) -> bool {
+fn slot_matches(symbols: &Symbols, slots: &[Stored], i: u32, parts: &Parts<'_>) -> bool {
     let s = slot_of(slots, i);
     let [ot, oid, rel, ut, uid, ur] = *parts;
     s.object_type != NONE
-        && interner.is(s.object_id, oid)
-        && interner.is(s.user_id, uid)
-        && interner.is(s.relation, rel)
-        && interner.is(s.object_type, ot)
-        && interner.is(s.user_type, ut)
+        && symbols.is_id(s.object_type, s.object_id, oid)
+        && symbols.is_id(s.user_type, s.user_id, uid)
+        && symbols.is_name(s.relation, rel)
+        && symbols.is_name(s.object_type, ot)
+        && symbols.is_name(s.user_type, ut)
         && (if s.user_relation == NONE {
             ur.is_empty()
         } else {
-            interner.is(s.user_relation, ur)
+            symbols.is_name(s.user_relation, ur)
         })
 }
 
@@ -312,34 +318,71 @@ fn chain_remove(
 impl TupleIndex {
     /// Number of tuples.
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len + self.base.len()
     }
 
-    /// The symbol of a string, when interned.
+    /// The symbol of a type or relation name, when interned.
     pub(crate) fn sym(&self, s: &str) -> Option<Sym> {
-        self.interner.get(s)
+        self.symbols.name(s)
     }
 
-    /// Whether the symbol's string is `s`.
+    /// The symbol of an id of the type `type_name` (a name symbol), when interned.
+    pub(crate) fn id_sym(&self, type_name: Sym, id: &str) -> Option<Sym> {
+        self.symbols.id(type_name, id)
+    }
+
+    /// The id of an object, from the symbols of its type and id.
+    pub(crate) fn resolve_id(&self, type_sym: Sym, id: Sym) -> &str {
+        self.symbols.resolve_id(type_sym, id)
+    }
+
+    /// Whether some stored tuple carries a condition.
+    pub(crate) fn has_conditions(&self) -> bool {
+        !self.conditions.is_empty() || self.base.has_conditions()
+    }
+
+    /// The base's live position of a tuple, with the symbols of its object#relation.
+    fn base_position(
+        &self,
+        object: (&str, &str),
+        relation: &str,
+        user: (&str, &str, Option<&str>),
+    ) -> Option<((Sym, Sym, Sym), u32)> {
+        if self.base.positions() == 0 {
+            return None;
+        }
+        let key = self.symbols(object.0, object.1, relation)?;
+        let ut = self.sym(user.0)?;
+        let uid = self.id_sym(ut, user.1)?;
+        let ur = match user.2 {
+            Some(r) => self.sym(r)?,
+            None => NONE,
+        };
+        Some((key, self.base.position(key, (ut, uid, ur))?))
+    }
+
+    /// Whether the name symbol's string is `s`.
     pub(crate) fn is(&self, sym: Sym, s: &str) -> bool {
-        self.interner.is(sym, s)
+        self.symbols.is_name(sym, s)
     }
 
     /// The symbols of an object's type and id, when both are interned.
     pub(crate) fn object_syms(&self, t: &str, id: &str) -> Option<(Sym, Sym)> {
-        Some((self.sym(t)?, self.sym(id)?))
+        let t = self.sym(t)?;
+        Some((t, self.id_sym(t, id)?))
     }
 
     /// The symbols of `type`, `id` and `relation`, when all are interned.
     pub(crate) fn symbols(&self, t: &str, id: &str, relation: &str) -> Option<(Sym, Sym, Sym)> {
-        Some((self.sym(t)?, self.sym(id)?, self.sym(relation)?))
+        let (t, id) = self.object_syms(t, id)?;
+        Some((t, id, self.sym(relation)?))
     }
 
     fn find_slot(&self, parts: &Parts<'_>) -> Option<u32> {
         let hash = parts_hash(&self.hasher, parts);
         self.by_key
             .find(hash, |&s| {
-                slot_matches(&self.interner, &self.slots, s, parts)
+                slot_matches(&self.symbols, &self.slots, s, parts)
             })
             .copied()
     }
@@ -360,6 +403,9 @@ impl TupleIndex {
             user.1,
             user.2.unwrap_or(""),
         ];
+        if let Some((key, pos)) = self.base_position(object, relation, user) {
+            return Some(self.base.view(&self.symbols, key, pos));
+        }
         self.view(self.find_slot(&parts)?)
     }
 
@@ -378,6 +424,9 @@ impl TupleIndex {
             user.1,
             user.2.unwrap_or(""),
         ];
+        if let Some((_, pos)) = self.base_position(object, relation, user) {
+            return Some(!self.base.is_conditional(pos));
+        }
         let slot = self.find_slot(&parts)?;
         Some(self.conditions.is_empty() || !self.conditions.contains_key(&slot))
     }
@@ -392,17 +441,26 @@ impl TupleIndex {
     /// Inserts; returns false when the tuple is already present.
     pub(crate) fn insert(&mut self, t: NewTuple<'_>) -> bool {
         let (ut, uid, ur) = user_parts(t.user);
-        let stored = Stored {
-            object_type: self.interner.intern(&t.object.type_name),
-            object_id: self.interner.intern(&t.object.id),
-            relation: self.interner.intern(t.relation),
-            user_type: self.interner.intern(ut),
-            user_id: self.interner.intern(uid),
-            user_relation: ur.map_or(NONE, |r| self.interner.intern(r)),
-        };
-        if uid == "*" {
-            self.star = Some(stored.user_id);
+        if self
+            .base_position(
+                (&t.object.type_name, &t.object.id),
+                t.relation,
+                (ut, uid, ur),
+            )
+            .is_some()
+        {
+            return false;
         }
+        let object_type = self.symbols.intern_name(&t.object.type_name);
+        let user_type = self.symbols.intern_name(ut);
+        let stored = Stored {
+            object_type,
+            object_id: self.symbols.intern_id(object_type, &t.object.id),
+            relation: self.symbols.intern_name(t.relation),
+            user_type,
+            user_id: self.symbols.intern_id(user_type, uid),
+            user_relation: ur.map_or(NONE, |r| self.symbols.intern_name(r)),
+        };
         let parts = [
             t.object.type_name.as_str(),
             &t.object.id,
@@ -425,7 +483,7 @@ impl TupleIndex {
             *s = stored;
         }
         let Self {
-            interner,
+            symbols,
             slots,
             by_key,
             by_object,
@@ -436,7 +494,7 @@ impl TupleIndex {
             ..
         } = self;
         by_key.insert_unique(parts_hash(hasher, &parts), slot, |&s| {
-            parts_hash(hasher, &slot_parts(interner, &slot_of(slots, s)))
+            parts_hash(hasher, &slot_parts(symbols, &slot_of(slots, s)))
         });
         chain_push(
             by_object,
@@ -474,6 +532,11 @@ impl TupleIndex {
     /// Removes; returns false when absent.
     pub(crate) fn remove(&mut self, object: &ObjectRef, relation: &str, user: &User) -> bool {
         let (ut, uid, ur) = user_parts(user);
+        if let Some((_, pos)) =
+            self.base_position((&object.type_name, &object.id), relation, (ut, uid, ur))
+        {
+            return self.base.remove(pos);
+        }
         let parts = [
             object.type_name.as_str(),
             &object.id,
@@ -484,7 +547,7 @@ impl TupleIndex {
         ];
         let hash = parts_hash(&self.hasher, &parts);
         let Self {
-            interner,
+            symbols,
             slots,
             by_key,
             by_object,
@@ -494,7 +557,7 @@ impl TupleIndex {
             hasher,
             ..
         } = self;
-        let Ok(entry) = by_key.find_entry(hash, |&s| slot_matches(interner, slots, s, &parts))
+        let Ok(entry) = by_key.find_entry(hash, |&s| slot_matches(symbols, slots, s, &parts))
         else {
             return false;
         };
@@ -519,7 +582,7 @@ impl TupleIndex {
             key.user_key(),
             slot,
         );
-        if key.user_relation != NONE || Some(key.user_id) == self.star {
+        if key.user_relation != NONE || self.symbols.is_id(key.user_type, key.user_id, "*") {
             let object_key = key.object_key();
             if let Some(set) = self.sets.get_mut(&object_key) {
                 set.retain(|&s| s != slot);
@@ -542,13 +605,13 @@ impl TupleIndex {
         if s.object_type == NONE {
             return None;
         }
-        let i = &self.interner;
+        let i = &self.symbols;
         Some(TupleView {
-            interner: i,
+            symbols: i,
             object: s.object_key(),
-            user_type: i.resolve(s.user_type),
-            user_id: i.resolve(s.user_id),
-            user_relation: (s.user_relation != NONE).then(|| i.resolve(s.user_relation)),
+            user_type: i.resolve_name(s.user_type),
+            user_id: i.resolve_id(s.user_type, s.user_id),
+            user_relation: (s.user_relation != NONE).then(|| i.resolve_name(s.user_relation)),
             condition: self.conditions.get(&slot).map(|c| &**c),
             user_key: (s.user_type, s.user_id),
         })
@@ -593,7 +656,9 @@ impl TupleIndex {
         key: (Sym, Sym, Sym),
     ) -> impl Iterator<Item = TupleView<'_>> + '_ {
         let head = self.head(&self.by_object, Stored::object_key, key);
-        self.chain(head, &self.next_by_object)
+        self.base
+            .by_object(&self.symbols, key)
+            .chain(self.chain(head, &self.next_by_object))
     }
 
     /// The tuples of `type:id#relation` (given by their symbols) whose user is a userset
@@ -603,11 +668,13 @@ impl TupleIndex {
         &self,
         key: (Sym, Sym, Sym),
     ) -> impl Iterator<Item = TupleView<'_>> + Clone + '_ {
-        self.sets
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .filter_map(|&s| self.view(s))
+        self.base.sets(&self.symbols, key).chain(
+            self.sets
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter_map(|&s| self.view(s)),
+        )
     }
 
     /// The tuples whose user is exactly `user` (wildcards are `type`, `*`), in insertion
@@ -618,18 +685,33 @@ impl TupleIndex {
         user_id: &str,
         user_relation: Option<&str>,
     ) -> impl Iterator<Item = TupleView<'_>> + '_ {
-        let head = (|| {
-            let key = (
-                self.sym(user_type)?,
-                self.sym(user_id)?,
+        let key = (|| {
+            let t = self.sym(user_type)?;
+            Some((
+                t,
+                self.id_sym(t, user_id)?,
                 match user_relation {
                     Some(r) => self.sym(r)?,
                     None => NONE,
                 },
-            );
-            self.head(&self.by_user, Stored::user_key, key)
+            ))
         })();
-        self.chain(head, &self.next_by_user)
+        key.into_iter()
+            .flat_map(|(t, id, r)| self.by_user_at(t, id, (r != NONE).then_some(r)))
+    }
+
+    /// [`Self::by_user`] by the symbols of the user's type and id and of its relation.
+    pub(crate) fn by_user_at(
+        &self,
+        user_type: Sym,
+        user_id: Sym,
+        user_relation: Option<Sym>,
+    ) -> impl Iterator<Item = TupleView<'_>> + '_ {
+        let key = (user_type, user_id, user_relation.unwrap_or(NONE));
+        let head = self.head(&self.by_user, Stored::user_key, key);
+        self.base
+            .by_user(&self.symbols, key)
+            .chain(self.chain(head, &self.next_by_user))
     }
 
     /// Heap bytes held by the tuples, their indexes and the interned strings, computed
@@ -640,7 +722,8 @@ impl TupleIndex {
             .values()
             .map(|c| std::mem::size_of::<StoredCondition>() + 16 + c.name.capacity())
             .sum();
-        self.interner.heap_bytes()
+        self.symbols.heap_bytes()
+            + self.base.heap_bytes()
             + self.slots.capacity() * std::mem::size_of::<Stored>()
             + self.conditions.capacity() * 8 / 7
                 * (std::mem::size_of::<(u32, Arc<StoredCondition>)>() + 1)
@@ -662,6 +745,94 @@ impl TupleIndex {
 
     /// Every tuple, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = TupleView<'_>> {
-        (0..u32::try_from(self.slots.len()).unwrap_or(NONE)).filter_map(|s| self.view(s))
+        self.base.iter(&self.symbols).chain(
+            (0..u32::try_from(self.slots.len()).unwrap_or(NONE)).filter_map(|s| self.view(s)),
+        )
+    }
+
+    /// A bulk loader holding every tuple of the store, the base's then the delta's,
+    /// each object#relation's tuples in insertion order; `more` is how many tuples
+    /// will be added.
+    pub(crate) fn loader(&self, more: usize) -> Result<Loader, TooManyKinds> {
+        let mut loader = Loader::with_capacity(self.len().saturating_add(more));
+        let mut failed = None;
+        self.base.each_live(|object, user, condition| {
+            if failed.is_none()
+                && let Err(e) = loader.push(object, user, condition.cloned())
+            {
+                failed = Some(e);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for chain in &self.by_object {
+            let mut slot = chain.head;
+            while slot != NONE {
+                let s = slot_of(&self.slots, slot);
+                loader.push(
+                    s.object_key(),
+                    s.user_key(),
+                    self.conditions.get(&slot).cloned(),
+                )?;
+                slot = link(&self.next_by_object, slot);
+            }
+        }
+        Ok(loader)
+    }
+
+    /// Adds a tuple to a bulk loader, interning its strings in this store.
+    pub(crate) fn load(
+        &mut self,
+        loader: &mut Loader,
+        t: NewTuple<'_>,
+    ) -> Result<(), TooManyKinds> {
+        let (ut, uid, ur) = user_parts(t.user);
+        let s = &mut self.symbols;
+        let object_type = s.intern_name(&t.object.type_name);
+        let user_type = s.intern_name(ut);
+        let object = (
+            object_type,
+            s.intern_id(object_type, &t.object.id),
+            s.intern_name(t.relation),
+        );
+        let user = (
+            user_type,
+            s.intern_id(user_type, uid),
+            ur.map_or(NONE, |r| s.intern_name(r)),
+        );
+        loader.push(object, user, t.condition.map(Arc::new))
+    }
+
+    /// Replaces the store's tuples with a loader's, packed; the first duplicate found
+    /// (as `type:id#relation@user`) fails the load and changes nothing.
+    pub(crate) fn finish_load(&mut self, loader: Loader) -> Result<(), String> {
+        let base = loader.finish(&self.symbols).map_err(|d| self.describe(d))?;
+        *self = Self {
+            symbols: std::mem::take(&mut self.symbols),
+            base,
+            ..Self::default()
+        };
+        Ok(())
+    }
+
+    /// `type:id#relation@user` of a duplicate.
+    fn describe(&self, d: Duplicate) -> String {
+        let s = &self.symbols;
+        let (t, id, r) = d.object;
+        let (ut, uid, ur) = d.user;
+        let relation = if ur == NONE {
+            String::new()
+        } else {
+            format!("#{}", s.resolve_name(ur))
+        };
+        format!(
+            "{}:{}#{}@{}:{}{relation}",
+            s.resolve_name(t),
+            s.resolve_id(t, id),
+            s.resolve_name(r),
+            s.resolve_name(ut),
+            s.resolve_id(ut, uid),
+        )
     }
 }

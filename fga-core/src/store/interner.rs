@@ -47,6 +47,11 @@ impl Interner {
         self.find(self.hasher.hash_one(s), s)
     }
 
+    /// Number of strings interned; symbols are `0..len`.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     /// Heap bytes held, from the containers' capacities.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.bytes.capacity()

@@ -2,6 +2,8 @@
 
 pub(crate) mod index;
 mod interner;
+mod packed;
+mod symbols;
 
 use serde::{Deserialize, Serialize};
 
