@@ -119,6 +119,22 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     assert_eq!(decision, "allowed");
     assert!(reason.contains(r#""approved_by_user":true"#), "{reason}");
 
+    // Phase 7: the agent's trail, read from the authority's audit log, every
+    // entry proven included under the signed checkpoint.
+    assert_eq!(run.decision(7, "signed checkpoint").0, "verified");
+    let (decision, reason) = run.decision(7, "the agent's trail");
+    assert_eq!(decision, "verified");
+    let proven: Vec<&str> = reason.split(' ').take(3).collect();
+    assert_eq!(proven[0], proven[2], "{reason}");
+    for seen in [
+        "token_exchanged success",
+        "approval_requested success",
+        "tool_call denied",
+        "tool_call success",
+    ] {
+        assert!(reason.contains(seen), "{seen} missing: {reason}");
+    }
+
     assert_eq!(run.summary["events"], run.events.len());
 }
 

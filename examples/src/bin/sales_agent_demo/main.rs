@@ -3,7 +3,8 @@
 //! sales agent, a rig agent driven by a scripted model, gets a delegated
 //! token at the token endpoint and works through the guarded CRM MCP server
 //! with the seed FGA model; the Salesforce token comes from the vault; the
-//! large discount waits for Sarah's CIBA approval. Every decision printed is
+//! large discount waits for Sarah's CIBA approval; the security team checks
+//! the agent's trail in the authority's audit log. Every decision printed is
 //! one the library made (authority, mcp-guard, FGA, vault, CIBA, tool
 //! layers); the demo only plays the people.
 //!
@@ -13,6 +14,7 @@ mod agent;
 mod phase2_login;
 mod phase3_crm;
 mod phase5_approval;
+mod phase7_audit;
 mod timeline;
 mod world;
 
@@ -37,6 +39,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let session = phase3_crm::run(&world, &mut timeline, &sarah).await?;
     phase5_approval::run(&mut world, &mut timeline, &session).await?;
     session.client.cancel().await?;
+    phase7_audit::run(&world, &mut timeline)?;
     timeline.summary();
     Ok(())
 }

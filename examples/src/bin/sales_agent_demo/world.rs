@@ -4,7 +4,7 @@
 //! authority, reached as the corporate authority's federated connection),
 //! the seed FGA store, and the vault holding Sarah's Salesforce token.
 
-use agent_auth::audit::MemorySink;
+use agent_auth::audit::{FanoutSink, MemorySink, SharedSink};
 use agent_auth::clock::{SharedClock, SystemClock};
 use agent_auth::login::{ClientAuth, LoginClient, LoginConfig};
 use agent_auth::secret::SecretString;
@@ -12,6 +12,7 @@ use ciba_client::DeliveryMode;
 use examples::seed_mcp::{seed_app, seed_engine, seed_fga, seed_policy};
 use fga_core::{EmbeddedBackend, FgaBackend};
 use mcp_guard::{Guard, HostPolicy, TrustedIssuer};
+use reference_authority::audit_log::{AuditLog, LogStorage, NoteSigner};
 use reference_authority::ciba::{ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
 use reference_authority::{
     Authority, AuthorityConfig, ClientSpec, InMemoryBackend, OidcConnection, UserSpec, grant_types,
@@ -58,6 +59,9 @@ pub(crate) struct World {
     pub(crate) issuer: String,
     /// Everything the authority decided, as it recorded it.
     pub(crate) authority_audit: MemorySink,
+    /// The authority's tamper-evident audit log: the authority's events and
+    /// the agent's tool calls.
+    pub(crate) log: AuditLog,
     /// The "Google" stand-in.
     pub(crate) google: Authority,
     /// The guarded CRM MCP server's URL.
@@ -86,10 +90,19 @@ impl World {
         let mcp = format!("http://{}/mcp", mcp_listener.local_addr()?);
 
         let authority_audit = MemorySink::new();
+        let origin = "acmecorp.example/audit-log";
+        let log = AuditLog::new(
+            origin,
+            NoteSigner::generate(origin)?,
+            LogStorage::in_memory()?,
+        )?;
         let authority = Authority::builder(&issuer)
             .config(AuthorityConfig::for_tests())
             .clock(clock.clone())
-            .audit(Arc::new(authority_audit.clone()))
+            .audit(Arc::new(FanoutSink::new(vec![
+                Arc::new(log.clone()),
+                Arc::new(authority_audit.clone()),
+            ])))
             .build()?;
         register(&authority, &mcp)?;
         let google = google(&issuer)?;
@@ -128,6 +141,7 @@ impl World {
             authority,
             issuer,
             authority_audit,
+            log,
             google,
             mcp,
             ciba,
@@ -141,7 +155,11 @@ impl World {
 
     /// The audit layer of the agent's tools.
     pub(crate) fn audit_layer(&self) -> agent_auth::tool::AuditLayer {
-        agent_auth::tool::AuditLayer::new(Arc::new(self.tool_audit.clone()), self.clock.clone())
+        let sinks: Vec<SharedSink> = vec![
+            Arc::new(self.log.clone()),
+            Arc::new(self.tool_audit.clone()),
+        ];
+        agent_auth::tool::AuditLayer::new(Arc::new(FanoutSink::new(sinks)), self.clock.clone())
     }
 
     /// The agent's client secret (its deployment configuration).
