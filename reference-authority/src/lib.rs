@@ -16,6 +16,7 @@ pub mod authzen;
 pub mod ciba;
 pub mod detection;
 pub mod directory;
+pub mod discovery;
 pub mod federated_connection;
 pub mod governance;
 #[cfg(feature = "server")]

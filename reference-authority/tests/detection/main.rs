@@ -9,7 +9,9 @@
 )]
 
 mod common;
+mod discovery;
 mod feed;
 mod responses;
 mod risk;
 mod rules;
+mod seed_phases;
