@@ -63,6 +63,23 @@ impl Run {
 fn the_demo_plays_every_phase_on_the_librarys_paths() {
     let run = run();
 
+    // Phase 1: the shadow agent is discovered, then registered with John as
+    // owner and sponsor, its key in the vault, rotation every 90 days.
+    let (decision, reason) = run.decision(1, "discovery scan");
+    assert_eq!(decision, "discovered");
+    assert!(reason.contains("machine grant"), "{reason}");
+    let (decision, reason) = run.decision(1, "registered with John Smith");
+    assert_eq!(decision, "registered");
+    for part in [
+        "agent sales-agent active",
+        "owners person john",
+        "sponsors john",
+        "vaulted salesforce-integration",
+        "next rotation in 90 days",
+    ] {
+        assert!(reason.contains(part), "{part} missing: {reason}");
+    }
+
     // Phase 2: federated sign-in, then MFA; amr comes from the authority's ID tokens.
     let (decision, reason) = run.decision(2, "federated connection `google`");
     assert_eq!(decision, "allowed");

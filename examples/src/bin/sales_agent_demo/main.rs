@@ -1,4 +1,5 @@
-//! The seed's sales-agent scenario on the library's real paths: Sarah signs
+//! The seed's sales-agent scenario on the library's real paths: discovery
+//! finds the unregistered sales agent and governance registers it; Sarah signs
 //! in through Acme's authority (federated Google connection, then MFA); the
 //! sales agent, a rig agent driven by a scripted model, gets a delegated
 //! token at the token endpoint and works through the guarded CRM MCP server
@@ -11,6 +12,7 @@
 //! Run: `cargo run -p examples --bin sales-agent-demo [-- --json]`
 
 mod agent;
+mod phase1_discovery;
 mod phase2_login;
 mod phase3_crm;
 mod phase5_approval;
@@ -27,6 +29,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let json = std::env::args().any(|a| a == "--json");
     let mut timeline = Timeline::new(json);
     let mut world = World::start().await?;
+    phase1_discovery::run(&world, &mut timeline).await?;
     let sarah = match phase2_login::run(&world, &mut timeline).await {
         Ok(s) => s,
         Err(e) => {

@@ -14,6 +14,10 @@ use fga_core::{EmbeddedBackend, FgaBackend};
 use mcp_guard::{Guard, HostPolicy, TrustedIssuer};
 use reference_authority::audit_log::{AuditLog, LogStorage, NoteSigner};
 use reference_authority::ciba::{ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
+use reference_authority::directory::PersonPatch;
+use reference_authority::discovery::Discovery;
+use reference_authority::governance::Governance;
+use reference_authority::registry::Actor;
 use reference_authority::{
     Authority, AuthorityConfig, ClientSpec, InMemoryBackend, OidcConnection, UserSpec, grant_types,
     paths,
@@ -64,6 +68,10 @@ pub(crate) struct World {
     pub(crate) log: AuditLog,
     /// The "Google" stand-in.
     pub(crate) google: Authority,
+    /// Shadow-agent discovery, following the audit log.
+    pub(crate) discovery: Discovery,
+    /// Governance: templates, registration, reviews.
+    pub(crate) governance: Governance,
     /// The guarded CRM MCP server's URL.
     pub(crate) mcp: String,
     /// The CIBA OP, where Sarah's answers go.
@@ -105,6 +113,12 @@ impl World {
             ])))
             .build()?;
         register(&authority, &mcp)?;
+        let discovery = Discovery::new();
+        log.observe(Arc::new(discovery.clone()));
+        let vault = vault()?;
+        let governance = Governance::builder(&authority)
+            .vault(vault.clone(), TENANT)
+            .build();
         let google = google(&issuer)?;
         authority.add_connection(Arc::new(OidcConnection::new(
             "google",
@@ -147,7 +161,9 @@ impl World {
             ciba,
             phone,
             fga: Arc::new(EmbeddedBackend::new(seed_engine()?)),
-            vault: vault()?,
+            vault,
+            discovery,
+            governance,
             tool_audit: MemorySink::new(),
             clock,
         })
@@ -203,8 +219,15 @@ fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
             ])
             .resources([mcp.to_owned()]),
     )?;
+    authority.register_user(UserSpec::new("john").id("john"))?;
+    authority.directory().create_person(
+        "john",
+        PersonPatch::new().display_name("John Smith (Sales Ops)"),
+        &Actor::user("security-admin"),
+    )?;
     authority.register_client(
         ClientSpec::confidential(AGENT, AGENT_SECRET)
+            .name("Sales assistant (GPT)")
             .grant_types([
                 agent_auth::exchange::GRANT_TOKEN_EXCHANGE,
                 grant_types::CLIENT_CREDENTIALS,
