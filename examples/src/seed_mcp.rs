@@ -147,6 +147,16 @@ impl ServerHandler for SeedServer {
 /// FGA for the resources: Sarah and the sales agent (through the sales team)
 /// read the CRM contact and the templates; only the CFO reads the discounts.
 pub fn seed_fga() -> Result<ResourceAccess, Box<dyn std::error::Error>> {
+    Ok(ResourceAccess::new(
+        Arc::new(EmbeddedBackend::new(seed_engine()?)),
+        "reader",
+        UriMapping::escaped("resource"),
+    ))
+}
+
+/// The seed's FGA model and tuples, for checks outside the MCP server (the
+/// sales agent's own tools check the same relations).
+pub fn seed_engine() -> Result<Engine, Box<dyn std::error::Error>> {
     let mut engine = Engine::from_dsl(MODEL)?;
     engine.write(
         &[
@@ -171,11 +181,7 @@ pub fn seed_fga() -> Result<ResourceAccess, Box<dyn std::error::Error>> {
         ],
         &[],
     )?;
-    Ok(ResourceAccess::new(
-        Arc::new(EmbeddedBackend::new(engine)),
-        "reader",
-        UriMapping::escaped("resource"),
-    ))
+    Ok(engine)
 }
 
 /// The scope rules: each tool's scope, and the resource URI patterns.

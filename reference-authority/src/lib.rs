@@ -14,7 +14,9 @@ pub mod authzen;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
+pub mod detection;
 pub mod directory;
+pub mod discovery;
 pub mod federated_connection;
 pub mod governance;
 #[cfg(feature = "server")]

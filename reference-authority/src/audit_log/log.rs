@@ -11,8 +11,8 @@ use super::query::AuditQuery;
 use super::storage::{LogStorage, NewRow};
 use super::tiles::{TILE_WIDTH, TilePath, entry_bundle, hash_tile, requested_width};
 use super::tree::Tree;
-use agent_auth::audit::{AuditEvent, AuditSink};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use agent_auth::audit::{AuditEvent, AuditSink, SharedSink};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 /// The audit log of the authority: append events, read entries, proofs,
 /// checkpoints and tiles. Clones share the same log.
@@ -40,6 +40,8 @@ struct Inner {
     origin: String,
     signer: NoteSigner,
     state: Mutex<State>,
+    /// Told of every newly appended event, after it is durable.
+    observers: RwLock<Vec<SharedSink>>,
 }
 
 #[derive(Debug)]
@@ -77,6 +79,7 @@ impl AuditLog {
                     tree,
                     checkpoint,
                 }),
+                observers: RwLock::new(Vec::new()),
             }),
         })
     }
@@ -182,6 +185,17 @@ impl AuditLog {
         match result {
             Ok(note) => {
                 state.checkpoint = note;
+                drop(state);
+                let observers = self
+                    .inner
+                    .observers
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
+                for event in &fresh {
+                    for observer in observers.iter() {
+                        observer.record(event);
+                    }
+                }
                 Ok(indexes)
             }
             Err(e) => {
@@ -189,6 +203,18 @@ impl AuditLog {
                 Err(e)
             }
         }
+    }
+
+    /// Tells `observer` of every event appended from now on, whether recorded
+    /// in process or shipped to the ingestion endpoint, once it is durable
+    /// (an event already logged is not told again). Threat detection follows
+    /// the stream this way.
+    pub fn observe(&self, observer: SharedSink) {
+        self.inner
+            .observers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(observer);
     }
 
     /// The latest signed checkpoint note.

@@ -1,0 +1,48 @@
+//! The seed's sales-agent scenario on the library's real paths: discovery
+//! finds the unregistered sales agent and governance registers it; Sarah signs
+//! in through Acme's authority (federated Google connection, then MFA); the
+//! sales agent, a rig agent driven by a scripted model, gets a delegated
+//! token at the token endpoint and works through the guarded CRM MCP server
+//! with the seed FGA model; the Salesforce token comes from the vault; the
+//! large discount waits for Sarah's CIBA approval; the security team checks
+//! the agent's trail in the authority's audit log. Every decision printed is
+//! one the library made (authority, mcp-guard, FGA, vault, CIBA, tool
+//! layers); the demo only plays the people.
+//!
+//! Run: `cargo run -p examples --bin sales-agent-demo [-- --json]`
+
+mod agent;
+mod phase1_discovery;
+mod phase2_login;
+mod phase3_crm;
+mod phase5_approval;
+mod phase7_audit;
+mod timeline;
+mod world;
+
+use std::error::Error;
+use timeline::Timeline;
+use world::World;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let json = std::env::args().any(|a| a == "--json");
+    let mut timeline = Timeline::new(json);
+    let mut world = World::start().await?;
+    phase1_discovery::run(&world, &mut timeline).await?;
+    let sarah = match phase2_login::run(&world, &mut timeline).await {
+        Ok(s) => s,
+        Err(e) => {
+            for ev in world.authority_audit.events() {
+                eprintln!("{}", serde_json::to_string(&ev)?);
+            }
+            return Err(e);
+        }
+    };
+    let session = phase3_crm::run(&world, &mut timeline, &sarah).await?;
+    phase5_approval::run(&mut world, &mut timeline, &session).await?;
+    session.client.cancel().await?;
+    phase7_audit::run(&world, &mut timeline)?;
+    timeline.summary();
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! Everything the scenario runs on, started in process: Acme's authority
+//! (OpenID provider, token endpoint, CIBA OP) and the guarded CRM MCP server
+//! on loopback ports, the "Google" identity provider stand-in (a second
+//! authority, reached as the corporate authority's federated connection),
+//! the seed FGA store, and the vault holding Sarah's Salesforce token.
+
+use agent_auth::audit::{FanoutSink, MemorySink, SharedSink};
+use agent_auth::clock::{SharedClock, SystemClock};
+use agent_auth::login::{ClientAuth, LoginClient, LoginConfig};
+use agent_auth::secret::SecretString;
+use ciba_client::DeliveryMode;
+use examples::seed_mcp::{seed_app, seed_engine, seed_fga, seed_policy};
+use fga_core::{EmbeddedBackend, FgaBackend};
+use mcp_guard::{Guard, HostPolicy, TrustedIssuer};
+use reference_authority::audit_log::{AuditLog, LogStorage, NoteSigner};
+use reference_authority::ciba::{ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
+use reference_authority::directory::PersonPatch;
+use reference_authority::discovery::Discovery;
+use reference_authority::governance::Governance;
+use reference_authority::registry::Actor;
+use reference_authority::{
+    Authority, AuthorityConfig, ClientSpec, InMemoryBackend, OidcConnection, UserSpec, grant_types,
+    paths,
+};
+use std::error::Error;
+use std::sync::Arc;
+use token_vault_client::{
+    Accessor, ConnectionConfig, Credential, MasterKey, MemoryVaultStore, StaticKeyProvider,
+    TokenSet, Vault,
+};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The "Google" stand-in's issuer.
+pub(crate) const GOOGLE: &str = "https://accounts.google.example";
+/// The sales portal Sarah signs in to.
+pub(crate) const PORTAL: &str = "sales-portal";
+/// Where the portal receives the login (never served: the demo reads it).
+pub(crate) const PORTAL_REDIRECT: &str = "https://portal.acmecorp.example/callback";
+/// The sales agent's client id.
+pub(crate) const AGENT: &str = "sales-agent-prod-001";
+/// The tenant of Acme's vault.
+pub(crate) const TENANT: &str = "acme";
+/// Sarah's user id at Acme's authority.
+pub(crate) const SARAH: &str = "sarah";
+/// Sarah's password at Acme (the demo plays her typing it).
+pub(crate) const SARAH_PASSWORD: &str = "correct horse battery staple";
+/// Sarah's authenticator seed (the demo plays her phone).
+pub(crate) const SARAH_TOTP: &[u8] = b"sarah-totp-seed-0123";
+/// Sarah's subject at Google.
+pub(crate) const SARAH_AT_GOOGLE: &str = "google-uid-1029384756";
+
+const PORTAL_SECRET: &str = "portal-secret-0123456789abcdef";
+const AGENT_SECRET: &str = "agent-secret-0123456789abcdef";
+const BROKER_SECRET: &str = "broker-secret-0123456789abcdef";
+const SALESFORCE_TOKEN: &str =
+    "00D5e000000abcd!AQ8AQJ3vX9pLmN2qR5sT7uV0wY1zA3bC5dE7fG9hI1jK3lM5nO7pQ9rS1tU3vW5xY7zA9bC1dE3";
+
+/// The running scenario.
+pub(crate) struct World {
+    /// Acme's authority.
+    pub(crate) authority: Authority,
+    /// Its issuer URL (loopback).
+    pub(crate) issuer: String,
+    /// Everything the authority decided, as it recorded it.
+    pub(crate) authority_audit: MemorySink,
+    /// The authority's tamper-evident audit log: the authority's events and
+    /// the agent's tool calls.
+    pub(crate) log: AuditLog,
+    /// The "Google" stand-in.
+    pub(crate) google: Authority,
+    /// Shadow-agent discovery, following the audit log.
+    pub(crate) discovery: Discovery,
+    /// Governance: templates, registration, reviews.
+    pub(crate) governance: Governance,
+    /// The guarded CRM MCP server's URL.
+    pub(crate) mcp: String,
+    /// The CIBA OP, where Sarah's answers go.
+    pub(crate) ciba: CibaOp,
+    /// Sarah's phone: the approval requests she receives.
+    pub(crate) phone: UnboundedReceiver<ApprovalRequest>,
+    /// The seed FGA store.
+    pub(crate) fga: Arc<dyn FgaBackend>,
+    /// Acme's vault.
+    pub(crate) vault: Vault,
+    /// The agent's tool calls, as the audit layer recorded them.
+    pub(crate) tool_audit: MemorySink,
+    /// The clock everything runs on.
+    pub(crate) clock: SharedClock,
+}
+
+impl World {
+    /// Starts everything.
+    pub(crate) async fn start() -> Result<Self, Box<dyn Error>> {
+        let clock: SharedClock = Arc::new(SystemClock);
+        let as_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let issuer = format!("http://{}", as_listener.local_addr()?);
+        let mcp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let mcp = format!("http://{}/mcp", mcp_listener.local_addr()?);
+
+        let authority_audit = MemorySink::new();
+        let origin = "acmecorp.example/audit-log";
+        let log = AuditLog::new(
+            origin,
+            NoteSigner::generate(origin)?,
+            LogStorage::in_memory()?,
+        )?;
+        let authority = Authority::builder(&issuer)
+            .config(AuthorityConfig::for_tests())
+            .clock(clock.clone())
+            .audit(Arc::new(FanoutSink::new(vec![
+                Arc::new(log.clone()),
+                Arc::new(authority_audit.clone()),
+            ])))
+            .build()?;
+        register(&authority, &mcp)?;
+        let discovery = Discovery::new();
+        log.observe(Arc::new(discovery.clone()));
+        let vault = vault()?;
+        let governance = Governance::builder(&authority)
+            .vault(vault.clone(), TENANT)
+            .build();
+        let google = google(&issuer)?;
+        authority.add_connection(Arc::new(OidcConnection::new(
+            "google",
+            google_client(&google, &issuer, clock.clone()).await?,
+        )));
+        authority.link_identity("google", SARAH_AT_GOOGLE, SARAH)?;
+
+        let device = ChannelDevice::new();
+        let phone = device
+            .take_receiver()
+            .ok_or("the approval channel has no receiver")?;
+        let ciba = CibaOp::install_with(
+            &authority,
+            Arc::new(device),
+            CibaConfig::default().interval(1),
+        );
+        ciba.register_client(AGENT, DeliveryMode::Poll, None)?;
+        let app = reference_authority::http::router(authority.clone()).merge(ciba.router());
+        tokio::spawn(axum::serve(as_listener, app).into_future());
+
+        let guard = Guard::builder(&mcp)?
+            .trust(TrustedIssuer::remote_jwks(
+                &issuer,
+                &format!("{issuer}/jwks"),
+            )?)
+            .scopes(seed_policy(false))
+            .hosts(HostPolicy::loopback())
+            .resource_name("Acme CRM MCP server")
+            .resource_access(seed_fga()?)
+            .build()?;
+        tokio::spawn(axum::serve(mcp_listener, seed_app().layer(guard.layer())).into_future());
+
+        Ok(Self {
+            authority,
+            issuer,
+            authority_audit,
+            log,
+            google,
+            mcp,
+            ciba,
+            phone,
+            fga: Arc::new(EmbeddedBackend::new(seed_engine()?)),
+            vault,
+            discovery,
+            governance,
+            tool_audit: MemorySink::new(),
+            clock,
+        })
+    }
+
+    /// The audit layer of the agent's tools.
+    pub(crate) fn audit_layer(&self) -> agent_auth::tool::AuditLayer {
+        let sinks: Vec<SharedSink> = vec![
+            Arc::new(self.log.clone()),
+            Arc::new(self.tool_audit.clone()),
+        ];
+        agent_auth::tool::AuditLayer::new(Arc::new(FanoutSink::new(sinks)), self.clock.clone())
+    }
+
+    /// The agent's client secret (its deployment configuration).
+    pub(crate) fn agent_secret(&self) -> &'static str {
+        AGENT_SECRET
+    }
+
+    /// The portal's login client, on the authority in process.
+    pub(crate) async fn portal(&self) -> Result<LoginClient, Box<dyn Error>> {
+        let config = LoginConfig::new(&self.issuer, PORTAL, PORTAL_REDIRECT)
+            .auth(ClientAuth::SecretBasic(SecretString::new(PORTAL_SECRET)));
+        Ok(LoginClient::discover(
+            Arc::new(InMemoryBackend::new(self.authority.clone())),
+            config,
+            self.clock.clone(),
+        )
+        .await?)
+    }
+}
+
+/// Acme's users and clients.
+fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
+    authority.register_user(
+        UserSpec::new("sarah.chen")
+            .id(SARAH)
+            .password(SARAH_PASSWORD)
+            .email("sarah@acmecorp.example")
+            .totp_secret(SARAH_TOTP),
+    )?;
+    authority.register_client(
+        ClientSpec::confidential(PORTAL, PORTAL_SECRET)
+            .trusted_first_party()
+            .redirect_uri(PORTAL_REDIRECT)
+            .grant_types([grant_types::AUTHORIZATION_CODE])
+            .scopes([
+                "openid",
+                "profile",
+                "email",
+                "mcp:crm:read",
+                "mcp:docs:read",
+            ])
+            .resources([mcp.to_owned()]),
+    )?;
+    authority.register_user(UserSpec::new("john").id("john"))?;
+    authority.directory().create_person(
+        "john",
+        PersonPatch::new().display_name("John Smith (Sales Ops)"),
+        &Actor::user("security-admin"),
+    )?;
+    authority.register_client(
+        ClientSpec::confidential(AGENT, AGENT_SECRET)
+            .name("Sales assistant (GPT)")
+            .grant_types([
+                agent_auth::exchange::GRANT_TOKEN_EXCHANGE,
+                grant_types::CLIENT_CREDENTIALS,
+                ciba_client::GRANT_TYPE,
+            ])
+            .scopes(["openid", "mcp:crm:read", "mcp:docs:read", "crm:proposal"])
+            .resources([mcp.to_owned()]),
+    )?;
+    Ok(())
+}
+
+/// The "Google" stand-in: its own authority, where Sarah has an account.
+fn google(acme: &str) -> Result<Authority, Box<dyn Error>> {
+    let google = Authority::builder(GOOGLE)
+        .config(AuthorityConfig::for_tests())
+        .build()?;
+    google.register_user(
+        UserSpec::new("sarah.chen@gmail.example")
+            .id(SARAH_AT_GOOGLE)
+            .password(SARAH_PASSWORD)
+            .email("sarah.chen@gmail.example"),
+    )?;
+    google.register_client(
+        ClientSpec::confidential("acme-corp", BROKER_SECRET)
+            .trusted_first_party()
+            .redirect_uri(format!("{acme}{}", paths::FEDERATION_CALLBACK))
+            .grant_types([grant_types::AUTHORIZATION_CODE])
+            .scopes(["openid", "profile", "email"]),
+    )?;
+    Ok(google)
+}
+
+/// Acme's authority as Google's relying party.
+async fn google_client(
+    google: &Authority,
+    acme: &str,
+    clock: SharedClock,
+) -> Result<LoginClient, Box<dyn Error>> {
+    let config = LoginConfig::new(
+        GOOGLE,
+        "acme-corp",
+        format!("{acme}{}", paths::FEDERATION_CALLBACK),
+    )
+    .auth(ClientAuth::SecretBasic(SecretString::new(BROKER_SECRET)));
+    Ok(LoginClient::discover(
+        Arc::new(InMemoryBackend::new(google.clone())),
+        config,
+        clock,
+    )
+    .await?)
+}
+
+/// Acme's vault with Sarah's Salesforce connection.
+fn vault() -> Result<Vault, Box<dyn Error>> {
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("acme-2026")?));
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys).build();
+    vault.add_connection(ConnectionConfig::new("salesforce"));
+    vault.store_for(
+        &Accessor::trusted_system(TENANT, SARAH, AGENT),
+        "salesforce",
+        &Credential::OAuth(TokenSet {
+            access_token: SecretString::new(SALESFORCE_TOKEN),
+            refresh_token: None,
+            expires_at: None,
+            scopes: vec!["api".into()],
+            token_type: "Bearer".into(),
+        }),
+    )?;
+    Ok(vault)
+}

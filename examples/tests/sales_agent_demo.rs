@@ -1,0 +1,173 @@
+//! The README's main command, `sales-agent-demo`, run as a program: every
+//! phase's outcome is read from its `--json` events (never from the prose).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use serde_json::Value;
+
+struct Run {
+    events: Vec<Value>,
+    summary: Value,
+}
+
+fn run() -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sales-agent-demo"))
+        .arg("--json")
+        .output()
+        .expect("the demo runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "the demo failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut events = Vec::new();
+    let mut summary = Value::Null;
+    for line in stdout.lines() {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if value.get("summary").is_some() {
+            summary = value["summary"].clone();
+        } else {
+            events.push(value);
+        }
+    }
+    Run { events, summary }
+}
+
+impl Run {
+    /// The one event of `phase` whose step contains `step`.
+    fn event(&self, phase: u64, step: &str) -> &Value {
+        let found: Vec<&Value> = self
+            .events
+            .iter()
+            .filter(|e| e["phase"] == phase && e["step"].as_str().unwrap().contains(step))
+            .collect();
+        assert_eq!(found.len(), 1, "phase {phase} `{step}`: {:?}", self.events);
+        found[0]
+    }
+
+    fn decision(&self, phase: u64, step: &str) -> (&str, &str) {
+        let e = self.event(phase, step);
+        (
+            e["decision"].as_str().unwrap(),
+            e["reason"].as_str().unwrap(),
+        )
+    }
+}
+
+#[test]
+fn the_demo_plays_every_phase_on_the_librarys_paths() {
+    let run = run();
+
+    // Phase 1: the shadow agent is discovered, then registered with John as
+    // owner and sponsor, its key in the vault, rotation every 90 days.
+    let (decision, reason) = run.decision(1, "discovery scan");
+    assert_eq!(decision, "discovered");
+    assert!(reason.contains("machine grant"), "{reason}");
+    let (decision, reason) = run.decision(1, "registered with John Smith");
+    assert_eq!(decision, "registered");
+    for part in [
+        "agent sales-agent active",
+        "owners person john",
+        "sponsors john",
+        "vaulted salesforce-integration",
+        "next rotation in 90 days",
+    ] {
+        assert!(reason.contains(part), "{part} missing: {reason}");
+    }
+
+    // Phase 2: federated sign-in, then MFA; amr comes from the authority's ID tokens.
+    let (decision, reason) = run.decision(2, "federated connection `google`");
+    assert_eq!(decision, "allowed");
+    assert!(
+        reason.contains("sub sarah") && reason.contains(r#"amr ["fed"]"#),
+        "{reason}"
+    );
+    let (decision, reason) = run.decision(2, "step-up to MFA");
+    assert_eq!(decision, "allowed");
+    assert!(
+        reason.contains(r#""otp""#) && reason.contains("acr:mfa"),
+        "{reason}"
+    );
+
+    // Phase 3: delegated token, FGA through mcp-guard, the vault's token.
+    let (decision, reason) = run.decision(3, "token exchange");
+    assert_eq!(decision, "issued");
+    assert!(reason.contains("act sales-agent-prod-001"), "{reason}");
+    let (decision, reason) = run.decision(3, "resources/list");
+    assert_eq!(decision, "allowed");
+    assert!(
+        reason.contains("shown crm://contacts/acme-corp, docs://proposals/templates")
+            && reason.contains("hidden pricing://executive-discounts"),
+        "{reason}"
+    );
+    assert_eq!(run.decision(3, "resources/read pricing").0, "denied");
+    let (decision, reason) = run.decision(3, "crm_lookup");
+    assert_eq!(decision, "allowed");
+    assert!(reason.contains("asked by sarah"), "{reason}");
+    let (decision, reason) = run.decision(3, "Salesforce update");
+    assert_eq!(decision, "allowed");
+    assert!(
+        reason.contains(r#""salesforce_credential_from":"salesforce""#),
+        "{reason}"
+    );
+
+    // Phase 5: small discount runs, another customer's is refused by FGA,
+    // the large one waits for CIBA and runs once approved.
+    let (decision, reason) = run.decision(5, "20,000 EUR");
+    assert_eq!(decision, "allowed");
+    assert!(reason.contains(r#""approved_by_user":false"#), "{reason}");
+    let (decision, reason) = run.decision(5, "does not own");
+    assert_eq!(decision, "denied");
+    assert!(reason.starts_with("forbidden"), "{reason}");
+    let (decision, reason) = run.decision(5, "CIBA request");
+    assert_eq!(decision, "waiting");
+    assert!(
+        reason.contains("Acme Corp proposal: 450000 EUR discount")
+            && reason.contains(r#""type":"sales_discount""#),
+        "{reason}"
+    );
+    assert_eq!(run.decision(5, "Sarah approves").0, "approved");
+    let (decision, reason) = run.decision(5, "450,000 EUR discount proposal");
+    assert_eq!(decision, "allowed");
+    assert!(reason.contains(r#""approved_by_user":true"#), "{reason}");
+
+    // Phase 7: the agent's trail, read from the authority's audit log, every
+    // entry proven included under the signed checkpoint.
+    assert_eq!(run.decision(7, "signed checkpoint").0, "verified");
+    let (decision, reason) = run.decision(7, "the agent's trail");
+    assert_eq!(decision, "verified");
+    let proven: Vec<&str> = reason.split(' ').take(3).collect();
+    assert_eq!(proven[0], proven[2], "{reason}");
+    for seen in [
+        "token_exchanged success",
+        "approval_requested success",
+        "tool_call denied",
+        "tool_call success",
+    ] {
+        assert!(reason.contains(seen), "{seen} missing: {reason}");
+    }
+
+    assert_eq!(run.summary["events"], run.events.len());
+}
+
+#[test]
+fn the_demo_never_prints_a_token_or_secret() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sales-agent-demo"))
+        .output()
+        .expect("the demo runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for secret in [
+        "00D5e000000abcd",
+        "secret-0123456789",
+        "eyJ",
+        "correct horse",
+    ] {
+        assert!(!text.contains(secret), "{secret} printed");
+    }
+}

@@ -1,0 +1,30 @@
+//! Off-hours activity. Rule: once out of learning mode, at least
+//! `off_hours_events` (3) events within the long window (3600 s) at UTC
+//! hours that hold less than `off_hours_share` (0.5 %) of the subject's
+//! past events.
+
+use super::hour_of;
+use crate::detection::baseline::Baseline;
+use crate::detection::config::DetectionConfig;
+use crate::detection::observation::Observation;
+
+pub(crate) fn check(
+    obs: &Observation<'_>,
+    base: &mut Baseline,
+    config: &DetectionConfig,
+) -> Option<String> {
+    if base.learning(config) {
+        return None;
+    }
+    let hour = hour_of(obs.time);
+    if base.hour_share(hour) >= config.off_hours_share {
+        return None;
+    }
+    let count = base.off_hours.push(obs.time, config.long_window);
+    (count >= config.off_hours_events).then(|| {
+        format!(
+            "{count} events at unusual hours (now {hour:02}:00 UTC, {:.2}% of its history)",
+            base.hour_share(hour) * 100.0
+        )
+    })
+}
