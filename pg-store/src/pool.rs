@@ -119,14 +119,28 @@ impl PgPool {
         futures::executor::block_on(future)
     }
 
-    /// Runs `future` on the pool's runtime and waits for it on the calling thread:
-    /// for work that must outlive the caller's borrow, such as releasing a lock in
-    /// a `Drop`.
+    /// Starts `future` on the pool's runtime without waiting for it: for work
+    /// started where nothing can wait, such as releasing a lock in a `Drop`.
     pub fn spawn<F>(&self, future: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
         drop(self.inner.handle.spawn(future));
+    }
+
+    /// Runs `future` on the pool's runtime and awaits its output. The future runs
+    /// to its end even when the caller stops waiting, so a step such as taking a
+    /// lock is never cut in the middle (its output is then dropped).
+    pub async fn run<T, F>(&self, future: F) -> Result<T, PgError>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.inner
+            .handle
+            .spawn(future)
+            .await
+            .map_err(|_| PgError::RuntimeGone)
     }
 }
 

@@ -34,6 +34,8 @@ pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential
 pub use error::{ConsentRequired, VaultError};
 pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};
 pub use rotation::{Rotated, RotationError, RotationPolicy, RotationReport, Rotator};
+#[cfg(feature = "postgres")]
+pub use store::postgres::PgVaultStore;
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
