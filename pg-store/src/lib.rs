@@ -11,6 +11,7 @@
 
 mod config;
 mod error;
+mod ident;
 mod migrate;
 mod pool;
 mod retry;
@@ -19,6 +20,7 @@ pub mod testing;
 
 pub use config::PgConfig;
 pub use error::PgError;
+pub use ident::{Identifier, password_verifier};
 pub use migrate::{Migration, migrate, schema_version};
 pub use pool::{PgClient, PgPool};
 pub use retry::{ATTEMPTS, retry};

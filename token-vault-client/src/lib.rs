@@ -15,6 +15,8 @@ pub mod agent;
 pub mod backend;
 mod cache;
 pub mod credential;
+#[cfg(feature = "postgres")]
+pub mod db_roles;
 pub mod envelope;
 pub mod error;
 pub mod filter;
