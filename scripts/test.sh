@@ -17,6 +17,19 @@ else
   echo "conformance suites: all found under $conformance"
 fi
 
+# The PostgreSQL suites start their own throwaway cluster (initdb + pg_ctl on a
+# loopback port) from the server binaries: PG_BIN, pg_config --bindir or
+# /usr/lib/postgresql/<version>/bin.
+pg_bin="${PG_BIN:-}"
+[ -n "$pg_bin" ] || pg_bin="$(pg_config --bindir 2>/dev/null || true)"
+[ -x "$pg_bin/initdb" ] || pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+if [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ]; then
+  echo "PostgreSQL suites: server binaries in $pg_bin"
+else
+  echo "PostgreSQL suites NOT run (server binaries not found)"
+  echo "  to run them, install the postgresql package or set PG_BIN to the folder of initdb and pg_ctl"
+fi
+
 if [ -f peers/package-lock.json ]; then
   (cd peers && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -31,7 +31,7 @@ impl Drop for Peer {
 
 static PEER_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-fn fail(e: &dyn std::fmt::Display) -> ! {
+pub(crate) fn fail(e: &dyn std::fmt::Display) -> ! {
     eprintln!("authority benchmark failed: {e}");
     let pid = PEER_PID.load(std::sync::atomic::Ordering::SeqCst);
     if pid != 0 {
@@ -85,6 +85,13 @@ fn start_oidc_provider() -> (Peer, String) {
 
 /// Starts our authority's HTTP face on loopback and returns its base URL.
 async fn start_ours() -> String {
+    start_ours_on(None).await
+}
+
+/// Starts our authority's HTTP face on `store` (the in-memory default when `None`).
+pub(crate) async fn start_ours_on(
+    store: Option<std::sync::Arc<dyn reference_authority::Store>>,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| fail(&e));
@@ -92,10 +99,11 @@ async fn start_ours() -> String {
         "http://{}",
         listener.local_addr().unwrap_or_else(|e| fail(&e))
     );
-    let authority = Authority::builder(base.clone())
-        .algorithm(Algorithm::Es256)
-        .build()
-        .unwrap_or_else(|e| fail(&e));
+    let mut builder = Authority::builder(base.clone()).algorithm(Algorithm::Es256);
+    if let Some(store) = store {
+        builder = builder.store(store);
+    }
+    let authority = builder.build().unwrap_or_else(|e| fail(&e));
     authority
         .register_client(
             ClientSpec::confidential("bench-agent", SECRET)
@@ -111,7 +119,7 @@ async fn start_ours() -> String {
 
 /// Issues `BATCH` tokens with `CONCURRENCY` requests in flight; returns the
 /// time per token. Every response must carry an ES256 JWT access token.
-async fn load(client: &reqwest::Client, token_url: &str) -> Duration {
+pub(crate) async fn load(client: &reqwest::Client, token_url: &str) -> Duration {
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(CONCURRENCY);
     for _ in 0..CONCURRENCY {
@@ -157,7 +165,8 @@ fn is_es256_jwt(token: &str) -> bool {
         })
 }
 
-/// Runs the group: one `RATIO` line.
+/// Runs the group: one `RATIO` line, and the PostgreSQL one (see
+/// [`crate::authority_pg`]).
 pub fn run() {
     let (peer, theirs) = start_oidc_provider();
     // A failing request ends the process; the peer must not outlive it.
@@ -196,6 +205,7 @@ pub fn run() {
             &mut ours_t,
             &mut theirs_t,
         );
+        crate::authority_pg::run(&client, &theirs_url).await;
     });
     drop(peer);
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod authority;
+mod authority_pg;
 pub mod ciba;
 pub mod control;
 pub mod fga;

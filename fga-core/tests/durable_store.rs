@@ -9,157 +9,35 @@
     clippy::indexing_slicing
 )]
 
-use fga_core::durable::{
-    ChangeOp, ContinuationToken, Replica, SqliteTupleStore, StoreError, TupleStore,
-};
-use fga_core::{CheckRequest, Engine, ReadFilter, TupleKey};
+#[path = "support/durable_scenarios.rs"]
+mod scenarios;
 
-const MODEL: &str = "model
-  schema 1.1
-
-type user
-
-type folder
-  relations
-    define viewer: [user]
-
-type document
-  relations
-    define parent: [folder]
-    define viewer: [user] or viewer from parent
-";
-
-fn replica(path: &std::path::Path) -> Replica<SqliteTupleStore> {
-    Replica::open(
-        Engine::from_dsl(MODEL).unwrap(),
-        SqliteTupleStore::open(path).unwrap(),
-    )
-    .unwrap()
-}
-
-fn all(r: &Replica<SqliteTupleStore>) -> Vec<TupleKey> {
-    r.engine().read(&ReadFilter::default())
-}
+use fga_core::durable::{ContinuationToken, SqliteTupleStore, StoreError};
 
 #[test]
 fn durable_store_two_handles_on_one_file_converge() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fga.sqlite");
-    let mut a = replica(&path);
-    let mut b = replica(&path);
-    a.write(
-        &[
-            TupleKey::new("folder:f", "viewer", "user:ann"),
-            TupleKey::new("document:d", "parent", "folder:f"),
-        ],
-        &[],
-    )
-    .unwrap();
-    b.write(&[TupleKey::new("document:e", "viewer", "user:bob")], &[])
-        .unwrap();
-    // b saw a's writes when it synced after its own write; a has not synced yet.
-    assert_eq!(all(&b).len(), 3);
-    assert_eq!(all(&a).len(), 2);
-    let view = CheckRequest::new("document:d", "viewer", "user:ann");
-    assert!(b.engine().check(&view).unwrap());
-    a.write(&[], &[TupleKey::new("folder:f", "viewer", "user:ann")])
-        .unwrap();
-    assert!(b.engine().check(&view).unwrap(), "b has not followed yet");
-    assert_eq!(b.sync().unwrap(), 1);
-    assert_eq!(a.sync().unwrap(), 0);
-    assert_eq!(all(&a), all(&b));
-    assert_eq!(a.position(), b.position());
-    assert!(!b.engine().check(&view).unwrap());
-    // A third process opening the file later starts from the same state.
-    drop((a, b));
-    let c = replica(&path);
-    assert_eq!(all(&c).len(), 2);
-    assert_eq!(c.position().last_change_id(), 4);
+    scenarios::two_handles_converge(|| SqliteTupleStore::open(&path).unwrap());
 }
 
 #[test]
 fn durable_store_rejected_request_changes_nothing() {
-    let store = SqliteTupleStore::open_in_memory().unwrap();
-    let t = TupleKey::new("folder:f", "viewer", "user:ann");
-    store.write(std::slice::from_ref(&t), &[]).unwrap();
-    let fresh = TupleKey::new("folder:g", "viewer", "user:ann");
-    let err = store.write(&[fresh.clone(), t.clone()], &[]).unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict { op: "write", .. }),
-        "{err:?}"
-    );
-    let err = store
-        .write(
-            std::slice::from_ref(&fresh),
-            &[TupleKey::new("folder:x", "viewer", "user:ann")],
-        )
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict { op: "delete", .. }),
-        "{err:?}"
-    );
-    let page = store.read_changes(None, 100).unwrap();
-    assert_eq!(
-        page.changes.len(),
-        1,
-        "no change of a rejected request is kept"
-    );
-    // The fresh tuple was not written: writing it now succeeds.
-    store.write(&[fresh], &[]).unwrap();
+    scenarios::rejected_request_changes_nothing(&SqliteTupleStore::open_in_memory().unwrap());
 }
 
 #[test]
 fn durable_store_tuple_outside_the_model_never_reaches_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fga.sqlite");
-    let mut a = replica(&path);
-    let err = a
-        .write(&[TupleKey::new("folder:f", "owner", "user:ann")], &[])
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Engine(_)), "{err:?}");
-    let store = SqliteTupleStore::open(&path).unwrap();
-    assert!(store.read_changes(None, 10).unwrap().changes.is_empty());
+    scenarios::tuple_outside_the_model_never_reaches_the_store(|| {
+        SqliteTupleStore::open(&path).unwrap()
+    });
 }
 
 #[test]
 fn durable_store_changes_feed_pages_in_change_id_order() {
-    let store = SqliteTupleStore::open_in_memory().unwrap();
-    for i in 0..5 {
-        store
-            .write(
-                &[TupleKey::new(format!("folder:f{i}"), "viewer", "user:ann")],
-                &[],
-            )
-            .unwrap();
-    }
-    store
-        .write(&[], &[TupleKey::new("folder:f0", "viewer", "user:ann")])
-        .unwrap();
-    let mut token: Option<ContinuationToken> = None;
-    let mut seen = Vec::new();
-    loop {
-        let page = store.read_changes(token.as_ref(), 2).unwrap();
-        if page.changes.is_empty() {
-            assert_eq!(
-                Some(page.continuation),
-                token,
-                "an empty page keeps the token"
-            );
-            break;
-        }
-        assert!(page.changes.len() <= 2);
-        seen.extend(page.changes);
-        // Tokens survive a round trip through text, as a client would hold them.
-        token = Some(page.continuation.to_string().parse().unwrap());
-    }
-    let ids: Vec<u64> = seen.iter().map(|c| c.id).collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
-    assert_eq!(seen.len(), 6);
-    assert_eq!(seen[5].op, ChangeOp::Delete);
-    assert_eq!(
-        seen[5].tuple,
-        TupleKey::new("folder:f0", "viewer", "user:ann")
-    );
+    scenarios::changes_feed_pages_in_change_id_order(&SqliteTupleStore::open_in_memory().unwrap());
 }
 
 #[test]

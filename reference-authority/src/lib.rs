@@ -46,6 +46,11 @@ pub struct ControlPointGuide;
 #[doc = include_str!("../../docs/governance.md")]
 pub struct GovernanceGuide;
 
+/// The deployment guide (`docs/deployment.md`), compiled as doc tests.
+#[cfg(all(doctest, feature = "postgres"))]
+#[doc = include_str!("../../docs/deployment.md")]
+pub struct DeploymentGuide;
+
 /// The universal logout guide (`docs/logout.md`), compiled and run as doc tests.
 #[cfg(all(doctest, feature = "server"))]
 #[doc = include_str!("../../docs/logout.md")]

@@ -15,6 +15,8 @@ pub mod agent;
 pub mod backend;
 mod cache;
 pub mod credential;
+#[cfg(feature = "postgres")]
+pub mod db_roles;
 pub mod envelope;
 pub mod error;
 pub mod filter;
@@ -34,6 +36,8 @@ pub use credential::{Credential, CredentialKey, CredentialKind, IssuedCredential
 pub use error::{ConsentRequired, VaultError};
 pub use keys::{EnvKeyProvider, FileKeyProvider, KeyProvider, MasterKey, StaticKeyProvider};
 pub use rotation::{Rotated, RotationError, RotationPolicy, RotationReport, Rotator};
+#[cfg(feature = "postgres")]
+pub use store::postgres::PgVaultStore;
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};

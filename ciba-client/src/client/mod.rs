@@ -6,6 +6,8 @@ mod discovery;
 mod error;
 mod exchange;
 mod outcome;
+#[cfg(feature = "postgres")]
+mod pg_pending;
 mod receiver;
 mod request;
 mod signals;
@@ -16,6 +18,8 @@ pub use agent_auth::oauth::ClientAuth;
 pub use discovery::ProviderMetadata;
 pub use error::CibaError;
 pub use outcome::{ApprovalOutcome, ApprovedTokens};
+#[cfg(feature = "postgres")]
+pub use pg_pending::PgPendingStore;
 pub use request::{AuthenticationRequest, Hint};
 pub use signals::CibaSignals;
 #[cfg(feature = "sqlite")]

@@ -9,12 +9,16 @@
 
 mod change;
 mod error;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod replica;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use change::{ChangeOp, ChangesPage, ContinuationToken, TupleChange};
 pub use error::StoreError;
+#[cfg(feature = "postgres")]
+pub use postgres::PgTupleStore;
 pub use replica::Replica;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteTupleStore;

@@ -85,6 +85,8 @@ pub use par::REQUEST_URI_PREFIX;
 pub use params::{Params, split_list};
 pub use registration::{Registration, RegistrationError, RegistrationPolicy, client_information};
 pub use session::{Credentials, LoginError, SessionHandle};
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, Table};

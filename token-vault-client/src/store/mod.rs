@@ -1,8 +1,13 @@
 //! Storage of sealed records: one trait, an in-memory and a SQLite
 //! implementation. Stores only ever see ciphertext and non-secret metadata.
 
+mod lease;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+
+pub use lease::{LeaseFuture, RefreshLease};
 
 use crate::credential::{CredentialKey, CredentialKind};
 use crate::error::VaultError;
@@ -137,6 +142,14 @@ pub trait VaultStore: Send + Sync + std::fmt::Debug {
     fn delete_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError>;
     /// Every record (for re-encryption and the output filter).
     fn list(&self) -> Result<Vec<SealedRecord>, VaultError>;
+
+    /// Excludes refreshes of `key` by the other vault instances sharing this
+    /// store until the lease drops. The default, for stores of one process, is
+    /// no lease: the vault's own per-credential lock is enough there.
+    fn refresh_lease(&self, key: &CredentialKey) -> LeaseFuture {
+        let _ = key;
+        lease::no_lease()
+    }
 }
 
 /// Records in memory.

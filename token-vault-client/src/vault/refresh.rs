@@ -62,6 +62,8 @@ impl Vault {
     ) -> Result<IssuedCredential, VaultError> {
         let flight = self.flight(key);
         let _guard = flight.lock().await;
+        // Instances sharing a store (PostgreSQL) refresh one at a time too.
+        let _lease = self.inner.store.refresh_lease(key).await?;
         // Under the lock, the store is the truth: a refresh that finished while
         // this caller waited is visible here.
         let record = self

@@ -1,0 +1,57 @@
+//! `authority.client_credentials_pg.vs_oidc_provider`: the `authority` group's
+//! measurement with our authority on a `PgStore`, in a throwaway PostgreSQL
+//! cluster the bench starts (and removes) on loopback.
+
+use crate::authority::{fail, load, start_ours_on};
+use crate::measure::report;
+use std::sync::Arc;
+
+/// Paired batches.
+const ROUNDS: usize = 7;
+
+/// Measures against oidc-provider at `theirs_url`, or says why it cannot.
+pub(crate) async fn run(client: &reqwest::Client, theirs_url: &str) {
+    let Some(bin) = pg_store::testing::find_bin_dir() else {
+        println!(
+            "authority.client_credentials_pg.vs_oidc_provider NOT measured: PostgreSQL server binaries not found (install postgresql or set PG_BIN)"
+        );
+        return;
+    };
+    let cluster = tokio::task::spawn_blocking(move || pg_store::testing::TestCluster::start(&bin))
+        .await
+        .unwrap_or_else(|e| fail(&e))
+        .unwrap_or_else(|e| fail(&e));
+    let url = cluster.url("postgres");
+    let store = tokio::task::spawn_blocking(move || {
+        let config = pg_store::PgConfig::parse(&url)?.pool_size(16);
+        let pool = pg_store::PgPool::connect(config)?;
+        reference_authority::PgStore::open(pool)
+            .map_err(|e| pg_store::PgError::Query(e.to_string()))
+    })
+    .await
+    .unwrap_or_else(|e| fail(&e))
+    .unwrap_or_else(|e| fail(&e));
+    let ours = start_ours_on(Some(Arc::new(store))).await;
+    let ours_url = format!("{ours}/token");
+    load(client, &ours_url).await;
+    let (mut ratios, mut ours_t, mut theirs_t) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let (o, t) = if round % 2 == 0 {
+            let o = load(client, &ours_url).await;
+            (o, load(client, theirs_url).await)
+        } else {
+            let t = load(client, theirs_url).await;
+            (load(client, &ours_url).await, t)
+        };
+        ratios.push(o.as_secs_f64() / t.as_secs_f64());
+        ours_t.push(o.as_nanos() as f64);
+        theirs_t.push(t.as_nanos() as f64);
+    }
+    report(
+        "authority.client_credentials_pg.vs_oidc_provider",
+        &mut ratios,
+        &mut ours_t,
+        &mut theirs_t,
+    );
+    drop(cluster);
+}

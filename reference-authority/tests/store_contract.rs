@@ -1,0 +1,189 @@
+//! The contract of `Store`, run on every backend: memory, SQLite and PostgreSQL
+//! (two instances on one database for the concurrency rules).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use reference_authority::store::Update;
+use reference_authority::{MemoryStore, Store, Table};
+use std::sync::Arc;
+
+/// Every rule of the contract on `a`; `b` is the same storage seen by another
+/// instance (the same value for in-process backends).
+fn contract(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    a_missing_key_reads_as_none(a);
+    put_then_get_and_overwrite(a, b);
+    delete_reports_whether_the_key_existed(a, b);
+    tables_are_separate(a);
+    scan_lists_one_table_in_key_order(a);
+    update_keep_on_a_missing_key_creates_nothing(a);
+    update_puts_and_deletes(a, b);
+    concurrent_updates_lose_nothing(a, b);
+    a_first_use_is_won_by_exactly_one_caller(a, b);
+}
+
+fn a_missing_key_reads_as_none(s: &Arc<dyn Store>) {
+    assert_eq!(s.get(Table::Codes, "nothing").unwrap(), None);
+}
+
+fn put_then_get_and_overwrite(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    a.put(Table::Clients, "portal", b"v1").unwrap();
+    assert_eq!(b.get(Table::Clients, "portal").unwrap().unwrap(), b"v1");
+    b.put(Table::Clients, "portal", b"v2").unwrap();
+    assert_eq!(a.get(Table::Clients, "portal").unwrap().unwrap(), b"v2");
+    // Bytes are opaque: NUL and non-UTF-8 survive.
+    a.put(Table::Keys, "raw", &[0, 255, 1]).unwrap();
+    assert_eq!(b.get(Table::Keys, "raw").unwrap().unwrap(), vec![0, 255, 1]);
+}
+
+fn delete_reports_whether_the_key_existed(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    a.put(Table::Sessions, "s1", b"x").unwrap();
+    assert!(b.delete(Table::Sessions, "s1").unwrap());
+    assert!(!a.delete(Table::Sessions, "s1").unwrap());
+    assert_eq!(a.get(Table::Sessions, "s1").unwrap(), None);
+}
+
+fn tables_are_separate(s: &Arc<dyn Store>) {
+    s.put(Table::Users, "same", b"user").unwrap();
+    s.put(Table::Extension("ciba_requests"), "same", b"ciba")
+        .unwrap();
+    assert_eq!(s.get(Table::Users, "same").unwrap().unwrap(), b"user");
+    assert_eq!(
+        s.get(Table::Extension("ciba_requests"), "same")
+            .unwrap()
+            .unwrap(),
+        b"ciba"
+    );
+    assert_eq!(s.get(Table::UserNames, "same").unwrap(), None);
+}
+
+fn scan_lists_one_table_in_key_order(s: &Arc<dyn Store>) {
+    for key in ["b", "B", "a", "a-1", "é"] {
+        s.put(Table::Consents, key, key.as_bytes()).unwrap();
+    }
+    s.put(Table::Links, "zz", b"other table").unwrap();
+    let keys: Vec<String> = s
+        .scan(Table::Consents)
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| {
+            assert_eq!(k.as_bytes(), v.as_slice());
+            k
+        })
+        .collect();
+    assert_eq!(keys, ["B", "a", "a-1", "b", "é"], "byte order");
+    assert!(s.scan(Table::Families).unwrap().is_empty());
+}
+
+fn update_keep_on_a_missing_key_creates_nothing(s: &Arc<dyn Store>) {
+    let mut seen = Vec::new();
+    s.update(Table::Codes, "absent", &mut |v| {
+        seen.push(v.map(<[u8]>::to_vec));
+        Update::Keep
+    })
+    .unwrap();
+    assert_eq!(seen.last(), Some(&None));
+    assert_eq!(s.get(Table::Codes, "absent").unwrap(), None);
+}
+
+fn update_puts_and_deletes(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    a.update(Table::RefreshTokens, "r", &mut |_| {
+        Update::Put(b"live".to_vec())
+    })
+    .unwrap();
+    let mut current = None;
+    b.update(Table::RefreshTokens, "r", &mut |v| {
+        current = v.map(<[u8]>::to_vec);
+        Update::Delete
+    })
+    .unwrap();
+    assert_eq!(current.as_deref(), Some(&b"live"[..]));
+    assert_eq!(a.get(Table::RefreshTokens, "r").unwrap(), None);
+}
+
+/// Read-modify-write through `update` from two instances at once: every
+/// increment lands (no lost update).
+fn concurrent_updates_lose_nothing(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    const PER_THREAD: u32 = 25;
+    let stores = [a, b, a, b];
+    std::thread::scope(|scope| {
+        for s in stores {
+            scope.spawn(move || {
+                for _ in 0..PER_THREAD {
+                    s.update(Table::Families, "counter", &mut |v| {
+                        let n = v.map_or(0, |b| u32::from_be_bytes(b.try_into().unwrap()));
+                        Update::Put((n + 1).to_be_bytes().to_vec())
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let total = a.get(Table::Families, "counter").unwrap().unwrap();
+    assert_eq!(
+        u32::from_be_bytes(total.as_slice().try_into().unwrap()),
+        PER_THREAD * 4
+    );
+}
+
+/// The replay rule's shape: "record the `jti` unless it was seen" from several
+/// callers on several instances at once admits exactly one of them.
+fn a_first_use_is_won_by_exactly_one_caller(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    for round in 0..10 {
+        let key = format!("jti-{round}");
+        let stores = [a, b, a, b, a, b];
+        let winners: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = stores
+                .into_iter()
+                .map(|s| {
+                    let key = key.clone();
+                    scope.spawn(move || {
+                        let mut won = false;
+                        s.update(Table::AssertionJti, &key, &mut |v| {
+                            won = v.is_none();
+                            if won {
+                                Update::Put(b"seen".to_vec())
+                            } else {
+                                Update::Keep
+                            }
+                        })
+                        .unwrap();
+                        usize::from(won)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(winners, 1, "round {round}");
+    }
+}
+
+#[test]
+fn memory_store_keeps_the_contract() {
+    let s: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    contract(&s, &s);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_store_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let s: Arc<dyn Store> =
+        Arc::new(reference_authority::SqliteStore::open(dir.path().join("a.sqlite")).unwrap());
+    contract(&s, &s);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_store_keeps_the_contract_across_two_instances() {
+    let Some(db) = pg_store::testing::fresh_database("store_contract").unwrap() else {
+        return;
+    };
+    let a: Arc<dyn Store> =
+        Arc::new(reference_authority::PgStore::open(db.pool().unwrap()).unwrap());
+    let b: Arc<dyn Store> = Arc::new(reference_authority::PgStore::connect(&db.url()).unwrap());
+    contract(&a, &b);
+}

@@ -1,0 +1,208 @@
+//! Just-in-time database credentials against a real PostgreSQL server: the
+//! issued role logs in with its password and has the template's grants only;
+//! after logout (drop) or past `VALID UNTIL` it cannot log in, and its open
+//! sessions are ended.
+#![cfg(feature = "postgres")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use agent_auth::audit::{AuditAction, MemorySink, Outcome};
+use agent_auth::clock::ManualClock;
+use pg_store::testing::TestDatabase;
+use pg_store::{PgConfig, PgPool};
+use std::sync::Arc;
+use token_vault_client::db_roles::{PgRoleIssuer, RoleTemplate};
+use token_vault_client::{Credential, VaultError};
+
+fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+/// A database with a table readable by the `crm_readonly` group role.
+fn crm(db: &TestDatabase) -> PgPool {
+    let admin = db.pool().unwrap();
+    let client = admin.client_blocking().unwrap();
+    admin
+        .block_on(client.batch_execute(
+            "CREATE TABLE orders (id INT PRIMARY KEY);
+             INSERT INTO orders VALUES (1), (2);
+             CREATE ROLE crm_readonly NOLOGIN;
+             GRANT SELECT ON orders TO crm_readonly;",
+        ))
+        .unwrap();
+    admin
+}
+
+fn login(db: &TestDatabase, credential: &Credential) -> Result<PgPool, pg_store::PgError> {
+    let Credential::Database {
+        username, password, ..
+    } = credential
+    else {
+        panic!("a database credential");
+    };
+    let url = db
+        .cluster()
+        .url_as(username, password.expose_secret(), db.name());
+    PgPool::connect(PgConfig::parse(&url)?.pool_size(1))
+}
+
+fn issuer(admin: PgPool, clock: &ManualClock, audit: &MemorySink) -> PgRoleIssuer {
+    PgRoleIssuer::new(
+        admin,
+        RoleTemplate::new("agent", ["crm_readonly"], 900)
+            .unwrap()
+            .database("crm"),
+        Arc::new(clock.clone()),
+    )
+    .audit(Arc::new(audit.clone()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issued_role_logs_in_with_its_grants_until_logout_drops_it() {
+    let Some(db) = pg_store::testing::fresh_database("jit_roles").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    let clock = ManualClock::new(now());
+    let audit = MemorySink::new();
+    let issuer = issuer(admin, &clock, &audit);
+    let credential = issuer.issue_role("sales-agent").await.unwrap();
+    let Credential::Database {
+        username,
+        expires_at,
+        database,
+        ..
+    } = &credential
+    else {
+        panic!("a database credential");
+    };
+    assert_eq!(
+        *expires_at,
+        Some(agent_auth::clock::Clock::now(&clock) + 900)
+    );
+    assert_eq!(database.as_deref(), Some("crm"));
+    assert!(!format!("{credential:?}").contains(match &credential {
+        Credential::Database { password, .. } => password.expose_secret(),
+        _ => unreachable!(),
+    }));
+
+    // Before: logs in, reads what the template grants, nothing more.
+    let session = login(&db, &credential).unwrap();
+    let client = session.client().await.unwrap();
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2);
+    assert!(
+        client
+            .execute("INSERT INTO orders VALUES (3)", &[])
+            .await
+            .is_err()
+    );
+    // The password is not the role's only check: a wrong one is refused.
+    let url = db.cluster().url_as(username, "wrong-password", db.name());
+    assert!(PgPool::connect(PgConfig::parse(&url).unwrap()).is_err());
+
+    // Logout: the role is dropped, its open session ended, new logins refused.
+    assert!(issuer.drop_credential(&credential).await.unwrap());
+    assert!(client.query_one("SELECT 1", &[]).await.is_err());
+    assert!(login(&db, &credential).is_err());
+    assert!(!issuer.drop_credential(&credential).await.unwrap());
+    let issued = audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::TokenIssued && e.outcome == Outcome::Success)
+        .count();
+    let revoked = audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::TokenRevoked)
+        .count();
+    assert_eq!((issued, revoked), (1, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_role_cannot_log_in_and_is_dropped_by_the_sweep() {
+    let Some(db) = pg_store::testing::fresh_database("jit_expiry").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    // Issued an hour ago with a 15-minute lifetime: VALID UNTIL has passed.
+    let clock = ManualClock::new(now() - 3600);
+    let audit = MemorySink::new();
+    let issuer = issuer(admin.clone(), &clock, &audit);
+    let expired = issuer.issue_role("sales-agent").await.unwrap();
+    clock.set(now());
+    let live = issuer.issue_role("sales-agent").await.unwrap();
+    assert!(
+        login(&db, &expired).is_err(),
+        "the server enforces VALID UNTIL"
+    );
+    assert!(login(&db, &live).is_ok());
+    assert_eq!(issuer.drop_expired().await.unwrap(), 1);
+    let client = admin.client().await.unwrap();
+    let Credential::Database { username, .. } = &expired else {
+        panic!()
+    };
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname = $1",
+            &[username],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert!(login(&db, &live).is_ok(), "the live role stays");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issuer_drops_only_its_own_roles_and_a_bad_grant_leaves_no_role() {
+    let Some(db) = pg_store::testing::fresh_database("jit_scope").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    let clock = ManualClock::new(now());
+    let audit = MemorySink::new();
+    let issuer = issuer(admin.clone(), &clock, &audit);
+    assert!(matches!(
+        issuer.drop_role("crm_readonly").await,
+        Err(VaultError::Invalid(_))
+    ));
+    assert!(matches!(
+        issuer.drop_role("postgres").await,
+        Err(VaultError::Invalid(_))
+    ));
+    // A template naming a role that does not exist: the issuance fails whole.
+    let broken = PgRoleIssuer::new(
+        admin.clone(),
+        RoleTemplate::new("broken", ["no_such_role"], 900).unwrap(),
+        Arc::new(clock.clone()),
+    );
+    assert!(matches!(
+        broken.issue_role("sales-agent").await,
+        Err(VaultError::Storage(_))
+    ));
+    let client = admin.client().await.unwrap();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'broken\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}
