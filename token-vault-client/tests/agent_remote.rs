@@ -165,7 +165,7 @@ async fn the_tool_wrapper_caches_per_context_retries_once_then_needs_consent() {
         TokenToolError::Vault(VaultError::ConsentRequired(_))
     ));
     // Universal logout empties the wrapper's cache too.
-    vault.wipe_user("acme", "alice").unwrap();
+    vault.wipe_user("acme", "alice").await.unwrap();
     let err = calendar
         .call(
             &alice,

@@ -10,8 +10,9 @@
 //! - `write`: storing credentials;
 //! - `refresh`: single-flight refresh of OAuth tokens;
 //! - `consent`: consent-required errors and marking a connection;
-//! - `wipe`: disconnect and universal logout;
-//! - `revoke`: ending a user's access at the providers too (RFC 7009);
+//! - `wipe`: disconnect and the local part of universal logout;
+//! - `revoke`: wiping a user or an agent, with revocation at the providers
+//!   (RFC 7009, retried);
 //! - `signals`: the vault as a subscriber of `agent_auth::signals`;
 //! - `master_keys`: re-encryption after a master-key rotation, secret values for
 //!   the output filter;
@@ -37,10 +38,10 @@ mod write;
 pub use accessor::{Accessor, AccessorOrigin};
 pub use agents::{AgentConnections, AllowedConnection, StaticAgentConnections};
 pub use config::{
-    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RevokeError, TokenRefresher,
-    TokenRevoker, VaultBuilder,
+    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RetrySleeper, RevocationRetry,
+    RevokeError, TokenRefresher, TokenRevoker, TokioRetrySleeper, VaultBuilder,
 };
-pub use revoke::RevocationReport;
+pub use revoke::{RevocationReport, RevokedToken, TokenRevocation};
 pub use signals::VaultSignals;
 pub(crate) use write::validate_scopes;
 
@@ -76,6 +77,7 @@ struct Inner {
     epochs: RwLock<HashMap<(String, String), u64>>,
     refreshes: AtomicU64,
     agents: Option<Arc<dyn agents::AgentConnections>>,
+    retry: RevocationRetry,
 }
 
 /// Result of the synchronous hot path.
