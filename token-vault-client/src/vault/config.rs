@@ -285,6 +285,7 @@ impl VaultBuilder {
                 refreshes: AtomicU64::new(0),
                 agents: self.agents,
                 retry: self.retry,
+                due: Mutex::new(super::due::DueIndex::default()),
             }),
         }
     }

@@ -6,6 +6,7 @@
 //! - `accessor`: who asks (tenant, user, agent);
 //! - `config`: connections, refresh policy, refresher trait, the builder;
 //! - `records`: the record cache in front of the store, refresh due times;
+//! - `due`: the rotation job's due-time index;
 //! - `read`: the synchronous hot read and the async read that refreshes;
 //! - `write`: storing credentials;
 //! - `refresh`: single-flight refresh of OAuth tokens;
@@ -24,6 +25,7 @@ mod agents;
 mod audit;
 mod config;
 mod consent;
+mod due;
 mod follow;
 mod master_keys;
 mod read;
@@ -78,6 +80,7 @@ struct Inner {
     refreshes: AtomicU64,
     agents: Option<Arc<dyn agents::AgentConnections>>,
     retry: RevocationRetry,
+    due: Mutex<due::DueIndex>,
 }
 
 /// Result of the synchronous hot path.
@@ -128,6 +131,17 @@ impl Vault {
             .unwrap_or_else(PoisonError::into_inner)
             .get(connection)
             .map(f)
+    }
+
+    /// Every connection with a rotation schedule, and its schedule.
+    pub(crate) fn rotation_schedules(&self) -> Vec<(String, RotationSchedule)> {
+        self.inner
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .filter_map(|c| Some((c.name.clone(), c.rotation.clone()?)))
+            .collect()
     }
 
     /// The rotation schedule of `connection`, if it has one.

@@ -30,6 +30,7 @@ impl Vault {
     pub fn wipe_local(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {
         let result = self.inner.store.delete_user(tenant, user);
         self.inner.cache.remove_user(tenant, user);
+        self.due_remove_user(tenant, user);
         *self
             .inner
             .epochs
