@@ -128,6 +128,9 @@ for await (const line of rl) {
   try {
     if (command === 'AUTHORIZE') {
       process.stdout.write(`CALLBACK ${await authorize(arg)}\n`);
+    } else if (command === 'ACTIVE') {
+      const token = await provider.AccessToken.find(arg);
+      process.stdout.write(`ACTIVE ${token ? 'yes' : 'no'}\n`);
     } else if (command === 'REVOKE_ALL') {
       let n = 0;
       for (const k of [...store.keys()]) {

@@ -12,6 +12,7 @@ mod layer;
 
 pub use layer::{CredentialLayer, CredentialService, VaultCredential};
 
+use crate::backend::CredentialBackend;
 use crate::credential::IssuedCredential;
 use crate::error::VaultError;
 use crate::{Accessor, Vault};
@@ -71,10 +72,11 @@ struct Cached {
 
 type CacheKey = (String, String, String, Option<String>, Option<String>);
 
-/// A tool's access to one connection with fixed scopes.
+/// A tool's access to one connection with fixed scopes, through any
+/// [`CredentialBackend`]: the embedded [`Vault`] or a remote Token Vault.
 #[derive(Debug, Clone)]
 pub struct TokenTool {
-    vault: Vault,
+    vault: Arc<dyn CredentialBackend>,
     connection: String,
     scopes: Vec<String>,
     cache_scope: CacheScope,
@@ -82,10 +84,20 @@ pub struct TokenTool {
 }
 
 impl TokenTool {
-    /// Access to `connection` with `scopes`.
+    /// Access to `connection` with `scopes` in the embedded `vault`.
     pub fn new(vault: Vault, connection: impl Into<String>, scopes: &[&str]) -> Self {
+        Self::with_backend(Arc::new(vault), connection, scopes)
+    }
+
+    /// Access to `connection` with `scopes` through any backend (a
+    /// [`RemoteSession`](crate::remote::RemoteSession) for a remote vault).
+    pub fn with_backend(
+        backend: Arc<dyn CredentialBackend>,
+        connection: impl Into<String>,
+        scopes: &[&str],
+    ) -> Self {
         Self {
-            vault,
+            vault: backend,
             connection: connection.into(),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             cache_scope: CacheScope::default(),
@@ -125,7 +137,7 @@ impl TokenTool {
         accessor: &Accessor,
         key: &CacheKey,
     ) -> Result<IssuedCredential, VaultError> {
-        let epoch = self.vault.user_epoch(accessor.tenant(), accessor.user());
+        let epoch = self.vault.user_epoch(accessor);
         let now = self.vault.now();
         if let Some(c) = self
             .cache
@@ -209,7 +221,7 @@ impl TokenTool {
         key: CacheKey,
         credential: IssuedCredential,
     ) {
-        let epoch = self.vault.user_epoch(accessor.tenant(), accessor.user());
+        let epoch = self.vault.user_epoch(accessor);
         self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -219,6 +231,6 @@ impl TokenTool {
     /// A fresh token was refused too: the user must reconnect.
     pub(crate) fn consent_required(&self) -> VaultError {
         self.vault
-            .consent_error(&self.connection, self.scopes.clone())
+            .consent_required(&self.connection, self.scopes.clone())
     }
 }

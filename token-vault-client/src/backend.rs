@@ -48,6 +48,34 @@ pub trait CredentialBackend: Send + Sync + std::fmt::Debug {
     /// Ends the access of the user `accessor` acts for to every connection;
     /// returns how many credentials were removed.
     async fn logout(&self, accessor: &Accessor) -> Result<usize, VaultError>;
+
+    /// A fresh credential after the provider refused `rejected` (its 401).
+    /// By default the backend is asked again.
+    async fn refresh_rejected(
+        &self,
+        accessor: &Accessor,
+        connection: &str,
+        scopes: &[&str],
+        rejected: &str,
+    ) -> Result<IssuedCredential, VaultError> {
+        let _ = rejected;
+        self.get(accessor, connection, scopes).await
+    }
+
+    /// The backend's current time (seconds since the epoch), against which
+    /// callers caching a credential check its expiry. By default the system
+    /// clock.
+    fn now(&self) -> i64 {
+        agent_auth::clock::system_clock().now()
+    }
+
+    /// A number that changes whenever the credentials of the user `accessor`
+    /// acts for are wiped or revoked: a caller drops what it cached under
+    /// another number. By default always 0 (the backend says nothing).
+    fn user_epoch(&self, accessor: &Accessor) -> u64 {
+        let _ = accessor;
+        0
+    }
 }
 
 #[crate::async_trait]
@@ -88,5 +116,23 @@ impl CredentialBackend for Vault {
         self.revoke_user(accessor.tenant(), accessor.user())
             .await
             .map(|report| report.wiped)
+    }
+
+    async fn refresh_rejected(
+        &self,
+        accessor: &Accessor,
+        connection: &str,
+        scopes: &[&str],
+        rejected: &str,
+    ) -> Result<IssuedCredential, VaultError> {
+        Vault::refresh_rejected(self, accessor, connection, scopes, rejected).await
+    }
+
+    fn now(&self) -> i64 {
+        Vault::now(self)
+    }
+
+    fn user_epoch(&self, accessor: &Accessor) -> u64 {
+        Vault::user_epoch(self, accessor.tenant(), accessor.user())
     }
 }

@@ -1,7 +1,7 @@
 //! The vault's record cache: sealed records by (tenant, user, connection) with
 //! what a hot read needs ready: the associated data, the refresh jitter,
 //! after the first read the unwrapped data key, and the entry's last read
-//! audit event.
+//! audit events (the read, and the trusted-system marker).
 //!
 //! - Only ciphertext and the data key are kept, never plaintext. The data key
 //!   (an aws-lc-rs `LessSafeKey`) is dropped with its entry, and aws-lc wipes
@@ -42,6 +42,8 @@ pub(crate) struct Cached {
     /// The last successful read event of this entry (names only, never a
     /// secret), re-sent with the new time when the same agent reads again.
     pub(crate) last_read: Mutex<Option<AuditEvent>>,
+    /// The last trusted-system read marker of this entry, re-sent the same way.
+    pub(crate) last_trusted: Mutex<Option<AuditEvent>>,
 }
 
 impl std::fmt::Debug for Cached {
@@ -188,6 +190,7 @@ impl RecordCache {
             generation,
             data_key: OnceLock::new(),
             last_read: Mutex::new(None),
+            last_trusted: Mutex::new(None),
         });
         let key = OwnedKey(entry.record.key.clone());
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);

@@ -43,8 +43,9 @@ pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
 pub use vault::{
     Accessor, AccessorOrigin, AgentConnections, AllowedConnection, ConnectionConfig, Lookup,
-    RefreshError, RefreshPolicy, RefreshedTokens, RevocationReport, RevokeError,
-    StaticAgentConnections, TokenRefresher, TokenRevoker, Vault, VaultBuilder, VaultSignals,
+    RefreshError, RefreshPolicy, RefreshedTokens, RetrySleeper, RevocationReport, RevocationRetry,
+    RevokeError, RevokedToken, StaticAgentConnections, TokenRefresher, TokenRevocation,
+    TokenRevoker, TokioRetrySleeper, Vault, VaultBuilder, VaultSignals,
 };
 
 /// The identity core whose types this crate's API takes (clock, audit sink,

@@ -7,7 +7,8 @@
 use crate::credential::{Credential, TokenSet};
 use crate::error::VaultError;
 use crate::vault::{
-    Accessor, RefreshError, RefreshedTokens, RevokeError, TokenRefresher, TokenRevoker, Vault,
+    Accessor, RefreshError, RefreshedTokens, RevokeError, RevokedToken, TokenRefresher,
+    TokenRevoker, Vault,
 };
 use agent_auth::clock::Clock as _;
 use agent_auth::oauth::{
@@ -187,17 +188,28 @@ impl TokenRefresher for OAuthClient {
 
 #[async_trait::async_trait]
 impl TokenRevoker for OAuthClient {
-    /// RFC 7009 section 2.1: `token` and `token_type_hint=refresh_token`,
-    /// with the client's authentication; 200 means revoked (or already
-    /// invalid, section 2.2). Without a revocation endpoint,
-    /// [`RevokeError::Unsupported`].
     async fn revoke_refresh_token(&self, refresh_token: &SecretString) -> Result<(), RevokeError> {
+        self.revoke(refresh_token, RevokedToken::RefreshToken).await
+    }
+
+    async fn revoke_access_token(&self, access_token: &SecretString) -> Result<(), RevokeError> {
+        self.revoke(access_token, RevokedToken::AccessToken).await
+    }
+}
+
+impl OAuthClient {
+    /// RFC 7009 section 2.1: `token` and its `token_type_hint`, with the
+    /// client's authentication; 200 means revoked (or already invalid,
+    /// section 2.2); `unsupported_token_type` (section 2.2.1) means the
+    /// server does not revoke this kind. Without a revocation endpoint,
+    /// [`RevokeError::Unsupported`].
+    async fn revoke(&self, token: &SecretString, kind: RevokedToken) -> Result<(), RevokeError> {
         let url = self
             .revocation_endpoint
             .as_deref()
             .ok_or(RevokeError::Unsupported)?;
-        let mut form = Form::new().with("token_type_hint", "refresh_token");
-        form.push_secret("token", refresh_token.clone());
+        let mut form = Form::new().with("token_type_hint", kind.hint());
+        form.push_secret("token", token.clone());
         let auth = self.endpoint.auth();
         let header = auth
             .apply(

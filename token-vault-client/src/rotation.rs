@@ -1,5 +1,6 @@
 //! Scheduled rotation of privileged credentials (database passwords, API keys)
-//! and removal of expired just-in-time credentials.
+//! and removal of expired just-in-time credentials, found through a due-time
+//! index instead of a scan of the store.
 //!
 //! A connection with a [`Rotator`] and a [`RotationPolicy`] has every stored
 //! credential replaced once it is older than the policy's period. Rotation is
@@ -123,25 +124,40 @@ impl Vault {
     /// just-in-time credentials (API keys, tokens and database users with an
     /// expiry; OAuth token sets are refreshed instead). Failures are collected,
     /// audited, and leave the old credential in place.
+    ///
+    /// Due credentials come from the due-time index (by seal time per
+    /// connection, by expiry), not from a listing of the store: the store is
+    /// listed once, at the first pass (see [`Vault::reload_due_index`]).
     pub async fn rotate_due(&self, now: i64) -> Result<RotationReport, VaultError> {
         let mut report = RotationReport::default();
-        for record in self.store().list()? {
-            if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
-                if self.remove_expired(&record)? {
-                    report.expired_removed += 1;
+        self.load_due_index()?;
+        for key in self.due_expired(now) {
+            // The store is the truth: the credential may have been rewritten.
+            match self.store().get(&key)? {
+                Some(record)
+                    if record.kind != CredentialKind::OAuth
+                        && record.expires_at.is_some_and(|e| now >= e) =>
+                {
+                    if self.remove_expired(&record)? {
+                        report.expired_removed += 1;
+                    }
                 }
-                continue;
+                Some(record) => self.due_upsert(&record),
+                None => self.due_remove(&key),
             }
-            let Some(schedule) = self.rotation_schedule(&record.key.connection) else {
-                continue;
-            };
-            if !schedule.policy.is_due(record.sealed_at, now) {
-                continue;
-            }
-            match self.rotate_locked(&record.key, &schedule, Some(now)).await {
-                Ok(Rotated::Stored { version, .. }) => report.rotated.push((record.key, version)),
-                Ok(Rotated::Skipped) => {}
-                Err(e) => report.failed.push((record.key, e)),
+        }
+        let mut schedules = self.rotation_schedules();
+        schedules.sort_by(|a, b| a.0.cmp(&b.0));
+        for (connection, schedule) in schedules {
+            let sealed_by = now.saturating_sub(schedule.policy.every);
+            for key in self.due_sealed(&connection, sealed_by) {
+                match self.rotate_locked(&key, &schedule, Some(now)).await {
+                    Ok(Rotated::Stored { version, .. }) => report.rotated.push((key, version)),
+                    Ok(Rotated::Skipped) => {}
+                    // Deleted by another writer since it was indexed.
+                    Err(VaultError::NotFound(_)) => self.due_remove(&key),
+                    Err(e) => report.failed.push((key, e)),
+                }
             }
         }
         Ok(report)
@@ -208,6 +224,7 @@ impl Vault {
         let Some(record) = self.store().get(key)? else {
             return Err(VaultError::NotFound(key.connection.clone()));
         };
+        self.due_upsert(&record);
         if record.version != seen
             || due_at.is_some_and(|now| !schedule.policy.is_due(record.sealed_at, now))
         {

@@ -20,7 +20,9 @@ use reference_authority::{
 use reference_authority::{ConnectionAccess, FederatedConnectionGrant};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use token_vault_client::remote::{GRANT_TYPE, REQUESTED_TOKEN_TYPE, RemoteVault, SubjectToken};
+use token_vault_client::remote::{
+    GRANT_TYPE, REQUESTED_TOKEN_TYPE, RemoteSession, RemoteVault, SubjectToken,
+};
 use token_vault_client::*;
 
 const T0: i64 = 1_800_000_000;
@@ -163,7 +165,7 @@ async fn the_tool_wrapper_caches_per_context_retries_once_then_needs_consent() {
         TokenToolError::Vault(VaultError::ConsentRequired(_))
     ));
     // Universal logout empties the wrapper's cache too.
-    vault.wipe_user("acme", "alice").unwrap();
+    vault.wipe_user("acme", "alice").await.unwrap();
     let err = calendar
         .call(
             &alice,
@@ -487,4 +489,72 @@ async fn a_refresh_token_is_a_subject_token_until_it_is_revoked_used_or_anothers
     // The subject token never appears in the client's Debug output.
     let shown = format!("{:?} {:?}", SubjectToken::RefreshToken(&rt), remote);
     assert!(!shown.contains(&rt), "{shown}");
+}
+
+/// A tool call for alice by the assistant, from verified claims.
+fn alice_call() -> agent_auth::tool::ToolCall {
+    let mut claims = agent_auth::validate::Claims::new().with("client_id", "assistant");
+    claims.sub = Some("alice".into());
+    let ctx = agent_auth::tool::ToolContext::from_verified_claims(&claims).unwrap();
+    agent_auth::tool::ToolCall::new("calendar_today", serde_json::json!({}), ctx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_tool_reads_through_a_remote_session_as_through_the_embedded_vault() {
+    let f = remote_fixture().await;
+    let (at, _) = tokens_for(&f.authority, "assistant");
+    let session = RemoteSession::with_access_token(f.remote.clone(), SecretString::new(at));
+    let tool = TokenTool::with_backend(Arc::new(session), "google", &["calendar.readonly"]);
+    let alice = Accessor::trusted_system(&f.issuer, "alice", "assistant");
+    let ctx = CredentialsContext {
+        agent: "assistant".into(),
+        ..CredentialsContext::default()
+    };
+    let seen = tool
+        .call(&alice, &ctx, |token| async move {
+            Ok::<_, ToolError<()>>(token.expose_secret().to_owned())
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, "ya29.federated-google-token");
+    // A connection the user never connected: consent required, remotely too.
+    let slack = TokenTool::with_backend(
+        Arc::new(RemoteSession::with_access_token(
+            f.remote.clone(),
+            SecretString::new(tokens_for(&f.authority, "assistant").0),
+        )),
+        "slack",
+        &["chat:write"],
+    );
+    let err = slack
+        .call(&alice, &ctx, |_| async { Ok::<_, ToolError<()>>(()) })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenToolError::Vault(VaultError::ConsentRequired(_))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_credential_layer_injects_a_remote_sessions_token() {
+    use agent_auth::tool::{ToolError, ToolOutput, tool_fn};
+    use token_vault_client::agent::{CredentialLayer, VaultCredential};
+    use tower::{Layer as _, ServiceExt as _};
+    let f = remote_fixture().await;
+    let (at, _) = tokens_for(&f.authority, "assistant");
+    let session = RemoteSession::with_access_token(f.remote.clone(), SecretString::new(at));
+    let layer = CredentialLayer::new(
+        TokenTool::with_backend(Arc::new(session), "google", &["calendar.readonly"]),
+        f.issuer.clone(),
+    );
+    let tool = layer.layer(tool_fn(|call: agent_auth::tool::ToolCall| async move {
+        let credential = call
+            .extensions()
+            .get::<VaultCredential>()
+            .ok_or_else(|| ToolError::tool("no credential"))?;
+        Ok(ToolOutput::text(credential.token().expose_secret()))
+    }));
+    let out = tool.oneshot(alice_call()).await.unwrap();
+    assert_eq!(out.as_text(), Some("ya29.federated-google-token"));
 }

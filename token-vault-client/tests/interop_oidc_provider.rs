@@ -206,8 +206,8 @@ async fn connected_account_refresh_rotation_and_revocation_with_oidc_provider() 
 }
 
 /// A security signal ends Alice's access: the vault wipes her connection and
-/// revokes its refresh token at oidc-provider's RFC 7009 endpoint (found in
-/// the provider's metadata), after which the provider refuses that token.
+/// revokes its refresh and access tokens at oidc-provider's RFC 7009 endpoint
+/// (found in the provider's metadata), after which the provider refuses both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn signal_revokes_the_refresh_token_at_oidc_provider() {
     use agent_auth::audit::{AuditAction, MemorySink, Outcome};
@@ -254,10 +254,13 @@ async fn signal_revokes_the_refresh_token_at_oidc_provider() {
         .await
         .unwrap();
     let key = CredentialKey::new("acme", "alice", "calendar");
-    let refresh_token = match envelope::open(&*keys, &store.get(&key).unwrap().unwrap()).unwrap() {
-        Credential::OAuth(t) => t.refresh_token.unwrap(),
-        _ => panic!("kind"),
-    };
+    let (refresh_token, access_token) =
+        match envelope::open(&*keys, &store.get(&key).unwrap().unwrap()).unwrap() {
+            Credential::OAuth(t) => (t.refresh_token.unwrap(), t.access_token),
+            _ => panic!("kind"),
+        };
+    let active = format!("ACTIVE {}", access_token.expose_secret());
+    assert_eq!(peer.ask(&active).await, "ACTIVE yes");
 
     let signal = Signal::local(
         SignalKind::SessionRevoked,
@@ -279,7 +282,20 @@ async fn signal_revokes_the_refresh_token_at_oidc_provider() {
             .iter()
             .any(|e| e.action == AuditAction::TokenRevoked && e.outcome == Outcome::Success)
     );
-    // The provider no longer honours the refresh token.
+    // Both tokens were revoked, each audited by kind.
+    for kind in ["refresh_token", "access_token"] {
+        assert!(
+            audit
+                .events()
+                .iter()
+                .any(|e| e.action == AuditAction::TokenRevoked
+                    && e.outcome == Outcome::Success
+                    && e.details["token"] == kind),
+            "{kind} revoked"
+        );
+    }
+    // The provider no longer honours either token.
+    assert_eq!(peer.ask(&active).await, "ACTIVE no");
     match client.refresh(&refresh_token, &[]).await {
         Err(RefreshError::ConsentGone(_)) => {}
         other => panic!("the revoked refresh token still works: {other:?}"),

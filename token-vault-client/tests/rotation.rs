@@ -385,3 +385,74 @@ async fn expired_just_in_time_credentials_are_removed_by_the_job() {
     // The rotated connection was not due and is untouched.
     assert_eq!(current_password(&f).await, "pw-0-SECRETVALUE");
 }
+
+/// A store that counts full listings.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: MemoryVaultStore,
+    lists: AtomicU64,
+}
+
+impl VaultStore for CountingStore {
+    fn get(&self, key: &CredentialKey) -> Result<Option<SealedRecord>, VaultError> {
+        self.inner.get(key)
+    }
+    fn put(&self, record: &SealedRecord, expected: u64) -> Result<(), VaultError> {
+        self.inner.put(record, expected)
+    }
+    fn delete(&self, key: &CredentialKey) -> Result<bool, VaultError> {
+        self.inner.delete(key)
+    }
+    fn delete_version(&self, key: &CredentialKey, version: u64) -> Result<bool, VaultError> {
+        self.inner.delete_version(key, version)
+    }
+    fn delete_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {
+        self.inner.delete_user(tenant, user)
+    }
+    fn list(&self) -> Result<Vec<SealedRecord>, VaultError> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        self.inner.list()
+    }
+}
+
+#[tokio::test]
+async fn the_rotation_job_finds_due_credentials_by_due_time_without_scanning_the_store() {
+    let store = Arc::new(CountingStore::default());
+    let f = fixture(store.clone(), FakeDatabase::default());
+    // A second credential sealed ten days later, and a just-in-time key.
+    f.clock.advance(10 * DAY);
+    let later = Accessor::trusted_system("acme", "svc-later", "sales-agent-prod-001");
+    f.vault
+        .store_for(&later, "crm-db", &db_credential("pw-later-SECRETVALUE"))
+        .unwrap();
+    let jit = Credential::PersonalAccessToken {
+        token: SecretString::new("jit-token-SECRETVALUE"),
+        scopes: vec![],
+        expires_at: Some(T0 + 15 * DAY),
+    };
+    f.vault.store_for(&f.agent, "search-api", &jit).unwrap();
+
+    let first = CredentialKey::new("acme", "svc-sales-agent", "crm-db");
+    let second = CredentialKey::new("acme", "svc-later", "crm-db");
+    let at = |day: i64| T0 + day * DAY;
+    // Day 15: only the just-in-time key is due (expired).
+    let report = f.vault.rotate_due(at(15)).await.unwrap();
+    assert_eq!(report.expired_removed, 1);
+    assert!(report.rotated.is_empty());
+    // Day 30: the first credential; day 40: the second one.
+    f.clock.set(at(30));
+    let report = f.vault.rotate_due(at(30)).await.unwrap();
+    assert_eq!(report.rotated, vec![(first.clone(), 2)]);
+    f.clock.set(at(40));
+    let report = f.vault.rotate_due(at(40)).await.unwrap();
+    assert_eq!(report.rotated, vec![(second, 2)]);
+    // Day 59: nothing (the first was rotated on day 30); day 60: it again.
+    assert!(f.vault.rotate_due(at(59)).await.unwrap().rotated.is_empty());
+    f.clock.set(at(60));
+    assert_eq!(
+        f.vault.rotate_due(at(60)).await.unwrap().rotated,
+        vec![(first, 3)]
+    );
+    // One listing filled the index at the first pass; no pass scanned again.
+    assert_eq!(store.lists.load(Ordering::SeqCst), 1);
+}

@@ -1,5 +1,8 @@
 //! The built-in rules: the credential formats of the providers agents most
-//! often touch, each with the keywords that let it skip clean text.
+//! often touch, each with distinctive keywords that let it skip clean text:
+//! token prefixes, exact-case prefixes where the folded one is common in
+//! prose (`SK`, `ASIA`), and for short or common-word keywords (`pat`,
+//! `key`, provider names) what must follow them in a match.
 
 use super::Rule;
 
@@ -16,7 +19,7 @@ const RULES: &[Spec] = &[
         "jwt",
         r"\bey[A-Za-z0-9_-]{15,}\.ey[A-Za-z0-9_/\\-]{15,}\.[A-Za-z0-9_/\\-]*",
         None,
-        &["ey"],
+        &[".ey"],
     ),
     (
         "private-key",
@@ -28,7 +31,7 @@ const RULES: &[Spec] = &[
         "aws-access-key-id",
         r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
         None,
-        &["akia", "asia", "abia", "acca", "a3t"],
+        &[],
     ),
     (
         "aws-secret-access-key",
@@ -130,7 +133,7 @@ const RULES: &[Spec] = &[
         "salesforce-access-token",
         r"\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._]{80,}",
         None,
-        &["00d"],
+        &[],
     ),
     (
         "shopify-token",
@@ -138,12 +141,7 @@ const RULES: &[Spec] = &[
         None,
         &["shpat_", "shpca_", "shppa_", "shpss_"],
     ),
-    (
-        "twilio-api-key",
-        r"\bSK[0-9a-fA-F]{32}\b",
-        Some(3.0),
-        &["sk"],
-    ),
+    ("twilio-api-key", r"\bSK[0-9a-fA-F]{32}\b", Some(3.0), &[]),
     (
         "sendgrid-api-key",
         r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
@@ -273,7 +271,7 @@ const RULES: &[Spec] = &[
         "flyio-token",
         r"\bfo1_[A-Za-z0-9_-]{43}\b|\bfm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}",
         None,
-        &["fo1_", "fm1", "fm2"],
+        &["fo1_", "fm1_", "fm1a_", "fm1r_", "fm2_", "fm2a_", "fm2r_"],
     ),
     (
         "bearer-header",
@@ -303,7 +301,7 @@ const RULES: &[Spec] = &[
         "airtable-personal-access-token",
         r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b",
         None,
-        &["pat"],
+        &[],
     ),
     (
         "alibaba-access-key-id",
@@ -321,7 +319,7 @@ const RULES: &[Spec] = &[
         "authress-service-client-key",
         r"(?i)\b(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}\.[a-z0-9+/_=-]{30,120}",
         None,
-        &["sc_", "ext_", "scauth_", "authress_"],
+        &[".acc_", ".acc-"],
     ),
     (
         "clojars-api-token",
@@ -406,6 +404,36 @@ const RULES: &[Spec] = &[
         r"(?i)\blin_api_[a-z0-9]{40}",
         None,
         &["lin_api_"],
+    ),
+];
+
+/// Keywords matched with their exact case, for case-sensitive regexes whose
+/// folded prefix is common in prose ("asked", "Asia", "path").
+const EXACT: &[(&str, &[&str])] = &[
+    (
+        "aws-access-key-id",
+        &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
+    ),
+    ("twilio-api-key", &["SK"]),
+    ("salesforce-access-token", &["00D"]),
+    ("airtable-personal-access-token", &["pat"]),
+];
+
+/// What must follow a keyword for its rule to run there: the part of the
+/// rule's own regex right after the keyword, cut short.
+const CONTEXT: &[(&str, &str)] = &[
+    ("airtable-personal-access-token", r"[A-Za-z0-9]{14}\."),
+    ("harness-token", r"[A-Za-z0-9_-]{22}\."),
+    ("sendgrid-api-key", r"[A-Za-z0-9_-]{22}\."),
+    ("aws-secret-access-key", r"(?i).{0,20}?(?:secret|key)"),
+    ("bearer-header", r"\s+[A-Za-z0-9\-._~+/]{20}"),
+    ("credentials-in-url", r"[^/\s:@]{1,64}:[^/\s:@]{6,64}@"),
+    ("infracost-token", r"[A-Za-z0-9]{32}"),
+    ("databricks-token", r"[a-f0-9]{32}"),
+    ("cloudflare-origin-ca-key", r"[a-f0-9]{24}-"),
+    (
+        "assigned-secret",
+        r#"[\w.-]{0,24}?["']?\s{0,3}(?:=>|:=|\|\||=|:)\s{0,3}[\x60"']?[A-Za-z0-9_\-+/=.~]{16}"#,
     ),
 ];
 
@@ -572,9 +600,19 @@ pub(super) fn rules() -> Vec<Rule> {
     let mut rules: Vec<Rule> = RULES
         .iter()
         .filter_map(|(id, regex, entropy, keywords)| {
-            Rule::new(id, regex)
-                .ok()
-                .map(|rule| rule.entropy(entropy.unwrap_or(0.0)).keywords(*keywords))
+            let exact = EXACT
+                .iter()
+                .filter(|(rule, _)| rule == id)
+                .flat_map(|(_, exact)| exact.iter());
+            let rule = Rule::new(id, regex)
+                .ok()?
+                .entropy(entropy.unwrap_or(0.0))
+                .keywords(*keywords)
+                .exact_keywords(exact);
+            match CONTEXT.iter().find(|(rule, _)| rule == id) {
+                Some((_, context)) => rule.keyword_context(context).ok(),
+                None => Some(rule),
+            }
         })
         .collect();
     if let Some(rule) = provider_assignment() {
@@ -597,8 +635,13 @@ fn provider_assignment() -> Option<Rule> {
         r#"(?i)[\w.-]{{0,50}}?(?:{names})(?:[ \t\w.-]{{0,20}})[\s'"]{{0,3}}(?:=|>|:{{1,3}}=|\|\||:|=>|\?=|,)[\x60'"\s=]{{0,5}}([A-Za-z0-9_\-+/=.~]{{10,}})"#
     );
     Rule::new("provider-assigned-secret", &regex)
+        .ok()?
+        .entropy(2.5)
+        .keywords(PROVIDERS)
+        .keyword_context(
+            r#"[ \t\w.-]{0,20}[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}[A-Za-z0-9_\-+/=.~]{10}"#,
+        )
         .ok()
-        .map(|rule| rule.entropy(2.5).keywords(PROVIDERS))
 }
 
 #[cfg(test)]
@@ -609,6 +652,28 @@ mod tests {
     fn every_built_in_rule_compiles_and_has_keywords() {
         let rules = rules();
         assert_eq!(rules.len(), RULES.len() + 1);
-        assert!(rules.iter().all(|r| !r.keyword_list().is_empty()));
+        assert!(
+            rules
+                .iter()
+                .all(|r| !r.keyword_list().is_empty() || !r.exact_keyword_list().is_empty())
+        );
+    }
+
+    #[test]
+    fn every_exact_keyword_and_context_names_a_built_in_rule() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        assert!(EXACT.iter().all(|(id, _)| ids.contains(id)));
+        assert!(CONTEXT.iter().all(|(id, _)| ids.contains(id)));
+    }
+
+    #[test]
+    fn common_prose_opens_no_window_of_a_built_in_rule() {
+        use crate::filter::RuleSet;
+        let prose = "Globex asked for a revised proposal; they will pay the \
+            key account next week. The patient path in Asia: a pattern, \
+            a token of thanks, and the secret of the box. The linear \
+            segment was square on Monday, said Okta's Jira notes.\n\
+            {\"company\": \"Globex\", \"stage\": \"negotiation\", \"value\": 1000}";
+        assert_eq!(RuleSet::builtin().windows_in(prose), 0);
     }
 }

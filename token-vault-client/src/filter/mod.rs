@@ -25,6 +25,7 @@ mod builtin;
 mod encodings;
 mod entropy;
 mod gitleaks;
+mod index;
 mod layer;
 mod rule;
 mod ruleset;

@@ -1,6 +1,7 @@
 //! One detection rule in the gitleaks model: a regex, the capture group that
 //! holds the secret, a minimum entropy, keywords that must occur for the rule
-//! to run, and allowlists.
+//! to run, and allowlists. Built-in rules may narrow their keywords further:
+//! keywords matched with their exact case, and what must follow a keyword.
 
 use super::allowlist::{Allowlist, compile};
 use super::{Finding, RuleError, entropy};
@@ -15,8 +16,18 @@ pub struct Rule {
     secret_group: Option<usize>,
     min_entropy: Option<f64>,
     keywords: Vec<String>,
+    exact_keywords: Vec<String>,
+    context: Option<Regex>,
+    groups: bool,
     allowlists: Vec<Allowlist>,
 }
+
+/// How many bytes after a keyword its context is looked for in.
+const CONTEXT_SPAN: usize = 96;
+
+/// A match touched an edge of a window that is not an edge of the text: the
+/// window may have cut it.
+struct Cut;
 
 impl Rule {
     /// A rule named `id` flagging what `regex` matches.
@@ -27,12 +38,16 @@ impl Rule {
                 what: "a rule needs an id",
             });
         }
+        let regex = compile(id, regex)?;
         Ok(Self {
             id: Arc::from(id),
-            regex: compile(id, regex)?,
+            groups: regex.captures_len() > 1,
+            regex,
             secret_group: None,
             min_entropy: None,
             keywords: Vec::new(),
+            exact_keywords: Vec::new(),
+            context: None,
             allowlists: Vec::new(),
         })
     }
@@ -73,6 +88,33 @@ impl Rule {
         self
     }
 
+    /// Keywords that enable the rule only with this exact case (for a
+    /// case-sensitive regex whose prefix, folded, is common in prose: `SK`
+    /// of Twilio keys is not the `sk` of "asked").
+    #[must_use]
+    pub fn exact_keywords<I, S>(mut self, keywords: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.exact_keywords.extend(
+            keywords
+                .into_iter()
+                .map(|k| k.as_ref().to_owned())
+                .filter(|k| !k.is_empty()),
+        );
+        self
+    }
+
+    /// What must follow a keyword occurrence (a regex anchored right after
+    /// it, over at most 96 bytes) for that occurrence to enable the rule: a
+    /// necessary part of the rule's own match, checked before the rule's
+    /// regex runs (`stripe` must be followed by an assignment of a value).
+    pub fn keyword_context(mut self, regex: &str) -> Result<Self, RuleError> {
+        self.context = Some(compile(&self.id, &format!("^(?:{regex})"))?);
+        Ok(self)
+    }
+
     /// Adds an allowlist.
     #[must_use]
     pub fn allow(mut self, allowlist: Allowlist) -> Self {
@@ -85,47 +127,132 @@ impl Rule {
         &self.id
     }
 
+    /// The case-insensitive keywords (lowercase).
     pub(crate) fn keyword_list(&self) -> &[String] {
         &self.keywords
     }
 
-    /// Appends the rule's findings in `text`, minus what `global` allows.
-    pub(crate) fn scan(&self, text: &str, global: &[Allowlist], out: &mut Vec<Finding>) {
-        for caps in self.regex.captures_iter(text) {
-            let Some(whole) = caps.get(0) else { continue };
-            let secret = match self.secret_group {
-                Some(group) => caps.get(group),
-                None => caps
-                    .iter()
-                    .skip(1)
-                    .flatten()
-                    .find(|m| !m.is_empty())
-                    .or(Some(whole)),
+    /// The keywords matched with their exact case.
+    pub(crate) fn exact_keyword_list(&self) -> &[String] {
+        &self.exact_keywords
+    }
+
+    /// Whether a keyword occurrence ending at `at` has the rule's context
+    /// after it (always, for a rule without one).
+    pub(crate) fn context_follows(&self, text: &str, at: usize) -> bool {
+        let Some(context) = &self.context else {
+            return true;
+        };
+        let (start, end) = snap(text, at, at.saturating_add(CONTEXT_SPAN));
+        text.get(start..end)
+            .is_some_and(|after| context.is_match(after))
+    }
+
+    /// Appends the rule's findings in `windows` (byte ranges of `text`,
+    /// sorted), minus what `global` allows. A match cut by a window's edge
+    /// sends the rule over the whole text instead, so a window never loses
+    /// or shortens a match that reaches its edge.
+    pub(crate) fn scan_windows(
+        &self,
+        text: &str,
+        windows: &[(usize, usize)],
+        global: &[Allowlist],
+        out: &mut Vec<Finding>,
+    ) {
+        let mark = out.len();
+        for &(start, end) in windows {
+            if self.scan_range(text, start, end, global, out).is_err() {
+                out.truncate(mark);
+                // The whole text has no inner edge: nothing is cut.
+                let _ = self.scan_range(text, 0, text.len(), global, out);
+                return;
+            }
+        }
+    }
+
+    /// Appends the findings in `text[start..end]` (widened to character
+    /// boundaries): `find_iter` first, the capture groups only of a match.
+    fn scan_range(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        global: &[Allowlist],
+        out: &mut Vec<Finding>,
+    ) -> Result<(), Cut> {
+        let (start, end) = snap(text, start, end);
+        let Some(hay) = text.get(start..end) else {
+            return Ok(());
+        };
+        for whole in self.regex.find_iter(hay) {
+            if whole.is_empty() {
+                continue;
+            }
+            if (whole.start() == 0 && start > 0) || (whole.end() == hay.len() && end < text.len()) {
+                return Err(Cut);
+            }
+            let secret = if self.groups {
+                self.regex
+                    .captures_at(hay, whole.start())
+                    .and_then(|caps| self.secret_of(&caps))
+            } else {
+                Some((whole.start(), whole.end()))
             };
-            let Some(secret) = secret.filter(|m| !m.is_empty()) else {
+            let Some((from, to)) = secret.filter(|(from, to)| from < to) else {
                 continue;
             };
+            let secret = hay.get(from..to).unwrap_or_default();
             if self
                 .min_entropy
-                .is_some_and(|min| entropy::shannon(secret.as_str()) <= min)
+                .is_some_and(|min| entropy::shannon(secret) <= min)
             {
                 continue;
             }
-            let line = line_around(text, whole.start(), whole.end());
+            let line = line_around(text, start + whole.start(), start + whole.end());
             let allowed = self
                 .allowlists
                 .iter()
                 .chain(global)
-                .any(|list| list.allows(secret.as_str(), whole.as_str(), line));
+                .any(|list| list.allows(secret, whole.as_str(), line));
             if !allowed {
                 out.push(Finding {
                     rule: Arc::clone(&self.id),
-                    start: secret.start(),
-                    end: secret.end(),
+                    start: start + from,
+                    end: start + to,
                 });
             }
         }
+        Ok(())
     }
+
+    /// The secret's range in a match: the named group, else the first
+    /// non-empty group, else the whole match.
+    fn secret_of(&self, caps: &regex::Captures<'_>) -> Option<(usize, usize)> {
+        let whole = caps.get(0)?;
+        let secret = match self.secret_group {
+            Some(group) => caps.get(group),
+            None => caps
+                .iter()
+                .skip(1)
+                .flatten()
+                .find(|m| !m.is_empty())
+                .or(Some(whole)),
+        };
+        secret.map(|m| (m.start(), m.end()))
+    }
+}
+
+/// `start..end` clamped to `text` and widened to character boundaries.
+pub(crate) fn snap(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut start = start.min(text.len());
+    let mut end = end.min(text.len()).max(start);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (start, end)
 }
 
 /// The line(s) of `text` holding `start..end`.
@@ -149,7 +276,7 @@ mod tests {
 
     fn scan(rule: &Rule, text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
-        rule.scan(text, &[], &mut out);
+        rule.scan_windows(text, &[(0, text.len())], &[], &mut out);
         out.iter().map(|f| (f.start, f.end)).collect()
     }
 
@@ -184,6 +311,43 @@ mod tests {
         );
         assert!(scan(&rule, "x\n# example key=q8Zr2LmX7pWd\ny").is_empty());
         assert_eq!(scan(&rule, "x\nkey=q8Zr2LmX7pWd # example").len(), 1);
+    }
+
+    #[test]
+    fn a_match_cut_by_a_window_edge_is_found_whole_in_the_text() {
+        let rule = Rule::new("long", r"tok_[a-z]{20,}").unwrap();
+        let text = format!("xx tok_{} yy", "a".repeat(40));
+        let mut out = Vec::new();
+        // The window ends inside the token: the rule reruns on the text.
+        rule.scan_windows(&text, &[(0, 30)], &[], &mut out);
+        assert_eq!(
+            out.iter().map(|f| (f.start, f.end)).collect::<Vec<_>>(),
+            vec![(3, 47)]
+        );
+    }
+
+    #[test]
+    fn windows_snap_to_character_boundaries() {
+        let text = "é tok_abcdefghijklmnopqrstu é";
+        assert_eq!(snap(text, 1, 100), (0, text.len()));
+        let rule = Rule::new("long", r"tok_[a-z]{20,}").unwrap();
+        let mut out = Vec::new();
+        rule.scan_windows(text, &[(1, text.len() - 1)], &[], &mut out);
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn a_keyword_context_must_follow_the_keyword() {
+        let rule = Rule::new("kv", r"stripe\w*\s*=\s*(\w{10,})")
+            .unwrap()
+            .keyword_context(r"\w*\s*=")
+            .unwrap();
+        assert!(rule.context_follows("stripe_key = abc", 6));
+        assert!(!rule.context_follows("stripe is a company", 6));
+        assert!(matches!(
+            Rule::new("kv", "a").unwrap().keyword_context("("),
+            Err(RuleError::Regex { .. })
+        ));
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! A set of rules with a keyword index: one case-insensitive Aho-Corasick
-//! pass over the text decides which rules run, so clean text costs about one
-//! scan whatever the number of rules (as gitleaks' keyword prefilter).
+//! A set of rules with a keyword index (see `index`): one case-insensitive
+//! Aho-Corasick pass over the text decides which rules run and where, so
+//! clean text costs about one scan whatever the number of rules.
 
+use super::index::KeywordIndex;
 use super::{Allowlist, Finding, Rule, RuleError, builtin, gitleaks};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Detection rules and global allowlists.
 #[derive(Debug, Clone, Default)]
@@ -12,15 +12,6 @@ pub struct RuleSet {
     pub(super) global: Vec<Allowlist>,
     pub(super) skipped: Vec<String>,
     index: KeywordIndex,
-}
-
-#[derive(Debug, Clone, Default)]
-struct KeywordIndex {
-    automaton: Option<AhoCorasick>,
-    /// For each keyword pattern, the rules it enables.
-    rules_of: Vec<Vec<usize>>,
-    /// Rules without keywords: they always run.
-    always: Vec<usize>,
 }
 
 impl RuleSet {
@@ -102,66 +93,35 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
-    fn reindex(&mut self) {
-        let mut keywords: Vec<String> = Vec::new();
-        let mut rules_of: Vec<Vec<usize>> = Vec::new();
-        let mut always = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if rule.keyword_list().is_empty() {
-                always.push(i);
-            }
-            for keyword in rule.keyword_list() {
-                match keywords.iter().position(|k| k == keyword) {
-                    Some(at) => {
-                        if let Some(list) = rules_of.get_mut(at) {
-                            list.push(i);
-                        }
-                    }
-                    None => {
-                        keywords.push(keyword.clone());
-                        rules_of.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .ok();
-        self.index = KeywordIndex {
-            automaton,
-            rules_of,
-            always,
-        };
+    /// How many windows the rules would run in over `text`.
+    #[cfg(test)]
+    pub(crate) fn windows_in(&self, text: &str) -> usize {
+        self.index.windows(&self.rules, text).len()
     }
 
-    /// Appends every finding of the rules whose keywords occur in `text`.
+    fn reindex(&mut self) {
+        self.index = KeywordIndex::build(&self.rules);
+    }
+
+    /// Appends every finding of the rules whose keywords occur in `text`,
+    /// each rule run only in the windows around its keywords.
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
-        let mut run = vec![false; self.rules.len()];
-        for i in &self.index.always {
-            if let Some(flag) = run.get_mut(*i) {
-                *flag = true;
+        let windows = self.index.windows(&self.rules, text);
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut at = 0;
+        while let Some(&(rule, _, _)) = windows.get(at) {
+            spans.clear();
+            spans.extend(
+                windows
+                    .iter()
+                    .skip(at)
+                    .take_while(|w| w.0 == rule)
+                    .map(|w| (w.1, w.2)),
+            );
+            at += spans.len();
+            if let Some(rule) = self.rules.get(rule) {
+                rule.scan_windows(text, &spans, &self.global, out);
             }
-        }
-        if let Some(automaton) = &self.index.automaton {
-            for hit in automaton.find_overlapping_iter(text) {
-                for i in self
-                    .index
-                    .rules_of
-                    .get(hit.pattern().as_usize())
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(flag) = run.get_mut(*i) {
-                        *flag = true;
-                    }
-                }
-            }
-        }
-        for (rule, _) in self.rules.iter().zip(&run).filter(|(_, run)| **run) {
-            rule.scan(text, &self.global, out);
         }
     }
 }
@@ -185,6 +145,41 @@ mod tests {
         assert_eq!(ids(&set, "key zz"), vec!["gated"]);
         let always = RuleSet::empty().with_rule(Rule::new("open", "zz").unwrap());
         assert_eq!(ids(&always, "zz"), vec!["open"]);
+    }
+
+    #[test]
+    fn a_rule_runs_only_near_its_keywords() {
+        let set = RuleSet::empty().with_rule(Rule::new("gated", "zz").unwrap().keywords(["KEY"]));
+        let far = format!("key {} zz", "-".repeat(2 * crate::filter::index::AFTER));
+        assert!(ids(&set, &far).is_empty());
+        let before = format!("zz {} key", "-".repeat(2 * crate::filter::index::BEFORE));
+        assert!(ids(&set, &before).is_empty());
+        let near = format!("{} key zz", "-".repeat(2 * crate::filter::index::AFTER));
+        assert_eq!(ids(&set, &near), vec!["gated"]);
+    }
+
+    #[test]
+    fn an_exact_keyword_enables_its_rule_only_in_its_case() {
+        let set = RuleSet::empty().with_rule(
+            Rule::new("twilio", "[Ss][Kk][0-9a-f]{4}")
+                .unwrap()
+                .exact_keywords(["SK"]),
+        );
+        assert!(ids(&set, "asked sk12ab").is_empty());
+        assert_eq!(ids(&set, "id SK12ab"), vec!["twilio"]);
+    }
+
+    #[test]
+    fn a_keyword_without_its_context_does_not_enable_its_rule() {
+        let set = RuleSet::empty().with_rule(
+            Rule::new("acme", r"acme\w*\s*=\s*\w+")
+                .unwrap()
+                .keywords(["acme"])
+                .keyword_context(r"\w*\s*=")
+                .unwrap(),
+        );
+        assert!(ids(&set, "Acme Corp asked for acme_key").is_empty());
+        assert_eq!(ids(&set, "acme_key = s3cr3t"), vec!["acme"]);
     }
 
     #[test]

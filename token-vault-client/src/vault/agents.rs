@@ -4,6 +4,7 @@
 //! templates).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One connection an agent may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,13 @@ pub struct AllowedConnection {
 /// Where the vault learns which connections an agent may use.
 pub trait AgentConnections: Send + Sync + std::fmt::Debug {
     /// What `agent` of `tenant` may do with `connection`; `None` refuses.
-    fn allowed(&self, tenant: &str, agent: &str, connection: &str) -> Option<AllowedConnection>;
+    /// Called on every read: shared, so that answering copies nothing.
+    fn allowed(
+        &self,
+        tenant: &str,
+        agent: &str,
+        connection: &str,
+    ) -> Option<Arc<AllowedConnection>>;
 }
 
 /// A fixed list of (agent, connection, scopes), the same in every tenant.
@@ -36,7 +43,8 @@ pub trait AgentConnections: Send + Sync + std::fmt::Debug {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct StaticAgentConnections {
-    entries: HashMap<(String, String), AllowedConnection>,
+    /// Agent, then connection: looked up by borrowed names.
+    entries: HashMap<String, HashMap<String, Arc<AllowedConnection>>>,
 }
 
 impl StaticAgentConnections {
@@ -48,21 +56,24 @@ impl StaticAgentConnections {
     /// Lets `agent` use `connection` with at most `scopes`.
     #[must_use]
     pub fn allow(mut self, agent: &str, connection: &str, scopes: &[&str], strict: bool) -> Self {
-        self.entries.insert(
-            (agent.to_owned(), connection.to_owned()),
-            AllowedConnection {
+        self.entries.entry(agent.to_owned()).or_default().insert(
+            connection.to_owned(),
+            Arc::new(AllowedConnection {
                 scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
                 strict,
-            },
+            }),
         );
         self
     }
 }
 
 impl AgentConnections for StaticAgentConnections {
-    fn allowed(&self, _tenant: &str, agent: &str, connection: &str) -> Option<AllowedConnection> {
-        self.entries
-            .get(&(agent.to_owned(), connection.to_owned()))
-            .cloned()
+    fn allowed(
+        &self,
+        _tenant: &str,
+        agent: &str,
+        connection: &str,
+    ) -> Option<Arc<AllowedConnection>> {
+        self.entries.get(agent)?.get(connection).cloned()
     }
 }

@@ -108,6 +108,55 @@ pub enum RevokeError {
 pub trait TokenRevoker: Send + Sync + std::fmt::Debug {
     /// Revokes `refresh_token` (and, at most providers, its grant).
     async fn revoke_refresh_token(&self, refresh_token: &SecretString) -> Result<(), RevokeError>;
+
+    /// Revokes `access_token` (RFC 7009 section 2: a server SHOULD support
+    /// it, need not). By default [`RevokeError::Unsupported`].
+    async fn revoke_access_token(&self, access_token: &SecretString) -> Result<(), RevokeError> {
+        let _ = access_token;
+        Err(RevokeError::Unsupported)
+    }
+}
+
+/// Waits between revocation attempts; injected, so tests never sleep.
+#[async_trait::async_trait]
+pub trait RetrySleeper: Send + Sync + std::fmt::Debug {
+    /// Returns after `seconds`.
+    async fn sleep(&self, seconds: u64);
+}
+
+/// Sleeps on the tokio timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioRetrySleeper;
+
+#[async_trait::async_trait]
+impl RetrySleeper for TokioRetrySleeper {
+    async fn sleep(&self, seconds: u64) {
+        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+    }
+}
+
+/// How a failed revocation is retried: up to `attempts` tries, waiting
+/// `backoff` seconds after the first failure and twice as long after each
+/// next one. A provider without revocation is not retried.
+#[derive(Debug, Clone)]
+pub struct RevocationRetry {
+    /// Tries in all (at least one).
+    pub attempts: u32,
+    /// Seconds before the second try.
+    pub backoff: u64,
+    /// Waits between tries.
+    pub sleeper: Arc<dyn RetrySleeper>,
+}
+
+impl Default for RevocationRetry {
+    /// Three tries, 1 then 2 seconds apart, on the tokio timer.
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            backoff: 1,
+            sleeper: Arc::new(TokioRetrySleeper),
+        }
+    }
 }
 
 /// A connection the vault knows: how to refresh its tokens and where users reconnect.
@@ -178,9 +227,17 @@ pub struct VaultBuilder {
     policy: RefreshPolicy,
     cache_capacity: usize,
     agents: Option<Arc<dyn AgentConnections>>,
+    retry: RevocationRetry,
 }
 
 impl VaultBuilder {
+    /// How failed revocations at providers are retried (default
+    /// [`RevocationRetry::default`]).
+    #[must_use]
+    pub fn revocation_retry(mut self, retry: RevocationRetry) -> Self {
+        self.retry = retry;
+        self
+    }
     /// How many records the cache holds at most (default 10,000).
     #[must_use]
     pub fn cache_capacity(mut self, records: usize) -> Self {
@@ -227,6 +284,8 @@ impl VaultBuilder {
                 epochs: RwLock::new(HashMap::new()),
                 refreshes: AtomicU64::new(0),
                 agents: self.agents,
+                retry: self.retry,
+                due: Mutex::new(super::due::DueIndex::default()),
             }),
         }
     }
@@ -243,6 +302,7 @@ impl Vault {
             policy: RefreshPolicy::default(),
             cache_capacity: DEFAULT_CAPACITY,
             agents: None,
+            retry: RevocationRetry::default(),
         }
     }
 }

@@ -21,7 +21,7 @@ impl Vault {
             loop {
                 match events.recv().await {
                     Ok(AuthorityEvent::UserLoggedOut { user_id, .. }) => {
-                        let _ = vault.wipe_user(&tenant, &user_id);
+                        let _ = vault.wipe_user(&tenant, &user_id).await;
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(n)) => {

@@ -6,12 +6,14 @@
 //! - `accessor`: who asks (tenant, user, agent);
 //! - `config`: connections, refresh policy, refresher trait, the builder;
 //! - `records`: the record cache in front of the store, refresh due times;
+//! - `due`: the rotation job's due-time index;
 //! - `read`: the synchronous hot read and the async read that refreshes;
 //! - `write`: storing credentials;
 //! - `refresh`: single-flight refresh of OAuth tokens;
 //! - `consent`: consent-required errors and marking a connection;
-//! - `wipe`: disconnect and universal logout;
-//! - `revoke`: ending a user's access at the providers too (RFC 7009);
+//! - `wipe`: disconnect and the local part of universal logout;
+//! - `revoke`: wiping a user or an agent, with revocation at the providers
+//!   (RFC 7009, retried);
 //! - `signals`: the vault as a subscriber of `agent_auth::signals`;
 //! - `master_keys`: re-encryption after a master-key rotation, secret values for
 //!   the output filter;
@@ -23,6 +25,7 @@ mod agents;
 mod audit;
 mod config;
 mod consent;
+mod due;
 mod follow;
 mod master_keys;
 mod read;
@@ -37,10 +40,10 @@ mod write;
 pub use accessor::{Accessor, AccessorOrigin};
 pub use agents::{AgentConnections, AllowedConnection, StaticAgentConnections};
 pub use config::{
-    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RevokeError, TokenRefresher,
-    TokenRevoker, VaultBuilder,
+    ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RetrySleeper, RevocationRetry,
+    RevokeError, TokenRefresher, TokenRevoker, TokioRetrySleeper, VaultBuilder,
 };
-pub use revoke::RevocationReport;
+pub use revoke::{RevocationReport, RevokedToken, TokenRevocation};
 pub use signals::VaultSignals;
 pub(crate) use write::validate_scopes;
 
@@ -76,6 +79,8 @@ struct Inner {
     epochs: RwLock<HashMap<(String, String), u64>>,
     refreshes: AtomicU64,
     agents: Option<Arc<dyn agents::AgentConnections>>,
+    retry: RevocationRetry,
+    due: Mutex<due::DueIndex>,
 }
 
 /// Result of the synchronous hot path.
@@ -126,6 +131,17 @@ impl Vault {
             .unwrap_or_else(PoisonError::into_inner)
             .get(connection)
             .map(f)
+    }
+
+    /// Every connection with a rotation schedule, and its schedule.
+    pub(crate) fn rotation_schedules(&self) -> Vec<(String, RotationSchedule)> {
+        self.inner
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .filter_map(|c| Some((c.name.clone(), c.rotation.clone()?)))
+            .collect()
     }
 
     /// The rotation schedule of `connection`, if it has one.

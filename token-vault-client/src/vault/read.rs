@@ -3,6 +3,7 @@
 
 use super::records::Names;
 use super::{Accessor, Lookup, Vault};
+use crate::cache::Cached;
 use crate::credential::{CredentialKey, CredentialKind, IssuedCredential};
 use crate::envelope;
 use crate::error::VaultError;
@@ -26,9 +27,18 @@ impl Vault {
             connection,
         };
         let now = self.now();
-        self.audit_trusted(accessor, "read", connection);
-        let rule = self.agent_rule(accessor, connection, scopes)?;
-        let result = self.get_cached_inner(names, scopes, now, accessor.agent());
+        let rule = self.agent_rule(accessor, connection, scopes);
+        // Only an allowed request loads the record.
+        let entry = match &rule {
+            Ok(_) => self.load(names),
+            Err(_) => Ok(None),
+        };
+        let cached = entry.as_ref().ok().and_then(Option::as_deref);
+        self.audit_trusted_read(now, accessor, connection, cached);
+        let rule = rule?;
+        let result = entry
+            .and_then(|e| e.ok_or_else(|| VaultError::NotFound(connection.to_owned())))
+            .and_then(|e| self.read_entry(&e, scopes, now, accessor.agent()));
         if let Err(e) = &result {
             self.audit_access_at(now, "read", names, Some(accessor.agent()), Err(e));
         }
@@ -38,16 +48,14 @@ impl Vault {
         }
     }
 
-    fn get_cached_inner(
+    /// The hot read of a loaded `record`.
+    fn read_entry(
         &self,
-        names: Names<'_>,
+        record: &Cached,
         scopes: &[&str],
         now: i64,
         agent: &str,
     ) -> Result<Lookup, VaultError> {
-        let record = self
-            .load(names)?
-            .ok_or_else(|| VaultError::NotFound(names.connection.to_owned()))?;
         // The data key unwraps only under the record's exact associated data
         // (the wrap authenticates it), so status, scopes and expiry are
         // authentic before they are trusted; the unwrapped key is cached.
@@ -56,16 +64,16 @@ impl Vault {
             envelope::unwrap_dek(&master, &record.wrapped_key, &record.aad).ok()
         });
         let data_key = data_key.as_ref().ok_or(VaultError::Integrity)?;
-        self.check(&record, scopes)?;
-        if self.due_with(&record, record.jitter, now) {
+        self.check(record, scopes)?;
+        if self.due_with(record, record.jitter, now) {
             return Ok(Lookup::Stale);
         }
         if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
-            return Err(VaultError::Expired(names.connection.to_owned()));
+            return Err(VaultError::Expired(record.key.connection.clone()));
         }
         let credential =
             envelope::open_payload(data_key, &record.record, &record.aad, &record.scopes)?;
-        self.audit_read(now, &record, agent);
+        self.audit_read(now, record, agent);
         Ok(Lookup::Ready(credential))
     }
 

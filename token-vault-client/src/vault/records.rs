@@ -43,14 +43,16 @@ fn fnv(parts: &[&[u8]]) -> u64 {
 impl Vault {
     /// Caches `record` with its jitter under the key provider's generation.
     pub(crate) fn cache_sealed(&self, record: SealedRecord) -> Arc<Cached> {
+        self.due_upsert(&record);
         let jitter = self.jitter(&record);
         self.inner
             .cache
             .insert(record, jitter, self.inner.keys.generation())
     }
 
-    /// Drops the cached record of `key`.
+    /// Drops the cached record of `key` (and its due times).
     pub(crate) fn cache_remove(&self, key: &CredentialKey) {
+        self.due_remove(key);
         self.inner.cache.remove(key);
     }
 

@@ -1,6 +1,7 @@
-//! Ending a user's access everywhere: the vault wipes the user's credentials
-//! and asks each provider to revoke the refresh tokens it had issued (RFC
-//! 7009), recording where it could not.
+//! Ending access everywhere: wiping a user's credentials (or an agent's own,
+//! when it is deprovisioned) and asking each provider to revoke the refresh
+//! and access tokens it had issued (RFC 7009), retried, recording where it
+//! could not.
 
 use super::Vault;
 use crate::credential::Credential;
@@ -10,7 +11,41 @@ use crate::vault::RevokeError;
 use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::secret::SecretString;
 
-/// What [`Vault::revoke_user`] did, by connection name.
+/// Which token a revocation is about (RFC 7009 section 2.1 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokedToken {
+    /// A refresh token.
+    RefreshToken,
+    /// An access token.
+    AccessToken,
+}
+
+impl RevokedToken {
+    /// The `token_type_hint` value.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::RefreshToken => "refresh_token",
+            Self::AccessToken => "access_token",
+        }
+    }
+}
+
+/// What happened to one token at its provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenRevocation {
+    /// The connection.
+    pub connection: String,
+    /// Which token.
+    pub token: RevokedToken,
+    /// The provider's last answer.
+    pub outcome: Result<(), RevokeError>,
+    /// Tries made.
+    pub attempts: u32,
+}
+
+/// What [`Vault::wipe_user`] did. `revoked`, `unsupported` and `failed` name
+/// connections by the fate of their refresh token; `tokens` has every token.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RevocationReport {
@@ -24,69 +59,161 @@ pub struct RevocationReport {
     pub unsupported: Vec<String>,
     /// Connections whose provider failed to revoke, with the reason.
     pub failed: Vec<(String, String)>,
+    /// Every token the vault held, refresh and access, and its fate.
+    pub tokens: Vec<TokenRevocation>,
 }
 
 impl Vault {
     /// Ends the third-party access of `user` in `tenant`: reads the refresh
-    /// tokens of the user's OAuth credentials, wipes every credential of the
-    /// user (as [`wipe_user`](Self::wipe_user), at once), then asks each
-    /// connection's provider to revoke its refresh token (RFC 7009 section
-    /// 2.1) through the connection's [`TokenRevoker`](super::TokenRevoker).
-    /// Each provider's answer is audited (`token_revoked`), failures and
-    /// providers without revocation included.
+    /// and access tokens of the user's OAuth credentials, deletes every
+    /// credential of the user at once ([`wipe_local`](Self::wipe_local)),
+    /// then asks each connection's provider to revoke them (RFC 7009 section
+    /// 2.1, refresh token first) through the connection's
+    /// [`TokenRevoker`](super::TokenRevoker), retrying failures per the
+    /// vault's [`RevocationRetry`](super::RevocationRetry). Each token's fate
+    /// is audited (`token_revoked`); a provider without revocation is
+    /// recorded as `not_revocable`.
+    pub async fn wipe_user(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> Result<RevocationReport, VaultError> {
+        let held = self.held_tokens(tenant, user)?;
+        let mut report = RevocationReport {
+            wiped: self.wipe_local(tenant, user)?,
+            ..RevocationReport::default()
+        };
+        for (connection, kind, token) in held {
+            let (outcome, attempts) = self.revoke_retried(&connection, kind, &token).await;
+            self.audit_revocation(tenant, user, &connection, kind, &outcome, attempts);
+            if kind == RevokedToken::RefreshToken {
+                match &outcome {
+                    Ok(()) => report.revoked.push(connection.clone()),
+                    Err(RevokeError::Unsupported) => report.unsupported.push(connection.clone()),
+                    Err(RevokeError::Failed(why)) => {
+                        report.failed.push((connection.clone(), why.clone()));
+                    }
+                }
+            }
+            report.tokens.push(TokenRevocation {
+                connection,
+                token: kind,
+                outcome,
+                attempts,
+            });
+        }
+        Ok(report)
+    }
+
+    /// [`wipe_user`](Self::wipe_user), under the name the signal and logout
+    /// paths use.
     pub async fn revoke_user(
         &self,
         tenant: &str,
         user: &str,
     ) -> Result<RevocationReport, VaultError> {
-        let mut refresh_tokens: Vec<(String, SecretString)> = Vec::new();
+        self.wipe_user(tenant, user).await
+    }
+
+    /// Deprovisions `agent` of `tenant`: the credentials stored for the
+    /// agent itself (user = the agent's id) are wiped and their tokens
+    /// revoked at the providers, as [`wipe_user`](Self::wipe_user). The
+    /// credentials of the users it acted for stay theirs.
+    pub async fn deprovision_agent(
+        &self,
+        tenant: &str,
+        agent: &str,
+    ) -> Result<RevocationReport, VaultError> {
+        self.audit_event(AuditAction::Logout, Outcome::Success, |e| {
+            e.agent(agent)
+                .issuer(tenant)
+                .detail("op", "agent_deprovisioned")
+        });
+        self.wipe_user(tenant, agent).await
+    }
+
+    /// The refresh and access tokens of the user's OAuth credentials, by
+    /// connection, refresh tokens first.
+    fn held_tokens(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> Result<Vec<(String, RevokedToken, SecretString)>, VaultError> {
+        let mut refresh = Vec::new();
+        let mut access = Vec::new();
         for record in self.inner.store.list()? {
             if record.key.tenant != tenant || record.key.user != user {
                 continue;
             }
             // A record that no longer opens is wiped all the same.
-            if let Ok(Credential::OAuth(set)) = envelope::open(&*self.inner.keys, &record)
-                && let Some(rt) = set.refresh_token
-            {
-                refresh_tokens.push((record.key.connection.clone(), rt));
+            if let Ok(Credential::OAuth(set)) = envelope::open(&*self.inner.keys, &record) {
+                let connection = record.key.connection.clone();
+                if let Some(rt) = set.refresh_token {
+                    refresh.push((connection.clone(), RevokedToken::RefreshToken, rt));
+                }
+                access.push((connection, RevokedToken::AccessToken, set.access_token));
             }
         }
-        let mut report = RevocationReport {
-            wiped: self.wipe_user(tenant, user)?,
-            ..RevocationReport::default()
+        refresh.append(&mut access);
+        Ok(refresh)
+    }
+
+    /// Revokes one token, retrying a failure (never a provider without
+    /// revocation); the last answer and the number of tries.
+    async fn revoke_retried(
+        &self,
+        connection: &str,
+        kind: RevokedToken,
+        token: &SecretString,
+    ) -> (Result<(), RevokeError>, u32) {
+        let Some(revoker) = self.connection(connection, |c| c.revoker.clone()).flatten() else {
+            return (Err(RevokeError::Unsupported), 0);
         };
-        for (connection, token) in refresh_tokens {
-            let revoker = self
-                .connection(&connection, |c| c.revoker.clone())
-                .flatten();
-            let outcome = match revoker {
-                Some(r) => r.revoke_refresh_token(&token).await,
-                None => Err(RevokeError::Unsupported),
+        let retry = &self.inner.retry;
+        let mut wait = retry.backoff;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let outcome = match kind {
+                RevokedToken::RefreshToken => revoker.revoke_refresh_token(token).await,
+                RevokedToken::AccessToken => revoker.revoke_access_token(token).await,
             };
-            let (result, reason) = match &outcome {
-                Ok(()) => (Outcome::Success, None),
-                Err(RevokeError::Unsupported) => {
-                    (Outcome::Error, Some("revocation_unsupported".to_owned()))
-                }
-                Err(RevokeError::Failed(why)) => (Outcome::Error, Some(why.clone())),
-            };
-            self.audit_event(AuditAction::TokenRevoked, result, |e| {
-                let e = e
-                    .user(user.to_owned())
-                    .issuer(tenant.to_owned())
-                    .detail("connection", connection.clone())
-                    .detail("token", "refresh_token");
-                match &reason {
-                    Some(r) => e.reason(r.clone()),
-                    None => e,
-                }
-            });
             match outcome {
-                Ok(()) => report.revoked.push(connection),
-                Err(RevokeError::Unsupported) => report.unsupported.push(connection),
-                Err(RevokeError::Failed(why)) => report.failed.push((connection, why)),
+                Err(RevokeError::Failed(_)) if attempts < retry.attempts => {
+                    retry.sleeper.sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                }
+                other => return (other, attempts),
             }
         }
-        Ok(report)
+    }
+
+    /// The `token_revoked` event of one token (never the token).
+    fn audit_revocation(
+        &self,
+        tenant: &str,
+        user: &str,
+        connection: &str,
+        kind: RevokedToken,
+        outcome: &Result<(), RevokeError>,
+        attempts: u32,
+    ) {
+        let (result, reason) = match outcome {
+            Ok(()) => (Outcome::Success, None),
+            Err(RevokeError::Unsupported) => (Outcome::Error, Some("not_revocable".to_owned())),
+            Err(RevokeError::Failed(why)) => (Outcome::Error, Some(why.clone())),
+        };
+        self.audit_event(AuditAction::TokenRevoked, result, |e| {
+            let e = e
+                .user(user)
+                .issuer(tenant)
+                .detail("connection", connection)
+                .detail("token", kind.hint())
+                .detail("attempts", attempts);
+            match reason {
+                Some(r) => e.reason(r),
+                None => e,
+            }
+        });
     }
 }

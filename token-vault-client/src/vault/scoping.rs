@@ -11,6 +11,7 @@ use crate::envelope;
 use crate::error::VaultError;
 use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::secret::Token;
+use std::sync::Arc;
 
 /// Whether every scope of `have` is in `allowed`.
 fn within(have: &[String], allowed: &[String]) -> bool {
@@ -34,7 +35,7 @@ impl Vault {
         accessor: &Accessor,
         connection: &str,
         scopes: &[&str],
-    ) -> Result<Option<AllowedConnection>, VaultError> {
+    ) -> Result<Option<Arc<AllowedConnection>>, VaultError> {
         let Some(agents) = self.inner.agents.as_ref() else {
             return Ok(None);
         };

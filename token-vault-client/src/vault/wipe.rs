@@ -1,5 +1,6 @@
-//! Removing credentials: disconnecting one connection, and universal logout
-//! (every credential of a user, with an epoch agent caches compare).
+//! Removing credentials: disconnecting one connection, and the local part of
+//! universal logout (every credential of a user, with an epoch agent caches
+//! compare).
 
 use super::{Accessor, Vault};
 use crate::error::VaultError;
@@ -22,11 +23,14 @@ impl Vault {
         result
     }
 
-    /// Universal logout: deletes every credential of `user` in `tenant`, from the
-    /// store and the cache, and invalidates agent-side caches.
-    pub fn wipe_user(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {
+    /// The local part of universal logout: deletes every credential of
+    /// `user` in `tenant`, from the store and the cache, and invalidates
+    /// agent-side caches, without contacting any provider (see
+    /// [`wipe_user`](Self::wipe_user), which also revokes).
+    pub fn wipe_local(&self, tenant: &str, user: &str) -> Result<usize, VaultError> {
         let result = self.inner.store.delete_user(tenant, user);
         self.inner.cache.remove_user(tenant, user);
+        self.due_remove_user(tenant, user);
         *self
             .inner
             .epochs
