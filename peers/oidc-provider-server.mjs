@@ -5,6 +5,9 @@
 // Input (environment): RP_REDIRECT_URI, RP_SECRET, AGENT_JWKS (public JWK Set
 // JSON of the private_key_jwt client), ACCOUNT (the subject logged in headlessly).
 // Headless interaction: /interaction/<uid> completes login and consent at once.
+// Device authorization grant (RFC 8628, `features.deviceFlow`): the public
+// client `device` asks for codes; the user enters the code on oidc-provider's
+// own verification pages (/device), then the headless interaction logs in.
 // Test route: POST /test/rotate-keys swaps to a provider whose first (signing)
 // key is new; the old key stays published. Both share the memory adapter, so
 // sessions, grants and refresh tokens survive the swap.
@@ -47,6 +50,7 @@ class SharedAdapter {
       store.set(grantKey, [...(store.get(grantKey) ?? []), this.key(id)]);
     }
     if (payload.uid) store.set(`uid:${payload.uid}`, id);
+    if (payload.userCode) store.set(`userCode:${payload.userCode}`, id);
   }
   async find(id) {
     const entry = store.get(this.key(id));
@@ -57,8 +61,9 @@ class SharedAdapter {
     const id = store.get(`uid:${uid}`);
     return id ? this.find(id) : undefined;
   }
-  async findByUserCode() {
-    return undefined;
+  async findByUserCode(userCode) {
+    const id = store.get(`userCode:${userCode}`);
+    return id ? this.find(id) : undefined;
   }
   async consume(id) {
     const entry = store.get(this.key(id));
@@ -96,6 +101,15 @@ function makeProvider(keys) {
         jwks: JSON.parse(env('AGENT_JWKS')),
         scope: 'reports:read',
       },
+      {
+        client_id: 'device',
+        client_name: 'Device agent',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'none',
+        id_token_signed_response_alg: 'ES256',
+      },
     ],
     jwks: { keys },
     adapter: SharedAdapter,
@@ -106,6 +120,7 @@ function makeProvider(keys) {
       introspection: { enabled: true },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
     },
     findAccount: async (ctx, sub) => ({
       accountId: sub,

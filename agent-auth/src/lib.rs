@@ -8,6 +8,7 @@ pub mod authzen;
 pub mod basic_auth;
 pub mod clock;
 pub mod dpop;
+pub mod env;
 #[cfg(feature = "events")]
 pub mod events;
 pub mod exchange;

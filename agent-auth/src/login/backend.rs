@@ -53,6 +53,20 @@ pub trait LoginBackend: Send + Sync + std::fmt::Debug {
             "this login backend cannot send DPoP proofs",
         ))
     }
+
+    /// GET a JSON document with a DPoP-bound access token (RFC 9449 section
+    /// 7.1: `Authorization: DPoP` and a proof with `ath`); returns the answer
+    /// and its `DPoP-Nonce`. Backends that cannot send a proof refuse.
+    async fn get_json_dpop(
+        &self,
+        _url: &str,
+        _token: &SecretString,
+        _proof: &SecretString,
+    ) -> Result<(BackendResponse, Option<String>), ClientError> {
+        Err(ClientError::Config(
+            "this login backend cannot send DPoP proofs",
+        ))
+    }
 }
 
 /// The HTTP backend: every request goes through the OAuth core's
@@ -159,6 +173,21 @@ impl LoginBackend for HttpBackend {
             request = request.secret_header("authorization", auth.clone());
         }
         request = request.secret_header("dpop", proof.clone());
+        self.send_reading_nonce(request).await
+    }
+
+    async fn get_json_dpop(
+        &self,
+        url: &str,
+        token: &SecretString,
+        proof: &SecretString,
+    ) -> Result<(BackendResponse, Option<String>), ClientError> {
+        let request = HttpRequest::get(url, "application/json")?
+            .secret_header(
+                "authorization",
+                SecretString::new(format!("DPoP {}", token.expose_secret())),
+            )
+            .secret_header("dpop", proof.clone());
         self.send_reading_nonce(request).await
     }
 

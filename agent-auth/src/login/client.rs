@@ -289,6 +289,11 @@ impl LoginClient {
             for r in &options.resource {
                 q.append_pair("resource", r);
             }
+            // RFC 9449 section 10: bind the code to the DPoP key, so that
+            // only this key can redeem it.
+            if let Some(signer) = &self.dpop {
+                q.append_pair("dpop_jkt", signer.key().thumbprint());
+            }
         }
         Ok(AuthorizationRequest {
             url: String::from(url),

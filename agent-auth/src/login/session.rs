@@ -106,7 +106,16 @@ impl LoginClient {
             .as_deref()
             .ok_or(ClientError::Config("the provider has no userinfo endpoint"))?;
         let token = SecretString::new(session.tokens.access_token.expose_secret());
-        let response = self.backend.get_json(endpoint, Some(&token)).await?;
+        let bound = session.tokens.token_type.eq_ignore_ascii_case("dpop");
+        let response = match (&self.dpop, bound) {
+            (Some(signer), true) => self.userinfo_dpop(signer, endpoint, &token).await?,
+            (None, true) => {
+                return Err(ClientError::Config(
+                    "a DPoP-bound token without the DPoP key",
+                ));
+            }
+            (_, false) => self.backend.get_json(endpoint, Some(&token)).await?,
+        };
         if response.status != 200 {
             return Err(super::tokens::provider_error(
                 response.status,
@@ -117,6 +126,38 @@ impl LoginClient {
             Some(sub) if sub == session.subject => Ok(response.body),
             Some(_) => Err(ClientError::UserInfo("`sub` differs from the ID token")),
             None => Err(ClientError::UserInfo("`sub` is missing")),
+        }
+    }
+
+    /// UserInfo with a DPoP-bound token (RFC 9449 section 7): a proof with
+    /// `ath`, sent once more with the server's nonce when it asks for one
+    /// (section 9: a 401 with a new `DPoP-Nonce`).
+    async fn userinfo_dpop(
+        &self,
+        signer: &crate::oauth::DpopSigner,
+        endpoint: &str,
+        token: &SecretString,
+    ) -> Result<super::BackendResponse, ClientError> {
+        let mut retried = false;
+        loop {
+            let proof = signer
+                .proof(
+                    "GET",
+                    endpoint,
+                    Some(token.expose_secret()),
+                    self.clock.now(),
+                )
+                .map_err(|_| ClientError::Config("DPoP proof signing failed"))?;
+            let (response, nonce) = self
+                .backend
+                .get_json_dpop(endpoint, token, &SecretString::new(proof.expose_secret()))
+                .await?;
+            let new_nonce = signer.learn_nonce(nonce.as_deref());
+            if response.status == 401 && new_nonce && !retried {
+                retried = true;
+                continue;
+            }
+            return Ok(response);
         }
     }
 

@@ -9,11 +9,13 @@
 //! request goes through the OAuth client core ([`crate::oauth`]).
 
 use super::discovery::{McpDiscovery, checked_url};
+use super::interactive::InteractiveLogin;
+use super::store::StoredToken;
 use crate::exchange::{ExchangeClient, ExchangeError, TokenExchangeRequest, token_types};
 use crate::jose::{SigningKey, base64url};
 use crate::oauth::{
     AuthorizationServerMetadata, BearerChallenge, ClientAuth, DiscoveryError, Form, HttpClient,
-    HttpError, HttpRequest, Pkce, TokenEndpoint, TokenResponse,
+    HttpError, HttpRequest, LoopbackError, LoopbackRedirect, Pkce, TokenEndpoint, TokenResponse,
 };
 use crate::secret::{SecretString, Token};
 use serde::Deserialize;
@@ -74,6 +76,9 @@ pub enum McpGrant {
         /// The signing key.
         key: Box<SigningKey>,
     },
+    /// Authorization code with PKCE, the user signing in in their browser
+    /// and the response coming back to a loopback listener (RFC 8252).
+    Interactive(InteractiveLogin),
     /// Enterprise-managed authorization: the user's ID token exchanged for an
     /// ID-JAG at the IdP, redeemed at the MCP server's authorization server.
     IdJag {
@@ -117,6 +122,12 @@ pub enum McpAuthError {
     /// A refresh was asked for a token that came without a refresh token.
     #[error("the token has no refresh token")]
     NoRefreshToken,
+    /// The interactive login's loopback listener failed or timed out.
+    #[error(transparent)]
+    Loopback(#[from] LoopbackError),
+    /// The browser hook could not show the authorization URL.
+    #[error("opening the browser failed: {0}")]
+    Browser(String),
 }
 
 impl McpAuthError {
@@ -141,6 +152,17 @@ pub struct McpToken {
     /// 9449 section 5): then it goes out with the `DPoP` scheme and a proof.
     pub token_type: String,
     refresh: Option<RefreshGrant>,
+    /// Who obtained it where (authorization code grant only): what a token
+    /// store keeps to refresh it in a later run.
+    origin: Option<Origin>,
+}
+
+/// The authorization server and client behind a token.
+#[derive(Debug, Clone)]
+struct Origin {
+    issuer: String,
+    token_endpoint: String,
+    client: Registered,
 }
 
 impl McpToken {
@@ -151,7 +173,28 @@ impl McpToken {
             expires_in: response.expires_in,
             token_type: response.token_type,
             refresh: None,
+            origin: None,
         }
+    }
+
+    /// What a token store keeps of this token, `expires_at` counted from
+    /// `now`; `None` for a token of a grant without a user (client
+    /// credentials, ID-JAG), which runs again without asking anyone.
+    pub(super) fn to_stored(&self, now: i64) -> Option<StoredToken> {
+        let origin = self.origin.as_ref()?;
+        let mut stored = StoredToken::new(
+            self.access_token.clone(),
+            origin.issuer.clone(),
+            origin.token_endpoint.clone(),
+            origin.client.client_id.clone(),
+        );
+        stored.token_type = self.token_type.clone();
+        stored.scope = self.scope.clone();
+        stored.expires_at = self.expires_in.map(|e| now.saturating_add(e));
+        stored.refresh_token = self.refresh_token().cloned();
+        stored.client_secret = origin.client.secret.clone();
+        stored.auth_method = origin.client.method.to_owned();
+        Some(stored)
     }
 
     /// Whether the token is DPoP-bound (`token_type` `DPoP`, compared without
@@ -186,6 +229,20 @@ struct Registered {
     client_id: String,
     secret: Option<SecretString>,
     method: &'static str,
+    /// The redirect URI a dynamic registration was made for (`None`: the
+    /// client was not registered here, any redirect URI of its own goes).
+    registered_for: Option<String>,
+}
+
+/// Where the authorization response comes back.
+enum Redirect<'a> {
+    /// Read from the authorization endpoint's immediate redirect.
+    Headless {
+        redirect_uri: &'a str,
+        registration: &'a Registration,
+    },
+    /// Through the user's browser to a loopback listener.
+    Loopback(&'a InteractiveLogin),
 }
 
 /// [`McpGrant`] with the signing key shared, as [`ClientAuth`] holds it.
@@ -195,6 +252,7 @@ enum Grant {
         redirect_uri: String,
         registration: Registration,
     },
+    Interactive(InteractiveLogin),
     Secret {
         client_id: String,
         secret: SecretString,
@@ -218,6 +276,7 @@ impl From<McpGrant> for Grant {
                 redirect_uri,
                 registration,
             },
+            McpGrant::Interactive(login) => Self::Interactive(login),
             McpGrant::ClientSecret { client_id, secret } => Self::Secret { client_id, secret },
             McpGrant::PrivateKeyJwt { client_id, key } => {
                 Self::Key(ClientAuth::private_key_jwt(client_id, key))
@@ -271,6 +330,25 @@ fn auth_for(registered: &Registered) -> ClientAuth {
         }
         (Some(s), _) => ClientAuth::basic(&registered.client_id, s.expose_secret()),
         (None, _) => ClientAuth::public(&registered.client_id),
+    }
+}
+
+/// The method name of a stored client (`none` for anything unknown).
+fn stored_method(method: &str) -> &'static str {
+    match method {
+        "client_secret_basic" => "client_secret_basic",
+        "client_secret_post" => "client_secret_post",
+        _ => "none",
+    }
+}
+
+/// The value of `name` when it appears exactly once (RFC 6749 section 3.1:
+/// parameters must not be repeated).
+fn single<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    let mut found = params.iter().filter(|(k, _)| k == name);
+    match (found.next(), found.next()) {
+        (Some((_, v)), None) => Some(v),
+        _ => None,
     }
 }
 
@@ -335,8 +413,17 @@ impl McpAuthorizer {
         token_endpoint: &str,
         auth: ClientAuth,
     ) -> Result<TokenEndpoint, McpAuthError> {
+        self.endpoint_of(&metadata.issuer, token_endpoint, auth)
+    }
+
+    fn endpoint_of(
+        &self,
+        issuer: &str,
+        token_endpoint: &str,
+        auth: ClientAuth,
+    ) -> Result<TokenEndpoint, McpAuthError> {
         let mut endpoint = TokenEndpoint::with_http(self.http.clone(), token_endpoint, auth)?
-            .assertion_audience(metadata.issuer.clone());
+            .assertion_audience(issuer.to_owned());
         if let Some(sink) = &self.audit {
             endpoint = endpoint.audit(sink.clone());
         }
@@ -359,29 +446,38 @@ impl McpAuthorizer {
             .token_endpoint
             .clone()
             .ok_or(McpAuthError::Unsupported("a token endpoint"))?;
-        let response = match &self.grant {
+        let redirect = match &self.grant {
             Grant::Code {
                 redirect_uri,
                 registration,
-            } => {
-                let (response, endpoint) = self
-                    .code_flow(
-                        &metadata,
-                        &token_endpoint,
-                        resource,
-                        &scope,
-                        redirect_uri,
-                        registration,
-                    )
-                    .await?;
-                let refresh = response
-                    .refresh_token
-                    .clone()
-                    .map(|token| RefreshGrant { token, endpoint });
-                return Ok(McpToken {
-                    refresh,
-                    ..McpToken::new(response, scope)
-                });
+            } => Some(Redirect::Headless {
+                redirect_uri,
+                registration,
+            }),
+            Grant::Interactive(login) => Some(Redirect::Loopback(login)),
+            _ => None,
+        };
+        if let Some(redirect) = redirect {
+            let (response, endpoint, client) = self
+                .code_flow(&metadata, &token_endpoint, resource, &scope, redirect)
+                .await?;
+            let refresh = response
+                .refresh_token
+                .clone()
+                .map(|token| RefreshGrant { token, endpoint });
+            return Ok(McpToken {
+                refresh,
+                origin: Some(Origin {
+                    issuer: metadata.issuer.clone(),
+                    token_endpoint,
+                    client,
+                }),
+                ..McpToken::new(response, scope)
+            });
+        }
+        let response = match &self.grant {
+            Grant::Code { .. } | Grant::Interactive(_) => {
+                return Err(McpAuthError::Unsupported("this grant"));
             }
             Grant::Secret { client_id, secret } => {
                 let auth = if secret_method(&metadata) == "client_secret_post" {
@@ -455,7 +551,42 @@ impl McpAuthorizer {
         };
         Ok(McpToken {
             refresh: Some(refresh),
+            origin: token.origin.clone(),
             ..McpToken::new(response, token.scope.clone())
+        })
+    }
+
+    /// A token kept by a token store, ready to use and to refresh with the
+    /// client that obtained it; `expires_in` counts from `now`.
+    pub(super) fn restore(&self, stored: &StoredToken, now: i64) -> Result<McpToken, McpAuthError> {
+        let client = Registered {
+            client_id: stored.client_id.clone(),
+            secret: stored.client_secret.clone(),
+            method: stored_method(&stored.auth_method),
+            registered_for: None,
+        };
+        let refresh = match &stored.refresh_token {
+            Some(token) => Some(RefreshGrant {
+                token: token.clone(),
+                endpoint: self.endpoint_of(
+                    &stored.issuer,
+                    &stored.token_endpoint,
+                    auth_for(&client),
+                )?,
+            }),
+            None => None,
+        };
+        Ok(McpToken {
+            access_token: stored.access_token.clone(),
+            scope: stored.scope.clone(),
+            expires_in: stored.expires_at.map(|at| at.saturating_sub(now)),
+            token_type: stored.token_type.clone(),
+            refresh,
+            origin: Some(Origin {
+                issuer: stored.issuer.clone(),
+                token_endpoint: stored.token_endpoint.clone(),
+                client,
+            }),
         })
     }
 
@@ -509,6 +640,11 @@ impl McpAuthorizer {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+            .filter(|r| {
+                r.registered_for
+                    .as_deref()
+                    .is_none_or(|uri| uri == redirect_uri)
+            })
         {
             return Ok(r);
         }
@@ -522,6 +658,7 @@ impl McpAuthorizer {
                     } else {
                         "none"
                     },
+                    registered_for: None,
                 });
             }
             Registration::MetadataDocument { url, .. }
@@ -535,6 +672,7 @@ impl McpAuthorizer {
                     client_id: url.clone(),
                     secret: None,
                     method: "none",
+                    registered_for: None,
                 });
             }
             Registration::MetadataDocument { client_name, .. }
@@ -573,6 +711,7 @@ impl McpAuthorizer {
             client_id: reg.client_id,
             secret: reg.client_secret.map(SecretString::new),
             method,
+            registered_for: Some(redirect_uri.to_owned()),
         };
         *self
             .registered
@@ -581,16 +720,16 @@ impl McpAuthorizer {
         Ok(registered)
     }
 
-    /// The token response, and the client authentication that obtained it.
+    /// The token response, the endpoint (with the client authentication)
+    /// that obtained it, and the client.
     async fn code_flow(
         &self,
         metadata: &AuthorizationServerMetadata,
         token_endpoint: &str,
         resource: &str,
         scope: &[String],
-        redirect_uri: &str,
-        registration: &Registration,
-    ) -> Result<(TokenResponse, TokenEndpoint), McpAuthError> {
+        redirect: Redirect<'_>,
+    ) -> Result<(TokenResponse, TokenEndpoint, Registered), McpAuthError> {
         // MCP authorization: PKCE is required and S256 must be advertised.
         if !metadata
             .code_challenge_methods_supported
@@ -603,7 +742,18 @@ impl McpAuthorizer {
             .authorization_endpoint
             .as_deref()
             .ok_or(McpAuthError::Unsupported("an authorization endpoint"))?;
-        let registered = self.register(metadata, redirect_uri, registration).await?;
+        let (listener, redirect_uri, registration) = match redirect {
+            Redirect::Headless {
+                redirect_uri,
+                registration,
+            } => (None, redirect_uri.to_owned(), registration),
+            Redirect::Loopback(login) => {
+                let listener = LoopbackRedirect::bind_port(&login.path, login.port).await?;
+                let uri = listener.redirect_uri().to_owned();
+                (Some((listener, login)), uri, &login.registration)
+            }
+        };
+        let registered = self.register(metadata, &redirect_uri, registration).await?;
         let pkce = Pkce::generate().ok_or(McpAuthError::Transport("no randomness".into()))?;
         let state = random_state()?;
         let mut url = checked_url(endpoint)?;
@@ -611,7 +761,7 @@ impl McpAuthorizer {
             let mut q = url.query_pairs_mut();
             q.append_pair("response_type", "code")
                 .append_pair("client_id", &registered.client_id)
-                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("redirect_uri", &redirect_uri)
                 .append_pair("code_challenge", pkce.challenge())
                 .append_pair("code_challenge_method", pkce.method())
                 .append_pair("state", &state)
@@ -620,6 +770,36 @@ impl McpAuthorizer {
                 q.append_pair("scope", &scope.join(" "));
             }
         }
+        let params = match listener {
+            None => self.immediate_response(&url, &redirect_uri).await?,
+            Some((listener, login)) => {
+                login
+                    .browser
+                    .open(url.as_str())
+                    .map_err(|e| McpAuthError::Browser(e.kind().to_string()))?;
+                listener
+                    .wait(&state, login.timeout, login.sleeper.as_ref())
+                    .await?
+                    .query
+            }
+        };
+        let code = check_response(&params, &state, metadata)?;
+        let mut form = Form::new().with("grant_type", "authorization_code");
+        form.push_secret("code", code);
+        form.push("redirect_uri", redirect_uri);
+        form.push_secret("code_verifier", pkce.verifier().clone());
+        form.push("resource", resource);
+        let endpoint = self.endpoint(metadata, token_endpoint, auth_for(&registered))?;
+        Ok((endpoint.request(form).await?, endpoint, registered))
+    }
+
+    /// The authorization response of a server that redirects at once: the
+    /// query of its `Location`, which must be the redirect URI.
+    async fn immediate_response(
+        &self,
+        url: &url::Url,
+        redirect_uri: &str,
+    ) -> Result<Vec<(String, String)>, McpAuthError> {
         let request = HttpRequest::get(url.as_str(), "text/html")?.expect_redirect();
         let response = self.http.send(request).await?;
         let location = response
@@ -638,42 +818,41 @@ impl McpAuthorizer {
                 "redirect to another place than the redirect URI",
             ));
         }
-        let get = |name: &str| {
-            back.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        };
-        if get("state").as_deref() != Some(state.as_str()) {
-            return Err(McpAuthError::AuthorizationResponse("state mismatch"));
-        }
-        // RFC 9207 section 2.4: `iss`, when present or promised, is the issuer.
-        let promised = metadata.authorization_response_iss_parameter_supported;
-        match get("iss") {
-            Some(iss) if iss != metadata.issuer => {
-                return Err(McpAuthError::AuthorizationResponse(
-                    "`iss` is another issuer",
-                ));
-            }
-            None if promised => {
-                return Err(McpAuthError::AuthorizationResponse("`iss` missing"));
-            }
-            _ => {}
-        }
-        if get("error").is_some() {
+        Ok(back.query_pairs().into_owned().collect())
+    }
+}
+
+/// Checks an authorization response (RFC 6749 section 4.1.2) and returns
+/// its code: `state` must be the request's (section 10.12), `iss` the
+/// issuer when present or promised (RFC 9207 section 2.4), no `error`.
+fn check_response(
+    params: &[(String, String)],
+    state: &str,
+    metadata: &AuthorizationServerMetadata,
+) -> Result<SecretString, McpAuthError> {
+    if single(params, "state") != Some(state) {
+        return Err(McpAuthError::AuthorizationResponse("state mismatch"));
+    }
+    let promised = metadata.authorization_response_iss_parameter_supported;
+    match single(params, "iss") {
+        Some(iss) if iss != metadata.issuer => {
             return Err(McpAuthError::AuthorizationResponse(
-                "the authorization was refused",
+                "`iss` is another issuer",
             ));
         }
-        let code =
-            SecretString::new(get("code").ok_or(McpAuthError::AuthorizationResponse("no code"))?);
-        let mut form = Form::new().with("grant_type", "authorization_code");
-        form.push_secret("code", code);
-        form.push("redirect_uri", redirect_uri);
-        form.push_secret("code_verifier", pkce.verifier().clone());
-        form.push("resource", resource);
-        let endpoint = self.endpoint(metadata, token_endpoint, auth_for(&registered))?;
-        Ok((endpoint.request(form).await?, endpoint))
+        None if promised => {
+            return Err(McpAuthError::AuthorizationResponse("`iss` missing"));
+        }
+        _ => {}
     }
+    if params.iter().any(|(k, _)| k == "error") {
+        return Err(McpAuthError::AuthorizationResponse(
+            "the authorization was refused",
+        ));
+    }
+    single(params, "code")
+        .map(SecretString::new)
+        .ok_or(McpAuthError::AuthorizationResponse("no code"))
 }
 
 /// Client credentials (RFC 6749 section 4.4) for `resource` (RFC 8707).

@@ -6,10 +6,12 @@
 //! authorization.
 
 use super::authorize::{McpAuthError, McpAuthorizer, McpToken};
+use super::store::TokenStore;
 use crate::clock::{SharedClock, system_clock};
 use crate::oauth::BearerChallenge;
 use crate::secret::Token;
-use std::sync::{PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// What one request has already done about rejections: the MCP authorization
 /// specification allows one authorization after a 401 and one step-up after a
@@ -71,6 +73,8 @@ pub struct McpAuthSession {
     renewal: tokio::sync::Mutex<()>,
     clock: SharedClock,
     refresh_ahead: i64,
+    store: Option<Arc<dyn TokenStore>>,
+    loaded: AtomicBool,
 }
 
 impl McpAuthSession {
@@ -84,6 +88,50 @@ impl McpAuthSession {
             renewal: tokio::sync::Mutex::new(()),
             clock: system_clock(),
             refresh_ahead: 30,
+            store: None,
+            loaded: AtomicBool::new(false),
+        }
+    }
+
+    /// Keeps the tokens in `store` under the resource URL: a token found
+    /// there is used (and refreshed) before any login, and every new or
+    /// refreshed token is saved. A store that cannot be read or written is
+    /// logged and otherwise ignored (the user logs in again).
+    #[must_use]
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Takes the stored token, once, when none is held yet.
+    fn load_stored(&self) {
+        let Some(store) = &self.store else { return };
+        if self.loaded.swap(true, Ordering::AcqRel) || self.read(|s| s.token.is_some()) {
+            return;
+        }
+        let stored = match store.load(&self.resource) {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "the MCP token store could not be read");
+                return;
+            }
+        };
+        match self.authorizer.restore(&stored, self.clock.now()) {
+            Ok(token) => self.keep(token),
+            Err(e) => tracing::warn!(error = %e, "a stored MCP token could not be used"),
+        }
+    }
+
+    /// Saves the current token in the store.
+    fn save(&self) {
+        let Some(store) = &self.store else { return };
+        let now = self.clock.now();
+        let Some(stored) = self.read(|s| s.token.as_ref().and_then(|t| t.to_stored(now))) else {
+            return;
+        };
+        if let Err(e) = store.save(&self.resource, &stored) {
+            tracing::warn!(error = %e, "the MCP token store could not be written");
         }
     }
 
@@ -125,6 +173,7 @@ impl McpAuthSession {
     /// 401 leads to a new authorization. Any other refresh failure keeps the
     /// expired token (the server's 401 then tries the refresh again).
     pub async fn valid_bearer(&self) -> Option<Token> {
+        self.load_stored();
         let now = self.clock.now();
         let (expired, seen) = self.read(|s| {
             let expired = s.usable_until.is_some_and(|u| u <= now)
@@ -233,6 +282,7 @@ impl McpAuthSession {
         status: u16,
         www_authenticate: Option<&str>,
     ) -> Result<Retry, McpAuthError> {
+        self.load_stored();
         let challenge =
             www_authenticate.and_then(|h| BearerChallenge::from_header(h).ok().flatten());
         let step_up = status == 403
@@ -289,13 +339,21 @@ impl McpAuthSession {
             Err(e) if e.is_invalid_grant() => {
                 tracing::debug!(error = %e, "the refresh token was refused; authorizing again");
                 self.write(|s| s.token.as_mut().map(McpToken::forget_refresh_token));
+                self.save();
                 Ok(Refreshed::No)
             }
             Err(e) => Err(e),
         }
     }
 
+    /// Holds `token` and saves it in the store.
     fn store(&self, token: McpToken) {
+        self.keep(token);
+        self.save();
+    }
+
+    /// Holds `token`.
+    fn keep(&self, token: McpToken) {
         let usable_until = token
             .expires_in
             .map(|e| self.clock.now().saturating_add(e) - self.refresh_ahead);

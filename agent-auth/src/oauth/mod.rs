@@ -10,7 +10,9 @@
 //! - [`AuthorizationServerMetadata`]: RFC 8414 / OpenID Connect Discovery 1.0;
 //! - [`Pkce`]: RFC 7636 `S256`;
 //! - [`parse_www_authenticate`]: RFC 9110 challenges and the RFC 6750 Bearer
-//!   challenge.
+//!   challenge;
+//! - [`LoopbackRedirect`] and [`BrowserHook`]: interactive login of a native
+//!   app (RFC 8252).
 //!
 //! PKCE and the challenge parser need no feature; the rest needs `http`.
 
@@ -24,6 +26,7 @@ mod dpop_signer;
 mod form;
 #[cfg(feature = "http")]
 mod http;
+mod loopback;
 #[cfg(feature = "http")]
 pub(crate) mod metadata;
 mod pkce;
@@ -51,6 +54,12 @@ pub use dpop_signer::DpopSigner;
 pub use form::Form;
 #[cfg(feature = "http")]
 pub use http::{HttpClient, HttpPolicy};
+pub use loopback::{
+    BrowserHook, CallbackRequest, CallbackRequestError, MAX_REQUEST_HEAD, PrintUrl,
+    parse_callback_request,
+};
+#[cfg(feature = "http")]
+pub use loopback::{LoopbackError, LoopbackRedirect};
 #[cfg(feature = "http")]
 pub use metadata::{AuthorizationServerMetadata, DiscoveryError, metadata_urls};
 pub use pkce::Pkce;

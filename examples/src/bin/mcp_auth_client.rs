@@ -7,7 +7,15 @@
 //! `insufficient_scope` it steps up once. The client then lists the tools and
 //! calls `test-tool` when offered.
 //!
-//! Usage: `mcp-auth-client [--client-metadata-url URL] [--redirect-uri URI] <server URL>`.
+//! Usage: `mcp-auth-client [--client-metadata-url URL] [--redirect-uri URI]
+//! [--interactive] [--token-store FILE] <server URL>`.
+//!
+//! `--interactive` logs the user in in their browser (RFC 8252): the
+//! authorization URL is printed, the response comes back to a loopback
+//! listener on an ephemeral port. `--token-store FILE` keeps the tokens in an
+//! encrypted file (key: the base64url text in `MCP_TOKEN_STORE_KEY`, or the
+//! key file named by `MCP_TOKEN_STORE_KEY_FILE`), so the next run reuses and
+//! refreshes them instead of logging in again.
 //! Credentials come from the `MCP_CONFORMANCE_CONTEXT` JSON object when set (as
 //! the MCP conformance runner passes them): `client_id`, `client_secret`,
 //! `private_key_pem` with `signing_algorithm`, or `idp_id_token` with
@@ -20,7 +28,10 @@ mod transport;
 
 use agent_auth::exchange::ClientAuth;
 use agent_auth::jose::{Algorithm, SigningKey};
-use agent_auth::mcp_client::{McpAuthSession, McpAuthorizer, McpGrant, Registration};
+use agent_auth::mcp_client::{
+    FileTokenStore, InteractiveLogin, McpAuthSession, McpAuthorizer, McpGrant, Registration,
+    StoreKey,
+};
 use agent_auth::secret::{SecretString, Token};
 use rmcp::ServiceExt;
 use rmcp::model::{
@@ -37,6 +48,7 @@ fn grant(
     context: &Value,
     metadata_url: Option<String>,
     redirect_uri: String,
+    interactive: bool,
 ) -> Result<McpGrant, String> {
     let s = |name: &str| context.get(name).and_then(Value::as_str).map(str::to_owned);
     if let (Some(id_token), Some(endpoint), Some(idp_client)) = (
@@ -85,10 +97,25 @@ fn grant(
             client_name: "mcp-auth-client".into(),
         },
     };
+    if interactive {
+        return Ok(McpGrant::Interactive(InteractiveLogin::new(registration)));
+    }
     Ok(McpGrant::AuthorizationCode {
         redirect_uri,
         registration,
     })
+}
+
+/// The key of the token store: `MCP_TOKEN_STORE_KEY` (base64url), else the
+/// key file named by `MCP_TOKEN_STORE_KEY_FILE`.
+fn store_key() -> Result<StoreKey, String> {
+    if let Ok(text) = std::env::var("MCP_TOKEN_STORE_KEY") {
+        return StoreKey::from_base64url(&text).map_err(|e| format!("MCP_TOKEN_STORE_KEY: {e}"));
+    }
+    let path = std::env::var("MCP_TOKEN_STORE_KEY_FILE")
+        .map_err(|_| "--token-store needs MCP_TOKEN_STORE_KEY or MCP_TOKEN_STORE_KEY_FILE")?;
+    StoreKey::from_file(std::path::Path::new(&path))
+        .map_err(|e| format!("MCP_TOKEN_STORE_KEY_FILE: {e}"))
 }
 
 async fn run() -> Result<(), String> {
@@ -97,12 +124,16 @@ async fn run() -> Result<(), String> {
         .pop()
         .ok_or("usage: mcp-auth-client [options] <server URL>")?;
     let mut metadata_url = None;
+    let mut interactive = false;
+    let mut token_store = None;
     let mut redirect_uri = "http://127.0.0.1:3000/callback".to_owned();
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--client-metadata-url" => metadata_url = it.next(),
             "--redirect-uri" => redirect_uri = it.next().ok_or("--redirect-uri needs a value")?,
+            "--interactive" => interactive = true,
+            "--token-store" => token_store = Some(it.next().ok_or("--token-store needs a file")?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -112,9 +143,13 @@ async fn run() -> Result<(), String> {
         }
         Err(_) => json!({}),
     };
-    let authorizer = McpAuthorizer::new(grant(&context, metadata_url, redirect_uri)?)
+    let authorizer = McpAuthorizer::new(grant(&context, metadata_url, redirect_uri, interactive)?)
         .map_err(|e| e.to_string())?;
-    let session = Arc::new(McpAuthSession::new(authorizer, url.clone()));
+    let mut session = McpAuthSession::new(authorizer, url.clone());
+    if let Some(path) = token_store {
+        session = session.token_store(Arc::new(FileTokenStore::new(path, store_key()?)));
+    }
+    let session = Arc::new(session);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -369,6 +369,14 @@ impl Authority {
             }
             (None, None) => {}
         }
+        // RFC 9449 section 10: `dpop_jkt` is the base64url SHA-256 JWK
+        // thumbprint (RFC 7638) of the key the code will be redeemed with.
+        if params
+            .get("dpop_jkt")
+            .is_some_and(|jkt| !is_s256_challenge(jkt))
+        {
+            return Err(fail(OAuthError::invalid_request("malformed dpop_jkt")));
+        }
         let resource = params.list("resource");
         check_resources(&client, &resource).map_err(fail)?;
         let prompt = params.list("prompt");
@@ -437,6 +445,7 @@ impl Authority {
             expires: now + self.inner.config.code_ttl,
             used: false,
             family: random_handle()?,
+            dpop_jkt: params.get("dpop_jkt").map(str::to_owned),
         };
         self.tables()
             .put(Table::Codes, &handle_key(&code), &record)?;

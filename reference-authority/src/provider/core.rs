@@ -44,6 +44,9 @@ pub(crate) struct Inner {
     pub(crate) registry: crate::registry::RegistryState,
     /// The token endpoint's DPoP proof verifier.
     pub(crate) dpop: super::dpop::DpopState,
+    /// URL client ids (client ID metadata documents), once enabled.
+    #[cfg(feature = "http")]
+    pub(crate) cimd: OnceLock<super::cimd::CimdState>,
 }
 
 /// Configures an [`Authority`].
@@ -167,6 +170,8 @@ impl AuthorityBuilder {
                 purges: RwLock::new(BTreeMap::new()),
                 dummy_hash: OnceLock::new(),
                 registry: crate::registry::RegistryState::new(),
+                #[cfg(feature = "http")]
+                cimd: OnceLock::new(),
             }),
         };
         grants::register_builtin(&authority);

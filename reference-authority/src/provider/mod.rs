@@ -25,6 +25,8 @@
 
 mod authorize;
 mod browser;
+#[cfg(feature = "http")]
+pub mod cimd;
 mod client_auth;
 mod client_status;
 pub(crate) mod clients;

@@ -191,6 +191,10 @@ pub struct CodeRecord {
     pub used: bool,
     /// The grant family the code's tokens belong to.
     pub family: String,
+    /// The DPoP key thumbprint the code is bound to (RFC 9449 section 10:
+    /// the `dpop_jkt` authorization request parameter).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// A refresh token (stored under its digest).

@@ -8,6 +8,7 @@ use crate::provider::model::CodeRecord;
 use crate::provider::params::Params;
 use crate::provider::store::Table;
 use crate::provider::{Authority, OAuthError, grant_types};
+use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::secret::{SecretString, constant_time_eq};
 
 /// Redeems authorization codes.
@@ -76,6 +77,21 @@ impl GrantHandler for AuthorizationCodeGrant {
                 ));
             }
             (None, None) => {}
+        }
+        // RFC 9449 section 10: a code bound with `dpop_jkt` is redeemed only
+        // with a proof of that key (checked before the code is spent, so a
+        // refused attempt leaves it to its holder).
+        if let Some(jkt) = &record.dpop_jkt {
+            let proved = crate::provider::dpop::binding::current();
+            if !proved.is_some_and(|p| constant_time_eq(p.as_bytes(), jkt.as_bytes())) {
+                authority.audit(AuditAction::TokenIssued, Outcome::Denied, |e| {
+                    e.agent(client.id().to_owned())
+                        .reason("dpop_jkt_mismatch".to_owned())
+                });
+                return Err(OAuthError::invalid_grant(
+                    "the code is bound to another DPoP key (dpop_jkt)",
+                ));
+            }
         }
         let mut facts = record.facts.clone();
         facts.resource = narrow_resource(params, client, &record.facts.resource)?;

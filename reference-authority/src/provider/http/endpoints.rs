@@ -148,12 +148,32 @@ fn other_browser() -> Response {
     )
 }
 
+/// Fetches the metadata document of a URL `client_id` in the form `raw`
+/// (draft-ietf-oauth-client-id-metadata-document), so that the client is
+/// registered before the request is handled; its refusal as an OAuth error.
+async fn url_client(a: &Authority, raw: &str) -> Result<(), OAuthError> {
+    let Some(client_id) = Params::parse(raw)
+        .ok()
+        .and_then(|p| p.get("client_id").map(str::to_owned))
+    else {
+        return Ok(());
+    };
+    a.resolve_url_client(&client_id)
+        .await
+        .map(|_| ())
+        .map_err(|e| OAuthError::invalid_client(e.to_string()))
+}
+
 pub(super) async fn authorize_get(
     State(a): State<Authority>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    authorize(&a, &headers, query.as_deref().unwrap_or_default())
+    let raw = query.as_deref().unwrap_or_default();
+    if let Err(e) = url_client(&a, raw).await {
+        return error_page(&e);
+    }
+    authorize(&a, &headers, raw)
 }
 
 pub(super) async fn authorize_post(
@@ -161,6 +181,9 @@ pub(super) async fn authorize_post(
     headers: HeaderMap,
     body: String,
 ) -> Response {
+    if let Err(e) = url_client(&a, &body).await {
+        return error_page(&e);
+    }
     authorize(&a, &headers, &body)
 }
 
@@ -314,6 +337,9 @@ pub(super) async fn token(
     body: String,
 ) -> Response {
     let had_auth = headers.contains_key(header::AUTHORIZATION);
+    if let Err(e) = url_client(&a, &body).await {
+        return oauth_error(&e, had_auth);
+    }
     let request = match token_request(&headers, &body) {
         Ok(r) => r,
         Err(e) => return oauth_error(&e, had_auth),
@@ -333,6 +359,9 @@ pub(super) async fn token(
 
 pub(super) async fn par(State(a): State<Authority>, headers: HeaderMap, body: String) -> Response {
     let had_auth = headers.contains_key(header::AUTHORIZATION);
+    if let Err(e) = url_client(&a, &body).await {
+        return oauth_error(&e, had_auth);
+    }
     match token_request(&headers, &body).and_then(|r| a.push_authorization_request(&r)) {
         Ok(body) => json(StatusCode::CREATED, body),
         Err(e) => oauth_error(&e, had_auth),

@@ -12,6 +12,7 @@ mod redirect;
 
 pub use error::RegistrationError;
 pub use policy::RegistrationPolicy;
+pub(crate) use redirect::check_registered as check_registered_redirect;
 
 use super::clients::secret_digest;
 use super::crypto::random_handle;
