@@ -383,6 +383,8 @@ impl Scim {
                         ev
                     }
                 });
+            let authority = &self.inner.authority;
+            authority.emit(event.authority_event(authority.issuer()));
             let _ = self.inner.events.send(event);
         }
     }
