@@ -45,6 +45,29 @@ pub enum AuthorityEvent {
         /// The user.
         user_id: String,
     },
+    /// A provisioning change (a SCIM event, RFC 9967): identifiers and
+    /// attribute names only, never values.
+    Provisioned {
+        /// The issuer.
+        issuer: String,
+        /// The event type URI, such as `urn:ietf:params:scim:event:prov:create:notice`.
+        event: &'static str,
+        /// The resource type (`User`, `Group`, `Agent`).
+        resource_type: &'static str,
+        /// The resource's path relative to the SCIM base (the SET subject's
+        /// `uri`), such as `/Users/42`.
+        path: String,
+        /// The resource id.
+        id: String,
+        /// The provisioning client's `externalId`, if any.
+        external_id: Option<String>,
+        /// The attributes that changed (create, put, patch).
+        attributes: Vec<String>,
+        /// Groups the events of one request.
+        txn: String,
+        /// When, seconds since the epoch.
+        time: i64,
+    },
     /// The signing key changed.
     KeysRotated {
         /// The issuer.

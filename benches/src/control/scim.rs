@@ -1,5 +1,6 @@
 //! The `control` group: a SCIM filtered list of one page over 100,000 agents
-//! with owners (the registry behind `/scim/v2/Agents`), against fga-core's
+//! with owners and 1,000,000 entitlements (the registry behind
+//! `/scim/v2/Agents`), against fga-core's
 //! ListObjects over the same number of objects and owner relations.
 
 use crate::measure::{compare, keep};
@@ -41,6 +42,7 @@ fn registry() -> Authority {
             .owner(Principal::Person(format!("u{}", a % OWNERS)));
         registry.register(spec, &admin).unwrap_or_else(|e| fail(&e));
     }
+    super::scale::grant(&authority, AGENTS);
     authority
 }
 
@@ -108,4 +110,5 @@ pub(super) fn run() {
         c.ours_ns / 1e6,
         c.baseline_ns / 1e6
     );
+    super::scale::run(&authority, AGENTS);
 }

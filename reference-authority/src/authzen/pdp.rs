@@ -128,7 +128,7 @@ impl Pdp {
                 .audit
                 .record(&decision_event(request, &outcome, self.inner.clock.now()));
         }
-        decision(&outcome)
+        decision(outcome)
     }
 
     /// The combined outcome, without auditing (for search candidates).
@@ -156,13 +156,14 @@ impl Pdp {
     }
 }
 
-fn decision(outcome: &Outcome) -> Decision {
+/// The answer, carrying the outcome's reason (moved, not copied).
+fn decision(outcome: Outcome) -> Decision {
     let d = if outcome.permitted() {
         Decision::permit()
     } else {
         Decision::deny()
     };
-    d.with_reason(outcome.reason().to_owned())
+    d.with_reason(outcome.into_reason())
 }
 
 #[async_trait::async_trait]

@@ -3,6 +3,7 @@
 //! the registry. Rebuilt from the store on first use; kept in step with
 //! every write (writes are serialized by the registry's write lock).
 
+use super::attribute_index::AttributeIndex;
 use super::entitlement::Resource;
 use super::model::{AgentRecord, AgentStatus, Principal};
 use super::reach::ClientReach;
@@ -25,6 +26,8 @@ pub(crate) struct Index {
     pub(crate) by_resource: HashMap<Resource, BTreeMap<String, Vec<Option<i64>>>>,
     /// What clients reach through the authority's records.
     pub(crate) reach: ClientReach,
+    /// Name, external id, owner, activity and last change.
+    pub(crate) attributes: AttributeIndex,
 }
 
 impl Index {
@@ -47,6 +50,7 @@ impl Index {
         if agent.status == AgentStatus::Deleted {
             return;
         }
+        self.attributes.insert(agent);
         for sponsor in &agent.sponsors {
             self.by_sponsor
                 .entry(sponsor.clone())
@@ -83,6 +87,7 @@ impl Index {
         if let Some(parent) = &agent.parent {
             remove_from(&mut self.children, parent, &agent.id);
         }
+        self.attributes.remove(agent);
         for sponsor in &agent.sponsors {
             remove_from(&mut self.by_sponsor, sponsor, &agent.id);
         }

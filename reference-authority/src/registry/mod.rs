@@ -32,6 +32,7 @@
 //! ```
 
 mod accountability;
+mod attribute_index;
 mod commit;
 mod dependency;
 mod entitlement;
@@ -40,7 +41,9 @@ mod events;
 mod grants;
 mod index;
 mod lifecycle;
+mod lookup;
 mod model;
+mod profile;
 mod reach;
 mod register;
 mod spec;
@@ -52,10 +55,12 @@ pub use dependency::DependencyMap;
 pub use entitlement::{Entitlement, EntitlementGrant, GrantOrigin, NewGrant, Resource};
 pub use error::RegistryError;
 pub use events::{AgentChange, RegistryEvent};
+pub use lookup::{AgentLookup, fold};
 pub use model::{
     Actor, AgentRecord, AgentSource, AgentStatus, AgentType, Principal, Protocol, RecordMeta,
     Tombstone,
 };
+pub use profile::{AgentProfile, ApplicationLink};
 pub use spec::{AgentPatch, AgentSpec};
 pub(crate) use state::RegistryState;
 

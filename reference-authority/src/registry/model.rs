@@ -248,4 +248,7 @@ pub struct AgentRecord {
     pub meta: RecordMeta,
     /// Set once the agent is deleted.
     pub tombstone: Option<Tombstone>,
+    /// Display name, subject, applications and protocol specifications.
+    #[serde(default)]
+    pub profile: super::profile::AgentProfile,
 }

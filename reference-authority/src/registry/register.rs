@@ -55,6 +55,7 @@ impl Registry<'_> {
             entitlements: Vec::new(),
             meta: RecordMeta::new(now, actor),
             tombstone: None,
+            profile: Default::default(),
         };
         self.apply(&mut agent, spec.fields)?;
         self.gate_clients(&agent.clients, true)?;
@@ -123,6 +124,9 @@ impl Registry<'_> {
         }
         if let Some(v) = patch.external_id {
             agent.external_id = v;
+        }
+        if let Some(v) = patch.profile {
+            agent.profile = v;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! What to register, and what to change: builders for the registry's writes.
 
 use super::model::{AgentSource, AgentType, Principal, Protocol};
+use super::profile::AgentProfile;
 
 /// An agent to register. It starts STAGED.
 ///
@@ -119,6 +120,14 @@ impl AgentSpec {
         self.fields = self.fields.external_id(Some(id.into()));
         self
     }
+
+    /// Sets the profile (display name, subject, applications, protocol
+    /// specifications).
+    #[must_use]
+    pub fn profile(mut self, profile: AgentProfile) -> Self {
+        self.fields = self.fields.profile(profile);
+        self
+    }
 }
 
 /// A change to an agent's descriptive and accountability fields: each field
@@ -145,6 +154,7 @@ pub struct AgentPatch {
     pub(crate) sponsors: Option<Vec<String>>,
     pub(crate) business_unit: Option<Option<String>>,
     pub(crate) external_id: Option<Option<String>>,
+    pub(crate) profile: Option<AgentProfile>,
 }
 
 impl AgentPatch {
@@ -223,6 +233,14 @@ impl AgentPatch {
         self
     }
 
+    /// Replaces the profile (display name, subject, applications, protocol
+    /// specifications).
+    #[must_use]
+    pub fn profile(mut self, profile: AgentProfile) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+
     /// The names of the fields this patch sets.
     pub(crate) fn field_names(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
@@ -241,6 +259,7 @@ impl AgentPatch {
         add(self.sponsors.is_some(), "sponsors");
         add(self.business_unit.is_some(), "business_unit");
         add(self.external_id.is_some(), "external_id");
+        add(self.profile.is_some(), "profile");
         names
     }
 }

@@ -2,6 +2,7 @@
 //! Security Event Token payload (RFC 8417) for a transmitter to sign and
 //! deliver, and sent to in-process subscribers.
 
+use agent_auth::events::AuthorityEvent;
 use serde_json::{Value, json};
 
 /// What happened to a resource (RFC 9967 provisioning events).
@@ -96,6 +97,24 @@ impl ScimEvent {
             "sub_id": sub_id,
             "events": { self.kind.uri(): body },
         })
+    }
+}
+
+impl ScimEvent {
+    /// The event as the authority's [`EventSource`](agent_auth::events::EventSource)
+    /// carries it, for subscribers such as the SSF transmitter.
+    pub fn authority_event(&self, issuer: &str) -> AuthorityEvent {
+        AuthorityEvent::Provisioned {
+            issuer: issuer.to_owned(),
+            event: self.kind.uri(),
+            resource_type: self.resource_type,
+            path: self.path.clone(),
+            id: self.id.clone(),
+            external_id: self.external_id.clone(),
+            attributes: self.attributes.clone(),
+            txn: self.txn.clone(),
+            time: self.time,
+        }
     }
 }
 

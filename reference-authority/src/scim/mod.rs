@@ -34,6 +34,7 @@ pub mod filter;
 #[cfg(feature = "server")]
 pub mod http;
 pub mod patch;
+pub mod plan;
 pub mod query;
 pub mod render;
 pub mod resource_types;

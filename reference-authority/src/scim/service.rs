@@ -304,7 +304,7 @@ impl Scim {
         };
         let mut all = Vec::new();
         for (rt, store) in types {
-            for stored in store.list()? {
+            for stored in super::plan::candidates(store.as_ref(), rt, query.filter.as_ref())? {
                 all.push((rt, render::full(rt, &self.inner.base, &stored)));
             }
         }
@@ -383,6 +383,8 @@ impl Scim {
                         ev
                     }
                 });
+            let authority = &self.inner.authority;
+            authority.emit(event.authority_event(authority.issuer()));
             let _ = self.inner.events.send(event);
         }
     }

@@ -2,6 +2,7 @@
 //! [`ResourceStore`] per resource type, with versions for ETags and
 //! conditional writes so that a write based on a stale read changes nothing.
 
+use super::plan::IndexTerm;
 use super::{Caller, ScimError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -36,6 +37,15 @@ pub trait ResourceStore: Send + Sync + std::fmt::Debug {
 
     /// Every resource of the type.
     fn list(&self) -> Result<Vec<Stored>, ScimError>;
+
+    /// The ids of the resources that may satisfy `term`, from an index, in
+    /// the order [`ResourceStore::list`] gives them: every resource that
+    /// satisfies it must be there (others may be; the whole filter is
+    /// evaluated again). `None` (the default): no index for this term.
+    fn candidates(&self, term: &IndexTerm) -> Result<Option<Vec<String>>, ScimError> {
+        let _ = term;
+        Ok(None)
+    }
 
     /// Creates a resource from validated attributes; the store assigns the id.
     async fn create(

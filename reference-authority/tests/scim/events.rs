@@ -135,3 +135,35 @@ async fn changes_and_refusals_are_audited() {
     assert_eq!(refused.reason.as_deref(), Some("uniqueness"));
     assert_eq!(refused.details["operation"], "create");
 }
+
+#[tokio::test]
+async fn a_scim_create_reaches_a_subscriber_of_the_authority_event_source() {
+    use agent_auth::events::{AuthorityEvent, EventSource};
+    let f = fixture();
+    let source: &dyn EventSource = &f.authority;
+    let mut events = source.subscribe();
+    let sarah = f.user("sarah").await;
+    let mut provisioned = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let AuthorityEvent::Provisioned {
+            issuer,
+            event,
+            resource_type,
+            path,
+            id,
+            attributes,
+            ..
+        } = event
+        {
+            provisioned.push((issuer, event, resource_type, path, id, attributes));
+        }
+    }
+    assert_eq!(provisioned.len(), 1, "{provisioned:?}");
+    let (issuer, event, resource_type, path, id_, attributes) = &provisioned[0];
+    assert_eq!(issuer, ISSUER);
+    assert_eq!(*event, "urn:ietf:params:scim:event:prov:create:notice");
+    assert_eq!(*resource_type, "User");
+    assert_eq!(path, &format!("/Users/{}", id(&sarah)));
+    assert_eq!(id_, &id(&sarah));
+    assert!(attributes.contains(&"userName".to_owned()));
+}

@@ -7,9 +7,11 @@
     clippy::indexing_slicing
 )]
 
+mod agent_profile;
 mod bulk;
 mod events;
 mod filter_grammar;
+mod filter_index;
 mod http_endpoint;
 mod listing;
 mod mapping;

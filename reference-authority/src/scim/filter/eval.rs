@@ -4,7 +4,7 @@
 //! attribute matches when any of its values does, and a complex attribute
 //! named without a sub-attribute is compared through its `value`.
 
-use super::super::schema::{AttrType, Attribute, ResourceType};
+use super::super::schema::{AttrType, Attribute, Resolved, ResourceType};
 use super::super::{ScimError, ScimType};
 use super::ast::{AttrPath, CompValue, CompareOp, Filter};
 use serde_json::Value;
@@ -123,19 +123,16 @@ fn lookup<'a>(scope: &Scope<'a>, path: &AttrPath) -> (Vec<&'a Value>, Option<&'a
                 Some(urn) => get_ci(resource, urn),
                 None => Some(*resource),
             };
+            let sub = compared_sub(&resolved);
             let Some(raw) = container.and_then(|c| get_ci(c, resolved.attribute.name)) else {
-                return (Vec::new(), Some(resolved.sub.unwrap_or(resolved.attribute)));
+                // Absent: typed as if present, so the same filter never
+                // fails on one resource and passes on another.
+                return (Vec::new(), Some(sub.unwrap_or(resolved.attribute)));
             };
             let items: Vec<&Value> = match raw {
                 Value::Array(a) => a.iter().collect(),
                 other => vec![other],
             };
-            // A complex attribute without a sub-attribute compares its `value`.
-            let sub = resolved.sub.or_else(|| {
-                (resolved.attribute.kind == AttrType::Complex)
-                    .then(|| resolved.attribute.sub("value"))
-                    .flatten()
-            });
             match sub {
                 Some(sub) => (
                     items
@@ -150,6 +147,60 @@ fn lookup<'a>(scope: &Scope<'a>, path: &AttrPath) -> (Vec<&'a Value>, Option<&'a
                 ),
                 None => (items, Some(resolved.attribute)),
             }
+        }
+    }
+}
+
+/// The sub-attribute a path compares: the one it names, or `value` for a
+/// complex attribute named alone.
+fn compared_sub<'a>(resolved: &Resolved<'a>) -> Option<&'a Attribute> {
+    resolved.sub.or_else(|| {
+        (resolved.attribute.kind == AttrType::Complex)
+            .then(|| resolved.attribute.sub("value"))
+            .flatten()
+    })
+}
+
+/// Whether evaluating `filter` can never fail, on any resource of `rt`.
+/// Evaluation fails only on a comparison the schema types reject or a
+/// nested value filter, and which resources reach such a part depends on
+/// their values; a filter that cannot fail matches the same resources
+/// whichever others are evaluated, so a planner may narrow them by an index.
+pub(crate) fn cannot_fail(filter: &Filter, rt: &ResourceType) -> bool {
+    valid(filter, None, rt)
+}
+
+/// `element`: inside `attr[...]`, the multi-valued attribute.
+fn valid(filter: &Filter, element: Option<&Attribute>, rt: &ResourceType) -> bool {
+    match filter {
+        Filter::And(a, b) | Filter::Or(a, b) => valid(a, element, rt) && valid(b, element, rt),
+        Filter::Not(a) => valid(a, element, rt),
+        Filter::Present(_) => true,
+        Filter::Compare { path, op, value } => {
+            let attr = match element {
+                Some(parent) if path.uri.is_none() && path.sub.is_none() => parent.sub(&path.name),
+                Some(_) => None,
+                None => rt
+                    .resolve(path)
+                    .map(|r| compared_sub(&r).unwrap_or(r.attribute)),
+            };
+            attr.is_none_or(|attr| match value {
+                CompValue::Null => matches!(op, CompareOp::Eq | CompareOp::Ne),
+                _ => {
+                    let op = if *op == CompareOp::Ne {
+                        CompareOp::Eq
+                    } else {
+                        *op
+                    };
+                    check_operator(attr, op, value).is_ok()
+                }
+            })
+        }
+        Filter::ValuePath { path, filter } => {
+            element.is_none()
+                && rt
+                    .resolve(path)
+                    .is_none_or(|r| valid(filter, Some(r.attribute), rt))
         }
     }
 }

@@ -8,6 +8,6 @@ mod parser;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
 pub use eval::matches;
-pub(crate) use eval::{get_ci, parse_time};
+pub(crate) use eval::{cannot_fail, get_ci, parse_time};
 pub(crate) use parser::attr_path;
 pub use parser::{MAX_DEPTH, MAX_FILTER_LEN, PatchPath, parse, parse_patch_path};

@@ -10,7 +10,9 @@ use crate::registry::{
     Actor, AgentPatch, AgentRecord, AgentSource, AgentSpec, AgentStatus, AgentType, Principal,
     Protocol,
 };
-use crate::scim::filter::get_ci;
+use crate::registry::{AgentLookup, AgentProfile, ApplicationLink};
+use crate::scim::filter::{CompValue, CompareOp, get_ci, parse_time};
+use crate::scim::plan::IndexTerm;
 use crate::scim::store::{ResourceStore, Stored};
 use crate::scim::{Caller, ScimError, ScimType, new_id};
 use serde_json::{Map, Value, json};
@@ -102,10 +104,17 @@ impl Agents {
             let list = r
                 .protocols
                 .iter()
-                .map(|p| json!({"type": protocol_name(p)}))
+                .map(|p| {
+                    let name = protocol_name(p);
+                    match r.profile.specifications.get(&name) {
+                        Some(url) => json!({"type": name, "specificationUrl": url}),
+                        None => json!({"type": name}),
+                    }
+                })
                 .collect();
             a.insert("protocols".into(), Value::Array(list));
         }
+        render_profile(&r.profile, &mut a);
         if let Some(x) = &r.external_id {
             a.insert("externalId".into(), x.clone().into());
         }
@@ -150,6 +159,7 @@ impl Agents {
             .filter_map(|p| get_ci(p, "type").and_then(Value::as_str).map(protocol))
             .collect();
         Ok(AgentPatch::new()
+            .profile(profile(attrs))
             .name(name)
             .description(text(attrs, "description"))
             .agent_type(text(attrs, "agentType").map_or(AgentType::Autonomous, |t| agent_type(&t)))
@@ -168,6 +178,82 @@ impl Agents {
     }
 }
 
+/// The draft attributes the registry keeps as the agent's profile.
+fn profile(attrs: &Map<String, Value>) -> AgentProfile {
+    let specifications = items(attrs, "protocols")
+        .iter()
+        .filter_map(|p| {
+            let name = protocol_name(&protocol(get_ci(p, "type")?.as_str()?));
+            let url = get_ci(p, "specificationUrl")?.as_str()?;
+            Some((name, url.to_owned()))
+        })
+        .collect();
+    let applications = items(attrs, "applications")
+        .iter()
+        .filter_map(|a| {
+            Some(ApplicationLink {
+                value: value_of(a)?,
+                display: get_ci(a, "display")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            })
+        })
+        .collect();
+    AgentProfile {
+        display_name: text(attrs, "displayName"),
+        subject: text(attrs, "subject"),
+        applications,
+        specifications,
+    }
+}
+
+/// Writes the profile's attributes (protocol specifications go with `protocols`).
+fn render_profile(p: &AgentProfile, a: &mut Map<String, Value>) {
+    if let Some(d) = &p.display_name {
+        a.insert("displayName".into(), d.clone().into());
+    }
+    if let Some(s) = &p.subject {
+        a.insert("subject".into(), s.clone().into());
+    }
+    if !p.applications.is_empty() {
+        let list = p
+            .applications
+            .iter()
+            .map(|app| match &app.display {
+                Some(d) => json!({"value": app.value, "display": d}),
+                None => json!({"value": app.value}),
+            })
+            .collect();
+        a.insert("applications".into(), Value::Array(list));
+    }
+}
+
+/// The registry lookup answering `term` (`Err`: the one id named), if any.
+fn lookup_of(term: &IndexTerm) -> Option<Result<AgentLookup, String>> {
+    let text = match &term.value {
+        CompValue::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    Some(Ok(match (term.attribute, term.sub, term.op) {
+        ("id", None, CompareOp::Eq) => return Some(Err(text?)),
+        ("name", None, CompareOp::Eq) => AgentLookup::Name(text?),
+        ("name", None, CompareOp::Sw) => AgentLookup::NamePrefix(text?),
+        ("externalId", None, CompareOp::Eq) => AgentLookup::ExternalId(text?),
+        ("owners", Some("value"), CompareOp::Eq) => AgentLookup::Owner(text?),
+        ("active", None, CompareOp::Eq) => match term.value {
+            CompValue::Bool(b) => AgentLookup::Active(b),
+            _ => return None,
+        },
+        ("meta", Some("lastModified"), CompareOp::Gt | CompareOp::Ge) => {
+            // Records keep whole seconds: every second at or after the one
+            // holding the instant may be later than it.
+            let nanos = parse_time(&text?)?;
+            AgentLookup::UpdatedSince(i64::try_from(nanos.div_euclid(1_000_000_000)).ok()?)
+        }
+        _ => return None,
+    }))
+}
+
 fn wants_active(attrs: &Map<String, Value>) -> Option<bool> {
     attrs.get("active").and_then(Value::as_bool)
 }
@@ -181,6 +267,18 @@ impl ResourceStore for Agents {
             .agent(id)?
             .filter(|r| r.status != AgentStatus::Deleted)
             .map(|r| self.render(&r)))
+    }
+
+    /// From the registry's attribute indexes: `name eq|sw`, `externalId eq`,
+    /// `owners.value eq`, `active eq`, `meta.lastModified gt|ge`, `id eq`.
+    fn candidates(&self, term: &IndexTerm) -> Result<Option<Vec<String>>, ScimError> {
+        let Some(lookup) = lookup_of(term) else {
+            return Ok(None);
+        };
+        Ok(Some(match lookup {
+            Ok(lookup) => self.authority.registry().lookup(&lookup)?,
+            Err(id) => vec![id],
+        }))
     }
 
     fn list(&self) -> Result<Vec<Stored>, ScimError> {
@@ -232,6 +330,7 @@ impl ResourceStore for Agents {
         if let Some(x) = text(&attrs, "externalId") {
             spec = spec.external_id(x);
         }
+        spec = spec.profile(profile(&attrs));
         // One registry write: refused as a whole, or done.
         let record = self.authority.registry().register(spec, &actor(caller))?;
         Ok(self.render(&record))

@@ -162,7 +162,13 @@ pub fn agent() -> Schema {
             Attribute::string("name", "The name of the Agent.")
                 .required()
                 .uniqueness(Uniqueness::Server),
+            Attribute::string("displayName", "The name of the Agent, for display."),
             Attribute::string("description", "The description of the Agent."),
+            Attribute::string(
+                "subject",
+                "The subject identifier the Agent is known by (in the tokens of the system it came from).",
+            )
+            .case_exact(),
             // The registry always knows the kind of an agent (default autonomous).
             Attribute::string("agentType", "The type of agent.")
                 .required()
@@ -194,12 +200,30 @@ pub fn agent() -> Schema {
             ),
             Attribute::complex(
                 "protocols",
-                vec![Attribute::string("type", "The protocol.").canonical(&[
-                    "A2A",
-                    "OpenAPI",
-                    "MCP-Server",
-                ])],
+                vec![
+                    Attribute::string("type", "The protocol.").canonical(&[
+                        "A2A",
+                        "OpenAPI",
+                        "MCP-Server",
+                    ]),
+                    Attribute::reference(
+                        "specificationUrl",
+                        &["external"],
+                        "Where the protocol is specified for this Agent (an agent card, an OpenAPI document).",
+                    ),
+                ],
                 "The protocols the Agent speaks.",
+            )
+            .multi(),
+            Attribute::complex(
+                "applications",
+                vec![
+                    Attribute::string("value", "The id of the agentic application.")
+                        .case_exact()
+                        .required(),
+                    Attribute::string("display", "The application's name, for display."),
+                ],
+                "The agentic applications the Agent belongs to.",
             )
             .multi(),
         ],
