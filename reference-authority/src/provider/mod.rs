@@ -23,6 +23,7 @@
 //! [`AuthorityEvent`]s, [`Connection`] for upstream identity providers, and
 //! [`Table::Extension`] for extensions' own storage.
 
+mod access_hooks;
 mod authorize;
 mod browser;
 mod client_auth;
@@ -62,6 +63,7 @@ mod userinfo;
 mod users;
 mod verify;
 
+pub use access_hooks::{AccessChange, AccessHook};
 pub use agent_auth::events::{AuthorityEvent, EventSource};
 pub use authorize::{AuthorizeOutcome, ConsentRequest, Interaction, LoginCompletion, RedirectUrl};
 pub use browser::BrowserBinding;
