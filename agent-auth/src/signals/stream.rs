@@ -501,3 +501,46 @@ fn state_from(answer: Option<Value>) -> Result<StreamState, StreamError> {
         .map(str::to_owned);
     Ok(StreamState { status, reason })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_answers_that_are_not_ssf_are_refused_with_a_typed_error() {
+        for bad in [
+            None,
+            Some(json!({})),
+            Some(json!({"status": "sleeping"})),
+            Some(json!({"status": 1})),
+            Some(json!(["enabled"])),
+        ] {
+            assert!(
+                matches!(state_from(bad.clone()), Err(StreamError::InvalidAnswer(_))),
+                "{bad:?}"
+            );
+        }
+        let ok = state_from(Some(json!({"stream_id": "s", "status": "paused", "reason": "r"})))
+            .unwrap();
+        assert_eq!(ok.status, StreamStatus::Paused);
+        assert_eq!(ok.reason.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn stream_answers_without_an_id_or_with_another_method_are_refused() {
+        for bad in [
+            json!({}),
+            json!({"stream_id": ""}),
+            json!({"stream_id": "s", "delivery": {"method": PUSH_DELIVERY}}),
+            json!({"stream_id": "s", "delivery": {"method": POLL_DELIVERY}}),
+        ] {
+            assert!(
+                matches!(
+                    stream_from(&bad, POLL_DELIVERY),
+                    Err(StreamError::InvalidAnswer(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+}
