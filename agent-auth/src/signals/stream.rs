@@ -520,8 +520,10 @@ mod tests {
                 "{bad:?}"
             );
         }
-        let ok = state_from(Some(json!({"stream_id": "s", "status": "paused", "reason": "r"})))
-            .unwrap();
+        let ok = state_from(Some(
+            json!({"stream_id": "s", "status": "paused", "reason": "r"}),
+        ))
+        .unwrap();
         assert_eq!(ok.status, StreamStatus::Paused);
         assert_eq!(ok.reason.as_deref(), Some("r"));
     }
