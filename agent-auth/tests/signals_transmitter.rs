@@ -19,8 +19,9 @@ use agent_auth::clock::{Clock, ManualClock};
 use agent_auth::oauth::{ClientAuth, Form, HttpClient, TokenEndpoint};
 use agent_auth::secret::SecretString;
 use agent_auth::signals::{
-    Delivery, PollClient, PushEndpoint, SetReceiver, Signal, SignalKind, SignalSubscriber,
-    StreamClient, StreamError, Subject, TransmitterConfig,
+    Delivery, POLL_DELIVERY, PUSH_DELIVERY, PollClient, PushEndpoint, SetReceiver, Signal,
+    SignalKind, SignalSubscriber, StreamClient, StreamError, StreamStatus, Subject,
+    TransmitterConfig, caep,
 };
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -324,4 +325,96 @@ async fn complex_subject_of_an_agent_becomes_a_client_signal() {
         &Subject::Client("sales-agent-prod-001".into())
     );
     assert_eq!(heard[0].user_at(&s.base), None, "no user is named");
+}
+
+/// The receiver manages its stream through the whole SSF 1.0 section 8.1
+/// API: read, PATCH (only what is sent changes), PUT (what is left out is
+/// removed), status read and change, delete (then the stream is unknown).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_read_update_replace_status_and_delete_against_the_transmitter() {
+    let s = setup().await;
+    let stream = s
+        .streams
+        .create_stream(Delivery::Poll, &s.receiver, Some("mcp guard"))
+        .await
+        .unwrap();
+    let id = stream.stream_id.clone();
+    assert_eq!(s.streams.read_stream(&id).await.unwrap(), stream);
+
+    let only = vec![caep::SESSION_REVOKED.to_owned()];
+    let updated = s
+        .streams
+        .update_stream(&id, Some(&only), None)
+        .await
+        .unwrap();
+    assert_eq!(updated.events_delivered, only);
+    assert_eq!(
+        updated.delivery_method, POLL_DELIVERY,
+        "PATCH kept delivery"
+    );
+
+    let push = Delivery::Push {
+        endpoint_url: "http://127.0.0.1:9/ssf".into(),
+        authorization: SecretString::new("Bearer push-secret-0123456789"),
+    };
+    let replaced = s
+        .streams
+        .replace_stream(&id, push, &s.receiver, None)
+        .await
+        .unwrap();
+    assert_eq!(replaced.stream_id, id);
+    assert_eq!(replaced.delivery_method, PUSH_DELIVERY);
+    assert_eq!(replaced.poll_endpoint, None);
+    assert!(
+        replaced.events_delivered.len() > only.len(),
+        "PUT replaced events"
+    );
+
+    let state = s.streams.stream_status(&id).await.unwrap();
+    assert_eq!(state.status, StreamStatus::Enabled);
+    let paused = s
+        .streams
+        .set_stream_status(&id, StreamStatus::Paused, Some("maintenance"))
+        .await
+        .unwrap();
+    assert_eq!(paused.status, StreamStatus::Paused);
+    assert_eq!(paused.reason.as_deref(), Some("maintenance"));
+    assert_eq!(
+        s.streams.stream_status(&id).await.unwrap().status,
+        StreamStatus::Paused
+    );
+
+    s.streams.delete_stream(&id).await.unwrap();
+    for gone in [
+        s.streams.read_stream(&id).await.unwrap_err(),
+        s.streams.stream_status(&id).await.unwrap_err(),
+        s.streams.delete_stream(&id).await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(&gone, StreamError::Http(e) if e.status() == Some(404)),
+            "{gone:?}"
+        );
+    }
+}
+
+/// Another receiver's stream is not this receiver's to change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_calls_with_an_unknown_stream_id_are_refused() {
+    let s = setup().await;
+    for e in [
+        s.streams.read_stream("nope").await.unwrap_err(),
+        s.streams
+            .update_stream("nope", None, Some("x"))
+            .await
+            .unwrap_err(),
+        s.streams
+            .set_stream_status("nope", StreamStatus::Disabled, None)
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, StreamError::Http(h) if h.status() == Some(404)),
+            "{e:?}"
+        );
+    }
 }

@@ -1,9 +1,11 @@
 //! The `logout` group.
 //!
 //! - `logout.fanout_100.vs_plain_posts`: one `session-revoked` event pushed by
-//!   the SSF transmitter to 100 receivers on loopback (100 SETs signed, queued
-//!   in the outbox and POSTed in parallel) against 100 plain parallel POSTs of
-//!   the same body to the same receivers.
+//!   the SSF transmitter to 100 receivers on loopback, through the kill
+//!   switch's path (`Transmitter::publish`: 100 SETs signed, each stored in the
+//!   outbox and POSTed as soon as it is ready, the outbox settled after the
+//!   round) against 100 plain parallel POSTs of the same body to the same
+//!   receivers.
 //! - `logout.inprocess.vs_revocation_check`: from the kill switch call to the
 //!   moment an in-process guard (mcp-guard's revocation list following the
 //!   authority) refuses the user's token, against one revocation-list lookup.
@@ -108,10 +110,16 @@ async fn fanout() -> Result<(), Box<dyn std::error::Error>> {
         let ours = async {
             let start = Instant::now();
             let event = Event::new(EventKind::SessionRevoked, clock.now());
-            let queued = transmitter.emit(&subject, &event, &format!("round-{round}"));
-            let delivered = transmitter.flush().await;
+            let published = transmitter
+                .publish(
+                    std::slice::from_ref(&subject),
+                    &event,
+                    &format!("round-{round}"),
+                )
+                .await;
             let elapsed = start.elapsed();
-            assert_delivered(queued.map(|q| q.len()).unwrap_or(0), delivered.len());
+            let (queued, delivered) = published.map_or((0, 0), |(q, d)| (q.len(), d.len()));
+            assert_delivered(queued, delivered);
             elapsed
         };
         let baseline = async {

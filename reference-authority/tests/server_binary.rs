@@ -24,13 +24,12 @@ impl Drop for Server {
 }
 
 fn start(config: &std::path::Path) -> Server {
+    start_at(config, "127.0.0.1:0")
+}
+
+fn start_at(config: &std::path::Path, listen: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reference-authority"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
+        .args(["--config", config.to_str().unwrap(), "--listen", listen])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -127,4 +126,47 @@ scopes = ["reports:read"]
     assert!(token.starts_with("HTTP/1.1 200"), "{token}");
     drop(second);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An issuer with a path: the endpoints live under the path, and the
+/// metadata documents at the host root with the path inserted after the
+/// well-known name (RFC 8414 section 3.1, SSF 1.0 section 7.2).
+#[test]
+fn an_issuer_with_a_path_serves_path_inserted_metadata() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = format!("http://127.0.0.1:{port}");
+    let issuer = format!("{host}/tenant-a");
+    let dir = std::env::temp_dir().join(format!("reference-authority-path-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("authority.toml");
+    std::fs::write(&config, format!("issuer = \"{issuer}\"\n")).unwrap();
+    let server = start_at(&config, &format!("127.0.0.1:{port}"));
+    assert_eq!(server.issuer, issuer);
+    let get = |path: &str| request(&host, "GET", path, "", None);
+    for path in [
+        "/.well-known/oauth-authorization-server/tenant-a",
+        "/.well-known/ssf-configuration/tenant-a",
+    ] {
+        let answer = get(path);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
+        assert!(
+            answer.contains(&format!("\"issuer\":\"{issuer}\"")),
+            "{path}: {answer}"
+        );
+    }
+    let ssf = get("/.well-known/ssf-configuration/tenant-a");
+    assert!(ssf.contains(&format!(
+        "\"configuration_endpoint\":\"{issuer}/ssf/stream\""
+    )));
+    // The endpoints answer under the issuer's path, not at the host root.
+    assert!(get("/tenant-a/jwks").starts_with("HTTP/1.1 200"));
+    assert!(get("/jwks").starts_with("HTTP/1.1 404"));
+    // Metadata at the issuer-relative spot of an issuer without a path is not served.
+    assert!(get("/tenant-a/.well-known/ssf-configuration").starts_with("HTTP/1.1 404"));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }

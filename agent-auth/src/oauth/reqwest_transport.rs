@@ -66,6 +66,9 @@ impl HttpTransport for ReqwestTransport {
         let method = match request.method() {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = self.client.request(method, request.url().clone());
         for (name, value) in request.headers() {
@@ -79,7 +82,7 @@ impl HttpTransport for ReqwestTransport {
             value.set_sensitive(name == "authorization");
             builder = builder.header(name.as_str(), value);
         }
-        if request.method() == Method::Post {
+        if matches!(request.method(), Method::Post | Method::Put | Method::Patch) {
             builder = builder.body(request.body().to_vec());
         }
         let mut response = builder

@@ -18,6 +18,12 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
 }
 
 /// One request. Its URL passed [`check_url`] when it was built; header values
@@ -61,11 +67,22 @@ impl HttpRequest {
 
     /// A `POST` of a JSON document to `url`, accepting JSON.
     pub fn post_json(url: &str, body: &serde_json::Value) -> Result<Self, HttpError> {
-        let mut request = Self::new(Method::Post, url)?
+        Self::json(Method::Post, url, body)
+    }
+
+    /// A request sending a JSON document (`POST`, `PUT`, `PATCH`) to `url`,
+    /// accepting JSON.
+    pub fn json(method: Method, url: &str, body: &serde_json::Value) -> Result<Self, HttpError> {
+        let mut request = Self::new(method, url)?
             .header("content-type", "application/json")
             .header("accept", "application/json");
         request.body = Zeroizing::new(body.to_string().into_bytes());
         Ok(request)
+    }
+
+    /// A `DELETE` of `url`.
+    pub fn delete(url: &str) -> Result<Self, HttpError> {
+        Self::new(Method::Delete, url)
     }
 
     /// Adds a header.

@@ -13,7 +13,8 @@
 //! - [`PollClient`]: RFC 8936 poll with `ack`, `setErrs`, `maxEvents` and
 //!   `returnImmediately` (feature `http`);
 //! - [`TransmitterConfig`], [`StreamClient`]: SSF 1.0 configuration
-//!   discovery, stream creation and verification (feature `http`);
+//!   discovery, stream creation, reading, update, replacement, deletion,
+//!   status and verification (feature `http`);
 //! - [`gtr_subject`]: the body of a Global Token Revocation request.
 //!
 //! See `docs/signals.md` in the workspace for the guide.
@@ -42,7 +43,8 @@ pub use receiver::{SetReceiver, SetReceiverBuilder};
 pub use replay::{DEFAULT_CAPACITY, DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Refusal, ReplayGuard, Stamp};
 #[cfg(feature = "http")]
 pub use stream::{
-    Delivery, POLL_DELIVERY, PUSH_DELIVERY, Stream, StreamClient, StreamError, TransmitterConfig,
+    Delivery, POLL_DELIVERY, PUSH_DELIVERY, Stream, StreamClient, StreamError, StreamState,
+    StreamStatus, TransmitterConfig,
 };
 pub use subject::{Subject, SubjectError};
 pub use subscriber::SignalSubscriber;

@@ -7,7 +7,7 @@ use super::SetReceiver;
 use crate::clock::SharedClock;
 use crate::jwks::{RemoteJwks, RemoteJwksConfig};
 use crate::oauth::metadata::{first_document, path_inserted};
-use crate::oauth::{DiscoveryError, HttpClient, HttpError, HttpRequest, check_url};
+use crate::oauth::{DiscoveryError, HttpClient, HttpError, HttpRequest, Method, check_url};
 use crate::secret::SecretString;
 use crate::validate::{SecurityEvent, Validator};
 use serde::Deserialize;
@@ -151,6 +151,48 @@ pub struct Stream {
     pub poll_endpoint: Option<String>,
 }
 
+/// The status of a stream (SSF 1.0 section 8.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamStatus {
+    /// Events are transmitted.
+    Enabled,
+    /// Events are held by the transmitter until the stream is enabled again.
+    Paused,
+    /// Events are not transmitted and are lost.
+    Disabled,
+}
+
+impl StreamStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Paused => "paused",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "enabled" => Some(Self::Enabled),
+            "paused" => Some(Self::Paused),
+            "disabled" => Some(Self::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// A stream's status as the transmitter reports it (SSF 1.0 section 8.1.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamState {
+    /// The status.
+    pub status: StreamStatus,
+    /// Why, when the transmitter says.
+    pub reason: Option<String>,
+}
+
 /// Manages streams at one transmitter as one receiver.
 ///
 /// ```no_run
@@ -191,8 +233,12 @@ impl StreamClient {
     }
 
     async fn post(&self, url: &str, body: &Value) -> Result<Option<Value>, StreamError> {
-        let request = HttpRequest::post_json(url, body)
-            .map_err(StreamError::Http)?
+        let request = HttpRequest::post_json(url, body).map_err(StreamError::Http)?;
+        self.send(request).await
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<Option<Value>, StreamError> {
+        let request = request
             .secret_header("authorization", self.authorization.clone())
             .limit_body(MAX_DOCUMENT);
         let response = self
@@ -221,35 +267,7 @@ impl StreamClient {
             .configuration_endpoint
             .as_deref()
             .ok_or(StreamError::Unsupported("stream configuration"))?;
-        let (method, delivery_json) = match &delivery {
-            Delivery::Push {
-                endpoint_url,
-                authorization,
-            } => (
-                PUSH_DELIVERY,
-                json!({
-                    "method": PUSH_DELIVERY,
-                    "endpoint_url": endpoint_url,
-                    "authorization_header": authorization.expose_secret(),
-                }),
-            ),
-            Delivery::Poll => (POLL_DELIVERY, json!({"method": POLL_DELIVERY})),
-        };
-        if !self
-            .config
-            .delivery_methods_supported
-            .iter()
-            .any(|m| m == method)
-        {
-            return Err(StreamError::Unsupported("this delivery method"));
-        }
-        let mut body = json!({
-            "delivery": delivery_json,
-            "events_requested": receiver.requested_event_types(),
-        });
-        if let (Some(d), Some(obj)) = (description, body.as_object_mut()) {
-            obj.insert("description".into(), d.into());
-        }
+        let (method, body) = self.stream_body(&delivery, receiver, description)?;
         let answer = self
             .post(endpoint, &body)
             .await?
@@ -279,6 +297,154 @@ impl StreamClient {
         )
         .await?;
         Ok(state)
+    }
+
+    /// The method and the receiver-supplied body of a create or replace.
+    fn stream_body(
+        &self,
+        delivery: &Delivery,
+        receiver: &SetReceiver,
+        description: Option<&str>,
+    ) -> Result<(&'static str, Value), StreamError> {
+        let (method, delivery_json) = match delivery {
+            Delivery::Push {
+                endpoint_url,
+                authorization,
+            } => (
+                PUSH_DELIVERY,
+                json!({
+                    "method": PUSH_DELIVERY,
+                    "endpoint_url": endpoint_url,
+                    "authorization_header": authorization.expose_secret(),
+                }),
+            ),
+            Delivery::Poll => (POLL_DELIVERY, json!({"method": POLL_DELIVERY})),
+        };
+        if !self
+            .config
+            .delivery_methods_supported
+            .iter()
+            .any(|m| m == method)
+        {
+            return Err(StreamError::Unsupported("this delivery method"));
+        }
+        let mut body = json!({
+            "delivery": delivery_json,
+            "events_requested": receiver.requested_event_types(),
+        });
+        if let (Some(d), Some(obj)) = (description, body.as_object_mut()) {
+            obj.insert("description".into(), d.into());
+        }
+        Ok((method, body))
+    }
+
+    fn endpoint(&self, which: &'static str) -> Result<&str, StreamError> {
+        let url = match which {
+            "stream configuration" => self.config.configuration_endpoint.as_deref(),
+            _ => self.config.status_endpoint.as_deref(),
+        };
+        url.ok_or(StreamError::Unsupported(which))
+    }
+
+    /// `endpoint?stream_id=<id>`.
+    fn with_stream_id(endpoint: &str, stream_id: &str) -> Result<String, StreamError> {
+        let mut url = check_url(endpoint).map_err(|e| StreamError::Http(HttpError::Url(e)))?;
+        url.query_pairs_mut().append_pair("stream_id", stream_id);
+        Ok(url.into())
+    }
+
+    async fn configuration_answer(&self, request: HttpRequest) -> Result<Stream, StreamError> {
+        let answer = self
+            .send(request)
+            .await?
+            .ok_or(StreamError::InvalidAnswer("no stream configuration"))?;
+        let method = answer
+            .get("delivery")
+            .and_then(|d| d.get("method"))
+            .and_then(Value::as_str)
+            .unwrap_or(POLL_DELIVERY)
+            .to_owned();
+        stream_from(&answer, &method)
+    }
+
+    /// Reads one stream's configuration (SSF 1.0 section 8.1.1.2).
+    pub async fn read_stream(&self, stream_id: &str) -> Result<Stream, StreamError> {
+        let url = Self::with_stream_id(self.endpoint("stream configuration")?, stream_id)?;
+        let request = HttpRequest::get(&url, "application/json").map_err(StreamError::Http)?;
+        self.configuration_answer(request).await
+    }
+
+    /// Changes the events asked for and the description of a stream, leaving
+    /// the rest as it is (PATCH, SSF 1.0 section 8.1.1.3); `None` leaves a
+    /// property unchanged.
+    pub async fn update_stream(
+        &self,
+        stream_id: &str,
+        events_requested: Option<&[String]>,
+        description: Option<&str>,
+    ) -> Result<Stream, StreamError> {
+        let mut body = Map::new();
+        body.insert("stream_id".into(), stream_id.into());
+        if let Some(e) = events_requested {
+            body.insert("events_requested".into(), e.to_vec().into());
+        }
+        if let Some(d) = description {
+            body.insert("description".into(), d.into());
+        }
+        let endpoint = self.endpoint("stream configuration")?;
+        let request = HttpRequest::json(Method::Patch, endpoint, &Value::Object(body))
+            .map_err(StreamError::Http)?;
+        self.configuration_answer(request).await
+    }
+
+    /// Replaces a stream's receiver-supplied configuration with `delivery`,
+    /// the events `receiver` asks for and `description` (PUT, SSF 1.0 section
+    /// 8.1.1.4: what is left out is removed).
+    pub async fn replace_stream(
+        &self,
+        stream_id: &str,
+        delivery: Delivery,
+        receiver: &SetReceiver,
+        description: Option<&str>,
+    ) -> Result<Stream, StreamError> {
+        let (_, mut body) = self.stream_body(&delivery, receiver, description)?;
+        if let Some(obj) = body.as_object_mut() {
+            obj.insert("stream_id".into(), stream_id.into());
+        }
+        let endpoint = self.endpoint("stream configuration")?;
+        let request = HttpRequest::json(Method::Put, endpoint, &body).map_err(StreamError::Http)?;
+        self.configuration_answer(request).await
+    }
+
+    /// Deletes a stream (SSF 1.0 section 8.1.1.5): the transmitter sends it
+    /// nothing more.
+    pub async fn delete_stream(&self, stream_id: &str) -> Result<(), StreamError> {
+        let url = Self::with_stream_id(self.endpoint("stream configuration")?, stream_id)?;
+        let request = HttpRequest::delete(&url).map_err(StreamError::Http)?;
+        self.send(request).await.map(|_| ())
+    }
+
+    /// Reads a stream's status (SSF 1.0 section 8.1.2.1).
+    pub async fn stream_status(&self, stream_id: &str) -> Result<StreamState, StreamError> {
+        let url = Self::with_stream_id(self.endpoint("stream status")?, stream_id)?;
+        let request = HttpRequest::get(&url, "application/json").map_err(StreamError::Http)?;
+        state_from(self.send(request).await?)
+    }
+
+    /// Enables, pauses or disables a stream, with an optional `reason` (SSF
+    /// 1.0 section 8.1.2.2); returns the status the transmitter reports.
+    pub async fn set_stream_status(
+        &self,
+        stream_id: &str,
+        status: StreamStatus,
+        reason: Option<&str>,
+    ) -> Result<StreamState, StreamError> {
+        let mut body = json!({"stream_id": stream_id, "status": status.as_str()});
+        if let (Some(r), Some(obj)) = (reason, body.as_object_mut()) {
+            obj.insert("reason".into(), r.into());
+        }
+        let endpoint = self.endpoint("stream status")?;
+        state_from(self.post(endpoint, &body).await?)
     }
 }
 
@@ -317,4 +483,66 @@ fn stream_from(answer: &Value, method: &str) -> Result<Stream, StreamError> {
         delivery_method,
         poll_endpoint,
     })
+}
+
+/// Reads a status answer.
+fn state_from(answer: Option<Value>) -> Result<StreamState, StreamError> {
+    let answer = answer.ok_or(StreamError::InvalidAnswer("no stream status"))?;
+    let status = answer
+        .get("status")
+        .and_then(Value::as_str)
+        .and_then(StreamStatus::parse)
+        .ok_or(StreamError::InvalidAnswer(
+            "`status` is not enabled, paused or disabled",
+        ))?;
+    let reason = answer
+        .get("reason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(StreamState { status, reason })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_answers_that_are_not_ssf_are_refused_with_a_typed_error() {
+        for bad in [
+            None,
+            Some(json!({})),
+            Some(json!({"status": "sleeping"})),
+            Some(json!({"status": 1})),
+            Some(json!(["enabled"])),
+        ] {
+            assert!(
+                matches!(state_from(bad.clone()), Err(StreamError::InvalidAnswer(_))),
+                "{bad:?}"
+            );
+        }
+        let ok = state_from(Some(
+            json!({"stream_id": "s", "status": "paused", "reason": "r"}),
+        ))
+        .unwrap();
+        assert_eq!(ok.status, StreamStatus::Paused);
+        assert_eq!(ok.reason.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn stream_answers_without_an_id_or_with_another_method_are_refused() {
+        for bad in [
+            json!({}),
+            json!({"stream_id": ""}),
+            json!({"stream_id": "s", "delivery": {"method": PUSH_DELIVERY}}),
+            json!({"stream_id": "s", "delivery": {"method": POLL_DELIVERY}}),
+        ] {
+            assert!(
+                matches!(
+                    stream_from(&bad, POLL_DELIVERY),
+                    Err(StreamError::InvalidAnswer(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -99,8 +99,9 @@ impl KillSwitch {
         }
     }
 
-    /// Queues the SETs and runs one push round; returns what was queued and
-    /// what became of it (poll streams: awaiting the receiver's poll).
+    /// Queues the SETs and pushes them at once (signing overlapping the
+    /// pushes); returns what was queued and what became of it (poll streams:
+    /// awaiting the receiver's poll).
     async fn signal(
         &self,
         target: &Target,
@@ -113,20 +114,21 @@ impl KillSwitch {
         };
         let a = &self.authority;
         let event = Event::new(EventKind::SessionRevoked, a.now()).reason_admin(reason);
-        let mut queued = Vec::new();
-        for subject in target.subjects(a.issuer(), users) {
-            queued.extend(
-                t.emit(&subject, &event, txn)
-                    .map_err(|_| KillSwitchError::Unavailable)?,
+        let subjects = target.subjects(a.issuer(), users);
+        let (queued, mut outcomes) = t
+            .publish(&subjects, &event, txn)
+            .await
+            .map_err(|_| KillSwitchError::Unavailable)?;
+        let ours: BTreeSet<&str> = queued.iter().map(|q| q.jti.as_str()).collect();
+        if outcomes.len() < queued.len() {
+            // Streams that owed older SETs send them first, then ours.
+            outcomes.extend(
+                t.flush()
+                    .await
+                    .into_iter()
+                    .filter(|o| ours.contains(o.jti.as_str())),
             );
         }
-        let ours: BTreeSet<&str> = queued.iter().map(|q| q.jti.as_str()).collect();
-        let mut outcomes: Vec<DeliveryOutcome> = t
-            .flush()
-            .await
-            .into_iter()
-            .filter(|o| ours.contains(o.jti.as_str()))
-            .collect();
         let streams = t
             .streams_summary()
             .map_err(|_| KillSwitchError::Unavailable)?;

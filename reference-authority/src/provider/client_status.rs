@@ -56,6 +56,7 @@ impl Authority {
         if self.client(client_id)?.is_none() {
             return Err(AuthorityError::NotFound(client_id.to_owned()));
         }
+        let was_disabled = self.client_disabled(client_id);
         if disabled {
             self.tables()
                 .put(DISABLED_CLIENTS, client_id, &self.now())?;
@@ -70,6 +71,11 @@ impl Authority {
         self.audit(AuditAction::Other(action.into()), Outcome::Success, |e| {
             e.agent(client_id.to_owned())
         });
+        if disabled && !was_disabled {
+            self.access_changed(&super::AccessChange::ClientDisabled {
+                client_id: client_id.to_owned(),
+            });
+        }
         Ok(())
     }
 

@@ -37,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) metadata_extra: RwLock<serde_json::Map<String, serde_json::Value>>,
     pub(crate) registration: Option<RegistrationPolicy>,
     pub(crate) purges: RwLock<BTreeMap<&'static str, super::maintenance::Purge>>,
+    pub(crate) access_hooks:
+        RwLock<BTreeMap<&'static str, Arc<dyn super::access_hooks::AccessHook>>>,
     /// The hash verified against when a login names no password hash, made
     /// with the configured costs on first use.
     pub(crate) dummy_hash: OnceLock<String>,
@@ -168,6 +170,7 @@ impl AuthorityBuilder {
                 metadata_extra: RwLock::new(serde_json::Map::new()),
                 registration: self.registration,
                 purges: RwLock::new(BTreeMap::new()),
+                access_hooks: RwLock::new(BTreeMap::new()),
                 dummy_hash: OnceLock::new(),
                 registry: crate::registry::RegistryState::new(),
                 #[cfg(feature = "http")]

@@ -23,6 +23,7 @@
 //! [`AuthorityEvent`]s, [`Connection`] for upstream identity providers, and
 //! [`Table::Extension`] for extensions' own storage.
 
+mod access_hooks;
 mod authorize;
 mod browser;
 #[cfg(feature = "http")]
@@ -64,6 +65,7 @@ mod userinfo;
 mod users;
 mod verify;
 
+pub use access_hooks::{AccessChange, AccessHook};
 pub use agent_auth::events::{AuthorityEvent, EventSource};
 pub use authorize::{AuthorizeOutcome, ConsentRequest, Interaction, LoginCompletion, RedirectUrl};
 pub use browser::BrowserBinding;

@@ -351,7 +351,11 @@ impl Authority {
     /// Universal logout of a user: ends every session and revokes every grant
     /// and access token of the user.
     pub fn logout_user(&self, user_id: &str) -> Result<(), super::AuthorityError> {
-        self.end_user_access(user_id, "logout")
+        self.end_user_access(user_id, "logout")?;
+        self.access_changed(&super::AccessChange::UserLoggedOut {
+            user_id: user_id.to_owned(),
+        });
+        Ok(())
     }
 
     /// Ends every session of a user and revokes every grant and access token

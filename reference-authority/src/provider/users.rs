@@ -215,6 +215,9 @@ impl Authority {
         );
         if disabled {
             self.end_user_access(id, "user_disabled")?;
+            self.access_changed(&super::AccessChange::UserDisabled {
+                user_id: id.to_owned(),
+            });
         }
         Ok(())
     }

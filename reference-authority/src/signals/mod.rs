@@ -27,12 +27,15 @@
 //! # let _ = app; Ok(()) }
 //! ```
 
+mod access;
 mod auth;
 mod error;
 mod event;
 mod http;
+mod inactivity;
 mod outbox;
 mod poll;
+mod publish;
 mod push;
 mod set;
 mod stream;
@@ -44,6 +47,7 @@ pub use auth::SSF_SCOPE;
 pub(crate) use auth::bearer as bearer_token;
 pub use error::SsfError;
 pub use event::{ChangeType, Event, EventKind, RiskLevel, types};
+pub use inactivity::INACTIVITY_REASON;
 pub use push::{DeliveryOutcome, DeliveryStatus};
 pub use stream::{POLL, PUSH, StreamStatus};
 pub use subject::{SubjectError, SubjectId};
@@ -90,6 +94,11 @@ pub struct TransmitterConfig {
     pub long_poll_timeout: Duration,
     /// How long a receiver's push endpoint may take to answer.
     pub push_timeout: Duration,
+    /// `inactivity_timeout` (SSF 1.0 section 8.1.1), in seconds: a stream
+    /// whose receiver made no request about it (management call, poll,
+    /// verification request) for this long is paused, with a stream-updated
+    /// event. `None` (the default): streams never time out.
+    pub inactivity_timeout: Option<i64>,
 }
 
 impl Default for TransmitterConfig {
@@ -102,6 +111,7 @@ impl Default for TransmitterConfig {
             min_verification_interval: 0,
             long_poll_timeout: Duration::from_secs(20),
             push_timeout: Duration::from_secs(10),
+            inactivity_timeout: None,
         }
     }
 }
@@ -127,6 +137,13 @@ impl TransmitterConfig {
     #[must_use]
     pub fn min_verification_interval(mut self, seconds: i64) -> Self {
         self.min_verification_interval = seconds.max(0);
+        self
+    }
+
+    /// `inactivity_timeout`, in seconds (at least one).
+    #[must_use]
+    pub fn inactivity_timeout(mut self, seconds: i64) -> Self {
+        self.inactivity_timeout = Some(seconds.max(1));
         self
     }
 
@@ -166,7 +183,8 @@ impl Transmitter {
     }
 
     /// Installs the transmitter with `config`: its outbox joins the
-    /// authority's purge.
+    /// authority's purge, and a user's logout, a disabled user and a disabled
+    /// agent are sent as SETs (CAEP `session-revoked`, RISC `account-disabled`).
     pub fn install_with(authority: &Authority, config: TransmitterConfig) -> Self {
         authority.register_purge("ssf_outbox", outbox::purge);
         let http = reqwest::Client::builder()
@@ -174,13 +192,15 @@ impl Transmitter {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Self {
+        let t = Self {
             authority: authority.clone(),
             config: Arc::new(config),
             http,
             flushing: Arc::new(tokio::sync::Mutex::new(())),
             changed: Arc::new(tokio::sync::Notify::new()),
-        }
+        };
+        authority.register_access_hook("ssf", Arc::new(access::SignalAccessChanges::of(&t)));
+        t
     }
 
     /// The authority this transmitter speaks for.
@@ -245,6 +265,7 @@ impl Transmitter {
                 let woken = t.changed.notified();
                 tokio::pin!(woken);
                 woken.as_mut().enable();
+                let _ = t.pause_inactive();
                 t.flush().await;
                 let _ = tokio::time::timeout(interval, woken).await;
             }

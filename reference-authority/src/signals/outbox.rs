@@ -56,7 +56,7 @@ pub(crate) fn put(
     txn: &str,
     set: String,
     held: bool,
-) -> Result<(), StoreError> {
+) -> Result<OutboxRecord, StoreError> {
     let now = authority.now();
     let record = OutboxRecord {
         stream_id: stream_id.to_owned(),
@@ -74,7 +74,8 @@ pub(crate) fn put(
         OUTBOX,
         &key(stream_id, jti),
         &record,
-    )
+    )?;
+    Ok(record)
 }
 
 /// Every record of a stream, oldest first.
@@ -119,6 +120,35 @@ pub(crate) fn update(
             None => (None, None),
         },
     )
+}
+
+/// The result of one push attempt, to be recorded.
+#[derive(Debug)]
+pub(crate) struct Attempted {
+    pub(crate) stream_id: String,
+    pub(crate) jti: String,
+    pub(crate) next_attempt: i64,
+    pub(crate) state: State,
+}
+
+/// Records the attempts of one delivery round: each record still pending
+/// counts one more attempt and takes its new state (a record settled
+/// meanwhile, by a poll or a deleted stream, is left as it is).
+pub(crate) fn record_attempts(
+    authority: &Authority,
+    attempts: &[Attempted],
+) -> Result<(), StoreError> {
+    for a in attempts {
+        update(authority, &a.stream_id, &a.jti, |cur| {
+            (cur.state == State::Pending).then(|| OutboxRecord {
+                attempts: cur.attempts + 1,
+                next_attempt: a.next_attempt,
+                state: a.state.clone(),
+                ..cur.clone()
+            })
+        })?;
+    }
+    Ok(())
 }
 
 /// Removes every record of a stream (the stream was deleted or disabled).

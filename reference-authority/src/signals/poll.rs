@@ -89,6 +89,7 @@ impl Transmitter {
         if stream.delivery != Delivery::Poll {
             return Err(SsfError::BadRequest("the stream is not a poll stream"));
         }
+        self.touch(stream_id)?;
         let now = self.authority.now();
         let settle = |jti: &str, state: State, status: DeliveryStatus| {
             let changed = outbox::update(&self.authority, stream_id, jti, |cur| {
@@ -123,14 +124,34 @@ impl Transmitter {
                 DeliveryStatus::Refused(err.clone()),
             );
         }
-        let mut pending = self.pending_sets(stream_id, request.max_events)?;
-        if pending.0.is_empty() && !request.return_immediately && request.max_events > 0 {
-            let wait = self.changed.notified();
-            let _ = tokio::time::timeout(self.config.long_poll_timeout, wait).await;
-            pending = self.pending_sets(stream_id, request.max_events)?;
-        }
-        let (sets, more) = pending;
+        let wait = !request.return_immediately && request.max_events > 0;
+        let (sets, more) = self
+            .pending_or_wait(stream_id, request.max_events, wait, || {})
+            .await?;
         Ok(json!({"sets": sets, "moreAvailable": more}))
+    }
+
+    /// The pending SETs of a stream; when there are none and `wait`, waits
+    /// up to the long-poll timeout for some (RFC 8936 section 2.4). The waiter
+    /// is registered before the outbox is read, so a SET queued between the
+    /// read and the wait (`between_check_and_wait` runs there) still wakes it.
+    async fn pending_or_wait(
+        &self,
+        stream_id: &str,
+        max: usize,
+        wait: bool,
+        between_check_and_wait: impl FnOnce(),
+    ) -> Result<(Map<String, Value>, bool), SsfError> {
+        let woken = self.changed.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let pending = self.pending_sets(stream_id, max)?;
+        if !pending.0.is_empty() || !wait {
+            return Ok(pending);
+        }
+        between_check_and_wait();
+        let _ = tokio::time::timeout(self.config.long_poll_timeout, woken).await;
+        self.pending_sets(stream_id, max)
     }
 
     fn pending_sets(
@@ -149,5 +170,40 @@ impl Transmitter {
             .map(|r| (r.jti, Value::String(r.set)))
             .collect();
         Ok((sets, more))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Event, EventKind, SubjectId, Transmitter, TransmitterConfig};
+    use crate::{Authority, AuthorityConfig};
+    use std::time::Duration;
+
+    /// A SET queued after the long poll looked at the outbox and before it
+    /// started waiting is returned by that poll, not after the timeout.
+    #[tokio::test(start_paused = true)]
+    async fn long_poll_wakes_for_a_set_queued_between_check_and_wait() {
+        let authority = Authority::builder("https://idp.example")
+            .config(AuthorityConfig::for_tests())
+            .build()
+            .unwrap();
+        let config = TransmitterConfig::default().long_poll_timeout(Duration::from_secs(3600));
+        let t = Transmitter::install_with(&authority, config);
+        let body = serde_json::json!({"events_requested": [super::super::types::SESSION_REVOKED]});
+        let stream = t
+            .create_stream("receiver", body.as_object().unwrap())
+            .unwrap();
+        let id = stream["stream_id"].as_str().unwrap().to_owned();
+        let subject = SubjectId::iss_sub("https://idp.example", "user-sarah");
+        let publish = || {
+            t.emit(&subject, &Event::new(EventKind::SessionRevoked, 0), "txn")
+                .unwrap();
+        };
+        let started = tokio::time::Instant::now();
+        let (sets, _) = t.pending_or_wait(&id, 10, true, publish).await.unwrap();
+        assert_eq!(sets.len(), 1, "the poll missed the SET");
+        // Paused time only moves when every task waits: a missed wake-up
+        // would have run the whole hour.
+        assert!(started.elapsed() < Duration::from_secs(3600));
     }
 }

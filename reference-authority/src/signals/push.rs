@@ -9,6 +9,9 @@ use super::stream::{Delivery, StreamRecord};
 use agent_auth::audit::{AuditAction, Outcome};
 use axum::http::{HeaderValue, header};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// What became of one SET in one delivery round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +44,19 @@ pub struct DeliveryOutcome {
     pub status: DeliveryStatus,
 }
 
+/// Most pushes in flight at once in one delivery round.
+pub(super) const MAX_IN_FLIGHT: usize = 256;
+
+/// The answer to one push attempt: acknowledged, or why not and whether the
+/// refusal is final (RFC 8935 section 2.3) or worth a retry.
+pub(super) type Verdict = Result<(), (bool, String)>;
+
 impl Transmitter {
-    /// Delivers every push SET that is due, receivers in parallel, each
+    /// Delivers every push SET that is due, receivers concurrently (at most
+    /// 256 pushes in flight, over one pooled keep-alive client), each
     /// stream's SETs in order (a stream stops at its first failure this round,
-    /// so later SETs do not overtake an earlier one). Returns what happened to
-    /// each.
+    /// so later SETs do not overtake an earlier one). The outbox is settled
+    /// once, after the round. Returns what happened to each SET.
     pub async fn flush(&self) -> Vec<DeliveryOutcome> {
         let _one_at_a_time = self.flushing.lock().await;
         let Ok(streams) = self.all_streams() else {
@@ -61,33 +72,47 @@ impl Transmitter {
                 by_stream.entry(r.stream_id.clone()).or_default().push(r);
             }
         }
-        let rounds = streams.into_iter().filter_map(|s| {
-            let due = by_stream.remove(&s.stream_id)?;
-            matches!(s.delivery, Delivery::Push { .. }).then(|| self.push_stream(s, due))
-        });
-        let results = futures::future::join_all(rounds).await;
-        let outcomes: Vec<DeliveryOutcome> = results.into_iter().flatten().collect();
+        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let mut rounds = JoinSet::new();
+        for stream in streams {
+            let Some(due) = by_stream.remove(&stream.stream_id) else {
+                continue;
+            };
+            if !matches!(stream.delivery, Delivery::Push { .. }) {
+                continue;
+            }
+            let (t, permits) = (self.clone(), Arc::clone(&permits));
+            rounds.spawn(async move { t.push_stream(stream, due, permits).await });
+        }
+        let mut attempts = Vec::new();
+        while let Some(done) = rounds.join_next().await {
+            if let Ok(mut a) = done {
+                attempts.append(&mut a);
+            }
+        }
+        let outcomes = self.settle(attempts);
         for o in &outcomes {
             self.audit_delivery(o);
         }
         outcomes
     }
 
-    async fn push_stream(
+    /// Pushes one stream's due SETs in order, stopping at the first that is
+    /// not acknowledged.
+    pub(super) async fn push_stream(
         &self,
         stream: StreamRecord,
         due: Vec<OutboxRecord>,
-    ) -> Vec<DeliveryOutcome> {
+        permits: Arc<Semaphore>,
+    ) -> Vec<(String, OutboxRecord, Verdict)> {
         let mut out = Vec::new();
         for record in due {
-            let status = self.push_one(&stream, &record).await;
-            let stop = !matches!(status, DeliveryStatus::Acknowledged);
-            out.push(DeliveryOutcome {
-                stream_id: stream.stream_id.clone(),
-                receiver: stream.owner.clone(),
-                jti: record.jti.clone(),
-                status,
-            });
+            let verdict = match permits.acquire().await {
+                Ok(_permit) => self.push_one(&stream, &record).await,
+                Err(_) => Err((false, "delivery stopped".to_owned())),
+            };
+            let stop = verdict.is_err();
+            out.push((stream.owner.clone(), record, verdict));
             if stop {
                 break;
             }
@@ -95,13 +120,13 @@ impl Transmitter {
         out
     }
 
-    async fn push_one(&self, stream: &StreamRecord, record: &OutboxRecord) -> DeliveryStatus {
+    async fn push_one(&self, stream: &StreamRecord, record: &OutboxRecord) -> Verdict {
         let Delivery::Push {
             endpoint_url,
             authorization_header,
         } = &stream.delivery
         else {
-            return DeliveryStatus::AwaitingPoll;
+            return Err((false, "not a push stream".to_owned()));
         };
         let mut request = self
             .http
@@ -114,7 +139,7 @@ impl Transmitter {
         {
             request = request.header(header::AUTHORIZATION, v);
         }
-        let verdict = match request.send().await {
+        match request.send().await {
             Ok(resp) if resp.status().as_u16() == 202 => Ok(()),
             Ok(resp) if resp.status().as_u16() == 400 => {
                 let body: serde_json::Value = resp.json().await.unwrap_or_default();
@@ -130,53 +155,65 @@ impl Transmitter {
             Ok(resp) => Err((false, format!("HTTP {}", resp.status().as_u16()))),
             Err(e) if e.is_timeout() => Err((false, "timeout".to_owned())),
             Err(_) => Err((false, "connection failed".to_owned())),
-        };
-        self.settle(record, verdict)
+        }
     }
 
-    /// Records the result of one attempt in the outbox.
-    fn settle(&self, record: &OutboxRecord, verdict: Result<(), (bool, String)>) -> DeliveryStatus {
+    /// Records the result of every attempt of a round in the outbox, in one
+    /// pass, and says what became of each SET.
+    pub(super) fn settle(
+        &self,
+        attempts: Vec<(String, OutboxRecord, Verdict)>,
+    ) -> Vec<DeliveryOutcome> {
         let now = self.authority.now();
         let cfg = &self.config;
-        let (state, status, next) = match verdict {
-            Ok(()) => (
-                State::Delivered { at: now },
-                DeliveryStatus::Acknowledged,
-                now,
-            ),
-            Err((true, err)) => (
-                State::Failed {
-                    at: now,
-                    reason: err.clone(),
-                },
-                DeliveryStatus::Refused(err),
-                now,
-            ),
-            Err((false, why)) if record.attempts + 1 >= cfg.max_attempts => (
-                State::Failed {
-                    at: now,
-                    reason: why.clone(),
-                },
-                DeliveryStatus::GaveUp(why),
-                now,
-            ),
-            Err((false, why)) => {
-                let backoff = cfg
-                    .backoff_base
-                    .saturating_mul(1_i64 << record.attempts.min(20))
-                    .min(cfg.backoff_max);
-                (State::Pending, DeliveryStatus::Retrying(why), now + backoff)
-            }
-        };
-        let _ = outbox::update(&self.authority, &record.stream_id, &record.jti, |cur| {
-            (cur.state == State::Pending).then(|| OutboxRecord {
-                attempts: cur.attempts + 1,
+        let mut changes = Vec::with_capacity(attempts.len());
+        let mut outcomes = Vec::with_capacity(attempts.len());
+        for (receiver, record, verdict) in attempts {
+            let (state, status, next) = match verdict {
+                Ok(()) => (
+                    State::Delivered { at: now },
+                    DeliveryStatus::Acknowledged,
+                    now,
+                ),
+                Err((true, err)) => (
+                    State::Failed {
+                        at: now,
+                        reason: err.clone(),
+                    },
+                    DeliveryStatus::Refused(err),
+                    now,
+                ),
+                Err((false, why)) if record.attempts + 1 >= cfg.max_attempts => (
+                    State::Failed {
+                        at: now,
+                        reason: why.clone(),
+                    },
+                    DeliveryStatus::GaveUp(why),
+                    now,
+                ),
+                Err((false, why)) => {
+                    let backoff = cfg
+                        .backoff_base
+                        .saturating_mul(1_i64 << record.attempts.min(20))
+                        .min(cfg.backoff_max);
+                    (State::Pending, DeliveryStatus::Retrying(why), now + backoff)
+                }
+            };
+            outcomes.push(DeliveryOutcome {
+                stream_id: record.stream_id.clone(),
+                receiver,
+                jti: record.jti.clone(),
+                status,
+            });
+            changes.push(outbox::Attempted {
+                stream_id: record.stream_id,
+                jti: record.jti,
                 next_attempt: next,
-                state: state.clone(),
-                ..cur.clone()
-            })
-        });
-        status
+                state,
+            });
+        }
+        let _ = outbox::record_attempts(&self.authority, &changes);
+        outcomes
     }
 
     pub(crate) fn audit_delivery(&self, o: &DeliveryOutcome) {

@@ -100,6 +100,11 @@ pub(crate) struct StreamRecord {
     /// Subjects removed.
     pub(crate) removed: Vec<Value>,
     pub(crate) last_verification: Option<i64>,
+    /// When the receiver last made a request about the stream (SSF 1.0
+    /// section 8.1.1 `inactivity_timeout`); records from before it was kept
+    /// count from their first sweep.
+    #[serde(default)]
+    pub(crate) last_activity: Option<i64>,
 }
 
 /// The Receiver-Supplied properties of a create, update or replace request.

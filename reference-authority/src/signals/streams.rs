@@ -20,7 +20,9 @@ impl Transmitter {
             get_json(self.authority.store().as_ref(), STREAMS, stream_id)?;
         // Another receiver's stream is answered as unknown (SSF 1.0 section
         // 8.1: only authorized receivers see their streams).
-        rec.filter(|r| r.owner == owner).ok_or(SsfError::NotFound)
+        let mut rec = rec.filter(|r| r.owner == owner).ok_or(SsfError::NotFound)?;
+        rec.last_activity = Some(self.touch(stream_id)?);
+        Ok(rec)
     }
 
     fn save(&self, rec: &StreamRecord) -> Result<(), SsfError> {
@@ -61,7 +63,11 @@ impl Transmitter {
 
     /// The stream's configuration as JSON.
     pub(crate) fn show(&self, rec: &StreamRecord) -> Value {
-        rec.to_json(self.authority.issuer(), &self.poll_url(&rec.stream_id))
+        let mut shown = rec.to_json(self.authority.issuer(), &self.poll_url(&rec.stream_id));
+        if let (Some(timeout), Some(m)) = (self.config.inactivity_timeout, shown.as_object_mut()) {
+            m.insert("inactivity_timeout".into(), timeout.into());
+        }
+        shown
     }
 
     /// Creates a stream for `owner` (SSF 1.0 section 8.1.1.1). Without
@@ -83,6 +89,7 @@ impl Transmitter {
             added: Vec::new(),
             removed: Vec::new(),
             last_verification: None,
+            last_activity: Some(self.authority.now()),
         };
         self.save(&rec)?;
         self.audit_stream(owner, &rec.stream_id, "stream_created");

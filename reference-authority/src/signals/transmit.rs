@@ -34,16 +34,39 @@ impl Transmitter {
         event: &Event,
         txn: &str,
     ) -> Result<Vec<Queued>, SsfError> {
-        let targets: Vec<StreamRecord> = self
-            .all_streams()?
-            .into_iter()
-            .filter(|s| s.status != StreamStatus::Disabled && s.wants(event.type_uri(), subject))
-            .collect();
+        let targets = self.targets(event, subject)?;
         let signed = self.sign_all(&targets, subject, event, txn)?;
         let mut queued = Vec::with_capacity(signed.len());
         for (stream, set) in targets.iter().zip(signed) {
-            queued.push(self.store_signed(stream, set, txn)?);
+            queued.push(self.store_signed(stream, set, txn)?.0);
         }
+        self.audit_event(subject, event, txn, &queued);
+        self.wake();
+        Ok(queued)
+    }
+
+    /// The streams that take `event` about `subject`: enabled or paused,
+    /// requested the type, take the subject (SSF 1.0 sections 8.1.1, 8.1.3).
+    pub(crate) fn targets(
+        &self,
+        event: &Event,
+        subject: &SubjectId,
+    ) -> Result<Vec<StreamRecord>, SsfError> {
+        Ok(self
+            .all_streams()?
+            .into_iter()
+            .filter(|s| s.status != StreamStatus::Disabled && s.wants(event.type_uri(), subject))
+            .collect())
+    }
+
+    /// The `ssf_event` audit record of one event's SETs.
+    pub(crate) fn audit_event(
+        &self,
+        subject: &SubjectId,
+        event: &Event,
+        txn: &str,
+        queued: &[Queued],
+    ) {
         self.authority.audit(
             AuditAction::Other("ssf_event".into()),
             Outcome::Success,
@@ -60,8 +83,6 @@ impl Transmitter {
                     )
             },
         );
-        self.wake();
-        Ok(queued)
     }
 
     /// Queues a verification or stream-updated event on one stream, whatever
@@ -90,7 +111,7 @@ impl Transmitter {
     ) -> Result<Queued, SsfError> {
         let signed = set::sign(&self.authority, &stream.aud, subject, event, txn)
             .ok_or(SsfError::Unavailable)?;
-        self.store_signed(stream, signed, txn)
+        Ok(self.store_signed(stream, signed, txn)?.0)
     }
 
     /// Signs one SET per stream; many streams are signed on all cores at
@@ -130,15 +151,16 @@ impl Transmitter {
         Ok(out)
     }
 
-    /// Queues a signed SET in the outbox of its stream.
-    fn store_signed(
+    /// Queues a signed SET in the outbox of its stream; returns it as queued
+    /// and as stored.
+    pub(crate) fn store_signed(
         &self,
         stream: &StreamRecord,
         signed: set::SignedSet,
         txn: &str,
-    ) -> Result<Queued, SsfError> {
+    ) -> Result<(Queued, outbox::OutboxRecord), SsfError> {
         let held = stream.status == StreamStatus::Paused;
-        outbox::put(
+        let record = outbox::put(
             &self.authority,
             &stream.stream_id,
             &signed.jti,
@@ -146,9 +168,10 @@ impl Transmitter {
             signed.compact,
             held,
         )?;
-        Ok(Queued {
+        let queued = Queued {
             stream_id: stream.stream_id.clone(),
             jti: signed.jti,
-        })
+        };
+        Ok((queued, record))
     }
 }

@@ -399,3 +399,41 @@ async fn each_of_many_streams_gets_a_set_for_its_own_audience() {
         );
     }
 }
+
+/// `publish` pushes at once, but never past a SET the stream still owes: the
+/// newer one waits and the next round delivers both, oldest first.
+#[tokio::test]
+async fn publish_pushes_at_once_but_never_overtakes_an_older_set() {
+    let f = fixture().await;
+    let r = Receiver::start(503).await;
+    push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    let older = f.transmitter.emit(&sarah(&f), &revoked(), "t1").unwrap();
+    let first = f.transmitter.flush().await;
+    assert!(matches!(first[0].status, DeliveryStatus::Retrying(_)));
+    r.answer(202);
+    let (newer, pushed) = f
+        .transmitter
+        .publish(&[sarah(&f)], &revoked(), "t2")
+        .await
+        .unwrap();
+    assert_eq!(newer.len(), 1);
+    assert!(pushed.is_empty(), "the newer SET overtook the older one");
+    f.clock.advance(3600);
+    let round = f.transmitter.flush().await;
+    let order: Vec<&str> = round.iter().map(|o| o.jti.as_str()).collect();
+    assert_eq!(order, [older[0].jti.as_str(), newer[0].jti.as_str()]);
+    assert!(
+        round
+            .iter()
+            .all(|o| o.status == DeliveryStatus::Acknowledged)
+    );
+    // With nothing owed, publish delivers in the same call.
+    let (queued, pushed) = f
+        .transmitter
+        .publish(&[sarah(&f)], &revoked(), "t3")
+        .await
+        .unwrap();
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].jti, queued[0].jti);
+    assert_eq!(pushed[0].status, DeliveryStatus::Acknowledged);
+}

@@ -9,11 +9,15 @@
     clippy::indexing_slicing
 )]
 
+mod access_changes;
 mod delivery;
 mod end_to_end;
 mod gtr;
+mod inactivity;
 mod interop_jose;
 mod kill_switch;
+mod peer;
+mod phase8;
 mod ssf_plan;
 mod subjects;
 mod support;

@@ -18,6 +18,25 @@ fn push_body(url: &str) -> Value {
 
 const BAD_TOKEN: &str = "not-a-token";
 
+/// Each body sent with `method` to the configuration endpoint is a 400 and
+/// the stream stays as it was (a rejected request changes nothing).
+async fn refused_and_unchanged<const N: usize>(
+    f: &Fixture,
+    token: &str,
+    id: &str,
+    method: Method,
+    bodies: [Value; N],
+) {
+    for body in bodies {
+        let (s, _) = f
+            .send(method.clone(), "/ssf/stream", Some(token), body.clone())
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let (_, read) = f.get(&stream_path(id), Some(token)).await;
+    assert_eq!(read["events_delivered"], json!([types::SESSION_REVOKED]));
+}
+
 #[tokio::test]
 async fn openid_ssf_transmitter_metadata() {
     let f = fixture().await;
@@ -110,26 +129,19 @@ async fn openid_ssf_stream_control_happy_path() {
     );
     assert_eq!(created["description"], "guards of the sales workspace");
     // Read one, and the list.
-    let (s, read) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, read) = f.get(&stream_path(&id), Some(&token)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(read, created);
-    let (s, list) = f.call(Method::GET, "/ssf/stream", Some(&token), None).await;
+    let (s, list) = f.get("/ssf/stream", Some(&token)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list, json!([created]));
     // Update (PATCH): only what is sent changes.
     let (s, updated) = f
-        .call(
+        .send(
             Method::PATCH,
             "/ssf/stream",
             Some(&token),
-            Some(json!({"stream_id": id, "description": "renamed", "iss": f.base})),
+            json!({"stream_id": id, "description": "renamed", "iss": f.base}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{updated}");
@@ -137,15 +149,15 @@ async fn openid_ssf_stream_control_happy_path() {
     assert_eq!(updated["events_delivered"], created["events_delivered"]);
     // Replace (PUT): what is missing is deleted.
     let (s, replaced) = f
-        .call(
+        .send(
             Method::PUT,
             "/ssf/stream",
             Some(&token),
-            Some(json!({
+            json!({
                 "stream_id": id,
                 "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": r.url},
                 "events_requested": [types::SESSION_REVOKED],
-            })),
+            }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{replaced}");
@@ -154,33 +166,19 @@ async fn openid_ssf_stream_control_happy_path() {
         replaced["events_delivered"],
         json!([types::SESSION_REVOKED])
     );
-    let (_, reread) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (_, reread) = f.get(&stream_path(&id), Some(&token)).await;
     assert_eq!(reread, replaced);
     // Status: read, then each value.
-    let (s, status) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/status?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, status) = f.get(&status_path(&id), Some(&token)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(status, json!({"stream_id": id, "status": "enabled"}));
     for value in ["paused", "disabled", "enabled"] {
         let (s, st) = f
-            .call(
+            .send(
                 Method::POST,
                 "/ssf/status",
                 Some(&token),
-                Some(json!({"stream_id": id, "status": value, "reason": "maintenance"})),
+                json!({"stream_id": id, "status": value, "reason": "maintenance"}),
             )
             .await;
         assert_eq!(s, StatusCode::OK);
@@ -188,25 +186,11 @@ async fn openid_ssf_stream_control_happy_path() {
         assert_eq!(st["reason"], "maintenance");
     }
     // Delete.
-    let (s, _) = f
-        .call(
-            Method::DELETE,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, _) = f.delete(&stream_path(&id), Some(&token)).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, _) = f.get(&stream_path(&id), Some(&token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = f.call(Method::GET, "/ssf/stream", Some(&token), None).await;
+    let (_, list) = f.get("/ssf/stream", Some(&token)).await;
     assert_eq!(list, json!([]));
 }
 
@@ -235,7 +219,7 @@ async fn openid_ssf_stream_control_error_create_stream_with_broken_input() {
         assert_eq!(resp.status(), 400, "{body}");
     }
     // Nothing was created.
-    let (_, list) = f.call(Method::GET, "/ssf/stream", Some(&token), None).await;
+    let (_, list) = f.get("/ssf/stream", Some(&token)).await;
     assert_eq!(list, json!([]));
 }
 
@@ -281,17 +265,10 @@ async fn openid_ssf_stream_control_error_read_stream_with_invalid_access_token()
         .unwrap()
         .to_owned();
     let path = format!("/ssf/stream?stream_id={id}");
-    let (s, _) = f.call(Method::GET, &path, Some(BAD_TOKEN), None).await;
+    let (s, _) = f.get(&path, Some(BAD_TOKEN)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // A token in the query is not read (RFC 6750 section 2.3 is not offered).
-    let (s, _) = f
-        .call(
-            Method::GET,
-            &format!("{path}&access_token={token}"),
-            None,
-            None,
-        )
-        .await;
+    let (s, _) = f.get(&format!("{path}&access_token={token}"), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -300,12 +277,7 @@ async fn openid_ssf_stream_control_error_read_unknown_stream() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let (s, _) = f
-        .call(
-            Method::GET,
-            "/ssf/stream?stream_id=no-such-stream",
-            Some(&token),
-            None,
-        )
+        .get("/ssf/stream?stream_id=no-such-stream", Some(&token))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Another receiver's stream is unknown too.
@@ -314,11 +286,9 @@ async fn openid_ssf_stream_control_error_read_unknown_stream() {
         .await;
     let id = f.create_stream(&other, json!({})).await["stream_id"].clone();
     let (s, _) = f
-        .call(
-            Method::GET,
+        .get(
             &format!("/ssf/stream?stream_id={}", id.as_str().unwrap()),
             Some(&token),
-            None,
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -338,22 +308,15 @@ async fn openid_ssf_stream_control_error_update_stream_with_invalid_token() {
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
     let (s, _) = f
-        .call(
+        .send(
             Method::PATCH,
             "/ssf/stream",
             Some(BAD_TOKEN),
-            Some(json!({"stream_id": id, "description": "x"})),
+            json!({"stream_id": id, "description": "x"}),
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (_, read) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (_, read) = f.get(&stream_path(&id), Some(&token)).await;
     assert!(read.get("description").is_none());
 }
 
@@ -362,31 +325,13 @@ async fn openid_ssf_stream_control_error_update_stream_with_invalid_body() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
-    for body in [
+    let bodies = [
         json!({"description": "no stream id"}),
         json!({"stream_id": id, "events_requested": [1, 2]}),
         json!({"stream_id": id, "iss": "https://someone-else.example"}),
         json!({"stream_id": id, "events_delivered": ["urn:example:not-delivered"]}),
-    ] {
-        let (s, _) = f
-            .call(
-                Method::PATCH,
-                "/ssf/stream",
-                Some(&token),
-                Some(body.clone()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
-    }
-    let (_, read) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(read["events_delivered"], json!([types::SESSION_REVOKED]));
+    ];
+    refused_and_unchanged(&f, &token, &id, Method::PATCH, bodies).await;
 }
 
 #[tokio::test]
@@ -394,11 +339,11 @@ async fn openid_ssf_stream_control_error_update_unknown_stream() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let (s, _) = f
-        .call(
+        .send(
             Method::PATCH,
             "/ssf/stream",
             Some(&token),
-            Some(json!({"stream_id": "nope", "description": "x"})),
+            json!({"stream_id": "nope", "description": "x"}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -409,25 +354,12 @@ async fn openid_ssf_stream_control_error_replace_stream_with_invalid_body() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
-    for body in [
+    let bodies = [
         json!({"events_requested": [types::SESSION_REVOKED]}),
         json!({"stream_id": id, "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": "not a url"}}),
         json!({"stream_id": id, "aud": "someone-else"}),
-    ] {
-        let (s, _) = f
-            .call(Method::PUT, "/ssf/stream", Some(&token), Some(body.clone()))
-            .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
-    }
-    let (_, read) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(read["events_delivered"], json!([types::SESSION_REVOKED]));
+    ];
+    refused_and_unchanged(&f, &token, &id, Method::PUT, bodies).await;
 }
 
 #[tokio::test]
@@ -436,11 +368,11 @@ async fn openid_ssf_stream_control_error_replace_stream_with_invalid_token() {
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
     let (s, _) = f
-        .call(
+        .send(
             Method::PUT,
             "/ssf/stream",
             Some(BAD_TOKEN),
-            Some(json!({"stream_id": id})),
+            json!({"stream_id": id}),
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -451,11 +383,11 @@ async fn openid_ssf_stream_control_error_replace_unknown_stream() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let (s, _) = f
-        .call(
+        .send(
             Method::PUT,
             "/ssf/stream",
             Some(&token),
-            Some(json!({"stream_id": "nope"})),
+            json!({"stream_id": "nope"}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -466,23 +398,9 @@ async fn openid_ssf_stream_control_error_delete_stream_with_invalid_access_token
     let f = fixture().await;
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
-    let (s, _) = f
-        .call(
-            Method::DELETE,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(BAD_TOKEN),
-            None,
-        )
-        .await;
+    let (s, _) = f.delete(&stream_path(&id), Some(BAD_TOKEN)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/stream?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, _) = f.get(&stream_path(&id), Some(&token)).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -490,14 +408,7 @@ async fn openid_ssf_stream_control_error_delete_stream_with_invalid_access_token
 async fn openid_ssf_stream_control_error_delete_unknown_stream() {
     let f = fixture().await;
     let token = f.receiver_token().await;
-    let (s, _) = f
-        .call(
-            Method::DELETE,
-            "/ssf/stream?stream_id=nope",
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, _) = f.delete("/ssf/stream?stream_id=nope", Some(&token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
@@ -508,49 +419,49 @@ async fn openid_ssf_stream_subject_control_happy_path() {
     let id = stream_of(&f, &token).await;
     let subject = json!({"format": "email", "email": "sarah@acme.example"});
     let (s, body) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/subjects:add",
             Some(&token),
-            Some(json!({"stream_id": id, "subject": subject, "verified": true})),
+            json!({"stream_id": id, "subject": subject, "verified": true}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body, Value::Null);
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/subjects:remove",
             Some(&token),
-            Some(json!({"stream_id": id, "subject": subject})),
+            json!({"stream_id": id, "subject": subject}),
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // Errors: bad subject, unknown stream, no token.
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/subjects:add",
             Some(&token),
-            Some(json!({"stream_id": id, "subject": {"format": "email"}})),
+            json!({"stream_id": id, "subject": {"format": "email"}}),
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/subjects:add",
             Some(&token),
-            Some(json!({"stream_id": "nope", "subject": subject})),
+            json!({"stream_id": "nope", "subject": subject}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/subjects:remove",
             None,
-            Some(json!({"stream_id": id, "subject": subject})),
+            json!({"stream_id": id, "subject": subject}),
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -593,11 +504,11 @@ async fn openid_ssf_transmitter_events() {
     assert!(push["delivery"].get("authorization_header").is_none());
     let push_id = push["stream_id"].as_str().unwrap();
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/verify",
             Some(&token),
-            Some(json!({"stream_id": push_id, "state": "s-push"})),
+            json!({"stream_id": push_id, "state": "s-push"}),
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -627,11 +538,11 @@ async fn openid_ssf_transmitter_events() {
         let (f, token) = (&f, &token);
         async move {
             let (s, _) = f
-                .call(
+                .send(
                     Method::POST,
                     "/ssf/verify",
                     Some(token),
-                    Some(json!({"stream_id": poll_id, "state": state})),
+                    json!({"stream_id": poll_id, "state": state}),
                 )
                 .await;
             assert_eq!(s, StatusCode::NO_CONTENT);
@@ -639,11 +550,11 @@ async fn openid_ssf_transmitter_events() {
     };
     verify("s-1").await;
     let (s, got) = f
-        .call(
+        .send(
             Method::POST,
             &poll_path,
             Some(&token),
-            Some(json!({"returnImmediately": true})),
+            json!({"returnImmediately": true}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -654,11 +565,11 @@ async fn openid_ssf_transmitter_events() {
     verify("s-2").await;
     // ACKNOWLEDGE_ONLY: maxEvents 0 returns nothing.
     let (s, got) = f
-        .call(
+        .send(
             Method::POST,
             &poll_path,
             Some(&token),
-            Some(json!({"ack": [jti1], "maxEvents": 0, "returnImmediately": true})),
+            json!({"ack": [jti1], "maxEvents": 0, "returnImmediately": true}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -667,22 +578,22 @@ async fn openid_ssf_transmitter_events() {
     verify("s-3").await;
     // POLL_AND_ACKNOWLEDGE: the two unacknowledged ones, oldest first.
     let (_, got) = f
-        .call(
+        .send(
             Method::POST,
             &poll_path,
             Some(&token),
-            Some(json!({"returnImmediately": true})),
+            json!({"returnImmediately": true}),
         )
         .await;
     let sets = got["sets"].as_object().unwrap();
     assert_eq!(sets.len(), 2);
     let jtis: Vec<&String> = sets.keys().collect();
     let (_, got) = f
-        .call(
+        .send(
             Method::POST,
             &poll_path,
             Some(&token),
-            Some(json!({"ack": jtis, "returnImmediately": true})),
+            json!({"ack": jtis, "returnImmediately": true}),
         )
         .await;
     assert_eq!(got["sets"], json!({}));
@@ -703,11 +614,11 @@ async fn openid_ssf_transmitter_push_no_auth() {
         .as_str()
         .unwrap()
         .to_owned();
-    f.call(
+    f.send(
         Method::POST,
         "/ssf/verify",
         Some(&token),
-        Some(json!({"stream_id": id, "state": "anon"})),
+        json!({"stream_id": id, "state": "anon"}),
     )
     .await;
     f.transmitter.flush().await;
@@ -727,27 +638,27 @@ async fn openid_ssf_transmitter_stream_verification_negative_tests() {
     // Invalid body.
     for body in [json!({}), json!({"stream_id": id, "state": 7})] {
         let (s, _) = f
-            .call(Method::POST, "/ssf/verify", Some(&token), Some(body))
+            .send(Method::POST, "/ssf/verify", Some(&token), body)
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
     }
     // Invalid token.
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/verify",
             Some(BAD_TOKEN),
-            Some(json!({"stream_id": id})),
+            json!({"stream_id": id}),
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // Unknown stream.
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/verify",
             Some(&token),
-            Some(json!({"stream_id": "nope"})),
+            json!({"stream_id": "nope"}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -764,11 +675,11 @@ async fn verification_more_often_than_min_verification_interval_is_429() {
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
     let verify = || {
-        f.call(
+        f.send(
             Method::POST,
             "/ssf/verify",
             Some(&token),
-            Some(json!({"stream_id": id})),
+            json!({"stream_id": id}),
         )
     };
     assert_eq!(verify().await.0, StatusCode::NO_CONTENT);
@@ -782,41 +693,20 @@ async fn openid_ssf_stream_control_negative_test_read_stream_status() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let id = stream_of(&f, &token).await;
-    let (s, _) = f
-        .call(
-            Method::GET,
-            "/ssf/status?stream_id=nope",
-            Some(&token),
-            None,
-        )
-        .await;
+    let (s, _) = f.get("/ssf/status?stream_id=nope", Some(&token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/status?stream_id={id}"),
-            Some(BAD_TOKEN),
-            None,
-        )
-        .await;
+    let (s, _) = f.get(&status_path(&id), Some(BAD_TOKEN)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             "/ssf/status",
             Some(&token),
-            Some(json!({"stream_id": id, "status": "sleeping"})),
+            json!({"stream_id": id, "status": "sleeping"}),
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (_, st) = f
-        .call(
-            Method::GET,
-            &format!("/ssf/status?stream_id={id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (_, st) = f.get(&status_path(&id), Some(&token)).await;
     assert_eq!(st["status"], "enabled");
 }
 
@@ -830,20 +720,20 @@ async fn openid_ssf_transmitter_poll_endpoint_authorization_and_url_unique_per_s
     assert_ne!(url(&a), url(&b));
     let path = url(&a).trim_start_matches(&f.base).to_owned();
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             &path,
             None,
-            Some(json!({"returnImmediately": true})),
+            json!({"returnImmediately": true}),
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = f
-        .call(
+        .send(
             Method::POST,
             &path,
             Some(BAD_TOKEN),
-            Some(json!({"returnImmediately": true})),
+            json!({"returnImmediately": true}),
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);

@@ -1,7 +1,7 @@
 //! The fixture: an authority on loopback with its transmitter, kill switch and
 //! Global Token Revocation endpoint; push receivers as small axum servers.
 
-use agent_auth::audit::MemorySink;
+use agent_auth::audit::{FanoutSink, MemorySink, SharedSink};
 use agent_auth::clock::ManualClock;
 use agent_auth::validate::{SecurityEvent, StaticKeys, Validated, Validator};
 use axum::http::{HeaderMap, StatusCode};
@@ -38,6 +38,16 @@ pub(crate) async fn fixture_with(
     config: TransmitterConfig,
     store: Option<Arc<dyn Store>>,
 ) -> Fixture {
+    fixture_audited(path, config, store, None).await
+}
+
+/// [`fixture_with`], the authority's audit events also going to `sink`.
+pub(crate) async fn fixture_audited(
+    path: &str,
+    config: TransmitterConfig,
+    store: Option<Arc<dyn Store>>,
+    sink: Option<SharedSink>,
+) -> Fixture {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let host = format!("http://{}", listener.local_addr().unwrap());
     let base = format!("{host}{path}");
@@ -46,7 +56,10 @@ pub(crate) async fn fixture_with(
     let mut builder = Authority::builder(base.clone())
         .config(AuthorityConfig::for_tests())
         .clock(Arc::new(clock.clone()))
-        .audit(Arc::new(audit.clone()));
+        .audit(match sink {
+            Some(sink) => Arc::new(FanoutSink::new(vec![Arc::new(audit.clone()), sink])),
+            None => Arc::new(audit.clone()),
+        });
     if let Some(s) = store {
         builder = builder.store(s);
     }
@@ -140,10 +153,21 @@ impl Fixture {
     /// Tokens of `client` for `user`: an access token and a refresh token,
     /// in one grant family.
     pub(crate) fn user_tokens(&self, client: &str, user: &str) -> (String, String) {
+        self.user_tokens_for(client, user, &[])
+    }
+
+    /// [`user_tokens`](Self::user_tokens) for the `resources` (RFC 8707) given.
+    pub(crate) fn user_tokens_for(
+        &self,
+        client: &str,
+        user: &str,
+        resources: &[String],
+    ) -> (String, String) {
         let facts = GrantFacts {
             client_id: client.into(),
             user_id: Some(user.into()),
             scope: vec!["openid".into(), "crm:read".into()],
+            resource: resources.to_vec(),
             ..GrantFacts::default()
         };
         let r = self
@@ -185,6 +209,27 @@ impl Fixture {
         let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
         let text = resp.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A `GET` with a bearer token.
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// A `DELETE` with a bearer token.
+    pub(crate) async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(reqwest::Method::DELETE, path, token, None).await
+    }
+
+    /// A JSON request with a bearer token.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        self.call(method, path, token, Some(body)).await
     }
 
     /// Creates a stream over HTTP; returns its configuration.
@@ -292,6 +337,16 @@ impl Receiver {
     pub(crate) fn answer(&self, status: u16) {
         *self.status.lock().unwrap() = status;
     }
+}
+
+/// The configuration path of one stream.
+pub(crate) fn stream_path(id: &str) -> String {
+    format!("/ssf/stream?stream_id={id}")
+}
+
+/// The status path of one stream.
+pub(crate) fn status_path(id: &str) -> String {
+    format!("/ssf/status?stream_id={id}")
 }
 
 /// The event object of `type_uri` in a validated SET.

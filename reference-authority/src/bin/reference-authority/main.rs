@@ -125,6 +125,35 @@ fn client_spec(mut c: Client) -> Result<(ClientSpec, Option<ciba::ClientCiba>), 
     Ok((spec.resources(c.resources), registration))
 }
 
+/// For an issuer with a path, serves the endpoints under that path and the
+/// metadata documents at the host root with the path inserted after the
+/// well-known name (RFC 8414 section 3.1; SSF 1.0 section 7.2 does the same
+/// for the transmitter configuration).
+fn at_issuer_path(
+    app: axum::Router,
+    issuer: &str,
+    authority: &Authority,
+    transmitter: &reference_authority::signals::Transmitter,
+) -> axum::Router {
+    let path = url::Url::parse(issuer)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    if path.is_empty() {
+        return app;
+    }
+    let metadata = authority.clone();
+    axum::Router::new()
+        .nest(&path, app)
+        .merge(transmitter.well_known_router())
+        .route(
+            &format!("{}{path}", reference_authority::paths::OAUTH_METADATA),
+            axum::routing::get(move || {
+                let document = metadata.metadata();
+                async move { axum::Json(document) }
+            }),
+        )
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = arg("--config").ok_or("usage: reference-authority --config FILE [--listen ADDR]")?;
@@ -213,11 +242,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .merge(transmitter.router())
         .merge(gtr.router());
     if let Some(log) = log {
-        app = app.merge(reference_authority::audit_log::router(log, authority));
+        app = app.merge(reference_authority::audit_log::router(
+            log,
+            authority.clone(),
+        ));
     }
     if let Some(op) = &op {
         app = app.merge(op.router());
     }
+    let app = at_issuer_path(app, &issuer, &authority, &transmitter);
     // The peer address feeds the per-address login throttle.
     axum::serve(
         listener,

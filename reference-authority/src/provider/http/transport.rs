@@ -127,6 +127,9 @@ fn to_http(request: &HttpRequest, path_and_query: &str) -> Result<Request<Body>,
     let method = match request.method() {
         Method::Get => axum::http::Method::GET,
         Method::Post => axum::http::Method::POST,
+        Method::Put => axum::http::Method::PUT,
+        Method::Patch => axum::http::Method::PATCH,
+        Method::Delete => axum::http::Method::DELETE,
         _ => return Err(Refusal::UnsupportedMethod),
     };
     let mut builder = Request::builder().method(method).uri(path_and_query);

@@ -1,0 +1,151 @@
+//! Emitting and delivering in one go, for a logout that must reach its
+//! receivers now: each push stream's SETs are signed, stored in the outbox
+//! and pushed as soon as they are ready, while the other streams' SETs are
+//! still being signed, so signing overlaps the network round trips.
+
+use super::error::SsfError;
+use super::event::Event;
+use super::outbox::{self, State};
+use super::push::{MAX_IN_FLIGHT, Verdict};
+use super::set;
+use super::stream::{Delivery, StreamRecord, StreamStatus};
+use super::subject::SubjectId;
+use super::{DeliveryOutcome, Queued, Transmitter};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// What one stream's task did: its queued SETs (with the index of their
+/// subject) and its push attempts.
+type StreamRound = (
+    Vec<(usize, Queued)>,
+    Vec<(String, outbox::OutboxRecord, Verdict)>,
+);
+
+impl Transmitter {
+    /// Queues `event` about each of `subjects` (in order) for every stream
+    /// that takes it, exactly as [`emit`](Self::emit) does, and pushes the
+    /// push streams' SETs at once, streams concurrently, each stream's in
+    /// order. A stream that still owes older SETs, a paused stream and a
+    /// poll stream keep theirs in the outbox for [`flush`](Self::flush) or
+    /// the receiver's poll. Returns what was queued and what the receivers
+    /// answered to the pushes made.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use reference_authority::{Authority, AuthorityConfig};
+    /// use reference_authority::signals::{Event, EventKind, SubjectId, Transmitter, types};
+    ///
+    /// let authority = Authority::builder("https://idp.example")
+    ///     .config(AuthorityConfig::for_tests())
+    ///     .build()?;
+    /// let transmitter = Transmitter::install(&authority);
+    /// let poll = serde_json::json!({"events_requested": [types::SESSION_REVOKED]});
+    /// transmitter.create_stream("receiver-app", poll.as_object().ok_or("object")?)?;
+    /// let sarah = SubjectId::iss_sub("https://idp.example", "user-sarah");
+    /// let event = Event::new(EventKind::SessionRevoked, authority.now());
+    /// let (queued, pushed) = transmitter.publish(&[sarah], &event, "txn-1").await?;
+    /// assert_eq!((queued.len(), pushed.len()), (1, 0)); // a poll stream: it waits for the poll
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish(
+        &self,
+        subjects: &[SubjectId],
+        event: &Event,
+        txn: &str,
+    ) -> Result<(Vec<Queued>, Vec<DeliveryOutcome>), SsfError> {
+        let _one_at_a_time = self.flushing.lock().await;
+        let owing: BTreeSet<String> = outbox::all(&self.authority)?
+            .into_iter()
+            .filter(|r| r.state == State::Pending)
+            .map(|r| r.stream_id)
+            .collect();
+        let mut streams: Vec<(StreamRecord, Vec<usize>)> = Vec::new();
+        for stream in self.all_streams()? {
+            let wanted: Vec<usize> = (0..subjects.len())
+                .filter(|i| {
+                    stream.status != StreamStatus::Disabled
+                        && subjects
+                            .get(*i)
+                            .is_some_and(|s| stream.wants(event.type_uri(), s))
+                })
+                .collect();
+            if !wanted.is_empty() {
+                streams.push((stream, wanted));
+            }
+        }
+        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let shared = Arc::new((subjects.to_vec(), event.clone(), txn.to_owned()));
+        let mut rounds = JoinSet::new();
+        for (stream, wanted) in streams {
+            let push_now = matches!(stream.delivery, Delivery::Push { .. })
+                && stream.status == StreamStatus::Enabled
+                && !owing.contains(&stream.stream_id);
+            let (t, permits, shared) = (self.clone(), Arc::clone(&permits), Arc::clone(&shared));
+            rounds.spawn(async move {
+                t.stream_round(stream, &shared, &wanted, push_now, permits)
+                    .await
+            });
+        }
+        let mut queued = Vec::new();
+        let mut attempts = Vec::new();
+        let mut failed = None;
+        while let Some(done) = rounds.join_next().await {
+            match done {
+                Ok(Ok((mut q, mut a))) => {
+                    queued.append(&mut q);
+                    attempts.append(&mut a);
+                }
+                Ok(Err(e)) => failed = Some(e),
+                Err(_) => failed = Some(SsfError::Unavailable),
+            }
+        }
+        let outcomes = self.settle(attempts);
+        queued.sort_by(|a, b| (a.0, &a.1.stream_id).cmp(&(b.0, &b.1.stream_id)));
+        for (i, s) in subjects.iter().enumerate() {
+            let about: Vec<Queued> = queued
+                .iter()
+                .filter(|(j, _)| *j == i)
+                .map(|(_, q)| q.clone())
+                .collect();
+            self.audit_event(s, event, txn, &about);
+        }
+        for o in &outcomes {
+            self.audit_delivery(o);
+        }
+        self.wake();
+        match failed {
+            Some(e) => Err(e),
+            None => Ok((queued.into_iter().map(|(_, q)| q).collect(), outcomes)),
+        }
+    }
+
+    /// Signs and stores one stream's SETs (the event about `subjects[i]`
+    /// for each `i` of `wanted`), then pushes them when `push_now`.
+    async fn stream_round(
+        &self,
+        stream: StreamRecord,
+        (subjects, event, txn): &(Vec<SubjectId>, Event, String),
+        wanted: &[usize],
+        push_now: bool,
+        permits: Arc<Semaphore>,
+    ) -> Result<StreamRound, SsfError> {
+        let mut queued = Vec::with_capacity(wanted.len());
+        let mut records = Vec::with_capacity(wanted.len());
+        for &i in wanted {
+            let subject = subjects.get(i).ok_or(SsfError::Unavailable)?;
+            let signed = set::sign(&self.authority, &stream.aud, subject, event, txn)
+                .ok_or(SsfError::Unavailable)?;
+            let (q, record) = self.store_signed(&stream, signed, txn)?;
+            queued.push((i, q));
+            records.push(record);
+        }
+        let attempts = if push_now {
+            self.push_stream(stream, records, permits).await
+        } else {
+            Vec::new()
+        };
+        Ok((queued, attempts))
+    }
+}

@@ -1,0 +1,116 @@
+//! Access lost outside the kill switch goes out as SETs too: a user's
+//! universal logout as CAEP `session-revoked`, a disabled user as RISC
+//! `account-disabled` about the user, an agent suspended through the
+//! registry's client status gate as RISC `account-disabled` about the agent.
+
+use crate::support::*;
+use reference_authority::directory::{Email, PersonPatch};
+use reference_authority::registry::{Actor, AgentSpec, Principal};
+use reference_authority::signals::types;
+use serde_json::{Value, json};
+
+/// A push stream asking for every event these changes send; returns the
+/// receiver.
+async fn listening(f: &Fixture) -> Receiver {
+    let receiver = Receiver::start(202).await;
+    let token = f.receiver_token().await;
+    f.create_stream(
+        &token,
+        json!({
+            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
+            "events_requested": [types::SESSION_REVOKED, types::ACCOUNT_DISABLED],
+        }),
+    )
+    .await;
+    receiver
+}
+
+/// The one event type and subject of every SET the receiver got.
+async fn received(f: &Fixture, receiver: &Receiver) -> Vec<(String, Value, Value)> {
+    let mut out = Vec::new();
+    for push in receiver.pushes() {
+        let set = f.validate_set(&push.set, RECEIVER).await;
+        let events = set.claims().extra["events"].as_object().unwrap().clone();
+        assert_eq!(events.len(), 1);
+        let (kind, body) = events.into_iter().next().unwrap();
+        out.push((kind, body, set.claims().extra["sub_id"].clone()));
+    }
+    out
+}
+
+fn user(f: &Fixture, id: &str) -> Value {
+    json!({"format": "iss_sub", "iss": f.base, "sub": id})
+}
+
+#[tokio::test]
+async fn logout_user_sends_session_revoked_about_the_user() {
+    let f = fixture().await;
+    let receiver = listening(&f).await;
+    f.authority.logout_user("user-sarah").unwrap();
+    f.transmitter.flush().await;
+    let got = received(&f, &receiver).await;
+    assert_eq!(got.len(), 1);
+    let (kind, body, subject) = &got[0];
+    assert_eq!(kind, types::SESSION_REVOKED);
+    assert_eq!(subject, &user(&f, "user-sarah"));
+    assert_eq!(body["reason_admin"]["en"], "universal logout");
+}
+
+#[tokio::test]
+async fn disable_user_sends_account_disabled_about_the_user() {
+    let f = fixture().await;
+    let receiver = listening(&f).await;
+    f.authority.disable_user("user-bob").unwrap();
+    f.transmitter.flush().await;
+    let got = received(&f, &receiver).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, types::ACCOUNT_DISABLED);
+    assert_eq!(got[0].2, user(&f, "user-bob"));
+    // Enabling the user again is not a loss of access: nothing more goes out.
+    f.authority.enable_user("user-bob").unwrap();
+    f.transmitter.flush().await;
+    assert_eq!(receiver.pushes().len(), 1);
+}
+
+#[tokio::test]
+async fn an_agent_suspended_by_the_registry_sends_account_disabled_about_the_agent() {
+    let f = fixture().await;
+    let admin = Actor::user("admin");
+    f.authority
+        .directory()
+        .create_person(
+            "user-sarah",
+            PersonPatch::new()
+                .display_name("Sarah")
+                .emails(vec![Email::work("sarah@acme.example")]),
+            &admin,
+        )
+        .unwrap();
+    let registry = f.authority.registry();
+    registry
+        .register(
+            AgentSpec::new("sales-agent-prod-001", "Sales agent")
+                .owner(Principal::Person("user-sarah".into()))
+                .sponsor("user-sarah")
+                .client(AGENT),
+            &admin,
+        )
+        .unwrap();
+    registry.activate("sales-agent-prod-001", &admin).unwrap();
+    let receiver = listening(&f).await;
+    registry
+        .suspend("sales-agent-prod-001", Some("anomaly"), &admin)
+        .unwrap();
+    f.transmitter.flush().await;
+    let got = received(&f, &receiver).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, types::ACCOUNT_DISABLED);
+    assert_eq!(
+        got[0].2,
+        json!({"format": "complex", "application": {"format": "opaque", "id": AGENT}})
+    );
+    // A second gate on the already disabled client sends nothing new.
+    f.authority.disable_client(AGENT).unwrap();
+    f.transmitter.flush().await;
+    assert_eq!(receiver.pushes().len(), 1);
+}
