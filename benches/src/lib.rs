@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authority;
 pub mod ciba;
 pub mod control;
+pub mod detect;
 pub mod fga;
 pub mod jwt;
 pub mod logout;
