@@ -7,6 +7,7 @@ pub mod authority;
 mod authority_pg;
 pub mod ciba;
 pub mod control;
+pub mod detect;
 pub mod fga;
 pub mod fga_lists;
 pub mod fga_scale;

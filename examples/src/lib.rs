@@ -1,6 +1,7 @@
 //! Pieces the example programs share with tests and benchmarks.
 
 pub mod seed_mcp;
+pub mod threat_lab;
 
 /// The tools guide (`docs/tools.md`), compiled and run as doc tests.
 #[cfg(doctest)]

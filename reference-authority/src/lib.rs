@@ -51,6 +51,11 @@ pub struct GovernanceGuide;
 #[doc = include_str!("../../docs/deployment.md")]
 pub struct DeploymentGuide;
 
+/// The detection guide (`docs/detection.md`), compiled and run as doc tests.
+#[cfg(all(doctest, feature = "server", feature = "sqlite"))]
+#[doc = include_str!("../../docs/detection.md")]
+pub struct DetectionGuide;
+
 /// The universal logout guide (`docs/logout.md`), compiled and run as doc tests.
 #[cfg(all(doctest, feature = "server"))]
 #[doc = include_str!("../../docs/logout.md")]

@@ -15,6 +15,7 @@ const GROUPS: &[(&str, fn())] = &[
     ("audit", benches::audit::run),
     ("control", benches::control::run),
     ("logout", benches::logout::run),
+    ("detect", benches::detect::run),
 ];
 
 fn main() {

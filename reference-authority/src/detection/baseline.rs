@@ -146,14 +146,17 @@ impl Baseline {
         self.today_users_peak = self.today_users_peak.max(count.min(limit));
     }
 
-    /// The share of the subject's events of past days at UTC `hour` (today's
-    /// are folded in when the day ends, so a burst cannot vouch for itself).
+    /// The share of the subject's events of past days at UTC `hour` and the
+    /// hours either side of it (today's are folded in when the day ends, so
+    /// a burst cannot vouch for itself; the neighbours smooth the edges of
+    /// the working day).
     pub(crate) fn hour_share(&self, hour: usize) -> f64 {
-        let at = self.hours.get(hour).copied().unwrap_or(0);
         if self.total == 0 {
             return 0.0;
         }
-        at as f64 / self.total as f64
+        let at = |h: usize| self.hours.get(h % 24).copied().unwrap_or(0);
+        let near = at(hour + 23) + at(hour) + at(hour + 1);
+        near as f64 / self.total as f64
     }
 
     /// Learns from one event, after the detectors looked at it.

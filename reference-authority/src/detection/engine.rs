@@ -169,6 +169,9 @@ impl Engine {
                 .get(&kind)
                 .is_some_and(|t| obs.time - *t < cooldown);
             if cooling {
+                // The same episode goes on: it stays one alert while the
+                // condition holds, and a new one needs `cooldown` of calm.
+                state.last_fired.insert(kind, obs.time);
                 continue;
             }
             state.last_fired.insert(kind, obs.time);

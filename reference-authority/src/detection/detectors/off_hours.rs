@@ -1,19 +1,20 @@
 //! Off-hours activity. Rule: once out of learning mode, at least
-//! `off_hours_events` (3) events within the long window (3600 s) at UTC
-//! hours that hold less than `off_hours_share` (0.5 %) of the subject's
-//! past events.
+//! `off_hours_events` (3) accesses or token uses within the long window
+//! (3600 s) at a UTC hour that, with the hour either side, holds less than
+//! `off_hours_share` (0.5 %) of the subject's events of past days. An approval request goes with an
+//! access and is not counted again.
 
 use super::hour_of;
 use crate::detection::baseline::Baseline;
 use crate::detection::config::DetectionConfig;
-use crate::detection::observation::Observation;
+use crate::detection::observation::{Activity, Observation};
 
 pub(crate) fn check(
     obs: &Observation<'_>,
     base: &mut Baseline,
     config: &DetectionConfig,
 ) -> Option<String> {
-    if base.learning(config) {
+    if base.learning(config) || !matches!(obs.activity, Activity::Access | Activity::Token) {
         return None;
     }
     let hour = hour_of(obs.time);
