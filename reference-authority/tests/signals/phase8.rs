@@ -398,17 +398,22 @@ async fn phase_8_kill_switch_reaches_guards_vault_provider_and_audit_log() {
         assert_eq!(entry.event.agent.as_deref(), Some(d.receiver.as_str()));
         assert_proven(&log, entry);
     }
-    // The vault's revocations at the provider landed in the same log.
-    let at_provider = log
+    // The vault's revocations at the provider (refresh and access token of
+    // each user) landed in the same log.
+    let revoked = log
         .query(&AuditQuery::new().action(AuditAction::TokenRevoked))
-        .unwrap()
-        .into_iter()
-        .filter(|e| {
-            e.event.details.get("connection") == Some(&json!(CONNECTION))
-                && e.event.outcome == Outcome::Success
-        })
-        .count();
-    assert_eq!(at_provider, USERS.len());
+        .unwrap();
+    for kind in ["refresh_token", "access_token"] {
+        let at_provider = revoked
+            .iter()
+            .filter(|e| {
+                e.event.details.get("connection") == Some(&json!(CONNECTION))
+                    && e.event.details.get("token") == Some(&json!(kind))
+                    && e.event.outcome == Outcome::Success
+            })
+            .count();
+        assert_eq!(at_provider, USERS.len(), "{kind} revocations");
+    }
     // Nothing secret went into the log.
     for index in 0..log.size() {
         let bytes = String::from_utf8(log.entry_bytes(index).unwrap()).unwrap();
