@@ -13,7 +13,6 @@ const GROUPS: &[(&str, fn())] = &[
     ("control", benches::control::run),
     ("mcp_guard", benches::mcp_guard::run),
     ("audit", benches::audit::run),
-    ("control", benches::control::run),
     ("logout", benches::logout::run),
     ("detect", benches::detect::run),
 ];
