@@ -116,6 +116,23 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
         "{reason}"
     );
 
+    // Phase 4: an ID-JAG for the pricing AS, redeemed there for pricing:read;
+    // the managed connection refuses pricing:write and pricing:admin.
+    let (decision, reason) = run.decision(4, "ID-JAG for pricing:read");
+    assert_eq!(decision, "granted");
+    for part in [
+        "issued urn:ietf:params:oauth:token-type:id-jag",
+        "audience https://pricing.acmecorp.internal",
+        "sub sarah",
+        "client_id pricing-sales-agent",
+        "scope pricing:read",
+    ] {
+        assert!(reason.contains(part), "{part} missing: {reason}");
+    }
+    let (decision, reason) = run.decision(4, "pricing:write and pricing:admin");
+    assert_eq!(decision, "denied");
+    assert!(reason.starts_with("invalid_scope"), "{reason}");
+
     // Phase 5: small discount runs, another customer's is refused by FGA,
     // the large one waits for CIBA and runs once approved.
     let (decision, reason) = run.decision(5, "20,000 EUR");
@@ -151,6 +168,58 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     ] {
         assert!(reason.contains(seen), "{seen} missing: {reason}");
     }
+
+    // Phase 7: the monthly review; John certifies each of the agent's entitlements.
+    let (decision, reason) = run.decision(7, "review campaign monthly-agent-access");
+    assert_eq!(decision, "opened");
+    assert!(reason.contains("2 items for sales-agent, reviewers john"), "{reason}");
+    let (decision, reason) = run.decision(7, "John certifies");
+    assert_eq!(decision, "certified");
+    for part in [
+        "scope mcp:crm:read @ crm://contacts by user:john",
+        "vault connection salesforce-integration by user:john",
+        "revoked 0, pending 0",
+    ] {
+        assert!(reason.contains(part), "{part} missing: {reason}");
+    }
+
+    // Phase 8: the bulk read is cut off by mcp-guard once detection raised
+    // the risk to HIGH and the response policy logged the agent out.
+    let (decision, reason) = run.decision(8, "500 CRM reads");
+    assert_eq!(decision, "cut off");
+    let served: u32 = reason.split(' ').next().unwrap().parse().unwrap();
+    assert!((1..500).contains(&served), "{reason}");
+    assert!(reason.ends_with("invalid_token"), "{reason}");
+    let (decision, reason) = run.decision(8, "the agent's risk");
+    assert_eq!(decision, "high");
+    assert!(
+        reason.contains("-> HIGH") && reason.contains("volume_spike"),
+        "{reason}"
+    );
+    let (decision, reason) = run.decision(8, "response policy for HIGH");
+    assert_eq!(decision, "carried out");
+    assert_eq!(reason, "notify done, block done, logout done");
+    let (decision, reason) = run.decision(8, "the agent's token at mcp-guard");
+    assert_eq!((decision, reason), ("denied", "invalid_token"));
+    let (decision, reason) = run.decision(8, "Salesforce token from the vault");
+    assert_ne!(decision, "allowed");
+    assert!(reason.contains("not_found"), "{reason}");
+    let told: Vec<&Value> = run
+        .events
+        .iter()
+        .filter(|e| e["phase"] == 8 && e["decision"] == "sent")
+        .collect();
+    assert!(
+        told.iter().any(|e| {
+            let r = e["reason"].as_str().unwrap();
+            r.contains("security-admin") && r.contains("sarah") && r.contains("to HIGH")
+        }),
+        "{told:?}"
+    );
+    let (decision, reason) = run.decision(8, "evidence");
+    assert_eq!(decision, "kept");
+    assert!(!reason.starts_with("0 risk change"), "{reason}");
+    assert!(!reason.contains(" 0 logout"), "{reason}");
 
     assert_eq!(run.summary["events"], run.events.len());
 }

@@ -12,11 +12,18 @@
 //! Run: `cargo run -p examples --bin sales-agent-demo [-- --json]`
 
 mod agent;
+mod connected;
+mod control;
 mod phase1_discovery;
 mod phase2_login;
 mod phase3_crm;
+mod phase4_pricing;
 mod phase5_approval;
+mod phase6_workspace;
 mod phase7_audit;
+mod phase7_review;
+mod phase8_anomaly;
+mod pricing;
 mod timeline;
 mod world;
 
@@ -40,9 +47,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     };
     let session = phase3_crm::run(&world, &mut timeline, &sarah).await?;
+    phase4_pricing::run(&world, &mut timeline, &session).await?;
     phase5_approval::run(&mut world, &mut timeline, &session).await?;
-    session.client.cancel().await?;
+    phase6_workspace::run(&world, &mut timeline, &session).await?;
     phase7_audit::run(&world, &mut timeline)?;
+    phase7_review::run(&world, &mut timeline).await?;
+    phase8_anomaly::run(&world, &mut timeline, &session).await?;
+    session.client.cancel().await?;
     timeline.summary();
     Ok(())
 }

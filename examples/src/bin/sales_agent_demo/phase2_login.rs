@@ -10,7 +10,7 @@ use reference_authority::{ACR_MFA, AuthorizeOutcome, Credentials, Params, totp};
 use std::error::Error;
 
 /// The query of a URL.
-fn query(url: &str) -> Result<String, Box<dyn Error>> {
+pub(crate) fn query(url: &str) -> Result<String, Box<dyn Error>> {
     Ok(url::Url::parse(url)?
         .query()
         .ok_or("a redirect without a query")?

@@ -9,6 +9,7 @@ use crate::timeline::Timeline;
 use crate::world::{AGENT, TENANT, World};
 use agent_auth::exchange::{GRANT_TOKEN_EXCHANGE, token_types};
 use agent_auth::login::LoginSession;
+use agent_auth::secret::Token;
 use agent_auth::tool::{ToolCall, ToolContext, ToolError, ToolOutput, tool_fn};
 use agent_auth::validate::{AccessToken, Validator};
 use agent_auth_rig::{GuardedTool, Guards};
@@ -30,10 +31,18 @@ pub(crate) struct Session {
     pub(crate) context: ToolContext,
     /// The MCP connection (kept open for the session).
     pub(crate) client: RunningService<RoleClient, ()>,
+    /// The refresh token of the delegated grant (the agent's, for Sarah).
+    pub(crate) refresh: Option<Token>,
+    /// The agent's CRM and Salesforce tools.
+    pub(crate) tools: Vec<GuardedTool>,
 }
 
-/// The agent's own token, then the exchange for Sarah.
-async fn delegated_token(w: &World, sarah: &LoginSession) -> Result<String, Box<dyn Error>> {
+/// The agent's own token, then the exchange for Sarah: the access token and
+/// the grant's refresh token.
+async fn delegated_token(
+    w: &World,
+    sarah: &LoginSession,
+) -> Result<(String, Option<Token>), Box<dyn Error>> {
     let own = w
         .authority
         .token(
@@ -60,7 +69,10 @@ async fn delegated_token(w: &World, sarah: &LoginSession) -> Result<String, Box<
             .basic(AGENT, w.agent_secret()),
         )
         .await?;
-    Ok(exchanged.access_token.expose_secret().to_owned())
+    Ok((
+        exchanged.access_token.expose_secret().to_owned(),
+        exchanged.refresh_token,
+    ))
 }
 
 /// The MCP tools: list resources, read one, look an account up. The MCP
@@ -182,7 +194,7 @@ pub(crate) async fn run(
     sarah: &LoginSession,
 ) -> Result<Session, Box<dyn Error>> {
     t.phase(3, "The agent works in the CRM for Sarah, through mcp-guard");
-    let token = delegated_token(w, sarah).await?;
+    let (token, refresh) = delegated_token(w, sarah).await?;
     let validated = Validator::<AccessToken>::builder_shared(w.authority.keys().clone())
         .issuer(w.issuer.clone())
         .audience(w.mcp.clone())
@@ -205,6 +217,8 @@ pub(crate) async fn run(
         ),
     );
 
+    // The CRM server's clock (which phase 8 moves) reads the present.
+    w.crm_clock.set(w.clock.now());
     let mut config = StreamableHttpClientTransportConfig::with_uri(w.mcp.as_str());
     config.auth_header = Some(token);
     let transport = StreamableHttpClientTransport::with_client(reqwest::Client::default(), config);
@@ -283,5 +297,10 @@ pub(crate) async fn run(
         update.decision(),
         update.reason(),
     );
-    Ok(Session { context, client })
+    Ok(Session {
+        context,
+        client,
+        refresh,
+        tools,
+    })
 }

@@ -5,7 +5,10 @@
 //! the seed FGA store, and the vault holding Sarah's Salesforce token.
 
 use agent_auth::audit::{FanoutSink, MemorySink, SharedSink};
-use agent_auth::clock::{SharedClock, SystemClock};
+use agent_auth::clock::{ManualClock, SharedClock, SystemClock};
+use crate::control::{Control, SECURITY_TEAM};
+use crate::connected::Connected;
+use crate::pricing::Pricing;
 use agent_auth::login::{ClientAuth, LoginClient, LoginConfig};
 use agent_auth::secret::SecretString;
 use ciba_client::DeliveryMode;
@@ -86,6 +89,17 @@ pub(crate) struct World {
     pub(crate) tool_audit: MemorySink,
     /// The clock everything runs on.
     pub(crate) clock: SharedClock,
+    /// The CRM MCP server's clock: the demo moves it through the ten
+    /// minutes of phase 8.
+    pub(crate) crm_clock: ManualClock,
+    /// Detection and response.
+    pub(crate) control: Control,
+    /// The pricing domain's authorization server (phase 4).
+    pub(crate) pricing: Pricing,
+    /// The vault's connected accounts at Google (phase 6).
+    pub(crate) connected: Connected,
+    /// The vault's clock: the demo moves it through phase 6.
+    pub(crate) vault_clock: ManualClock,
 }
 
 impl World {
@@ -113,13 +127,17 @@ impl World {
             ])))
             .build()?;
         register(&authority, &mcp)?;
+        authority.register_grant(Arc::new(crate::pricing::exchange_grant()));
         let discovery = Discovery::new();
         log.observe(Arc::new(discovery.clone()));
-        let vault = vault()?;
+        let vault_clock = ManualClock::new(clock.now());
+        let vault = vault(&log, &vault_clock)?;
+        let control = Control::start(&authority, &log, &vault).await?;
         let governance = Governance::builder(&authority)
             .vault(vault.clone(), TENANT)
             .build();
         let google = google(&issuer)?;
+        let connected = crate::connected::start(&google, &vault).await?;
         authority.add_connection(Arc::new(OidcConnection::new(
             "google",
             google_client(&google, &issuer, clock.clone()).await?,
@@ -138,7 +156,9 @@ impl World {
         ciba.register_client(AGENT, DeliveryMode::Poll, None)?;
         let app = reference_authority::http::router(authority.clone()).merge(ciba.router());
         tokio::spawn(axum::serve(as_listener, app).into_future());
+        let pricing = crate::pricing::start(&issuer).await?;
 
+        let crm_clock = ManualClock::new(clock.now());
         let guard = Guard::builder(&mcp)?
             .trust(TrustedIssuer::remote_jwks(
                 &issuer,
@@ -148,7 +168,10 @@ impl World {
             .hosts(HostPolicy::loopback())
             .resource_name("Acme CRM MCP server")
             .resource_access(seed_fga()?)
+            .audit(Arc::new(log.clone()))
+            .clock(Arc::new(crm_clock.clone()))
             .build()?;
+        guard.revocations().follow(&authority);
         tokio::spawn(axum::serve(mcp_listener, seed_app().layer(guard.layer())).into_future());
 
         Ok(Self {
@@ -166,6 +189,11 @@ impl World {
             governance,
             tool_audit: MemorySink::new(),
             clock,
+            crm_clock,
+            control,
+            pricing,
+            connected,
+            vault_clock,
         })
     }
 
@@ -220,6 +248,7 @@ fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
             .resources([mcp.to_owned()]),
     )?;
     authority.register_user(UserSpec::new("john").id("john"))?;
+    authority.register_user(UserSpec::new(SECURITY_TEAM).id(SECURITY_TEAM))?;
     authority.directory().create_person(
         "john",
         PersonPatch::new().display_name("John Smith (Sales Ops)"),
@@ -231,6 +260,7 @@ fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
             .grant_types([
                 agent_auth::exchange::GRANT_TOKEN_EXCHANGE,
                 grant_types::CLIENT_CREDENTIALS,
+                grant_types::REFRESH_TOKEN,
                 ciba_client::GRANT_TYPE,
             ])
             .scopes(["openid", "mcp:crm:read", "mcp:docs:read", "crm:proposal"])
@@ -280,10 +310,14 @@ async fn google_client(
     .await?)
 }
 
-/// Acme's vault with Sarah's Salesforce connection.
-fn vault() -> Result<Vault, Box<dyn Error>> {
+/// Acme's vault with Sarah's Salesforce connection, its accesses in the
+/// audit log, on its own clock.
+fn vault(log: &AuditLog, clock: &ManualClock) -> Result<Vault, Box<dyn Error>> {
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("acme-2026")?));
-    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys).build();
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .audit(Arc::new(log.clone()))
+        .clock(Arc::new(clock.clone()))
+        .build();
     vault.add_connection(ConnectionConfig::new("salesforce"));
     vault.store_for(
         &Accessor::trusted_system(TENANT, SARAH, AGENT),
