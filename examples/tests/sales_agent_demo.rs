@@ -153,6 +153,28 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     assert_eq!(decision, "allowed");
     assert!(reason.contains(r#""approved_by_user":true"#), "{reason}");
 
+    // Phase 6: Sarah connects Google to the vault; the three tools get her
+    // token from the vault and Google accepts it; the vault refreshed it
+    // ahead of expiry before the Calendar call.
+    let (decision, reason) = run.decision(6, "connects her Google account");
+    assert_eq!(decision, "connected");
+    assert!(
+        reason.contains("drive.file gmail.send calendar.events"),
+        "{reason}"
+    );
+    for step in ["Drive", "Gmail", "Calendar"] {
+        let (decision, reason) = run.decision(6, step);
+        assert_eq!(decision, "allowed", "{step}: {reason}");
+        assert!(
+            reason.contains(r#""google_account":"sarah.chen@gmail.example""#)
+                && reason.contains(r#""credential_from":"google""#),
+            "{step}: {reason}"
+        );
+    }
+    let (decision, reason) = run.decision(6, "refreshes Sarah's Google token");
+    assert_eq!(decision, "refreshed");
+    assert!(reason.starts_with("1 token_refreshed"), "{reason}");
+
     // Phase 7: the agent's trail, read from the authority's audit log, every
     // entry proven included under the signed checkpoint.
     assert_eq!(run.decision(7, "signed checkpoint").0, "verified");
@@ -172,7 +194,10 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     // Phase 7: the monthly review; John certifies each of the agent's entitlements.
     let (decision, reason) = run.decision(7, "review campaign monthly-agent-access");
     assert_eq!(decision, "opened");
-    assert!(reason.contains("2 items for sales-agent, reviewers john"), "{reason}");
+    assert!(
+        reason.contains("2 items for sales-agent, reviewers john"),
+        "{reason}"
+    );
     let (decision, reason) = run.decision(7, "John certifies");
     assert_eq!(decision, "certified");
     for part in [

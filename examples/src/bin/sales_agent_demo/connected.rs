@@ -10,8 +10,9 @@ use token_vault_client::oauth::{ConnectedAccounts, OAuthClient};
 use token_vault_client::{ConnectionConfig, Vault};
 
 /// The scopes Sarah grants the vault at Google.
-pub(crate) const GOOGLE_SCOPES: [&str; 5] = [
+pub(crate) const GOOGLE_SCOPES: [&str; 6] = [
     "openid",
+    "email",
     "offline_access",
     "drive.file",
     "gmail.send",
@@ -56,7 +57,9 @@ pub(crate) async fn start(google: &Authority, vault: &Vault) -> Result<Connected
         Some(SecretString::new(VAULT_SECRET)),
         VAULT_REDIRECT,
     )?;
-    vault.add_connection(ConnectionConfig::new(CONNECTION).refresher(std::sync::Arc::new(client.clone())));
+    vault.add_connection(
+        ConnectionConfig::new(CONNECTION).refresher(std::sync::Arc::new(client.clone())),
+    );
     Ok(Connected {
         flow: ConnectedAccounts::new(vault.clone(), CONNECTION, client),
         userinfo: format!("{url}{}", paths::USERINFO),

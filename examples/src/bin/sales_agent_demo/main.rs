@@ -25,6 +25,7 @@ mod phase7_review;
 mod phase8_anomaly;
 mod pricing;
 mod timeline;
+mod vault_tools;
 mod world;
 
 use std::error::Error;

@@ -6,7 +6,7 @@
 
 use crate::agent::step;
 use crate::timeline::Timeline;
-use crate::world::{AGENT, TENANT, World};
+use crate::world::{AGENT, World};
 use agent_auth::exchange::{GRANT_TOKEN_EXCHANGE, token_types};
 use agent_auth::login::LoginSession;
 use agent_auth::secret::Token;
@@ -22,8 +22,6 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::json;
 use std::error::Error;
-use token_vault_client::TokenTool;
-use token_vault_client::agent::{CredentialLayer, VaultCredential};
 
 /// The agent's session for Sarah.
 pub(crate) struct Session {
@@ -164,15 +162,10 @@ fn mcp_tools(w: &World, peer: &Peer<RoleClient>, context: &ToolContext) -> Vec<G
 
 /// Updates the Salesforce opportunity with the vault's token (never shown).
 fn update_opportunity(w: &World, context: &ToolContext) -> GuardedTool {
-    let guards = Guards::new(w.audit_layer()).credential(CredentialLayer::new(
-        TokenTool::new(w.vault.clone(), "salesforce", &["api"]),
-        TENANT,
-    ));
+    let guards =
+        Guards::new(w.audit_layer()).credential(crate::vault_tools::layer(w, "salesforce", "api"));
     let tool = tool_fn(|call: ToolCall| async move {
-        let credential = call
-            .extensions()
-            .get::<VaultCredential>()
-            .ok_or_else(|| ToolError::tool("no Salesforce credential"))?;
+        let credential = crate::vault_tools::credential(&call)?;
         Ok(ToolOutput::json(json!({
             "updated": "opportunity acme-corp-renewal",
             "salesforce_credential_from": credential.connection(),

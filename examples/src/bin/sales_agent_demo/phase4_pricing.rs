@@ -16,16 +16,21 @@ use agent_auth::secret::Token;
 use std::error::Error;
 
 /// The agent's ID-JAG request for `scope`, with Sarah's delegated grant.
-fn id_jag_request(session: &Session, scope: &[&str]) -> Result<TokenExchangeRequest, Box<dyn Error>> {
+fn id_jag_request(
+    session: &Session,
+    scope: &[&str],
+) -> Result<TokenExchangeRequest, Box<dyn Error>> {
     let subject = session
         .refresh
         .clone()
         .ok_or("the delegated exchange issued no refresh token")?;
-    Ok(TokenExchangeRequest::new(subject, token_types::REFRESH_TOKEN)
-        .requested_token_type(token_types::ID_JAG)
-        .audience(PRICING)
-        .resource(PRICING_API)
-        .scope(scope.iter().copied()))
+    Ok(
+        TokenExchangeRequest::new(subject, token_types::REFRESH_TOKEN)
+            .requested_token_type(token_types::ID_JAG)
+            .audience(PRICING)
+            .resource(PRICING_API)
+            .scope(scope.iter().copied()),
+    )
 }
 
 /// A refusal, in the authorization server's words.
@@ -48,8 +53,7 @@ async fn pricing_token(
         Err(e) => return Ok(Err(e)),
     };
     let kind = id_jag.issued_token_type.unwrap_or_default();
-    Ok(w
-        .pricing
+    Ok(w.pricing
         .client
         .jwt_bearer(&id_jag.access_token, &[])
         .await
@@ -87,7 +91,8 @@ pub(crate) async fn run(
     );
     // Both at once: two refused asks within the hour would count as scope
     // escalation for the detection engine.
-    let reason = match pricing_token(w, &acme, session, &["pricing:write", "pricing:admin"]).await? {
+    let reason = match pricing_token(w, &acme, session, &["pricing:write", "pricing:admin"]).await?
+    {
         Ok(_) => "granted".to_owned(),
         Err(e) => refusal(&e),
     };

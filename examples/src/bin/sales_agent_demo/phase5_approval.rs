@@ -6,7 +6,7 @@
 use crate::agent::step;
 use crate::phase3_crm::Session;
 use crate::timeline::Timeline;
-use crate::world::{AGENT, TENANT, World};
+use crate::world::{AGENT, World};
 use agent_auth::tool::{FgaCheck, FgaLayer, ToolCall, ToolError, ToolOutput, tool_fn};
 use agent_auth::validate::{IdToken, Validator};
 use agent_auth_rig::{GuardedTool, Guards};
@@ -17,8 +17,6 @@ use reference_authority::ciba::Approval;
 use serde_json::json;
 use std::error::Error;
 use std::sync::Arc;
-use token_vault_client::TokenTool;
-use token_vault_client::agent::{CredentialLayer, VaultCredential};
 
 /// Discounts above this need the user's approval.
 const APPROVAL_ABOVE_EUR: u64 = 100_000;
@@ -70,15 +68,9 @@ async fn send_proposal(w: &World, session: &Session) -> Result<GuardedTool, Box<
     let guards = Guards::new(w.audit_layer())
         .fga(fga)
         .approval(ApprovalLayer::new(ask, approver))
-        .credential(CredentialLayer::new(
-            TokenTool::new(w.vault.clone(), "salesforce", &["api"]),
-            TENANT,
-        ));
+        .credential(crate::vault_tools::layer(w, "salesforce", "api"));
     let tool = tool_fn(|call: ToolCall| async move {
-        let credential = call
-            .extensions()
-            .get::<VaultCredential>()
-            .ok_or_else(|| ToolError::tool("no Salesforce credential"))?;
+        let credential = crate::vault_tools::credential(&call)?;
         Ok(ToolOutput::json(json!({
             "proposal": "sent to Acme Corp",
             "discount_eur": call.arguments()["discount_eur"],

@@ -19,8 +19,7 @@ use reference_authority::audit_log::AuditQuery;
 use reference_authority::{AuthorizeOutcome, Credentials, Params};
 use serde_json::{Value, json};
 use std::error::Error;
-use token_vault_client::agent::{CredentialLayer, VaultCredential};
-use token_vault_client::{Accessor, TokenTool};
+use token_vault_client::Accessor;
 
 /// How far the vault's clock moves before the Calendar call: Google's
 /// access tokens live 600 s, the vault refreshes 300-360 s before expiry.
@@ -37,7 +36,9 @@ async fn connect(w: &World) -> Result<u64, Box<dyn Error>> {
     ))?;
     let back = match w.google.authorize(&params, Some(&at_google))? {
         AuthorizeOutcome::Redirect(back) => back,
-        AuthorizeOutcome::Consent(page) => w.google.decide_consent(&page.id, &at_google, None, true)?,
+        AuthorizeOutcome::Consent(page) => {
+            w.google.decide_consent(&page.id, &at_google, None, true)?
+        }
         _ => return Err("Google asked Sarah to sign in again".into()),
     };
     Ok(w.connected.flow.complete(back.expose_secret()).await?)
@@ -52,19 +53,14 @@ fn google_tool(
     description: &str,
     scope: &str,
 ) -> GuardedTool {
-    let guards = Guards::new(w.audit_layer()).credential(CredentialLayer::new(
-        TokenTool::new(w.vault.clone(), CONNECTION, &[scope]),
-        TENANT,
-    ));
+    let guards =
+        Guards::new(w.audit_layer()).credential(crate::vault_tools::layer(w, CONNECTION, scope));
     let userinfo = w.connected.userinfo.clone();
     let done = name.to_owned();
     let tool = tool_fn(move |call: ToolCall| {
         let (userinfo, done) = (userinfo.clone(), done.clone());
         async move {
-            let credential = call
-                .extensions()
-                .get::<VaultCredential>()
-                .ok_or_else(|| ToolError::tool("no Google credential"))?;
+            let credential = crate::vault_tools::credential(&call)?;
             let token = credential.token().expose_secret().to_owned();
             let from = credential.connection().to_owned();
             let me: Value = reqwest::Client::new()
@@ -99,14 +95,20 @@ pub(crate) async fn run(
     t: &mut Timeline,
     session: &Session,
 ) -> Result<(), Box<dyn Error>> {
-    t.phase(6, "Drive, Gmail and Calendar through the vault's connected accounts");
+    t.phase(
+        6,
+        "Drive, Gmail and Calendar through the vault's connected accounts",
+    );
     w.vault_clock.set(w.clock.now());
     let version = connect(w).await?;
     t.record(
         6,
         "Sarah connects her Google account to the vault",
         "connected",
-        format!("scopes {}, stored as version {version}", GOOGLE_SCOPES.join(" ")),
+        format!(
+            "scopes {}, stored as version {version}",
+            GOOGLE_SCOPES.join(" ")
+        ),
     );
     let tools = [
         ("save_to_drive", "Save the proposal to Drive", "drive.file"),

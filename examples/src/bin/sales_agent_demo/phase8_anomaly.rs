@@ -43,7 +43,11 @@ fn guard_refusal(w: &World) -> Result<String, Box<dyn Error>> {
     let last = decisions.last().ok_or("mcp-guard decided nothing")?;
     Ok(match last.event.outcome {
         Outcome::Success => "allowed".to_owned(),
-        _ => last.event.reason.clone().unwrap_or_else(|| "refused".to_owned()),
+        _ => last
+            .event
+            .reason
+            .clone()
+            .unwrap_or_else(|| "refused".to_owned()),
     })
 }
 
@@ -53,7 +57,10 @@ pub(crate) async fn run(
     t: &mut Timeline,
     session: &Session,
 ) -> Result<(), Box<dyn Error>> {
-    t.phase(8, "500 records in ten minutes: risk HIGH, blocked, logged out");
+    t.phase(
+        8,
+        "500 records in ten minutes: risk HIGH, blocked, logged out",
+    );
     let start = w.clock.now();
     let before = w.control.detector.agent_level(AGENT, start);
     let mut served = 0;
@@ -70,9 +77,15 @@ pub(crate) async fn run(
     let refusal = guard_refusal(w)?;
     t.record(
         8,
-        format!("{READS} CRM reads in {} minutes through mcp-guard", SECONDS / 60),
+        format!(
+            "{READS} CRM reads in {} minutes through mcp-guard",
+            SECONDS / 60
+        ),
         if served < READS { "cut off" } else { "served" },
-        format!("{served} served, then mcp-guard refused read {}: {refusal}", served + 1),
+        format!(
+            "{served} served, then mcp-guard refused read {}: {refusal}",
+            served + 1
+        ),
     );
 
     let agent = Subject::Agent(AGENT.to_owned());

@@ -67,7 +67,11 @@ pub(crate) async fn start(acme: &str) -> Result<Pricing, Box<dyn Error>> {
             .resources([PRICING_API]),
     )?;
     tokio::spawn(
-        axum::serve(listener, reference_authority::http::router(authority.clone())).into_future(),
+        axum::serve(
+            listener,
+            reference_authority::http::router(authority.clone()),
+        )
+        .into_future(),
     );
     let client = ExchangeClient::new(
         format!("{url}/token"),

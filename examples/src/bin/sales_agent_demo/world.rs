@@ -4,11 +4,11 @@
 //! authority, reached as the corporate authority's federated connection),
 //! the seed FGA store, and the vault holding Sarah's Salesforce token.
 
+use crate::connected::Connected;
+use crate::control::{Control, SECURITY_TEAM};
+use crate::pricing::Pricing;
 use agent_auth::audit::{FanoutSink, MemorySink, SharedSink};
 use agent_auth::clock::{ManualClock, SharedClock, SystemClock};
-use crate::control::{Control, SECURITY_TEAM};
-use crate::connected::Connected;
-use crate::pricing::Pricing;
 use agent_auth::login::{ClientAuth, LoginClient, LoginConfig};
 use agent_auth::secret::SecretString;
 use ciba_client::DeliveryMode;
