@@ -3,11 +3,16 @@
 //! in through Acme's authority (federated Google connection, then MFA); the
 //! sales agent, a rig agent driven by a scripted model, gets a delegated
 //! token at the token endpoint and works through the guarded CRM MCP server
-//! with the seed FGA model; the Salesforce token comes from the vault; the
-//! large discount waits for Sarah's CIBA approval; the security team checks
-//! the agent's trail in the authority's audit log. Every decision printed is
-//! one the library made (authority, mcp-guard, FGA, vault, CIBA, tool
-//! layers); the demo only plays the people.
+//! with the seed FGA model; the Salesforce token comes from the vault; an
+//! ID-JAG takes it to the pricing AS (`pricing:read` only); the large
+//! discount waits for Sarah's CIBA approval; Drive, Gmail and Calendar use
+//! her Google tokens from the vault's connected accounts, refreshed ahead of
+//! expiry; the security team checks the agent's trail in the authority's
+//! audit log and John certifies it in the monthly review; a bulk read raises
+//! its risk to HIGH, and the response policy blocks it and logs it out
+//! everywhere. Every decision printed is one the library made (authority,
+//! mcp-guard, FGA, vault, CIBA, governance, detection, kill switch, tool
+//! layers); the demo only plays the people and moves the injected clocks.
 //!
 //! Run: `cargo run -p examples --bin sales-agent-demo [-- --json]`
 

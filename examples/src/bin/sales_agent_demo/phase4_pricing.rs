@@ -89,8 +89,7 @@ pub(crate) async fn run(
             claims.str("scope").unwrap_or(""),
         ),
     );
-    // Both at once: two refused asks within the hour would count as scope
-    // escalation for the detection engine.
+    // One request for both scopes: the managed connection refuses it whole.
     let reason = match pricing_token(w, &acme, session, &["pricing:write", "pricing:admin"]).await?
     {
         Ok(_) => "granted".to_owned(),
