@@ -77,6 +77,8 @@ pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Res
     let discovery = Discovery::new();
     log.observe(Arc::new(detector.clone()));
     log.observe(Arc::new(discovery.clone()));
+    // History first: the detector reads each agent's events in time order.
+    activity(&log, authority.now());
     people(&authority, &settings)?;
     let admins = EmbeddedBackend::new(Engine::from_dsl(MODEL)?);
     admins
@@ -104,12 +106,11 @@ pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Res
     let server = tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
     });
-    // The sales agent works: live tokens, a week of normal reads, then 100
-    // reads in ten minutes; the responder tells the owners and the team.
+    // The sales agent holds live tokens; after its week of normal reads and
+    // 100 reads in ten minutes, the responder tells the owners and the team.
     for _ in 0..2 {
         token(&issuer, SALES_CLIENT, &sales_secret).await?;
     }
-    activity(&log, authority.now());
     let responder = Responder::new(
         &authority,
         detector,

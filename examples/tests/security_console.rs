@@ -134,7 +134,7 @@ impl Browser {
 fn field(page: &str, name: &str) -> String {
     page.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
-        .unwrap_or_else(|| panic!("no field {name}"))
+        .unwrap_or_else(|| panic!("no field {name} in {}", &page[..page.len().min(600)]))
         .split('"')
         .next()
         .unwrap()

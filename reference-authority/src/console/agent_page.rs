@@ -139,17 +139,18 @@ fn entitlements(agent: &AgentRecord) -> String {
     )
 }
 
-/// Live access tokens of the agent's clients: `jti`, user, expiry. The
-/// token itself is never stored, so it cannot be shown.
+/// Live (unexpired, unrevoked) access tokens of the agent's clients: `jti`,
+/// user, expiry. The token itself is never stored, so it cannot be shown.
 fn tokens(console: &Console, agent: &AgentRecord) -> String {
-    let live = crate::kill_switch::ledger::live(console.authority(), |t| {
-        agent.clients.contains(&t.client_id)
-    })
-    .unwrap_or_default();
+    let authority = console.authority();
+    let live = crate::kill_switch::ledger::live(authority, |t| agent.clients.contains(&t.client_id))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(jti, _)| !authority.is_access_token_revoked(jti));
     html::table(
         "tokens",
         &["jti", "Client", "User", "Expires"],
-        live.into_iter().map(|(jti, t)| {
+        live.map(|(jti, t)| {
             vec![
                 format!("<code>{}</code>", escape(&jti)),
                 escape(&t.client_id),

@@ -176,8 +176,9 @@ impl Console {
     /// of the authority in process that asks for MFA.
     pub async fn router(&self) -> Result<Router, ConsoleError> {
         let authority = self.authority().clone();
-        let config = agent_auth::login::LoginConfig::new(authority.issuer(), CLIENT_ID, self.redirect_uri())
+        let mut config = agent_auth::login::LoginConfig::new(authority.issuer(), CLIENT_ID, self.redirect_uri())
             .auth(agent_auth::login::ClientAuth::SecretBasic(self.inner.client_secret.clone()));
+        config.scopes = vec!["openid".into(), "profile".into()];
         let client = agent_auth::login::LoginClient::discover(
             Arc::new(crate::login_backend::InMemoryBackend::new(authority.clone())),
             config,
@@ -193,21 +194,22 @@ impl Console {
         if self.inner.plain_http_loopback {
             login = login.plain_http_loopback_cookies();
         }
+        let at = |path: &str| format!("{PATH}{path}");
         let pages = Router::new()
-            .route("/", get(inventory::page))
-            .route("/discovered", get(discovered::page))
-            .route("/discovered/{client_id}/register", post(discovered::register))
-            .route("/agents/{id}", get(agent_page::page))
-            .route("/agents/{id}/logout", get(kill::confirm).post(kill::fire))
-            .route("/reviews", get(reviews::page))
-            .route("/reviews/decide", post(reviews::decide))
-            .route("/detections", get(detections::page))
-            .route("/console.css", get(html::stylesheet))
+            .route(&at("/"), get(inventory::page))
+            .route(&at("/discovered"), get(discovered::page))
+            .route(&at("/discovered/{client_id}/register"), post(discovered::register))
+            .route(&at("/agents/{id}"), get(agent_page::page))
+            .route(&at("/agents/{id}/logout"), get(kill::confirm).post(kill::fire))
+            .route(&at("/reviews"), get(reviews::page))
+            .route(&at("/reviews/decide"), post(reviews::decide))
+            .route(&at("/detections"), get(detections::page))
+            .route(&at("/console.css"), get(html::stylesheet))
             .with_state(self.clone())
-            .merge(login.routes())
+            .nest(PATH, login.routes())
             .layer(login.layer())
             .layer(axum::middleware::from_fn(html::security_headers));
-        Ok(Router::new().nest(PATH, pages))
+        Ok(pages)
     }
 
     fn governance(&self) -> &Governance {
