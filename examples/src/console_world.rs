@@ -9,7 +9,9 @@ use agent_auth::audit::{AuditAction, AuditEvent, AuditSink, Outcome};
 use fga_core::{EmbeddedBackend, Engine, FgaBackend, TupleKey};
 use reference_authority::audit_log::{AuditLog, LogStorage, NoteSigner};
 use reference_authority::console::Console;
-use reference_authority::detection::{Action, DetectionConfig, Detector, Responder, ResponsePolicy};
+use reference_authority::detection::{
+    Action, DetectionConfig, Detector, Responder, ResponsePolicy,
+};
 use reference_authority::directory::PersonPatch;
 use reference_authority::discovery::Discovery;
 use reference_authority::governance::Governance;
@@ -38,7 +40,8 @@ pub const SHADOW_CLIENT: &str = "sales-assistant-gpt";
 pub const SOC_AGENT: &str = "soc-triage-agent";
 
 /// The console's authorization model: admins of the console object.
-const MODEL: &str = "model\n  schema 1.1\ntype user\ntype console\n  relations\n    define admin: [user]\n";
+const MODEL: &str =
+    "model\n  schema 1.1\ntype user\ntype console\n  relations\n    define admin: [user]\n";
 
 /// Who signs in, and how many filler agents the fleet has.
 #[derive(Debug, Clone)]
@@ -68,11 +71,20 @@ pub struct ConsoleWorld {
 
 /// Builds the world on `listener` and serves it; returns once the sales
 /// agent holds live tokens and its spike has been assessed.
-pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Result<ConsoleWorld, Box<dyn Error>> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    settings: Settings,
+) -> Result<ConsoleWorld, Box<dyn Error>> {
     let issuer = format!("http://{}", listener.local_addr()?);
     let origin = format!("{}/audit-log", issuer.trim_start_matches("http://"));
-    let log = AuditLog::new(&origin, NoteSigner::generate(&origin)?, LogStorage::in_memory()?)?;
-    let authority = Authority::builder(&issuer).audit(Arc::new(log.clone())).build()?;
+    let log = AuditLog::new(
+        &origin,
+        NoteSigner::generate(&origin)?,
+        LogStorage::in_memory()?,
+    )?;
+    let authority = Authority::builder(&issuer)
+        .audit(Arc::new(log.clone()))
+        .build()?;
     let detector = Detector::new(DetectionConfig::default());
     let discovery = Discovery::new();
     log.observe(Arc::new(detector.clone()));
@@ -82,14 +94,25 @@ pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Res
     people(&authority, &settings)?;
     let admins = EmbeddedBackend::new(Engine::from_dsl(MODEL)?);
     admins
-        .write(vec![TupleKey::new("console:security", "admin", format!("user:{ADMIN}"))], vec![])
+        .write(
+            vec![TupleKey::new(
+                "console:security",
+                "admin",
+                format!("user:{ADMIN}"),
+            )],
+            vec![],
+        )
         .await?;
     let vault = Vault::builder(
         Arc::new(MemoryVaultStore::new()),
-        Arc::new(StaticKeyProvider::new(MasterKey::generate("console-world")?)),
+        Arc::new(StaticKeyProvider::new(MasterKey::generate(
+            "console-world",
+        )?)),
     )
     .build();
-    let governance = Governance::builder(&authority).vault(vault, issuer.clone()).build();
+    let governance = Governance::builder(&authority)
+        .vault(vault, issuer.clone())
+        .build();
     let sales_secret = agents(&authority, &settings)?;
     let transmitter = Transmitter::install(&authority);
     let kill = KillSwitch::new(&authority).signals(transmitter.clone());
@@ -101,10 +124,17 @@ pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Res
         .build()?;
     console.install()?;
     let app = reference_authority::http::router(authority.clone())
-        .merge(reference_authority::audit_log::router(log.clone(), authority.clone()))
+        .merge(reference_authority::audit_log::router(
+            log.clone(),
+            authority.clone(),
+        ))
         .merge(console.router().await?);
     let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
     });
     // The sales agent holds live tokens; after its week of normal reads and
     // 100 reads in ten minutes, the responder tells the owners and the team.
@@ -126,7 +156,13 @@ pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Res
         &Actor::user(ADMIN),
     )?;
     governance.run_reviews(now).await?;
-    Ok(ConsoleWorld { issuer, authority, log, sales_secret, server })
+    Ok(ConsoleWorld {
+        issuer,
+        authority,
+        log,
+        sales_secret,
+        server,
+    })
 }
 
 fn people(authority: &Authority, s: &Settings) -> Result<(), Box<dyn Error>> {
@@ -155,8 +191,22 @@ fn agents(authority: &Authority, s: &Settings) -> Result<String, Box<dyn Error>>
     let registry = authority.registry();
     let sales_secret = SALES_SECRET.to_owned();
     for (agent, client, secret, owner, scope, resource) in [
-        (SALES_AGENT, SALES_CLIENT, sales_secret.as_str(), "john", "crm:read", "crm://contacts"),
-        (SOC_AGENT, "soc-triage", "soc-triage-secret-0123456789", ADMIN, "siem:read", "siem://alerts"),
+        (
+            SALES_AGENT,
+            SALES_CLIENT,
+            sales_secret.as_str(),
+            "john",
+            "crm:read",
+            "crm://contacts",
+        ),
+        (
+            SOC_AGENT,
+            "soc-triage",
+            "soc-triage-secret-0123456789",
+            ADMIN,
+            "siem:read",
+            "siem://alerts",
+        ),
     ] {
         authority.register_client(
             ClientSpec::confidential(client, secret)
@@ -170,7 +220,11 @@ fn agents(authority: &Authority, s: &Settings) -> Result<String, Box<dyn Error>>
                 .sponsor(owner),
             &actor,
         )?;
-        registry.grant(agent, NewGrant::new(Entitlement::scope(scope, resource)), &actor)?;
+        registry.grant(
+            agent,
+            NewGrant::new(Entitlement::scope(scope, resource)),
+            &actor,
+        )?;
         registry.activate(agent, &actor)?;
     }
     authority.register_client(
@@ -208,12 +262,20 @@ fn activity(log: &AuditLog, now: i64) {
             let t = today - day * 86_400 + 9 * 3600 + i * 2400;
             log.record(&read(SALES_CLIENT, format!("crm://contacts/c{day}-{i}"), t));
             if i < 2 {
-                log.record(&read(SHADOW_CLIENT, format!("crm://contacts/s{day}-{i}"), t + 60));
+                log.record(&read(
+                    SHADOW_CLIENT,
+                    format!("crm://contacts/s{day}-{i}"),
+                    t + 60,
+                ));
             }
         }
     }
     for i in 0..100 {
-        log.record(&read(SALES_CLIENT, format!("crm://contacts/bulk-{i}"), now - 600 + i * 6));
+        log.record(&read(
+            SALES_CLIENT,
+            format!("crm://contacts/bulk-{i}"),
+            now - 600 + i * 6,
+        ));
     }
 }
 

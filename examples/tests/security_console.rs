@@ -47,7 +47,11 @@ impl Browser {
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
         let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let r = request.header("cookie", cookies.join("; ")).send().await.unwrap();
+        let r = request
+            .header("cookie", cookies.join("; "))
+            .send()
+            .await
+            .unwrap();
         for value in r.headers().get_all("set-cookie") {
             let pair = value.to_str().unwrap().split(';').next().unwrap();
             let (k, v) = pair.split_once('=').unwrap();
@@ -60,7 +64,11 @@ impl Browser {
         let (status, headers) = (r.status().as_u16(), r.headers().clone());
         let body = r.text().await.unwrap();
         self.seen.push(body.clone());
-        Page { status, headers, body }
+        Page {
+            status,
+            headers,
+            body,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -126,7 +134,11 @@ impl Browser {
                 &base,
             )
             .await;
-        assert_eq!(answer.status, 303, "the login form was refused: {}", answer.body);
+        assert_eq!(
+            answer.status, 303,
+            "the login form was refused: {}",
+            answer.body
+        );
         self.follow(answer).await
     }
 }
@@ -162,7 +174,11 @@ async fn the_admin_signs_in_with_mfa_and_browses_the_fleet_by_page_and_filter() 
     let home = b.sign_in(ADMIN).await;
     assert_eq!(home.status, 200);
     let total = FLEET + 2;
-    assert!(home.body.contains(&format!("{total} agents, page 1 of 3")), "{}", home.body);
+    assert!(
+        home.body.contains(&format!("{total} agents, page 1 of 3")),
+        "{}",
+        home.body
+    );
     let csp = home.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"));
     assert_eq!(home.headers["cache-control"], "no-store");
@@ -171,8 +187,16 @@ async fn the_admin_signs_in_with_mfa_and_browses_the_fleet_by_page_and_filter() 
     let last = b.get("/console/?page=3").await;
     assert!(last.body.contains("fleet-agent-00119") && !last.body.contains("fleet-agent-00000"));
     let sales = b.get("/console/?name=sales&active=yes").await;
-    assert!(sales.body.contains("1 agents, page 1 of 1"), "{}", sales.body);
-    assert!(sales.body.contains("risk-HIGH"), "the spike shows: {}", sales.body);
+    assert!(
+        sales.body.contains("1 agents, page 1 of 1"),
+        "{}",
+        sales.body
+    );
+    assert!(
+        sales.body.contains("risk-HIGH"),
+        "the spike shows: {}",
+        sales.body
+    );
     let detail = b.get(&format!("/console/agents/{SALES_AGENT}")).await;
     assert!(detail.body.contains("crm:read"));
     assert!(detail.body.contains("proven included in the log"));
@@ -187,7 +211,11 @@ async fn posts_without_the_form_token_or_from_another_site_change_nothing() {
     let mut b = Browser::new(&w.issuer);
     b.sign_in(ADMIN).await;
     let page = b.get("/console/discovered").await;
-    assert!(page.body.contains(SHADOW_CLIENT), "discovered: {}", page.body);
+    assert!(
+        page.body.contains(SHADOW_CLIENT),
+        "discovered: {}",
+        page.body
+    );
     let token = field(&page.body, "csrf");
     let action = format!("/console/discovered/{SHADOW_CLIENT}/register");
     let form = |csrf| {
@@ -244,7 +272,10 @@ async fn a_review_is_certified_and_the_kill_switch_logs_the_agent_out() {
     let origin = w.issuer.clone();
     let inbox = b.get("/console/reviews").await;
     assert!(inbox.body.contains(SOC_AGENT), "{}", inbox.body);
-    assert!(!inbox.body.contains(&format!(">{SALES_AGENT}<")), "john's item is not the admin's");
+    assert!(
+        !inbox.body.contains(&format!(">{SALES_AGENT}<")),
+        "john's item is not the admin's"
+    );
     let (csrf, campaign, item) = (
         field(&inbox.body, "csrf"),
         field(&inbox.body, "campaign"),
@@ -269,11 +300,19 @@ async fn a_review_is_certified_and_the_kill_switch_logs_the_agent_out() {
     let confirm = b.get(&path).await;
     let csrf = field(&confirm.body, "csrf");
     let wrong = b
-        .post(&path, &[("csrf", &csrf), ("reason", "spike"), ("confirm", "sales")], &origin)
+        .post(
+            &path,
+            &[("csrf", &csrf), ("reason", "spike"), ("confirm", "sales")],
+            &origin,
+        )
         .await;
     assert_eq!(wrong.status, 400);
     let detail = b.get(&format!("/console/agents/{SALES_AGENT}")).await;
-    assert_eq!(detail.body.matches("(itself)").count(), 2, "two live tokens before");
+    assert_eq!(
+        detail.body.matches("(itself)").count(),
+        2,
+        "two live tokens before"
+    );
     let fired = b
         .post(
             &path,
@@ -291,12 +330,20 @@ async fn a_review_is_certified_and_the_kill_switch_logs_the_agent_out() {
     let agent = w.authority.registry().agent(SALES_AGENT).unwrap().unwrap();
     assert_eq!(agent.status, AgentStatus::Inactive);
     let after = b.get(&format!("/console/agents/{SALES_AGENT}")).await;
-    assert_eq!(after.body.matches("(itself)").count(), 0, "no live token after");
+    assert_eq!(
+        after.body.matches("(itself)").count(),
+        0,
+        "no live token after"
+    );
     let logouts = w
         .log
         .query(&AuditQuery::new().action(AuditAction::Logout))
         .unwrap();
-    assert!(logouts.iter().any(|e| e.event.reason.as_deref() == Some("read 100 records in ten minutes")));
+    assert!(
+        logouts
+            .iter()
+            .any(|e| e.event.reason.as_deref() == Some("read 100 records in ten minutes"))
+    );
 }
 
 #[tokio::test]
@@ -312,7 +359,11 @@ async fn values_are_escaped_and_no_secret_is_on_any_page() {
     let mut b = Browser::new(&w.issuer);
     b.sign_in(ADMIN).await;
     let found = b.get("/console/?name=%3Cscript").await;
-    assert!(found.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", found.body);
+    assert!(
+        found.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        found.body
+    );
     assert!(!found.body.contains("<script>"));
     for path in [
         "/console/".to_owned(),

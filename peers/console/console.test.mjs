@@ -55,8 +55,8 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 let failed = false;
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const violations = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
@@ -130,6 +130,8 @@ try {
 } catch (e) {
   failed = true;
   console.error(e.message);
+  await page.screenshot({ path: join(shots, 'failure.png') }).catch(() => {});
+  console.error(`page at failure (${page.url()}): ${(await page.textContent('body').catch(() => '')).slice(0, 400)}`);
 } finally {
   await browser.close();
   server.kill();

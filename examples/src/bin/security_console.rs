@@ -26,7 +26,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings {
         password: arg("--password").ok_or(usage)?,
         totp_secret: arg("--totp-secret").ok_or(usage)?.into_bytes(),
-        fleet: arg("--fleet").map(|n| n.parse()).transpose()?.unwrap_or(10_000),
+        fleet: arg("--fleet")
+            .map(|n| n.parse())
+            .transpose()?
+            .unwrap_or(10_000),
     };
     let listen = arg("--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&listen).await?;

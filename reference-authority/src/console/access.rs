@@ -47,12 +47,16 @@ impl FromRequestParts<Console> for Admin {
         match console.admit(&user).await {
             Ok(()) => Ok(Admin { user: user.subject }),
             Err(why) => {
-                console.authority().audit(AuditAction::AuthorizationDecision, Outcome::Denied, |e| {
-                    e.user(user.subject.clone())
-                        .agent(super::CLIENT_ID)
-                        .reason(why.to_string())
-                        .detail("step", "console_access")
-                });
+                console.authority().audit(
+                    AuditAction::AuthorizationDecision,
+                    Outcome::Denied,
+                    |e| {
+                        e.user(user.subject.clone())
+                            .agent(super::CLIENT_ID)
+                            .reason(why.to_string())
+                            .detail("step", "console_access")
+                    },
+                );
                 Err(html::refused(StatusCode::FORBIDDEN, &why.to_string()))
             }
         }

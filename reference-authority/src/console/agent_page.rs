@@ -38,11 +38,20 @@ pub(super) async fn page(
             vec![
                 ("Resources", d.resources.into_iter().collect::<Vec<_>>()),
                 ("Scopes", d.scopes.into_iter().collect()),
-                ("Managed connections", d.managed_connections.into_iter().collect()),
-                ("Vault connections", d.vault_connections.into_iter().collect()),
+                (
+                    "Managed connections",
+                    d.managed_connections.into_iter().collect(),
+                ),
+                (
+                    "Vault connections",
+                    d.vault_connections.into_iter().collect(),
+                ),
                 (
                     "FGA relations",
-                    d.fga_relations.into_iter().map(|(o, r)| format!("{r} on {o}")).collect(),
+                    d.fga_relations
+                        .into_iter()
+                        .map(|(o, r)| format!("{r} on {o}"))
+                        .collect(),
                 ),
                 ("Acts for", d.delegated_users.into_iter().collect()),
             ]
@@ -85,11 +94,23 @@ pub(super) async fn page(
             ),
             timeline = html::table(
                 "timeline",
-                &["Time", "Event", "Outcome", "User", "Detail", "Entry", "Inclusion proof"],
+                &[
+                    "Time",
+                    "Event",
+                    "Outcome",
+                    "User",
+                    "Detail",
+                    "Entry",
+                    "Inclusion proof"
+                ],
                 timeline.entries.iter().map(|(e, ok)| {
                     let mut cells = event_cells(e);
                     cells.push(e.index.to_string());
-                    cells.push(if *ok { "verified".into() } else { "<strong class=\"error\">FAILED</strong>".into() });
+                    cells.push(if *ok {
+                        "verified".into()
+                    } else {
+                        "<strong class=\"error\">FAILED</strong>".into()
+                    });
                     cells
                 }),
             ),
@@ -106,7 +127,10 @@ fn summary(console: &Console, agent: &AgentRecord) -> String {
         ("Owners", owners(&agent.owners)),
         ("Sponsors", agent.sponsors.join(", ")),
         ("OAuth clients", agent.clients.join(", ")),
-        ("Business unit", agent.business_unit.clone().unwrap_or_default()),
+        (
+            "Business unit",
+            agent.business_unit.clone().unwrap_or_default(),
+        ),
         ("Source", format!("{:?}", agent.source)),
         ("Risk", console.risk_of(agent)),
         ("Created", html::time(agent.meta.created)),
@@ -133,7 +157,9 @@ fn entitlements(agent: &AgentRecord) -> String {
                 escape(&label(&g.entitlement)),
                 escape(&origin),
                 html::time(g.granted),
-                g.expires.map(html::time).unwrap_or_else(|| "until revoked".into()),
+                g.expires
+                    .map(html::time)
+                    .unwrap_or_else(|| "until revoked".into()),
             ]
         }),
     )
@@ -143,10 +169,11 @@ fn entitlements(agent: &AgentRecord) -> String {
 /// user, expiry. The token itself is never stored, so it cannot be shown.
 fn tokens(console: &Console, agent: &AgentRecord) -> String {
     let authority = console.authority();
-    let live = crate::kill_switch::ledger::live(authority, |t| agent.clients.contains(&t.client_id))
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(jti, _)| !authority.is_access_token_revoked(jti));
+    let live =
+        crate::kill_switch::ledger::live(authority, |t| agent.clients.contains(&t.client_id))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(jti, _)| !authority.is_access_token_revoked(jti));
     html::table(
         "tokens",
         &["jti", "Client", "User", "Expires"],
@@ -213,7 +240,11 @@ fn timeline(console: &Console, agent: &AgentRecord) -> Timeline {
         entries.len(),
         root.to_hex()
     );
-    Timeline { entries, all_proven, status }
+    Timeline {
+        entries,
+        all_proven,
+        status,
+    }
 }
 
 /// Whether the stored bytes of `entry` hash to a leaf the log proves is at

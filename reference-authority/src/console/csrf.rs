@@ -127,10 +127,16 @@ mod tests {
         let key = Key::generate().unwrap();
         let (token, set) = issue(&key, &HeaderMap::new()).unwrap();
         let cookie = format!("{COOKIE}={}", set.unwrap());
-        assert_eq!(verify(&key, &HeaderMap::new(), ORIGIN, &token), Err(CsrfError::BadToken));
+        assert_eq!(
+            verify(&key, &HeaderMap::new(), ORIGIN, &token),
+            Err(CsrfError::BadToken)
+        );
         let h = headers(&[("cookie", &cookie)]);
         assert_eq!(verify(&key, &h, ORIGIN, ""), Err(CsrfError::BadToken));
-        assert_eq!(verify(&key, &h, ORIGIN, &format!("{token}x")), Err(CsrfError::BadToken));
+        assert_eq!(
+            verify(&key, &h, ORIGIN, &format!("{token}x")),
+            Err(CsrfError::BadToken)
+        );
         let other = Key::generate().unwrap();
         assert_eq!(verify(&other, &h, ORIGIN, &token), Err(CsrfError::BadToken));
     }
@@ -141,8 +147,14 @@ mod tests {
         let (token, set) = issue(&key, &HeaderMap::new()).unwrap();
         let cookie = format!("{COOKIE}={}", set.unwrap());
         let foreign = headers(&[("cookie", &cookie), ("origin", "https://evil.example")]);
-        assert_eq!(verify(&key, &foreign, ORIGIN, &token), Err(CsrfError::CrossSite));
+        assert_eq!(
+            verify(&key, &foreign, ORIGIN, &token),
+            Err(CsrfError::CrossSite)
+        );
         let fetch = headers(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")]);
-        assert_eq!(verify(&key, &fetch, ORIGIN, &token), Err(CsrfError::CrossSite));
+        assert_eq!(
+            verify(&key, &fetch, ORIGIN, &token),
+            Err(CsrfError::CrossSite)
+        );
     }
 }

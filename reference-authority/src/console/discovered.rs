@@ -15,7 +15,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// `GET /console/discovered`.
-pub(super) async fn page(State(console): State<Console>, admin: Admin, headers: HeaderMap) -> Response {
+pub(super) async fn page(
+    State(console): State<Console>,
+    admin: Admin,
+    headers: HeaderMap,
+) -> Response {
     show(&console, &admin, &headers, None)
 }
 
@@ -32,7 +36,12 @@ fn show(console: &Console, admin: &Admin, headers: &HeaderMap, notice: Option<St
         );
         let unknown = html::table(
             "unknown-clients",
-            &["Client id named by tokens", "Presentations", "Resource servers", "Last seen"],
+            &[
+                "Client id named by tokens",
+                "Presentations",
+                "Resource servers",
+                "Last seen",
+            ],
             report.unknown_clients.iter().map(|u| {
                 vec![
                     format!("<code>{}</code>", escape(&u.client_id)),
@@ -62,7 +71,9 @@ fn scan(console: &Console) -> Result<DiscoveryReport, String> {
         .discovery
         .as_ref()
         .ok_or("discovery is not configured for this console")?;
-    discovery.scan(console.authority()).map_err(|e| e.to_string())
+    discovery
+        .scan(console.authority())
+        .map_err(|e| e.to_string())
 }
 
 fn row(d: &DiscoveredAgent, token: &str) -> Vec<String> {
@@ -78,7 +89,10 @@ fn row(d: &DiscoveredAgent, token: &str) -> Vec<String> {
 <label>Template <input name=\"template\" value=\"\"></label>\
 <label>Rotation (days) <input name=\"rotation_days\" value=\"90\" inputmode=\"numeric\"></label>\
 <button type=\"submit\">Register</button></form>",
-        action = escape(&format!("{PATH}/discovered/{}/register", urlencode(&d.client_id))),
+        action = escape(&format!(
+            "{PATH}/discovered/{}/register",
+            urlencode(&d.client_id)
+        )),
         csrf = html::token_field(token),
         id = escape(&d.client_id),
         name = escape(d.name.as_deref().unwrap_or(&d.client_id)),
@@ -90,10 +104,17 @@ fn row(d: &DiscoveredAgent, token: &str) -> Vec<String> {
             escape(d.name.as_deref().unwrap_or("")),
             escape(&d.client_id)
         ),
-        format!("<span class=\"risk-{0}\">{0}</span> ({1})", escape(d.risk.as_str()), d.risk_score),
+        format!(
+            "<span class=\"risk-{0}\">{0}</span> ({1})",
+            escape(d.risk.as_str()),
+            d.risk_score
+        ),
         format!(
             "<ul>{}</ul>",
-            d.evidence.iter().map(|e| format!("<li>{}</li>", escape(e))).collect::<String>()
+            d.evidence
+                .iter()
+                .map(|e| format!("<li>{}</li>", escape(e)))
+                .collect::<String>()
         ),
         seen,
         form,
@@ -122,14 +143,22 @@ pub(super) async fn register(
                 &headers,
                 Some(format!(
                     "{}<p><a href=\"{}\">Open the agent</a></p>",
-                    html::notice("ok", &format!("Registered {client_id} as agent {agent_id}.")),
+                    html::notice(
+                        "ok",
+                        &format!("Registered {client_id} as agent {agent_id}.")
+                    ),
                     escape(&format!("{PATH}/agents/{}", urlencode(&agent_id)))
                 )),
             );
             page.into_response()
         }
         Err(message) => {
-            let mut page = show(&console, &admin, &headers, Some(html::notice("error", &message)));
+            let mut page = show(
+                &console,
+                &admin,
+                &headers,
+                Some(html::notice("error", &message)),
+            );
             *page.status_mut() = StatusCode::BAD_REQUEST;
             page
         }
@@ -144,9 +173,12 @@ fn adopt(console: &Console, admin: &Admin, client_id: &str, f: &Fields) -> Resul
         .ok_or("discovery is not configured for this console")?;
     let rotation = match f.get("rotation_days") {
         "" => 90,
-        days => days.parse::<i64>().map_err(|_| "the rotation is a number of days".to_owned())?,
+        days => days
+            .parse::<i64>()
+            .map_err(|_| "the rotation is a number of days".to_owned())?,
     };
-    let mut adoption = Adoption::new(f.get("agent_id"), f.get("name"), f.get("owner")).rotation_days(rotation);
+    let mut adoption =
+        Adoption::new(f.get("agent_id"), f.get("name"), f.get("owner")).rotation_days(rotation);
     if !f.get("template").is_empty() {
         adoption = adoption.template(f.get("template"));
     }
@@ -154,7 +186,12 @@ fn adopt(console: &Console, admin: &Admin, client_id: &str, f: &Fields) -> Resul
         return Err("agent id, name and owner are required".into());
     }
     discovery
-        .register(console.governance(), client_id, adoption, &Actor::user(admin.user.clone()))
+        .register(
+            console.governance(),
+            client_id,
+            adoption,
+            &Actor::user(admin.user.clone()),
+        )
         .map(|report| report.agent.id)
         .map_err(|e| format!("Not registered: {e}"))
 }

@@ -28,13 +28,22 @@ impl Fields {
 }
 
 /// The fields of a post whose CSRF token is valid; a refusal page otherwise.
-pub(super) fn posted(console: &Console, headers: &HeaderMap, body: &Bytes) -> Result<Fields, Response> {
+pub(super) fn posted(
+    console: &Console,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Fields, Response> {
     let fields = Fields::parse(body);
     let issuer = console.authority().issuer();
     let origin = url::Url::parse(issuer)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    csrf::verify(&console.inner.csrf_key, headers, &origin, fields.get("csrf"))
-        .map_err(|e| html::refused(StatusCode::FORBIDDEN, &e.to_string()))?;
+    csrf::verify(
+        &console.inner.csrf_key,
+        headers,
+        &origin,
+        fields.get("csrf"),
+    )
+    .map_err(|e| html::refused(StatusCode::FORBIDDEN, &e.to_string()))?;
     Ok(fields)
 }

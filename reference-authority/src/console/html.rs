@@ -22,7 +22,7 @@ pub(super) async fn security_headers(request: Request<Body>, next: Next) -> Resp
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ] {
         h.insert(name, HeaderValue::from_static(value));
@@ -74,7 +74,11 @@ pub(super) fn render(
     );
     let mut response = Html(html).into_response();
     if let Some(value) = new_cookie {
-        csrf::set_cookie(&mut response, &value, console.authority().issuer().starts_with("https://"));
+        csrf::set_cookie(
+            &mut response,
+            &value,
+            console.authority().issuer().starts_with("https://"),
+        );
     }
     response
 }
@@ -92,7 +96,10 @@ pub(super) fn refused(status: StatusCode, message: &str) -> Response {
 
 /// A hidden CSRF field.
 pub(super) fn token_field(token: &str) -> String {
-    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(token)
+    )
 }
 
 /// A time as UTC text.
@@ -103,7 +110,11 @@ pub(super) fn time(t: i64) -> String {
 }
 
 /// A table with a header row; cells are already escaped HTML.
-pub(super) fn table(id: &str, head: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+pub(super) fn table(
+    id: &str,
+    head: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> String {
     let mut out = format!("<table id=\"{}\"><thead><tr>", escape(id));
     for h in head {
         out.push_str(&format!("<th>{}</th>", escape(h)));
@@ -119,7 +130,10 @@ pub(super) fn table(id: &str, head: &[&str], rows: impl IntoIterator<Item = Vec<
         out.push_str("</tr>");
     }
     if !any {
-        out.push_str(&format!("<tr><td colspan=\"{}\">None.</td></tr>", head.len()));
+        out.push_str(&format!(
+            "<tr><td colspan=\"{}\">None.</td></tr>",
+            head.len()
+        ));
     }
     out.push_str("</tbody></table>");
     out
@@ -127,5 +141,9 @@ pub(super) fn table(id: &str, head: &[&str], rows: impl IntoIterator<Item = Vec<
 
 /// A notice after an action (escaped).
 pub(super) fn notice(class: &str, text: &str) -> String {
-    format!("<p class=\"{}\" role=\"status\">{}</p>", escape(class), escape(text))
+    format!(
+        "<p class=\"{}\" role=\"status\">{}</p>",
+        escape(class),
+        escape(text)
+    )
 }

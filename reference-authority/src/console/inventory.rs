@@ -42,7 +42,14 @@ pub(super) async fn page(
             filters = filters(&q),
             table = html::table(
                 "agents",
-                &["Agent", "Status", "Owners", "Sponsors", "Risk", "Last activity"],
+                &[
+                    "Agent",
+                    "Status",
+                    "Owners",
+                    "Sponsors",
+                    "Risk",
+                    "Last activity"
+                ],
                 rows
             ),
             pager = pager(&q, page, pages),
@@ -56,19 +63,42 @@ fn matching(console: &Console, q: &Fields) -> Result<Vec<String>, RegistryError>
     let mut sets: Vec<BTreeSet<String>> = Vec::new();
     let name = q.get("name");
     if !name.is_empty() {
-        sets.push(registry.lookup(&AgentLookup::NamePrefix(name.into()))?.into_iter().collect());
+        sets.push(
+            registry
+                .lookup(&AgentLookup::NamePrefix(name.into()))?
+                .into_iter()
+                .collect(),
+        );
     }
     let owner = q.get("owner");
     if !owner.is_empty() {
-        sets.push(registry.lookup(&AgentLookup::Owner(owner.into()))?.into_iter().collect());
+        sets.push(
+            registry
+                .lookup(&AgentLookup::Owner(owner.into()))?
+                .into_iter()
+                .collect(),
+        );
     }
     match q.get("active") {
-        "yes" => sets.push(registry.lookup(&AgentLookup::Active(true))?.into_iter().collect()),
-        "no" => sets.push(registry.lookup(&AgentLookup::Active(false))?.into_iter().collect()),
+        "yes" => sets.push(
+            registry
+                .lookup(&AgentLookup::Active(true))?
+                .into_iter()
+                .collect(),
+        ),
+        "no" => sets.push(
+            registry
+                .lookup(&AgentLookup::Active(false))?
+                .into_iter()
+                .collect(),
+        ),
         _ => {}
     }
     if sets.is_empty() {
-        let mut all: BTreeSet<String> = registry.lookup(&AgentLookup::Active(true))?.into_iter().collect();
+        let mut all: BTreeSet<String> = registry
+            .lookup(&AgentLookup::Active(true))?
+            .into_iter()
+            .collect();
         all.extend(registry.lookup(&AgentLookup::Active(false))?);
         return Ok(all.into_iter().collect());
     }
@@ -120,7 +150,13 @@ pub(super) fn urlencode(text: &str) -> String {
 }
 
 fn filters(q: &Fields) -> String {
-    let selected = |v: &str| if q.get("active") == v { " selected" } else { "" };
+    let selected = |v: &str| {
+        if q.get("active") == v {
+            " selected"
+        } else {
+            ""
+        }
+    };
     format!(
         "<form method=\"get\" action=\"{PATH}/\" id=\"filters\">\
 <label>Name starts with <input name=\"name\" value=\"{}\"></label>\
@@ -143,7 +179,10 @@ fn pager(q: &Fields, page: usize, pages: usize) -> String {
             .append_pair("active", q.get("active"))
             .append_pair("page", &p.to_string())
             .finish();
-        format!("<a rel=\"{rel}\" href=\"{}\">{label}</a>", escape(&format!("{PATH}/?{query}")))
+        format!(
+            "<a rel=\"{rel}\" href=\"{}\">{label}</a>",
+            escape(&format!("{PATH}/?{query}"))
+        )
     };
     let mut out = String::from("<p class=\"pager\">");
     if page > 1 {

@@ -18,7 +18,10 @@ fn agent(console: &Console, id: &str) -> Result<AgentRecord, Response> {
     match console.authority().registry().agent(id) {
         Ok(Some(a)) => Ok(a),
         Ok(None) => Err(html::refused(StatusCode::NOT_FOUND, "no such agent")),
-        Err(e) => Err(html::refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+        Err(e) => Err(html::refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+        )),
     }
 }
 
@@ -43,9 +46,14 @@ fn form(
     notice: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let mut page = html::render(console, headers, admin, &format!("Kill switch: {}", agent.name), |token| {
-        format!(
-            "{notice}<p>Logs <strong>{name}</strong> out everywhere: every grant, session and access token \
+    let mut page = html::render(
+        console,
+        headers,
+        admin,
+        &format!("Kill switch: {}", agent.name),
+        |token| {
+            format!(
+                "{notice}<p>Logs <strong>{name}</strong> out everywhere: every grant, session and access token \
 of its clients ({clients}) for every user it acts for is revoked, open approvals are cancelled, \
 and every receiver of the authority's signals is told. The evidence goes to the audit log.</p>\
 <form method=\"post\" action=\"{action}\" id=\"kill-switch\">{csrf}\
@@ -53,14 +61,15 @@ and every receiver of the authority's signals is told. The evidence goes to the 
 <label>Type the agent id <code>{id}</code> to confirm <input name=\"confirm\" required autocomplete=\"off\"></label>\
 <label><input type=\"checkbox\" name=\"suspend\" value=\"yes\" checked> Also suspend the agent (no new tokens)</label>\
 <button type=\"submit\" class=\"danger\">Log out everywhere</button></form>",
-            notice = notice.unwrap_or_default(),
-            name = escape(&agent.name),
-            clients = escape(&agent.clients.join(", ")),
-            action = escape(&format!("{PATH}/agents/{}/logout", urlencode(&agent.id))),
-            csrf = html::token_field(token),
-            id = escape(&agent.id),
-        )
-    });
+                notice = notice.unwrap_or_default(),
+                name = escape(&agent.name),
+                clients = escape(&agent.clients.join(", ")),
+                action = escape(&format!("{PATH}/agents/{}/logout", urlencode(&agent.id))),
+                csrf = html::token_field(token),
+                id = escape(&agent.id),
+            )
+        },
+    );
     *page.status_mut() = status;
     page
 }
@@ -83,7 +92,14 @@ pub(super) async fn fire(
         Err(r) => return r,
     };
     let refuse = |message: &str| {
-        form(&console, &admin, &headers, &agent, Some(html::notice("error", message)), StatusCode::BAD_REQUEST)
+        form(
+            &console,
+            &admin,
+            &headers,
+            &agent,
+            Some(html::notice("error", message)),
+            StatusCode::BAD_REQUEST,
+        )
     };
     if f.get("reason").is_empty() {
         return refuse("a logout needs a reason");
@@ -93,7 +109,8 @@ pub(super) async fn fire(
     }
     let mut lines = Vec::new();
     for client in &agent.clients {
-        let request = LogoutRequest::new(Target::Agent(client.clone()), f.get("reason")).requested_by(admin.user.clone());
+        let request = LogoutRequest::new(Target::Agent(client.clone()), f.get("reason"))
+            .requested_by(admin.user.clone());
         match console.inner.kill.fire(&request).await {
             Ok(r) => lines.push(vec![
                 escape(client),
@@ -103,30 +120,53 @@ pub(super) async fn fire(
                 r.ended_sessions.len().to_string(),
                 r.cancelled_approvals.len().to_string(),
                 escape(&r.users.join(", ")),
-                format!("{} queued, {} answered", r.signals.len(), r.deliveries.len()),
+                format!(
+                    "{} queued, {} answered",
+                    r.signals.len(),
+                    r.deliveries.len()
+                ),
             ]),
             Err(e) => lines.push(vec![escape(client), escape(&format!("failed: {e}"))]),
         }
     }
     let suspended = if f.get("suspend") == "yes" {
-        match console.authority().registry().suspend(&agent.id, Some(f.get("reason")), &Actor::user(admin.user.clone())) {
+        match console.authority().registry().suspend(
+            &agent.id,
+            Some(f.get("reason")),
+            &Actor::user(admin.user.clone()),
+        ) {
             Ok(a) => format!("Agent is now {}.", a.status.as_str()),
             Err(e) => format!("Not suspended: {e}"),
         }
     } else {
         "Agent left in its state.".into()
     };
-    html::render(&console, &headers, &admin, &format!("Logged out: {}", agent.name), |_| {
-        format!(
-            "{}{}{}<p><a href=\"{}\">Back to the agent</a></p>",
-            html::notice("ok", "The kill switch fired."),
-            html::table(
-                "logout-report",
-                &["Client", "Transaction", "Access tokens revoked", "Grants revoked", "Sessions ended", "Approvals cancelled", "Users", "Signals"],
-                lines
-            ),
-            html::notice("ok", &suspended),
-            escape(&format!("{PATH}/agents/{}", urlencode(&agent.id))),
-        )
-    })
+    html::render(
+        &console,
+        &headers,
+        &admin,
+        &format!("Logged out: {}", agent.name),
+        |_| {
+            format!(
+                "{}{}{}<p><a href=\"{}\">Back to the agent</a></p>",
+                html::notice("ok", "The kill switch fired."),
+                html::table(
+                    "logout-report",
+                    &[
+                        "Client",
+                        "Transaction",
+                        "Access tokens revoked",
+                        "Grants revoked",
+                        "Sessions ended",
+                        "Approvals cancelled",
+                        "Users",
+                        "Signals"
+                    ],
+                    lines
+                ),
+                html::notice("ok", &suspended),
+                escape(&format!("{PATH}/agents/{}", urlencode(&agent.id))),
+            )
+        },
+    )
 }

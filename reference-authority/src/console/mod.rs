@@ -132,7 +132,11 @@ pub struct ConsoleBuilder {
 impl Console {
     /// A console over `governance` (and through it the authority and its
     /// registry) and the audit `log`; `admins` answers who is an admin.
-    pub fn builder(governance: Governance, log: AuditLog, admins: Arc<dyn FgaBackend>) -> ConsoleBuilder {
+    pub fn builder(
+        governance: Governance,
+        log: AuditLog,
+        admins: Arc<dyn FgaBackend>,
+    ) -> ConsoleBuilder {
         ConsoleBuilder {
             governance,
             log,
@@ -155,32 +159,47 @@ impl Console {
     /// the console's callback.
     pub fn install(&self) -> Result<(), ConsoleError> {
         let authority = self.authority();
-        if authority.client(CLIENT_ID).map_err(ConsoleError::Register)?.is_some() {
+        if authority
+            .client(CLIENT_ID)
+            .map_err(ConsoleError::Register)?
+            .is_some()
+        {
             return Ok(());
         }
-        let spec = crate::ClientSpec::confidential(CLIENT_ID, self.inner.client_secret.expose_secret())
-            .name("Security console")
-            .redirect_uri(self.redirect_uri())
-            .grant_types(["authorization_code", "refresh_token"])
-            .scopes(["openid", "profile"])
-            .trusted_first_party();
-        authority.register_client(spec).map_err(ConsoleError::Register)?;
+        let spec =
+            crate::ClientSpec::confidential(CLIENT_ID, self.inner.client_secret.expose_secret())
+                .name("Security console")
+                .redirect_uri(self.redirect_uri())
+                .grant_types(["authorization_code", "refresh_token"])
+                .scopes(["openid", "profile"])
+                .trusted_first_party();
+        authority
+            .register_client(spec)
+            .map_err(ConsoleError::Register)?;
         Ok(())
     }
 
     fn redirect_uri(&self) -> String {
-        format!("{}{PATH}/callback", self.authority().issuer().trim_end_matches('/'))
+        format!(
+            "{}{PATH}/callback",
+            self.authority().issuer().trim_end_matches('/')
+        )
     }
 
     /// The console's routes under [`PATH`], with its sign-in: a login client
     /// of the authority in process that asks for MFA.
     pub async fn router(&self) -> Result<Router, ConsoleError> {
         let authority = self.authority().clone();
-        let mut config = agent_auth::login::LoginConfig::new(authority.issuer(), CLIENT_ID, self.redirect_uri())
-            .auth(agent_auth::login::ClientAuth::SecretBasic(self.inner.client_secret.clone()));
+        let mut config =
+            agent_auth::login::LoginConfig::new(authority.issuer(), CLIENT_ID, self.redirect_uri())
+                .auth(agent_auth::login::ClientAuth::SecretBasic(
+                    self.inner.client_secret.clone(),
+                ));
         config.scopes = vec!["openid".into(), "profile".into()];
         let client = agent_auth::login::LoginClient::discover(
-            Arc::new(crate::login_backend::InMemoryBackend::new(authority.clone())),
+            Arc::new(crate::login_backend::InMemoryBackend::new(
+                authority.clone(),
+            )),
             config,
             authority.clock().clone(),
         )
@@ -198,9 +217,15 @@ impl Console {
         let pages = Router::new()
             .route(&at("/"), get(inventory::page))
             .route(&at("/discovered"), get(discovered::page))
-            .route(&at("/discovered/{client_id}/register"), post(discovered::register))
+            .route(
+                &at("/discovered/{client_id}/register"),
+                post(discovered::register),
+            )
             .route(&at("/agents/{id}"), get(agent_page::page))
-            .route(&at("/agents/{id}/logout"), get(kill::confirm).post(kill::fire))
+            .route(
+                &at("/agents/{id}/logout"),
+                get(kill::confirm).post(kill::fire),
+            )
             .route(&at("/reviews"), get(reviews::page))
             .route(&at("/reviews/decide"), post(reviews::decide))
             .route(&at("/detections"), get(detections::page))

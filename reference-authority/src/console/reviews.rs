@@ -14,11 +14,21 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 /// `GET /console/reviews`.
-pub(super) async fn page(State(console): State<Console>, admin: Admin, headers: HeaderMap) -> Response {
+pub(super) async fn page(
+    State(console): State<Console>,
+    admin: Admin,
+    headers: HeaderMap,
+) -> Response {
     show(&console, &admin, &headers, None, StatusCode::OK)
 }
 
-fn show(console: &Console, admin: &Admin, headers: &HeaderMap, notice: Option<String>, status: StatusCode) -> Response {
+fn show(
+    console: &Console,
+    admin: &Admin,
+    headers: &HeaderMap,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
     let inbox = match console.governance().review_inbox(&admin.user) {
         Ok(inbox) => inbox,
         Err(e) => return html::refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
@@ -49,7 +59,11 @@ fn show(console: &Console, admin: &Admin, headers: &HeaderMap, notice: Option<St
         format!(
             "{}<p>Items of open campaigns waiting for your decision.</p>{}",
             notice.unwrap_or_default(),
-            html::table("inbox", &["Campaign", "Agent", "Entitlement", "Deadline", "Decision"], rows)
+            html::table(
+                "inbox",
+                &["Campaign", "Agent", "Entitlement", "Deadline", "Decision"],
+                rows
+            )
         )
     });
     *page.status_mut() = status;
@@ -57,7 +71,12 @@ fn show(console: &Console, admin: &Admin, headers: &HeaderMap, notice: Option<St
 }
 
 /// `POST /console/reviews/decide`.
-pub(super) async fn decide(State(console): State<Console>, admin: Admin, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn decide(
+    State(console): State<Console>,
+    admin: Admin,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let f = match posted(&console, &headers, &body) {
         Ok(f) => f,
         Err(refused) => return refused,
@@ -76,12 +95,24 @@ pub(super) async fn decide(State(console): State<Console>, admin: Admin, headers
     }
     match console
         .governance()
-        .decide_review(f.get("campaign"), f.get("item"), &admin.user, decision, f.get("reason"))
+        .decide_review(
+            f.get("campaign"),
+            f.get("item"),
+            &admin.user,
+            decision,
+            f.get("reason"),
+        )
         .await
     {
         Ok(item) => {
-            let outcome = item.decision.map(|d| format!("{:?}", d.outcome)).unwrap_or_default();
-            let n = html::notice("ok", &format!("{outcome}: {} of {}.", label(&item.entitlement), item.agent));
+            let outcome = item
+                .decision
+                .map(|d| format!("{:?}", d.outcome))
+                .unwrap_or_default();
+            let n = html::notice(
+                "ok",
+                &format!("{outcome}: {} of {}.", label(&item.entitlement), item.agent),
+            );
             show(&console, &admin, &headers, Some(n), StatusCode::OK)
         }
         Err(e) => {

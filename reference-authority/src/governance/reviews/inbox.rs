@@ -43,7 +43,9 @@ impl Governance {
                     }),
             );
         }
-        inbox.sort_by(|a, b| (a.deadline, &a.campaign, &a.item.id).cmp(&(b.deadline, &b.campaign, &b.item.id)));
+        inbox.sort_by(|a, b| {
+            (a.deadline, &a.campaign, &a.item.id).cmp(&(b.deadline, &b.campaign, &b.item.id))
+        });
         Ok(inbox)
     }
 }
