@@ -4,7 +4,12 @@
 //! manual clock for validity and renewal; every change is audited with the
 //! serial and never the key.
 #![cfg(feature = "certs")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use agent_auth::audit::{AuditAction, MemorySink};
 use agent_auth::clock::ManualClock;

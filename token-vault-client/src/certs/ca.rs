@@ -79,7 +79,7 @@ pub(super) fn hex(bytes: &[u8]) -> String {
 /// The bytes of a lowercase or uppercase hex serial.
 fn unhex(serial: &str) -> Result<Vec<u8>, CertError> {
     let bad = || CertError::Refused("a serial is 2 to 40 hex digits".into());
-    if serial.len() % 2 != 0 || !(2..=40).contains(&serial.len()) {
+    if !serial.len().is_multiple_of(2) || !(2..=40).contains(&serial.len()) {
         return Err(bad());
     }
     (0..serial.len())
