@@ -143,6 +143,13 @@ fn a_revoked_certificate_is_in_the_crl_and_refused() {
     ));
     assert!(matches!(f.ca.renew(&cert), Err(CertError::Revoked)));
     assert!(f.ca.verify(other.der(), "mail-agent").is_ok());
+    // The list is sealed in the vault: a reopened CA still refuses it.
+    let reopened = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+    assert!(matches!(
+        reopened.verify(cert.der(), "crm-agent"),
+        Err(CertError::Revoked)
+    ));
+    assert!(reopened.verify(other.der(), "mail-agent").is_ok());
 
     let crl_der = f.ca.crl().unwrap();
     let crl: webpki::CertRevocationList<'_> =

@@ -1,7 +1,7 @@
 //! The agent CA: its key sealed in the vault, issue, renewal, revocation and
 //! the CRL it signs.
 
-use super::{AgentCertificate, AgentKey, CertError, CertPolicy, spiffe_id};
+use super::{AgentCertificate, AgentKey, CertError, CertPolicy, revoked, spiffe_id};
 use crate::Vault;
 use crate::credential::{Credential, CredentialKey};
 use crate::envelope;
@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 /// The user and connection under which a trust domain's CA key is sealed.
-const CA_USER: &str = "agent-ca";
+pub(super) const CA_USER: &str = "agent-ca";
 const CA_CONNECTION: &str = "x509-ca";
 /// Validity of the CA certificate itself: ten years.
 const CA_LIFETIME: i64 = 10 * 365 * 86_400;
@@ -50,7 +50,7 @@ fn ca_key(trust_domain: &str) -> CredentialKey {
     CredentialKey::new(trust_domain, CA_USER, CA_CONNECTION)
 }
 
-fn at(unix: i64) -> Result<OffsetDateTime, CertError> {
+pub(super) fn at(unix: i64) -> Result<OffsetDateTime, CertError> {
     OffsetDateTime::from_unix_timestamp(unix)
         .map_err(|_| CertError::Generation("time out of range".into()))
 }
@@ -77,7 +77,7 @@ pub(super) fn hex(bytes: &[u8]) -> String {
 }
 
 /// The bytes of a lowercase or uppercase hex serial.
-fn unhex(serial: &str) -> Result<Vec<u8>, CertError> {
+pub(super) fn unhex(serial: &str) -> Result<Vec<u8>, CertError> {
     let bad = || CertError::Refused("a serial is 2 to 40 hex digits".into());
     if !serial.len().is_multiple_of(2) || !(2..=40).contains(&serial.len()) {
         return Err(bad());
@@ -157,7 +157,7 @@ impl AgentCa {
             policy,
             issuer: Issuer::new(params, key),
             ca_der,
-            revoked: Mutex::new(Vec::new()),
+            revoked: Mutex::new(revoked::load(vault, trust_domain)?),
             crl_number: AtomicU64::new(0),
         })
     }
@@ -190,22 +190,26 @@ impl AgentCa {
     }
 
     /// Revokes the certificate with `serial` (hex): from now on it is in the
-    /// CRL and [`verify`](Self::verify) refuses it (RFC 5280 §5.3).
+    /// CRL and [`verify`](Self::verify) refuses it (RFC 5280 §5.3). The list
+    /// is sealed in the vault before this returns, so a reopened CA keeps it.
     pub fn revoke(&self, serial: &str) -> Result<(), CertError> {
         let bytes = unhex(serial)?;
         let serial_number = SerialNumber::from_slice(&bytes);
         let revocation_time = at(self.vault.now())?;
         {
-            let mut revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
-            if revoked.iter().any(|r| r.serial_number == serial_number) {
+            let mut list = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+            if list.iter().any(|r| r.serial_number == serial_number) {
                 return Ok(());
             }
-            revoked.push(RevokedCertParams {
+            let mut next = list.clone();
+            next.push(RevokedCertParams {
                 serial_number,
                 revocation_time,
                 reason_code: None,
                 invalidity_date: None,
             });
+            revoked::save(&self.vault, &self.trust_domain, &next)?;
+            *list = next;
         }
         self.vault.audit_event(
             AuditAction::Other("credential-change".into()),

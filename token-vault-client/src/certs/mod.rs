@@ -25,6 +25,7 @@
 mod ca;
 mod certificate;
 mod policy;
+mod revoked;
 mod spiffe;
 mod verify;
 
