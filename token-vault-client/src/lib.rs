@@ -14,12 +14,15 @@
 pub mod agent;
 pub mod backend;
 mod cache;
+#[cfg(feature = "certs")]
+pub mod certs;
 pub mod credential;
 #[cfg(feature = "postgres")]
 pub mod db_roles;
 pub mod envelope;
 pub mod error;
 pub mod filter;
+pub mod jit;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod oauth;

@@ -168,3 +168,16 @@ async fn arguments_naming_another_user_never_fetch_their_credential() {
     );
     assert!(!err.to_string().contains("at-0"));
 }
+
+#[tokio::test]
+async fn a_tool_can_be_tested_with_a_credential_built_by_hand() {
+    use agent_auth::secret::Token;
+    let mut call = call("alice");
+    call.extensions_mut()
+        .insert(VaultCredential::new("google", Token::new("at-by-hand")));
+    let credential = call.extensions().get::<VaultCredential>().unwrap();
+    assert_eq!(credential.connection(), "google");
+    assert!(!format!("{credential:?}").contains("at-by-hand"));
+    let out = provider("none").oneshot(call).await.unwrap();
+    assert_eq!(out.as_text(), Some("events read with at-by-hand"));
+}

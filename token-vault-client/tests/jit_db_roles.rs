@@ -206,3 +206,52 @@ async fn an_issuer_drops_only_its_own_roles_and_a_bad_grant_leaves_no_role() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+/// Any just-in-time issuer's expiry sweep.
+async fn sweep(issuer: &impl token_vault_client::jit::JitIssuer) -> usize {
+    issuer.sweep_expired().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_issuer_trait_a_lease_is_revoked_or_swept_and_bad_requests_create_nothing() {
+    use token_vault_client::jit::JitIssuer as _;
+    let Some(db) = pg_store::testing::fresh_database("jit_trait").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    let issued_at = now() - 3600;
+    let clock = ManualClock::new(issued_at);
+    let audit = MemorySink::new();
+    let issuer = issuer(admin.clone(), &clock, &audit);
+    let template = RoleTemplate::new("agent", ["crm_readonly"], 900).unwrap();
+    // A one-minute lease issued an hour ago has expired: the sweep drops it.
+    let old = issuer.issue("sales-agent", &template, 60).await.unwrap();
+    assert_eq!(old.expires_at(), issued_at + 60);
+    clock.set(now());
+    let lease = issuer.issue("sales-agent", &template, 300).await.unwrap();
+    assert_eq!(lease.agent(), "sales-agent");
+    assert!(login(&db, old.credential()).is_err());
+    assert!(login(&db, lease.credential()).is_ok());
+    assert_eq!(sweep(&issuer).await, 1);
+    assert!(issuer.revoke(&lease).await.unwrap());
+    assert!(login(&db, lease.credential()).is_err());
+    assert!(!issuer.revoke(&lease).await.unwrap());
+
+    let other = RoleTemplate::new("other", ["crm_readonly"], 900).unwrap();
+    for (template, ttl) in [(&template, 901), (&template, 0), (&other, 60)] {
+        assert!(matches!(
+            issuer.issue("sales-agent", template, ttl).await,
+            Err(VaultError::Invalid(_))
+        ));
+    }
+    let client = admin.client().await.unwrap();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'agent\\_%' OR rolname LIKE 'other\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}

@@ -19,6 +19,15 @@ pub struct VaultCredential {
 }
 
 impl VaultCredential {
+    /// A credential for `connection`, as a [`CredentialLayer`] puts it into a
+    /// call: for tools tested, or layered, without a vault in front of them.
+    pub fn new(connection: impl Into<String>, token: Token) -> Self {
+        Self {
+            connection: connection.into(),
+            token,
+        }
+    }
+
     /// The connection it is for.
     pub fn connection(&self) -> &str {
         &self.connection
@@ -68,10 +77,10 @@ impl CredentialLayer {
     }
 
     fn with_credential(&self, mut call: ToolCall, secret: &str) -> ToolCall {
-        call.extensions_mut().insert(VaultCredential {
-            connection: self.tool.connection().to_owned(),
-            token: Token::new(secret),
-        });
+        call.extensions_mut().insert(VaultCredential::new(
+            self.tool.connection(),
+            Token::new(secret),
+        ));
         call
     }
 

@@ -3,6 +3,7 @@
 use super::RoleTemplate;
 use crate::credential::{Credential, CredentialKey};
 use crate::error::VaultError;
+use crate::jit::{JitIssuer, Lease};
 use crate::rotation::{RotationError, Rotator};
 use agent_auth::audit::{AuditAction, AuditEvent, NoopSink, Outcome, SharedSink};
 use agent_auth::clock::SharedClock;
@@ -79,18 +80,38 @@ impl PgRoleIssuer {
     /// of the template's roles, and returns its credential. All or nothing: a
     /// failed grant leaves no role behind.
     pub async fn issue_role(&self, agent: &str) -> Result<Credential, VaultError> {
+        self.create_role(agent, &self.template, self.template.ttl)
+            .await
+            .map(Lease::into_credential)
+    }
+
+    /// [`JitIssuer::issue`]: a role of `template` (which must share this
+    /// issuer's prefix, so that revocation and the sweep own it) valid `ttl`
+    /// seconds.
+    async fn create_role(
+        &self,
+        agent: &str,
+        template: &RoleTemplate,
+        ttl: i64,
+    ) -> Result<Lease, VaultError> {
+        if template.prefix != self.template.prefix {
+            return Err(VaultError::Invalid(
+                "the template's prefix is not this issuer's".into(),
+            ));
+        }
+        template.check_ttl(ttl)?;
         let suffix: String = random_bytes::<8>()?
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let name = Identifier::new(&format!("{}_{suffix}", self.template.prefix.as_str()))
-            .map_err(storage)?;
+        let name =
+            Identifier::new(&format!("{}_{suffix}", template.prefix.as_str())).map_err(storage)?;
         let mut raw = random_bytes::<32>()?;
         let password = SecretString::new(agent_auth::jose::base64url::encode(raw));
         raw.zeroize();
         let verifier = pg_store::password_verifier(password.expose_secret().as_bytes());
-        let expires_at = self.clock.now().saturating_add(self.template.ttl);
-        let template = self.template.clone();
+        let expires_at = self.clock.now().saturating_add(ttl);
+        let owned = template.clone();
         let role = name.clone();
         let created = self
             .pool
@@ -113,7 +134,7 @@ impl PgRoleIssuer {
                         role.quoted()
                     ))
                     .await?;
-                    for grant in &template.grants {
+                    for grant in &owned.grants {
                         tx.batch_execute(&format!(
                             "GRANT {} TO {}",
                             grant.quoted(),
@@ -142,13 +163,14 @@ impl PgRoleIssuer {
             name.as_str(),
             Some(agent),
         );
-        Ok(Credential::Database {
+        let credential = Credential::Database {
             username: name.as_str().to_owned(),
             password,
-            host: self.template.host.clone(),
-            database: self.template.database.clone(),
+            host: template.host.clone(),
+            database: template.database.clone(),
             expires_at: Some(expires_at),
-        })
+        };
+        Ok(Lease::new(name.as_str(), agent, credential, expires_at))
     }
 
     /// Ends the sessions of `username` and drops the role (logout, revocation).
@@ -235,6 +257,28 @@ impl PgRoleIssuer {
             }
         }
         Ok(dropped)
+    }
+}
+
+#[async_trait::async_trait]
+impl JitIssuer for PgRoleIssuer {
+    type Template = RoleTemplate;
+
+    async fn issue(
+        &self,
+        agent: &str,
+        template: &RoleTemplate,
+        ttl: i64,
+    ) -> Result<Lease, VaultError> {
+        self.create_role(agent, template, ttl).await
+    }
+
+    async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError> {
+        self.drop_role(lease.id()).await
+    }
+
+    async fn sweep_expired(&self) -> Result<usize, VaultError> {
+        self.drop_expired().await
     }
 }
 

@@ -71,6 +71,17 @@ impl RoleTemplate {
         self
     }
 
+    /// Checks a requested lifetime against the template's, the maximum.
+    pub(super) fn check_ttl(&self, ttl: i64) -> Result<(), VaultError> {
+        if ttl <= 0 || ttl > self.ttl {
+            return Err(VaultError::Invalid(format!(
+                "a role lifetime is between 1 and {} seconds",
+                self.ttl
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether `username` is one of this template's roles (only those are dropped).
     pub(super) fn owns(&self, username: &str) -> bool {
         username
