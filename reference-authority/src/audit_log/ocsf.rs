@@ -184,7 +184,7 @@ pub fn to_ocsf(entry: &LogEntry) -> Value {
     }
     unmapped.insert(
         "action".into(),
-        super::storage::name_of(&event.action).into(),
+        super::store::name_of(&event.action).into(),
     );
     out.insert("unmapped".into(), Value::Object(unmapped));
     Value::Object(out)
