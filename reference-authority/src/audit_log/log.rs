@@ -290,17 +290,21 @@ impl AuditLog {
 
     /// The leaf hash of entry `index` (kept after archiving).
     pub fn leaf_hash(&self, index: u64) -> Option<Hash> {
-        self.state_covering(index.saturating_add(1)).tree.leaf(index)
+        self.state_covering(index.saturating_add(1))
+            .tree
+            .leaf(index)
     }
 
     /// The inclusion proof of entry `index` in the tree of `size` entries.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, AuditLogError> {
-        inclusion_proof(&self.state_covering(size).tree, index, size).ok_or(AuditLogError::NotFound("size"))
+        inclusion_proof(&self.state_covering(size).tree, index, size)
+            .ok_or(AuditLogError::NotFound("size"))
     }
 
     /// The consistency proof between tree sizes `first` and `second`.
     pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, AuditLogError> {
-        consistency_proof(&self.state_covering(second).tree, first, second).ok_or(AuditLogError::NotFound("size"))
+        consistency_proof(&self.state_covering(second).tree, first, second)
+            .ok_or(AuditLogError::NotFound("size"))
     }
 
     /// The root of the tree of the first `size` entries.
@@ -358,7 +362,10 @@ fn tile_needs(path: &TilePath) -> u64 {
     let width = path.width.map_or(TILE_WIDTH, u64::from);
     let hashes = path.index.saturating_mul(TILE_WIDTH).saturating_add(width);
     let shift = u32::from(path.level.unwrap_or(0)) * 8;
-    hashes.checked_shl(shift).filter(|n| n >> shift == hashes).unwrap_or(u64::MAX)
+    hashes
+        .checked_shl(shift)
+        .filter(|n| n >> shift == hashes)
+        .unwrap_or(u64::MAX)
 }
 
 impl AuditSink for AuditLog {

@@ -27,10 +27,10 @@ pub mod hash;
 pub mod http;
 pub mod log;
 pub mod note;
+pub mod ocsf;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod pg_storage;
-pub mod ocsf;
 pub mod proof;
 pub mod query;
 pub mod retention;
@@ -49,14 +49,14 @@ pub use http::router;
 pub use log::AuditLog;
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use ocsf::{OcsfClass, ocsf_class, to_ocsf};
+#[cfg(feature = "postgres")]
+pub use pg_storage::PgLogStorage;
 pub use proof::{
     ProofError, consistency_proof, inclusion_len, inclusion_proof, verify_consistency,
     verify_inclusion,
 };
 pub use query::AuditQuery;
 pub use retention::{RetentionPolicy, verify_archive};
-#[cfg(feature = "postgres")]
-pub use pg_storage::PgLogStorage;
 pub use storage::LogStorage;
 pub use store::{AppendTx, LogStore, NewRow, StoredEntry, open_store};
 pub use tiles::{TilePath, entry_bundle, parse_entry_bundle};

@@ -10,9 +10,7 @@
 use super::error::AuditLogError;
 use super::hash::Hash;
 use super::query::{AuditQuery, QueryValue};
-use super::store::{
-    AppendTx, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64,
-};
+use super::store::{AppendTx, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64};
 use pg_store::tokio_postgres::types::ToSql;
 use pg_store::tokio_postgres::{self, GenericClient, Row};
 use pg_store::{Migration, PgClient, PgError, PgPool};

@@ -9,9 +9,7 @@
 use super::error::AuditLogError;
 use super::hash::Hash;
 use super::query::{AuditQuery, QueryValue};
-use super::store::{
-    AppendTx, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64,
-};
+use super::store::{AppendTx, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, TransactionBehavior, params};
 use std::path::Path;

@@ -40,8 +40,12 @@ pub trait AppendTx {
     /// The index of the entry with event id `id`, if logged.
     fn index_of_event(&mut self, id: &str) -> Result<Option<u64>, AuditLogError>;
     /// Writes `rows` and the signed checkpoint of the new `size`.
-    fn write(&mut self, rows: &[NewRow<'_>], size: u64, checkpoint: &str)
-    -> Result<(), AuditLogError>;
+    fn write(
+        &mut self,
+        rows: &[NewRow<'_>],
+        size: u64,
+        checkpoint: &str,
+    ) -> Result<(), AuditLogError>;
 }
 
 /// Where a log keeps its entries, checkpoints and retention state.

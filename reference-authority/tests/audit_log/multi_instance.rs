@@ -13,9 +13,13 @@ const THREADS: usize = 4;
 const BATCHES: usize = 20;
 
 fn event(id: String) -> AuditEvent {
-    AuditEvent::new(1_700_000_000, AuditAction::AuthorizationDecision, Outcome::Success)
-        .id(id)
-        .agent("sales-agent-prod-001")
+    AuditEvent::new(
+        1_700_000_000,
+        AuditAction::AuthorizationDecision,
+        Outcome::Success,
+    )
+    .id(id)
+    .agent("sales-agent-prod-001")
 }
 
 #[test]
@@ -32,7 +36,11 @@ fn two_instances_append_concurrently_into_one_consistent_log() {
                 scope.spawn(move || {
                     let mut seen = Vec::new();
                     for k in 0..BATCHES {
-                        let ids = [format!("t{t}-{k}-0"), format!("shared-{k}"), format!("t{t}-{k}-1")];
+                        let ids = [
+                            format!("t{t}-{k}-0"),
+                            format!("shared-{k}"),
+                            format!("t{t}-{k}-1"),
+                        ];
                         let batch: Vec<AuditEvent> = ids.iter().cloned().map(event).collect();
                         let indexes = log.append(Some(&format!("client-{t}")), &batch).unwrap();
                         seen.extend(ids.into_iter().zip(indexes));
@@ -58,10 +66,19 @@ fn two_instances_append_concurrently_into_one_consistent_log() {
     // Each stored entry is the event its index was given to.
     for (id, index) in &index_of {
         let entry: LogEntry = a.entry(*index).unwrap();
-        assert_eq!((entry.index, entry.event.id.as_deref()), (*index, Some(id.as_str())));
+        assert_eq!(
+            (entry.index, entry.event.id.as_deref()),
+            (*index, Some(id.as_str()))
+        );
     }
     // The whole log verifies, every stored checkpoint against the entries.
-    let report = verify_storage(&*env.open_store(), &signer().verifier(), ORIGIN, &[a.checkpoint()]).unwrap();
+    let report = verify_storage(
+        &*env.open_store(),
+        &signer().verifier(),
+        ORIGIN,
+        &[a.checkpoint()],
+    )
+    .unwrap();
     assert_eq!(report.entries, unique as u64);
     assert_eq!(report.root, b.root());
     // Each stored checkpoint extends the one before it.
@@ -79,9 +96,21 @@ fn two_instances_append_concurrently_into_one_consistent_log() {
     assert_eq!(a.checkpoint(), b.checkpoint());
     let partial = u8::try_from(unique % 256).unwrap();
     for path in [
-        TilePath { level: Some(0), index: 0, width: Some(partial) },
-        TilePath { level: None, index: 0, width: Some(partial) },
-        TilePath { level: Some(0), index: 0, width: Some(7) },
+        TilePath {
+            level: Some(0),
+            index: 0,
+            width: Some(partial),
+        },
+        TilePath {
+            level: None,
+            index: 0,
+            width: Some(partial),
+        },
+        TilePath {
+            level: Some(0),
+            index: 0,
+            width: Some(7),
+        },
     ] {
         assert_eq!(a.tile(&path).unwrap(), b.tile(&path).unwrap(), "{path}");
     }
@@ -93,13 +122,22 @@ fn an_instance_serves_what_another_appended() {
     let writer = env.log();
     let reader = env.log();
     assert_eq!(reader.size(), 0);
-    writer.append(None, &[event("one".into()), event("two".into())]).unwrap();
+    writer
+        .append(None, &[event("one".into()), event("two".into())])
+        .unwrap();
     // The reader takes in the other instance's rows and its signed checkpoint.
     assert_eq!(reader.size(), 2);
     assert_eq!(reader.checkpoint(), writer.checkpoint());
-    let path = TilePath { level: None, index: 0, width: Some(2) };
+    let path = TilePath {
+        level: None,
+        index: 0,
+        width: Some(2),
+    };
     assert_eq!(reader.tile(&path).unwrap(), writer.tile(&path).unwrap());
     // And appends after them.
-    assert_eq!(reader.append(None, &[event("three".into())]).unwrap(), vec![2]);
+    assert_eq!(
+        reader.append(None, &[event("three".into())]).unwrap(),
+        vec![2]
+    );
     assert_eq!(writer.root(), reader.root());
 }

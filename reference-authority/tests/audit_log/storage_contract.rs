@@ -98,7 +98,10 @@ fn queries_filter_on_every_column(env: &Env) {
             .collect()
     };
     let expect = |keep: &dyn Fn(&AuditEvent) -> bool| -> Vec<Option<String>> {
-        all.iter().filter(|e| keep(e)).map(|e| e.id.clone()).collect()
+        all.iter()
+            .filter(|e| keep(e))
+            .map(|e| e.id.clone())
+            .collect()
     };
     let cases: Vec<(AuditQuery, Vec<Option<String>>)> = vec![
         (

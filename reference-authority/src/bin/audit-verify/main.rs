@@ -78,7 +78,8 @@ fn run(args: &[String]) -> Result<Result<String, String>, String> {
                 .nth(1)
                 .and_then(|l| l.parse::<u64>().ok())
                 .ok_or("the checkpoint has no size line")?;
-            let tree = Tree::from_leaf_hashes(storage.leaf_hashes_from(0).map_err(|e| e.to_string())?);
+            let tree =
+                Tree::from_leaf_hashes(storage.leaf_hashes_from(0).map_err(|e| e.to_string())?);
             let stored = storage
                 .entry(index)
                 .map_err(|e| e.to_string())?
