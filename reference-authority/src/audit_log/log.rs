@@ -188,9 +188,9 @@ impl AuditLog {
             .observers
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        for &k in &fresh {
+        for event in &fresh {
             for observer in observers.iter() {
-                observer.record(&events[k]);
+                observer.record(event);
             }
         }
         Ok(indexes)
@@ -199,20 +199,20 @@ impl AuditLog {
     /// The body of an append, under the storage's write lock with `tree`
     /// up to date: numbers the events not yet logged, extends the tree and
     /// writes the rows with the checkpoint of the new size. Fills `indexes`
-    /// and the positions in `events` of the `fresh` ones.
-    fn append_locked(
+    /// and the `fresh` events.
+    fn append_locked<'e>(
         &self,
         tx: &mut dyn AppendTx,
         tree: &mut Tree,
         reporter: Option<&str>,
-        events: &[AuditEvent],
+        events: &'e [AuditEvent],
         indexes: &mut Vec<u64>,
-        fresh: &mut Vec<usize>,
+        fresh: &mut Vec<&'e AuditEvent>,
     ) -> Result<(), AuditLogError> {
         let start = tree.size();
         let mut bodies = Vec::with_capacity(events.len());
         let mut batch_ids: Vec<Option<&str>> = Vec::new();
-        for (k, event) in events.iter().enumerate() {
+        for event in events {
             if let Some(id) = event.id.as_deref() {
                 if let Some(existing) = tx.index_of_event(id)? {
                     indexes.push(existing);
@@ -233,7 +233,7 @@ impl AuditLog {
             .encode()?;
             indexes.push(index);
             bodies.push(body);
-            fresh.push(k);
+            fresh.push(event);
         }
         if fresh.is_empty() {
             return Ok(());
@@ -242,11 +242,11 @@ impl AuditLog {
             .iter()
             .zip(&bodies)
             .enumerate()
-            .map(|(n, (&k, body))| NewRow {
+            .map(|(n, (event, body))| NewRow {
                 index: start + n as u64,
                 leaf_hash: Hash::leaf(body),
                 body,
-                event: &events[k],
+                event,
             })
             .collect();
         for row in &rows {

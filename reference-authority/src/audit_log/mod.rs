@@ -58,7 +58,7 @@ pub use proof::{
 pub use query::AuditQuery;
 pub use retention::{RetentionPolicy, verify_archive};
 pub use storage::LogStorage;
-pub use store::{AppendTx, LogStore, NewRow, StoredEntry, open_store};
+pub use store::{AppendTx, ArchiveSink, LogStore, NewRow, StoredEntry, open_store};
 pub use tiles::{TilePath, entry_bundle, parse_entry_bundle};
 pub use tree::{Tree, root_of};
 pub use verify::{

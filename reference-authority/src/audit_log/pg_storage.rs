@@ -10,7 +10,9 @@
 use super::error::AuditLogError;
 use super::hash::Hash;
 use super::query::{AuditQuery, QueryValue};
-use super::store::{AppendTx, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64};
+use super::store::{
+    AppendTx, ArchiveSink, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64,
+};
 use pg_store::tokio_postgres::types::ToSql;
 use pg_store::tokio_postgres::{self, GenericClient, Row};
 use pg_store::{Migration, PgClient, PgError, PgPool};
@@ -292,7 +294,7 @@ impl LogStore for PgLogStorage {
     fn archive(
         &mut self,
         older_than: i64,
-        archive: &mut dyn FnMut(u64, &[u8]) -> Result<(), AuditLogError>,
+        archive: &mut ArchiveSink<'_>,
     ) -> Result<u64, AuditLogError> {
         let mut client = self.client()?;
         let pool = &self.pool;

@@ -9,7 +9,9 @@
 use super::error::AuditLogError;
 use super::hash::Hash;
 use super::query::{AuditQuery, QueryValue};
-use super::store::{AppendTx, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64};
+use super::store::{
+    AppendTx, ArchiveSink, LogStore, NewRow, StoredEntry, name_of, stored_hash, to_i64, to_u64,
+};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, TransactionBehavior, params};
 use std::path::Path;
@@ -240,7 +242,7 @@ impl LogStore for LogStorage {
     fn archive(
         &mut self,
         older_than: i64,
-        archive: &mut dyn FnMut(u64, &[u8]) -> Result<(), AuditLogError>,
+        archive: &mut ArchiveSink<'_>,
     ) -> Result<u64, AuditLogError> {
         let tx = self
             .conn

@@ -87,9 +87,12 @@ pub trait LogStore: Send + std::fmt::Debug {
     fn archive(
         &mut self,
         older_than: i64,
-        archive: &mut dyn FnMut(u64, &[u8]) -> Result<(), AuditLogError>,
+        archive: &mut ArchiveSink<'_>,
     ) -> Result<u64, AuditLogError>;
 }
+
+/// Where retention hands each archived entry: its index and its bytes.
+pub type ArchiveSink<'a> = dyn FnMut(u64, &[u8]) -> Result<(), AuditLogError> + 'a;
 
 /// Opens the storage `database` names: a `postgres://` or `postgresql://`
 /// URL (feature `postgres`), else the path of a SQLite file.

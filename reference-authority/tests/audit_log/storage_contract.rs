@@ -7,7 +7,7 @@ use agent_auth::audit::{AuditAction, AuditEvent, Outcome};
 use agent_auth::clock::ManualClock;
 use reference_authority::audit_log::{
     AuditLog, AuditLogError, AuditQuery, Checkpoint, Hash, LogEntry, LogStore, RetentionPolicy,
-    TamperError, TilePath, parse_entry_bundle, verify_archive, verify_inclusion, verify_storage,
+    TamperError, TilePath, parse_entry_bundle, verify_archive, verify_entry, verify_storage,
 };
 
 const N: u64 = 12;
@@ -187,9 +187,24 @@ fn retention_archives_without_breaking_verification(env: &Env) {
     let report = env.verify().unwrap();
     assert_eq!((report.entries, report.archived), (N, 5));
     assert_eq!(verify_archive(&log, archive.as_slice()).unwrap(), 5);
-    // An archived entry still proves its inclusion by its leaf hash.
-    let proof = log.inclusion_proof(1, N).unwrap();
-    verify_inclusion(1, N, log.leaf_hash(1).unwrap(), &proof, &log.root()).unwrap();
+    // An archived entry still proves its inclusion from the archive's bytes.
+    let line = archive.split(|b| *b == b'\n').nth(2).unwrap();
+    let proof = log.inclusion_proof(2, N).unwrap();
+    verify_entry(line, 2, &proof, &log.checkpoint(), &log.verifier(), ORIGIN).unwrap();
+    // Hash tiles stay served; the entry bundle holding archived entries does not.
+    let width = Some(u8::try_from(N).unwrap());
+    let hashes = TilePath {
+        level: Some(0),
+        index: 0,
+        width,
+    };
+    assert!(log.tile(&hashes).is_ok());
+    let bundle = TilePath {
+        level: None,
+        index: 0,
+        width,
+    };
+    assert!(matches!(log.tile(&bundle), Err(AuditLogError::Archived(0))));
     assert!(log.query(&AuditQuery::new()).unwrap().len() as u64 == N - 5);
     // Applying again moves nothing twice.
     let mut second = Vec::new();
