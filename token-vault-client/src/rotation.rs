@@ -14,8 +14,10 @@
 //! 3. only then [`Rotator::retire`] revokes the old credential.
 //!
 //! Rotations of one credential run under the same per-credential lock as
-//! refreshes (single flight); every success and failure is audited with the
-//! connection, the version and a reason, never a value.
+//! refreshes (single flight) and, on a store several instances share, under
+//! the same lease (a database lock): each due credential is rotated once
+//! whichever instances run the job. Every success and failure is audited
+//! with the connection, the version and a reason, never a value.
 
 use crate::credential::{Credential, CredentialKey, CredentialKind};
 use crate::envelope;
@@ -221,6 +223,9 @@ impl Vault {
     ) -> Result<Rotated, VaultError> {
         let flight = self.flight(key);
         let _guard = flight.lock().await;
+        // Instances sharing a store (PostgreSQL) rotate one at a time too: the
+        // credential's lease (a database lock), so a due entry is rotated once.
+        let _lease = self.store().refresh_lease(key).await?;
         let Some(record) = self.store().get(key)? else {
             return Err(VaultError::NotFound(key.connection.clone()));
         };

@@ -190,3 +190,92 @@ async fn concurrent_reads_on_two_instances_make_one_refresh() {
     );
     assert_eq!(provider.refreshes.load(Ordering::SeqCst), 2);
 }
+
+/// A database whose rotator counts the passwords it issues; each issue
+/// yields to the runtime first, so the two instances' passes overlap.
+#[derive(Debug, Default)]
+struct CountingRotator {
+    issued: AtomicU64,
+}
+
+#[async_trait::async_trait]
+impl Rotator for CountingRotator {
+    async fn issue(
+        &self,
+        _key: &CredentialKey,
+        current: &Credential,
+    ) -> Result<Credential, RotationError> {
+        tokio::task::yield_now().await;
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let Credential::Database { username, .. } = current else {
+            return Err(RotationError::new("not a database credential"));
+        };
+        Ok(Credential::Database {
+            username: username.clone(),
+            password: SecretString::new(format!("pw-{n}")),
+            host: None,
+            database: None,
+            expires_at: None,
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rotation_job_on_two_instances_rotates_each_due_credential_once() {
+    let db = pg_store::testing::fresh_database("vault_rotation_lease")
+        .unwrap()
+        .expect("PostgreSQL server binaries");
+    let clock = ManualClock::new(T0);
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
+    let rotator = Arc::new(CountingRotator::default());
+    let instance = || {
+        let vault = Vault::builder(
+            Arc::new(PgVaultStore::open(db.pool().unwrap()).unwrap()),
+            keys.clone(),
+        )
+        .clock(Arc::new(clock.clone()))
+        .build();
+        vault.add_connection(
+            ConnectionConfig::new("crm-db")
+                .rotation(rotator.clone(), RotationPolicy::every_days(30)),
+        );
+        vault
+    };
+    let (one, two) = (instance(), instance());
+    let users: Vec<String> = (0..8).map(|i| format!("svc-{i}")).collect();
+    for user in &users {
+        let agent = Accessor::trusted_system("acme", user, "sales-agent");
+        let credential = Credential::Database {
+            username: user.clone(),
+            password: SecretString::new("pw-0"),
+            host: None,
+            database: None,
+            expires_at: None,
+        };
+        one.store_for(&agent, "crm-db", &credential).unwrap();
+    }
+    // Every credential is due; both instances run the job at once.
+    clock.set(T0 + 31 * 86_400);
+    let pass = |vault: &Vault| {
+        let vault = vault.clone();
+        tokio::spawn(async move { vault.rotate_due(T0 + 31 * 86_400).await.unwrap() })
+    };
+    let (a, b) = (pass(&one), pass(&two));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+    let mut rotated: Vec<String> = a
+        .rotated
+        .iter()
+        .chain(&b.rotated)
+        .map(|(key, version)| {
+            assert_eq!(*version, 2);
+            key.user.clone()
+        })
+        .collect();
+    rotated.sort();
+    assert_eq!(
+        rotated, users,
+        "each due credential rotated by exactly one instance"
+    );
+    assert_eq!(rotator.issued.load(Ordering::SeqCst), users.len() as u64);
+}

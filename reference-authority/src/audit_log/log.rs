@@ -1,5 +1,11 @@
-//! The append-only log: entries in SQLite, the Merkle tree in memory, a
-//! signed checkpoint after every appended batch.
+//! The append-only log: entries in a [`LogStore`], the Merkle tree in memory,
+//! a signed checkpoint after every appended batch.
+//!
+//! Several handles (several authority instances) may share one storage: an
+//! append runs under the storage's write lock and first takes in the rows
+//! other writers appended, so indexes stay dense and unique; readers asking
+//! for the latest state (size, root, checkpoint) or for a part of the tree the
+//! handle has not seen take them in too.
 
 use super::checkpoint::Checkpoint;
 use super::entry::LogEntry;
@@ -8,7 +14,7 @@ use super::hash::Hash;
 use super::note::{NoteSigner, NoteVerifier};
 use super::proof::{consistency_proof, inclusion_proof};
 use super::query::AuditQuery;
-use super::storage::{LogStorage, NewRow};
+use super::store::{AppendTx, LogStore, NewRow};
 use super::tiles::{TILE_WIDTH, TilePath, entry_bundle, hash_tile, requested_width};
 use super::tree::Tree;
 use agent_auth::audit::{AuditEvent, AuditSink, SharedSink};
@@ -46,30 +52,33 @@ struct Inner {
 
 #[derive(Debug)]
 struct State {
-    storage: LogStorage,
+    storage: Box<dyn LogStore>,
     tree: Tree,
     checkpoint: String,
 }
 
 impl AuditLog {
-    /// Opens the log in `storage`, named by its checkpoint `origin` and signed
-    /// by `signer`. The tree is rebuilt from the stored leaf hashes.
+    /// Opens the log in `storage` (a [`LogStorage`](super::LogStorage) or a
+    /// `PgLogStorage` (feature `postgres`)), named by its checkpoint `origin`
+    /// and signed by `signer`. The tree is rebuilt from the stored leaf hashes.
     pub fn new(
         origin: impl Into<String>,
         signer: NoteSigner,
-        storage: LogStorage,
+        storage: impl LogStore + 'static,
+    ) -> Result<Self, AuditLogError> {
+        Self::from_store(origin, signer, Box::new(storage))
+    }
+
+    /// [`Self::new`] on a storage chosen at run time (see
+    /// [`open_store`](super::open_store)).
+    pub fn from_store(
+        origin: impl Into<String>,
+        signer: NoteSigner,
+        storage: Box<dyn LogStore>,
     ) -> Result<Self, AuditLogError> {
         let origin = origin.into();
-        let tree = Tree::from_leaf_hashes(storage.leaf_hashes()?);
-        let checkpoint = signer.sign(
-            &Checkpoint {
-                origin: origin.clone(),
-                size: tree.size(),
-                root: tree.root(),
-                extensions: Vec::new(),
-            }
-            .to_text(),
-        )?;
+        let tree = Tree::from_leaf_hashes(storage.leaf_hashes_from(0)?);
+        let checkpoint = sign_tree(&origin, &signer, &tree)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 origin,
@@ -91,6 +100,33 @@ impl AuditLog {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The state, having taken in what other writers of the storage appended
+    /// when the tree has fewer than `size` entries (`u64::MAX`: always look).
+    /// When the storage cannot be read, the state this handle has is served:
+    /// an older, still valid, signed view of the log.
+    fn state_covering(&self, size: u64) -> MutexGuard<'_, State> {
+        let mut state = self.state();
+        if state.tree.size() < size
+            && let Err(error) = self.catch_up(&mut state)
+        {
+            tracing::warn!(%error, "the audit log could not read newer entries");
+        }
+        state
+    }
+
+    fn catch_up(&self, state: &mut State) -> Result<(), AuditLogError> {
+        let newer = state.storage.leaf_hashes_from(state.tree.size())?;
+        if newer.is_empty() {
+            return Ok(());
+        }
+        for hash in newer {
+            state.tree.push(hash);
+        }
+        // Ed25519 signatures are deterministic: this is the note the writer stored.
+        state.checkpoint = sign_tree(&self.inner.origin, &self.inner.signer, &state.tree)?;
+        Ok(())
+    }
+
     /// The checkpoint origin.
     pub fn origin(&self) -> &str {
         &self.inner.origin
@@ -103,12 +139,12 @@ impl AuditLog {
 
     /// The number of entries.
     pub fn size(&self) -> u64 {
-        self.state().tree.size()
+        self.state_covering(u64::MAX).tree.size()
     }
 
     /// The root hash of the whole log.
     pub fn root(&self) -> Hash {
-        self.state().tree.root()
+        self.state_covering(u64::MAX).tree.root()
     }
 
     /// Appends `events` reported by `reporter` (a client id; `None` in
@@ -120,15 +156,65 @@ impl AuditLog {
         reporter: Option<&str>,
         events: &[AuditEvent],
     ) -> Result<Vec<u64>, AuditLogError> {
-        let mut state = self.state();
-        let start = state.tree.size();
+        let mut guard = self.state();
+        let State {
+            storage,
+            tree,
+            checkpoint,
+        } = &mut *guard;
+        let seen = tree.size();
         let mut indexes = Vec::with_capacity(events.len());
-        let mut bodies = Vec::with_capacity(events.len());
         let mut fresh = Vec::with_capacity(events.len());
+        let mut start = None;
+        let result = storage.append(&mut |tx| {
+            for hash in tx.leaf_hashes_from(tree.size())? {
+                tree.push(hash);
+            }
+            start = Some(tree.size());
+            self.append_locked(tx, tree, reporter, events, &mut indexes, &mut fresh)
+        });
+        if let Err(e) = result {
+            if let Some(start) = start {
+                tree.truncate(start);
+            }
+            return Err(e);
+        }
+        if tree.size() != seen {
+            *checkpoint = sign_tree(&self.inner.origin, &self.inner.signer, tree)?;
+        }
+        drop(guard);
+        let observers = self
+            .inner
+            .observers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        for event in &fresh {
+            for observer in observers.iter() {
+                observer.record(event);
+            }
+        }
+        Ok(indexes)
+    }
+
+    /// The body of an append, under the storage's write lock with `tree`
+    /// up to date: numbers the events not yet logged, extends the tree and
+    /// writes the rows with the checkpoint of the new size. Fills `indexes`
+    /// and the `fresh` events.
+    fn append_locked<'e>(
+        &self,
+        tx: &mut dyn AppendTx,
+        tree: &mut Tree,
+        reporter: Option<&str>,
+        events: &'e [AuditEvent],
+        indexes: &mut Vec<u64>,
+        fresh: &mut Vec<&'e AuditEvent>,
+    ) -> Result<(), AuditLogError> {
+        let start = tree.size();
+        let mut bodies = Vec::with_capacity(events.len());
         let mut batch_ids: Vec<Option<&str>> = Vec::new();
         for event in events {
             if let Some(id) = event.id.as_deref() {
-                if let Some(existing) = state.storage.index_of_event(id)? {
+                if let Some(existing) = tx.index_of_event(id)? {
                     indexes.push(existing);
                     continue;
                 }
@@ -136,10 +222,8 @@ impl AuditLog {
                     indexes.push(start + pos as u64);
                     continue;
                 }
-                batch_ids.push(Some(id));
-            } else {
-                batch_ids.push(None);
             }
+            batch_ids.push(event.id.as_deref());
             let index = start + fresh.len() as u64;
             let body = LogEntry {
                 index,
@@ -152,57 +236,24 @@ impl AuditLog {
             fresh.push(event);
         }
         if fresh.is_empty() {
-            return Ok(indexes);
+            return Ok(());
         }
         let rows: Vec<NewRow<'_>> = fresh
             .iter()
             .zip(&bodies)
             .enumerate()
-            .map(|(k, (event, body))| NewRow {
-                index: start + k as u64,
+            .map(|(n, (event, body))| NewRow {
+                index: start + n as u64,
                 leaf_hash: Hash::leaf(body),
                 body,
                 event,
             })
             .collect();
         for row in &rows {
-            state.tree.push(row.leaf_hash);
+            tree.push(row.leaf_hash);
         }
-        let size = state.tree.size();
-        let signed = Checkpoint {
-            origin: self.inner.origin.clone(),
-            size,
-            root: state.tree.root(),
-            extensions: Vec::new(),
-        }
-        .to_text();
-        let result = self
-            .inner
-            .signer
-            .sign(&signed)
-            .map_err(AuditLogError::from)
-            .and_then(|note| state.storage.append(&rows, size, &note).map(|()| note));
-        match result {
-            Ok(note) => {
-                state.checkpoint = note;
-                drop(state);
-                let observers = self
-                    .inner
-                    .observers
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
-                for event in &fresh {
-                    for observer in observers.iter() {
-                        observer.record(event);
-                    }
-                }
-                Ok(indexes)
-            }
-            Err(e) => {
-                state.tree.truncate(start);
-                Err(e)
-            }
-        }
+        let note = sign_tree(&self.inner.origin, &self.inner.signer, tree)?;
+        tx.write(&rows, tree.size(), &note)
     }
 
     /// Tells `observer` of every event appended from now on, whether recorded
@@ -219,7 +270,7 @@ impl AuditLog {
 
     /// The latest signed checkpoint note.
     pub fn checkpoint(&self) -> String {
-        self.state().checkpoint.clone()
+        self.state_covering(u64::MAX).checkpoint.clone()
     }
 
     /// The bytes of entry `index` (as hashed into the tree).
@@ -239,22 +290,26 @@ impl AuditLog {
 
     /// The leaf hash of entry `index` (kept after archiving).
     pub fn leaf_hash(&self, index: u64) -> Option<Hash> {
-        self.state().tree.leaf(index)
+        self.state_covering(index.saturating_add(1))
+            .tree
+            .leaf(index)
     }
 
     /// The inclusion proof of entry `index` in the tree of `size` entries.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, AuditLogError> {
-        inclusion_proof(&self.state().tree, index, size).ok_or(AuditLogError::NotFound("size"))
+        inclusion_proof(&self.state_covering(size).tree, index, size)
+            .ok_or(AuditLogError::NotFound("size"))
     }
 
     /// The consistency proof between tree sizes `first` and `second`.
     pub fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, AuditLogError> {
-        consistency_proof(&self.state().tree, first, second).ok_or(AuditLogError::NotFound("size"))
+        consistency_proof(&self.state_covering(second).tree, first, second)
+            .ok_or(AuditLogError::NotFound("size"))
     }
 
     /// The root of the tree of the first `size` entries.
     pub fn root_at(&self, size: u64) -> Option<Hash> {
-        self.state().tree.root_at(size)
+        self.state_covering(size).tree.root_at(size)
     }
 
     /// Entries matching `query`, oldest first.
@@ -268,25 +323,49 @@ impl AuditLog {
     /// A tlog-tiles resource: a hash tile or an entry bundle. Tiles the tree
     /// does not have, and bundles with an archived entry, are `NotFound`.
     pub fn tile(&self, path: &TilePath) -> Result<Vec<u8>, AuditLogError> {
-        self.with(|tree, storage| match path.level {
-            Some(_) => hash_tile(tree, path),
+        let state = self.state_covering(tile_needs(path));
+        match path.level {
+            Some(_) => hash_tile(&state.tree, path),
             None => {
-                let width = requested_width(tree.size(), 0, path)?;
+                let width = requested_width(state.tree.size(), 0, path)?;
                 let start = path.index.saturating_mul(TILE_WIDTH);
-                let bodies = storage.bodies(start, width)?;
+                let bodies = state.storage.bodies(start, width)?;
                 // An archived entry makes its bundle unavailable (tlog-tiles, Pruning).
                 let entries: Option<Vec<Vec<u8>>> = bodies.into_iter().collect();
                 entry_bundle(&entries.ok_or(AuditLogError::Archived(start))?)
             }
-        })
+        }
     }
 
     /// Runs `f` with the tree and the storage, under the log's lock.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&Tree, &mut LogStorage) -> T) -> T {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Tree, &mut dyn LogStore) -> T) -> T {
         let mut state = self.state();
         let State { storage, tree, .. } = &mut *state;
-        f(tree, storage)
+        f(tree, storage.as_mut())
     }
+}
+
+/// The signed checkpoint note of `tree`.
+fn sign_tree(origin: &str, signer: &NoteSigner, tree: &Tree) -> Result<String, AuditLogError> {
+    let text = Checkpoint {
+        origin: origin.to_owned(),
+        size: tree.size(),
+        root: tree.root(),
+        extensions: Vec::new(),
+    }
+    .to_text();
+    Ok(signer.sign(&text)?)
+}
+
+/// The tree size a tile needs: its last hash is at tree level `8 L`.
+fn tile_needs(path: &TilePath) -> u64 {
+    let width = path.width.map_or(TILE_WIDTH, u64::from);
+    let hashes = path.index.saturating_mul(TILE_WIDTH).saturating_add(width);
+    let shift = u32::from(path.level.unwrap_or(0)) * 8;
+    hashes
+        .checked_shl(shift)
+        .filter(|n| n >> shift == hashes)
+        .unwrap_or(u64::MAX)
 }
 
 impl AuditSink for AuditLog {

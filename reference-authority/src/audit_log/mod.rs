@@ -11,7 +11,9 @@
 //!   inclusion proof carries at most `ceil(log2 n)` hashes: 30 hashes (960
 //!   bytes) at n = 10^9.
 //! - [`note`], [`checkpoint`]: signed notes and checkpoints.
-//! - [`entry`], [`storage`], [`log`]: entry bytes, SQLite rows, the log.
+//! - [`entry`], [`store`], [`log`]: entry bytes, the storage seam, the log;
+//!   [`storage`] keeps it in SQLite, `pg_storage` (feature `postgres`) in
+//!   PostgreSQL for several instances on one database.
 //! - [`tiles`] and `http` (feature `server`): the tiles and the ingestion endpoint.
 //! - [`verify`]: whole-log and one-entry verification with typed tamper errors.
 //! - [`retention`], [`query`], [`ocsf`]: archive, search and export.
@@ -26,10 +28,14 @@ pub mod http;
 pub mod log;
 pub mod note;
 pub mod ocsf;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod pg_storage;
 pub mod proof;
 pub mod query;
 pub mod retention;
 pub mod storage;
+pub mod store;
 pub mod tiles;
 pub mod tree;
 pub mod verify;
@@ -43,6 +49,8 @@ pub use http::router;
 pub use log::AuditLog;
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use ocsf::{OcsfClass, ocsf_class, to_ocsf};
+#[cfg(feature = "postgres")]
+pub use pg_storage::PgLogStorage;
 pub use proof::{
     ProofError, consistency_proof, inclusion_len, inclusion_proof, verify_consistency,
     verify_inclusion,
@@ -50,6 +58,7 @@ pub use proof::{
 pub use query::AuditQuery;
 pub use retention::{RetentionPolicy, verify_archive};
 pub use storage::LogStorage;
+pub use store::{AppendTx, ArchiveSink, LogStore, NewRow, StoredEntry, open_store};
 pub use tiles::{TilePath, entry_bundle, parse_entry_bundle};
 pub use tree::{Tree, root_of};
 pub use verify::{

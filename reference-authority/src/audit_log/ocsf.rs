@@ -182,10 +182,7 @@ pub fn to_ocsf(entry: &LogEntry) -> Value {
     if let Some(jti) = &event.token_jti {
         unmapped.insert("token_jti".into(), jti.clone().into());
     }
-    unmapped.insert(
-        "action".into(),
-        super::storage::name_of(&event.action).into(),
-    );
+    unmapped.insert("action".into(), super::store::name_of(&event.action).into());
     out.insert("unmapped".into(), Value::Object(unmapped));
     Value::Object(out)
 }

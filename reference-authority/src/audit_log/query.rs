@@ -1,8 +1,7 @@
 //! Searching the log: by agent, user, action, outcome, time range, request id.
 
-use super::storage::name_of;
+use super::store::name_of;
 use agent_auth::audit::{AuditAction, Outcome};
-use rusqlite::types::Value;
 
 /// The default and the largest number of results of one query.
 const DEFAULT_LIMIT: u32 = 1000;
@@ -93,35 +92,52 @@ impl AuditQuery {
         self.limit.unwrap_or(DEFAULT_LIMIT).min(DEFAULT_LIMIT)
     }
 
-    /// The `AND ...` clause and its bound values (never interpolated).
-    pub(crate) fn to_sql(&self) -> (String, Vec<Value>) {
-        let mut clause = String::new();
-        let mut values = Vec::new();
-        let mut add = |column: &str, op: &str, value: Value| {
-            clause.push_str(&format!(" AND {column} {op} ?"));
-            values.push(value);
-        };
+    /// The conditions as (column, operator, value), in a fixed order; every
+    /// backend binds the values as parameters (never interpolated). The
+    /// `"user"` column is quoted: `user` is a reserved word in PostgreSQL.
+    pub(crate) fn conditions(&self) -> Vec<(&'static str, &'static str, QueryValue)> {
+        let text = |column, v: &str| (column, "=", QueryValue::Text(v.to_owned()));
+        let mut out = Vec::new();
         if let Some(v) = &self.agent {
-            add("agent", "=", Value::Text(v.clone()));
+            out.push(text("agent", v));
         }
         if let Some(v) = &self.user {
-            add("user", "=", Value::Text(v.clone()));
+            out.push(text("\"user\"", v));
         }
         if let Some(v) = &self.action {
-            add("action", "=", Value::Text(name_of(v)));
+            out.push(text("action", &name_of(v)));
         }
         if let Some(v) = &self.outcome {
-            add("outcome", "=", Value::Text(name_of(v)));
+            out.push(text("outcome", &name_of(v)));
         }
         if let Some(v) = self.since {
-            add("time", ">=", Value::Integer(v));
+            out.push(("time", ">=", QueryValue::Integer(v)));
         }
         if let Some(v) = self.until {
-            add("time", "<", Value::Integer(v));
+            out.push(("time", "<", QueryValue::Integer(v)));
         }
         if let Some(v) = &self.request_id {
-            add("request_id", "=", Value::Text(v.clone()));
+            out.push(text("request_id", v));
         }
-        (clause, values)
+        out
     }
+
+    /// The `AND column op <placeholder>` clause of [`Self::conditions`], with
+    /// `placeholder(n)` naming the n-th parameter (from 1).
+    pub(crate) fn clause(&self, placeholder: impl Fn(usize) -> String) -> String {
+        self.conditions()
+            .iter()
+            .enumerate()
+            .map(|(n, (column, op, _))| format!(" AND {column} {op} {}", placeholder(n + 1)))
+            .collect()
+    }
+}
+
+/// A value a query condition binds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum QueryValue {
+    /// A text column.
+    Text(String),
+    /// An integer column.
+    Integer(i64),
 }

@@ -51,7 +51,7 @@ impl RetentionPolicy {
         let older_than = clock.now().saturating_sub(self.keep_seconds);
         let io = |e: std::io::Error| AuditLogError::Storage(format!("archive: {e}"));
         log.with(|_, storage| {
-            storage.archive(older_than, |_, body| {
+            storage.archive(older_than, &mut |_, body| {
                 archive.write_all(body).map_err(io)?;
                 archive.write_all(b"\n").map_err(io)
             })

@@ -12,7 +12,7 @@ use super::entry::claimed_index;
 use super::hash::Hash;
 use super::note::NoteVerifier;
 use super::proof::{ProofError, verify_consistency, verify_inclusion};
-use super::storage::LogStorage;
+use super::store::LogStore;
 use super::tree::Tree;
 use thiserror::Error;
 
@@ -111,7 +111,7 @@ pub struct VerifyReport {
 /// Checks every stored entry and checkpoint of a log, plus any `trusted`
 /// checkpoint notes obtained elsewhere (a witness, an earlier download).
 pub fn verify_storage(
-    storage: &LogStorage,
+    storage: &dyn LogStore,
     key: &NoteVerifier,
     origin: &str,
     trusted: &[String],
@@ -121,7 +121,7 @@ pub fn verify_storage(
     let mut archived = 0u64;
     let mut fault: Option<TamperError> = None;
     storage
-        .for_each_entry(|row| {
+        .for_each_entry(&mut |row| {
             if fault.is_some() {
                 return Ok(());
             }

@@ -10,9 +10,12 @@
 
 mod common;
 mod ingestion;
+#[cfg(feature = "postgres")]
+mod multi_instance;
 mod retention_query;
 mod seed_trail;
 mod server_binary;
+mod storage_contract;
 mod tamper;
 mod tiles;
 mod vectors;

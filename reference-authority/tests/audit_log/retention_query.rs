@@ -1,61 +1,12 @@
-//! Retention archives without breaking verification; the query API and the
-//! OCSF export.
+//! A tampered archive is refused; the query API and the OCSF export (retention
+//! that keeps verification working is in the storage contract).
 
 use super::common::{ORIGIN, file_log, signer};
 use agent_auth::audit::{AuditAction, AuditEvent, Outcome};
 use agent_auth::clock::ManualClock;
 use reference_authority::audit_log::{
-    AuditLogError, AuditQuery, LogStorage, RetentionPolicy, TilePath, to_ocsf, verify_archive,
-    verify_entry, verify_storage,
+    AuditLogError, AuditQuery, LogStorage, RetentionPolicy, to_ocsf, verify_archive,
 };
-
-#[test]
-fn archived_entries_keep_their_hashes_so_proofs_and_tiles_still_verify() {
-    let (_dir, path, log) = file_log(10);
-    let clock = ManualClock::new(1_700_000_000 + 100);
-    let mut archive = Vec::new();
-    // Events 0..5 are older than 95 seconds at now.
-    let moved = RetentionPolicy::keep_seconds(95)
-        .apply(&log, &clock, &mut archive)
-        .unwrap();
-    assert_eq!(moved, 5);
-    assert!(matches!(
-        log.entry_bytes(0),
-        Err(AuditLogError::Archived(0))
-    ));
-    assert!(log.entry_bytes(5).is_ok());
-    // The whole log still verifies, archived entries by their hashes.
-    let report = verify_storage(
-        &LogStorage::open(&path).unwrap(),
-        &log.verifier(),
-        ORIGIN,
-        &[log.checkpoint()],
-    )
-    .unwrap();
-    assert_eq!((report.entries, report.archived), (10, 5));
-    // An archived entry still proves its inclusion from the archive's bytes.
-    let line = archive.split(|b| *b == b'\n').nth(2).unwrap();
-    let proof = log.inclusion_proof(2, 10).unwrap();
-    verify_entry(line, 2, &proof, &log.checkpoint(), &log.verifier(), ORIGIN).unwrap();
-    assert_eq!(verify_archive(&log, archive.as_slice()).unwrap(), 5);
-    // Hash tiles stay served; the entry bundle holding archived entries does not.
-    assert!(
-        log.tile(&TilePath {
-            level: Some(0),
-            index: 0,
-            width: Some(10)
-        })
-        .is_ok()
-    );
-    assert!(
-        log.tile(&TilePath {
-            level: None,
-            index: 0,
-            width: Some(10)
-        })
-        .is_err()
-    );
-}
 
 #[test]
 fn tampered_archive_is_refused() {

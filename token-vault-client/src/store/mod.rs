@@ -143,8 +143,8 @@ pub trait VaultStore: Send + Sync + std::fmt::Debug {
     /// Every record (for re-encryption and the output filter).
     fn list(&self) -> Result<Vec<SealedRecord>, VaultError>;
 
-    /// Excludes refreshes of `key` by the other vault instances sharing this
-    /// store until the lease drops. The default, for stores of one process, is
+    /// Excludes refreshes and rotations of `key` by the other vault instances
+    /// sharing this store until the lease drops. The default, for stores of one process, is
     /// no lease: the vault's own per-credential lock is enough there.
     fn refresh_lease(&self, key: &CredentialKey) -> LeaseFuture {
         let _ = key;

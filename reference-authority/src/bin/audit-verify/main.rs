@@ -4,6 +4,8 @@
 //! audit-verify log   --database audit.sqlite --key <vkey> [--origin O] [--checkpoint FILE]...
 //! audit-verify entry --database audit.sqlite --key <vkey> [--origin O] --checkpoint FILE --index N
 //! ```
+//! `--database` is a SQLite file or, built with the `postgres` feature, a
+//! `postgres://` URL.
 //! `<vkey>` is the log's verifier key (`<name>+<id>+<base64 key>`); the origin
 //! defaults to the key name. `log` re-hashes every entry and checks every
 //! stored and given checkpoint; `entry` checks one entry's inclusion proof
@@ -11,7 +13,7 @@
 //! (the message names the first bad entry); 2: bad usage or unreadable input.
 
 use reference_authority::audit_log::{
-    LogStorage, NoteVerifier, Tree, inclusion_proof, verify_entry, verify_storage,
+    NoteVerifier, Tree, inclusion_proof, open_store, verify_entry, verify_storage,
 };
 use std::process::ExitCode;
 
@@ -52,13 +54,13 @@ fn run(args: &[String]) -> Result<Result<String, String>, String> {
     let command = args.first().ok_or("expected `log` or `entry`")?;
     let key = NoteVerifier::parse(&value(args, "--key")?).map_err(|e| e.to_string())?;
     let origin = value(args, "--origin").unwrap_or_else(|_| key.name().to_owned());
-    let storage = LogStorage::open(value(args, "--database")?).map_err(|e| e.to_string())?;
+    let storage = open_store(&value(args, "--database")?).map_err(|e| e.to_string())?;
     let checkpoints = values(args, "--checkpoint")
         .iter()
         .map(|path| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
     match command.as_str() {
-        "log" => Ok(verify_storage(&storage, &key, &origin, &checkpoints)
+        "log" => Ok(verify_storage(&*storage, &key, &origin, &checkpoints)
             .map(|r| {
                 format!(
                     "verified {} entries ({} archived) against {} checkpoints; root {}",
@@ -76,7 +78,8 @@ fn run(args: &[String]) -> Result<Result<String, String>, String> {
                 .nth(1)
                 .and_then(|l| l.parse::<u64>().ok())
                 .ok_or("the checkpoint has no size line")?;
-            let tree = Tree::from_leaf_hashes(storage.leaf_hashes().map_err(|e| e.to_string())?);
+            let tree =
+                Tree::from_leaf_hashes(storage.leaf_hashes_from(0).map_err(|e| e.to_string())?);
             let stored = storage
                 .entry(index)
                 .map_err(|e| e.to_string())?

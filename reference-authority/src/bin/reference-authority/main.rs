@@ -5,7 +5,9 @@
 //! ```
 //! Prints `listening on <issuer>` once it accepts connections. With
 //! `database = "file.sqlite"` in the configuration, keys, users, clients,
-//! sessions and grants survive a restart. A `[registration]` table enables
+//! sessions and grants survive a restart; built with the `postgres` feature,
+//! `database = "postgres://..."` puts them in PostgreSQL, shared by several
+//! instances. A `[registration]` table enables
 //! dynamic client registration (RFC 7591) at `/register`: open, or with
 //! `initial_access_token` required as a bearer token.
 //!
@@ -174,8 +176,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.registration(registration::policy(r));
     }
     if let Some(db) = &config.database {
-        let store: Arc<dyn Store> = Arc::new(reference_authority::SqliteStore::open(db)?);
-        builder = builder.store(store);
+        builder = builder.store(provider_store(db)?);
     }
     let log = config.audit_log.as_ref().map(|c| c.open()).transpose()?;
     if let Some(log) = &log {
@@ -258,4 +259,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     Ok(())
+}
+
+/// The provider store `database` names: a `postgres://` or `postgresql://`
+/// URL (feature `postgres`), else a SQLite file.
+fn provider_store(database: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+    if reference_authority::store::is_postgres_url(database) {
+        #[cfg(feature = "postgres")]
+        return Ok(Arc::new(reference_authority::PgStore::connect(database)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err("a PostgreSQL database needs the `postgres` feature".into());
+    }
+    Ok(Arc::new(reference_authority::SqliteStore::open(database)?))
 }

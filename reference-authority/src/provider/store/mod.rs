@@ -18,6 +18,12 @@ pub use typed::{get_json, purge_json, put_json, update_json};
 
 use super::StoreError;
 
+/// Whether a configured `database` names PostgreSQL (a `postgres://` or
+/// `postgresql://` URL) rather than a SQLite file.
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
 /// The tables of the authority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
