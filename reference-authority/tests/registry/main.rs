@@ -153,10 +153,20 @@ fn sales_agent() -> AgentSpec {
         .client("sales-agent")
 }
 
+/// Registers the sales agent and activates it.
 fn register_active(f: &Fixture) -> AgentRecord {
-    let registry = f.authority.registry();
-    registry.register(sales_agent(), &admin()).unwrap();
-    registry.activate("sales-agent-prod-001", &admin()).unwrap()
+    active(f, sales_agent())
+}
+
+/// Registers the agent `spec` describes (STAGED).
+fn staged(f: &Fixture, spec: AgentSpec) -> AgentRecord {
+    f.authority.registry().register(spec, &admin()).unwrap()
+}
+
+/// Registers the agent `spec` describes and activates it.
+fn active(f: &Fixture, spec: AgentSpec) -> AgentRecord {
+    let id = staged(f, spec).id;
+    f.authority.registry().activate(&id, &admin()).unwrap()
 }
 
 fn client_credentials() -> TokenRequest {
