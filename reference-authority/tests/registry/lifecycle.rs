@@ -106,13 +106,7 @@ async fn activation_needs_the_sponsor_to_be_active() {
         .await
         .unwrap();
     let registry = f.authority.registry();
-    staged(
-        &f,
-        AgentSpec::new("a1", "A")
-            .owner(Principal::Person("tom".into()))
-            .sponsor("alice")
-            .client("sales-agent"),
-    );
+    staged(&f, a1(Principal::Person("tom".into()), "alice"));
     let err = registry.activate("a1", &admin()).unwrap_err();
     assert!(matches!(err, RegistryError::NoActiveSponsor(_)), "{err}");
 }
@@ -121,13 +115,7 @@ async fn activation_needs_the_sponsor_to_be_active() {
 fn a_group_with_an_active_member_is_a_valid_owner() {
     let f = fixture();
     let registry = f.authority.registry();
-    staged(
-        &f,
-        AgentSpec::new("a1", "A")
-            .owner(Principal::Group("sales-ops".into()))
-            .sponsor("sarah")
-            .client("sales-agent"),
-    );
+    staged(&f, a1(Principal::Group("sales-ops".into()), "sarah"));
     assert_eq!(
         registry.activate("a1", &admin()).unwrap().status,
         AgentStatus::Active

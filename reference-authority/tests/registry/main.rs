@@ -158,6 +158,14 @@ fn register_active(f: &Fixture) -> AgentRecord {
     active(f, sales_agent())
 }
 
+/// Agent `a1` on the `sales-agent` client, owned by `owner`, sponsored by `sponsor`.
+fn a1(owner: Principal, sponsor: &str) -> AgentSpec {
+    AgentSpec::new("a1", "A")
+        .owner(owner)
+        .sponsor(sponsor)
+        .client("sales-agent")
+}
+
 /// Registers the agent `spec` describes (STAGED).
 fn staged(f: &Fixture, spec: AgentSpec) -> AgentRecord {
     f.authority.registry().register(spec, &admin()).unwrap()
