@@ -1,7 +1,8 @@
 //! What a policy enforcement point calls: an embedded PDP or a remote one.
 
+use super::decision::Decision;
 use super::error::RequestError;
-use super::evaluation::{Decision, EvaluationRequest, EvaluationsRequest, EvaluationsResponse};
+use super::evaluation::{EvaluationRequest, EvaluationsRequest, EvaluationsResponse};
 
 /// Why a PDP gave no decision. A PEP fails closed on every variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

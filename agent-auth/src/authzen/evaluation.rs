@@ -1,6 +1,7 @@
 //! Access Evaluation (AuthZEN 1.0 section 6) and Access Evaluations
 //! (section 7): requests, decisions and batch semantics.
 
+use super::decision::Decision;
 use super::entity::{Action, Properties, Resource, Subject};
 use super::error::RequestError;
 use serde::{Deserialize, Serialize};
@@ -47,61 +48,6 @@ impl EvaluationRequest {
     pub fn with_context(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.context.insert(name.into(), value.into());
         self
-    }
-}
-
-/// The answer to one question (AuthZEN 1.0 section 6.2): `decision`, and an
-/// optional `context` (here the reasons, under `reason_admin`).
-///
-/// ```
-/// use agent_auth::authzen::Decision;
-/// let d = Decision::deny().with_reason("fga: no relation");
-/// assert!(!d.decision);
-/// assert_eq!(d.reason(), Some("fga: no relation"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Decision {
-    /// `true` permits, `false` denies.
-    pub decision: bool,
-    /// The response context.
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub context: Properties,
-}
-
-/// The context member that carries the reason for administrators (the
-/// specification's example names it `reason_admin`, keyed by language).
-const REASON: &str = "reason_admin";
-
-impl Decision {
-    /// A permit without context.
-    pub fn permit() -> Self {
-        Self {
-            decision: true,
-            context: Map::new(),
-        }
-    }
-
-    /// A deny without context.
-    pub fn deny() -> Self {
-        Self {
-            decision: false,
-            context: Map::new(),
-        }
-    }
-
-    /// Records why, as `{"reason_admin": {"en": reason}}`.
-    #[must_use]
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        let mut by_language = Map::new();
-        by_language.insert("en".into(), Value::String(reason.into()));
-        self.context
-            .insert(REASON.into(), Value::Object(by_language));
-        self
-    }
-
-    /// The reason recorded by [`Decision::with_reason`].
-    pub fn reason(&self) -> Option<&str> {
-        self.context.get(REASON)?.get("en")?.as_str()
     }
 }
 

@@ -28,6 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod decision;
 mod decision_point;
 mod entity;
 mod error;
@@ -38,11 +39,12 @@ pub mod parse;
 mod remote;
 mod search;
 
+pub use decision::Decision;
 pub use decision_point::{DecisionPoint, PdpError};
 pub use entity::{Action, Properties, Resource, Subject};
 pub use error::RequestError;
 pub use evaluation::{
-    Decision, EvaluationItem, EvaluationRequest, EvaluationsRequest, EvaluationsResponse, Semantic,
+    EvaluationItem, EvaluationRequest, EvaluationsRequest, EvaluationsResponse, Semantic,
 };
 pub use metadata::{PdpMetadata, paths};
 #[cfg(feature = "http")]

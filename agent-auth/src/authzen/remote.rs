@@ -1,8 +1,9 @@
 //! [`RemotePdp`]: a PDP over HTTP, through the OAuth core's [`HttpClient`]
 //! (its URL rule, timeout, body cap and redirect refusal apply).
 
+use super::decision::Decision;
 use super::decision_point::{DecisionPoint, PdpError};
-use super::evaluation::{Decision, EvaluationRequest, EvaluationsRequest, EvaluationsResponse};
+use super::evaluation::{EvaluationRequest, EvaluationsRequest, EvaluationsResponse};
 use super::metadata::{PdpMetadata, paths};
 use crate::oauth::{HttpClient, HttpError, HttpRequest, HttpResponse};
 use crate::secret::SecretString;

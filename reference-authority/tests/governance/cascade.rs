@@ -12,7 +12,7 @@ use fga_core::engine::{
 };
 use fga_core::{AuthorizationModel, EmbeddedBackend, Engine, FgaBackend, ReadFilter, TupleKey};
 use reference_authority::governance::cascade::{
-    CascadeError, NOT_REVOKED_AT_PROVIDER, Retire, Step, StepOutcome,
+    CascadeError, ProviderRevocation, Retire, RevocationResult, Step, StepOutcome,
 };
 use reference_authority::governance::jit::Elevation;
 use reference_authority::{GrantFacts, IssueOptions, Params, TokenRequest};
@@ -231,11 +231,15 @@ async fn offboarding_removes_every_kind_of_access_and_leaves_the_evidence() {
         removed(Step::CibaRequests),
         [format!("1 CIBA requests of client {CLIENT}")]
     );
+    // An API key has no RFC 7009 revocation: the evidence says so.
     match &state[&Step::VaultEntries] {
-        StepOutcome::Done { notes, .. } => {
+        StepOutcome::Done { revocations, .. } => {
             assert_eq!(
-                notes,
-                &[format!("vault entry salesforce: {NOT_REVOKED_AT_PROVIDER}")]
+                revocations,
+                &[ProviderRevocation {
+                    connection: "salesforce".into(),
+                    result: RevocationResult::NotRevocable,
+                }]
             );
         }
         other => panic!("{other:?}"),

@@ -10,9 +10,11 @@
 )]
 
 mod cascade;
+mod cascade_vault;
 mod jit;
 #[cfg(feature = "server")]
 mod jit_ciba;
+mod jit_id_jag;
 mod reviews;
 mod templates;
 
@@ -53,7 +55,7 @@ pub(crate) fn scope(s: &str) -> Entitlement {
 /// bob, carol and dave approve; the `platform` group holds carol. Agents:
 /// `sales-agent-prod-001` (client `sales-agent`, owner olivia) and
 /// `support-agent` (client `support-client`, owner group `platform`),
-/// both ACTIVE.
+/// both ACTIVE; their clients may also exchange tokens (RFC 8693).
 pub(crate) fn fixture() -> Fixture {
     fixture_with(|b| b)
 }
@@ -109,6 +111,7 @@ pub(crate) fn fixture_on(
                         grant_types::CLIENT_CREDENTIALS,
                         grant_types::REFRESH_TOKEN,
                         "urn:openid:params:grant-type:ciba",
+                        agent_auth::exchange::GRANT_TOKEN_EXCHANGE,
                     ])
                     .scopes(["openid", "crm:read", "crm:write"]),
             )

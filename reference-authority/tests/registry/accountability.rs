@@ -63,16 +63,7 @@ async fn sponsorship_moves_and_the_agent_stays_active_when_it_still_has_an_owner
 async fn without_an_active_manager_the_agent_is_suspended_and_its_owners_are_notified() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "Pricing agent")
-                .owner(Principal::Group("sales-ops".into()))
-                .sponsor("maria")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("a1", &admin()).unwrap();
+    active(&f, a1(Principal::Group("sales-ops".into()), "maria"));
     // Maria has no manager.
     f.authority
         .directory()
@@ -122,16 +113,7 @@ async fn deactivating_a_person_disables_their_authority_user() {
 async fn a_group_owner_without_active_members_suspends_the_agent_and_tells_the_sponsor() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "Ops agent")
-                .owner(Principal::Group("sales-ops".into()))
-                .sponsor("maria")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("a1", &admin()).unwrap();
+    active(&f, a1(Principal::Group("sales-ops".into()), "maria"));
     f.authority
         .directory()
         .replace_group(
@@ -155,16 +137,7 @@ async fn a_group_owner_without_active_members_suspends_the_agent_and_tells_the_s
 async fn a_deactivated_owner_suspends_an_agent_with_no_other_owner() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .owner(Principal::Person("tom".into()))
-                .sponsor("maria")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("a1", &admin()).unwrap();
+    active(&f, a1(Principal::Person("tom".into()), "maria"));
     f.authority
         .directory()
         .set_active("tom", false, None, &admin())
@@ -182,16 +155,7 @@ async fn a_deactivated_owner_suspends_an_agent_with_no_other_owner() {
 async fn reactivating_a_person_does_not_reactivate_their_agents() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .owner(Principal::Person("tom".into()))
-                .sponsor("maria")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("a1", &admin()).unwrap();
+    active(&f, a1(Principal::Person("tom".into()), "maria"));
     let directory = f.authority.directory();
     directory
         .set_active("tom", false, None, &admin())

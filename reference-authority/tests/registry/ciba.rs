@@ -18,16 +18,13 @@ async fn a_suspended_agent_gets_no_ciba_token() {
     op.register_client("ciba-agent", ciba_client::DeliveryMode::Poll, None)
         .unwrap();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("mailer", "Mailer")
-                .owner(Principal::Person("tom".into()))
-                .sponsor("sarah")
-                .client("ciba-agent"),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("mailer", &admin()).unwrap();
+    active(
+        &f,
+        AgentSpec::new("mailer", "Mailer")
+            .owner(Principal::Person("tom".into()))
+            .sponsor("sarah")
+            .client("ciba-agent"),
+    );
     let ask = || {
         TokenRequest::new(Params::from_pairs([
             ("scope", "openid email:send"),

@@ -45,14 +45,12 @@ fn a_staged_agent_s_client_is_disabled_until_activation() {
 fn activation_needs_an_owner() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .sponsor("sarah")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
+    staged(
+        &f,
+        AgentSpec::new("a1", "A")
+            .sponsor("sarah")
+            .client("sales-agent"),
+    );
     let err = registry.activate("a1", &admin()).unwrap_err();
     assert!(
         matches!(err, RegistryError::NoActiveOwner(ref id) if id == "a1"),
@@ -67,14 +65,12 @@ fn activation_needs_an_owner() {
 fn activation_needs_a_sponsor() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .owner(Principal::Person("tom".into()))
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
+    staged(
+        &f,
+        AgentSpec::new("a1", "A")
+            .owner(Principal::Person("tom".into()))
+            .client("sales-agent"),
+    );
     let err = registry.activate("a1", &admin()).unwrap_err();
     assert!(matches!(err, RegistryError::NoActiveSponsor(_)), "{err}");
     assert_eq!(
@@ -87,14 +83,12 @@ fn activation_needs_a_sponsor() {
 fn activation_needs_a_credential() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .owner(Principal::Person("tom".into()))
-                .sponsor("sarah"),
-            &admin(),
-        )
-        .unwrap();
+    staged(
+        &f,
+        AgentSpec::new("a1", "A")
+            .owner(Principal::Person("tom".into()))
+            .sponsor("sarah"),
+    );
     let err = registry.activate("a1", &admin()).unwrap_err();
     assert!(matches!(err, RegistryError::NoCredential(_)), "{err}");
     assert_eq!(
@@ -112,15 +106,7 @@ async fn activation_needs_the_sponsor_to_be_active() {
         .await
         .unwrap();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .owner(Principal::Person("tom".into()))
-                .sponsor("alice")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
+    staged(&f, a1(Principal::Person("tom".into()), "alice"));
     let err = registry.activate("a1", &admin()).unwrap_err();
     assert!(matches!(err, RegistryError::NoActiveSponsor(_)), "{err}");
 }
@@ -129,15 +115,7 @@ async fn activation_needs_the_sponsor_to_be_active() {
 fn a_group_with_an_active_member_is_a_valid_owner() {
     let f = fixture();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "A")
-                .owner(Principal::Group("sales-ops".into()))
-                .sponsor("sarah")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
+    staged(&f, a1(Principal::Group("sales-ops".into()), "sarah"));
     assert_eq!(
         registry.activate("a1", &admin()).unwrap().status,
         AgentStatus::Active

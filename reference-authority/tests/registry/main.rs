@@ -153,10 +153,28 @@ fn sales_agent() -> AgentSpec {
         .client("sales-agent")
 }
 
+/// Registers the sales agent and activates it.
 fn register_active(f: &Fixture) -> AgentRecord {
-    let registry = f.authority.registry();
-    registry.register(sales_agent(), &admin()).unwrap();
-    registry.activate("sales-agent-prod-001", &admin()).unwrap()
+    active(f, sales_agent())
+}
+
+/// Agent `a1` on the `sales-agent` client, owned by `owner`, sponsored by `sponsor`.
+fn a1(owner: Principal, sponsor: &str) -> AgentSpec {
+    AgentSpec::new("a1", "A")
+        .owner(owner)
+        .sponsor(sponsor)
+        .client("sales-agent")
+}
+
+/// Registers the agent `spec` describes (STAGED).
+fn staged(f: &Fixture, spec: AgentSpec) -> AgentRecord {
+    f.authority.registry().register(spec, &admin()).unwrap()
+}
+
+/// Registers the agent `spec` describes and activates it.
+fn active(f: &Fixture, spec: AgentSpec) -> AgentRecord {
+    let id = staged(f, spec).id;
+    f.authority.registry().activate(&id, &admin()).unwrap()
 }
 
 fn client_credentials() -> TokenRequest {

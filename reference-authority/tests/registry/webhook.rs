@@ -39,17 +39,13 @@ async fn receiver(status: StatusCode) -> (String, Received) {
 
 /// An active agent sponsored by maria (no manager) and owned by tom.
 fn agent_of_maria(f: &Fixture) {
-    let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("a1", "Pricing agent")
-                .owner(Principal::Person("tom".into()))
-                .sponsor("maria")
-                .client("sales-agent"),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("a1", &admin()).unwrap();
+    active(
+        f,
+        AgentSpec::new("a1", "Pricing agent")
+            .owner(Principal::Person("tom".into()))
+            .sponsor("maria")
+            .client("sales-agent"),
+    );
 }
 
 #[tokio::test]

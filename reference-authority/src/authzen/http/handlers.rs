@@ -4,8 +4,12 @@ use super::callers::Callers;
 use super::reply;
 use crate::authzen::Pdp;
 use agent_auth::authzen::parse::{self, Evaluations};
+use agent_auth::authzen::{
+    Action, ActionSearch, RequestError, Resource, ResourceSearch, SearchResponse, Subject,
+    SubjectSearch,
+};
 use axum::body::Bytes;
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::Response;
 use std::sync::Arc;
 
@@ -21,42 +25,36 @@ impl State {
 
 type Ask = axum::extract::State<State>;
 
-/// The refusal of a request whose caller or content type is wrong, checked
-/// before any body is read as JSON.
-fn refusal(state: &State, headers: &HeaderMap) -> Option<Response> {
-    if let Err(r) = state.0.1.check(headers) {
-        return Some(reply::refused(&r));
+/// Admits a decision request only from an allowed caller, with a JSON
+/// body (AuthZEN 1.0 section 10.1), checked before any body is read.
+pub(super) async fn admitted(
+    axum::extract::State(s): Ask,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Err(r) = s.0.1.check(request.headers()) {
+        return reply::refused(&r);
     }
-    let json = headers
+    let json = request
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    (!json).then(reply::not_json)
+    if !json {
+        return reply::not_json();
+    }
+    next.run(request).await
 }
 
-pub(super) async fn evaluation(
-    axum::extract::State(s): Ask,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
-        return r;
-    }
+pub(super) async fn evaluation(axum::extract::State(s): Ask, body: Bytes) -> Response {
     match parse::evaluation(&body) {
         Ok(request) => reply::ok(&s.0.0.evaluate(&request).await),
         Err(e) => reply::bad_request(&e),
     }
 }
 
-pub(super) async fn evaluations(
-    axum::extract::State(s): Ask,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
-        return r;
-    }
+pub(super) async fn evaluations(axum::extract::State(s): Ask, body: Bytes) -> Response {
     let pdp = &s.0.0;
     match parse::evaluations(&body) {
         Ok(Evaluations::Single(request)) => reply::ok(&pdp.evaluate(&request).await),
@@ -67,46 +65,52 @@ pub(super) async fn evaluations(
     }
 }
 
-pub(super) async fn search_subject(
-    axum::extract::State(s): Ask,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
-        return r;
-    }
-    let result = match parse::subject_search(&body) {
-        Ok(search) => s.0.0.search_subjects(&search).await,
-        Err(e) => Err(e),
-    };
-    result.map_or_else(|e| reply::bad_request(&e), |page| reply::ok(&page))
+/// One of the Search APIs (AuthZEN 1.0 section 8): how its body is read
+/// and answered, so that one handler serves all three.
+#[async_trait::async_trait]
+pub(super) trait SearchApi: Sized + Send {
+    /// The page answered.
+    type Page: serde::Serialize;
+    /// The strict reader of the body.
+    fn parse(body: &[u8]) -> Result<Self, RequestError>;
+    /// The page of results.
+    async fn answer(self, pdp: &Pdp) -> Result<Self::Page, RequestError>;
 }
 
-pub(super) async fn search_resource(
-    axum::extract::State(s): Ask,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
-        return r;
-    }
-    let result = match parse::resource_search(&body) {
-        Ok(search) => s.0.0.search_resources(&search).await,
-        Err(e) => Err(e),
+/// `SearchApi` for a search type: its reader and the PDP method answering it.
+macro_rules! search_api {
+    ($search:ty, $entity:ty, $parse:path, $answer:ident) => {
+        #[async_trait::async_trait]
+        impl SearchApi for $search {
+            type Page = SearchResponse<$entity>;
+            fn parse(body: &[u8]) -> Result<Self, RequestError> {
+                $parse(body)
+            }
+            async fn answer(self, pdp: &Pdp) -> Result<Self::Page, RequestError> {
+                pdp.$answer(&self).await
+            }
+        }
     };
-    result.map_or_else(|e| reply::bad_request(&e), |page| reply::ok(&page))
 }
 
-pub(super) async fn search_action(
-    axum::extract::State(s): Ask,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
-        return r;
-    }
-    let result = match parse::action_search(&body) {
-        Ok(search) => s.0.0.search_actions(&search).await,
+search_api!(
+    SubjectSearch,
+    Subject,
+    parse::subject_search,
+    search_subjects
+);
+search_api!(
+    ResourceSearch,
+    Resource,
+    parse::resource_search,
+    search_resources
+);
+search_api!(ActionSearch, Action, parse::action_search, search_actions);
+
+/// The subject, resource and action search endpoints.
+pub(super) async fn search<Q: SearchApi>(axum::extract::State(s): Ask, body: Bytes) -> Response {
+    let result = match Q::parse(&body) {
+        Ok(search) => search.answer(&s.0.0).await,
         Err(e) => Err(e),
     };
     result.map_or_else(|e| reply::bad_request(&e), |page| reply::ok(&page))

@@ -25,7 +25,7 @@ mod reply;
 pub use callers::{Callers, PDP_SCOPE};
 
 use super::Pdp;
-use agent_auth::authzen::paths;
+use agent_auth::authzen::{ActionSearch, ResourceSearch, SubjectSearch, paths};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -44,9 +44,23 @@ pub fn router(pdp: Pdp, callers: Callers) -> Router {
     Router::new()
         .route(&at(paths::EVALUATION), post(handlers::evaluation))
         .route(&at(paths::EVALUATIONS), post(handlers::evaluations))
-        .route(&at(paths::SEARCH_SUBJECT), post(handlers::search_subject))
-        .route(&at(paths::SEARCH_RESOURCE), post(handlers::search_resource))
-        .route(&at(paths::SEARCH_ACTION), post(handlers::search_action))
+        .route(
+            &at(paths::SEARCH_SUBJECT),
+            post(handlers::search::<SubjectSearch>),
+        )
+        .route(
+            &at(paths::SEARCH_RESOURCE),
+            post(handlers::search::<ResourceSearch>),
+        )
+        .route(
+            &at(paths::SEARCH_ACTION),
+            post(handlers::search::<ActionSearch>),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            handlers::admitted,
+        ))
+        // The metadata document is public.
         .route(
             &format!("{}{base}", paths::METADATA),
             get(handlers::metadata),

@@ -29,18 +29,17 @@ impl Pdp {
                 &search.context,
             ),
         );
-        let mut found = Vec::new();
-        for candidate in self.inner.directory.subjects_of(&search.subject_type) {
-            let request = EvaluationRequest {
-                subject: candidate.clone(),
+        let candidates = self.inner.directory.subjects_of(&search.subject_type);
+        let found = self
+            .permitted(candidates, |subject| EvaluationRequest {
+                subject: subject.clone(),
                 action: search.action.clone(),
                 resource: search.resource.clone(),
                 context: search.context.clone(),
-            };
-            if self.outcome(&request).await.permitted() {
-                found.push(Subject::new(&candidate.kind, &candidate.id));
-            }
-        }
+            })
+            .await
+            .map(|c| Subject::new(&c.kind, &c.id))
+            .collect::<Vec<_>>();
         self.audit_search("subject", found.len());
         page(found, &search.page, &fingerprint)
     }
@@ -60,18 +59,17 @@ impl Pdp {
                 &search.context,
             ),
         );
-        let mut found = Vec::new();
-        for candidate in self.inner.directory.resources_of(&search.resource_type) {
-            let request = EvaluationRequest {
+        let candidates = self.inner.directory.resources_of(&search.resource_type);
+        let found = self
+            .permitted(candidates, |resource| EvaluationRequest {
                 subject: search.subject.clone(),
                 action: search.action.clone(),
-                resource: candidate.clone(),
+                resource: resource.clone(),
                 context: search.context.clone(),
-            };
-            if self.outcome(&request).await.permitted() {
-                found.push(Resource::new(&candidate.kind, &candidate.id));
-            }
-        }
+            })
+            .await
+            .map(|c| Resource::new(&c.kind, &c.id))
+            .collect::<Vec<_>>();
         self.audit_search("resource", found.len());
         page(found, &search.page, &fingerprint)
     }
@@ -85,20 +83,35 @@ impl Pdp {
             "action",
             &(&search.subject, &search.resource, &search.context),
         );
-        let mut found = Vec::new();
-        for candidate in self.inner.directory.actions() {
-            let request = EvaluationRequest {
+        let candidates = self.inner.directory.actions();
+        let found = self
+            .permitted(candidates, |action| EvaluationRequest {
                 subject: search.subject.clone(),
-                action: candidate.clone(),
+                action: action.clone(),
                 resource: search.resource.clone(),
                 context: search.context.clone(),
-            };
-            if self.outcome(&request).await.permitted() {
-                found.push(Action::new(&candidate.name));
-            }
-        }
+            })
+            .await
+            .map(|c| Action::new(&c.name))
+            .collect::<Vec<_>>();
         self.audit_search("action", found.len());
         page(found, &search.page, &fingerprint)
+    }
+
+    /// The candidates whose question, as `question` asks it, the sources
+    /// permit (without auditing each: the search is audited once).
+    async fn permitted<'a, T: 'a>(
+        &self,
+        candidates: impl IntoIterator<Item = &'a T>,
+        question: impl Fn(&T) -> EvaluationRequest,
+    ) -> impl Iterator<Item = &'a T> {
+        let mut kept = Vec::new();
+        for candidate in candidates {
+            if self.outcome(&question(candidate)).await.permitted() {
+                kept.push(candidate);
+            }
+        }
+        kept.into_iter()
     }
 
     fn audit_search(&self, kind: &str, results: usize) {

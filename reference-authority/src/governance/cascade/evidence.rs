@@ -23,7 +23,8 @@ pub enum Step {
     /// Its entitlements (managed connections, scopes, vault connections,
     /// delegations) are revoked in the registry.
     Entitlements,
-    /// Vault entries held for the agent are wiped.
+    /// Vault entries held for the agent are wiped and their tokens revoked
+    /// at their providers (RFC 7009), each provider's answer recorded.
     VaultEntries,
     /// CIBA requests of its clients still open are cancelled.
     CibaRequests,
@@ -68,9 +69,10 @@ pub enum StepOutcome {
     Done {
         /// What was removed.
         removed: Vec<String>,
-        /// What could only be removed here, not at its source: for example a
-        /// vault entry whose provider tokens were "not revoked at provider".
-        notes: Vec<String>,
+        /// What each provider said when asked to revoke the tokens of a
+        /// wiped vault entry (the vault step only).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        revocations: Vec<ProviderRevocation>,
     },
     /// Not configured here (no FGA backend, no vault, no CIBA OP).
     NotConfigured,
@@ -90,7 +92,48 @@ impl StepOutcome {
     pub(crate) fn done(removed: Vec<String>) -> Self {
         StepOutcome::Done {
             removed,
-            notes: Vec::new(),
+            revocations: Vec::new(),
+        }
+    }
+}
+
+/// The fate, at its provider, of the tokens of one vault entry the
+/// offboarding wiped (RFC 7009 section 2.1: the refresh token's answer when
+/// the entry had one, else the access token's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderRevocation {
+    /// The vault connection.
+    pub connection: String,
+    /// What the provider did.
+    pub result: RevocationResult,
+}
+
+/// What a provider did with a revocation request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+#[non_exhaustive]
+pub enum RevocationResult {
+    /// The provider revoked the token (and, at most providers, its grant).
+    Revoked,
+    /// The provider offers no revocation (no RFC 7009 endpoint, or a static
+    /// credential such as an API key): its grant lives on there until it
+    /// expires or is revoked by hand, though the vault no longer holds it.
+    NotRevocable,
+    /// The provider failed to revoke after the vault's retries; the entry is
+    /// wiped all the same, so the grant must be revoked by hand there.
+    Failed {
+        /// Why, without the token.
+        error: String,
+    },
+}
+
+impl RevocationResult {
+    /// `revoked`, `not_revocable` or `failed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::NotRevocable => "not_revocable",
+            Self::Failed { .. } => "failed",
         }
     }
 }

@@ -16,6 +16,5 @@ mod steps;
 mod tombstones;
 
 pub use error::CascadeError;
-pub use evidence::{Attempt, Step, StepOutcome, Tombstone};
+pub use evidence::{Attempt, ProviderRevocation, RevocationResult, Step, StepOutcome, Tombstone};
 pub use offboard::Retire;
-pub use steps::NOT_REVOKED_AT_PROVIDER;

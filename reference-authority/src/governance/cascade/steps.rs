@@ -1,16 +1,33 @@
 //! The steps of an offboarding, one function each. Every step is safe to run
 //! again: what is already gone is simply not found.
 
-use super::evidence::{Step, StepOutcome, Tombstone};
+use super::evidence::{ProviderRevocation, RevocationResult, Step, StepOutcome, Tombstone};
 use crate::governance::{Governance, agents};
 use crate::registry::{Actor, AgentStatus};
-use token_vault_client::{Accessor, CredentialKey};
+use token_vault_client::{RevocationReport, RevokeError, RevokedToken};
 
-/// What the evidence says of a vault entry wiped here: the embedded vault
-/// deletes its copy, but does not call the provider's RFC 7009 revocation
-/// endpoint, so the provider's grant lives on until it expires or is
-/// revoked there.
-pub const NOT_REVOKED_AT_PROVIDER: &str = "not revoked at provider";
+/// The provider's answer for `connection`'s tokens: the refresh token's,
+/// else the access token's; an entry without tokens (an API key) is not
+/// revocable at its provider.
+fn revocation_result(report: &RevocationReport, connection: &str) -> RevocationResult {
+    let of = |kind| {
+        report
+            .tokens
+            .iter()
+            .find(|r| r.connection == connection && r.token == kind)
+    };
+    let Some(token) = of(RevokedToken::RefreshToken).or_else(|| of(RevokedToken::AccessToken))
+    else {
+        return RevocationResult::NotRevocable;
+    };
+    match &token.outcome {
+        Ok(()) => RevocationResult::Revoked,
+        Err(RevokeError::Unsupported) => RevocationResult::NotRevocable,
+        Err(e) => RevocationResult::Failed {
+            error: e.to_string(),
+        },
+    }
+}
 
 fn failed(error: impl std::fmt::Display) -> StepOutcome {
     StepOutcome::Failed {
@@ -35,7 +52,7 @@ impl Governance {
             },
             Step::FgaTuples => self.remove_tuples(t).await,
             Step::Entitlements => self.revoke_entitlements(t, actor),
-            Step::VaultEntries => self.wipe_vault(t),
+            Step::VaultEntries => self.deprovision_vault(t).await,
             Step::CibaRequests => self.cancel_ciba(t),
             Step::Retire => self.retire(t, actor, reason),
         }
@@ -127,43 +144,47 @@ impl Governance {
         StepOutcome::done(removed)
     }
 
-    /// Wipes the entries stored for the agent itself (user = the agent id):
-    /// every connection it has one for, its vault-connection entitlements
-    /// included. Entries of the users it acted for stay theirs.
-    fn wipe_vault(&self, t: &Tombstone) -> StepOutcome {
+    /// Deprovisions the agent at the vault ([`Vault::deprovision_agent`]):
+    /// the entries stored for the agent itself (user = the agent id), its
+    /// vault-connection entitlements' included, are wiped and their tokens
+    /// revoked at each provider (RFC 7009 section 2.1). Entries of the users
+    /// it acted for stay theirs. Each wiped entry's revocation result is in
+    /// the evidence; a provider failure does not fail the step, since the
+    /// vault no longer holds the token a retry would need.
+    ///
+    /// [`Vault::deprovision_agent`]: token_vault_client::Vault::deprovision_agent
+    async fn deprovision_vault(&self, t: &Tombstone) -> StepOutcome {
         let Some((vault, tenant)) = self.vault() else {
             return StepOutcome::NotConfigured;
         };
-        let mut keys: Vec<CredentialKey> = match vault.store().list() {
+        let mut connections: Vec<String> = match vault.store().list() {
             Ok(all) => all
                 .into_iter()
-                .map(|r| r.key)
-                .filter(|k| k.tenant == tenant && k.user == t.agent)
+                .filter(|r| r.key.tenant == tenant && r.key.user == t.agent)
+                .map(|r| r.key.connection)
                 .collect(),
             Err(e) => return failed(format!("listing the vault: {}", e.reason())),
         };
-        for e in &t.entitlements {
-            if let crate::registry::Entitlement::VaultConnection { connection } = e {
-                keys.push(CredentialKey::new(tenant, &t.agent, connection));
-            }
+        connections.sort();
+        connections.dedup();
+        let report = match vault.deprovision_agent(tenant, &t.agent).await {
+            Ok(report) => report,
+            Err(e) => return failed(format!("deprovisioning: {}", e.reason())),
+        };
+        let revocations = connections
+            .iter()
+            .map(|connection| ProviderRevocation {
+                connection: connection.clone(),
+                result: revocation_result(&report, connection),
+            })
+            .collect();
+        StepOutcome::Done {
+            removed: connections
+                .iter()
+                .map(|c| format!("vault entry {c}"))
+                .collect(),
+            revocations,
         }
-        keys.sort();
-        keys.dedup();
-        let accessor = Accessor::trusted_system(tenant, &t.agent, &t.agent);
-        let mut removed = Vec::new();
-        let mut notes = Vec::new();
-        for key in keys {
-            let line = format!("vault entry {}", key.connection);
-            match vault.disconnect(&accessor, &key.connection) {
-                Ok(true) => {
-                    notes.push(format!("{line}: {NOT_REVOKED_AT_PROVIDER}"));
-                    removed.push(line);
-                }
-                Ok(false) => {}
-                Err(e) => return failed(format!("{line}: {}", e.reason())),
-            }
-        }
-        StepOutcome::Done { removed, notes }
     }
 
     #[cfg(feature = "server")]

@@ -5,6 +5,7 @@
 //! authorization server, as allowed by a [`ManagedConnection`].
 
 use super::approval::{self, ApprovalQuery, ScopeApprover, UnapprovedScope, Verdict};
+use super::entitled;
 use super::exchange_policy::{ExchangeContext, ExchangePolicy};
 use super::token_exchange::{PresentedToken, string_list};
 use crate::provider::client_auth::AuthenticatedClient;
@@ -31,6 +32,11 @@ pub enum ScopePolicy {
     Granted,
     /// Granted only when the connection's [`ScopeApprover`] approves.
     NeedsApproval,
+    /// Granted only while the requesting client's agent holds the entitlement
+    /// `Scope { scope, resource: audience }` in the agent registry (a direct,
+    /// template or just-in-time grant, until its expiry); refused otherwise.
+    /// Granted only when requested by name.
+    Entitled,
     /// Never granted.
     Denied,
 }
@@ -157,7 +163,8 @@ impl ManagedConnection {
     }
 
     /// The scopes granted for this request: the requested ones (or, when none
-    /// is requested, every automatically granted one), each allowed by policy.
+    /// is requested, every automatically granted one), each allowed by policy
+    /// (an [`ScopePolicy::Entitled`] one by the agent registry, now).
     /// Scopes the connection denies refuse the request before anyone is asked;
     /// the scopes needing approval are then asked together, within one
     /// approval timeout.
@@ -176,15 +183,19 @@ impl ManagedConnection {
                 .map(|(s, _)| s.clone())
                 .collect());
         }
-        if asked.iter().any(|s| {
-            !matches!(
-                self.scopes.get(s),
-                Some(ScopePolicy::Granted | ScopePolicy::NeedsApproval)
-            )
-        }) {
-            return Err(OAuthError::invalid_scope(
-                "a requested scope is not granted by the managed connection",
-            ));
+        for scope in &asked {
+            let allowed = match self.scopes.get(scope) {
+                Some(ScopePolicy::Granted | ScopePolicy::NeedsApproval) => true,
+                Some(ScopePolicy::Entitled) => {
+                    entitled::holds_scope(authority, client_id, scope, &self.audience)?
+                }
+                Some(ScopePolicy::Denied) | None => false,
+            };
+            if !allowed {
+                return Err(OAuthError::invalid_scope(
+                    "a requested scope is not granted by the managed connection",
+                ));
+            }
         }
         // Every scope needing approval is asked at once, so the request waits
         // at most one approval timeout however many there are.

@@ -4,6 +4,7 @@
 mod approval;
 mod authorization_code;
 mod client_credentials;
+mod entitled;
 mod exchange_binding;
 mod exchange_policy;
 mod id_jag;
