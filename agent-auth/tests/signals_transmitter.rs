@@ -4,7 +4,7 @@
 //! RFC 8936 poll round trip with acknowledgements, and an RFC 8935 push round
 //! trip to a receiver endpoint, each ending in a typed signal; a complex
 //! subject naming only an agent (the kill switch's) becomes a client subject.
-#![cfg(all(feature = "signals", feature = "http"))]
+#![cfg(all(feature = "signals", feature = "server"))]
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -23,9 +23,6 @@ use agent_auth::signals::{
     SignalKind, SignalSubscriber, StreamClient, StreamError, StreamStatus, Subject,
     TransmitterConfig, caep,
 };
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
 use reference_authority::signals::{DeliveryStatus, Event, EventKind, SubjectId, Transmitter};
 use reference_authority::{Authority, AuthorityConfig, ClientSpec};
 use std::sync::{Arc, Mutex};
@@ -188,30 +185,10 @@ async fn poll_round_trip_verifies_the_stream_and_acknowledges_each_set() {
     assert_eq!(s.heard().len(), 1);
 }
 
-/// The receiver's push endpoint, served on loopback with axum.
+/// The receiver's push endpoint, served on loopback.
 async fn serve_push(endpoint: PushEndpoint) -> String {
     let (listener, url) = common::bind().await;
-    let app = axum::Router::new().route(
-        "/events",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let endpoint = endpoint.clone();
-            async move {
-                let value = |name| headers.get(name).and_then(|v| v.to_str().ok());
-                let answer = endpoint
-                    .handle(
-                        value(header::AUTHORIZATION),
-                        value(header::CONTENT_TYPE),
-                        &body,
-                    )
-                    .await;
-                let status = StatusCode::from_u16(answer.status()).unwrap();
-                match answer.body() {
-                    Some(b) => (status, axum::Json(b.clone())).into_response(),
-                    None => status.into_response(),
-                }
-            }
-        }),
-    );
+    let app = endpoint.router("/events");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("{url}/events")
 }

@@ -9,7 +9,8 @@
 //!   bounded replay memory ([`ReplayGuard`]), issuer-scoped subjects
 //!   ([`Subject`], RFC 9493), requested events only, stream verification;
 //! - [`PushEndpoint`]: RFC 8935 push, transport-agnostic (202 / 400 with the
-//!   RFC's error JSON);
+//!   RFC's error JSON), served by axum with `PushEndpoint::router`
+//!   (feature `server`);
 //! - [`PollClient`]: RFC 8936 poll with `ack`, `setErrs`, `maxEvents` and
 //!   `returnImmediately` (feature `http`);
 //! - [`TransmitterConfig`], [`StreamClient`]: SSF 1.0 configuration
@@ -25,8 +26,11 @@ mod gtr;
 #[cfg(feature = "http")]
 mod poll;
 mod push;
+#[cfg(feature = "server")]
+mod push_axum;
 mod receiver;
 mod replay;
+mod status;
 #[cfg(feature = "http")]
 mod stream;
 mod subject;
@@ -41,10 +45,11 @@ pub use poll::{PollClient, PollError, PollReport};
 pub use push::{PushAnswer, PushEndpoint, SET_MEDIA_TYPE};
 pub use receiver::{SetReceiver, SetReceiverBuilder};
 pub use replay::{DEFAULT_CAPACITY, DEFAULT_LEEWAY, DEFAULT_MAX_AGE, Refusal, ReplayGuard, Stamp};
+pub use status::StreamStatus;
 #[cfg(feature = "http")]
 pub use stream::{
     Delivery, POLL_DELIVERY, PUSH_DELIVERY, Stream, StreamClient, StreamError, StreamState,
-    StreamStatus, TransmitterConfig,
+    TransmitterConfig,
 };
 pub use subject::{Subject, SubjectError};
 pub use subscriber::SignalSubscriber;

@@ -3,7 +3,7 @@
 //! with push or poll delivery and the events asked for, and request a
 //! verification event.
 
-use super::SetReceiver;
+use super::{SetReceiver, StreamStatus};
 use crate::clock::SharedClock;
 use crate::jwks::{RemoteJwks, RemoteJwksConfig};
 use crate::oauth::metadata::{first_document, path_inserted};
@@ -149,38 +149,6 @@ pub struct Stream {
     pub delivery_method: String,
     /// For poll delivery, where to poll.
     pub poll_endpoint: Option<String>,
-}
-
-/// The status of a stream (SSF 1.0 section 8.1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StreamStatus {
-    /// Events are transmitted.
-    Enabled,
-    /// Events are held by the transmitter until the stream is enabled again.
-    Paused,
-    /// Events are not transmitted and are lost.
-    Disabled,
-}
-
-impl StreamStatus {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::Paused => "paused",
-            Self::Disabled => "disabled",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "enabled" => Some(Self::Enabled),
-            "paused" => Some(Self::Paused),
-            "disabled" => Some(Self::Disabled),
-            _ => None,
-        }
-    }
 }
 
 /// A stream's status as the transmitter reports it (SSF 1.0 section 8.1.2.1).

@@ -21,21 +21,31 @@ pub(crate) struct Revoked {
 /// Revokes everything of `target`: its grant families (refresh tokens and
 /// their access tokens), the SSO sessions it covers (so the user must log in
 /// again, draft-parecki-oauth-global-token-revocation section 3.3), then
-/// every access token the ledger knows, those of no family included.
+/// every access token the ledger knows, those of no family included. Only
+/// what this call revoked is reported: a target logged out before yields
+/// empty lists.
 pub(crate) fn revoke(authority: &Authority, target: &Target) -> Result<Revoked, OAuthError> {
+    // Tokens revoked before this call are not this call's to report.
+    let live: Vec<(String, ledger::IssuedToken)> = ledger::live(authority, |t| {
+        target.covers(&t.client_id, t.user_id.as_deref())
+    })?
+    .into_iter()
+    .filter(|(jti, _)| !authority.is_access_token_revoked(jti))
+    .collect();
     let mut users = BTreeSet::new();
     let mut grants = 0;
     for (id, f) in authority
         .tables()
         .scan::<crate::provider::model::FamilyRecord>(Table::Families)?
     {
-        if target.covers(&f.facts.client_id, f.facts.user_id.as_deref()) {
+        if target.covers(&f.facts.client_id, f.facts.user_id.as_deref())
+            && !f.revoked
+            && authority.revoke_family(&id, "kill_switch")?
+        {
             if let Some(u) = &f.facts.user_id {
                 users.insert(u.clone());
             }
-            if !f.revoked && authority.revoke_family(&id, "kill_switch")? {
-                grants += 1;
-            }
+            grants += 1;
         }
     }
     let mut sessions = Vec::new();
@@ -49,9 +59,7 @@ pub(crate) fn revoke(authority: &Authority, target: &Target) -> Result<Revoked, 
         }
     }
     let mut access_tokens = Vec::new();
-    for (jti, t) in ledger::live(authority, |t| {
-        target.covers(&t.client_id, t.user_id.as_deref())
-    })? {
+    for (jti, t) in live {
         if let Some(u) = &t.user_id {
             users.insert(u.clone());
         }

@@ -47,7 +47,10 @@ impl Authority {
     }
 
     /// Disables or re-enables a registered client (see
-    /// [`disable_client`](Self::disable_client)). Audited.
+    /// [`disable_client`](Self::disable_client)). Audited at a change of
+    /// state only: disabling a disabled client changes nothing and sends no
+    /// second RISC `account-disabled` (a state-change event, RISC Profile
+    /// section 2.3).
     pub fn set_client_disabled(
         &self,
         client_id: &str,
@@ -56,12 +59,20 @@ impl Authority {
         if self.client(client_id)?.is_none() {
             return Err(AuthorityError::NotFound(client_id.to_owned()));
         }
-        let was_disabled = self.client_disabled(client_id);
-        if disabled {
+        let now = self.now();
+        // One atomic step decides whether the state changes, so two callers
+        // disabling at once send one signal.
+        let changed = if disabled {
             self.tables()
-                .put(DISABLED_CLIENTS, client_id, &self.now())?;
+                .update::<i64, bool>(DISABLED_CLIENTS, client_id, |since| match since {
+                    Some(_) => (None, false),
+                    None => (Some(now), true),
+                })?
         } else {
-            self.tables().delete(DISABLED_CLIENTS, client_id)?;
+            self.tables().delete(DISABLED_CLIENTS, client_id)?
+        };
+        if !changed {
+            return Ok(());
         }
         let action = if disabled {
             "client_disabled"
@@ -71,7 +82,7 @@ impl Authority {
         self.audit(AuditAction::Other(action.into()), Outcome::Success, |e| {
             e.agent(client_id.to_owned())
         });
-        if disabled && !was_disabled {
+        if disabled {
             self.access_changed(&super::AccessChange::ClientDisabled {
                 client_id: client_id.to_owned(),
             });

@@ -188,18 +188,25 @@ impl Authority {
     }
 
     /// Disables or re-enables a user (see [`disable_user`](Self::disable_user)).
+    /// Only a change of state is acted on: disabling a disabled user (or
+    /// enabling an enabled one) is audited once, at the change, and sends no
+    /// second RISC `account-disabled` (a state-change event, RISC Profile
+    /// section 2.3).
     pub fn set_user_disabled(&self, id: &str, disabled: bool) -> Result<(), AuthorityError> {
-        let found = self
+        let changed = self
             .tables()
-            .update::<UserRecord, bool>(Table::Users, id, |u| match u {
+            .update::<UserRecord, Option<bool>>(Table::Users, id, |u| match u {
+                Some(u) if u.disabled == disabled => (None, Some(false)),
                 Some(mut u) => {
                     u.disabled = disabled;
-                    (Some(u), true)
+                    (Some(u), Some(true))
                 }
-                None => (None, false),
+                None => (None, None),
             })?;
-        if !found {
-            return Err(AuthorityError::NotFound(id.to_owned()));
+        match changed {
+            None => return Err(AuthorityError::NotFound(id.to_owned())),
+            Some(false) => return Ok(()),
+            Some(true) => {}
         }
         self.audit(
             AuditAction::Other(

@@ -4,6 +4,7 @@
 use super::error::SsfError;
 use super::event::types;
 use super::subject::SubjectId;
+pub use agent_auth::signals::StreamStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -17,38 +18,6 @@ pub const POLL: &str = "urn:ietf:rfc:8936";
 const MAX_DESCRIPTION: usize = 256;
 /// Most event types a stream may request.
 const MAX_EVENTS_REQUESTED: usize = 64;
-
-/// The status of a stream (SSF 1.0 section 8.1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StreamStatus {
-    /// Events are transmitted.
-    Enabled,
-    /// Events are held and transmitted once enabled again.
-    Paused,
-    /// Events are dropped.
-    Disabled,
-}
-
-impl StreamStatus {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StreamStatus::Enabled => "enabled",
-            StreamStatus::Paused => "paused",
-            StreamStatus::Disabled => "disabled",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        match s {
-            "enabled" => Some(StreamStatus::Enabled),
-            "paused" => Some(StreamStatus::Paused),
-            "disabled" => Some(StreamStatus::Disabled),
-            _ => None,
-        }
-    }
-}
 
 /// How a stream's events travel.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

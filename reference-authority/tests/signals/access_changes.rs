@@ -114,3 +114,72 @@ async fn an_agent_suspended_by_the_registry_sends_account_disabled_about_the_age
     f.transmitter.flush().await;
     assert_eq!(receiver.pushes().len(), 1);
 }
+
+/// How many audit records of `action` about `who` (user or agent) there are.
+fn audited(f: &Fixture, action: &str, who: &str) -> usize {
+    f.audit
+        .events()
+        .iter()
+        .filter(|e| {
+            e.action == agent_auth::audit::AuditAction::Other(action.into())
+                && (e.user.as_deref() == Some(who) || e.agent.as_deref() == Some(who))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn disabling_a_disabled_user_sends_nothing_and_audits_nothing_new() {
+    let f = fixture().await;
+    let receiver = listening(&f).await;
+    f.authority.disable_user("user-bob").unwrap();
+    f.authority.disable_user("user-bob").unwrap();
+    f.transmitter.flush().await;
+    let got = received(&f, &receiver).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, types::ACCOUNT_DISABLED);
+    assert_eq!(audited(&f, "user_disabled", "user-bob"), 1);
+    // Enabling twice is one change too; disabling after it is a new one.
+    f.authority.enable_user("user-bob").unwrap();
+    f.authority.enable_user("user-bob").unwrap();
+    assert_eq!(audited(&f, "user_enabled", "user-bob"), 1);
+    f.authority.disable_user("user-bob").unwrap();
+    f.transmitter.flush().await;
+    assert_eq!(receiver.pushes().len(), 2);
+    assert_eq!(audited(&f, "user_disabled", "user-bob"), 2);
+}
+
+#[tokio::test]
+async fn disabling_a_disabled_agent_sends_nothing_and_audits_nothing_new() {
+    let f = fixture().await;
+    let receiver = listening(&f).await;
+    f.authority.disable_client(AGENT).unwrap();
+    f.authority.disable_client(AGENT).unwrap();
+    f.transmitter.flush().await;
+    let got = received(&f, &receiver).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, types::ACCOUNT_DISABLED);
+    assert_eq!(audited(&f, "client_disabled", AGENT), 1);
+    f.authority.enable_client(AGENT).unwrap();
+    f.authority.enable_client(AGENT).unwrap();
+    assert_eq!(audited(&f, "client_enabled", AGENT), 1);
+    assert!(!f.authority.client_disabled(AGENT));
+}
+
+/// A logout is a request, not a state: each one is told again (SSF 1.0
+/// section 4.1.9, a new `txn`), so a receiver that missed the first, or
+/// started a session since, ends it.
+#[tokio::test]
+async fn logging_out_a_logged_out_user_sends_session_revoked_again() {
+    let f = fixture().await;
+    let receiver = listening(&f).await;
+    f.authority.logout_user("user-sarah").unwrap();
+    f.authority.logout_user("user-sarah").unwrap();
+    f.transmitter.flush().await;
+    let got = received(&f, &receiver).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got.iter()
+            .all(|(kind, _, subject)| kind == types::SESSION_REVOKED
+                && subject == &user(&f, "user-sarah"))
+    );
+}

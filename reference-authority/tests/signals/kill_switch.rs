@@ -222,6 +222,35 @@ async fn the_logout_request_reason_every_jti_and_every_receiver_answer_are_in_th
     assert!(!trail.contains("eyJ"));
 }
 
+/// A second logout of the same agent revokes nothing new and says so, yet
+/// its `session-revoked` about the agent goes out again, under a new `txn`:
+/// a logout is an instruction, harmless to repeat at a receiver, and the
+/// authority cannot know what a receiver missed or started since.
+#[tokio::test]
+async fn a_second_logout_revokes_nothing_new_but_signals_again() {
+    let f = fixture().await;
+    let token = f.receiver_token().await;
+    let receiver = Receiver::start(202).await;
+    f.create_stream(
+        &token,
+        json!({"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url}, "events_requested": [types::SESSION_REVOKED]}),
+    )
+    .await;
+    f.user_tokens(AGENT, "user-sarah");
+    let request = LogoutRequest::new(Target::Agent(AGENT.into()), "anomaly");
+    let first = f.kill.fire(&request).await.unwrap();
+    let second = f.kill.fire(&request).await.unwrap();
+    assert_eq!(first.revoked_access_tokens.len(), 1);
+    assert_eq!(first.signals.len(), 2, "the agent and Sarah");
+    assert!(second.revoked_access_tokens.is_empty());
+    assert_eq!(second.revoked_grants, 0);
+    assert!(second.users.is_empty());
+    assert_ne!(first.txn, second.txn);
+    assert_eq!(second.signals.len(), 1, "the agent only");
+    assert_eq!(second.deliveries[0].status, DeliveryStatus::Acknowledged);
+    assert_eq!(receiver.pushes().len(), 3);
+}
+
 #[tokio::test]
 async fn the_subjects_open_ciba_requests_are_cancelled() {
     let f = fixture().await;

@@ -10,6 +10,7 @@
 )]
 
 mod access_changes;
+mod consumers;
 mod delivery;
 mod end_to_end;
 mod gtr;

@@ -15,10 +15,6 @@ use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::oauth::{AuthorizationServerMetadata, HttpClient};
 use agent_auth::secret::SecretString;
 use agent_auth::signals::{PushEndpoint, SetReceiver};
-use agent_auth::validate::{SecurityEvent, StaticKeys, Validator};
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
 use mcp_guard::revocation::ssf::SsfReceiver;
 use mcp_guard::verify::TrustedIssuer;
 use mcp_guard::{Guard, HostPolicy, ScopePolicy};
@@ -69,18 +65,6 @@ async fn subscribe(f: &Fixture, client: &str, url: &str, push_secret: &str) -> S
     stream["stream_id"].as_str().unwrap().to_owned()
 }
 
-/// A validator of the authority's SETs for `audience`, with the keys it
-/// publishes over HTTP.
-async fn set_validator(f: &Fixture, audience: &str) -> Validator<SecurityEvent> {
-    let jwks = f.http.get(f.url("/jwks")).send().await.unwrap();
-    let keys = StaticKeys::from_jwks(&jwks.bytes().await.unwrap()).unwrap();
-    Validator::<SecurityEvent>::builder(keys)
-        .issuer(f.base.clone())
-        .audience(audience)
-        .clock(Arc::new(f.clock.clone()))
-        .build()
-}
-
 /// An MCP server behind mcp-guard on loopback, whose revocation list hears
 /// the authority's SETs at `/ssf`.
 struct GuardedServer {
@@ -104,7 +88,7 @@ async fn guarded_server(f: &Fixture, name: &str) -> GuardedServer {
         .build()
         .unwrap();
     let push_secret = format!("{name}-push-secret-0123456789");
-    let receiver = SsfReceiver::new(guard.revocations().clone(), set_validator(f, name).await)
+    let receiver = SsfReceiver::new(guard.revocations().clone(), f.set_validator(name).await)
         .clock(Arc::new(f.clock.clone()))
         .push_secret(SecretString::new(push_secret.clone()))
         .router("/ssf");
@@ -189,34 +173,14 @@ async fn vault_node(f: &Fixture, log: &AuditLog, peer: &mut Peer) -> VaultNode {
             .unwrap();
     }
     let push_secret = "vault-push-secret-0123456789";
-    let receiver = SetReceiver::builder(set_validator(f, VAULT).await)
+    let receiver = SetReceiver::builder(f.set_validator(VAULT).await)
         .token_issuers(&[f.base.as_str()])
         .clock(Arc::new(f.clock.clone()))
         .subscriber(Arc::new(VaultSignals::new(vault, "acme", f.base.clone())))
         .build();
     let endpoint = PushEndpoint::new(receiver)
         .authorization(SecretString::new(format!("Bearer {push_secret}")));
-    let app = axum::Router::new().route(
-        "/ssf",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let endpoint = endpoint.clone();
-            async move {
-                let value = |name| headers.get(name).and_then(|v| v.to_str().ok());
-                let answer = endpoint
-                    .handle(
-                        value(header::AUTHORIZATION),
-                        value(header::CONTENT_TYPE),
-                        &body,
-                    )
-                    .await;
-                let status = StatusCode::from_u16(answer.status()).unwrap();
-                match answer.body() {
-                    Some(b) => (status, axum::Json(b.clone())).into_response(),
-                    None => status.into_response(),
-                }
-            }
-        }),
-    );
+    let app = endpoint.router("/ssf");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/ssf", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -246,9 +246,9 @@ impl Fixture {
         config
     }
 
-    /// Validates a SET with the keys the authority publishes over HTTP, for
-    /// audience `aud`.
-    pub(crate) async fn validate_set(&self, set: &str, aud: &str) -> Validated<SecurityEvent> {
+    /// A validator of the authority's SETs for audience `aud`, with the keys
+    /// the authority publishes over HTTP.
+    pub(crate) async fn set_validator(&self, aud: &str) -> Validator<SecurityEvent> {
         let jwks = self
             .http
             .get(self.url("/jwks"))
@@ -262,10 +262,13 @@ impl Fixture {
         Validator::<SecurityEvent>::builder(keys)
             .issuer(self.base.clone())
             .audience(aud)
+            .clock(Arc::new(self.clock.clone()))
             .build()
-            .validate(set)
-            .await
-            .unwrap()
+    }
+
+    /// Validates a SET for audience `aud` (see [`set_validator`](Self::set_validator)).
+    pub(crate) async fn validate_set(&self, set: &str, aud: &str) -> Validated<SecurityEvent> {
+        self.set_validator(aud).await.validate(set).await.unwrap()
     }
 
     pub(crate) fn audit_has(&self, pred: impl Fn(&agent_auth::audit::AuditEvent) -> bool) -> bool {
