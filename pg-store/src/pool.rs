@@ -107,8 +107,15 @@ impl PgPool {
     }
 
     /// A connection, waiting on the calling thread (synchronous store traits).
+    ///
+    /// The pool is asked from the calling thread, in the context of the pool's
+    /// runtime (its timers, and the socket task of a new connection, live there),
+    /// without a task handed to the runtime and back: an idle connection costs
+    /// no thread switch.
     pub fn client_blocking(&self) -> Result<PgClient, PgError> {
-        self.block_on(self.client())
+        let _context = self.inner.handle.enter();
+        self.block_on(self.inner.pool.get())
+            .map_err(|e| PgError::Pool(pool_error(&e)))
     }
 
     /// Runs `future` (queries of a pooled client) to completion on the calling thread.

@@ -18,6 +18,7 @@ fn contract(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
     put_then_get_and_overwrite(a, b);
     delete_reports_whether_the_key_existed(a, b);
     tables_are_separate(a);
+    get_many_reads_each_key_in_order(a, b);
     scan_lists_one_table_in_key_order(a);
     update_keep_on_a_missing_key_creates_nothing(a);
     update_puts_and_deletes(a, b);
@@ -58,6 +59,28 @@ fn tables_are_separate(s: &Arc<dyn Store>) {
         b"ciba"
     );
     assert_eq!(s.get(Table::UserNames, "same").unwrap(), None);
+}
+
+fn get_many_reads_each_key_in_order(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    a.put(Table::Interactions, "i1", b"first").unwrap();
+    a.put(Table::Extension("disabled_clients"), "i1", b"other")
+        .unwrap();
+    let keys = [
+        (Table::Extension("disabled_clients"), "i1"),
+        (Table::Interactions, "missing"),
+        (Table::Interactions, "i1"),
+        (Table::Interactions, "i1"),
+    ];
+    assert_eq!(
+        b.get_many(&keys).unwrap(),
+        vec![
+            Some(b"other".to_vec()),
+            None,
+            Some(b"first".to_vec()),
+            Some(b"first".to_vec())
+        ]
+    );
+    assert!(b.get_many(&[]).unwrap().is_empty());
 }
 
 fn scan_lists_one_table_in_key_order(s: &Arc<dyn Store>) {

@@ -3,8 +3,8 @@
 //!
 //! Tuples are grouped in blocks by object type and relation; within a block, by object
 //! id (the type's dense id numbers), each object's tuples in load order. Per position
-//! the arrays hold the user's id (u32), the user's kind (type and relation, u16) and
-//! the object's id (u32); each block has CSR offsets by object id. The reverse index
+//! the arrays hold the user's id (u32) and kind (type and relation, u16) side by side,
+//! so that matching a position reads one cache line, and the object's id (u32); each block has CSR offsets by object id. The reverse index
 //! has, per user kind, CSR offsets by user id into the forward positions, in increasing
 //! order. Userset and wildcard positions are listed apart, and conditions sit in a side
 //! map by position. Deleting a packed tuple sets its bit in a removal bitmap.
@@ -23,6 +23,29 @@ pub(super) const NONE: u32 = u32::MAX;
 
 /// The type and relation (`NONE` for none) of a tuple's user.
 type Kind = (Sym, Sym);
+
+/// The user of a position: its id (as two halves, to keep the record six bytes) and
+/// kind.
+#[derive(Debug, Clone, Copy)]
+struct Subject {
+    id: [u16; 2],
+    kind: u16,
+}
+
+impl Subject {
+    const NONE: Self = Self::new(NONE, u16::MAX);
+
+    const fn new(id: u32, kind: u16) -> Self {
+        Self {
+            id: [id as u16, (id >> 16) as u16],
+            kind,
+        }
+    }
+
+    const fn id(self) -> u32 {
+        self.id[0] as u32 | (self.id[1] as u32) << 16
+    }
+}
 
 /// The tuples of one object type and relation.
 #[derive(Debug, Clone, Default)]
@@ -50,8 +73,7 @@ pub(crate) struct Packed {
     starts: Vec<u32>,
     kinds: Vec<Kind>,
     kind_of: HashMap<Kind, u16>,
-    users: Vec<u32>,
-    user_kinds: Vec<u16>,
+    subjects: Vec<Subject>,
     objects: Vec<u32>,
     reverse: Vec<Reverse>,
     /// Positions of the userset and wildcard tuples, increasing.
@@ -69,12 +91,12 @@ fn at<T: Copy>(v: &[T], i: usize, default: T) -> T {
 impl Packed {
     /// Live tuples.
     pub(crate) fn len(&self) -> usize {
-        self.users.len() - self.removed_count
+        self.subjects.len() - self.removed_count
     }
 
     /// Positions held, live or removed.
     pub(crate) fn positions(&self) -> usize {
-        self.users.len()
+        self.subjects.len()
     }
 
     pub(crate) fn has_conditions(&self) -> bool {
@@ -107,8 +129,8 @@ impl Packed {
         let range = self.range(object);
         let found = if range.len() <= 16 {
             range.clone().find(|&p| {
-                at(&self.users, p as usize, NONE) == user.1
-                    && at(&self.user_kinds, p as usize, u16::MAX) == kind
+                let subject = at(&self.subjects, p as usize, Subject::NONE);
+                subject.id() == user.1 && subject.kind == kind
             })
         } else {
             let rev = self.reverse.get(usize::from(kind))?;
@@ -128,12 +150,12 @@ impl Packed {
 
     /// Marks a position removed; false when it already was.
     pub(crate) fn remove(&mut self, pos: u32) -> bool {
-        if pos as usize >= self.users.len() || self.is_removed(pos) {
+        if pos as usize >= self.subjects.len() || self.is_removed(pos) {
             return false;
         }
         let word = pos as usize / 64;
         if self.removed.len() <= word {
-            self.removed.resize(self.users.len().div_ceil(64), 0);
+            self.removed.resize(self.subjects.len().div_ceil(64), 0);
         }
         if let Some(w) = self.removed.get_mut(word) {
             *w |= 1 << (pos % 64);
@@ -149,8 +171,8 @@ impl Packed {
         object: (Sym, Sym, Sym),
         pos: u32,
     ) -> TupleView<'a> {
-        let user = at(&self.users, pos as usize, NONE);
-        let kind = at(&self.user_kinds, pos as usize, u16::MAX);
+        let subject = at(&self.subjects, pos as usize, Subject::NONE);
+        let (user, kind) = (subject.id(), subject.kind);
         let (ut, ur) = at(&self.kinds, usize::from(kind), (NONE, NONE));
         TupleView {
             symbols,
@@ -231,7 +253,7 @@ impl Packed {
         &'a self,
         symbols: &'a Symbols,
     ) -> impl Iterator<Item = TupleView<'a>> + 'a {
-        let end = u32::try_from(self.users.len()).unwrap_or(NONE);
+        let end = u32::try_from(self.subjects.len()).unwrap_or(NONE);
         (0..end)
             .filter(move |&p| !self.is_removed(p))
             .map(move |p| self.view(symbols, self.object_of(p), p))
@@ -243,13 +265,13 @@ impl Packed {
         &self,
         mut f: impl FnMut((Sym, Sym, Sym), (Sym, Sym, Sym), Option<&Arc<StoredCondition>>),
     ) {
-        let end = u32::try_from(self.users.len()).unwrap_or(NONE);
+        let end = u32::try_from(self.subjects.len()).unwrap_or(NONE);
         for p in (0..end).filter(|&p| !self.is_removed(p)) {
-            let kind = at(&self.user_kinds, p as usize, u16::MAX);
-            let (ut, ur) = at(&self.kinds, usize::from(kind), (NONE, NONE));
+            let subject = at(&self.subjects, p as usize, Subject::NONE);
+            let (ut, ur) = at(&self.kinds, usize::from(subject.kind), (NONE, NONE));
             f(
                 self.object_of(p),
-                (ut, at(&self.users, p as usize, NONE), ur),
+                (ut, subject.id(), ur),
                 self.conditions.get(&p),
             );
         }
@@ -266,8 +288,7 @@ impl Packed {
             + self.starts.capacity() * 4
             + self.kinds.capacity() * 8
             + map(self.kind_of.capacity(), 10)
-            + self.users.capacity() * 4
-            + self.user_kinds.capacity() * 2
+            + self.subjects.capacity() * std::mem::size_of::<Subject>()
             + self.objects.capacity() * 4
             + self
                 .reverse
@@ -419,8 +440,7 @@ impl Loader {
 
     fn pack(self, symbols: &Symbols) -> Packed {
         let n = self.records.len();
-        let mut users = Vec::with_capacity(n);
-        let mut user_kinds = Vec::with_capacity(n);
+        let mut subjects = Vec::with_capacity(n);
         let mut objects = Vec::with_capacity(n);
         let mut sets = Vec::new();
         let mut conditions = HashMap::new();
@@ -457,8 +477,7 @@ impl Loader {
             {
                 *count += 1;
             }
-            users.push(user);
-            user_kinds.push(kind);
+            subjects.push(Subject::new(user, kind));
             objects.push(object);
             let (_, ur) = at(&self.kinds, usize::from(kind), (NONE, NONE));
             if ur != NONE || at(&stars, usize::from(kind), None) == Some(user) {
@@ -491,15 +510,14 @@ impl Loader {
             .enumerate()
             .map(|(i, b)| ((b.object_type, b.relation), u16::try_from(i).unwrap_or(0)))
             .collect();
-        let reverse = build_reverse(&self.kinds, &users, &user_kinds, symbols);
+        let reverse = build_reverse(&self.kinds, &subjects, symbols);
         Packed {
             blocks,
             block_of,
             starts,
             kinds: self.kinds,
             kind_of: self.kind_of,
-            users,
-            user_kinds,
+            subjects,
             objects,
             reverse,
             sets,
@@ -511,12 +529,7 @@ impl Loader {
 }
 
 /// The reverse index: per kind, the positions of each user, increasing.
-fn build_reverse(
-    kinds: &[Kind],
-    users: &[u32],
-    user_kinds: &[u16],
-    symbols: &Symbols,
-) -> Vec<Reverse> {
+fn build_reverse(kinds: &[Kind], subjects: &[Subject], symbols: &Symbols) -> Vec<Reverse> {
     let mut reverse: Vec<Reverse> = kinds
         .iter()
         .map(|k| Reverse {
@@ -524,7 +537,7 @@ fn build_reverse(
             positions: Vec::new(),
         })
         .collect();
-    for (&u, &k) in users.iter().zip(user_kinds) {
+    for (u, k) in subjects.iter().map(|s| (s.id(), s.kind)) {
         if let Some(c) = reverse
             .get_mut(usize::from(k))
             .and_then(|r| r.offsets.get_mut(u as usize + 1))
@@ -542,7 +555,7 @@ fn build_reverse(
         r.positions = vec![0; sum as usize];
         cursors.push(r.offsets.clone());
     }
-    for (pos, (&u, &k)) in users.iter().zip(user_kinds).enumerate() {
+    for (pos, (u, k)) in subjects.iter().map(|s| (s.id(), s.kind)).enumerate() {
         let k = usize::from(k);
         if let (Some(r), Some(cursor)) = (reverse.get_mut(k), cursors.get_mut(k))
             && let Some(c) = cursor.get_mut(u as usize)

@@ -190,11 +190,9 @@ impl Authority {
     }
 
     fn known_client(&self, id: &str) -> Result<ClientRecord, OAuthError> {
-        let client = self
-            .tables()
-            .get::<ClientRecord>(Table::Clients, id)?
-            .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
-        if self.client_disabled(id) {
+        let (client, disabled) = self.client_and_status(id)?;
+        let client = client.ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
+        if disabled {
             return Err(OAuthError::invalid_client("the client is disabled"));
         }
         Ok(client)

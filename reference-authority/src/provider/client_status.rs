@@ -12,8 +12,9 @@
 //! The status is kept apart from the client's registration, so registering
 //! the client again does not enable it.
 
-use super::store::Table;
-use super::{Authority, AuthorityError};
+use super::model::ClientRecord;
+use super::store::{Table, decode_json};
+use super::{Authority, AuthorityError, StoreError};
 use agent_auth::audit::{AuditAction, Outcome};
 
 /// Disabled client ids (the value is the time of disabling).
@@ -98,5 +99,21 @@ impl Authority {
             self.tables().get::<i64>(DISABLED_CLIENTS, client_id),
             Ok(None)
         )
+    }
+
+    /// The registration of a client and whether it is disabled, read together
+    /// (one round trip on a database store). A status record of any content
+    /// counts as disabled, as in [`client_disabled`](Self::client_disabled).
+    pub(crate) fn client_and_status(
+        &self,
+        client_id: &str,
+    ) -> Result<(Option<ClientRecord>, bool), StoreError> {
+        let mut values = self
+            .tables()
+            .raw()
+            .get_many(&[(Table::Clients, client_id), (DISABLED_CLIENTS, client_id)])?
+            .into_iter();
+        let client = decode_json(Table::Clients, values.next().flatten())?;
+        Ok((client, values.next().flatten().is_some()))
     }
 }

@@ -13,7 +13,7 @@ pub use memory::MemoryStore;
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub(crate) use typed::Tables;
+pub(crate) use typed::{Tables, decode_json};
 pub use typed::{get_json, purge_json, put_json, update_json};
 
 use super::StoreError;
@@ -108,6 +108,14 @@ pub enum Update {
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Reads a value.
     fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Reads several values at once, in the order of `keys` (one round trip for
+    /// a database store; the default reads them one by one).
+    fn get_many(&self, keys: &[(Table, &str)]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        keys.iter()
+            .map(|&(table, key)| self.get(table, key))
+            .collect()
+    }
 
     /// Writes a value.
     fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError>;

@@ -75,26 +75,68 @@ impl PgStore {
     }
 }
 
+// The statements, prepared once per connection (`prepare_cached`): a query is
+// then one round trip.
+const SELECT: &str = "SELECT value FROM authority_records WHERE tbl = $1 AND key = $2";
+/// The values of several (table, key) pairs, each with its place in the request
+/// (from 1); missing keys have no row.
+const SELECT_MANY: &str = "SELECT k.i, r.value
+                           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(tbl, key, i)
+                           JOIN authority_records r ON r.tbl = k.tbl AND r.key = k.key";
 const UPSERT: &str = "INSERT INTO authority_records (tbl, key, value) VALUES ($1, $2, $3)
                       ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value";
+const DELETE: &str = "DELETE FROM authority_records WHERE tbl = $1 AND key = $2";
+const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))";
+const SELECT_FOR_UPDATE: &str =
+    "SELECT value FROM authority_records WHERE tbl = $1 AND key = $2 FOR UPDATE";
+const SCAN: &str =
+    // Byte order, as the other stores list, whatever the database's collation.
+    "SELECT key, value FROM authority_records WHERE tbl = $1 ORDER BY key COLLATE \"C\"";
 
 impl Store for PgStore {
     fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let client = self.client()?;
-        let row = self
+        self.pool
+            .block_on(async {
+                let statement = client.prepare_cached(SELECT).await?;
+                let row = client.query_opt(&statement, &[&table.name(), &key]).await?;
+                row.map(|r| r.try_get(0)).transpose()
+            })
+            .map_err(query)
+    }
+
+    fn get_many(&self, keys: &[(Table, &str)]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let tables: Vec<&str> = keys.iter().map(|(t, _)| t.name()).collect();
+        let names: Vec<&str> = keys.iter().map(|(_, k)| *k).collect();
+        let client = self.client()?;
+        let rows = self
             .pool
-            .block_on(client.query_opt(
-                "SELECT value FROM authority_records WHERE tbl = $1 AND key = $2",
-                &[&table.name(), &key],
-            ))
+            .block_on(async {
+                let statement = client.prepare_cached(SELECT_MANY).await?;
+                client.query(&statement, &[&tables, &names]).await
+            })
             .map_err(query)?;
-        row.map(|r| r.try_get(0)).transpose().map_err(query)
+        let mut values = vec![None; keys.len()];
+        for row in rows {
+            let i: i64 = row.try_get(0).map_err(query)?;
+            let slot = usize::try_from(i - 1)
+                .ok()
+                .and_then(|i| values.get_mut(i))
+                .ok_or(StoreError::Corrupt("authority_records"))?;
+            *slot = row.try_get(1).map_err(query)?;
+        }
+        Ok(values)
     }
 
     fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
         let client = self.client()?;
         self.pool
-            .block_on(client.execute(UPSERT, &[&table.name(), &key, &value]))
+            .block_on(async {
+                let statement = client.prepare_cached(UPSERT).await?;
+                client
+                    .execute(&statement, &[&table.name(), &key, &value])
+                    .await
+            })
             .map(|_| ())
             .map_err(query)
     }
@@ -102,10 +144,10 @@ impl Store for PgStore {
     fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
         let client = self.client()?;
         self.pool
-            .block_on(client.execute(
-                "DELETE FROM authority_records WHERE tbl = $1 AND key = $2",
-                &[&table.name(), &key],
-            ))
+            .block_on(async {
+                let statement = client.prepare_cached(DELETE).await?;
+                client.execute(&statement, &[&table.name(), &key]).await
+            })
             .map(|n| n > 0)
             .map_err(query)
     }
@@ -121,30 +163,23 @@ impl Store for PgStore {
         pg_store::retry(|| {
             Ok(pool.block_on(async {
                 let tx = client.transaction().await?;
-                tx.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))",
-                    &[&table.name(), &key],
-                )
-                .await?;
+                let lock = tx.prepare_cached(LOCK).await?;
+                tx.execute(&lock, &[&table.name(), &key]).await?;
+                let select = tx.prepare_cached(SELECT_FOR_UPDATE).await?;
                 let current: Option<Vec<u8>> = tx
-                    .query_opt(
-                        "SELECT value FROM authority_records WHERE tbl = $1 AND key = $2 FOR UPDATE",
-                        &[&table.name(), &key],
-                    )
+                    .query_opt(&select, &[&table.name(), &key])
                     .await?
                     .map(|r| r.try_get(0))
                     .transpose()?;
                 match f(current.as_deref()) {
                     Update::Keep => {}
                     Update::Put(value) => {
-                        tx.execute(UPSERT, &[&table.name(), &key, &value]).await?;
+                        let upsert = tx.prepare_cached(UPSERT).await?;
+                        tx.execute(&upsert, &[&table.name(), &key, &value]).await?;
                     }
                     Update::Delete => {
-                        tx.execute(
-                            "DELETE FROM authority_records WHERE tbl = $1 AND key = $2",
-                            &[&table.name(), &key],
-                        )
-                        .await?;
+                        let delete = tx.prepare_cached(DELETE).await?;
+                        tx.execute(&delete, &[&table.name(), &key]).await?;
                     }
                 }
                 tx.commit().await
@@ -157,11 +192,10 @@ impl Store for PgStore {
         let client = self.client()?;
         let rows = self
             .pool
-            .block_on(client.query(
-                // Byte order, as the other stores list, whatever the database's collation.
-                "SELECT key, value FROM authority_records WHERE tbl = $1 ORDER BY key COLLATE \"C\"",
-                &[&table.name()],
-            ))
+            .block_on(async {
+                let statement = client.prepare_cached(SCAN).await?;
+                client.query(&statement, &[&table.name()]).await
+            })
             .map_err(query)?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

@@ -77,7 +77,15 @@ pub fn get_json<T: DeserializeOwned>(
     table: Table,
     key: &str,
 ) -> Result<Option<T>, StoreError> {
-    match store.get(table, key)? {
+    decode_json(table, store.get(table, key)?)
+}
+
+/// Decodes a JSON record read from `table`.
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    table: Table,
+    value: Option<Vec<u8>>,
+) -> Result<Option<T>, StoreError> {
+    match value {
         None => Ok(None),
         Some(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
