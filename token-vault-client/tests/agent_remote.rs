@@ -569,7 +569,10 @@ async fn a_session_from_the_environment_exchanges_the_users_token() {
         (token_vault_client::remote::REFRESH_TOKEN, rt),
     ] {
         let env: std::collections::HashMap<String, String> = [
-            (agent_auth::env::TOKEN_ENDPOINT, format!("{}/token", f.issuer)),
+            (
+                agent_auth::env::TOKEN_ENDPOINT,
+                format!("{}/token", f.issuer),
+            ),
             (agent_auth::env::CLIENT_ID, "assistant".into()),
             (
                 agent_auth::env::CLIENT_SECRET,

@@ -74,7 +74,10 @@ fn both_tokens_are_refused_without_echoing_either() {
 fn an_unusable_endpoint_or_credential_is_named_never_shown() {
     // A secret pasted into the wrong variable stays out of the error.
     let mut v = vars(&[(ACCESS_TOKEN, USER_TOKEN)]);
-    v.insert(env::TOKEN_ENDPOINT.into(), format!("http://{USER_TOKEN}.example/"));
+    v.insert(
+        env::TOKEN_ENDPOINT.into(),
+        format!("http://{USER_TOKEN}.example/"),
+    );
     let err = RemoteSession::from_env(&v).unwrap_err();
     assert!(matches!(err, EnvError::Invalid { name, .. } if name == env::TOKEN_ENDPOINT));
     assert_no_secret(&format!("{err} {err:?}"));

@@ -48,10 +48,9 @@ impl RemoteSession {
         let vault = RemoteVault::from_env(env)?;
         match subject {
             (Some(access), _) => Ok(Self::with_access_token(vault, SecretString::new(access))),
-            (None, Some(refresh)) => Ok(Self::with_refresh_token(
-                vault,
-                SecretString::new(refresh),
-            )),
+            (None, Some(refresh)) => {
+                Ok(Self::with_refresh_token(vault, SecretString::new(refresh)))
+            }
             (None, None) => Err(EnvError::Missing(ACCESS_TOKEN)),
         }
     }
