@@ -50,9 +50,10 @@ pub(super) fn has_kid(jwks: &str, kid: &str) -> bool {
     serde_json::from_str::<Value>(jwks)
         .ok()
         .and_then(|set| {
-            set.get("keys")?
-                .as_array()
-                .map(|keys| keys.iter().any(|k| k.get("kid") == Some(&kid.into())))
+            set.get("keys")?.as_array().map(|keys| {
+                keys.iter()
+                    .any(|k| k.get("kid").and_then(Value::as_str) == Some(kid))
+            })
         })
         .unwrap_or(false)
 }
