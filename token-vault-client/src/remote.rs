@@ -63,6 +63,11 @@ pub use client::RemoteVault;
 pub use session::RemoteSession;
 
 #[cfg(feature = "http")]
+pub use env::{ACCESS_TOKEN, REFRESH_TOKEN};
+
+#[cfg(feature = "http")]
+mod env;
+#[cfg(feature = "http")]
 mod session;
 
 #[cfg(feature = "http")]

@@ -558,3 +558,36 @@ async fn the_credential_layer_injects_a_remote_sessions_token() {
     let out = tool.oneshot(alice_call()).await.unwrap();
     assert_eq!(out.as_text(), Some("ya29.federated-google-token"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_from_the_environment_exchanges_the_users_token() {
+    let f = remote_fixture().await;
+    let (at, rt) = tokens_for(&f.authority, "assistant");
+    let alice = Accessor::trusted_system(&f.issuer, "alice", "assistant");
+    for (name, token) in [
+        (token_vault_client::remote::ACCESS_TOKEN, at),
+        (token_vault_client::remote::REFRESH_TOKEN, rt),
+    ] {
+        let env: std::collections::HashMap<String, String> = [
+            (
+                agent_auth::env::TOKEN_ENDPOINT,
+                format!("{}/token", f.issuer),
+            ),
+            (agent_auth::env::CLIENT_ID, "assistant".into()),
+            (
+                agent_auth::env::CLIENT_SECRET,
+                "assistant-secret-0123456789".into(),
+            ),
+            (name, token),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let session = RemoteSession::from_env(&env).unwrap();
+        let got = session
+            .get(&alice, "google", &["calendar.readonly"])
+            .await
+            .unwrap();
+        assert_google_token(&got);
+    }
+}

@@ -7,7 +7,7 @@ use super::{
 use crate::exchange::ExchangeClient;
 use crate::login::{ClientAuth as LoginAuth, LoginConfig};
 use crate::mcp_client::{InteractiveLogin, McpGrant, Registration};
-use crate::oauth::ClientAuth;
+use crate::oauth::{ClientAuth, TokenEndpoint};
 
 impl LoginConfig {
     /// The login client's settings from `AGENT_AUTH_ISSUER`,
@@ -55,26 +55,30 @@ fn client_auth(env: &dyn Env) -> Result<ClientAuth, EnvError> {
     })
 }
 
-impl ExchangeClient {
-    /// A token exchange client for `AGENT_AUTH_TOKEN_ENDPOINT`, as
+impl TokenEndpoint {
+    /// The token endpoint `AGENT_AUTH_TOKEN_ENDPOINT`, as
     /// `AGENT_AUTH_CLIENT_ID` with `AGENT_AUTH_CLIENT_SECRET` or
     /// `AGENT_AUTH_PRIVATE_KEY_FILE` (public without either); client
     /// assertions name `AGENT_AUTH_ISSUER` when set (RFC 7523 section 3).
-    /// `AGENT_AUTH_AUDIENCE`, the API to ask tokens for, is read with
-    /// [`audience_from_env`].
     pub fn from_env(env: &dyn Env) -> Result<Self, EnvError> {
         let endpoint = required(env, TOKEN_ENDPOINT)?;
-        let mut token =
-            crate::oauth::TokenEndpoint::new(endpoint, client_auth(env)?).map_err(|_| {
-                EnvError::Invalid {
-                    name: TOKEN_ENDPOINT,
-                    reason: "not an https (or loopback http) URL",
-                }
-            })?;
+        let mut token = Self::new(endpoint, client_auth(env)?).map_err(|_| EnvError::Invalid {
+            name: TOKEN_ENDPOINT,
+            reason: "not an https (or loopback http) URL",
+        })?;
         if let Some(issuer) = env.var(ISSUER) {
             token = token.assertion_audience(issuer);
         }
-        Ok(Self::from_endpoint(token))
+        Ok(token)
+    }
+}
+
+impl ExchangeClient {
+    /// A token exchange client on [`TokenEndpoint::from_env`].
+    /// `AGENT_AUTH_AUDIENCE`, the API to ask tokens for, is read with
+    /// [`audience_from_env`].
+    pub fn from_env(env: &dyn Env) -> Result<Self, EnvError> {
+        TokenEndpoint::from_env(env).map(Self::from_endpoint)
     }
 }
 

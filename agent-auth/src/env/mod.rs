@@ -1,6 +1,7 @@
 //! Configuration from conventional environment variables, one call per
 //! client (as the Auth0 AI SDKs do): [`LoginConfig::from_env`](crate::login::LoginConfig::from_env),
-//! [`ExchangeClient::from_env`](crate::exchange::ExchangeClient::from_env) and
+//! [`ExchangeClient::from_env`](crate::exchange::ExchangeClient::from_env),
+//! [`TokenEndpoint::from_env`](crate::oauth::TokenEndpoint::from_env) and
 //! [`McpGrant::from_env`](crate::mcp_client::McpGrant::from_env). The
 //! variables are read through [`Env`], so tests pass a map instead of
 //! changing the process environment. Errors name the variable, never its value.

@@ -85,6 +85,13 @@ impl ClientSpec {
         spec
     }
 
+    /// The same `private_key_jwt` client with this public JWK Set (JSON).
+    #[must_use]
+    pub(crate) fn with_jwks(mut self, jwks: impl Into<String>) -> Self {
+        self.record.jwks = Some(jwks.into());
+        self
+    }
+
     /// Switches a secret client between `client_secret_basic` and `client_secret_post`.
     #[must_use]
     pub fn auth_method(mut self, method: ClientAuthMethod) -> Self {

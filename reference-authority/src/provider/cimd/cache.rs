@@ -31,32 +31,50 @@ pub fn freshness(cache_control: Option<&str>, cap: i64) -> i64 {
     max_age.unwrap_or(0).clamp(0, cap.max(0))
 }
 
-/// Client ids whose document is fresh, and until when.
-#[derive(Debug, Default)]
-pub(super) struct Freshness {
-    until: Mutex<HashMap<String, i64>>,
+/// Client ids whose document is fresh, until when, and what was kept with
+/// each.
+#[derive(Debug)]
+pub(super) struct Freshness<V> {
+    until: Mutex<HashMap<String, (i64, V)>>,
 }
 
-impl Freshness {
+impl<V> Default for Freshness<V> {
+    fn default() -> Self {
+        Self {
+            until: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<V: Clone> Freshness<V> {
     pub(super) fn is_fresh(&self, client_id: &str, now: i64) -> bool {
-        let until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
-        until.get(client_id).is_some_and(|u| *u > now)
+        self.get(client_id, now).is_some()
     }
 
-    pub(super) fn keep(&self, client_id: &str, until: i64, now: i64, max_entries: usize) {
+    /// Until when `client_id` is fresh and its value, if it is.
+    pub(super) fn get(&self, client_id: &str, now: i64) -> Option<(i64, V)> {
+        let map = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(client_id).filter(|(u, _)| *u > now).cloned()
+    }
+
+    pub(super) fn keep(&self, client_id: &str, until: i64, now: i64, max_entries: usize, value: V) {
         let mut map = self.until.lock().unwrap_or_else(PoisonError::into_inner);
-        map.retain(|_, u| *u > now);
+        map.retain(|_, (u, _)| *u > now);
         if until <= now || max_entries == 0 {
             map.remove(client_id);
             return;
         }
         while map.len() >= max_entries && !map.contains_key(client_id) {
-            let Some(stalest) = map.iter().min_by_key(|(_, u)| **u).map(|(k, _)| k.clone()) else {
+            let Some(stalest) = map
+                .iter()
+                .min_by_key(|(_, (u, _))| *u)
+                .map(|(k, _)| k.clone())
+            else {
                 break;
             };
             map.remove(&stalest);
         }
-        map.insert(client_id.to_owned(), until);
+        map.insert(client_id.to_owned(), (until, value));
     }
 
     pub(super) fn forget(&self, client_id: &str) {
@@ -72,9 +90,9 @@ mod tests {
     #[test]
     fn the_cache_is_bounded() {
         let f = Freshness::default();
-        f.keep("a", 100, 0, 2);
-        f.keep("b", 200, 0, 2);
-        f.keep("c", 300, 0, 2);
+        f.keep("a", 100, 0, 2, ());
+        f.keep("b", 200, 0, 2, ());
+        f.keep("c", 300, 0, 2, ());
         assert!(!f.is_fresh("a", 0), "the stalest went first");
         assert!(f.is_fresh("b", 0) && f.is_fresh("c", 0));
         assert!(!f.is_fresh("c", 300));

@@ -43,6 +43,15 @@ pub fn check_client_id_url(client_id: &str, policy: &CimdPolicy) -> Result<url::
     Ok(url)
 }
 
+/// Checks a document's `jwks_uri` by the same rules as the client id: the
+/// keys come from where the document may come from.
+pub(super) fn check_jwks_uri(uri: &str, policy: &CimdPolicy) -> Result<url::Url, CimdError> {
+    check_client_id_url(uri, policy).map_err(|e| match e {
+        CimdError::InvalidUrl(reason) => CimdError::InvalidJwksUri(reason),
+        other => other,
+    })
+}
+
 pub(super) fn is_loopback_host(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -1,6 +1,7 @@
 //! Reading a client ID metadata document (draft-ietf-oauth-client-id-metadata-document
 //! section 4) into the client it describes.
 
+use super::client_id_url::check_jwks_uri;
 use super::{CimdError, CimdPolicy};
 use crate::provider::registration::check_registered_redirect;
 use crate::provider::{ClientSpec, grant_types};
@@ -9,13 +10,39 @@ use serde_json::{Map, Value};
 /// The grant types such a client may use.
 const GRANTS: [&str; 2] = [grant_types::AUTHORIZATION_CODE, grant_types::REFRESH_TOKEN];
 
+/// A checked document: the client it describes and, for a `private_key_jwt`
+/// client that publishes `jwks_uri`, where its keys are (to fetch under the
+/// same rules before the client is registered).
+#[derive(Debug, Clone)]
+pub struct ClientDocument {
+    spec: ClientSpec,
+    jwks_uri: Option<url::Url>,
+}
+
+impl ClientDocument {
+    /// The client, with its inline `jwks` if it gave them.
+    pub fn spec(&self) -> &ClientSpec {
+        &self.spec
+    }
+
+    /// The checked `jwks_uri`, when the keys are published there.
+    pub fn jwks_uri(&self) -> Option<&url::Url> {
+        self.jwks_uri.as_ref()
+    }
+
+    pub(super) fn into_parts(self) -> (ClientSpec, Option<url::Url>) {
+        (self.spec, self.jwks_uri)
+    }
+}
+
 /// Parses and checks the document fetched from `client_id`:
 /// - a JSON object whose `client_id` equals the URL it was fetched from
 ///   (section 4.1);
 /// - no shared secret: no `client_secret` or `client_secret_expires_at`, and
 ///   `token_endpoint_auth_method` `none` (the default here) or
-///   `private_key_jwt` with an inline `jwks` (section 4.1: symmetric methods
-///   MUST NOT be used; `jwks_uri` is not supported);
+///   `private_key_jwt` with an inline `jwks` or a `jwks_uri`, not both
+///   (section 4.1: symmetric methods MUST NOT be used; RFC 7591 section 2);
+///   `jwks_uri` follows the client id's URL rules;
 /// - `redirect_uris`: a non-empty list, each https or loopback http
 ///   (RFC 8252 section 7.3); these alone are the client's redirect URIs;
 /// - `grant_types` among `authorization_code` and `refresh_token`
@@ -34,7 +61,7 @@ pub fn parse_client_metadata_document(
     client_id: &str,
     body: &[u8],
     policy: &CimdPolicy,
-) -> Result<ClientSpec, CimdError> {
+) -> Result<ClientDocument, CimdError> {
     if body.len() > policy.max_bytes {
         return Err(CimdError::TooLarge);
     }
@@ -49,20 +76,29 @@ pub fn parse_client_metadata_document(
     if doc.contains_key("client_secret") || doc.contains_key("client_secret_expires_at") {
         return Err(CimdError::InvalidDocument("a client secret"));
     }
+    let mut jwks_uri = None;
     let mut spec = match text(&doc, "token_endpoint_auth_method")?.unwrap_or("none") {
         "none" => ClientSpec::public(client_id),
-        "private_key_jwt" => match doc.get("jwks") {
-            Some(Value::Object(jwks)) if jwks.get("keys").is_some_and(Value::is_array) => {
-                ClientSpec::private_key_jwt(client_id, Value::Object(jwks.clone()).to_string())
-            }
-            Some(_) => return Err(CimdError::InvalidDocument("`jwks` is not a JWK Set")),
-            None if doc.contains_key("jwks_uri") => {
+        "private_key_jwt" => match (doc.get("jwks"), text(&doc, "jwks_uri")?) {
+            (Some(_), Some(_)) => {
                 return Err(CimdError::InvalidDocument(
-                    "`jwks_uri` is not supported: give `jwks`",
+                    "`jwks` and `jwks_uri` must not both be present",
                 ));
             }
-            None => {
-                return Err(CimdError::InvalidDocument("private_key_jwt without `jwks`"));
+            (Some(Value::Object(jwks)), None) if jwks.get("keys").is_some_and(Value::is_array) => {
+                ClientSpec::private_key_jwt(client_id, Value::Object(jwks.clone()).to_string())
+            }
+            (Some(_), None) => return Err(CimdError::InvalidDocument("`jwks` is not a JWK Set")),
+            (None, Some(uri)) => {
+                jwks_uri = Some(check_jwks_uri(uri, policy)?);
+                // The keys are set once fetched; without them the client
+                // cannot be registered.
+                ClientSpec::private_key_jwt(client_id, String::new())
+            }
+            (None, None) => {
+                return Err(CimdError::InvalidDocument(
+                    "private_key_jwt without `jwks` or `jwks_uri`",
+                ));
             }
         },
         _ => {
@@ -105,7 +141,7 @@ pub fn parse_client_metadata_document(
     if let Some(name) = text(&doc, "client_name")? {
         spec = spec.name(name);
     }
-    Ok(spec)
+    Ok(ClientDocument { spec, jwks_uri })
 }
 
 fn text<'a>(doc: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, CimdError> {
@@ -138,7 +174,7 @@ mod tests {
 
     const ID: &str = "https://app.example/client.json";
 
-    fn parse(doc: Value) -> Result<ClientSpec, CimdError> {
+    fn parse(doc: Value) -> Result<ClientDocument, CimdError> {
         parse_client_metadata_document(
             ID,
             doc.to_string().as_bytes(),
@@ -186,15 +222,44 @@ mod tests {
     }
 
     #[test]
-    fn private_key_jwt_needs_inline_jwks() {
+    fn private_key_jwt_needs_jwks_or_jwks_uri_not_both() {
         let doc = with("token_endpoint_auth_method", json!("private_key_jwt"));
         assert!(parse(doc.clone()).is_err());
         let mut uri = doc.clone();
-        uri["jwks_uri"] = json!("https://app.example/jwks");
-        assert!(parse(uri).is_err());
+        uri["jwks_uri"] = json!("https://app.example/jwks.json");
+        let parsed = parse(uri.clone()).unwrap();
+        assert_eq!(
+            parsed.jwks_uri().map(url::Url::as_str),
+            Some("https://app.example/jwks.json")
+        );
         let mut jwks = doc;
         jwks["jwks"] = json!({"keys": []});
-        assert!(parse(jwks).is_ok());
+        assert!(parse(jwks.clone()).unwrap().jwks_uri().is_none());
+        jwks["jwks_uri"] = json!("https://app.example/jwks.json");
+        assert_eq!(
+            parse(jwks).unwrap_err(),
+            CimdError::InvalidDocument("`jwks` and `jwks_uri` must not both be present")
+        );
+        uri["jwks_uri"] = json!(7);
+        assert!(parse(uri).is_err());
+    }
+
+    #[test]
+    fn jwks_uri_follows_the_url_rules() {
+        let mut doc = with("token_endpoint_auth_method", json!("private_key_jwt"));
+        for (uri, reason) in [
+            ("http://app.example/jwks.json", "the scheme must be https"),
+            ("https://app.example/jwks.json#k", "a fragment"),
+            ("https://user@app.example/jwks.json", "user information"),
+            ("not a url", "not a URL"),
+        ] {
+            doc["jwks_uri"] = json!(uri);
+            assert_eq!(
+                parse(doc.clone()).unwrap_err(),
+                CimdError::InvalidJwksUri(reason),
+                "{uri}"
+            );
+        }
     }
 
     #[test]

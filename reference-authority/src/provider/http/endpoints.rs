@@ -150,18 +150,24 @@ fn other_browser() -> Response {
 
 /// Fetches the metadata document of a URL `client_id` in the form `raw`
 /// (draft-ietf-oauth-client-id-metadata-document), so that the client is
-/// registered before the request is handled; its refusal as an OAuth error.
+/// registered before the request is handled, and its `jwks_uri` again when
+/// the form's `client_assertion` names a key it lacks; a refusal as an
+/// OAuth error.
 async fn url_client(a: &Authority, raw: &str) -> Result<(), OAuthError> {
-    let Some(client_id) = Params::parse(raw)
-        .ok()
-        .and_then(|p| p.get("client_id").map(str::to_owned))
-    else {
+    let Ok(params) = Params::parse(raw) else {
         return Ok(());
     };
-    a.resolve_url_client(&client_id)
+    let Some(client_id) = params.get("client_id") else {
+        return Ok(());
+    };
+    let resolved = a
+        .resolve_url_client(client_id)
         .await
-        .map(|_| ())
-        .map_err(|e| OAuthError::invalid_client(e.to_string()))
+        .map_err(|e| OAuthError::invalid_client(e.to_string()))?;
+    if resolved && let Some(assertion) = params.get("client_assertion") {
+        a.refresh_url_client_keys(client_id, assertion).await;
+    }
+    Ok(())
 }
 
 pub(super) async fn authorize_get(

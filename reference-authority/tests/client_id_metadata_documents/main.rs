@@ -2,7 +2,8 @@
 //! authority, over loopback HTTP: documents served by a local server (the
 //! authority in local-development mode), fetched, checked, registered and
 //! cached within `Cache-Control`; one refusal per rule, each leaving no
-//! client behind and an audit event.
+//! client behind and an audit event. `jwks_uri`: the keys of a
+//! `private_key_jwt` client fetched under the same rules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,6 +26,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod jwks_uri;
 
 const REDIRECT: &str = "http://127.0.0.1:7777/callback";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
