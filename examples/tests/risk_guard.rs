@@ -22,7 +22,7 @@
 
 use agent_auth::audit::shipping::{AUDIT_WRITE_SCOPE, Shipper, ShippingSink};
 use agent_auth::audit::{AuditAction, MemorySink, Outcome, SharedSink};
-use agent_auth::clock::ManualClock;
+use agent_auth::clock::{Clock, ManualClock};
 use agent_auth::oauth::{ClientAuth as OAuthClientAuth, TokenEndpoint};
 use agent_auth::risk::{RiskLevel, RiskLevels};
 use agent_auth::tool::ToolCall;
@@ -124,6 +124,7 @@ async fn world(audit: impl FnOnce(&str) -> SharedSink) -> World {
     let id_tokens = Validator::<IdToken>::builder_shared(authority.keys().clone())
         .issuer(issuer.clone())
         .audience(GUARD)
+        .clock(Arc::new(clock.clone()))
         .build();
     let ciba = CibaClient::builder(endpoints, ClientAuth::secret_basic(GUARD, GUARD_SECRET))
         .id_token_validator(id_tokens)
@@ -202,11 +203,14 @@ impl World {
                 &GrantFacts {
                     client_id: AGENT.into(),
                     user_id: Some("user-sarah".into()),
-                    scope: vec!["mcp:crm:read".into()],
+                    scope: vec!["mcp:crm:read".into(), "mcp:docs:read".into()],
                     resource: vec![self.mcp.clone()],
                     ..GrantFacts::default()
                 },
-                IssueOptions::default(),
+                IssueOptions {
+                    access_token_ttl: Some(3600),
+                    ..IssueOptions::default()
+                },
             )
             .unwrap();
         let mut config = StreamableHttpClientTransportConfig::with_uri(self.mcp.as_str());

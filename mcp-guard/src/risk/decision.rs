@@ -24,6 +24,8 @@ pub enum RiskDecision {
     StepUpRefused {
         /// The level gone by.
         level: RiskLevel,
+        /// What the step-up answered (no secrets: a refusal's reason).
+        answer: String,
     },
     /// Above the threshold.
     TooHigh {
@@ -61,7 +63,7 @@ impl RiskDecision {
         match self {
             Self::Admitted { level }
             | Self::SteppedUp { level }
-            | Self::StepUpRefused { level }
+            | Self::StepUpRefused { level, .. }
             | Self::TooHigh { level } => Some(*level),
             Self::Unknown | Self::Unavailable => None,
         }
@@ -70,9 +72,12 @@ impl RiskDecision {
 
 impl fmt::Display for RiskDecision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.level() {
-            Some(level) => write!(f, "{} (risk {level})", self.code()),
-            None => f.write_str(self.code()),
+        match (self, self.level()) {
+            (Self::StepUpRefused { answer, .. }, Some(level)) => {
+                write!(f, "{} (risk {level}): {answer}", self.code())
+            }
+            (_, Some(level)) => write!(f, "{} (risk {level})", self.code()),
+            (_, None) => f.write_str(self.code()),
         }
     }
 }

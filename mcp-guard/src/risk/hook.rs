@@ -119,14 +119,21 @@ impl RiskHook {
         };
         match self.policy.rule(level) {
             Rule::Admit => RiskDecision::Admitted { level: effective },
-            Rule::StepUp => match &self.step_up {
-                Some(hook)
-                    if hook.authorize(principal, tool, arguments).await == ToolDecision::Allow =>
-                {
-                    RiskDecision::SteppedUp { level: effective }
+            Rule::StepUp => {
+                let answer = match &self.step_up {
+                    None => "no step-up configured".to_owned(),
+                    Some(hook) => match hook.authorize(principal, tool, arguments).await {
+                        ToolDecision::Allow => return RiskDecision::SteppedUp { level: effective },
+                        ToolDecision::Deny { reason } | ToolDecision::Error { reason, .. } => {
+                            reason
+                        }
+                    },
+                };
+                RiskDecision::StepUpRefused {
+                    level: effective,
+                    answer,
                 }
-                _ => RiskDecision::StepUpRefused { level: effective },
-            },
+            }
             Rule::Refuse => RiskDecision::TooHigh { level: effective },
         }
     }
