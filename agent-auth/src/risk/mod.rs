@@ -18,10 +18,24 @@ pub use levels::RiskLevels;
 use std::fmt;
 
 /// A risk level (CAEP 1.0 section 3.8 `current_level`), ordered
-/// `Low < Medium < High`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// `Low < Medium < High`; serialized as CAEP spells it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RiskLevel {
     /// `LOW`: normal behaviour.
+    #[default]
     Low,
     /// `MEDIUM`: unusual; ask a human before acting.
     Medium,

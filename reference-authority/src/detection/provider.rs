@@ -3,18 +3,7 @@
 
 use super::detector::Detector;
 use super::finding::Subject;
-use super::risk::RiskLevel;
-use agent_auth::risk::{self, RiskProvider, RiskSubject, RiskUnavailable};
-
-impl From<RiskLevel> for risk::RiskLevel {
-    fn from(level: RiskLevel) -> Self {
-        match level {
-            RiskLevel::Low => Self::Low,
-            RiskLevel::Medium => Self::Medium,
-            RiskLevel::High => Self::High,
-        }
-    }
-}
+use agent_auth::risk::{RiskLevel, RiskProvider, RiskSubject, RiskUnavailable};
 
 /// Answers the decayed level at `now` of the agent (by client id) or user
 /// (by `sub`); a subject with no history is LOW, the detector's own level
@@ -26,12 +15,12 @@ impl RiskProvider for Detector {
         &self,
         subject: &RiskSubject<'_>,
         now: i64,
-    ) -> Result<Option<risk::RiskLevel>, RiskUnavailable> {
+    ) -> Result<Option<RiskLevel>, RiskUnavailable> {
         let subject = match *subject {
             RiskSubject::Agent { client_id, .. } => Subject::Agent(client_id.to_owned()),
             RiskSubject::User { sub, .. } => Subject::User(sub.to_owned()),
             _ => return Ok(None),
         };
-        Ok(Some(self.risk(&subject, now).level.into()))
+        Ok(Some(self.risk(&subject, now).level))
     }
 }
