@@ -19,6 +19,7 @@ pub mod jwks;
 pub mod login;
 pub mod mcp_client;
 pub mod oauth;
+pub mod risk;
 pub mod secret;
 #[cfg(feature = "signals")]
 pub mod signals;

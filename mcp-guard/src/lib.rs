@@ -18,6 +18,7 @@ pub mod policy;
 mod principal;
 pub mod resource;
 pub mod revocation;
+pub mod risk;
 mod tool_stack;
 pub mod verify;
 

@@ -1,6 +1,7 @@
 //! The parameters of detection: windows, thresholds, points and decay.
 
 use super::finding::DetectorKind;
+use super::risk::RiskLevel;
 
 /// Every tunable of the detector. [`Default`] is what `docs/detection.md`
 /// documents and what `threat-lab` measures.
@@ -90,6 +91,25 @@ impl Default for DetectionConfig {
 }
 
 impl DetectionConfig {
+    /// The level of `score` points under the thresholds.
+    ///
+    /// ```
+    /// use reference_authority::detection::{DetectionConfig, RiskLevel};
+    /// let c = DetectionConfig::default();
+    /// assert_eq!(c.level(0.0), RiskLevel::Low);
+    /// assert_eq!(c.level(c.medium_at), RiskLevel::Medium);
+    /// assert_eq!(c.level(c.high_at), RiskLevel::High);
+    /// ```
+    pub fn level(&self, score: f64) -> RiskLevel {
+        if score >= self.high_at {
+            RiskLevel::High
+        } else if score >= self.medium_at {
+            RiskLevel::Medium
+        } else {
+            RiskLevel::Low
+        }
+    }
+
     /// The risk points one finding of `kind` adds: the certain signs of
     /// compromise (volume spike, token replay, use after revocation, fan-out)
     /// reach HIGH alone; the others reach MEDIUM, and two of them HIGH.

@@ -12,6 +12,32 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// One detector rule over an observation and the subject's baseline.
+type Rule = fn(&Observation<'_>, &mut Baseline, &DetectionConfig) -> Option<String>;
+
+/// The rules run for an agent, in order.
+const AGENT_RULES: [(DetectorKind, Rule); 7] = [
+    (DetectorKind::VolumeSpike, detectors::volume_spike::check),
+    (
+        DetectorKind::FirstSeenResourceType,
+        detectors::first_seen::check,
+    ),
+    (DetectorKind::FailureBurst, detectors::failure_burst::check),
+    (DetectorKind::OffHours, detectors::off_hours::check),
+    (DetectorKind::NewNetwork, detectors::new_network::check),
+    (
+        DetectorKind::ScopeEscalation,
+        detectors::scope_escalation::check,
+    ),
+    (DetectorKind::FanOut, detectors::fan_out::check),
+];
+
+/// The rules run for the user an agent acts for, in order.
+const USER_RULES: [(DetectorKind, Rule); 2] = [
+    (DetectorKind::VolumeSpike, detectors::volume_spike::check),
+    (DetectorKind::FailureBurst, detectors::failure_burst::check),
+];
+
 /// What one event led to: the findings (after cooldown) and the risk changes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -78,12 +104,12 @@ impl Engine {
             }
         }
         if let Some(subject) = agent {
-            let found = self.run_agent_rules(&subject, &obs);
+            let found = self.run_rules(&subject, &obs, &AGENT_RULES);
             raw.extend(found.into_iter().map(|(k, r)| (subject.clone(), k, r)));
         }
         // On-behalf-of activity counts for the user too.
         if let Some(subject) = user {
-            let found = self.run_user_rules(&subject, &obs);
+            let found = self.run_rules(&subject, &obs, &USER_RULES);
             raw.extend(found.into_iter().map(|(k, r)| (subject.clone(), k, r)));
         }
         self.score(&obs, raw)
@@ -95,62 +121,22 @@ impl Engine {
         state
     }
 
-    fn run_agent_rules(
+    /// Runs `rules` in order on the subject's baseline, then learns from
+    /// the observation.
+    fn run_rules(
         &mut self,
         subject: &Subject,
         obs: &Observation<'_>,
+        rules: &[(DetectorKind, Rule)],
     ) -> Vec<(DetectorKind, String)> {
         let config = self.config.clone();
         let base = &mut self.state(subject, obs.time).baseline;
-        let mut out = Vec::new();
-        let mut fire = |kind, reason: Option<String>| {
-            if let Some(r) = reason {
-                out.push((kind, r));
-            }
-        };
-        use detectors::*;
-        fire(
-            DetectorKind::VolumeSpike,
-            volume_spike::check(obs, base, &config),
-        );
-        fire(
-            DetectorKind::FirstSeenResourceType,
-            first_seen::check(obs, base, &config),
-        );
-        fire(
-            DetectorKind::FailureBurst,
-            failure_burst::check(obs, base, &config),
-        );
-        fire(DetectorKind::OffHours, off_hours::check(obs, base, &config));
-        fire(
-            DetectorKind::NewNetwork,
-            new_network::check(obs, base, &config),
-        );
-        fire(
-            DetectorKind::ScopeEscalation,
-            scope_escalation::check(obs, base, &config),
-        );
-        fire(DetectorKind::FanOut, fan_out::check(obs, base, &config));
+        let found = rules
+            .iter()
+            .filter_map(|(kind, rule)| rule(obs, base, &config).map(|r| (*kind, r)))
+            .collect();
         learn(base, obs);
-        out
-    }
-
-    fn run_user_rules(
-        &mut self,
-        subject: &Subject,
-        obs: &Observation<'_>,
-    ) -> Vec<(DetectorKind, String)> {
-        let config = self.config.clone();
-        let base = &mut self.state(subject, obs.time).baseline;
-        let mut out = Vec::new();
-        if let Some(r) = detectors::volume_spike::check(obs, base, &config) {
-            out.push((DetectorKind::VolumeSpike, r));
-        }
-        if let Some(r) = detectors::failure_burst::check(obs, base, &config) {
-            out.push((DetectorKind::FailureBurst, r));
-        }
-        learn(base, obs);
-        out
+        found
     }
 
     /// Applies the cooldown, then adds the points of what remains.

@@ -9,6 +9,8 @@
 //!   burst, off-hours, new network, scope escalation, token replay, use
 //!   after revocation, fan-out), each documented in its file;
 //! - [`RiskLevel`], [`RiskChange`]: LOW / MEDIUM / HIGH, decaying;
+//! - the [`Detector`] is an [`agent_auth::risk::RiskProvider`]: a guard in
+//!   the same process reads the level directly;
 //! - `Responder` and `RiskSource` (feature `server`): what a change does
 //!   (audit, CAEP `risk-level-change`, notify, approval, block, logout,
 //!   rotation) and the level as an AuthZEN decision source.
@@ -24,6 +26,7 @@ mod finding;
 mod observation;
 #[cfg(feature = "server")]
 mod pdp;
+mod provider;
 #[cfg(feature = "server")]
 mod response;
 mod risk;

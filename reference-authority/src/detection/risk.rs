@@ -5,60 +5,12 @@ use super::config::DetectionConfig;
 use super::finding::{Finding, Subject};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-use std::fmt;
 
 /// How many findings a risk keeps as its reasons.
 const KEPT_REASONS: usize = 8;
 
-/// A risk level.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RiskLevel {
-    /// Normal behaviour.
-    #[default]
-    Low,
-    /// Unusual: ask a human before acting.
-    Medium,
-    /// Compromise likely: block.
-    High,
-}
-
-impl RiskLevel {
-    /// `LOW`, `MEDIUM` or `HIGH`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RiskLevel::Low => "LOW",
-            RiskLevel::Medium => "MEDIUM",
-            RiskLevel::High => "HIGH",
-        }
-    }
-
-    /// The level of `score` under `config`'s thresholds.
-    ///
-    /// ```
-    /// use reference_authority::detection::{DetectionConfig, RiskLevel};
-    /// let c = DetectionConfig::default();
-    /// assert_eq!(RiskLevel::of(0.0, &c), RiskLevel::Low);
-    /// assert_eq!(RiskLevel::of(c.high_at, &c), RiskLevel::High);
-    /// ```
-    pub fn of(score: f64, config: &DetectionConfig) -> Self {
-        if score >= config.high_at {
-            RiskLevel::High
-        } else if score >= config.medium_at {
-            RiskLevel::Medium
-        } else {
-            RiskLevel::Low
-        }
-    }
-}
-
-impl fmt::Display for RiskLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A risk level: the CAEP levels of `agent_auth::risk`, which guards read.
+pub use agent_auth::risk::RiskLevel;
 
 /// A change of a subject's risk level, with the findings behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +101,7 @@ impl Risk {
         now: i64,
         config: &DetectionConfig,
     ) -> Option<RiskChange> {
-        let level = RiskLevel::of(self.score, config);
+        let level = config.level(self.score);
         if level == self.level {
             return None;
         }
@@ -168,7 +120,7 @@ impl Risk {
     pub(crate) fn state(&self, now: i64, config: &DetectionConfig) -> RiskState {
         let score = self.decayed(now, config);
         RiskState {
-            level: RiskLevel::of(score, config),
+            level: config.level(score),
             score,
             findings: self.findings.iter().cloned().collect(),
         }

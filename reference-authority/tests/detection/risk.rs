@@ -65,3 +65,30 @@ fn a_detector_fires_once_per_cooldown() {
     }
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn the_detector_answers_a_guard_as_its_in_process_risk_provider() {
+    use agent_auth::risk::{self, RiskProvider, RiskSubject};
+    let d = Detector::new(DetectionConfig::default());
+    let t = DAY0 + 10 * 3600;
+    let agent = RiskSubject::Agent {
+        issuer: "https://idp.example",
+        client_id: AGENT,
+    };
+    let sarah = RiskSubject::User {
+        issuer: "https://idp.example",
+        sub: "sarah",
+    };
+    // No history: the detector's own level, LOW, never unknown.
+    assert_eq!(d.level(&agent, t).await, Ok(Some(risk::RiskLevel::Low)));
+    d.observe(&AuditEvent::new(t, AuditAction::TokenRevoked, Outcome::Success).token_jti("at-7"));
+    d.observe(&read(AGENT, "sarah", "crm://contacts/c", t + 1).token_jti("at-7"));
+    assert_eq!(
+        d.level(&agent, t + 1).await,
+        Ok(Some(risk::RiskLevel::High))
+    );
+    assert_eq!(d.level(&sarah, t + 1).await, Ok(Some(risk::RiskLevel::Low)));
+    // The level decays with the time asked.
+    let later = t + 1 + 4 * DetectionConfig::default().half_life;
+    assert_eq!(d.level(&agent, later).await, Ok(Some(risk::RiskLevel::Low)));
+}

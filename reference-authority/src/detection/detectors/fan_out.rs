@@ -16,16 +16,16 @@ pub(crate) fn check(
     }
     let user = obs.user?;
     let count = base.users_window.push(obs.time, config.long_window, user);
-    let limit = if base.learning(config) {
-        config.fan_out_floor
-    } else {
-        base.users_limit(config)
-    };
-    base.note_users(count, limit);
-    (count > limit).then(|| {
-        format!(
-            "data of {count} users within {} s, above the limit of {limit}",
-            config.long_window
-        )
-    })
+    let (count, limit) = super::above_limit(
+        base,
+        config,
+        count,
+        config.fan_out_floor,
+        Baseline::users_limit,
+        Baseline::note_users,
+    )?;
+    Some(format!(
+        "data of {count} users within {} s, above the limit of {limit}",
+        config.long_window
+    ))
 }

@@ -16,16 +16,16 @@ pub(crate) fn check(
         return None;
     }
     let count = base.accesses_window.push(obs.time, config.short_window);
-    let limit = if base.learning(config) {
-        config.learning_volume_floor
-    } else {
-        base.volume_limit(config)
-    };
-    base.note_volume(count, limit);
-    (count > limit).then(|| {
-        format!(
-            "{count} accesses in {} s, above the limit of {limit} learned from its history",
-            config.short_window
-        )
-    })
+    let (count, limit) = super::above_limit(
+        base,
+        config,
+        count,
+        config.learning_volume_floor,
+        Baseline::volume_limit,
+        Baseline::note_volume,
+    )?;
+    Some(format!(
+        "{count} accesses in {} s, above the limit of {limit} learned from its history",
+        config.short_window
+    ))
 }
