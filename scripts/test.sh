@@ -43,3 +43,4 @@ cargo test --workspace --all-features --doc
 bash scripts/mcp-guard-peers.sh
 bash scripts/scim-peer.sh
 bash scripts/tlog-peer.sh
+bash scripts/console-peer.sh

@@ -1,5 +1,6 @@
 //! Pieces the example programs share with tests and benchmarks.
 
+pub mod console_world;
 pub mod seed_mcp;
 pub mod threat_lab;
 

@@ -14,6 +14,9 @@ pub mod authzen;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod ciba;
+#[cfg(all(feature = "server", feature = "sqlite"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "server", feature = "sqlite"))))]
+pub mod console;
 pub mod detection;
 pub mod directory;
 pub mod discovery;

@@ -12,7 +12,7 @@
 //!
 //! See `docs/governance.md` in the workspace for the guide.
 
-mod agents;
+pub(crate) mod agents;
 mod audit;
 pub mod cascade;
 pub mod jit;

@@ -288,6 +288,11 @@ impl Authority {
         self.inner.audit.record(&event);
     }
 
+    /// The sink the authority records its audit events in.
+    pub(crate) fn audit_sink(&self) -> SharedSink {
+        self.inner.audit.clone()
+    }
+
     /// Makes `next` the signing key; the old one keeps verifying for the configured overlap.
     pub fn rotate_keys(&self, next: SigningKey) -> Result<(), AuthorityError> {
         save_key(&self.inner.tables, &next)?;

@@ -10,6 +10,7 @@
 //! - `driver`: [`Governance::run_reviews`], opening, reminding, closing;
 //! - `decision`: a reviewer's decision;
 //! - `report`: the campaign report;
+//! - `inbox`: the items waiting for one reviewer;
 //! - `records`: storage;
 //! - `error`: why something was refused.
 
@@ -18,6 +19,7 @@ mod campaign;
 mod decision;
 mod driver;
 mod error;
+mod inbox;
 mod records;
 mod report;
 
@@ -28,4 +30,5 @@ pub use campaign::{
 pub use decision::ReviewDecision;
 pub use driver::ReviewRun;
 pub use error::ReviewError;
+pub use inbox::InboxItem;
 pub use report::{CampaignReport, ReportLine};

@@ -8,7 +8,7 @@ pub(crate) mod client_addr;
 pub(crate) mod cookies;
 mod device;
 pub(crate) mod endpoints;
-mod pages;
+pub(crate) mod pages;
 mod transport;
 
 use super::{Authority, paths};

@@ -4,7 +4,7 @@
 use crate::provider::{ConsentRequest, Interaction, paths};
 
 /// Escapes text for HTML element content and attribute values.
-pub(super) fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
