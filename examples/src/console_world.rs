@@ -40,8 +40,25 @@ pub const SHADOW_CLIENT: &str = "sales-assistant-gpt";
 pub const SOC_AGENT: &str = "soc-triage-agent";
 
 /// The console's authorization model: admins of the console object.
-const MODEL: &str =
+const CONSOLE_MODEL: &str =
     "model\n  schema 1.1\ntype user\ntype console\n  relations\n    define admin: [user]\n";
+
+/// An FGA store of the console's model where `admin` (a user id) is the
+/// admin of `console:security`.
+pub async fn console_admins(admin: &str) -> Result<EmbeddedBackend, Box<dyn Error>> {
+    let admins = EmbeddedBackend::new(Engine::from_dsl(CONSOLE_MODEL)?);
+    admins
+        .write(
+            vec![TupleKey::new(
+                "console:security",
+                "admin",
+                format!("user:{admin}"),
+            )],
+            vec![],
+        )
+        .await?;
+    Ok(admins)
+}
 
 /// Who signs in, and how many filler agents the fleet has.
 #[derive(Debug, Clone)]
@@ -92,17 +109,7 @@ pub async fn serve(
     // History first: the detector reads each agent's events in time order.
     activity(&log, authority.now());
     people(&authority, &settings)?;
-    let admins = EmbeddedBackend::new(Engine::from_dsl(MODEL)?);
-    admins
-        .write(
-            vec![TupleKey::new(
-                "console:security",
-                "admin",
-                format!("user:{ADMIN}"),
-            )],
-            vec![],
-        )
-        .await?;
+    let admins = console_admins(ADMIN).await?;
     let vault = Vault::builder(
         Arc::new(MemoryVaultStore::new()),
         Arc::new(StaticKeyProvider::new(MasterKey::generate(

@@ -217,8 +217,10 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     assert!(reason.ends_with("invalid_token"), "{reason}");
     let (decision, reason) = run.decision(8, "the agent's risk");
     assert_eq!(decision, "high");
+    // Phase 4's one refused request counts once, so the agent enters
+    // phase 8 at LOW and the volume spike alone takes it to HIGH.
     assert!(
-        reason.contains("-> HIGH") && reason.contains("volume_spike"),
+        reason.starts_with("LOW -> HIGH") && reason.contains("volume_spike"),
         "{reason}"
     );
     let (decision, reason) = run.decision(8, "response policy for HIGH");

@@ -749,3 +749,43 @@ async fn scopes_needing_approval_are_granted_only_when_approved() {
     .unwrap_err();
     assert_eq!(err.code(), &ErrorCode::InvalidRequest);
 }
+
+#[tokio::test]
+async fn a_refused_exchange_is_audited_once_with_the_grant_detail() {
+    let f = fixture();
+    let subject = user_token(&f, &["crm:read"], &[CRM], json!({}));
+    let before = f.audit.events().len();
+    let err = exchange(
+        &f,
+        AGENT,
+        &[
+            ("subject_token", &subject),
+            ("subject_token_type", token_types::ACCESS_TOKEN),
+            ("scope", "crm:read crm:write"),
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), &ErrorCode::InvalidScope);
+    let events = f.audit.events();
+    let refused: Vec<_> = events[before..]
+        .iter()
+        .filter(|e| e.outcome == Outcome::Denied)
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let only = refused[0];
+    assert_eq!(
+        (
+            only.action.clone(),
+            only.reason.as_deref(),
+            only.agent.as_deref(),
+            only.user.as_deref()
+        ),
+        (
+            AuditAction::TokenExchanged,
+            Some("invalid_scope"),
+            Some("sales-agent"),
+            Some("user-sarah")
+        )
+    );
+}

@@ -36,6 +36,8 @@ pub(crate) struct Control {
     pub(crate) responder: Responder,
     /// The notifications the responder sent (the people's inboxes).
     pub(crate) inbox: RecordingNotifier,
+    /// Universal logout, as the responder and the console fire it.
+    pub(crate) kill_switch: KillSwitch,
 }
 
 impl Control {
@@ -63,18 +65,20 @@ impl Control {
             stream.as_object().ok_or("a stream is an object")?,
         )?;
         let inbox = RecordingNotifier::new();
+        let kill_switch = KillSwitch::new(authority).signals(transmitter.clone());
         let responder = Responder::new(
             authority,
             detector.clone(),
             ResponsePolicy::default().security_team(vec![SECURITY_TEAM.into()]),
         )
-        .kill_switch(KillSwitch::new(authority).signals(transmitter.clone()))
+        .kill_switch(kill_switch.clone())
         .signals(transmitter.clone())
         .notifier(Arc::new(inbox.clone()));
         Ok(Self {
             detector,
             responder,
             inbox,
+            kill_switch,
         })
     }
 }

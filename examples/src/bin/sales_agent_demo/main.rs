@@ -14,10 +14,13 @@
 //! mcp-guard, FGA, vault, CIBA, governance, detection, kill switch, tool
 //! layers); the demo only plays the people and moves the injected clocks.
 //!
-//! Run: `cargo run -p examples --bin sales-agent-demo [-- --json]`
+//! Run: `cargo run -p examples --bin sales-agent-demo [-- --json] [-- --serve]`;
+//! `--serve` then keeps Acme's authority up with the security console and
+//! prints where it is and how to sign in, until Ctrl-C.
 
 mod agent;
 mod connected;
+mod console;
 mod control;
 mod phase1_discovery;
 mod phase2_login;
@@ -40,6 +43,7 @@ use world::World;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let json = std::env::args().any(|a| a == "--json");
+    let serve = std::env::args().any(|a| a == "--serve");
     let mut timeline = Timeline::new(json);
     let mut world = World::start().await?;
     phase1_discovery::run(&world, &mut timeline).await?;
@@ -61,5 +65,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     phase8_anomaly::run(&world, &mut timeline, &session).await?;
     session.client.cancel().await?;
     timeline.summary();
+    if serve {
+        println!("{}", console::sign_in_help(&world.issuer));
+        tokio::signal::ctrl_c().await?;
+    }
     Ok(())
 }

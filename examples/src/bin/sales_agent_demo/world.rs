@@ -2,7 +2,7 @@
 //! (OpenID provider, token endpoint, CIBA OP) and the guarded CRM MCP server
 //! on loopback ports, the "Google" identity provider stand-in (a second
 //! authority, reached as the corporate authority's federated connection),
-//! the seed FGA store, and the vault holding Sarah's Salesforce token.
+//! the security console on the authority, the seed FGA store, and the vault holding Sarah's Salesforce token.
 
 use crate::connected::Connected;
 use crate::control::{Control, SECURITY_TEAM};
@@ -154,7 +154,10 @@ impl World {
             CibaConfig::default().interval(1),
         );
         ciba.register_client(AGENT, DeliveryMode::Poll, None)?;
-        let app = reference_authority::http::router(authority.clone()).merge(ciba.router());
+        let app = reference_authority::http::router(authority.clone())
+            .merge(ciba.router())
+            .merge(crate::console::router(&governance, &log, &discovery, &control).await?);
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(axum::serve(as_listener, app).into_future());
         let pricing = crate::pricing::start(&issuer).await?;
 
@@ -248,7 +251,12 @@ fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
             .resources([mcp.to_owned()]),
     )?;
     authority.register_user(UserSpec::new("john").id("john"))?;
-    authority.register_user(UserSpec::new(SECURITY_TEAM).id(SECURITY_TEAM))?;
+    authority.register_user(
+        UserSpec::new(SECURITY_TEAM)
+            .id(SECURITY_TEAM)
+            .password(crate::console::ADMIN_PASSWORD)
+            .totp_secret(crate::console::ADMIN_TOTP),
+    )?;
     authority.directory().create_person(
         "john",
         PersonPatch::new().display_name("John Smith (Sales Ops)"),

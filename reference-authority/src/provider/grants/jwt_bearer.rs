@@ -212,6 +212,10 @@ impl GrantHandler for JwtBearerGrant {
         result
     }
 
+    fn audits_refusals(&self) -> bool {
+        true
+    }
+
     fn metadata(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert(

@@ -56,6 +56,13 @@ pub trait GrantHandler: Send + Sync + std::fmt::Debug {
     fn metadata(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::Map::new()
     }
+
+    /// Whether the handler audits its own refusals (with more detail than
+    /// the token endpoint knows), so the endpoint does not audit them again:
+    /// one audit event per refused request. False by default.
+    fn audits_refusals(&self) -> bool {
+        false
+    }
 }
 
 pub(crate) fn register_builtin(authority: &Authority) {
@@ -108,7 +115,8 @@ impl Authority {
         let result =
             super::dpop::binding::bound(jkt, handler.exchange(self, &client, &request.params))
                 .await;
-        if let Err(err) = &result {
+        // One audit event per refused request: the grant's own when it keeps one.
+        if let (Err(err), false) = (&result, handler.audits_refusals()) {
             self.audit(AuditAction::TokenIssued, Outcome::Denied, |e| {
                 e.agent(client.id().to_owned())
                     .reason(err.code().as_str().to_owned())

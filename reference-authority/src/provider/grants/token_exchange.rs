@@ -681,6 +681,10 @@ impl GrantHandler for TokenExchangeGrant {
         result
     }
 
+    fn audits_refusals(&self) -> bool {
+        true
+    }
+
     fn metadata(&self) -> Map<String, Value> {
         let mut m = Map::new();
         if !self.connections.is_empty() {
