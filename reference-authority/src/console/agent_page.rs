@@ -224,7 +224,7 @@ fn timeline(console: &Console, agent: &AgentRecord) -> Timeline {
             entries.extend(found);
         }
     }
-    entries.sort_by(|a, b| b.index.cmp(&a.index));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.index));
     entries.truncate(TIMELINE_LEN);
     let entries: Vec<(LogEntry, bool)> = entries
         .into_iter()

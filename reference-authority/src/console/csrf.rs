@@ -69,15 +69,14 @@ pub(super) fn verify(
     issuer_origin: &str,
     form_token: &str,
 ) -> Result<(), CsrfError> {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if site.as_bytes() != b"same-origin" {
-            return Err(CsrfError::CrossSite);
-        }
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        if origin.as_bytes() != issuer_origin.as_bytes() {
-            return Err(CsrfError::CrossSite);
-        }
+    let foreign_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes() != b"same-origin");
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() != issuer_origin.as_bytes());
+    if foreign_site || foreign_origin {
+        return Err(CsrfError::CrossSite);
     }
     let value = cookie(headers).ok_or(CsrfError::BadToken)?;
     let expected = key.token(&value);

@@ -36,7 +36,7 @@ pub(super) async fn page(
             entries.extend(found);
         }
     }
-    entries.sort_by(|a, b| b.index.cmp(&a.index));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.index));
     entries.truncate(SHOWN);
     html::render(
         &console,

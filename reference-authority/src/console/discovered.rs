@@ -133,7 +133,7 @@ pub(super) async fn register(
 ) -> Response {
     let fields = match posted(&console, &headers, &body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     match adopt(&console, &admin, &client_id, &fields) {
         Ok(agent_id) => {

@@ -27,12 +27,13 @@ impl Fields {
     }
 }
 
-/// The fields of a post whose CSRF token is valid; a refusal page otherwise.
+/// The fields of a post whose CSRF token is valid; a refusal page otherwise
+/// (boxed: a response is large next to the fields).
 pub(super) fn posted(
     console: &Console,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Fields, Response> {
+) -> Result<Fields, Box<Response>> {
     let fields = Fields::parse(body);
     let issuer = console.authority().issuer();
     let origin = url::Url::parse(issuer)
@@ -44,6 +45,6 @@ pub(super) fn posted(
         &origin,
         fields.get("csrf"),
     )
-    .map_err(|e| html::refused(StatusCode::FORBIDDEN, &e.to_string()))?;
+    .map_err(|e| Box::new(html::refused(StatusCode::FORBIDDEN, &e.to_string())))?;
     Ok(fields)
 }

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-fn agent(console: &Console, id: &str) -> Result<AgentRecord, Response> {
+fn agent(console: &Console, id: &str) -> Result<AgentRecord, Box<Response>> {
     match console.authority().registry().agent(id) {
         Ok(Some(a)) => Ok(a),
         Ok(None) => Err(html::refused(StatusCode::NOT_FOUND, "no such agent")),
@@ -34,7 +34,7 @@ pub(super) async fn confirm(
 ) -> Response {
     match agent(&console, &id) {
         Ok(a) => form(&console, &admin, &headers, &a, None, StatusCode::OK),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -85,11 +85,11 @@ pub(super) async fn fire(
 ) -> Response {
     let f = match posted(&console, &headers, &body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let agent = match agent(&console, &id) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let refuse = |message: &str| {
         form(

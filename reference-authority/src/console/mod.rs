@@ -270,21 +270,18 @@ impl std::fmt::Debug for ConsoleBuilder {
 impl ConsoleBuilder {
     /// The FGA object whose `admin` relation grants the console (default
     /// `console:security`).
-    #[must_use]
     pub fn admin_object(mut self, object: impl Into<String>) -> Self {
         self.admin_object = object.into();
         self
     }
 
     /// Shows discovered agents and registers them.
-    #[must_use]
     pub fn discovery(mut self, discovery: Discovery) -> Self {
         self.discovery = Some(discovery);
         self
     }
 
     /// Shows each agent's risk level.
-    #[must_use]
     pub fn detector(mut self, detector: Detector) -> Self {
         self.detector = Some(detector);
         self
@@ -292,7 +289,6 @@ impl ConsoleBuilder {
 
     /// The kill switch the console fires (default: the authority's, without
     /// signals).
-    #[must_use]
     pub fn kill_switch(mut self, kill: KillSwitch) -> Self {
         self.kill = Some(kill);
         self
@@ -301,7 +297,6 @@ impl ConsoleBuilder {
     /// Development on `http://localhost`: cookies without `Secure` (see
     /// [`WebLogin::plain_http_loopback_cookies`]); ignored unless the issuer is
     /// plain http on a loopback host.
-    #[must_use]
     pub fn plain_http_loopback(mut self) -> Self {
         self.plain_http_loopback = true;
         self

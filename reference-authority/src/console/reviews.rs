@@ -79,7 +79,7 @@ pub(super) async fn decide(
 ) -> Response {
     let f = match posted(&console, &headers, &body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let decision = match f.get("decision") {
         "certify" => ReviewDecision::Certify,
