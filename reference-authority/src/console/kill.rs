@@ -17,11 +17,14 @@ use axum::response::Response;
 fn agent(console: &Console, id: &str) -> Result<AgentRecord, Box<Response>> {
     match console.authority().registry().agent(id) {
         Ok(Some(a)) => Ok(a),
-        Ok(None) => Err(html::refused(StatusCode::NOT_FOUND, "no such agent")),
-        Err(e) => Err(html::refused(
+        Ok(None) => Err(Box::new(html::refused(
+            StatusCode::NOT_FOUND,
+            "no such agent",
+        ))),
+        Err(e) => Err(Box::new(html::refused(
             StatusCode::INTERNAL_SERVER_ERROR,
             &e.to_string(),
-        )),
+        ))),
     }
 }
 
