@@ -4,6 +4,13 @@
 //! kill switch fired, and no secret on any page. (The same walk in Chromium
 //! is `peers/console/console.test.mjs`.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use agent_auth::audit::{AuditAction, Outcome};
 use examples::console_world::{
     ADMIN, ConsoleWorld, NOT_ADMIN, SALES_AGENT, SALES_CLIENT, SHADOW_CLIENT, SOC_AGENT, Settings,

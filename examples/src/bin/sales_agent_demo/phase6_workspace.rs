@@ -75,7 +75,7 @@ fn google_tool(
                 .map_err(|_| ToolError::tool("Google answered no JSON"))?;
             Ok(ToolOutput::json(json!({
                 "done": done,
-                "google_account": me["email"],
+                "google_account": me.get("email"),
                 "credential_from": from,
             })))
         }
