@@ -27,10 +27,9 @@ pub(super) async fn page(
     Path(id): Path<String>,
 ) -> Response {
     let registry = console.authority().registry();
-    let agent = match registry.agent(&id) {
-        Ok(Some(agent)) => agent,
-        Ok(None) => return html::refused(StatusCode::NOT_FOUND, "no such agent"),
-        Err(e) => return html::refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    let agent = match find(&console, &id) {
+        Ok(agent) => agent,
+        Err(refused) => return *refused,
     };
     let dependencies = registry
         .dependencies(&id)
@@ -257,4 +256,20 @@ fn proven(log: &crate::audit_log::AuditLog, entry: &LogEntry, size: u64, root: &
         return false;
     };
     verify_inclusion(entry.index, size, Hash::leaf(&bytes), &proof, root).is_ok()
+}
+
+/// The agent `id`, or the refusal page to answer (boxed: a response is
+/// large next to the record).
+pub(super) fn find(console: &Console, id: &str) -> Result<AgentRecord, Box<Response>> {
+    match console.authority().registry().agent(id) {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(Box::new(html::refused(
+            StatusCode::NOT_FOUND,
+            "no such agent",
+        ))),
+        Err(e) => Err(Box::new(html::refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+        ))),
+    }
 }

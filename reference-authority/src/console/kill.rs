@@ -3,6 +3,7 @@
 //! confirmation, optionally suspending the agent so it gets no new token.
 
 use super::access::Admin;
+use super::agent_page::find;
 use super::form::posted;
 use super::html::{self, escape};
 use super::inventory::urlencode;
@@ -14,20 +15,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-fn agent(console: &Console, id: &str) -> Result<AgentRecord, Box<Response>> {
-    match console.authority().registry().agent(id) {
-        Ok(Some(a)) => Ok(a),
-        Ok(None) => Err(Box::new(html::refused(
-            StatusCode::NOT_FOUND,
-            "no such agent",
-        ))),
-        Err(e) => Err(Box::new(html::refused(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &e.to_string(),
-        ))),
-    }
-}
-
 /// `GET /console/agents/{id}/logout`: the confirmation form.
 pub(super) async fn confirm(
     State(console): State<Console>,
@@ -35,7 +22,7 @@ pub(super) async fn confirm(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    match agent(&console, &id) {
+    match find(&console, &id) {
         Ok(a) => form(&console, &admin, &headers, &a, None, StatusCode::OK),
         Err(r) => *r,
     }
@@ -90,7 +77,7 @@ pub(super) async fn fire(
         Ok(f) => f,
         Err(refused) => return *refused,
     };
-    let agent = match agent(&console, &id) {
+    let agent = match find(&console, &id) {
         Ok(a) => a,
         Err(r) => return *r,
     };
