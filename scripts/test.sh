@@ -30,8 +30,24 @@ else
   echo "  to run them, install the postgresql package or set PG_BIN to the folder of initdb and pg_ctl"
 fi
 
+# The npm peers, exactly as the lock file pins them. A registry hiccup gets two
+# more tries; a failure that stays prints the end of npm's own log.
 if [ -f peers/package-lock.json ]; then
-  (cd peers && npm ci --no-audit --no-fund --loglevel=error)
+  for attempt in 1 2 3; do
+    if (cd peers && npm ci --no-audit --no-fund --loglevel=error); then
+      break
+    fi
+    npm_log="$(ls -t "${npm_config_cache:-$HOME/.npm}"/_logs/*-debug-*.log 2>/dev/null | head -1 || true)"
+    if [ -n "$npm_log" ]; then
+      echo "npm ci failed (attempt $attempt of 3); the end of $npm_log:"
+      tail -n 40 "$npm_log"
+    fi
+    if [ "$attempt" = 3 ]; then
+      echo "npm ci failed three times: the node peers could not be installed" >&2
+      exit 1
+    fi
+    sleep $((attempt * 15))
+  done
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then
