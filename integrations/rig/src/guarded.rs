@@ -7,7 +7,12 @@ use agent_auth::tool::{BoxTool, ToolCall, ToolContext, ToolOutput};
 use rig_core::message::ToolName;
 use rig_core::tool::{DynamicTool, ToolExecutionError};
 use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tower::ServiceExt as _;
+
+/// Numbers the calls rig dispatches: rig names no call, and what the layers
+/// keep for one tool call (the vault layer's token cache) must last one call.
+static CALLS: AtomicU64 = AtomicU64::new(0);
 
 /// Why a guarded tool cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,7 +56,8 @@ impl GuardedTool {
 
     /// Calls the tool with the model's `arguments`, as rig does.
     pub async fn call(&self, arguments: Value) -> Result<ToolOutput, ToolExecutionError> {
-        let call = ToolCall::new(self.name.clone(), arguments, self.context.clone());
+        let id = format!("{}-{}", self.name, CALLS.fetch_add(1, Ordering::Relaxed));
+        let call = ToolCall::new(self.name.clone(), arguments, self.context.clone()).with_id(id);
         self.tool
             .clone()
             .oneshot(call)

@@ -3,6 +3,7 @@
 //! code with PKCE, refresh tokens), and the vault's `google` connection
 //! refreshing through it.
 
+use crate::traffic::Traffic;
 use agent_auth::secret::SecretString;
 use reference_authority::{Authority, ClientSpec, grant_types, paths};
 use std::error::Error;
@@ -34,11 +35,16 @@ pub(crate) struct Connected {
     pub(crate) userinfo: String,
 }
 
-/// Serves `google` on loopback, registers the vault there, and adds the
-/// vault's `google` connection, refreshing at Google's token endpoint.
-pub(crate) async fn start(google: &Authority, vault: &Vault) -> Result<Connected, Box<dyn Error>> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
+/// Serves `google` on `listener` (its issuer's address), registers the
+/// vault there, and adds the vault's `google` connection, refreshing at
+/// Google's token endpoint.
+pub(crate) async fn start(
+    google: &Authority,
+    vault: &Vault,
+    listener: tokio::net::TcpListener,
+    traffic: &Traffic,
+) -> Result<Connected, Box<dyn Error>> {
+    let url = google.issuer().to_owned();
     google.register_client(
         ClientSpec::confidential(VAULT_CLIENT, VAULT_SECRET)
             .name("Acme token vault")
@@ -48,7 +54,11 @@ pub(crate) async fn start(google: &Authority, vault: &Vault) -> Result<Connected
             .scopes(GOOGLE_SCOPES),
     )?;
     tokio::spawn(
-        axum::serve(listener, reference_authority::http::router(google.clone())).into_future(),
+        axum::serve(
+            listener,
+            traffic.count("google", reference_authority::http::router(google.clone())),
+        )
+        .into_future(),
     );
     let client = OAuthClient::new(
         format!("{url}{}", paths::AUTHORIZE),

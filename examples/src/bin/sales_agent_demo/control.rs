@@ -4,6 +4,7 @@
 //! loopback, so a universal logout wipes the vault's tokens of the users the
 //! agent served.
 
+use crate::traffic::Traffic;
 use crate::world::TENANT;
 use agent_auth::secret::SecretString;
 use agent_auth::signals::{PushEndpoint, SetReceiver};
@@ -38,6 +39,8 @@ pub(crate) struct Control {
     pub(crate) inbox: RecordingNotifier,
     /// Universal logout, as the responder and the console fire it.
     pub(crate) kill_switch: KillSwitch,
+    /// The authority's SSF transmitter, where receivers' streams are made.
+    pub(crate) transmitter: Transmitter,
 }
 
 impl Control {
@@ -47,11 +50,12 @@ impl Control {
         authority: &Authority,
         log: &AuditLog,
         vault: &Vault,
+        traffic: &Traffic,
     ) -> Result<Self, Box<dyn Error>> {
         let detector = Detector::new(DetectionConfig::default());
         log.observe(Arc::new(detector.clone()));
         let transmitter = Transmitter::install(authority);
-        let url = vault_receiver(authority, vault).await?;
+        let url = vault_receiver(authority, vault, traffic).await?;
         let stream = json!({
             "delivery": {
                 "method": "urn:ietf:rfc:8935",
@@ -79,13 +83,18 @@ impl Control {
             responder,
             inbox,
             kill_switch,
+            transmitter,
         })
     }
 }
 
 /// The vault's RFC 8935 push endpoint on loopback: SETs that end a user's
 /// access wipe and revoke the user's credentials. Returns its URL.
-async fn vault_receiver(authority: &Authority, vault: &Vault) -> Result<String, Box<dyn Error>> {
+async fn vault_receiver(
+    authority: &Authority,
+    vault: &Vault,
+    traffic: &Traffic,
+) -> Result<String, Box<dyn Error>> {
     let validator = Validator::<SecurityEvent>::builder_shared(authority.keys().clone())
         .issuer(authority.issuer().to_owned())
         .audience(VAULT_RECEIVER)
@@ -124,6 +133,6 @@ async fn vault_receiver(authority: &Authority, vault: &Vault) -> Result<String, 
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/ssf", listener.local_addr()?);
-    tokio::spawn(axum::serve(listener, app).into_future());
+    tokio::spawn(axum::serve(listener, traffic.count("vault", app)).into_future());
     Ok(url)
 }

@@ -14,11 +14,14 @@
 //! mcp-guard, FGA, vault, CIBA, governance, detection, kill switch, tool
 //! layers); the demo only plays the people and moves the injected clocks.
 //!
-//! Run: `cargo run -p examples --bin sales-agent-demo [-- --json] [-- --serve]`;
-//! `--serve` then keeps Acme's authority up with the security console and
-//! prints where it is and how to sign in, until Ctrl-C.
+//! Run: `cargo run -p examples --bin sales-agent-demo [-- --http] [-- --json]
+//! [-- --serve]`; `--http` reaches every party over loopback HTTP (token
+//! endpoint, login pages, JWKS, remote Token Vault, SSF push to the guard)
+//! instead of in process; `--serve` then keeps Acme's authority up with the
+//! security console and prints where it is and how to sign in, until Ctrl-C.
 
 mod agent;
+mod browser;
 mod connected;
 mod console;
 mod control;
@@ -32,8 +35,11 @@ mod phase7_audit;
 mod phase7_review;
 mod phase8_anomaly;
 mod pricing;
+mod sarah;
 mod timeline;
+mod traffic;
 mod vault_tools;
+mod wiring;
 mod world;
 
 use std::error::Error;
@@ -45,7 +51,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let json = std::env::args().any(|a| a == "--json");
     let serve = std::env::args().any(|a| a == "--serve");
     let mut timeline = Timeline::new(json);
-    let mut world = World::start().await?;
+    let mut world = World::start(wiring::Parties::from_args()?).await?;
     phase1_discovery::run(&world, &mut timeline).await?;
     let sarah = match phase2_login::run(&world, &mut timeline).await {
         Ok(s) => s,
@@ -64,7 +70,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     phase7_review::run(&world, &mut timeline).await?;
     phase8_anomaly::run(&world, &mut timeline, &session).await?;
     session.client.cancel().await?;
-    timeline.summary();
+    timeline.summary(world.parties.over_http(), &world.traffic.counts());
     if serve {
         println!("{}", console::sign_in_help(&world.issuer));
         tokio::signal::ctrl_c().await?;

@@ -10,7 +10,6 @@ use agent_auth::secret::SecretString;
 use reference_authority::discovery::Adoption;
 use reference_authority::governance::templates::RoleTemplate;
 use reference_authority::registry::{Actor, Entitlement};
-use reference_authority::{Params, TokenRequest};
 use std::error::Error;
 use token_vault_client::Credential;
 
@@ -22,15 +21,11 @@ pub(crate) async fn run(w: &World, t: &mut Timeline) -> Result<(), Box<dyn Error
     t.phase(1, "A shadow sales agent is discovered and registered");
     // The agent at work before anyone registered it: its own tokens.
     for _ in 0..3 {
-        w.authority
-            .token(
-                &TokenRequest::new(Params::from_pairs([
-                    ("grant_type", "client_credentials"),
-                    ("scope", "mcp:crm:read"),
-                ]))
-                .basic(AGENT, w.agent_secret()),
-            )
-            .await?;
+        w.agent_token(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "mcp:crm:read"),
+        ])
+        .await?;
     }
     let report = w.discovery.scan(&w.authority)?;
     let shadow = report

@@ -6,7 +6,7 @@
 
 use crate::agent::step;
 use crate::timeline::Timeline;
-use crate::world::{AGENT, World};
+use crate::world::World;
 use agent_auth::exchange::{GRANT_TOKEN_EXCHANGE, token_types};
 use agent_auth::login::LoginSession;
 use agent_auth::secret::Token;
@@ -14,7 +14,6 @@ use agent_auth::tool::{ToolCall, ToolContext, ToolError, ToolOutput, tool_fn};
 use agent_auth::validate::{AccessToken, Validator};
 use agent_auth_rig::{GuardedTool, Guards};
 use examples::seed_mcp::RESOURCES;
-use reference_authority::{Params, TokenRequest};
 use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolRequestParams, ReadResourceRequestParams};
 use rmcp::service::{Peer, RoleClient, RunningService};
@@ -42,30 +41,22 @@ async fn delegated_token(
     sarah: &LoginSession,
 ) -> Result<(String, Option<Token>), Box<dyn Error>> {
     let own = w
-        .authority
-        .token(
-            &TokenRequest::new(Params::from_pairs([
-                ("grant_type", "client_credentials"),
-                ("scope", "mcp:crm:read"),
-            ]))
-            .basic(AGENT, w.agent_secret()),
-        )
+        .agent_token(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "mcp:crm:read"),
+        ])
         .await?;
     let scope = "mcp:crm:read mcp:docs:read";
     let exchanged = w
-        .authority
-        .token(
-            &TokenRequest::new(Params::from_pairs([
-                ("grant_type", GRANT_TOKEN_EXCHANGE),
-                ("subject_token", sarah.tokens.access_token.expose_secret()),
-                ("subject_token_type", token_types::ACCESS_TOKEN),
-                ("actor_token", own.access_token.expose_secret()),
-                ("actor_token_type", token_types::ACCESS_TOKEN),
-                ("resource", w.mcp.as_str()),
-                ("scope", scope),
-            ]))
-            .basic(AGENT, w.agent_secret()),
-        )
+        .agent_token(&[
+            ("grant_type", GRANT_TOKEN_EXCHANGE),
+            ("subject_token", sarah.tokens.access_token.expose_secret()),
+            ("subject_token_type", token_types::ACCESS_TOKEN),
+            ("actor_token", own.access_token.expose_secret()),
+            ("actor_token_type", token_types::ACCESS_TOKEN),
+            ("resource", w.mcp.as_str()),
+            ("scope", scope),
+        ])
         .await?;
     Ok((
         exchanged.access_token.expose_secret().to_owned(),
@@ -161,9 +152,16 @@ fn mcp_tools(w: &World, peer: &Peer<RoleClient>, context: &ToolContext) -> Vec<G
 }
 
 /// Updates the Salesforce opportunity with the vault's token (never shown).
-fn update_opportunity(w: &World, context: &ToolContext) -> GuardedTool {
-    let guards =
-        Guards::new(w.audit_layer()).credential(crate::vault_tools::layer(w, "salesforce", "api"));
+fn update_opportunity(
+    w: &World,
+    context: &ToolContext,
+    refresh: Option<&Token>,
+) -> Result<GuardedTool, Box<dyn Error>> {
+    let guards = Guards::new(w.audit_layer()).credential(w.credential_layer(
+        refresh,
+        "salesforce",
+        "api",
+    )?);
     let tool = tool_fn(|call: ToolCall| async move {
         let credential = crate::vault_tools::credential(&call)?;
         Ok(ToolOutput::json(json!({
@@ -171,13 +169,13 @@ fn update_opportunity(w: &World, context: &ToolContext) -> GuardedTool {
             "salesforce_credential_from": credential.connection(),
         })))
     });
-    GuardedTool::new(
+    Ok(GuardedTool::new(
         "update_opportunity",
         "Update the Salesforce opportunity",
         json!({"type": "object", "properties": {"stage": {"type": "string"}}}),
         guards.wrap(tool),
         context.clone(),
-    )
+    ))
 }
 
 /// Runs phase 3.
@@ -188,12 +186,13 @@ pub(crate) async fn run(
 ) -> Result<Session, Box<dyn Error>> {
     t.phase(3, "The agent works in the CRM for Sarah, through mcp-guard");
     let (token, refresh) = delegated_token(w, sarah).await?;
-    let validated = Validator::<AccessToken>::builder_shared(w.authority.keys().clone())
+    let validated = Validator::<AccessToken>::builder_shared(w.parties.keys_of(&w.authority)?)
         .issuer(w.issuer.clone())
         .audience(w.mcp.clone())
         .clock(w.clock.clone())
         .build()
-        .validate_cached(&token)?;
+        .validate(&token)
+        .await?;
     let context = ToolContext::from_token(&validated)?;
     t.record(
         3,
@@ -217,7 +216,7 @@ pub(crate) async fn run(
     let transport = StreamableHttpClientTransport::with_client(reqwest::Client::default(), config);
     let client = ().serve(transport).await?;
     let mut tools = mcp_tools(w, client.peer(), &context);
-    tools.push(update_opportunity(w, &context));
+    tools.push(update_opportunity(w, &context, refresh.as_ref())?);
 
     let listed = step(
         &tools,

@@ -44,7 +44,7 @@ fn ask(call: &ToolCall) -> Requirement {
 
 async fn send_proposal(w: &World, session: &Session) -> Result<GuardedTool, Box<dyn Error>> {
     let (endpoints, _) = CibaClient::discover(&w.issuer).await?;
-    let id_tokens = Validator::<IdToken>::builder_shared(w.authority.keys().clone())
+    let id_tokens = Validator::<IdToken>::builder_shared(w.parties.keys_of(&w.authority)?)
         .issuer(w.issuer.clone())
         .audience(AGENT)
         .clock(w.clock.clone())
@@ -68,7 +68,7 @@ async fn send_proposal(w: &World, session: &Session) -> Result<GuardedTool, Box<
     let guards = Guards::new(w.audit_layer())
         .fga(fga)
         .approval(ApprovalLayer::new(ask, approver))
-        .credential(crate::vault_tools::layer(w, "salesforce", "api"));
+        .credential(w.credential_layer(session.refresh.as_ref(), "salesforce", "api")?);
     let tool = tool_fn(|call: ToolCall| async move {
         let credential = crate::vault_tools::credential(&call)?;
         Ok(ToolOutput::json(json!({

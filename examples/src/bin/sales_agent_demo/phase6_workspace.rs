@@ -8,15 +8,13 @@
 
 use crate::agent::step;
 use crate::connected::{CONNECTION, GOOGLE_SCOPES};
-use crate::phase2_login::query;
 use crate::phase3_crm::Session;
 use crate::timeline::Timeline;
-use crate::world::{AGENT, SARAH, SARAH_PASSWORD, TENANT, World};
+use crate::world::{AGENT, SARAH, TENANT, World};
 use agent_auth::audit::{AuditAction, Outcome};
-use agent_auth::tool::{ToolCall, ToolContext, ToolError, ToolOutput, tool_fn};
+use agent_auth::tool::{ToolCall, ToolError, ToolOutput, tool_fn};
 use agent_auth_rig::{GuardedTool, Guards};
 use reference_authority::audit_log::AuditQuery;
-use reference_authority::{AuthorizeOutcome, Credentials, Params};
 use serde_json::{Value, json};
 use std::error::Error;
 use token_vault_client::Accessor;
@@ -29,32 +27,24 @@ const LATER: i64 = 300;
 async fn connect(w: &World) -> Result<u64, Box<dyn Error>> {
     let accessor = Accessor::trusted_system(TENANT, SARAH, AGENT);
     let url = w.connected.flow.start(&accessor, &GOOGLE_SCOPES)?;
-    let params = Params::parse(&query(&url)?)?;
-    let at_google = w.google.sign_in(&Credentials::password(
-        "sarah.chen@gmail.example",
-        SARAH_PASSWORD,
-    ))?;
-    let back = match w.google.authorize(&params, Some(&at_google))? {
-        AuthorizeOutcome::Redirect(back) => back,
-        AuthorizeOutcome::Consent(page) => {
-            w.google.decide_consent(&page.id, &at_google, None, true)?
-        }
-        _ => return Err("Google asked Sarah to sign in again".into()),
-    };
-    Ok(w.connected.flow.complete(back.expose_secret()).await?)
+    let back = crate::sarah::consent_at_google(w, &url).await?;
+    Ok(w.connected.flow.complete(&back).await?)
 }
 
 /// A Google tool: `scope` from the vault, then the provider called with it
 /// (its userinfo endpoint stands for the Drive, Gmail or Calendar API).
 fn google_tool(
     w: &World,
-    context: &ToolContext,
+    session: &Session,
     name: &str,
     description: &str,
     scope: &str,
-) -> GuardedTool {
-    let guards =
-        Guards::new(w.audit_layer()).credential(crate::vault_tools::layer(w, CONNECTION, scope));
+) -> Result<GuardedTool, Box<dyn Error>> {
+    let guards = Guards::new(w.audit_layer()).credential(w.credential_layer(
+        session.refresh.as_ref(),
+        CONNECTION,
+        scope,
+    )?);
     let userinfo = w.connected.userinfo.clone();
     let done = name.to_owned();
     let tool = tool_fn(move |call: ToolCall| {
@@ -80,13 +70,13 @@ fn google_tool(
             })))
         }
     });
-    GuardedTool::new(
+    Ok(GuardedTool::new(
         name,
         description,
         json!({"type": "object", "properties": {}}),
         guards.wrap(tool),
-        context.clone(),
-    )
+        session.context.clone(),
+    ))
 }
 
 /// Runs phase 6.
@@ -115,7 +105,9 @@ pub(crate) async fn run(
         ("send_email", "Mail the proposal", "gmail.send"),
         ("schedule_meeting", "Schedule the review", "calendar.events"),
     ]
-    .map(|(name, description, scope)| google_tool(w, &session.context, name, description, scope));
+    .into_iter()
+    .map(|(name, description, scope)| google_tool(w, session, name, description, scope))
+    .collect::<Result<Vec<_>, _>>()?;
     for (tool, label) in [
         ("save_to_drive", "Drive: save the Acme proposal"),
         ("send_email", "Gmail: send it to Jane Doe"),

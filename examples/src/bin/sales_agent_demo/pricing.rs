@@ -3,6 +3,7 @@
 //! and the pricing AS itself, a second reference authority on loopback that
 //! redeems ID-JAGs (RFC 7523 `jwt-bearer`) signed by Acme's authority.
 
+use crate::traffic::Traffic;
 use crate::world::AGENT;
 use agent_auth::exchange::{ClientAuth, ExchangeClient, GRANT_JWT_BEARER};
 use agent_auth::jwks::RemoteJwks;
@@ -50,7 +51,7 @@ pub(crate) fn exchange_grant() -> TokenExchangeGrant {
 
 /// Starts the pricing AS on loopback, trusting Acme's authority (`acme`,
 /// whose keys it fetches from its JWKS over HTTP).
-pub(crate) async fn start(acme: &str) -> Result<Pricing, Box<dyn Error>> {
+pub(crate) async fn start(acme: &str, traffic: &Traffic) -> Result<Pricing, Box<dyn Error>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let authority = Authority::builder(PRICING)
@@ -69,7 +70,10 @@ pub(crate) async fn start(acme: &str) -> Result<Pricing, Box<dyn Error>> {
     tokio::spawn(
         axum::serve(
             listener,
-            reference_authority::http::router(authority.clone()),
+            traffic.count(
+                "pricing",
+                reference_authority::http::router(authority.clone()),
+            ),
         )
         .into_future(),
     );

@@ -3,6 +3,7 @@
 //! `--json`.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One decision of the scenario.
 #[derive(Debug, Clone, Serialize)]
@@ -68,13 +69,20 @@ impl Timeline {
         self.events.push(event);
     }
 
-    /// Prints the summary: decisions per phase.
-    pub(crate) fn summary(&self) {
+    /// Prints the summary: decisions per phase, the wiring (`http` or
+    /// `in-process`) and the `requests` the loopback servers answered.
+    pub(crate) fn summary(&self, over_http: bool, requests: &BTreeMap<String, usize>) {
         let mut phases: Vec<u8> = self.events.iter().map(|e| e.phase).collect();
         phases.dedup();
+        let wiring = if over_http { "http" } else { "in-process" };
         if self.json {
             let summary = serde_json::json!({
-                "summary": {"phases": phases, "events": self.events.len()}
+                "summary": {
+                    "phases": phases,
+                    "events": self.events.len(),
+                    "wiring": wiring,
+                    "requests": requests,
+                }
             });
             println!("{summary}");
             return;
@@ -89,5 +97,9 @@ impl Timeline {
                 .collect();
             println!("  phase {phase}: {}", decisions.join(", "));
         }
+        println!(
+            "  wiring {wiring}: {} requests answered by the loopback servers",
+            requests.values().sum::<usize>()
+        );
     }
 }

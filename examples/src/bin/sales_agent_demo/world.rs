@@ -1,19 +1,25 @@
 //! Everything the scenario runs on, started in process: Acme's authority
-//! (OpenID provider, token endpoint, CIBA OP) and the guarded CRM MCP server
-//! on loopback ports, the "Google" identity provider stand-in (a second
-//! authority, reached as the corporate authority's federated connection),
-//! the security console on the authority, the seed FGA store, and the vault holding Sarah's Salesforce token.
+//! (OpenID provider, token endpoint, CIBA OP, Token Vault grant) and the
+//! guarded CRM MCP server on loopback ports, the "Google" identity provider
+//! stand-in (a second authority on loopback, reached as the corporate
+//! authority's federated connection), the security console on the
+//! authority, the seed FGA store, and the vault holding Sarah's Salesforce
+//! token. How the agent side reaches them is the wiring's ([`Parties`]).
 
 use crate::connected::Connected;
 use crate::control::{Control, SECURITY_TEAM};
 use crate::pricing::Pricing;
+use crate::traffic::Traffic;
+use crate::wiring::Parties;
 use agent_auth::audit::{FanoutSink, MemorySink, SharedSink};
 use agent_auth::clock::{ManualClock, SharedClock, SystemClock};
 use agent_auth::login::{ClientAuth, LoginClient, LoginConfig};
 use agent_auth::secret::SecretString;
+use agent_auth::validate::{SecurityEvent, Validator};
 use ciba_client::DeliveryMode;
 use examples::seed_mcp::{seed_app, seed_engine, seed_fga, seed_policy};
 use fga_core::{EmbeddedBackend, FgaBackend};
+use mcp_guard::revocation::ssf::{SESSION_REVOKED, SsfReceiver};
 use mcp_guard::{Guard, HostPolicy, TrustedIssuer};
 use reference_authority::audit_log::{AuditLog, LogStorage, NoteSigner};
 use reference_authority::ciba::{ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
@@ -22,9 +28,10 @@ use reference_authority::discovery::Discovery;
 use reference_authority::governance::Governance;
 use reference_authority::registry::Actor;
 use reference_authority::{
-    Authority, AuthorityConfig, ClientSpec, InMemoryBackend, OidcConnection, UserSpec, grant_types,
-    paths,
+    Authority, AuthorityConfig, ClientSpec, ConnectionAccess, FederatedConnectionGrant,
+    OidcConnection, UserSpec, grant_types, paths,
 };
+use serde_json::json;
 use std::error::Error;
 use std::sync::Arc;
 use token_vault_client::{
@@ -33,8 +40,6 @@ use token_vault_client::{
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// The "Google" stand-in's issuer.
-pub(crate) const GOOGLE: &str = "https://accounts.google.example";
 /// The sales portal Sarah signs in to.
 pub(crate) const PORTAL: &str = "sales-portal";
 /// Where the portal receives the login (never served: the demo reads it).
@@ -55,6 +60,9 @@ pub(crate) const SARAH_AT_GOOGLE: &str = "google-uid-1029384756";
 const PORTAL_SECRET: &str = "portal-secret-0123456789abcdef";
 const AGENT_SECRET: &str = "agent-secret-0123456789abcdef";
 const BROKER_SECRET: &str = "broker-secret-0123456789abcdef";
+/// The CRM MCP server's name as an SSF receiver.
+const CRM_RECEIVER: &str = "crm-mcp";
+const CRM_PUSH_SECRET: &str = "crm-push-secret-0123456789abcdef";
 const SALESFORCE_TOKEN: &str =
     "00D5e000000abcd!AQ8AQJ3vX9pLmN2qR5sT7uV0wY1zA3bC5dE7fG9hI1jK3lM5nO7pQ9rS1tU3vW5xY7zA9bC1dE3";
 
@@ -71,6 +79,12 @@ pub(crate) struct World {
     pub(crate) log: AuditLog,
     /// The "Google" stand-in.
     pub(crate) google: Authority,
+    /// Its issuer URL (loopback).
+    pub(crate) google_url: String,
+    /// How the agent side and the people reach the parties.
+    pub(crate) parties: Parties,
+    /// The requests the loopback servers answered.
+    pub(crate) traffic: Traffic,
     /// Shadow-agent discovery, following the audit log.
     pub(crate) discovery: Discovery,
     /// Governance: templates, registration, reviews.
@@ -104,12 +118,16 @@ pub(crate) struct World {
 
 impl World {
     /// Starts everything.
-    pub(crate) async fn start() -> Result<Self, Box<dyn Error>> {
+    pub(crate) async fn start(parties: Parties) -> Result<Self, Box<dyn Error>> {
         let clock: SharedClock = Arc::new(SystemClock);
+        let traffic = Traffic::default();
         let as_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let issuer = format!("http://{}", as_listener.local_addr()?);
         let mcp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let mcp = format!("http://{}/mcp", mcp_listener.local_addr()?);
+        let mcp_origin = format!("http://{}", mcp_listener.local_addr()?);
+        let mcp = format!("{mcp_origin}/mcp");
+        let google_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let google_url = format!("http://{}", google_listener.local_addr()?);
 
         let authority_audit = MemorySink::new();
         let origin = "acmecorp.example/audit-log";
@@ -132,15 +150,16 @@ impl World {
         log.observe(Arc::new(discovery.clone()));
         let vault_clock = ManualClock::new(clock.now());
         let vault = vault(&log, &vault_clock)?;
-        let control = Control::start(&authority, &log, &vault).await?;
+        let control = Control::start(&authority, &log, &vault, &traffic).await?;
         let governance = Governance::builder(&authority)
             .vault(vault.clone(), TENANT)
             .build();
-        let google = google(&issuer)?;
-        let connected = crate::connected::start(&google, &vault).await?;
+        let google = google(&google_url, &issuer)?;
+        let connected = crate::connected::start(&google, &vault, google_listener, &traffic).await?;
+        authority.register_grant(Arc::new(vault_grant(&vault)));
         authority.add_connection(Arc::new(OidcConnection::new(
             "google",
-            google_client(&google, &issuer, clock.clone()).await?,
+            google_client(&parties, &google, &issuer, clock.clone()).await?,
         )));
         authority.link_identity("google", SARAH_AT_GOOGLE, SARAH)?;
 
@@ -157,9 +176,11 @@ impl World {
         let app = reference_authority::http::router(authority.clone())
             .merge(ciba.router())
             .merge(crate::console::router(&governance, &log, &discovery, &control).await?);
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app = traffic
+            .count("authority", app)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(axum::serve(as_listener, app).into_future());
-        let pricing = crate::pricing::start(&issuer).await?;
+        let pricing = crate::pricing::start(&issuer, &traffic).await?;
 
         let crm_clock = ManualClock::new(clock.now());
         let guard = Guard::builder(&mcp)?
@@ -174,8 +195,34 @@ impl World {
             .audit(Arc::new(log.clone()))
             .clock(Arc::new(crm_clock.clone()))
             .build()?;
-        guard.revocations().follow(&authority);
-        tokio::spawn(axum::serve(mcp_listener, seed_app().layer(guard.layer())).into_future());
+        let mut crm = seed_app().layer(guard.layer());
+        if parties.over_http() {
+            // The kill switch reaches the guard by SSF push (RFC 8935).
+            let sets = Validator::<SecurityEvent>::builder_shared(parties.keys_of(&authority)?)
+                .issuer(issuer.clone())
+                .audience(CRM_RECEIVER)
+                .build();
+            crm = crm.merge(
+                SsfReceiver::new(guard.revocations().clone(), sets)
+                    .push_secret(SecretString::new(CRM_PUSH_SECRET))
+                    .router("/ssf"),
+            );
+            let stream = json!({
+                "delivery": {
+                    "method": "urn:ietf:rfc:8935",
+                    "endpoint_url": format!("{mcp_origin}/ssf"),
+                    "authorization_header": format!("Bearer {CRM_PUSH_SECRET}"),
+                },
+                "events_requested": [SESSION_REVOKED],
+            });
+            control.transmitter.create_stream(
+                CRM_RECEIVER,
+                stream.as_object().ok_or("a stream is an object")?,
+            )?;
+        } else {
+            guard.revocations().follow(&authority);
+        }
+        tokio::spawn(axum::serve(mcp_listener, traffic.count("crm", crm)).into_future());
 
         Ok(Self {
             authority,
@@ -183,6 +230,9 @@ impl World {
             authority_audit,
             log,
             google,
+            google_url,
+            parties,
+            traffic,
             mcp,
             ciba,
             phone,
@@ -214,12 +264,13 @@ impl World {
         AGENT_SECRET
     }
 
-    /// The portal's login client, on the authority in process.
+    /// The portal's login client.
     pub(crate) async fn portal(&self) -> Result<LoginClient, Box<dyn Error>> {
         let config = LoginConfig::new(&self.issuer, PORTAL, PORTAL_REDIRECT)
             .auth(ClientAuth::SecretBasic(SecretString::new(PORTAL_SECRET)));
         Ok(LoginClient::discover(
-            Arc::new(InMemoryBackend::new(self.authority.clone())),
+            self.parties
+                .login_backend(&self.authority, self.clock.clone())?,
             config,
             self.clock.clone(),
         )
@@ -270,6 +321,7 @@ fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
                 grant_types::CLIENT_CREDENTIALS,
                 grant_types::REFRESH_TOKEN,
                 ciba_client::GRANT_TYPE,
+                token_vault_client::remote::GRANT_TYPE,
             ])
             .scopes(["openid", "mcp:crm:read", "mcp:docs:read", "crm:proposal"])
             .resources([mcp.to_owned()]),
@@ -277,9 +329,26 @@ fn register(authority: &Authority, mcp: &str) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The "Google" stand-in: its own authority, where Sarah has an account.
-fn google(acme: &str) -> Result<Authority, Box<dyn Error>> {
-    let google = Authority::builder(GOOGLE)
+/// The vault's Token Vault grant at Acme's authority: the agent may take
+/// Sarah's Salesforce and Google tokens, with their scopes.
+fn vault_grant(vault: &Vault) -> FederatedConnectionGrant {
+    FederatedConnectionGrant::new(vault.clone(), TENANT)
+        .connection(
+            "salesforce",
+            ConnectionAccess::new().client(AGENT).scopes(["api"]),
+        )
+        .connection(
+            crate::connected::CONNECTION,
+            ConnectionAccess::new()
+                .client(AGENT)
+                .scopes(crate::connected::GOOGLE_SCOPES),
+        )
+}
+
+/// The "Google" stand-in at `url`: its own authority, where Sarah has an
+/// account.
+fn google(url: &str, acme: &str) -> Result<Authority, Box<dyn Error>> {
+    let google = Authority::builder(url)
         .config(AuthorityConfig::for_tests())
         .build()?;
     google.register_user(
@@ -300,22 +369,18 @@ fn google(acme: &str) -> Result<Authority, Box<dyn Error>> {
 
 /// Acme's authority as Google's relying party.
 async fn google_client(
+    parties: &Parties,
     google: &Authority,
     acme: &str,
     clock: SharedClock,
 ) -> Result<LoginClient, Box<dyn Error>> {
     let config = LoginConfig::new(
-        GOOGLE,
+        google.issuer(),
         "acme-corp",
         format!("{acme}{}", paths::FEDERATION_CALLBACK),
     )
     .auth(ClientAuth::SecretBasic(SecretString::new(BROKER_SECRET)));
-    Ok(LoginClient::discover(
-        Arc::new(InMemoryBackend::new(google.clone())),
-        config,
-        clock,
-    )
-    .await?)
+    Ok(LoginClient::discover(parties.login_backend(google, clock.clone())?, config, clock).await?)
 }
 
 /// Acme's vault with Sarah's Salesforce connection, its accesses in the
