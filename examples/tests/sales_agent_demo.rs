@@ -1,5 +1,7 @@
-//! The README's main command, `sales-agent-demo`, run as a program: every
-//! phase's outcome is read from its `--json` events (never from the prose).
+//! The README's main command, `sales-agent-demo`, run as a program, in
+//! process and with `--http`: every phase's outcome is read from its
+//! `--json` events (never from the prose), the same outcomes both ways, and
+//! the `--http` run's summary shows the calls crossed the wire.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,8 +16,25 @@ struct Run {
     summary: Value,
 }
 
-fn run() -> Run {
+/// How the demo reaches its parties.
+#[derive(Clone, Copy, PartialEq)]
+enum Wiring {
+    InProcess,
+    Http,
+}
+
+impl Wiring {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Wiring::InProcess => &[],
+            Wiring::Http => &["--http"],
+        }
+    }
+}
+
+fn run(wiring: Wiring) -> Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sales-agent-demo"))
+        .args(wiring.args())
         .arg("--json")
         .output()
         .expect("the demo runs");
@@ -57,12 +76,59 @@ impl Run {
             e["reason"].as_str().unwrap(),
         )
     }
+
+    /// How many requests `key` (`server METHOD path`) the loopback servers answered.
+    fn requests(&self, key: &str) -> u64 {
+        self.summary["requests"][key].as_u64().unwrap_or(0)
+    }
 }
 
 #[test]
-fn the_demo_plays_every_phase_on_the_librarys_paths() {
-    let run = run();
+fn the_demo_plays_every_phase_on_the_librarys_paths_in_process() {
+    let run = run(Wiring::InProcess);
+    assert_eq!(run.summary["wiring"], "in-process");
+    every_phase(&run, Wiring::InProcess);
+    // Sarah's sign-in and the agent's own tokens never crossed the wire.
+    for key in [
+        "authority POST /login",
+        "authority GET /federation/callback",
+        "google POST /login",
+        "crm POST /ssf",
+    ] {
+        assert_eq!(run.requests(key), 0, "{key}: {}", run.summary);
+    }
+}
 
+#[test]
+fn the_demo_plays_every_phase_over_loopback_http() {
+    let run = run(Wiring::Http);
+    assert_eq!(run.summary["wiring"], "http");
+    every_phase(&run, Wiring::Http);
+    // Sarah's browser: Acme's login page twice ("Continue with Google", then
+    // the MFA step-up), Google's login once, back through Acme's callback.
+    assert_eq!(run.requests("authority POST /login"), 2, "{}", run.summary);
+    assert_eq!(run.requests("authority GET /federation/callback"), 1);
+    assert_eq!(run.requests("google POST /login"), 1, "{}", run.summary);
+    // Acme's authority redeemed Google's code at Google's token endpoint.
+    assert!(run.requests("google POST /token") >= 1, "{}", run.summary);
+    // The agent's token requests: 3 as the shadow agent (phase 1), its own
+    // and the exchange for Sarah (phase 3), the vault's tokens through the
+    // Token Vault grant (1 in phase 3, 2 in phase 5, 3 in phase 6, 1 in
+    // phase 8), the portal's 2 code exchanges: at least 12 besides.
+    assert!(
+        run.requests("authority POST /token") >= 12,
+        "{}",
+        run.summary
+    );
+    // Validators fetched the authority's keys; the kill switch reached the
+    // CRM server's guard by SSF push.
+    assert!(run.requests("authority GET /jwks") >= 1, "{}", run.summary);
+    assert!(run.requests("crm POST /ssf") >= 1, "{}", run.summary);
+}
+
+/// Every phase's expected outcome, the same for both wirings (only the
+/// vault's refusal after the logout is worded by the vault that refuses).
+fn every_phase(run: &Run, wiring: Wiring) {
     // Phase 1: the shadow agent is discovered, then registered with John as
     // owner and sponsor, its key in the vault, rotation every 90 days.
     let (decision, reason) = run.decision(1, "discovery scan");
@@ -229,8 +295,14 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     let (decision, reason) = run.decision(8, "the agent's token at mcp-guard");
     assert_eq!((decision, reason), ("denied", "invalid_token"));
     let (decision, reason) = run.decision(8, "Salesforce token from the vault");
-    assert_ne!(decision, "allowed");
-    assert!(reason.contains("not_found"), "{reason}");
+    assert_eq!(decision, "error");
+    // In process, the vault the SSF push wiped has no token; over HTTP, the
+    // authority's Token Vault grant refuses the agent's revoked grant.
+    let refusal = match wiring {
+        Wiring::InProcess => "unavailable: not_found",
+        Wiring::Http => "unavailable: refused",
+    };
+    assert!(reason.contains(refusal), "{reason}");
     let told: Vec<&Value> = run
         .events
         .iter()
@@ -249,21 +321,28 @@ fn the_demo_plays_every_phase_on_the_librarys_paths() {
     assert!(!reason.contains(" 0 logout"), "{reason}");
 
     assert_eq!(run.summary["events"], run.events.len());
+    assert_eq!(
+        run.summary["phases"],
+        serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8])
+    );
 }
 
 #[test]
 fn the_demo_never_prints_a_token_or_secret() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sales-agent-demo"))
-        .output()
-        .expect("the demo runs");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    for secret in [
-        "00D5e000000abcd",
-        "secret-0123456789",
-        "eyJ",
-        "correct horse",
-    ] {
-        assert!(!text.contains(secret), "{secret} printed");
+    for wiring in [Wiring::InProcess, Wiring::Http] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sales-agent-demo"))
+            .args(wiring.args())
+            .output()
+            .expect("the demo runs");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        for secret in [
+            "00D5e000000abcd",
+            "secret-0123456789",
+            "eyJ",
+            "correct horse",
+        ] {
+            assert!(!text.contains(secret), "{secret} printed");
+        }
     }
 }
