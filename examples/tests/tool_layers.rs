@@ -9,158 +9,48 @@
     clippy::panic
 )]
 
+#[path = "../../integrations/rig/tests/support/mod.rs"]
+mod support;
+
 use agent_auth::audit::{AuditAction, AuditEvent, MemorySink, Outcome};
-use agent_auth::clock::ManualClock;
-use agent_auth::secret::SecretString;
-use agent_auth::tool::{
-    AuditLayer, BoxTool, FgaCheck, FgaLayer, ToolCall, ToolContext, ToolError, ToolOutput, boxed,
-    tool_fn,
-};
-use agent_auth::validate::{AccessToken, IdToken, Validator};
-use ciba_client::guard::{ApprovalAsk, ApprovalLayer, CibaApprover, Requirement};
-use ciba_client::{ApprovedTokens, CibaClient, ClientAuth, DeliveryMode, GRANT_TYPE, Hint};
-use fga_core::{EmbeddedBackend, Engine, FgaBackend, TupleKey};
-use reference_authority::ciba::{Approval, ApprovalRequest, ChannelDevice, CibaConfig, CibaOp};
-use reference_authority::{Authority, AuthorityConfig, ClientSpec, GrantFacts, IssueOptions};
+use agent_auth::tool::{BoxTool, ToolCall, ToolError, ToolOutput, boxed, tool_fn};
+use ciba_client::ApprovedTokens;
 use serde_json::json;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use token_vault_client::agent::{CredentialLayer, VaultCredential};
+use support::SALESFORCE_TOKEN;
+use token_vault_client::agent::VaultCredential;
 use token_vault_client::filter::{FilterMode, OutputFilter, OutputFilterLayer};
-use token_vault_client::{
-    Accessor, ConnectionConfig, Credential, MasterKey, MemoryVaultStore, StaticKeyProvider,
-    TokenSet, TokenTool, Vault,
-};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tower::{ServiceBuilder, ServiceExt as _};
 
-const SECRET: &str = "agent-secret-0123456789";
-/// A Salesforce-shaped access token: the careless tool echoes it.
-const SALESFORCE_TOKEN: &str = "00D5e000000abcd!AQ8AQJ3vX9pLmN2qR5sT7uV0wY1zA3bC5dE7fG9hI1jK3lM5nO7pQ9rS1tU3vW5xY7zA9bC1dE3fG5hI7jK9lM1nO3";
-
+/// The shared tool-layer world, and how many times the tool ran.
 struct World {
-    authority: Authority,
-    issuer: String,
-    op: CibaOp,
-    phone: UnboundedReceiver<ApprovalRequest>,
-    approver: Arc<CibaApprover>,
-    fga: Arc<dyn FgaBackend>,
-    vault: Vault,
-    vault_audit: MemorySink,
-    audit: MemorySink,
+    base: support::World,
     runs: Arc<AtomicUsize>,
 }
 
+impl Deref for World {
+    type Target = support::World;
+    fn deref(&self) -> &support::World {
+        &self.base
+    }
+}
+
+impl DerefMut for World {
+    fn deref_mut(&mut self) -> &mut support::World {
+        &mut self.base
+    }
+}
+
 async fn world() -> World {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
-    let authority = Authority::builder(&issuer)
-        .config(AuthorityConfig::for_tests())
-        .build()
-        .unwrap();
-    authority
-        .register_user(reference_authority::UserSpec::new("sarah").id("user-sarah"))
-        .unwrap();
-    authority
-        .register_client(
-            ClientSpec::confidential("sales-agent", SECRET)
-                .grant_types([GRANT_TYPE])
-                .scopes(["openid", "email:send", "crm:update"]),
-        )
-        .unwrap();
-    let device = ChannelDevice::new();
-    let phone = device.take_receiver().unwrap();
-    let op = CibaOp::install_with(
-        &authority,
-        Arc::new(device),
-        CibaConfig::default().interval(1),
-    );
-    op.register_client("sales-agent", DeliveryMode::Poll, None)
-        .unwrap();
-    let app = reference_authority::http::router(authority.clone()).merge(op.router());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let (endpoints, _) = CibaClient::discover(&issuer).await.unwrap();
-    let id_tokens = Validator::<IdToken>::builder_shared(authority.keys().clone())
-        .issuer(issuer.clone())
-        .audience("sales-agent")
-        .build();
-    let client = CibaClient::builder(endpoints, ClientAuth::secret_basic("sales-agent", SECRET))
-        .id_token_validator(id_tokens)
-        .build();
-    let approver = Arc::new(CibaApprover::new(client, Hint::LoginHint("sarah".into())));
-
-    let engine = Engine::from_dsl(
-        "model\n  schema 1.1\ntype user\ntype account\n  relations\n    define editor: [user]\n",
-    )
-    .unwrap();
-    let fga = EmbeddedBackend::new(engine);
-    fga.write(
-        vec![TupleKey::new("account:acme", "editor", "user:user-sarah")],
-        vec![],
-    )
-    .await
-    .unwrap();
-
-    let vault_audit = MemorySink::new();
-    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
-    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
-        .audit(Arc::new(vault_audit.clone()))
-        .build();
-    vault.add_connection(
-        ConnectionConfig::new("salesforce").reconnect_url("https://app.example/connect/salesforce"),
-    );
-    vault
-        .store_for(
-            &Accessor::trusted_system("acme", "user-sarah", "sales-agent"),
-            "salesforce",
-            &Credential::OAuth(TokenSet {
-                access_token: SecretString::new(SALESFORCE_TOKEN),
-                refresh_token: None,
-                expires_at: None,
-                scopes: vec!["api".into()],
-                token_type: "Bearer".into(),
-            }),
-        )
-        .unwrap();
     World {
-        authority,
-        issuer,
-        op,
-        phone,
-        approver,
-        fga: Arc::new(fga),
-        vault,
-        vault_audit,
-        audit: MemorySink::new(),
+        base: support::world().await,
         runs: Arc::new(AtomicUsize::new(0)),
     }
 }
 
 impl World {
-    /// Who acts: from an access token the authority issued and the agent validated.
-    fn context(&self, user: &str) -> ToolContext {
-        let issued = self
-            .authority
-            .issue(
-                &GrantFacts {
-                    client_id: "sales-agent".into(),
-                    user_id: Some(user.into()),
-                    scope: vec!["crm:update".into()],
-                    ..GrantFacts::default()
-                },
-                IssueOptions::default(),
-            )
-            .unwrap();
-        let token = Validator::<AccessToken>::builder_shared(self.authority.keys().clone())
-            .issuer(self.issuer.clone())
-            .audience(self.issuer.clone())
-            .build()
-            .validate_cached(issued.access_token.expose_secret())
-            .unwrap();
-        ToolContext::from_token(&token).unwrap()
-    }
-
     fn call(&self, user: &str, amount: u64) -> ToolCall {
         ToolCall::new(
             "send_proposal",
@@ -190,49 +80,9 @@ impl World {
         })
     }
 
-    fn fga_layer(&self) -> FgaLayer {
-        FgaLayer::new(Arc::clone(&self.fga)).rule("send_proposal", |call: &ToolCall| {
-            let customer = call.arguments()["customer"]
-                .as_str()
-                .ok_or_else(|| ToolError::InvalidArguments("no customer".into()))?;
-            Ok(FgaCheck::new(format!("account:{customer}"), "editor"))
-        })
-    }
-
-    fn approval_layer(&self) -> ApprovalLayer {
-        ApprovalLayer::new(
-            |call: &ToolCall| {
-                let amount = call.arguments()["amount"].as_u64().unwrap_or(u64::MAX);
-                if amount <= 100_000 {
-                    Requirement::NotNeeded
-                } else {
-                    Requirement::Approval(ApprovalAsk::new(
-                        format!("Acme Corp - {amount} EUR"),
-                        ["email:send"],
-                    ))
-                }
-            },
-            self.approver.clone(),
-        )
-    }
-
-    fn credential_layer(&self) -> CredentialLayer {
-        CredentialLayer::new(
-            TokenTool::new(self.vault.clone(), "salesforce", &["api"]),
-            "acme",
-        )
-    }
-
     fn filter_layer(&self) -> OutputFilterLayer {
         let values = self.vault.secret_values().unwrap();
         OutputFilterLayer::new(OutputFilter::new(FilterMode::Redact).with_values(&values))
-    }
-
-    fn audit_layer(&self) -> AuditLayer {
-        AuditLayer::new(
-            Arc::new(self.audit.clone()),
-            Arc::new(ManualClock::new(1_800_000_000)),
-        )
     }
 
     /// Audit outermost, then the output filter, FGA, approval, credential.
@@ -261,28 +111,6 @@ impl World {
                 .service(self.tool()),
         )
     }
-
-    /// Sarah answers the next request on her phone.
-    async fn sarah(&mut self, approve: bool) -> ApprovalRequest {
-        let ask = self.phone.recv().await.unwrap();
-        if approve {
-            self.op
-                .approve(&ask.approval_id, Approval::all())
-                .await
-                .unwrap();
-        } else {
-            self.op.deny(&ask.approval_id).await.unwrap();
-        }
-        ask
-    }
-
-    fn vault_reads(&self) -> usize {
-        self.vault_audit
-            .events()
-            .iter()
-            .filter(|e| e.action == AuditAction::VaultAccess)
-            .count()
-    }
 }
 
 fn last(audit: &MemorySink) -> AuditEvent {
@@ -292,7 +120,7 @@ fn last(audit: &MemorySink) -> AuditEvent {
 async fn approved_call_is_filtered_and_audited(w: &mut World, stack: BoxTool) {
     let runs = w.runs.load(Ordering::SeqCst);
     let call = w.call("user-sarah", 450_000);
-    let (out, ask) = tokio::join!(stack.oneshot(call), w.sarah(true));
+    let (out, ask) = tokio::join!(stack.oneshot(call), w.answer(true));
     assert_eq!(
         ask.binding_message.as_deref(),
         Some("Acme Corp - 450000 EUR")
@@ -344,9 +172,6 @@ async fn every_layer_acts_in_either_nesting_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_fga_denial_never_reaches_approval_or_the_vault() {
     let mut w = world().await;
-    w.authority
-        .register_user(reference_authority::UserSpec::new("mallory").id("user-mallory"))
-        .unwrap();
     let reads = w.vault_reads();
     for stack in [w.stack_a(), w.stack_b()] {
         let err = stack
@@ -375,7 +200,7 @@ async fn an_approval_denial_never_fetches_the_credential() {
     let reads = w.vault_reads();
     for stack in [w.stack_a(), w.stack_b()] {
         let call = w.call("user-sarah", 450_000);
-        let (result, _) = tokio::join!(stack.oneshot(call), w.sarah(false));
+        let (result, _) = tokio::join!(stack.oneshot(call), w.answer(false));
         assert!(
             matches!(result, Err(ToolError::ApprovalDenied)),
             "{result:?}"

@@ -179,3 +179,21 @@ async fn audit_events_never_carry_arguments_tokens_or_outputs() {
         assert!(!logged.contains(secret), "{secret} in {logged}");
     }
 }
+
+/// rig names no call; each call is still its own for the layers, so the
+/// vault layer's token cache (kept for one tool call) never serves a later
+/// call, which asks the vault again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_call_asks_the_vault_for_its_own_token() {
+    let w = world().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let tool = guarded(&w, "user-sarah", Arc::clone(&runs));
+    let before = w.vault_reads();
+    for _ in 0..2 {
+        tool.call(json!({"customer": "acme", "amount": 10}))
+            .await
+            .unwrap();
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    assert_eq!(w.vault_reads(), before + 2, "one vault read per call");
+}

@@ -1,6 +1,7 @@
-//! The world the rig tests run in: the reference authority (token issuer and
-//! CIBA OP on loopback HTTP), an FGA store, a vault holding Sarah's
-//! Salesforce token, an audit sink.
+//! The world the tool-layer tests run in (the rig tests here, and the
+//! examples' `tool_layers` test includes this file): the reference authority
+//! (token issuer and CIBA OP on loopback HTTP), an FGA store, a vault
+//! holding Sarah's Salesforce token and auditing its reads, an audit sink.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,7 +10,7 @@
     unreachable_pub
 )]
 
-use agent_auth::audit::MemorySink;
+use agent_auth::audit::{AuditAction, MemorySink};
 use agent_auth::clock::ManualClock;
 use agent_auth::secret::SecretString;
 use agent_auth::tool::{AuditLayer, FgaCheck, FgaLayer, ToolCall, ToolContext, ToolError};
@@ -39,6 +40,8 @@ pub struct World {
     pub approver: Arc<CibaApprover>,
     pub fga: Arc<dyn FgaBackend>,
     pub vault: Vault,
+    /// What the vault audited.
+    pub vault_audit: MemorySink,
     pub audit: MemorySink,
 }
 
@@ -95,8 +98,11 @@ pub async fn world() -> World {
     .await
     .unwrap();
 
+    let vault_audit = MemorySink::new();
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m").unwrap()));
-    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys).build();
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .audit(Arc::new(vault_audit.clone()))
+        .build();
     vault.add_connection(ConnectionConfig::new("salesforce"));
     vault
         .store_for(
@@ -119,6 +125,7 @@ pub async fn world() -> World {
         approver,
         fga: Arc::new(fga),
         vault,
+        vault_audit,
         audit: MemorySink::new(),
     }
 }
@@ -186,6 +193,15 @@ impl World {
             TokenTool::new(self.vault.clone(), "salesforce", &["api"]),
             "acme",
         )
+    }
+
+    /// How many times the vault was read.
+    pub fn vault_reads(&self) -> usize {
+        self.vault_audit
+            .events()
+            .iter()
+            .filter(|e| e.action == AuditAction::VaultAccess)
+            .count()
     }
 
     /// The user answers the next request on the phone.
