@@ -232,7 +232,11 @@ fn bad_ids_and_policies_are_typed_errors() {
         AgentCa::create(&f.vault, "Not A Domain", CertPolicy::default()),
         Err(CertError::InvalidId(_))
     ));
-    for url in ["ftp://ca.example/crl", "http://ca.example/a crl", "ca.example/crl"] {
+    for url in [
+        "ftp://ca.example/crl",
+        "http://ca.example/a crl",
+        "ca.example/crl",
+    ] {
         let ca = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
         assert!(matches!(
             ca.crl_distribution_point(url),
