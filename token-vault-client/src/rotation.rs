@@ -129,7 +129,8 @@ impl Vault {
     /// Rotates every credential whose connection has a rotation schedule and
     /// whose age at `now` reaches the policy's period, and removes expired
     /// just-in-time credentials (API keys, tokens and database users with an
-    /// expiry; OAuth token sets are refreshed instead). Failures are collected,
+    /// expiry; OAuth token sets are refreshed instead), and runs the sweep of
+    /// every just-in-time issuer set on a connection. Failures are collected,
     /// audited, and leave the old credential in place.
     ///
     /// Due credentials come from the due-time index (by seal time per
