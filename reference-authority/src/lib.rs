@@ -7,6 +7,9 @@
 mod provider;
 pub use provider::*;
 
+#[cfg(all(feature = "server", feature = "certs"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "server", feature = "certs"))))]
+pub mod agent_ca;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod audit_log;

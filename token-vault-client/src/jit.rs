@@ -82,3 +82,122 @@ pub trait JitIssuer: Send + Sync + std::fmt::Debug {
     /// returns how many.
     async fn sweep_expired(&self) -> Result<usize, VaultError>;
 }
+
+/// A connection's just-in-time credentials: an issuer, the template it
+/// mints from, the lifetime of each credential, and how long before its
+/// expiry a minted credential stops being handed out and is replaced.
+///
+/// Set on a connection with [`ConnectionConfig::jit`](crate::ConnectionConfig::jit):
+/// a read of the connection ([`Vault::get`](crate::Vault::get)) mints a
+/// credential at request time, seals it in the vault with its expiry and
+/// hands it out until `renew_before` seconds before that expiry; the rotation
+/// pass ([`Vault::rotate_due`](crate::Vault::rotate_due)) removes expired ones
+/// from the vault and runs the issuer's [`sweep_expired`](JitIssuer::sweep_expired).
+#[derive(Debug, Clone)]
+pub struct JitSource {
+    minter: std::sync::Arc<dyn Mint>,
+    renew_before: i64,
+}
+
+impl JitSource {
+    /// Credentials of `issuer` from `template`, each valid `ttl` seconds
+    /// (positive), replaced one minute before expiry (or at half their
+    /// lifetime when that is shorter).
+    pub fn new<I>(
+        issuer: std::sync::Arc<I>,
+        template: I::Template,
+        ttl: i64,
+    ) -> Result<Self, VaultError>
+    where
+        I: JitIssuer + 'static,
+        I::Template: 'static,
+    {
+        if ttl <= 0 {
+            return Err(VaultError::Invalid(
+                "a just-in-time lifetime is positive".into(),
+            ));
+        }
+        Ok(Self {
+            minter: std::sync::Arc::new(Bound {
+                issuer,
+                template,
+                ttl,
+            }),
+            renew_before: 60.min(ttl / 2),
+        })
+    }
+
+    /// Stops handing out a minted credential `seconds` before its expiry
+    /// (at least 0, less than the lifetime), so that a caller never gets one
+    /// that dies in its hands.
+    pub fn renew_before(mut self, seconds: i64) -> Result<Self, VaultError> {
+        if seconds < 0 || seconds >= self.minter.ttl() {
+            return Err(VaultError::Invalid(
+                "renewal starts before expiry and after issue".into(),
+            ));
+        }
+        self.renew_before = seconds;
+        Ok(self)
+    }
+
+    /// Seconds before expiry from which a minted credential is replaced.
+    pub(crate) fn margin(&self) -> i64 {
+        self.renew_before
+    }
+
+    pub(crate) async fn issue(&self, agent: &str) -> Result<Lease, VaultError> {
+        self.minter.issue(agent).await
+    }
+
+    pub(crate) async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError> {
+        self.minter.revoke(lease).await
+    }
+
+    pub(crate) async fn sweep(&self) -> Result<usize, VaultError> {
+        self.minter.sweep().await
+    }
+}
+
+/// A [`JitIssuer`] bound to its template and lifetime: object safe, so a
+/// connection can hold any issuer.
+#[async_trait::async_trait]
+trait Mint: Send + Sync + std::fmt::Debug {
+    fn ttl(&self) -> i64;
+    async fn issue(&self, agent: &str) -> Result<Lease, VaultError>;
+    async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError>;
+    async fn sweep(&self) -> Result<usize, VaultError>;
+}
+
+struct Bound<I: JitIssuer> {
+    issuer: std::sync::Arc<I>,
+    template: I::Template,
+    ttl: i64,
+}
+
+impl<I: JitIssuer> std::fmt::Debug for Bound<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitSource")
+            .field("issuer", &self.issuer)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl<I: JitIssuer> Mint for Bound<I> {
+    fn ttl(&self) -> i64 {
+        self.ttl
+    }
+
+    async fn issue(&self, agent: &str) -> Result<Lease, VaultError> {
+        self.issuer.issue(agent, &self.template, self.ttl).await
+    }
+
+    async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError> {
+        self.issuer.revoke(lease).await
+    }
+
+    async fn sweep(&self) -> Result<usize, VaultError> {
+        self.issuer.sweep_expired().await
+    }
+}

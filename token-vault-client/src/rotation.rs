@@ -118,13 +118,19 @@ pub struct RotationReport {
     pub failed: Vec<(CredentialKey, VaultError)>,
     /// Expired just-in-time credentials removed.
     pub expired_removed: usize,
+    /// Expired just-in-time credentials ended at their issuers, by the
+    /// issuers' sweeps (connections with a [`JitSource`](crate::jit::JitSource)).
+    pub jit_swept: usize,
+    /// Connections whose issuer's sweep failed (audited; tried again next pass).
+    pub sweep_failed: Vec<(String, VaultError)>,
 }
 
 impl Vault {
     /// Rotates every credential whose connection has a rotation schedule and
     /// whose age at `now` reaches the policy's period, and removes expired
     /// just-in-time credentials (API keys, tokens and database users with an
-    /// expiry; OAuth token sets are refreshed instead). Failures are collected,
+    /// expiry; OAuth token sets are refreshed instead), and runs the sweep of
+    /// every just-in-time issuer set on a connection. Failures are collected,
     /// audited, and leave the old credential in place.
     ///
     /// Due credentials come from the due-time index (by seal time per
@@ -148,6 +154,7 @@ impl Vault {
                 None => self.due_remove(&key),
             }
         }
+        self.sweep_issuers(&mut report).await;
         let mut schedules = self.rotation_schedules();
         schedules.sort_by(|a, b| a.0.cmp(&b.0));
         for (connection, schedule) in schedules {
@@ -163,6 +170,26 @@ impl Vault {
             }
         }
         Ok(report)
+    }
+
+    /// Runs the sweep of every just-in-time issuer: what expired at the
+    /// provider is ended there (the vault's copies are removed above).
+    async fn sweep_issuers(&self, report: &mut RotationReport) {
+        let mut sources = self.jit_sources();
+        sources.sort_by(|a, b| a.0.cmp(&b.0));
+        for (connection, source) in sources {
+            match source.sweep().await {
+                Ok(swept) => report.jit_swept += swept,
+                Err(e) => {
+                    self.audit_event(AuditAction::VaultAccess, Outcome::Error, |ev| {
+                        ev.reason(e.reason())
+                            .detail("op", "jit_sweep")
+                            .detail("connection", connection.clone())
+                    });
+                    report.sweep_failed.push((connection, e));
+                }
+            }
+        }
     }
 
     /// Rotates the credential of `key` now, whatever its age. Callers that

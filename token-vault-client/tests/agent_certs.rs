@@ -232,4 +232,136 @@ fn bad_ids_and_policies_are_typed_errors() {
         AgentCa::create(&f.vault, "Not A Domain", CertPolicy::default()),
         Err(CertError::InvalidId(_))
     ));
+    for url in [
+        "ftp://ca.example/crl",
+        "http://ca.example/a crl",
+        "ca.example/crl",
+    ] {
+        let ca = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+        assert!(matches!(
+            ca.crl_distribution_point(url),
+            Err(CertError::Refused(_))
+        ));
+    }
+}
+
+fn renewals(audit: &MemorySink) -> Vec<(String, String)> {
+    audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::Other("credential-change".into()))
+        .filter(|e| e.details.get("op").and_then(|v| v.as_str()) == Some("renew"))
+        .map(|e| {
+            let field = |k: &str| e.details[k].as_str().unwrap().to_owned();
+            (field("serial"), field("previous_serial"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_rotation_pass_renews_a_certificate_once_it_enters_the_window() {
+    let f = fixture();
+    let ca = Arc::new(f.ca);
+    ca.schedule_renewal();
+    let cert = ca.issue("crm-agent").unwrap();
+    assert_eq!(
+        ca.current("crm-agent").unwrap().unwrap().serial(),
+        cert.serial()
+    );
+    // Before the window (the last hour of four): nothing to renew.
+    f.clock.set(T0 + 3 * HOUR - 1);
+    let report = f.vault.rotate_due(f.vault.now()).await.unwrap();
+    assert!(report.rotated.is_empty() && report.failed.is_empty());
+    assert!(renewals(&f.audit).is_empty());
+
+    // In the window: renewed, exactly once however many passes run.
+    f.clock.set(T0 + 3 * HOUR);
+    let report = f.vault.rotate_due(f.vault.now()).await.unwrap();
+    assert_eq!(report.rotated.len(), 1, "{:?}", report.failed);
+    for _ in 0..3 {
+        let again = f.vault.rotate_due(f.vault.now()).await.unwrap();
+        assert!(again.rotated.is_empty() && again.failed.is_empty());
+    }
+    let renewed = ca.current("crm-agent").unwrap().unwrap();
+    assert_ne!(renewed.serial(), cert.serial());
+    assert_eq!(
+        (renewed.not_before(), renewed.not_after()),
+        (T0 + 3 * HOUR, T0 + 7 * HOUR)
+    );
+    assert_eq!(
+        renewals(&f.audit),
+        [(renewed.serial().to_owned(), cert.serial().to_owned())]
+    );
+    // The new certificate chains to the CA with a new key; the old serial is
+    // superseded (the vault holds the new one) and valid until its own expiry.
+    assert_eq!(
+        ca.verify(renewed.der(), "crm-agent").unwrap(),
+        renewed.serial()
+    );
+    assert_ne!(renewed.key().pkcs8_der(), cert.key().pkcs8_der());
+    assert!(ca.verify(cert.der(), "crm-agent").is_ok());
+    f.clock.set(T0 + 4 * HOUR + 1);
+    assert!(matches!(
+        ca.verify(cert.der(), "crm-agent"),
+        Err(CertError::Expired)
+    ));
+    // The next renewal comes one period after the first.
+    f.clock.set(T0 + 6 * HOUR - 1);
+    assert!(
+        f.vault
+            .rotate_due(f.vault.now())
+            .await
+            .unwrap()
+            .rotated
+            .is_empty()
+    );
+    f.clock.set(T0 + 6 * HOUR);
+    assert_eq!(
+        f.vault
+            .rotate_due(f.vault.now())
+            .await
+            .unwrap()
+            .rotated
+            .len(),
+        1
+    );
+    assert_eq!(renewals(&f.audit).len(), 2);
+}
+
+#[tokio::test]
+async fn the_rotation_pass_does_not_renew_a_revoked_certificate() {
+    let f = fixture();
+    let ca = Arc::new(f.ca);
+    ca.schedule_renewal();
+    let revoked = ca.issue("crm-agent").unwrap();
+    let withdrawn = ca.issue("mail-agent").unwrap();
+    let kept = ca.issue("calendar-agent").unwrap();
+    ca.revoke(revoked.serial()).unwrap();
+    assert_eq!(
+        ca.revoke_agent("mail-agent").unwrap().as_deref(),
+        Some(withdrawn.serial())
+    );
+    assert!(ca.current("mail-agent").unwrap().is_none());
+    assert!(ca.revoke_agent("mail-agent").unwrap().is_none());
+
+    f.clock.set(T0 + 3 * HOUR + 60);
+    let report = f.vault.rotate_due(f.vault.now()).await.unwrap();
+    // Only the certificate in good standing is renewed; the revoked one is
+    // refused (and stays what it was), the withdrawn one is gone.
+    assert_eq!(report.rotated.len(), 1);
+    assert_eq!(report.rotated[0].0.user, "calendar-agent");
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].0.user, "crm-agent");
+    assert_eq!(
+        ca.current("crm-agent").unwrap().unwrap().serial(),
+        revoked.serial()
+    );
+    assert!(ca.current("mail-agent").unwrap().is_none());
+    let renewed: Vec<String> = renewals(&f.audit).into_iter().map(|(_, old)| old).collect();
+    assert_eq!(renewed, [kept.serial().to_owned()]);
+    // Past its expiry the revoked certificate is removed by the pass.
+    f.clock.set(T0 + 4 * HOUR);
+    let report = f.vault.rotate_due(f.vault.now()).await.unwrap();
+    assert_eq!(report.expired_removed, 1);
+    assert!(ca.current("crm-agent").unwrap().is_none());
 }

@@ -255,3 +255,83 @@ async fn through_the_issuer_trait_a_lease_is_revoked_or_swept_and_bad_requests_c
         .get(0);
     assert_eq!(left, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_mints_a_role_on_read_reuses_it_and_the_rotation_pass_drops_expired_ones() {
+    use token_vault_client::jit::JitSource;
+    use token_vault_client::{
+        Accessor, ConnectionConfig, IssuedCredential, MasterKey, MemoryVaultStore,
+        StaticKeyProvider, Vault,
+    };
+    let Some(db) = pg_store::testing::fresh_database("jit_vault_read").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    let clock = ManualClock::new(now());
+    let audit = MemorySink::new();
+    let issuer = Arc::new(issuer(admin.clone(), &clock, &audit));
+    let template = RoleTemplate::new("agent", ["crm_readonly"], 900)
+        .unwrap()
+        .database("crm");
+    let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
+    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+        .clock(Arc::new(clock.clone()))
+        .build();
+    vault.add_connection(
+        ConnectionConfig::new("crm-db").jit(JitSource::new(issuer, template, 300).unwrap()),
+    );
+    let alice = Accessor::trusted_system("acme", "alice", "sales-agent");
+    let as_credential = |issued: &IssuedCredential| match issued {
+        IssuedCredential::Database {
+            username,
+            password,
+            expires_at,
+            ..
+        } => Credential::Database {
+            username: username.clone(),
+            password: password.clone(),
+            host: None,
+            database: Some("crm".into()),
+            expires_at: *expires_at,
+        },
+        _ => panic!("a database credential"),
+    };
+
+    // The read mints a role that logs in with the template's grants.
+    let first = vault.get(&alice, "crm-db", &[]).await.unwrap();
+    let first = as_credential(&first);
+    let session = login(&db, &first).unwrap();
+    let client = session.client().await.unwrap();
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2);
+    drop(client);
+    drop(session);
+    // The next read reuses it; a minute before its expiry a new role is minted.
+    let again = as_credential(&vault.get(&alice, "crm-db", &[]).await.unwrap());
+    assert_eq!(again, first);
+    clock.set(agent_auth::clock::Clock::now(&clock) + 240);
+    let second = as_credential(&vault.get(&alice, "crm-db", &[]).await.unwrap());
+    assert_ne!(second, first);
+    assert!(login(&db, &second).is_ok());
+
+    // Past both lifetimes on the issuer's clock: the rotation pass drops both
+    // roles at the server and the stored one from the vault.
+    clock.set(agent_auth::clock::Clock::now(&clock) + 600);
+    let report = vault.rotate_due(vault.now()).await.unwrap();
+    assert_eq!((report.jit_swept, report.expired_removed), (2, 1));
+    let admin_client = admin.client().await.unwrap();
+    let left: i64 = admin_client
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'agent\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert!(login(&db, &second).is_err());
+}

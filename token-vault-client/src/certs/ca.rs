@@ -1,16 +1,17 @@
 //! The agent CA: its key sealed in the vault, issue, renewal, revocation and
 //! the CRL it signs.
 
-use super::{AgentCertificate, AgentKey, CertError, CertPolicy, revoked, spiffe_id};
+use super::{AgentCertificate, AgentKey, CertError, CertPolicy, revoked, spiffe_id, stored};
 use crate::Vault;
 use crate::credential::{Credential, CredentialKey};
 use crate::envelope;
 use agent_auth::audit::{AuditAction, Outcome};
 use agent_auth::secret::SecretString;
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
-    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, RevokedCertParams, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    CrlIssuingDistributionPoint, CrlScope, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+    IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, RevokedCertParams,
+    SanType, SerialNumber,
 };
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,7 +31,8 @@ const SERIAL_LEN: usize = 16;
 pub struct AgentCa {
     pub(super) vault: Vault,
     pub(super) trust_domain: String,
-    policy: CertPolicy,
+    pub(super) policy: CertPolicy,
+    crl_url: Option<String>,
     issuer: Issuer<'static, KeyPair>,
     pub(super) ca_der: Vec<u8>,
     revoked: Mutex<Vec<RevokedCertParams>>,
@@ -42,6 +44,7 @@ impl std::fmt::Debug for AgentCa {
         f.debug_struct("AgentCa")
             .field("trust_domain", &self.trust_domain)
             .field("policy", &self.policy)
+            .field("crl_url", &self.crl_url)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +158,7 @@ impl AgentCa {
             vault: vault.clone(),
             trust_domain: trust_domain.to_owned(),
             policy,
+            crl_url: None,
             issuer: Issuer::new(params, key),
             ca_der,
             revoked: Mutex::new(revoked::load(vault, trust_domain)?),
@@ -167,26 +171,111 @@ impl AgentCa {
         &self.ca_der
     }
 
+    /// Names `url` as where this CA's CRL is served (an `http` or `https`
+    /// URL): certificates issued from now on carry it as their CRL
+    /// distribution point (RFC 5280 §4.2.1.13), and the CRL carries it as its
+    /// issuing distribution point, scoped to end-entity certificates
+    /// (RFC 5280 §5.2.5), so a relying party matches the one to the other.
+    /// RFC 5280 §4.2.1.13: an HTTP URI MUST point to a single DER encoded CRL,
+    /// which is what the authority's CRL route serves.
+    pub fn crl_distribution_point(mut self, url: &str) -> Result<Self, CertError> {
+        let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+        if !scheme_ok || url.len() > 2048 || !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(CertError::Refused(
+                "a CRL distribution point is an http or https URL".into(),
+            ));
+        }
+        self.crl_url = Some(url.to_owned());
+        Ok(self)
+    }
+
+    /// The URL of the CRL, if one was named.
+    pub fn crl_url(&self) -> Option<&str> {
+        self.crl_url.as_deref()
+    }
+
+    /// The trust domain.
+    pub fn trust_domain(&self) -> &str {
+        &self.trust_domain
+    }
+
     /// A certificate for `agent`, valid from now for the policy's lifetime,
     /// with `spiffe://<trust-domain>/agent/<agent>` as its only SAN
     /// (SPIFFE X.509-SVID §2, §4.3: one URI SAN, digitalSignature, not a CA).
+    ///
+    /// The certificate and its key are sealed in the vault as the agent's
+    /// current certificate (see [`current`](Self::current)), which the
+    /// rotation pass renews once [`schedule_renewal`](Self::schedule_renewal)
+    /// is on.
     pub fn issue(&self, agent: &str) -> Result<AgentCertificate, CertError> {
         let cert = self.sign(agent, self.vault.now())?;
+        self.vault.put(
+            &stored::key(&self.trust_domain, agent),
+            &stored::encode(&cert),
+        )?;
         self.audit("issue", &cert, None);
         Ok(cert)
     }
 
     /// A new certificate replacing `current` once its renewal is due (`None`
-    /// before); a revoked, expired or foreign certificate is refused.
+    /// before); a revoked, expired or foreign certificate is refused. The new
+    /// one becomes the agent's current certificate in the vault.
     pub fn renew(&self, current: &AgentCertificate) -> Result<Option<AgentCertificate>, CertError> {
-        self.verify(current.der(), current.agent())?;
-        let now = self.vault.now();
-        if !self.policy.renewal_due(current.not_after(), now) {
+        if !self
+            .policy
+            .renewal_due(current.not_after(), self.vault.now())
+        {
+            self.verify(current.der(), current.agent())?;
             return Ok(None);
         }
-        let next = self.sign(current.agent(), now)?;
+        let next = self.replacement(current)?;
+        self.vault.put(
+            &stored::key(&self.trust_domain, current.agent()),
+            &stored::encode(&next),
+        )?;
         self.audit("renew", &next, Some(current.serial()));
         Ok(Some(next))
+    }
+
+    /// A certificate for the agent of `current`, valid from now, after
+    /// checking that `current` is still valid and not revoked (a revoked or
+    /// expired agent enrolls again). Not stored, not audited.
+    pub(super) fn replacement(
+        &self,
+        current: &AgentCertificate,
+    ) -> Result<AgentCertificate, CertError> {
+        self.verify(current.der(), current.agent())?;
+        self.sign(current.agent(), self.vault.now())
+    }
+
+    /// The agent's current certificate as the vault holds it (`None` if it
+    /// was never issued, was revoked through [`revoke_agent`](Self::revoke_agent),
+    /// or expired and was removed by the rotation pass).
+    pub fn current(&self, agent: &str) -> Result<Option<AgentCertificate>, CertError> {
+        let key = stored::key(&self.trust_domain, agent);
+        let Some(record) = self.vault.store().get(&key)? else {
+            return Ok(None);
+        };
+        let credential = envelope::open(&**self.vault.keys(), &record)?;
+        stored::decode(&self.trust_domain, agent, &credential).map(Some)
+    }
+
+    /// Revokes the agent's current certificate and removes it from the vault,
+    /// so that the rotation pass has nothing to renew: the agent enrolls again
+    /// through [`issue`](Self::issue). Returns the revoked serial, `None` if
+    /// the agent holds no certificate.
+    pub fn revoke_agent(&self, agent: &str) -> Result<Option<String>, CertError> {
+        let key = stored::key(&self.trust_domain, agent);
+        let Some(record) = self.vault.store().get(&key)? else {
+            return Ok(None);
+        };
+        let credential = envelope::open(&**self.vault.keys(), &record)?;
+        let cert = stored::decode(&self.trust_domain, agent, &credential)?;
+        self.revoke(cert.serial())?;
+        if self.vault.store().delete_version(&key, record.version)? {
+            self.vault.cache_remove(&key);
+        }
+        Ok(Some(cert.serial))
     }
 
     /// Revokes the certificate with `serial` (hex): from now on it is in the
@@ -238,7 +327,14 @@ impl AgentCa {
             this_update: at(now)?,
             next_update: at(now.saturating_add(self.policy.lifetime()))?,
             crl_number: SerialNumber::from(number),
-            issuing_distribution_point: None,
+            issuing_distribution_point: self.crl_url.as_ref().map(|url| {
+                CrlIssuingDistributionPoint {
+                    distribution_point: CrlDistributionPoint {
+                        uris: vec![url.clone()],
+                    },
+                    scope: Some(CrlScope::UserCertsOnly),
+                }
+            }),
             revoked_certs,
             key_identifier_method: KeyIdMethod::Sha256,
         };
@@ -262,6 +358,11 @@ impl AgentCa {
         params.not_before = at(now)?;
         params.not_after = at(not_after)?;
         params.use_authority_key_identifier_extension = true;
+        if let Some(url) = &self.crl_url {
+            params.crl_distribution_points = vec![CrlDistributionPoint {
+                uris: vec![url.clone()],
+            }];
+        }
         let der = params.signed_by(&key, &self.issuer)?.der().to_vec();
         Ok(AgentCertificate {
             agent: agent.to_owned(),
@@ -275,7 +376,7 @@ impl AgentCa {
     }
 
     /// The `credential-change` event of an issue or renewal.
-    fn audit(&self, op: &'static str, cert: &AgentCertificate, previous: Option<&str>) {
+    pub(super) fn audit(&self, op: &'static str, cert: &AgentCertificate, previous: Option<&str>) {
         self.vault.audit_event(
             AuditAction::Other("credential-change".into()),
             Outcome::Success,

@@ -25,14 +25,17 @@
 mod ca;
 mod certificate;
 mod policy;
+mod renewal;
 mod revoked;
 mod spiffe;
+mod stored;
 mod verify;
 
 pub use ca::AgentCa;
 pub use certificate::{AgentCertificate, AgentKey};
 pub use policy::CertPolicy;
 pub use spiffe::spiffe_id;
+pub use verify::verify_with_crl;
 
 use crate::error::VaultError;
 

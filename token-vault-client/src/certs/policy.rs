@@ -45,6 +45,11 @@ impl CertPolicy {
         self.lifetime
     }
 
+    /// Seconds from issue to the start of the renewal window.
+    pub fn renew_after(&self) -> i64 {
+        self.lifetime - self.renew_before
+    }
+
     /// Whether a certificate expiring at `not_after` is due for renewal at `now`.
     pub fn renewal_due(&self, not_after: i64, now: i64) -> bool {
         now >= not_after.saturating_sub(self.renew_before)

@@ -4,6 +4,7 @@
 use super::agents::AgentConnections;
 use super::{Inner, Vault};
 use crate::cache::{DEFAULT_CAPACITY, RecordCache};
+use crate::jit::JitSource;
 use crate::keys::KeyProvider;
 use crate::rotation::{RotationPolicy, RotationSchedule, Rotator};
 use crate::store::VaultStore;
@@ -173,6 +174,8 @@ pub struct ConnectionConfig {
     /// Revokes the provider's tokens when the user's access ends (OAuth
     /// connections whose provider supports RFC 7009).
     pub revoker: Option<Arc<dyn TokenRevoker>>,
+    /// Mints the connection's credentials at request time (just-in-time).
+    pub jit: Option<JitSource>,
 }
 
 impl ConnectionConfig {
@@ -184,6 +187,7 @@ impl ConnectionConfig {
             reconnect_url: None,
             rotation: None,
             revoker: None,
+            jit: None,
         }
     }
 
@@ -191,6 +195,14 @@ impl ConnectionConfig {
     #[must_use]
     pub fn revoker(mut self, r: Arc<dyn TokenRevoker>) -> Self {
         self.revoker = Some(r);
+        self
+    }
+
+    /// Mints the connection's credentials at request time through `source`
+    /// (see [`JitSource`]).
+    #[must_use]
+    pub fn jit(mut self, source: JitSource) -> Self {
+        self.jit = Some(source);
         self
     }
 

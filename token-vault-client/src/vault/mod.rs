@@ -10,6 +10,7 @@
 //! - `read`: the synchronous hot read and the async read that refreshes;
 //! - `write`: storing credentials;
 //! - `refresh`: single-flight refresh of OAuth tokens;
+//! - `jit`: just-in-time credentials minted at request time;
 //! - `consent`: consent-required errors and marking a connection;
 //! - `wipe`: disconnect and the local part of universal logout;
 //! - `revoke`: wiping a user or an agent, with revocation at the providers
@@ -27,6 +28,7 @@ mod config;
 mod consent;
 mod due;
 mod follow;
+mod jit;
 mod master_keys;
 mod read;
 mod records;

@@ -36,9 +36,13 @@ impl Vault {
         let cached = entry.as_ref().ok().and_then(Option::as_deref);
         self.audit_trusted_read(now, accessor, connection, cached);
         let rule = rule?;
-        let result = entry
-            .and_then(|e| e.ok_or_else(|| VaultError::NotFound(connection.to_owned())))
-            .and_then(|e| self.read_entry(&e, scopes, now, accessor.agent()));
+        let result = match entry {
+            // Nothing minted yet: `get` mints.
+            Ok(None) if self.jit_source(connection).is_some() => Ok(Lookup::Stale),
+            entry => entry
+                .and_then(|e| e.ok_or_else(|| VaultError::NotFound(connection.to_owned())))
+                .and_then(|e| self.read_entry(&e, scopes, now, accessor.agent())),
+        };
         if let Err(e) = &result {
             self.audit_access_at(now, "read", names, Some(accessor.agent()), Err(e));
         }
@@ -68,8 +72,18 @@ impl Vault {
         if self.due_with(record, record.jitter, now) {
             return Ok(Lookup::Stale);
         }
-        if record.kind != CredentialKind::OAuth && record.expires_at.is_some_and(|e| now >= e) {
-            return Err(VaultError::Expired(record.key.connection.clone()));
+        if record.kind != CredentialKind::OAuth
+            && let Some(expires_at) = record.expires_at
+        {
+            // A minted credential is replaced shortly before its expiry.
+            if let Some(jit) = self.jit_source(&record.key.connection)
+                && now >= expires_at.saturating_sub(jit.margin())
+            {
+                return Ok(Lookup::Stale);
+            }
+            if now >= expires_at {
+                return Err(VaultError::Expired(record.key.connection.clone()));
+            }
         }
         let credential =
             envelope::open_payload(data_key, &record.record, &record.aad, &record.scopes)?;
@@ -107,9 +121,13 @@ impl Vault {
             Lookup::Ready(c) => Ok(c),
             Lookup::Stale => {
                 let key = accessor.key(connection);
-                let result = self
-                    .refresh_locked(&key, scopes, None, accessor.agent())
-                    .await;
+                let result = match self.jit_source(connection) {
+                    Some(jit) => self.mint_locked(&key, &jit, scopes, accessor.agent()).await,
+                    None => {
+                        self.refresh_locked(&key, scopes, None, accessor.agent())
+                            .await
+                    }
+                };
                 self.audit_access(
                     "read",
                     &key,
