@@ -14,6 +14,7 @@ mod cascade_vault;
 mod jit;
 #[cfg(feature = "server")]
 mod jit_ciba;
+mod jit_exchange;
 mod jit_id_jag;
 mod reviews;
 mod templates;
@@ -34,6 +35,7 @@ pub(crate) const AGENT: &str = "sales-agent-prod-001";
 pub(crate) const CLIENT: &str = "sales-agent";
 pub(crate) const SECRET: &str = "sales-agent-secret-0123456789";
 pub(crate) const CRM: &str = "https://crm.example";
+pub(crate) const ERP: &str = "https://erp.example";
 
 pub(crate) struct Fixture {
     pub(crate) authority: Authority,
@@ -113,7 +115,8 @@ pub(crate) fn fixture_on(
                         "urn:openid:params:grant-type:ciba",
                         agent_auth::exchange::GRANT_TOKEN_EXCHANGE,
                     ])
-                    .scopes(["openid", "crm:read", "crm:write"]),
+                    .scopes(["openid", "crm:read", "crm:write"])
+                    .resources([CRM, ERP]),
             )
             .unwrap();
     }
