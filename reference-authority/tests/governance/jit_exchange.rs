@@ -7,11 +7,9 @@
 
 use super::*;
 use agent_auth::audit::{AuditAction, Outcome};
-use agent_auth::exchange::{GRANT_TOKEN_EXCHANGE, token_types};
-use reference_authority::governance::jit::Elevation;
+use agent_auth::exchange::token_types;
 use reference_authority::{
-    GrantFacts, IssueOptions, OAuthError, Params, ScopePolicy, TokenExchangeGrant, TokenRequest,
-    TokenResponse,
+    GrantFacts, IssueOptions, OAuthError, ScopePolicy, TokenExchangeGrant, TokenResponse,
 };
 
 /// The governance fixture whose token exchange grants `crm:write` only to
@@ -43,16 +41,17 @@ async fn exchange(f: &Fixture, scope: &str, audience: &str) -> Result<TokenRespo
         .issue(&facts, IssueOptions::default())
         .unwrap()
         .access_token;
-    let params = Params::from_pairs([
-        ("grant_type", GRANT_TOKEN_EXCHANGE),
-        ("subject_token", subject.expose_secret()),
-        ("subject_token_type", token_types::ACCESS_TOKEN),
-        ("audience", audience),
-        ("scope", scope),
-    ]);
-    f.authority
-        .token(&TokenRequest::new(params).basic(CLIENT, SECRET))
-        .await
+    exchange::exchange(
+        &f.authority,
+        (CLIENT, SECRET),
+        &[
+            ("subject_token", subject.expose_secret()),
+            ("subject_token_type", token_types::ACCESS_TOKEN),
+            ("audience", audience),
+            ("scope", scope),
+        ],
+    )
+    .await
 }
 
 fn code(result: Result<TokenResponse, OAuthError>) -> String {
@@ -110,14 +109,7 @@ async fn a_jit_elevation_allows_the_scope_until_its_end_and_not_a_second_after()
     let g = &f.governance;
     assert_eq!(code(exchange(&f, "crm:write", CRM).await), "invalid_scope");
     assert_eq!(refusals(&f), 1);
-    let id = g
-        .request_elevation(
-            Elevation::new(AGENT, scope("crm:write"), 600)
-                .reason("quarter-end bulk update, ticket OPS-42")
-                .requested_by("sarah"),
-        )
-        .await
-        .unwrap();
+    let id = f.request_crm_write().await;
     assert_eq!(
         code(exchange(&f, "crm:write", CRM).await),
         "invalid_scope",

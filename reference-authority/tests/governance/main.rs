@@ -11,6 +11,8 @@
 
 mod cascade;
 mod cascade_vault;
+#[path = "../common/exchange.rs"]
+mod exchange;
 mod jit;
 #[cfg(feature = "server")]
 mod jit_ciba;
@@ -170,6 +172,23 @@ impl Fixture {
             .registry()
             .grant(agent, NewGrant::new(e), &admin())
             .unwrap();
+    }
+
+    /// Sarah asks for `crm:write` on the CRM for the sales agent, for ten
+    /// minutes; returns the pending request's id.
+    pub(crate) async fn request_crm_write(&self) -> String {
+        self.governance
+            .request_elevation(
+                reference_authority::governance::jit::Elevation::new(
+                    AGENT,
+                    scope("crm:write"),
+                    600,
+                )
+                .reason("quarter-end bulk update, ticket OPS-42")
+                .requested_by("sarah"),
+            )
+            .await
+            .unwrap()
     }
 
     /// Audit events of governance (those with an `actor`), with this reason

@@ -4,8 +4,7 @@
 //! registry's client status gate as RISC `account-disabled` about the agent.
 
 use crate::support::*;
-use reference_authority::directory::{Email, PersonPatch};
-use reference_authority::registry::{Actor, AgentSpec, Principal};
+use reference_authority::registry::Actor;
 use reference_authority::signals::types;
 use serde_json::{Value, json};
 
@@ -76,26 +75,8 @@ async fn disable_user_sends_account_disabled_about_the_user() {
 async fn an_agent_suspended_by_the_registry_sends_account_disabled_about_the_agent() {
     let f = fixture().await;
     let admin = Actor::user("admin");
-    f.authority
-        .directory()
-        .create_person(
-            "user-sarah",
-            PersonPatch::new()
-                .display_name("Sarah")
-                .emails(vec![Email::work("sarah@acme.example")]),
-            &admin,
-        )
-        .unwrap();
+    f.register_sales_agent();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("sales-agent-prod-001", "Sales agent")
-                .owner(Principal::Person("user-sarah".into()))
-                .sponsor("user-sarah")
-                .client(AGENT),
-            &admin,
-        )
-        .unwrap();
     registry.activate("sales-agent-prod-001", &admin).unwrap();
     let receiver = listening(&f).await;
     registry

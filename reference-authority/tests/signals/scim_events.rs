@@ -7,8 +7,6 @@
 
 use crate::support::*;
 use reference_authority::ClientSpec;
-use reference_authority::directory::{Email, PersonPatch};
-use reference_authority::registry::{Actor, AgentSpec, Principal};
 use reference_authority::signals::types;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -95,6 +93,16 @@ async fn scim(
     )
 }
 
+/// Creates a User over SCIM; returns its path (`/Users/{id}`) and ETag.
+async fn create_user(f: &Fixture, token: &str, body: Value) -> (String, String) {
+    let (s, etag, user) = scim(f, token, Method::POST, "/Users", Some(body), None).await;
+    assert_eq!(s, 201, "{user}");
+    (
+        format!("/Users/{}", user["id"].as_str().unwrap()),
+        etag.unwrap(),
+    )
+}
+
 fn patch(ops: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": ops})
 }
@@ -177,17 +185,12 @@ async fn each_change_of_a_user_is_one_set_about_the_user() {
     let f = fixture().await;
     let receiver = push_stream(&f, &SCIM_EVENTS).await;
     let token = provisioner(&f).await;
-    let (s, _, user) = scim(
+    let (path, _) = create_user(
         &f,
         &token,
-        Method::POST,
-        "/Users",
-        Some(json!({"schemas": [USER_SCHEMA], "userName": "sarah.connor", "externalId": "acme-payroll-7", "displayName": "Sarah Connor"})),
-        None,
+        json!({"schemas": [USER_SCHEMA], "userName": "sarah.connor", "externalId": "acme-payroll-7", "displayName": "Sarah Connor"}),
     )
     .await;
-    assert_eq!(s, 201, "{user}");
-    let path = format!("/Users/{}", user["id"].as_str().unwrap());
     let put = json!({"schemas": [USER_SCHEMA], "userName": "sarah.connor", "externalId": "acme-payroll-7", "displayName": "Sarah J. Connor"});
     let (s, _, _) = scim(&f, &token, Method::PUT, &path, Some(put), None).await;
     assert_eq!(s, 200);
@@ -238,37 +241,13 @@ async fn each_change_of_a_user_is_one_set_about_the_user() {
     assert_ne!(got[4].txn, got[5].txn);
 }
 
-/// Sarah, a person of the directory who can own and sponsor agents.
-fn sarah(f: &Fixture) {
-    f.authority
-        .directory()
-        .create_person(
-            "user-sarah",
-            PersonPatch::new()
-                .display_name("Sarah")
-                .emails(vec![Email::work("sarah@acme.example")]),
-            &Actor::user("admin"),
-        )
-        .unwrap();
-}
-
 #[tokio::test]
 async fn each_change_of_an_agent_is_one_set_about_the_agent() {
     let f = fixture().await;
-    sarah(&f);
     // Registered with its credential outside SCIM: no SCIM event. An agent
     // created over SCIM starts STAGED, not active: its creation is a create
     // notice and a deactivate.
-    f.authority
-        .registry()
-        .register(
-            AgentSpec::new("sales-agent-prod-001", "Sales agent")
-                .owner(Principal::Person("user-sarah".into()))
-                .sponsor("user-sarah")
-                .client(AGENT),
-            &Actor::user("admin"),
-        )
-        .unwrap();
+    f.register_sales_agent();
     let receiver = push_stream(&f, &SCIM_EVENTS).await;
     let token = provisioner(&f).await;
     let (s, _, created) = scim(
@@ -365,17 +344,12 @@ async fn a_refused_scim_request_sends_no_set_and_a_poll_stream_gets_the_others()
     let f = fixture().await;
     let stream = poll_stream(&f, &[types::SCIM_CREATE_NOTICE, types::SCIM_PUT_NOTICE]).await;
     let token = provisioner(&f).await;
-    let (_, etag, user) = scim(
+    let (path, etag) = create_user(
         &f,
         &token,
-        Method::POST,
-        "/Users",
-        Some(json!({"schemas": [USER_SCHEMA], "userName": "bob"})),
-        None,
+        json!({"schemas": [USER_SCHEMA], "userName": "bob"}),
     )
     .await;
-    let path = format!("/Users/{}", user["id"].as_str().unwrap());
-    let etag = etag.unwrap();
     // A change with the current ETag goes through.
     let put = json!({"schemas": [USER_SCHEMA], "userName": "bob", "displayName": "Bob"});
     let (s, _, _) = scim(
@@ -433,16 +407,12 @@ async fn a_stream_that_did_not_ask_for_scim_events_gets_none() {
     let other = push_stream(&f, &[types::SESSION_REVOKED]).await;
     let scim_stream = poll_stream(&f, &[types::SCIM_DELETE]).await;
     let token = provisioner(&f).await;
-    let (_, _, user) = scim(
+    let (path, _) = create_user(
         &f,
         &token,
-        Method::POST,
-        "/Users",
-        Some(json!({"schemas": [USER_SCHEMA], "userName": "carol.k"})),
-        None,
+        json!({"schemas": [USER_SCHEMA], "userName": "carol.k"}),
     )
     .await;
-    let path = format!("/Users/{}", user["id"].as_str().unwrap());
     let (s, _, _) = scim(&f, &token, Method::DELETE, &path, None, None).await;
     assert_eq!(s, 204);
     assert!(pushed(&f, &other).await.is_empty());
@@ -477,16 +447,8 @@ async fn streams_advertise_the_scim_events_and_a_scim_subject_can_be_added() {
     let provisioner = provisioner(&f).await;
     let mut paths = Vec::new();
     for name in ["dave", "erin"] {
-        let (_, _, user) = scim(
-            &f,
-            &provisioner,
-            Method::POST,
-            "/Users",
-            Some(json!({"schemas": [USER_SCHEMA], "userName": name})),
-            None,
-        )
-        .await;
-        paths.push(format!("/Users/{}", user["id"].as_str().unwrap()));
+        let user = json!({"schemas": [USER_SCHEMA], "userName": name});
+        paths.push(create_user(&f, &provisioner, user).await.0);
     }
     // Default subjects NONE: nothing yet; then one SCIM subject is added.
     assert!(pushed(&f, &receiver).await.is_empty());
