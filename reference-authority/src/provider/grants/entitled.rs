@@ -101,7 +101,8 @@ impl PlainExchange {
                 "a requested scope is not granted by token exchange",
             ));
         }
-        if entitled.is_empty() && !(self.targets && !targets.is_empty()) {
+        let targets_checked = self.targets && !targets.is_empty();
+        if entitled.is_empty() && !targets_checked {
             return Ok(());
         }
         let held = Held::by(authority, client_id)?;
