@@ -11,17 +11,7 @@ use serde_json::{Value, json};
 /// A push stream asking for every event these changes send; returns the
 /// receiver.
 async fn listening(f: &Fixture) -> Receiver {
-    let receiver = Receiver::start(202).await;
-    let token = f.receiver_token().await;
-    f.create_stream(
-        &token,
-        json!({
-            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
-            "events_requested": [types::SESSION_REVOKED, types::ACCOUNT_DISABLED],
-        }),
-    )
-    .await;
-    receiver
+    push_stream(f, &[types::SESSION_REVOKED, types::ACCOUNT_DISABLED]).await
 }
 
 /// The one event type and subject of every SET the receiver got.

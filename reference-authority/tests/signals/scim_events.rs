@@ -131,21 +131,6 @@ async fn read(f: &Fixture, set: &str) -> Got {
     }
 }
 
-/// A push stream asking for `events`; returns the receiver.
-async fn push_stream(f: &Fixture, events: &[&str]) -> Receiver {
-    let receiver = Receiver::start(202).await;
-    let token = f.receiver_token().await;
-    f.create_stream(
-        &token,
-        json!({
-            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
-            "events_requested": events,
-        }),
-    )
-    .await;
-    receiver
-}
-
 /// Delivers what is due and reads every SET the receiver got, in order.
 async fn pushed(f: &Fixture, receiver: &Receiver) -> Vec<Got> {
     f.transmitter.flush().await;

@@ -371,6 +371,21 @@ impl Receiver {
     }
 }
 
+/// A push stream asking for `events`; returns the receiver.
+pub(crate) async fn push_stream(f: &Fixture, events: &[&str]) -> Receiver {
+    let receiver = Receiver::start(202).await;
+    let token = f.receiver_token().await;
+    f.create_stream(
+        &token,
+        json!({
+            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
+            "events_requested": events,
+        }),
+    )
+    .await;
+    receiver
+}
+
 /// The configuration path of one stream.
 pub(crate) fn stream_path(id: &str) -> String {
     format!("/ssf/stream?stream_id={id}")
