@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+#[path = "common/exchange.rs"]
+mod exchange;
+
 const ISSUER: &str = "https://idp.example";
 const PRICING: &str = "https://pricing.example";
 const AGENT: (&str, &str) = ("sales-agent", "agent-secret-0123456789");
@@ -103,35 +106,7 @@ fn fixture(answer: Answer, unapproved: UnapprovedScope) -> Fixture {
 }
 
 async fn ask_jag(f: &Fixture, scope: &str) -> Result<TokenResponse, OAuthError> {
-    let facts = GrantFacts {
-        client_id: AGENT.0.into(),
-        user_id: Some("user-sarah".into()),
-        scope: vec!["openid".into()],
-        ..GrantFacts::default()
-    };
-    let id_token = f
-        .authority
-        .issue(
-            &facts,
-            IssueOptions {
-                id_token: true,
-                ..IssueOptions::default()
-            },
-        )
-        .unwrap()
-        .id_token
-        .unwrap();
-    let params = Params::from_pairs([
-        ("grant_type", GRANT_TOKEN_EXCHANGE),
-        ("subject_token", id_token.expose_secret()),
-        ("subject_token_type", token_types::ID_TOKEN),
-        ("requested_token_type", token_types::ID_JAG),
-        ("audience", PRICING),
-        ("scope", scope),
-    ]);
-    f.authority
-        .token(&TokenRequest::new(params).basic(AGENT.0, AGENT.1))
-        .await
+    exchange::ask_jag(&f.authority, AGENT, "user-sarah", (PRICING, scope), &[]).await
 }
 
 /// The approval decisions audited: (outcome, reason).
@@ -224,37 +199,15 @@ async fn nobody_is_asked_when_the_request_fails_anyway() {
         .unwrap_err();
     assert_eq!(err.code(), &ErrorCode::InvalidScope);
     // So does a malformed `authorization_details`.
-    let params_err = {
-        let facts = GrantFacts {
-            client_id: AGENT.0.into(),
-            user_id: Some("user-sarah".into()),
-            scope: vec!["openid".into()],
-            ..GrantFacts::default()
-        };
-        let options = IssueOptions {
-            id_token: true,
-            ..IssueOptions::default()
-        };
-        let id_token = f
-            .authority
-            .issue(&facts, options)
-            .unwrap()
-            .id_token
-            .unwrap();
-        let params = Params::from_pairs([
-            ("grant_type", GRANT_TOKEN_EXCHANGE),
-            ("subject_token", id_token.expose_secret()),
-            ("subject_token_type", token_types::ID_TOKEN),
-            ("requested_token_type", token_types::ID_JAG),
-            ("audience", PRICING),
-            ("scope", "pricing:quote"),
-            ("authorization_details", "{not json"),
-        ]);
-        f.authority
-            .token(&TokenRequest::new(params).basic(AGENT.0, AGENT.1))
-            .await
-            .unwrap_err()
-    };
+    let params_err = exchange::ask_jag(
+        &f.authority,
+        AGENT,
+        "user-sarah",
+        (PRICING, "pricing:quote"),
+        &[("authorization_details", "{not json")],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(params_err.code(), &ErrorCode::InvalidRequest);
     assert_eq!(f.asked.load(Ordering::SeqCst), 0);
     assert!(decisions(&f).is_empty());

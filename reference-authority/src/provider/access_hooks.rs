@@ -1,8 +1,10 @@
 //! Hooks told when a user or a client loses access outside the kill switch
-//! (a user's universal logout, a disabled user, a disabled client), so that
-//! extensions such as the Shared Signals transmitter tell other systems.
+//! (a user's universal logout, a disabled user, a disabled client), and of
+//! every event the authority emits (such as a SCIM provisioning change), so
+//! that extensions such as the Shared Signals transmitter tell other systems.
 
 use super::Authority;
+use agent_auth::events::AuthorityEvent;
 use std::sync::{Arc, PoisonError};
 
 /// A loss of access the authority carried out.
@@ -32,6 +34,12 @@ pub enum AccessChange {
 pub trait AccessHook: Send + Sync + std::fmt::Debug {
     /// Reacts to `change` at `authority`.
     fn changed(&self, authority: &Authority, change: &AccessChange);
+
+    /// Reacts to an event [`Authority::emit`] sends, before in-process
+    /// subscribers get it. Does nothing unless overridden.
+    fn emitted(&self, authority: &Authority, event: &AuthorityEvent) {
+        let _ = (authority, event);
+    }
 }
 
 impl Authority {
@@ -73,16 +81,27 @@ impl Authority {
 
     /// Runs every access hook for `change`.
     pub(crate) fn access_changed(&self, change: &AccessChange) {
-        let hooks: Vec<Arc<dyn AccessHook>> = self
-            .inner
+        for hook in self.access_hooks() {
+            hook.changed(self, change);
+        }
+    }
+
+    /// Runs every access hook's [`AccessHook::emitted`] for `event`.
+    pub(crate) fn event_emitted(&self, event: &AuthorityEvent) {
+        for hook in self.access_hooks() {
+            hook.emitted(self, event);
+        }
+    }
+
+    /// The hooks registered, cloned out of the lock so that a hook may
+    /// register another.
+    fn access_hooks(&self) -> Vec<Arc<dyn AccessHook>> {
+        self.inner
             .access_hooks
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
             .cloned()
-            .collect();
-        for hook in hooks {
-            hook.changed(self, change);
-        }
+            .collect()
     }
 }

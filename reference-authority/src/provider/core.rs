@@ -264,8 +264,10 @@ impl Authority {
         self.inner.events.subscribe()
     }
 
-    /// Sends an event to the subscribers (none listening is fine).
+    /// Sends an event to the access hooks, then to the subscribers (none
+    /// listening is fine).
     pub fn emit(&self, event: AuthorityEvent) {
+        self.event_emitted(&event);
         let _ = self.inner.events.send(event);
     }
 

@@ -1,9 +1,9 @@
-//! SCIM provisioning events (RFC 9967): one per change, built in process as a
-//! Security Event Token payload (RFC 8417) for a transmitter to sign and
-//! deliver, and sent to in-process subscribers.
+//! SCIM provisioning events (RFC 9967): one per change, sent to in-process
+//! subscribers and to the authority's event source, from which the SSF
+//! transmitter (`signals`) signs and delivers them as Security Event Tokens.
 
 use agent_auth::events::AuthorityEvent;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// What happened to a resource (RFC 9967 provisioning events).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +24,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order of RFC 9967 section 2.4.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Create,
+        EventKind::Put,
+        EventKind::Patch,
+        EventKind::Delete,
+        EventKind::Activate,
+        EventKind::Deactivate,
+    ];
+
     /// The event type URI (the notice form for create, put and patch: the
     /// payload names the changed attributes, never their values).
-    pub fn uri(self) -> &'static str {
+    pub const fn uri(self) -> &'static str {
         match self {
             EventKind::Create => "urn:ietf:params:scim:event:prov:create:notice",
             EventKind::Put => "urn:ietf:params:scim:event:prov:put:notice",
@@ -35,6 +45,17 @@ impl EventKind {
             EventKind::Activate => "urn:ietf:params:scim:event:prov:activate",
             EventKind::Deactivate => "urn:ietf:params:scim:event:prov:deactivate",
         }
+    }
+
+    /// The kind whose [`uri`](Self::uri) is `uri`.
+    pub fn from_uri(uri: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.uri() == uri)
+    }
+
+    /// Whether the event is a notice (create, put, patch): its payload
+    /// lists the names of the attributes that changed (RFC 9967 section 2.4).
+    pub fn is_notice(self) -> bool {
+        matches!(self, EventKind::Create | EventKind::Put | EventKind::Patch)
     }
 }
 
@@ -63,44 +84,6 @@ pub struct ScimEvent {
 }
 
 impl ScimEvent {
-    /// The SET claims (RFC 8417 section 2.2; subject as RFC 9967's `scim`
-    /// subject identifier format), with `jti` and `iss` supplied by the
-    /// transmitter that signs it.
-    ///
-    /// ```
-    /// use reference_authority::scim::{EventKind, ScimEvent};
-    /// let e = ScimEvent {
-    ///     kind: EventKind::Deactivate, resource_type: "User", path: "/Users/42".into(),
-    ///     id: "42".into(), external_id: None, attributes: vec![], actor: "hr".into(),
-    ///     time: 1_700_000_000, txn: "t1".into(),
-    /// };
-    /// let set = e.set_payload("https://idp.example/scim/v2", "jti-1");
-    /// assert!(set["events"]["urn:ietf:params:scim:event:prov:deactivate"].is_object());
-    /// assert_eq!(set["sub_id"]["uri"], "/Users/42");
-    /// ```
-    pub fn set_payload(&self, issuer: &str, jti: &str) -> Value {
-        let mut sub_id = json!({"format": "scim", "uri": self.path});
-        if let (Some(ext), Some(o)) = (&self.external_id, sub_id.as_object_mut()) {
-            o.insert("externalId".into(), ext.clone().into());
-        }
-        let body = match self.kind {
-            EventKind::Create | EventKind::Put | EventKind::Patch => {
-                json!({"attributes": self.attributes})
-            }
-            _ => json!({}),
-        };
-        json!({
-            "iss": issuer,
-            "jti": jti,
-            "iat": self.time,
-            "txn": self.txn,
-            "sub_id": sub_id,
-            "events": { self.kind.uri(): body },
-        })
-    }
-}
-
-impl ScimEvent {
     /// The event as the authority's [`EventSource`](agent_auth::events::EventSource)
     /// carries it, for subscribers such as the SSF transmitter.
     pub fn authority_event(&self, issuer: &str) -> AuthorityEvent {
@@ -126,16 +109,31 @@ pub(crate) fn changed_attributes(
 ) -> Vec<String> {
     let mut names = Vec::new();
     let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let none = serde_json::Map::new();
     for key in keys {
-        match (before.get(key), after.get(key)) {
-            (Some(Value::Object(a)), Some(Value::Object(b))) if key.starts_with("urn:") => {
-                for n in changed_attributes(a, b) {
+        let (a, b) = (before.get(key), after.get(key));
+        match (object_or_empty(a, &none), object_or_empty(b, &none)) {
+            (Some(x), Some(y)) if key.starts_with("urn:") => {
+                for n in changed_attributes(x, y) {
                     names.push(format!("{key}:{n}"));
                 }
             }
-            (a, b) if a != b => names.push(key.clone()),
+            _ if a != b => names.push(key.clone()),
             _ => {}
         }
     }
     names
+}
+
+/// An object's members, or `empty` when absent: an extension present on one
+/// side only is compared attribute by attribute with nothing.
+fn object_or_empty<'a>(
+    value: Option<&'a Value>,
+    empty: &'a serde_json::Map<String, Value>,
+) -> Option<&'a serde_json::Map<String, Value>> {
+    match value {
+        Some(Value::Object(m)) => Some(m),
+        None => Some(empty),
+        Some(_) => None,
+    }
 }

@@ -164,8 +164,8 @@ impl Scim {
         self.inner.types.iter().map(|(rt, _)| rt)
     }
 
-    /// Subscribes to the provisioning events; each becomes a SET with
-    /// [`ScimEvent::set_payload`].
+    /// Subscribes to the provisioning events. The SSF transmitter, when
+    /// installed, sends each as a SET (RFC 9967) to the streams asking for it.
     pub fn subscribe(&self) -> broadcast::Receiver<ScimEvent> {
         self.inner.events.subscribe()
     }

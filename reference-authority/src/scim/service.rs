@@ -359,8 +359,7 @@ impl Scim {
                 path: path.clone(),
                 id: stored.id.clone(),
                 external_id: external_id.clone(),
-                attributes: if matches!(kind, EventKind::Create | EventKind::Put | EventKind::Patch)
-                {
+                attributes: if kind.is_notice() {
                     attributes.clone()
                 } else {
                     Vec::new()

@@ -2,12 +2,14 @@
 //! becomes a CAEP `session-revoked` about the user, a disabled user a RISC
 //! `account-disabled` about the user, a disabled agent (the registry's client
 //! status gate) a RISC `account-disabled` about the agent as a complex
-//! subject naming its `application` (SSF 1.0 section 3.3).
+//! subject naming its `application` (SSF 1.0 section 3.3). A SCIM change
+//! becomes its RFC 9967 provisioning event about the resource.
 
 use super::event::{Event, EventKind};
 use super::subject::SubjectId;
 use super::{Transmitter, TransmitterConfig};
 use crate::{AccessChange, AccessHook, Authority};
+use agent_auth::events::AuthorityEvent;
 use std::sync::Arc;
 
 /// The transmitter's state, without the authority the hook is registered in.
@@ -52,11 +54,40 @@ fn signal_of(authority: &Authority, change: &AccessChange) -> (SubjectId, Event)
     }
 }
 
-impl AccessHook for SignalAccessChanges {
+/// The SCIM event (RFC 9967 section 2.4) and its `scim` subject (section
+/// 2.1) a provisioning change is told as, with its transaction id; `None`
+/// for the other events. Only attribute names travel, never values.
+fn provisioning_of(event: &AuthorityEvent) -> Option<(SubjectId, Event, &str)> {
+    let AuthorityEvent::Provisioned {
+        event: uri,
+        path,
+        external_id,
+        attributes,
+        txn,
+        time,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let kind = crate::scim::EventKind::from_uri(uri)?;
+    let subject = SubjectId::Scim {
+        uri: path.clone(),
+        external_id: external_id.clone(),
+    };
+    let attributes = if kind.is_notice() {
+        attributes.clone()
+    } else {
+        Vec::new()
+    };
+    let event = Event::new(EventKind::Provisioning { kind, attributes }, *time);
+    Some((subject, event, txn.as_str()))
+}
+
+impl SignalAccessChanges {
     /// Queues the SETs (the delivery task or the next flush sends them); a
     /// failure is in the audit trail as a failed `ssf_event`.
-    fn changed(&self, authority: &Authority, change: &AccessChange) {
-        let (subject, event) = signal_of(authority, change);
+    fn send(&self, authority: &Authority, subject: &SubjectId, event: &Event, txn: Option<&str>) {
         let t = Transmitter {
             authority: authority.clone(),
             config: Arc::clone(&self.config),
@@ -64,9 +95,13 @@ impl AccessHook for SignalAccessChanges {
             flushing: Arc::clone(&self.flushing),
             changed: Arc::clone(&self.changed),
         };
-        let queued = crate::provider::crypto::random_value()
+        let txn = match txn.filter(|t| !t.is_empty()) {
+            Some(t) => Some(t.to_owned()),
+            None => crate::provider::crypto::random_value(),
+        };
+        let queued = txn
             .ok_or(super::SsfError::Unavailable)
-            .and_then(|txn| t.emit(&subject, &event, &txn));
+            .and_then(|txn| t.emit(subject, event, &txn));
         if let Err(e) = queued {
             authority.audit(
                 agent_auth::audit::AuditAction::Other("ssf_event".into()),
@@ -76,6 +111,19 @@ impl AccessHook for SignalAccessChanges {
                         .reason(e.to_string())
                 },
             );
+        }
+    }
+}
+
+impl AccessHook for SignalAccessChanges {
+    fn changed(&self, authority: &Authority, change: &AccessChange) {
+        let (subject, event) = signal_of(authority, change);
+        self.send(authority, &subject, &event, None);
+    }
+
+    fn emitted(&self, authority: &Authority, event: &AuthorityEvent) {
+        if let Some((subject, event, txn)) = provisioning_of(event) {
+            self.send(authority, &subject, &event, Some(txn));
         }
     }
 }

@@ -1,6 +1,8 @@
-//! The events the transmitter sends: CAEP 1.0 and RISC 1.0 event types, and
-//! SSF 1.0's own verification and stream-updated events.
+//! The events the transmitter sends: CAEP 1.0 and RISC 1.0 event types, SCIM
+//! provisioning events (RFC 9967), and SSF 1.0's own verification and
+//! stream-updated events.
 
+use crate::scim::EventKind as ScimKind;
 use serde_json::{Map, Value, json};
 
 /// Event type URIs.
@@ -36,8 +38,24 @@ pub mod types {
     pub const STREAM_UPDATED: &str =
         "https://schemas.openid.net/secevent/ssf/event-type/stream-updated";
 
+    use crate::scim::EventKind as Scim;
+
+    /// RFC 9967 section 2.4.1: a resource was created (`attributes` names
+    /// what it holds).
+    pub const SCIM_CREATE_NOTICE: &str = Scim::Create.uri();
+    /// RFC 9967 section 2.4.3: a resource was replaced (PUT).
+    pub const SCIM_PUT_NOTICE: &str = Scim::Put.uri();
+    /// RFC 9967 section 2.4.2: a resource was modified (PATCH).
+    pub const SCIM_PATCH_NOTICE: &str = Scim::Patch.uri();
+    /// RFC 9967 section 2.4.4: a resource was deleted.
+    pub const SCIM_DELETE: &str = Scim::Delete.uri();
+    /// RFC 9967 section 2.4.5: a resource became active.
+    pub const SCIM_ACTIVATE: &str = Scim::Activate.uri();
+    /// RFC 9967 section 2.4.6: a resource became inactive.
+    pub const SCIM_DEACTIVATE: &str = Scim::Deactivate.uri();
+
     /// The event types a stream may request (`events_supported`).
-    pub const SUPPORTED: [&str; 8] = [
+    pub const SUPPORTED: [&str; 14] = [
         SESSION_REVOKED,
         CREDENTIAL_CHANGE,
         TOKEN_CLAIMS_CHANGE,
@@ -46,6 +64,12 @@ pub mod types {
         ACCOUNT_DISABLED,
         ACCOUNT_PURGED,
         CREDENTIAL_COMPROMISE,
+        SCIM_CREATE_NOTICE,
+        SCIM_PUT_NOTICE,
+        SCIM_PATCH_NOTICE,
+        SCIM_DELETE,
+        SCIM_ACTIVATE,
+        SCIM_DEACTIVATE,
     ];
 }
 
@@ -151,6 +175,16 @@ pub enum EventKind {
         /// The receiver's state.
         state: Option<String>,
     },
+    /// A SCIM provisioning change (RFC 9967 section 2.4), about a subject of
+    /// the `scim` format.
+    Provisioning {
+        /// What happened.
+        kind: ScimKind,
+        /// The names of the attributes that changed, for a notice (create,
+        /// put, patch); never their values: the notice forms of RFC 9967
+        /// section 2.4 are the only ones this transmitter sends.
+        attributes: Vec<String>,
+    },
     /// The transmitter changed the stream's status.
     StreamUpdated {
         /// `enabled`, `paused` or `disabled`.
@@ -221,8 +255,17 @@ impl Event {
             EventKind::AccountPurged => types::ACCOUNT_PURGED,
             EventKind::CredentialCompromise { .. } => types::CREDENTIAL_COMPROMISE,
             EventKind::Verification { .. } => types::VERIFICATION,
+            EventKind::Provisioning { kind, .. } => kind.uri(),
             EventKind::StreamUpdated { .. } => types::STREAM_UPDATED,
         }
+    }
+
+    /// Whether the event object carries CAEP's common claims
+    /// (`event_timestamp`, `initiating_entity`, `reason_admin`, CAEP 1.0
+    /// section 2): not for SSF's stream control events nor for SCIM events,
+    /// whose payload RFC 9967 section 2.4 defines.
+    fn carries_caep_claims(&self) -> bool {
+        !self.is_stream_control() && !matches!(self.kind, EventKind::Provisioning { .. })
     }
 
     /// Whether every stream gets it whatever it requested (SSF 1.0 sections
@@ -281,12 +324,17 @@ impl Event {
                 m.insert("credential_type".into(), credential_type.clone().into());
             }
             EventKind::Verification { state } => opt(&mut m, "state", state),
+            EventKind::Provisioning { kind, attributes } => {
+                if kind.is_notice() {
+                    m.insert("attributes".into(), attributes.clone().into());
+                }
+            }
             EventKind::StreamUpdated { status, reason } => {
                 m.insert("status".into(), status.clone().into());
                 opt(&mut m, "reason", reason);
             }
         }
-        if !self.is_stream_control() {
+        if self.carries_caep_claims() {
             m.insert("event_timestamp".into(), self.timestamp.into());
             if let Some(who) = self.initiating_entity {
                 m.insert("initiating_entity".into(), who.into());

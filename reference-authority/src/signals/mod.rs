@@ -1,7 +1,8 @@
 //! The OpenID Shared Signals Framework 1.0 transmitter of the authority
 //! (feature `server`): configuration discovery, stream management, signed
-//! SETs (RFC 8417) with CAEP and RISC events, push (RFC 8935) and poll
-//! (RFC 8936) delivery from a durable outbox.
+//! SETs (RFC 8417) with CAEP and RISC events and SCIM provisioning events
+//! (RFC 9967), push (RFC 8935) and poll (RFC 8936) delivery from a durable
+//! outbox.
 //!
 //! Receivers are clients of the authority holding an access token with the
 //! `ssf` scope; each stream belongs to the client that created it, and its
@@ -184,7 +185,9 @@ impl Transmitter {
 
     /// Installs the transmitter with `config`: its outbox joins the
     /// authority's purge, and a user's logout, a disabled user and a disabled
-    /// agent are sent as SETs (CAEP `session-revoked`, RISC `account-disabled`).
+    /// agent are sent as SETs (CAEP `session-revoked`, RISC `account-disabled`),
+    /// and so is each SCIM change, as its RFC 9967 provisioning event about
+    /// the resource.
     pub fn install_with(authority: &Authority, config: TransmitterConfig) -> Self {
         authority.register_purge("ssf_outbox", outbox::purge);
         let http = reqwest::Client::builder()

@@ -55,6 +55,14 @@ pub enum SubjectId {
     /// `complex`: members (`user`, `application`, `tenant`, ...) describing
     /// one principal (SSF 1.0 section 3.3).
     Complex(BTreeMap<String, SubjectId>),
+    /// `scim`: a SCIM resource (RFC 9967 section 2.1): its `uri` relative to
+    /// the SCIM base, such as `/Users/42`, and the client's `externalId`.
+    Scim {
+        /// The resource's path relative to the SCIM base.
+        uri: String,
+        /// The provisioning client's identifier of the resource, if any.
+        external_id: Option<String>,
+    },
 }
 
 /// Why a subject identifier was refused.
@@ -136,6 +144,13 @@ impl SubjectId {
             }
             "did" => SubjectId::Did(s("url")?),
             "uri" => SubjectId::Uri(s("uri")?),
+            "scim" => SubjectId::Scim {
+                uri: s("uri")?,
+                external_id: match obj.get("externalId") {
+                    None => None,
+                    Some(_) => Some(s("externalId")?),
+                },
+            },
             "jwt_id" => SubjectId::JwtId {
                 iss: s("iss")?,
                 jti: s("jti")?,
@@ -193,6 +208,12 @@ impl SubjectId {
             SubjectId::PhoneNumber(p) => ("phone_number", put("phone_number", p.clone().into())),
             SubjectId::Did(u) => ("did", put("url", u.clone().into())),
             SubjectId::Uri(u) => ("uri", put("uri", u.clone().into())),
+            SubjectId::Scim { uri, external_id } => {
+                if let Some(e) = external_id {
+                    put("externalId", e.clone().into());
+                }
+                ("scim", put("uri", uri.clone().into()))
+            }
             SubjectId::JwtId { iss, jti } => {
                 put("iss", iss.clone().into());
                 ("jwt_id", put("jti", jti.clone().into()))
@@ -225,6 +246,7 @@ impl SubjectId {
             SubjectId::PhoneNumber(_) => "phone_number",
             SubjectId::Did(_) => "did",
             SubjectId::Uri(_) => "uri",
+            SubjectId::Scim { .. } => "scim",
             SubjectId::Aliases(_) => "aliases",
             SubjectId::JwtId { .. } => "jwt_id",
             SubjectId::Complex(_) => "complex",
@@ -235,9 +257,12 @@ impl SubjectId {
     /// (SSF 1.0 section 8.1.3.1): simple subjects match when identical;
     /// complex subjects match when every member defined in both is identical.
     /// A simple subject matches a complex one that holds it as a member, and
-    /// `aliases` match when any of their identifiers does.
+    /// `aliases` match when any of their identifiers does. Two `scim`
+    /// subjects match when they name one resource (`uri`), whether or not
+    /// both carry the `externalId`.
     pub fn matches(&self, other: &SubjectId) -> bool {
         match (self, other) {
+            (SubjectId::Scim { uri: a, .. }, SubjectId::Scim { uri: b, .. }) => a == b,
             (SubjectId::Aliases(ids), o) => ids.iter().any(|i| i.matches(o)),
             (s, SubjectId::Aliases(ids)) => ids.iter().any(|i| s.matches(i)),
             (SubjectId::Complex(a), SubjectId::Complex(b)) => {

@@ -4,11 +4,8 @@
 //! second after (manual clock); without it, the request is refused.
 
 use super::*;
-use agent_auth::exchange::{GRANT_TOKEN_EXCHANGE, token_types};
-use reference_authority::governance::jit::Elevation;
 use reference_authority::{
-    GrantFacts, IssueOptions, ManagedConnection, OAuthError, Params, ScopePolicy,
-    TokenExchangeGrant, TokenRequest, TokenResponse,
+    ManagedConnection, OAuthError, ScopePolicy, TokenExchangeGrant, TokenResponse,
 };
 
 /// The governance fixture with a managed connection to the CRM's
@@ -29,33 +26,7 @@ fn connected() -> Fixture {
 
 /// Exchanges an ID token of sarah's, minted now, for an ID-JAG for the CRM.
 async fn ask_jag(f: &Fixture, scope: &str) -> Result<TokenResponse, OAuthError> {
-    let facts = GrantFacts {
-        client_id: CLIENT.into(),
-        user_id: Some("sarah".into()),
-        scope: vec!["openid".into()],
-        ..GrantFacts::default()
-    };
-    let options = IssueOptions {
-        id_token: true,
-        ..IssueOptions::default()
-    };
-    let id_token = f
-        .authority
-        .issue(&facts, options)
-        .unwrap()
-        .id_token
-        .unwrap();
-    let params = Params::from_pairs([
-        ("grant_type", GRANT_TOKEN_EXCHANGE),
-        ("subject_token", id_token.expose_secret()),
-        ("subject_token_type", token_types::ID_TOKEN),
-        ("requested_token_type", token_types::ID_JAG),
-        ("audience", CRM),
-        ("scope", scope),
-    ]);
-    f.authority
-        .token(&TokenRequest::new(params).basic(CLIENT, SECRET))
-        .await
+    exchange::ask_jag(&f.authority, (CLIENT, SECRET), "sarah", (CRM, scope), &[]).await
 }
 
 fn refused(result: Result<TokenResponse, OAuthError>) -> bool {
@@ -75,14 +46,7 @@ async fn a_jit_elevation_puts_its_scope_in_the_id_jag_until_its_end_and_not_a_se
         Some("crm:read")
     );
 
-    let id = g
-        .request_elevation(
-            Elevation::new(AGENT, scope("crm:write"), 600)
-                .reason("quarter-end bulk update, ticket OPS-42")
-                .requested_by("sarah"),
-        )
-        .await
-        .unwrap();
+    let id = f.request_crm_write().await;
     assert!(refused(ask_jag(&f, "crm:write").await), "not while pending");
     f.clock.advance(60);
     let ends = g.approve_elevation(&id, "olivia").unwrap().ends.unwrap();

@@ -11,9 +11,12 @@
 
 mod cascade;
 mod cascade_vault;
+#[path = "../common/exchange.rs"]
+mod exchange;
 mod jit;
 #[cfg(feature = "server")]
 mod jit_ciba;
+mod jit_exchange;
 mod jit_id_jag;
 mod reviews;
 mod templates;
@@ -34,6 +37,7 @@ pub(crate) const AGENT: &str = "sales-agent-prod-001";
 pub(crate) const CLIENT: &str = "sales-agent";
 pub(crate) const SECRET: &str = "sales-agent-secret-0123456789";
 pub(crate) const CRM: &str = "https://crm.example";
+pub(crate) const ERP: &str = "https://erp.example";
 
 pub(crate) struct Fixture {
     pub(crate) authority: Authority,
@@ -113,7 +117,8 @@ pub(crate) fn fixture_on(
                         "urn:openid:params:grant-type:ciba",
                         agent_auth::exchange::GRANT_TOKEN_EXCHANGE,
                     ])
-                    .scopes(["openid", "crm:read", "crm:write"]),
+                    .scopes(["openid", "crm:read", "crm:write"])
+                    .resources([CRM, ERP]),
             )
             .unwrap();
     }
@@ -167,6 +172,23 @@ impl Fixture {
             .registry()
             .grant(agent, NewGrant::new(e), &admin())
             .unwrap();
+    }
+
+    /// Sarah asks for `crm:write` on the CRM for the sales agent, for ten
+    /// minutes; returns the pending request's id.
+    pub(crate) async fn request_crm_write(&self) -> String {
+        self.governance
+            .request_elevation(
+                reference_authority::governance::jit::Elevation::new(
+                    AGENT,
+                    scope("crm:write"),
+                    600,
+                )
+                .reason("quarter-end bulk update, ticket OPS-42")
+                .requested_by("sarah"),
+            )
+            .await
+            .unwrap()
     }
 
     /// Audit events of governance (those with an `actor`), with this reason

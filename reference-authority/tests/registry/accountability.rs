@@ -36,27 +36,45 @@ async fn a_deactivated_sponsor_s_agents_move_to_their_manager() {
     );
 }
 
+/// How a sponsor leaves.
+#[derive(Debug, Clone, Copy)]
+enum Leaving {
+    Deactivated,
+    Deleted,
+}
+
 #[tokio::test]
 async fn sponsorship_moves_and_the_agent_stays_active_when_it_still_has_an_owner() {
-    let f = fixture();
-    let registry = f.authority.registry();
-    registry
-        .register(
-            sales_agent().owner(Principal::Group("sales-ops".into())),
-            &admin(),
-        )
+    for leaving in [Leaving::Deactivated, Leaving::Deleted] {
+        let f = fixture();
+        let registry = f.authority.registry();
+        registry
+            .register(
+                sales_agent().owner(Principal::Group("sales-ops".into())),
+                &admin(),
+            )
+            .unwrap();
+        registry.activate("sales-agent-prod-001", &admin()).unwrap();
+        let directory = f.authority.directory();
+        match leaving {
+            Leaving::Deactivated => directory
+                .set_active("sarah", false, None, &admin())
+                .await
+                .map(drop),
+            Leaving::Deleted => directory.delete_person("sarah", &admin()).await,
+        }
         .unwrap();
-    registry.activate("sales-agent-prod-001", &admin()).unwrap();
-    f.authority
-        .directory()
-        .set_active("sarah", false, None, &admin())
-        .await
-        .unwrap();
-    let agent = registry.agent("sales-agent-prod-001").unwrap().unwrap();
-    assert_eq!(agent.status, AgentStatus::Active);
-    assert_eq!(agent.sponsors, ["maria"]);
-    assert!(!f.authority.client_disabled("sales-agent"));
-    assert!(f.notes.sent().is_empty());
+        let agent = registry.agent("sales-agent-prod-001").unwrap().unwrap();
+        assert_eq!(agent.status, AgentStatus::Active, "{leaving:?}");
+        assert_eq!(agent.sponsors, ["maria"], "{leaving:?}");
+        assert!(!f.authority.client_disabled("sales-agent"), "{leaving:?}");
+        assert!(f.authority.user("sarah").unwrap().unwrap().disabled);
+        match leaving {
+            Leaving::Deactivated => assert!(f.notes.sent().is_empty()),
+            // A deleted person leaves the directory and their groups.
+            Leaving::Deleted => assert!(directory.person("sarah").unwrap().is_none()),
+        }
+    }
 }
 
 #[tokio::test]
@@ -170,27 +188,4 @@ async fn reactivating_a_person_does_not_reactivate_their_agents() {
         AgentStatus::Inactive
     );
     assert!(f.authority.client_disabled("sales-agent"));
-}
-
-#[tokio::test]
-async fn a_deleted_sponsor_moves_sponsorship_and_leaves_their_groups() {
-    let f = fixture();
-    let registry = f.authority.registry();
-    registry
-        .register(
-            sales_agent().owner(Principal::Group("sales-ops".into())),
-            &admin(),
-        )
-        .unwrap();
-    registry.activate("sales-agent-prod-001", &admin()).unwrap();
-    f.authority
-        .directory()
-        .delete_person("sarah", &admin())
-        .await
-        .unwrap();
-    let agent = registry.agent("sales-agent-prod-001").unwrap().unwrap();
-    assert_eq!(agent.sponsors, ["maria"]);
-    assert_eq!(agent.status, AgentStatus::Active);
-    assert!(f.authority.directory().person("sarah").unwrap().is_none());
-    assert!(f.authority.user("sarah").unwrap().unwrap().disabled);
 }

@@ -41,60 +41,51 @@ fn a_staged_agent_s_client_is_disabled_until_activation() {
     assert!(!f.authority.client_disabled("sales-agent"));
 }
 
-#[test]
-fn activation_needs_an_owner() {
-    let f = fixture();
-    let registry = f.authority.registry();
-    staged(
-        &f,
-        AgentSpec::new("a1", "A")
-            .sponsor("sarah")
-            .client("sales-agent"),
-    );
-    let err = registry.activate("a1", &admin()).unwrap_err();
-    assert!(
-        matches!(err, RegistryError::NoActiveOwner(ref id) if id == "a1"),
-        "{err}"
-    );
-    let agent = registry.agent("a1").unwrap().unwrap();
-    assert_eq!((agent.status, agent.meta.version), (AgentStatus::Staged, 1));
-    assert!(f.authority.client_disabled("sales-agent"));
-}
+/// Whether a refusal is the one a case expects.
+type Expected = fn(&RegistryError) -> bool;
 
 #[test]
-fn activation_needs_a_sponsor() {
-    let f = fixture();
-    let registry = f.authority.registry();
-    staged(
-        &f,
-        AgentSpec::new("a1", "A")
-            .owner(Principal::Person("tom".into()))
-            .client("sales-agent"),
-    );
-    let err = registry.activate("a1", &admin()).unwrap_err();
-    assert!(matches!(err, RegistryError::NoActiveSponsor(_)), "{err}");
-    assert_eq!(
-        registry.agent("a1").unwrap().unwrap().status,
-        AgentStatus::Staged
-    );
-}
-
-#[test]
-fn activation_needs_a_credential() {
-    let f = fixture();
-    let registry = f.authority.registry();
-    staged(
-        &f,
-        AgentSpec::new("a1", "A")
-            .owner(Principal::Person("tom".into()))
-            .sponsor("sarah"),
-    );
-    let err = registry.activate("a1", &admin()).unwrap_err();
-    assert!(matches!(err, RegistryError::NoCredential(_)), "{err}");
-    assert_eq!(
-        registry.agent("a1").unwrap().unwrap().status,
-        AgentStatus::Staged
-    );
+fn activation_needs_an_owner_a_sponsor_and_a_credential() {
+    let owner = || Principal::Person("tom".into());
+    // (case, spec, whether the spec links the client, the refusal)
+    let cases: [(&str, AgentSpec, bool, Expected); 3] = [
+        (
+            "no owner",
+            AgentSpec::new("a1", "A")
+                .sponsor("sarah")
+                .client("sales-agent"),
+            true,
+            |e| matches!(e, RegistryError::NoActiveOwner(id) if id == "a1"),
+        ),
+        (
+            "no sponsor",
+            AgentSpec::new("a1", "A")
+                .owner(owner())
+                .client("sales-agent"),
+            true,
+            |e| matches!(e, RegistryError::NoActiveSponsor(id) if id == "a1"),
+        ),
+        (
+            "no credential",
+            AgentSpec::new("a1", "A").owner(owner()).sponsor("sarah"),
+            false,
+            |e| matches!(e, RegistryError::NoCredential(id) if id == "a1"),
+        ),
+    ];
+    for (case, spec, linked, expected) in cases {
+        let f = fixture();
+        let registry = f.authority.registry();
+        staged(&f, spec);
+        let err = registry.activate("a1", &admin()).unwrap_err();
+        assert!(expected(&err), "{case}: {err}");
+        let agent = registry.agent("a1").unwrap().unwrap();
+        assert_eq!(
+            (agent.status, agent.meta.version),
+            (AgentStatus::Staged, 1),
+            "{case}: the refusal changes nothing"
+        );
+        assert_eq!(f.authority.client_disabled("sales-agent"), linked, "{case}");
+    }
 }
 
 #[tokio::test]

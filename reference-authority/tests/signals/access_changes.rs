@@ -4,25 +4,14 @@
 //! registry's client status gate as RISC `account-disabled` about the agent.
 
 use crate::support::*;
-use reference_authority::directory::{Email, PersonPatch};
-use reference_authority::registry::{Actor, AgentSpec, Principal};
+use reference_authority::registry::Actor;
 use reference_authority::signals::types;
 use serde_json::{Value, json};
 
 /// A push stream asking for every event these changes send; returns the
 /// receiver.
 async fn listening(f: &Fixture) -> Receiver {
-    let receiver = Receiver::start(202).await;
-    let token = f.receiver_token().await;
-    f.create_stream(
-        &token,
-        json!({
-            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
-            "events_requested": [types::SESSION_REVOKED, types::ACCOUNT_DISABLED],
-        }),
-    )
-    .await;
-    receiver
+    push_stream(f, &[types::SESSION_REVOKED, types::ACCOUNT_DISABLED]).await
 }
 
 /// The one event type and subject of every SET the receiver got.
@@ -76,26 +65,8 @@ async fn disable_user_sends_account_disabled_about_the_user() {
 async fn an_agent_suspended_by_the_registry_sends_account_disabled_about_the_agent() {
     let f = fixture().await;
     let admin = Actor::user("admin");
-    f.authority
-        .directory()
-        .create_person(
-            "user-sarah",
-            PersonPatch::new()
-                .display_name("Sarah")
-                .emails(vec![Email::work("sarah@acme.example")]),
-            &admin,
-        )
-        .unwrap();
+    f.register_sales_agent();
     let registry = f.authority.registry();
-    registry
-        .register(
-            AgentSpec::new("sales-agent-prod-001", "Sales agent")
-                .owner(Principal::Person("user-sarah".into()))
-                .sponsor("user-sarah")
-                .client(AGENT),
-            &admin,
-        )
-        .unwrap();
     registry.activate("sales-agent-prod-001", &admin).unwrap();
     let receiver = listening(&f).await;
     registry

@@ -19,6 +19,7 @@ mod interop_jose;
 mod kill_switch;
 mod peer;
 mod phase8;
+mod scim_events;
 mod ssf_plan;
 mod subjects;
 mod support;

@@ -271,6 +271,35 @@ impl Fixture {
         self.set_validator(aud).await.validate(set).await.unwrap()
     }
 
+    /// Registers the agent `sales-agent-prod-001` of client [`AGENT`],
+    /// STAGED, owned and sponsored by sarah, who becomes a person of the
+    /// directory.
+    pub(crate) fn register_sales_agent(&self) {
+        use reference_authority::directory::{Email, PersonPatch};
+        use reference_authority::registry::{Actor, AgentSpec, Principal};
+        let admin = Actor::user("admin");
+        self.authority
+            .directory()
+            .create_person(
+                "user-sarah",
+                PersonPatch::new()
+                    .display_name("Sarah")
+                    .emails(vec![Email::work("sarah@acme.example")]),
+                &admin,
+            )
+            .unwrap();
+        self.authority
+            .registry()
+            .register(
+                AgentSpec::new("sales-agent-prod-001", "Sales agent")
+                    .owner(Principal::Person("user-sarah".into()))
+                    .sponsor("user-sarah")
+                    .client(AGENT),
+                &admin,
+            )
+            .unwrap();
+    }
+
     pub(crate) fn audit_has(&self, pred: impl Fn(&agent_auth::audit::AuditEvent) -> bool) -> bool {
         self.audit.events().iter().any(pred)
     }
@@ -340,6 +369,21 @@ impl Receiver {
     pub(crate) fn answer(&self, status: u16) {
         *self.status.lock().unwrap() = status;
     }
+}
+
+/// A push stream asking for `events`; returns the receiver.
+pub(crate) async fn push_stream(f: &Fixture, events: &[&str]) -> Receiver {
+    let receiver = Receiver::start(202).await;
+    let token = f.receiver_token().await;
+    f.create_stream(
+        &token,
+        json!({
+            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
+            "events_requested": events,
+        }),
+    )
+    .await;
+    receiver
 }
 
 /// The configuration path of one stream.

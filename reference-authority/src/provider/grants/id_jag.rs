@@ -187,7 +187,7 @@ impl ManagedConnection {
             let allowed = match self.scopes.get(scope) {
                 Some(ScopePolicy::Granted | ScopePolicy::NeedsApproval) => true,
                 Some(ScopePolicy::Entitled) => {
-                    entitled::holds_scope(authority, client_id, scope, &self.audience)?
+                    entitled::Held::by(authority, client_id)?.scope(scope, Some(&self.audience))
                 }
                 Some(ScopePolicy::Denied) | None => false,
             };

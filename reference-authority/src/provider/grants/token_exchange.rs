@@ -3,9 +3,10 @@
 //! With `requested_token_type` = ID-JAG the authority acts as the IdP of
 //! draft-ietf-oauth-identity-assertion-authz-grant (see [`ManagedConnection`]).
 
+use super::entitled::PlainExchange;
 use super::exchange_binding::{self, ExchangeBinding};
 use super::exchange_policy::{AllowNarrowing, ExchangeContext, ExchangePolicy, ExplicitGrant};
-use super::id_jag::{ManagedConnection, issue_id_jag};
+use super::id_jag::{ManagedConnection, ScopePolicy, issue_id_jag};
 use super::{GrantHandler, narrow_scope};
 use crate::provider::client_auth::{AuthenticatedClient, unverified_claims};
 use crate::provider::crypto::{handle_key, random_handle};
@@ -95,6 +96,8 @@ pub struct TokenExchangeGrant {
     connections: BTreeMap<String, ManagedConnection>,
     /// (client id, resource): the client is the server of that resource.
     resource_servers: Vec<(String, String)>,
+    /// What the agent registry decides in plain exchanges.
+    registry: PlainExchange,
 }
 
 impl Default for TokenExchangeGrant {
@@ -109,6 +112,7 @@ impl fmt::Debug for TokenExchangeGrant {
             .field("trusted", &self.trusted)
             .field("connections", &self.connections.keys())
             .field("resource_servers", &self.resource_servers)
+            .field("registry", &self.registry)
             .finish_non_exhaustive()
     }
 }
@@ -122,7 +126,33 @@ impl TokenExchangeGrant {
             trusted: Vec::new(),
             connections: BTreeMap::new(),
             resource_servers: Vec::new(),
+            registry: PlainExchange::default(),
         }
+    }
+
+    /// Sets the policy of a scope in plain exchanges (for an access token),
+    /// as a [`ManagedConnection`] does for ID-JAGs:
+    /// [`ScopePolicy::Entitled`] grants it only while the client's agent
+    /// holds `Scope { scope, resource: target }` in the agent registry for
+    /// every target of the new token (a direct, template or just-in-time
+    /// grant, until its end); [`ScopePolicy::Denied`] and
+    /// [`ScopePolicy::NeedsApproval`] (nobody is asked here) refuse it.
+    /// A refusal is `invalid_scope` (RFC 8693 section 2.2.2). Scopes not
+    /// listed only narrow the subject token's, as before.
+    #[must_use]
+    pub fn scope(mut self, scope: impl Into<String>, policy: ScopePolicy) -> Self {
+        self.registry.policies.insert(scope.into(), policy);
+        self
+    }
+
+    /// Requires every target (`audience`, `resource`) of a plain exchange to
+    /// be one the client's agent is entitled to reach in the agent registry
+    /// (a scope for it, or its managed connection), else `invalid_target`
+    /// (RFC 8693 section 2.2.2).
+    #[must_use]
+    pub fn entitled_targets(mut self) -> Self {
+        self.registry.targets = true;
+        self
     }
 
     /// Names the client `client_id` as the server of `resource`: it may
@@ -260,6 +290,8 @@ impl TokenExchangeGrant {
             &explicit,
             self.serves(client, &subject),
         )?;
+        self.registry
+            .check(authority, client.id(), &scope, &targets)?;
         let context = ExchangeContext {
             client_id: client.id(),
             subject: &subject,
