@@ -162,7 +162,6 @@ fn the_samples_derived_from_the_gitleaks_rules_match_the_reference() {
     };
     let samples = conformance::secret_samples::derive(&file).expect("samples");
     let builtin = &*BUILTIN;
-    let loaded = RuleSet::builtin().merged(RuleSet::from_gitleaks_toml(&file).unwrap());
     for sample in samples.positives.iter().chain(&samples.negatives) {
         for text in [
             format!("Meeting notes: Globex asked for {sample}; next week."),
@@ -170,11 +169,6 @@ fn the_samples_derived_from_the_gitleaks_rules_match_the_reference() {
             format!("export API_TOKEN={sample}\n"),
         ] {
             assert_same(builtin, &text);
-        }
-        // With the file loaded, the keyword search is the one pass unless
-        // the keywords fit the packed searchers.
-        if loaded.index.is_fast() {
-            assert_same(&loaded, sample);
         }
     }
 }
