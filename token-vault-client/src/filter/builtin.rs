@@ -5,6 +5,7 @@
 //! `key`, provider names) what must follow them in a match.
 
 use super::Rule;
+use super::rule::Assignment;
 
 /// (id, regex, minimum entropy of the secret, keywords).
 type Spec = (
@@ -437,6 +438,20 @@ const CONTEXT: &[(&str, &str)] = &[
     ),
 ];
 
+/// What the assigned-secret context implies: at most 24 key characters, a
+/// quote and 3 spaces before the operator, a 16-byte value.
+const ASSIGNED_SECRET: Assignment = Assignment {
+    key_chars: 28,
+    min_value: 16,
+};
+
+/// What the provider-assignment context implies: at most 20 key characters
+/// and 3 spaces or quotes before the operator, a 10-byte value.
+const PROVIDER_ASSIGNMENT: Assignment = Assignment {
+    key_chars: 23,
+    min_value: 10,
+};
+
 /// Services whose name, as the key of an assignment (`stripe_key = ...`,
 /// `"DatadogApiKey": "..."`), marks the assigned value as their credential.
 const PROVIDERS: &[&str] = &[
@@ -609,10 +624,15 @@ pub(super) fn rules() -> Vec<Rule> {
                 .entropy(entropy.unwrap_or(0.0))
                 .keywords(*keywords)
                 .exact_keywords(exact);
-            match CONTEXT.iter().find(|(rule, _)| rule == id) {
-                Some((_, context)) => rule.keyword_context(context).ok(),
-                None => Some(rule),
-            }
+            let rule = match CONTEXT.iter().find(|(rule, _)| rule == id) {
+                Some((_, context)) => rule.keyword_context(context).ok()?,
+                None => rule,
+            };
+            Some(if *id == "assigned-secret" {
+                rule.assignment(ASSIGNED_SECRET)
+            } else {
+                rule
+            })
         })
         .collect();
     if let Some(rule) = provider_assignment() {
@@ -642,6 +662,7 @@ fn provider_assignment() -> Option<Rule> {
             r#"[ \t\w.-]{0,20}[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}[A-Za-z0-9_\-+/=.~]{10}"#,
         )
         .ok()
+        .map(|rule| rule.assignment(PROVIDER_ASSIGNMENT))
 }
 
 #[cfg(test)]

@@ -1,12 +1,21 @@
-//! The keyword index of a rule set (gitleaks' keyword prefilter): one
-//! case-insensitive Aho-Corasick pass finds every keyword occurrence, and a
-//! rule with keywords runs only where one of its keywords occurs. Each
-//! occurrence that passes its rule's gate (exact case, what must follow it)
-//! opens a window of text around it, and the rule's regex runs only in its
-//! merged windows; rules without keywords run on the whole text. Clean text
-//! costs the one pass.
+//! The keyword index of a rule set (gitleaks' keyword prefilter): a rule
+//! with keywords runs only where one of its keywords occurs. Each occurrence
+//! that passes its rule's gate (exact case, what must follow it) opens a
+//! window of text around it, and the rule's regex runs only in its merged
+//! windows; rules without keywords run on the whole text.
+//!
+//! The occurrences are found without reading the text a byte at a time:
+//! keywords that enable their rule only as the key of an assignment are
+//! found from the assignments (see `assignments`), the others with packed
+//! SIMD searchers over a lowercase copy (see `grams`). Both find every
+//! occurrence that can pass its gate, so the windows are those of one
+//! case-insensitive Aho-Corasick pass over every keyword, which remains the
+//! search for rule sets with too many keywords for the packed searchers.
 
 use super::Rule;
+use super::assignments::{AssignmentSearch, RUN};
+use super::grams::GramSearch;
+use super::scratch;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Bytes of text before a keyword occurrence that its rule's regex sees
@@ -27,10 +36,31 @@ struct Gate {
     exact: Option<Box<str>>,
 }
 
+/// Packed searchers read the text once each: more than this many and the
+/// one Aho-Corasick pass is used instead.
+const MAX_SEARCHERS: usize = 4;
+
+/// One keyword occurrence: the pattern and its byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Hit {
+    pub(super) pattern: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
+}
+
+/// The searches that replace the Aho-Corasick pass.
+#[derive(Debug, Clone)]
+struct Fast {
+    grams: GramSearch,
+    assignments: AssignmentSearch,
+}
+
 /// The index.
 #[derive(Debug, Clone, Default)]
 pub(super) struct KeywordIndex {
+    /// Every keyword, case-insensitive.
     automaton: Option<AhoCorasick>,
+    fast: Option<Fast>,
     /// For each pattern, the rules it enables.
     gates: Vec<Vec<Gate>>,
     /// Rules without keywords: they run on the whole text.
@@ -73,41 +103,92 @@ impl KeywordIndex {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .ok();
+        let fast = Fast::build(rules, &patterns, &gates);
         Self {
             automaton,
+            fast,
             gates,
             always,
+        }
+    }
+
+    /// The keyword occurrences that may pass their gates (all of those that
+    /// do, maybe more).
+    fn hits(&self, text: &str) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        match &self.fast {
+            Some(fast) => scratch::with(|scratch| {
+                fast.assignments.find(text.as_bytes(), scratch, &mut hits);
+                fast.grams.find(scratch.lower(text.as_bytes()), &mut hits);
+            }),
+            None => self.every_hit(text, &mut hits),
+        }
+        hits
+    }
+
+    /// Every keyword occurrence, by the one Aho-Corasick pass.
+    fn every_hit(&self, text: &str, hits: &mut Vec<Hit>) {
+        if let Some(automaton) = &self.automaton {
+            hits.extend(automaton.find_overlapping_iter(text).map(|m| Hit {
+                pattern: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            }));
         }
     }
 
     /// The windows each rule runs in over `text`, as (rule, start, end),
     /// sorted by rule then start, overlapping windows of a rule merged.
     pub(super) fn windows(&self, rules: &[Rule], text: &str) -> Vec<(usize, usize, usize)> {
+        self.gated(rules, text, self.hits(text))
+    }
+
+    /// The windows from every keyword occurrence, found by the one
+    /// Aho-Corasick pass (what [`Self::windows`] must equal).
+    #[cfg(test)]
+    pub(super) fn reference_windows(
+        &self,
+        rules: &[Rule],
+        text: &str,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut hits = Vec::new();
+        self.every_hit(text, &mut hits);
+        self.gated(rules, text, hits)
+    }
+
+    /// Whether the packed and assignment searches are in use.
+    #[cfg(test)]
+    pub(super) fn is_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// The windows opened by the `hits` that pass their gates.
+    fn gated(&self, rules: &[Rule], text: &str, mut hits: Vec<Hit>) -> Vec<(usize, usize, usize)> {
+        hits.sort_unstable();
+        hits.dedup();
         let mut windows: Vec<(usize, usize, usize)> =
             self.always.iter().map(|i| (*i, 0, text.len())).collect();
-        if let Some(automaton) = &self.automaton {
-            for hit in automaton.find_overlapping_iter(text) {
-                let Some(gates) = self.gates.get(hit.pattern().as_usize()) else {
+        for hit in hits {
+            let Some(gates) = self.gates.get(hit.pattern) else {
+                continue;
+            };
+            for gate in gates {
+                if let Some(exact) = &gate.exact
+                    && text.as_bytes().get(hit.start..hit.end) != Some(exact.as_bytes())
+                {
+                    continue;
+                }
+                let Some(rule) = rules.get(gate.rule) else {
                     continue;
                 };
-                for gate in gates {
-                    if let Some(exact) = &gate.exact
-                        && text.as_bytes().get(hit.start()..hit.end()) != Some(exact.as_bytes())
-                    {
-                        continue;
-                    }
-                    let Some(rule) = rules.get(gate.rule) else {
-                        continue;
-                    };
-                    if !rule.context_follows(text, hit.end()) {
-                        continue;
-                    }
-                    windows.push((
-                        gate.rule,
-                        hit.start().saturating_sub(BEFORE),
-                        hit.end().saturating_add(AFTER).min(text.len()),
-                    ));
+                if !rule.context_follows(text, hit.end) {
+                    continue;
                 }
+                windows.push((
+                    gate.rule,
+                    hit.start.saturating_sub(BEFORE),
+                    hit.end.saturating_add(AFTER).min(text.len()),
+                ));
             }
         }
         windows.sort_unstable();
@@ -119,5 +200,45 @@ impl KeywordIndex {
             }
         }
         merged
+    }
+}
+
+impl Fast {
+    /// Keywords whose every gate is an assignment go to the assignment
+    /// search, the others to the packed searchers; `None` if those would
+    /// need too many searchers.
+    fn build(rules: &[Rule], patterns: &[String], gates: &[Vec<Gate>]) -> Option<Self> {
+        let mut by_assignment = Vec::new();
+        let mut by_piece = Vec::new();
+        let mut key_chars = 0;
+        for (id, (pattern, gates)) in patterns.iter().zip(gates).enumerate() {
+            let hints: Option<Vec<_>> = gates
+                .iter()
+                .map(|gate| {
+                    gate.exact
+                        .is_none()
+                        .then(|| rules.get(gate.rule)?.assignment_hint())
+                        .flatten()
+                })
+                .collect();
+            match hints.filter(|hints| {
+                !hints.is_empty()
+                    && hints.iter().all(|h| h.min_value >= RUN)
+                    && AssignmentSearch::accepts(pattern)
+            }) {
+                Some(hints) => {
+                    key_chars = hints
+                        .iter()
+                        .map(|h| h.key_chars)
+                        .fold(key_chars, usize::max);
+                    by_assignment.push((id, pattern.as_str()));
+                }
+                None => by_piece.push((id, pattern.as_str())),
+            }
+        }
+        Some(Self {
+            grams: GramSearch::build(by_piece, MAX_SEARCHERS)?,
+            assignments: AssignmentSearch::build(by_assignment, key_chars),
+        })
     }
 }

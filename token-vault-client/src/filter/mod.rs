@@ -21,14 +21,19 @@
 //! ```
 
 mod allowlist;
+mod assignments;
 mod builtin;
+#[cfg(test)]
+mod differential;
 mod encodings;
 mod entropy;
 mod gitleaks;
+mod grams;
 mod index;
 mod layer;
 mod rule;
 mod ruleset;
+mod scratch;
 
 pub use allowlist::{AllowCondition, AllowTarget, Allowlist};
 pub use encodings::encodings;

@@ -18,12 +18,28 @@ pub struct Rule {
     keywords: Vec<String>,
     exact_keywords: Vec<String>,
     context: Option<Regex>,
+    assignment: Option<Assignment>,
     groups: bool,
     allowlists: Vec<Allowlist>,
 }
 
 /// How many bytes after a keyword its context is looked for in.
 const CONTEXT_SPAN: usize = 96;
+
+/// What a rule's keyword context implies when the keyword is the key of an
+/// assignment: an operator (`=`, `:`, `>`, `|`, `?` or `,`) within `key_chars`
+/// characters after the keyword (only word characters, `.`, `-`, spaces and
+/// quotes between them), then, after at most a few quotes, spaces and
+/// operator characters, a value of at least `min_value` bytes of
+/// `[A-Za-z0-9_\-+/=.~]`. Such keywords are found from the assignment side
+/// (see `assignments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Assignment {
+    /// Most characters between the keyword's end and the operator.
+    pub(crate) key_chars: usize,
+    /// Fewest bytes of the value.
+    pub(crate) min_value: usize,
+}
 
 /// A match touched an edge of a window that is not an edge of the text: the
 /// window may have cut it.
@@ -48,6 +64,7 @@ impl Rule {
             keywords: Vec::new(),
             exact_keywords: Vec::new(),
             context: None,
+            assignment: None,
             allowlists: Vec::new(),
         })
     }
@@ -115,6 +132,14 @@ impl Rule {
         Ok(self)
     }
 
+    /// Declares what the keyword context implies (see [`Assignment`]); the
+    /// context must not hold without it.
+    #[must_use]
+    pub(crate) fn assignment(mut self, assignment: Assignment) -> Self {
+        self.assignment = Some(assignment);
+        self
+    }
+
     /// Adds an allowlist.
     #[must_use]
     pub fn allow(mut self, allowlist: Allowlist) -> Self {
@@ -135,6 +160,11 @@ impl Rule {
     /// The keywords matched with their exact case.
     pub(crate) fn exact_keyword_list(&self) -> &[String] {
         &self.exact_keywords
+    }
+
+    /// What the keyword context implies, for a rule that declared it.
+    pub(crate) fn assignment_hint(&self) -> Option<Assignment> {
+        self.assignment.filter(|_| self.context.is_some())
     }
 
     /// Whether a keyword occurrence ending at `at` has the rule's context

@@ -1,6 +1,6 @@
-//! A set of rules with a keyword index (see `index`): one case-insensitive
-//! Aho-Corasick pass over the text decides which rules run and where, so
-//! clean text costs about one scan whatever the number of rules.
+//! A set of rules with a keyword index (see `index`): the keyword
+//! occurrences decide which rules run and where, so clean text costs about
+//! one scan whatever the number of rules.
 
 use super::index::KeywordIndex;
 use super::{Allowlist, Finding, Rule, RuleError, builtin, gitleaks};
@@ -11,7 +11,7 @@ pub struct RuleSet {
     pub(super) rules: Vec<Rule>,
     pub(super) global: Vec<Allowlist>,
     pub(super) skipped: Vec<String>,
-    index: KeywordIndex,
+    pub(super) index: KeywordIndex,
 }
 
 impl RuleSet {
@@ -107,6 +107,17 @@ impl RuleSet {
     /// each rule run only in the windows around its keywords.
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
         let windows = self.index.windows(&self.rules, text);
+        self.scan_in(text, &windows, out);
+    }
+
+    /// Appends the findings of each rule in its `windows` (rule, start, end;
+    /// sorted by rule).
+    pub(super) fn scan_in(
+        &self,
+        text: &str,
+        windows: &[(usize, usize, usize)],
+        out: &mut Vec<Finding>,
+    ) {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut at = 0;
         while let Some(&(rule, _, _)) = windows.get(at) {

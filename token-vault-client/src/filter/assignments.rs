@@ -1,0 +1,227 @@
+//! Keywords that enable their rule only as the key of an assignment (provider
+//! names, `key`, `secret`, `token`): found from the assignment's side. Such a
+//! keyword is followed, within a few characters, by an operator and a value
+//! of at least ten bytes of `[A-Za-z0-9_\-+/=.~]` (see
+//! [`Assignment`](super::rule::Assignment)). Clean prose and JSON have few
+//! runs of ten such bytes, and those are found with byte-wise passes the
+//! compiler vectorizes; only the key before each one is looked at, for a
+//! keyword ending there. The keyword's rule still checks its own context,
+//! so the occurrences that pass are exactly those a full scan passes.
+
+use super::index::Hit;
+use super::scratch::Scratch;
+
+/// The shortest value: runs shorter than this are skipped.
+pub(super) const RUN: usize = 10;
+
+/// Most bytes between an operator and its value: the operator itself (at
+/// most 4 bytes, `:::=`) and 5 quotes or spaces of up to 3 bytes each.
+const GAP_BYTES: usize = 24;
+
+/// Keywords found from assignments.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AssignmentSearch {
+    /// (pattern id, lowercase bytes), sorted by their last three bytes.
+    patterns: Vec<(usize, Box<[u8]>)>,
+    /// The last three bytes of each pattern, in the order of `patterns`.
+    suffixes: Vec<[u8; 3]>,
+    /// Bit `hash(suffix)` is set for every suffix.
+    bloom: Vec<u64>,
+    /// Most bytes between a keyword's end and its operator.
+    key_bytes: usize,
+}
+
+impl AssignmentSearch {
+    /// Whether a pattern can be found this way.
+    pub(super) fn accepts(pattern: &str) -> bool {
+        pattern.len() >= 3
+    }
+
+    /// The search for `patterns` (id, lowercase keyword, at least three
+    /// bytes), whose rules put at most `key_chars` characters between the
+    /// keyword and the operator.
+    pub(super) fn build(patterns: Vec<(usize, &str)>, key_chars: usize) -> Self {
+        let mut patterns: Vec<(usize, Box<[u8]>)> = patterns
+            .into_iter()
+            .filter(|(_, p)| Self::accepts(p))
+            .map(|(id, p)| (id, Box::from(p.as_bytes())))
+            .collect();
+        patterns.sort_by_key(|(_, p)| suffix(p, p.len()));
+        let suffixes: Vec<[u8; 3]> = patterns
+            .iter()
+            .filter_map(|(_, p)| suffix(p, p.len()))
+            .collect();
+        let mut bloom = vec![0u64; BLOOM_WORDS];
+        for s in &suffixes {
+            let bit = hash(*s);
+            if let Some(word) = bloom.get_mut(bit / 64) {
+                *word |= 1 << (bit % 64);
+            }
+        }
+        Self {
+            patterns,
+            suffixes,
+            bloom,
+            // A character is at most 4 bytes.
+            key_bytes: key_chars.saturating_mul(4),
+        }
+    }
+
+    /// Whether there is nothing to search for.
+    pub(super) fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Appends every occurrence of the patterns that is followed by an
+    /// assignment as described in the module docs (and possibly others).
+    pub(super) fn find(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<Hit>) {
+        if self.is_empty() {
+            return;
+        }
+        let marks = scratch.runs(text);
+        let mut at = 0;
+        while let Some(found) = marks.get(at..).and_then(|rest| memchr::memchr(1, rest)) {
+            let start = run_start(text, at + found);
+            let end = run_end(text, at + found);
+            self.run(text, start, end, out);
+            at = end.max(at + found + 1);
+        }
+    }
+
+    /// The keywords that may own a value in the run `text[start..end]`: one
+    /// before the operator in front of the run, or one before an `=` inside
+    /// it with a full value after it.
+    fn run(&self, text: &[u8], start: usize, end: usize, out: &mut Vec<Hit>) {
+        let mut from = start;
+        let mut operator = false;
+        while from > 0 && start - from < GAP_BYTES {
+            let Some(&b) = text.get(from - 1) else { break };
+            if !gap(b) {
+                break;
+            }
+            operator |= is_operator(b);
+            from -= 1;
+        }
+        if operator {
+            self.ends(text, self.key_start(text, from), start, out);
+        }
+        let inner = text.get(start..end.saturating_sub(RUN)).unwrap_or_default();
+        for (i, _) in inner.iter().enumerate().filter(|(_, b)| **b == b'=') {
+            let op = start + i;
+            self.ends(text, self.key_start(text, op), op, out);
+        }
+    }
+
+    /// How far back from `at` a key can reach.
+    fn key_start(&self, text: &[u8], at: usize) -> usize {
+        let mut from = at;
+        while from > 0 && at - from < self.key_bytes {
+            match text.get(from - 1) {
+                Some(&b) if key(b) => from -= 1,
+                _ => break,
+            }
+        }
+        from
+    }
+
+    /// Appends the patterns ending at any position in `first..=last`.
+    fn ends(&self, text: &[u8], first: usize, last: usize, out: &mut Vec<Hit>) {
+        for end in first.max(3)..=last {
+            let Some(tail) = suffix(text, end) else {
+                continue;
+            };
+            let bit = hash(tail);
+            if self
+                .bloom
+                .get(bit / 64)
+                .is_none_or(|word| word & (1 << (bit % 64)) == 0)
+            {
+                continue;
+            }
+            let from = self.suffixes.partition_point(|s| *s < tail);
+            let to = self.suffixes.partition_point(|s| *s <= tail);
+            for (id, pattern) in self.patterns.get(from..to).unwrap_or_default() {
+                let Some(start) = end.checked_sub(pattern.len()) else {
+                    continue;
+                };
+                if text
+                    .get(start..end)
+                    .is_some_and(|t| t.eq_ignore_ascii_case(pattern))
+                {
+                    out.push(Hit {
+                        pattern: *id,
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Words of the suffix filter.
+const BLOOM_WORDS: usize = 1 << 9;
+
+fn hash([a, b, c]: [u8; 3]) -> usize {
+    let v = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+    (v.wrapping_mul(0x9E37_79B1) >> 17) as usize
+}
+
+/// The three bytes before `end`, lowercase.
+fn suffix(text: &[u8], end: usize) -> Option<[u8; 3]> {
+    let s = text.get(end.checked_sub(3)?..end)?;
+    let mut out = [0u8; 3];
+    for (o, b) in out.iter_mut().zip(s) {
+        *o = b.to_ascii_lowercase();
+    }
+    Some(out)
+}
+
+/// A byte of a value: `[A-Za-z0-9_\-+/=.~]` (written without branches, so
+/// that a pass over a text vectorizes).
+pub(super) fn value(b: u8) -> bool {
+    let alpha = (b | 0x20).wrapping_sub(b'a') < 26;
+    let digit = b.wrapping_sub(b'0') < 10;
+    // `+`, `-`, `.`, `/` (and not `,`, between them).
+    let sign = b.wrapping_sub(b'+') < 5 && b != b',';
+    alpha | digit | sign | (b == b'_') | (b == b'=') | (b == b'~')
+}
+
+/// An operator byte of an assignment.
+fn is_operator(b: u8) -> bool {
+    matches!(b, b'=' | b'>' | b':' | b'|' | b'?' | b',')
+}
+
+/// A byte between a key and its value: operators, quotes, spaces (a
+/// non-ASCII byte may belong to a Unicode space).
+fn gap(b: u8) -> bool {
+    is_operator(b)
+        || matches!(b, b'"' | b'\'' | b'`')
+        || b.is_ascii_whitespace()
+        || b == 0x0b
+        || b >= 0x80
+}
+
+/// A byte between a keyword and its operator: word characters, `.`, `-`,
+/// spaces and quotes (a non-ASCII byte may belong to a Unicode word
+/// character or space).
+fn key(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'_' | b'.' | b'-' | b'"' | b'\'' | b'`' | 0x0b)
+        || b.is_ascii_whitespace()
+        || b >= 0x80
+}
+
+fn run_start(text: &[u8], mut at: usize) -> usize {
+    while at > 0 && text.get(at - 1).is_some_and(|b| value(*b)) {
+        at -= 1;
+    }
+    at
+}
+
+fn run_end(text: &[u8], mut at: usize) -> usize {
+    while text.get(at).is_some_and(|b| value(*b)) {
+        at += 1;
+    }
+    at
+}
