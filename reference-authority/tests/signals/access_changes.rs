@@ -13,13 +13,9 @@ use serde_json::{Value, json};
 /// receiver.
 async fn listening(f: &Fixture) -> Receiver {
     let receiver = Receiver::start(202).await;
-    let token = f.receiver_token().await;
-    f.create_stream(
-        &token,
-        json!({
-            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
-            "events_requested": [types::SESSION_REVOKED, types::ACCOUNT_DISABLED],
-        }),
+    f.push_stream(
+        &receiver.url,
+        &[types::SESSION_REVOKED, types::ACCOUNT_DISABLED],
     )
     .await;
     receiver

@@ -160,15 +160,10 @@ async fn an_unknown_target_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn the_logout_request_reason_every_jti_and_every_receiver_answer_are_in_the_audit_trail() {
     let f = fixture().await;
-    let token = f.receiver_token().await;
     let ok = Receiver::start(202).await;
     let down = Receiver::start(503).await;
     for r in [&ok, &down] {
-        f.create_stream(
-            &token,
-            json!({"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": r.url}, "events_requested": [types::SESSION_REVOKED]}),
-        )
-        .await;
+        f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     }
     f.user_tokens(AGENT, "user-sarah");
     let report = f
@@ -229,13 +224,9 @@ async fn the_logout_request_reason_every_jti_and_every_receiver_answer_are_in_th
 #[tokio::test]
 async fn a_second_logout_revokes_nothing_new_but_signals_again() {
     let f = fixture().await;
-    let token = f.receiver_token().await;
     let receiver = Receiver::start(202).await;
-    f.create_stream(
-        &token,
-        json!({"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url}, "events_requested": [types::SESSION_REVOKED]}),
-    )
-    .await;
+    f.push_stream(&receiver.url, &[types::SESSION_REVOKED])
+        .await;
     f.user_tokens(AGENT, "user-sarah");
     let request = LogoutRequest::new(Target::Agent(AGENT.into()), "anomaly");
     let first = f.kill.fire(&request).await.unwrap();
@@ -335,13 +326,8 @@ impl CredentialHook for Vault {
 #[tokio::test]
 async fn emergency_rotation_replaces_the_secret_rotates_the_vault_and_signals_credential_change() {
     let f = fixture().await;
-    let token = f.receiver_token().await;
     let r = Receiver::start(202).await;
-    f.create_stream(
-        &token,
-        json!({"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": r.url}, "events_requested": [types::CREDENTIAL_CHANGE]}),
-    )
-    .await;
+    f.push_stream(&r.url, &[types::CREDENTIAL_CHANGE]).await;
     let vault = Arc::new(Vault(std::sync::Mutex::default()));
     let kill = f.kill.clone().credential_hook(vault.clone());
     let report = kill
