@@ -204,6 +204,34 @@ async fn sign_in_at_authority(b: &mut Browser, s: &Site, return_to: &str, user: 
     to_app
 }
 
+/// Sarah and Mallory, each logged in at the application in a browser.
+async fn sarah_and_mallory_logged_in(s: &Site) -> (Browser, Browser) {
+    let mut browsers = Vec::new();
+    for user in ["sarah", "mallory"] {
+        let mut b = Browser::new();
+        let callback = sign_in_at_authority(&mut b, s, "/me", user).await;
+        assert_eq!(location(&b.get(&callback).await), "/me");
+        assert_eq!(b.get(&format!("{}/me", s.app)).await.status(), 200);
+        browsers.push(b);
+    }
+    let mallory = browsers.pop().unwrap();
+    (browsers.pop().unwrap(), mallory)
+}
+
+/// Sarah's sessions at the application ended (audited), Mallory's did not.
+async fn only_sarah_is_logged_out(s: &Site, sarah: &mut Browser, mallory: &mut Browser) {
+    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 401);
+    assert_eq!(mallory.get(&format!("{}/me", s.app)).await.status(), 200);
+    assert!(
+        s.audit
+            .events()
+            .iter()
+            .any(|e| e.action == AuditAction::Logout
+                && e.user.as_deref() == Some("user-sarah")
+                && e.details.get("op") == Some(&serde_json::json!("sessions_ended")))
+    );
+}
+
 fn refusals(s: &Site) -> usize {
     s.audit
         .events()
@@ -390,13 +418,7 @@ async fn session_revoked_signal_ends_the_users_sessions() {
     })
     .await;
     let login = kept.unwrap();
-    let mut sarah = Browser::new();
-    let callback = sign_in_at_authority(&mut sarah, &s, "/me", "sarah").await;
-    assert_eq!(location(&sarah.get(&callback).await), "/me");
-    let mut mallory = Browser::new();
-    let callback = sign_in_at_authority(&mut mallory, &s, "/me", "mallory").await;
-    assert_eq!(location(&mallory.get(&callback).await), "/me");
-    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 200);
+    let (mut sarah, mut mallory) = sarah_and_mallory_logged_in(&s).await;
 
     let signal = Signal::local(
         SignalKind::SessionRevoked,
@@ -409,14 +431,7 @@ async fn session_revoked_signal_ends_the_users_sessions() {
     );
     login.on_signal(&signal).await;
 
-    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 401);
-    assert_eq!(mallory.get(&format!("{}/me", s.app)).await.status(), 200);
-    assert!(
-        s.audit
-            .events()
-            .iter()
-            .any(|e| e.action == AuditAction::Logout && e.user.as_deref() == Some("user-sarah"))
-    );
+    only_sarah_is_logged_out(&s, &mut sarah, &mut mallory).await;
 }
 
 /// The login client as a receiver over the wire: its push endpoint (RFC
@@ -427,7 +442,7 @@ async fn session_revoked_signal_ends_the_users_sessions() {
 #[cfg(feature = "signals")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_revoked_set_pushed_by_the_authority_ends_the_users_sessions() {
-    use agent_auth::oauth::{ClientAuth as OAuthClientAuth, Form, HttpClient, TokenEndpoint};
+    use agent_auth::oauth::HttpClient;
     use agent_auth::signals::{
         Delivery, PushEndpoint, SetReceiver, StreamClient, TransmitterConfig,
     };
@@ -471,24 +486,9 @@ async fn session_revoked_set_pushed_by_the_authority_ends_the_users_sessions() {
         .authorization(push_secret.clone())
         .router("/ssf");
     tokio::spawn(async move { axum::serve(listener, push_app).await.unwrap() });
-    let token = TokenEndpoint::with_http(
-        http.clone(),
-        format!("{}/token", s.issuer),
-        OAuthClientAuth::basic(RECEIVER, RECEIVER_SECRET),
-    )
-    .unwrap()
-    .request(
-        Form::new()
-            .with("grant_type", "client_credentials")
-            .with("scope", "ssf"),
-    )
-    .await
-    .unwrap();
-    let streams = StreamClient::new(
-        http.clone(),
-        config,
-        SecretString::new(format!("Bearer {}", token.access_token.expose_secret())),
-    );
+    let authorization =
+        common::ssf_authorization(&http, &s.issuer, RECEIVER, RECEIVER_SECRET).await;
+    let streams = StreamClient::new(http.clone(), config, authorization);
     let stream = streams
         .create_stream(
             Delivery::Push {
@@ -501,13 +501,7 @@ async fn session_revoked_set_pushed_by_the_authority_ends_the_users_sessions() {
         .await
         .unwrap();
 
-    let mut sarah = Browser::new();
-    let callback = sign_in_at_authority(&mut sarah, &s, "/me", "sarah").await;
-    assert_eq!(location(&sarah.get(&callback).await), "/me");
-    let mut mallory = Browser::new();
-    let callback = sign_in_at_authority(&mut mallory, &s, "/me", "mallory").await;
-    assert_eq!(location(&mallory.get(&callback).await), "/me");
-    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 200);
+    let (mut sarah, mut mallory) = sarah_and_mallory_logged_in(&s).await;
 
     let kill = KillSwitch::new(&s.authority).signals(s.transmitter.clone());
     let report = kill
@@ -525,14 +519,5 @@ async fn session_revoked_set_pushed_by_the_authority_ends_the_users_sessions() {
     assert_eq!(ours.len(), 1, "{:?}", report.deliveries);
     assert_eq!(ours[0].status, DeliveryStatus::Acknowledged);
 
-    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 401);
-    assert_eq!(mallory.get(&format!("{}/me", s.app)).await.status(), 200);
-    assert!(
-        s.audit
-            .events()
-            .iter()
-            .any(|e| e.action == AuditAction::Logout
-                && e.user.as_deref() == Some("user-sarah")
-                && e.details.get("op") == Some(&serde_json::json!("sessions_ended")))
-    );
+    only_sarah_is_logged_out(&s, &mut sarah, &mut mallory).await;
 }
