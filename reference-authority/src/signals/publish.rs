@@ -1,24 +1,28 @@
 //! Emitting and delivering in one go, for a logout that must reach its
-//! receivers now: each push stream's SETs are signed, stored in the outbox
-//! and pushed as soon as they are ready, while the other streams' SETs are
-//! still being signed, so signing overlaps the network round trips.
+//! receivers now. The streams are taken in batches: a batch's SETs are
+//! signed, stored in the outbox in one write and pushed as soon as they are
+//! ready, while the next batches are still being signed, so signing overlaps
+//! the network round trips and the outbox is written once per batch rather
+//! than once per SET.
 
 use super::error::SsfError;
 use super::event::Event;
-use super::outbox::{self, State};
+use super::outbox;
 use super::push::{MAX_IN_FLIGHT, Verdict};
 use super::set;
 use super::stream::{Delivery, StreamRecord, StreamStatus};
 use super::subject::SubjectId;
 use super::{DeliveryOutcome, Queued, Transmitter};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// What one stream's task did: its queued SETs (with the index of their
+/// Streams per batch: signed and stored together, then pushed.
+const BATCH: usize = 8;
+
+/// What one batch's task did: its queued SETs (with the index of their
 /// subject) and its push attempts.
-type StreamRound = (
+type BatchRound = (
     Vec<(usize, Queued)>,
     Vec<(String, outbox::OutboxRecord, Verdict)>,
 );
@@ -56,12 +60,8 @@ impl Transmitter {
         txn: &str,
     ) -> Result<(Vec<Queued>, Vec<DeliveryOutcome>), SsfError> {
         let _one_at_a_time = self.flushing.lock().await;
-        let owing: BTreeSet<String> = outbox::all(&self.authority)?
-            .into_iter()
-            .filter(|r| r.state == State::Pending)
-            .map(|r| r.stream_id)
-            .collect();
-        let mut streams: Vec<(StreamRecord, Vec<usize>)> = Vec::new();
+        let owing = outbox::owing_streams(&self.authority)?;
+        let mut streams: Vec<(StreamRecord, Vec<usize>, bool)> = Vec::new();
         for stream in self.all_streams()? {
             let wanted: Vec<usize> = (0..subjects.len())
                 .filter(|i| {
@@ -72,21 +72,20 @@ impl Transmitter {
                 })
                 .collect();
             if !wanted.is_empty() {
-                streams.push((stream, wanted));
+                let push_now = matches!(stream.delivery, Delivery::Push { .. })
+                    && stream.status == StreamStatus::Enabled
+                    && !owing.contains(&stream.stream_id);
+                streams.push((stream, wanted, push_now));
             }
         }
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let shared = Arc::new((subjects.to_vec(), event.clone(), txn.to_owned()));
         let mut rounds = JoinSet::new();
-        for (stream, wanted) in streams {
-            let push_now = matches!(stream.delivery, Delivery::Push { .. })
-                && stream.status == StreamStatus::Enabled
-                && !owing.contains(&stream.stream_id);
+        let mut streams = streams.into_iter().peekable();
+        while streams.peek().is_some() {
+            let batch: Vec<_> = streams.by_ref().take(BATCH).collect();
             let (t, permits, shared) = (self.clone(), Arc::clone(&permits), Arc::clone(&shared));
-            rounds.spawn(async move {
-                t.stream_round(stream, &shared, &wanted, push_now, permits)
-                    .await
-            });
+            rounds.spawn(async move { t.batch_round(batch, &shared, permits).await });
         }
         let mut queued = Vec::new();
         let mut attempts = Vec::new();
@@ -121,31 +120,40 @@ impl Transmitter {
         }
     }
 
-    /// Signs and stores one stream's SETs (the event about `subjects[i]`
-    /// for each `i` of `wanted`), then pushes them when `push_now`.
-    async fn stream_round(
+    /// Signs a batch of streams' SETs (for each stream, the event about
+    /// `subjects[i]` for each `i` it wants), stores them in the outbox in one
+    /// write, then pushes those of the streams to push now: streams
+    /// concurrently, each stream's SETs in order.
+    async fn batch_round(
         &self,
-        stream: StreamRecord,
+        batch: Vec<(StreamRecord, Vec<usize>, bool)>,
         (subjects, event, txn): &(Vec<SubjectId>, Event, String),
-        wanted: &[usize],
-        push_now: bool,
         permits: Arc<Semaphore>,
-    ) -> Result<StreamRound, SsfError> {
-        let mut queued = Vec::with_capacity(wanted.len());
-        let mut records = Vec::with_capacity(wanted.len());
-        for &i in wanted {
-            let subject = subjects.get(i).ok_or(SsfError::Unavailable)?;
-            let signed = set::sign(&self.authority, &stream.aud, subject, event, txn)
-                .ok_or(SsfError::Unavailable)?;
-            let (q, record) = self.store_signed(&stream, signed, txn)?;
-            queued.push((i, q));
-            records.push(record);
+    ) -> Result<BatchRound, SsfError> {
+        let mut queued = Vec::new();
+        let mut signed = Vec::with_capacity(batch.len());
+        for (stream, wanted, push_now) in batch {
+            let mut records = Vec::with_capacity(wanted.len());
+            for i in wanted {
+                let subject = subjects.get(i).ok_or(SsfError::Unavailable)?;
+                let set = set::sign(&self.authority, &stream.aud, subject, event, txn)
+                    .ok_or(SsfError::Unavailable)?;
+                let (q, record) = self.queue_record(&stream, set, txn);
+                queued.push((i, q));
+                records.push(record);
+            }
+            signed.push((stream, records, push_now));
         }
-        let attempts = if push_now {
-            self.push_stream(stream, records, permits).await
-        } else {
-            Vec::new()
-        };
+        outbox::put_all(&self.authority, signed.iter().flat_map(|(_, r, _)| r))?;
+        let pushes = signed
+            .into_iter()
+            .filter(|(_, _, push_now)| *push_now)
+            .map(|(stream, records, _)| self.push_stream(stream, records, Arc::clone(&permits)));
+        let attempts = futures::future::join_all(pushes)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
         Ok((queued, attempts))
     }
 }
