@@ -79,7 +79,11 @@ impl Transmitter {
             }
         }
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        let shared = Arc::new((subjects.to_vec(), event.clone(), txn.to_owned()));
+        let bodies: Vec<set::SetBody> = subjects
+            .iter()
+            .map(|s| set::SetBody::new(&self.authority, s, event, txn))
+            .collect();
+        let shared = Arc::new((bodies, txn.to_owned()));
         let mut rounds = JoinSet::new();
         let mut streams = streams.into_iter().peekable();
         while streams.peek().is_some() {
@@ -120,24 +124,24 @@ impl Transmitter {
         }
     }
 
-    /// Signs a batch of streams' SETs (for each stream, the event about
-    /// `subjects[i]` for each `i` it wants), stores them in the outbox in one
+    /// Signs a batch of streams' SETs (for each stream, the SET of
+    /// `bodies[i]` for each `i` it wants), stores them in the outbox in one
     /// write, then pushes those of the streams to push now: streams
     /// concurrently, each stream's SETs in order.
     async fn batch_round(
         &self,
         batch: Vec<(StreamRecord, Vec<usize>, bool)>,
-        (subjects, event, txn): &(Vec<SubjectId>, Event, String),
+        (bodies, txn): &(Vec<set::SetBody>, String),
         permits: Arc<Semaphore>,
     ) -> Result<BatchRound, SsfError> {
+        let key = self.authority.keys().active();
         let mut queued = Vec::new();
         let mut signed = Vec::with_capacity(batch.len());
         for (stream, wanted, push_now) in batch {
             let mut records = Vec::with_capacity(wanted.len());
             for i in wanted {
-                let subject = subjects.get(i).ok_or(SsfError::Unavailable)?;
-                let set = set::sign(&self.authority, &stream.aud, subject, event, txn)
-                    .ok_or(SsfError::Unavailable)?;
+                let body = bodies.get(i).ok_or(SsfError::Unavailable)?;
+                let set = body.sign(&key, &stream.aud).ok_or(SsfError::Unavailable)?;
                 let (q, record) = self.queue_record(&stream, set, txn);
                 queued.push((i, q));
                 records.push(record);

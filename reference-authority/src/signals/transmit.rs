@@ -127,11 +127,10 @@ impl Transmitter {
         event: &Event,
         txn: &str,
     ) -> Result<Vec<set::SignedSet>, SsfError> {
+        let body = set::SetBody::new(&self.authority, subject, event, txn);
+        let key = self.authority.keys().active();
         let sign = |chunk: &[StreamRecord]| -> Option<Vec<set::SignedSet>> {
-            chunk
-                .iter()
-                .map(|s| set::sign(&self.authority, &s.aud, subject, event, txn))
-                .collect()
+            chunk.iter().map(|s| body.sign(&key, &s.aud)).collect()
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if streams.len() < PARALLEL_SIGNING_FROM || threads < 2 {
