@@ -1,9 +1,10 @@
 //! Emitting and delivering in one go, for a logout that must reach its
 //! receivers now. The streams are taken in batches: a batch's SETs are
-//! signed, stored in the outbox in one write and pushed as soon as they are
-//! ready, while the next batches are still being signed, so signing overlaps
-//! the network round trips and the outbox is written once per batch rather
-//! than once per SET.
+//! signed and stored in the outbox in one write on the blocking pool (one
+//! lane per core), and pushed from the async workers as soon as the batch is
+//! ready, while the lanes sign the next batches; so signing and the store's
+//! writes overlap the network round trips, and the outbox is written once
+//! per batch rather than once per SET.
 
 use super::error::SsfError;
 use super::event::Event;
@@ -20,11 +21,15 @@ use tokio::task::JoinSet;
 /// Streams per batch: signed and stored together, then pushed.
 const BATCH: usize = 8;
 
-/// What one batch's task did: its queued SETs (with the index of their
-/// subject) and its push attempts.
-type BatchRound = (
+/// Streams signed and stored together: each with the indexes of the
+/// subjects it takes and whether its SETs are pushed now.
+type Batch = Vec<(StreamRecord, Vec<usize>, bool)>;
+
+/// A batch signed and stored: its queued SETs (with the index of their
+/// subject) and the SETs to push now, by stream.
+type Signed = (
     Vec<(usize, Queued)>,
-    Vec<(String, outbox::OutboxRecord, Verdict)>,
+    Vec<(StreamRecord, Vec<outbox::OutboxRecord>)>,
 );
 
 impl Transmitter {
@@ -84,23 +89,52 @@ impl Transmitter {
             .map(|s| set::SetBody::new(&self.authority, s, event, txn))
             .collect();
         let shared = Arc::new((bodies, txn.to_owned()));
-        let mut rounds = JoinSet::new();
+        // Batches dealt to signer lanes on the blocking pool; each batch
+        // comes back signed and stored, and its pushes start at once on the
+        // async workers while the lanes sign the next batches.
+        let lanes_wanted = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut lanes: Vec<Vec<Batch>> = Vec::new();
         let mut streams = streams.into_iter().peekable();
+        let mut dealt = 0_usize;
         while streams.peek().is_some() {
-            let batch: Vec<_> = streams.by_ref().take(BATCH).collect();
-            let (t, permits, shared) = (self.clone(), Arc::clone(&permits), Arc::clone(&shared));
-            rounds.spawn(async move { t.batch_round(batch, &shared, permits).await });
+            let batch: Batch = streams.by_ref().take(BATCH).collect();
+            match lanes.get_mut(dealt % lanes_wanted) {
+                Some(lane) => lane.push(batch),
+                None => lanes.push(vec![batch]),
+            }
+            dealt += 1;
         }
+        let (sent, mut ready) = tokio::sync::mpsc::unbounded_channel();
+        for lane in lanes {
+            let (t, shared, sent) = (self.clone(), Arc::clone(&shared), sent.clone());
+            tokio::task::spawn_blocking(move || {
+                for batch in lane {
+                    let signed = t.sign_and_store(batch, &shared);
+                    let failed = signed.is_err();
+                    if sent.send(signed).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sent);
         let mut queued = Vec::new();
-        let mut attempts = Vec::new();
         let mut failed = None;
+        let mut rounds = JoinSet::new();
+        while let Some(signed) = ready.recv().await {
+            match signed {
+                Ok((mut q, to_push)) => {
+                    queued.append(&mut q);
+                    let (t, permits) = (self.clone(), Arc::clone(&permits));
+                    rounds.spawn(async move { t.push_batch(to_push, permits).await });
+                }
+                Err(e) => failed = Some(e),
+            }
+        }
+        let mut attempts = Vec::new();
         while let Some(done) = rounds.join_next().await {
             match done {
-                Ok(Ok((mut q, mut a))) => {
-                    queued.append(&mut q);
-                    attempts.append(&mut a);
-                }
-                Ok(Err(e)) => failed = Some(e),
+                Ok(mut a) => attempts.append(&mut a),
                 Err(_) => failed = Some(SsfError::Unavailable),
             }
         }
@@ -125,15 +159,14 @@ impl Transmitter {
     }
 
     /// Signs a batch of streams' SETs (for each stream, the SET of
-    /// `bodies[i]` for each `i` it wants), stores them in the outbox in one
-    /// write, then pushes those of the streams to push now: streams
-    /// concurrently, each stream's SETs in order.
-    async fn batch_round(
+    /// `bodies[i]` for each `i` it wants) and stores them in the outbox in
+    /// one write (blocking: run on the blocking pool). Returns the SETs as
+    /// queued and those of the streams to push now.
+    fn sign_and_store(
         &self,
-        batch: Vec<(StreamRecord, Vec<usize>, bool)>,
+        batch: Batch,
         (bodies, txn): &(Vec<set::SetBody>, String),
-        permits: Arc<Semaphore>,
-    ) -> Result<BatchRound, SsfError> {
+    ) -> Result<Signed, SsfError> {
         let key = self.authority.keys().active();
         let mut queued = Vec::new();
         let mut signed = Vec::with_capacity(batch.len());
@@ -149,15 +182,28 @@ impl Transmitter {
             signed.push((stream, records, push_now));
         }
         outbox::put_all(&self.authority, signed.iter().flat_map(|(_, r, _)| r))?;
-        let pushes = signed
+        let to_push = signed
             .into_iter()
             .filter(|(_, _, push_now)| *push_now)
-            .map(|(stream, records, _)| self.push_stream(stream, records, Arc::clone(&permits)));
-        let attempts = futures::future::join_all(pushes)
+            .map(|(stream, records, _)| (stream, records))
+            .collect();
+        Ok((queued, to_push))
+    }
+
+    /// Pushes a signed batch: streams concurrently, each stream's SETs in
+    /// order.
+    async fn push_batch(
+        &self,
+        to_push: Vec<(StreamRecord, Vec<outbox::OutboxRecord>)>,
+        permits: Arc<Semaphore>,
+    ) -> Vec<(String, outbox::OutboxRecord, Verdict)> {
+        let pushes = to_push
+            .into_iter()
+            .map(|(stream, records)| self.push_stream(stream, records, Arc::clone(&permits)));
+        futures::future::join_all(pushes)
             .await
             .into_iter()
             .flatten()
-            .collect();
-        Ok((queued, attempts))
+            .collect()
     }
 }
