@@ -18,6 +18,7 @@ use agent_auth::login::*;
 use agent_auth::secret::SecretString;
 use axum::Router;
 use axum::routing::get;
+use reference_authority::signals::Transmitter;
 use reference_authority::{Authority, AuthorityConfig, ClientSpec, UserSpec, http::router};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -95,11 +96,14 @@ fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_owned()
 }
 
-/// An authority and an application using `WebLogin`, both on loopback.
+/// An authority (with its SSF transmitter) and an application using
+/// `WebLogin`, both on loopback.
 struct Site {
     issuer: String,
     app: String,
     audit: Arc<MemorySink>,
+    authority: Authority,
+    transmitter: Transmitter,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -130,7 +134,9 @@ async fn site(clock: SharedClock, configure: impl FnOnce(WebLogin) -> WebLogin) 
                 .post_logout_redirect_uri(format!("{app}/")),
         )
         .unwrap();
-    tokio::spawn(async move { axum::serve(idp_listener, router(authority)).await.unwrap() });
+    let transmitter = Transmitter::install(&authority);
+    let idp = router(authority.clone()).merge(transmitter.router());
+    tokio::spawn(async move { axum::serve(idp_listener, idp).await.unwrap() });
     let client = LoginClient::discover(
         Arc::new(HttpBackend::new().unwrap()),
         LoginConfig::new(&issuer, "portal", format!("{app}/callback")).auth(
@@ -151,7 +157,13 @@ async fn site(clock: SharedClock, configure: impl FnOnce(WebLogin) -> WebLogin) 
         .merge(login.routes())
         .layer(login.layer());
     tokio::spawn(async move { axum::serve(app_listener, site).await.unwrap() });
-    Site { issuer, app, audit }
+    Site {
+        issuer,
+        app,
+        audit,
+        authority,
+        transmitter,
+    }
 }
 
 fn field(page: &str, name: &str) -> String {
@@ -190,6 +202,34 @@ async fn sign_in_at_authority(b: &mut Browser, s: &Site, return_to: &str, user: 
     );
     assert!(to_app.starts_with(&format!("{}/callback?", s.app)));
     to_app
+}
+
+/// Sarah and Mallory, each logged in at the application in a browser.
+async fn sarah_and_mallory_logged_in(s: &Site) -> (Browser, Browser) {
+    let mut browsers = Vec::new();
+    for user in ["sarah", "mallory"] {
+        let mut b = Browser::new();
+        let callback = sign_in_at_authority(&mut b, s, "/me", user).await;
+        assert_eq!(location(&b.get(&callback).await), "/me");
+        assert_eq!(b.get(&format!("{}/me", s.app)).await.status(), 200);
+        browsers.push(b);
+    }
+    let mallory = browsers.pop().unwrap();
+    (browsers.pop().unwrap(), mallory)
+}
+
+/// Sarah's sessions at the application ended (audited), Mallory's did not.
+async fn only_sarah_is_logged_out(s: &Site, sarah: &mut Browser, mallory: &mut Browser) {
+    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 401);
+    assert_eq!(mallory.get(&format!("{}/me", s.app)).await.status(), 200);
+    assert!(
+        s.audit
+            .events()
+            .iter()
+            .any(|e| e.action == AuditAction::Logout
+                && e.user.as_deref() == Some("user-sarah")
+                && e.details.get("op") == Some(&serde_json::json!("sessions_ended")))
+    );
 }
 
 fn refusals(s: &Site) -> usize {
@@ -378,13 +418,7 @@ async fn session_revoked_signal_ends_the_users_sessions() {
     })
     .await;
     let login = kept.unwrap();
-    let mut sarah = Browser::new();
-    let callback = sign_in_at_authority(&mut sarah, &s, "/me", "sarah").await;
-    assert_eq!(location(&sarah.get(&callback).await), "/me");
-    let mut mallory = Browser::new();
-    let callback = sign_in_at_authority(&mut mallory, &s, "/me", "mallory").await;
-    assert_eq!(location(&mallory.get(&callback).await), "/me");
-    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 200);
+    let (mut sarah, mut mallory) = sarah_and_mallory_logged_in(&s).await;
 
     let signal = Signal::local(
         SignalKind::SessionRevoked,
@@ -397,12 +431,93 @@ async fn session_revoked_signal_ends_the_users_sessions() {
     );
     login.on_signal(&signal).await;
 
-    assert_eq!(sarah.get(&format!("{}/me", s.app)).await.status(), 401);
-    assert_eq!(mallory.get(&format!("{}/me", s.app)).await.status(), 200);
-    assert!(
-        s.audit
-            .events()
-            .iter()
-            .any(|e| e.action == AuditAction::Logout && e.user.as_deref() == Some("user-sarah"))
-    );
+    only_sarah_is_logged_out(&s, &mut sarah, &mut mallory).await;
+}
+
+/// The login client as a receiver over the wire: its push endpoint (RFC
+/// 8935) registers a stream with the authority's SSF transmitter over HTTP;
+/// the kill switch logs Sarah out at the authority, the transmitter pushes
+/// the signed `session-revoked` SET, and when `fire` returns Sarah's session
+/// at the application is over while Mallory's stays.
+#[cfg(feature = "signals")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_revoked_set_pushed_by_the_authority_ends_the_users_sessions() {
+    use agent_auth::oauth::HttpClient;
+    use agent_auth::signals::{
+        Delivery, PushEndpoint, SetReceiver, StreamClient, TransmitterConfig,
+    };
+    use reference_authority::kill_switch::{KillSwitch, LogoutRequest, Target};
+    use reference_authority::signals::DeliveryStatus;
+
+    const RECEIVER: &str = "portal-signals";
+    const RECEIVER_SECRET: &str = "portal-signals-secret-0123456789";
+    let mut kept = None;
+    let s = site(system_clock(), |w| {
+        kept = Some(w.clone());
+        w
+    })
+    .await;
+    let login = kept.unwrap();
+    s.authority
+        .register_client(
+            ClientSpec::confidential(RECEIVER, RECEIVER_SECRET)
+                .grant_types(["client_credentials"])
+                .scopes(["ssf"]),
+        )
+        .unwrap();
+
+    // The application's receiver: discovered configuration, the login
+    // client as subscriber, a push endpoint on loopback, a stream at the
+    // authority created over HTTP.
+    let http = HttpClient::new().unwrap();
+    let config = TransmitterConfig::discover(&http, &s.issuer).await.unwrap();
+    let receiver = SetReceiver::builder(
+        config
+            .validator(http.clone(), RECEIVER, system_clock())
+            .unwrap(),
+    )
+    .token_issuers(&[s.issuer.as_str()])
+    .clock(system_clock())
+    .subscriber(Arc::new(login))
+    .build();
+    let push_secret = SecretString::new("Bearer portal-push-secret-0123456789");
+    let (listener, push_base) = common::bind().await;
+    let push_app = PushEndpoint::new(receiver.clone())
+        .authorization(push_secret.clone())
+        .router("/ssf");
+    tokio::spawn(async move { axum::serve(listener, push_app).await.unwrap() });
+    let authorization =
+        common::ssf_authorization(&http, &s.issuer, RECEIVER, RECEIVER_SECRET).await;
+    let streams = StreamClient::new(http.clone(), config, authorization);
+    let stream = streams
+        .create_stream(
+            Delivery::Push {
+                endpoint_url: format!("{push_base}/ssf"),
+                authorization: push_secret,
+            },
+            &receiver,
+            Some("portal sessions"),
+        )
+        .await
+        .unwrap();
+
+    let (mut sarah, mut mallory) = sarah_and_mallory_logged_in(&s).await;
+
+    let kill = KillSwitch::new(&s.authority).signals(s.transmitter.clone());
+    let report = kill
+        .fire(&LogoutRequest::new(
+            Target::User("user-sarah".into()),
+            "stolen laptop",
+        ))
+        .await
+        .unwrap();
+    let ours: Vec<_> = report
+        .deliveries
+        .iter()
+        .filter(|d| d.stream_id == stream.stream_id)
+        .collect();
+    assert_eq!(ours.len(), 1, "{:?}", report.deliveries);
+    assert_eq!(ours[0].status, DeliveryStatus::Acknowledged);
+
+    only_sarah_is_logged_out(&s, &mut sarah, &mut mallory).await;
 }

@@ -16,7 +16,7 @@
 mod common;
 
 use agent_auth::clock::{Clock, ManualClock};
-use agent_auth::oauth::{ClientAuth, Form, HttpClient, TokenEndpoint};
+use agent_auth::oauth::HttpClient;
 use agent_auth::secret::SecretString;
 use agent_auth::signals::{
     Delivery, POLL_DELIVERY, PUSH_DELIVERY, PollClient, PushEndpoint, SetReceiver, Signal,
@@ -75,20 +75,7 @@ async fn setup() -> Setup {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let http = HttpClient::new().unwrap();
-    let token = TokenEndpoint::with_http(
-        http.clone(),
-        format!("{base}/token"),
-        ClientAuth::basic(RECEIVER, SECRET),
-    )
-    .unwrap()
-    .request(
-        Form::new()
-            .with("grant_type", "client_credentials")
-            .with("scope", "ssf"),
-    )
-    .await
-    .unwrap();
-    let authorization = SecretString::new(format!("Bearer {}", token.access_token.expose_secret()));
+    let authorization = common::ssf_authorization(&http, &base, RECEIVER, SECRET).await;
     let config = TransmitterConfig::discover(&http, &base).await.unwrap();
     let validator = config
         .validator(http.clone(), RECEIVER, Arc::new(clock.clone()))

@@ -2,10 +2,10 @@
 //!
 //! - `logout.fanout_100.vs_plain_posts`: one `session-revoked` event pushed by
 //!   the SSF transmitter to 100 receivers on loopback, through the kill
-//!   switch's path (`Transmitter::publish`: 100 SETs signed, each stored in the
-//!   outbox and POSTed as soon as it is ready, the outbox settled after the
-//!   round) against 100 plain parallel POSTs of the same body to the same
-//!   receivers.
+//!   switch's path (`Transmitter::publish`: 100 SETs signed and stored in the
+//!   outbox in batches on the blocking pool, each batch POSTed as soon as it
+//!   is ready, the outbox settled once after the round) against 100 plain
+//!   parallel POSTs of the same body to the same receivers.
 //! - `logout.inprocess.vs_revocation_check`: from the kill switch call to the
 //!   moment an in-process guard (mcp-guard's revocation list following the
 //!   authority) refuses the user's token, against one revocation-list lookup.

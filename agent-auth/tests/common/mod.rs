@@ -49,6 +49,32 @@ pub(crate) async fn bind() -> (tokio::net::TcpListener, String) {
     (listener, format!("http://{addr}"))
 }
 
+/// The `Authorization` value of an SSF receiver's stream management calls:
+/// a client credentials access token with the `ssf` scope from `issuer`.
+#[cfg(all(feature = "signals", feature = "http"))]
+pub(crate) async fn ssf_authorization(
+    http: &agent_auth::oauth::HttpClient,
+    issuer: &str,
+    client: &str,
+    secret: &str,
+) -> agent_auth::secret::SecretString {
+    use agent_auth::oauth::{ClientAuth, Form, TokenEndpoint};
+    let token = TokenEndpoint::with_http(
+        http.clone(),
+        format!("{issuer}/token"),
+        ClientAuth::basic(client, secret),
+    )
+    .unwrap()
+    .request(
+        Form::new()
+            .with("grant_type", "client_credentials")
+            .with("scope", "ssf"),
+    )
+    .await
+    .unwrap();
+    agent_auth::secret::SecretString::new(format!("Bearer {}", token.access_token.expose_secret()))
+}
+
 /// A long-running peer process, killed when dropped.
 pub(crate) struct Peer {
     child: std::process::Child,

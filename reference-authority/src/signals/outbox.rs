@@ -2,9 +2,10 @@
 //! it (push: a 202, RFC 8935 section 2.2; poll: an `ack`, RFC 8936 section
 //! 2.4), so a restarted authority (SQLite store) still delivers what it owed.
 
-use crate::store::{purge_json, put_json, update_json};
+use crate::store::{purge_json, put_many_json, update_json, update_many_json};
 use crate::{Authority, StoreError, Table};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The outbox table.
@@ -48,17 +49,18 @@ fn key(stream_id: &str, jti: &str) -> String {
     format!("{stream_id}/{jti}")
 }
 
-/// Queues a SET for a stream.
-pub(crate) fn put(
+/// A record of a SET just signed for a stream, to be queued with
+/// [`put_all`].
+pub(crate) fn new_record(
     authority: &Authority,
     stream_id: &str,
     jti: &str,
     txn: &str,
     set: String,
     held: bool,
-) -> Result<OutboxRecord, StoreError> {
+) -> OutboxRecord {
     let now = authority.now();
-    let record = OutboxRecord {
+    OutboxRecord {
         stream_id: stream_id.to_owned(),
         jti: jti.to_owned(),
         txn: txn.to_owned(),
@@ -68,14 +70,46 @@ pub(crate) fn put(
         attempts: 0,
         next_attempt: now,
         state: if held { State::Held } else { State::Pending },
-    };
-    put_json(
-        authority.store().as_ref(),
-        OUTBOX,
-        &key(stream_id, jti),
-        &record,
-    )?;
-    Ok(record)
+    }
+}
+
+/// Queues SETs, in one store write (one transaction, so one commit to disk
+/// for a database store, whatever their number).
+pub(crate) fn put_all<'a>(
+    authority: &Authority,
+    records: impl IntoIterator<Item = &'a OutboxRecord>,
+) -> Result<(), StoreError> {
+    let keyed: Vec<(String, &OutboxRecord)> = records
+        .into_iter()
+        .map(|r| (key(&r.stream_id, &r.jti), r))
+        .collect();
+    put_many_json(authority.store().as_ref(), OUTBOX, &keyed)
+}
+
+/// The streams that still owe a pending SET (whatever its next attempt),
+/// read without decoding the SETs themselves.
+pub(crate) fn owing_streams(authority: &Authority) -> Result<BTreeSet<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Owing {
+        stream_id: String,
+        state: StateTag,
+    }
+    #[derive(Deserialize, PartialEq)]
+    #[serde(tag = "state", rename_all = "snake_case")]
+    enum StateTag {
+        Pending,
+        #[serde(other)]
+        Other,
+    }
+    let mut out = BTreeSet::new();
+    for (_, bytes) in authority.store().scan(OUTBOX)? {
+        let r: Owing =
+            serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt(OUTBOX.name()))?;
+        if r.state == StateTag::Pending {
+            out.insert(r.stream_id);
+        }
+    }
+    Ok(out)
 }
 
 /// Every record of a stream, oldest first.
@@ -138,17 +172,17 @@ pub(crate) fn record_attempts(
     authority: &Authority,
     attempts: &[Attempted],
 ) -> Result<(), StoreError> {
-    for a in attempts {
-        update(authority, &a.stream_id, &a.jti, |cur| {
-            (cur.state == State::Pending).then(|| OutboxRecord {
-                attempts: cur.attempts + 1,
-                next_attempt: a.next_attempt,
-                state: a.state.clone(),
-                ..cur.clone()
-            })
-        })?;
-    }
-    Ok(())
+    let keys: Vec<String> = attempts.iter().map(|a| key(&a.stream_id, &a.jti)).collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    update_many_json::<OutboxRecord>(authority.store().as_ref(), OUTBOX, &keys, |i, cur| {
+        let (a, cur) = (attempts.get(i)?, cur?);
+        (cur.state == State::Pending).then(|| OutboxRecord {
+            attempts: cur.attempts + 1,
+            next_attempt: a.next_attempt,
+            state: a.state.clone(),
+            ..cur
+        })
+    })
 }
 
 /// Removes every record of a stream (the stream was deleted or disabled).
@@ -162,18 +196,20 @@ pub(crate) fn drop_stream(authority: &Authority, stream_id: &str) -> Result<usiz
 /// Moves the held records of a stream back to pending (it was enabled again).
 pub(crate) fn release(authority: &Authority, stream_id: &str) -> Result<(), StoreError> {
     let now = authority.now();
-    for r in of_stream(authority, stream_id)? {
-        if r.state == State::Held {
-            update(authority, stream_id, &r.jti, |cur| {
-                (cur.state == State::Held).then(|| OutboxRecord {
-                    state: State::Pending,
-                    next_attempt: now,
-                    ..cur.clone()
-                })
-            })?;
-        }
-    }
-    Ok(())
+    let held: Vec<String> = of_stream(authority, stream_id)?
+        .into_iter()
+        .filter(|r| r.state == State::Held)
+        .map(|r| key(&r.stream_id, &r.jti))
+        .collect();
+    let keys: Vec<&str> = held.iter().map(String::as_str).collect();
+    update_many_json::<OutboxRecord>(authority.store().as_ref(), OUTBOX, &keys, |_, cur| {
+        cur.filter(|c| c.state == State::Held)
+            .map(|c| OutboxRecord {
+                state: State::Pending,
+                next_attempt: now,
+                ..c
+            })
+    })
 }
 
 /// The purge registered with the authority: finished records past retention.

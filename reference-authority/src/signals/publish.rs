@@ -1,26 +1,35 @@
 //! Emitting and delivering in one go, for a logout that must reach its
-//! receivers now: each push stream's SETs are signed, stored in the outbox
-//! and pushed as soon as they are ready, while the other streams' SETs are
-//! still being signed, so signing overlaps the network round trips.
+//! receivers now. The streams are taken in batches: a batch's SETs are
+//! signed and stored in the outbox in one write on the blocking pool (one
+//! lane per core), and pushed from the async workers as soon as the batch is
+//! ready, while the lanes sign the next batches; so signing and the store's
+//! writes overlap the network round trips, and the outbox is written once
+//! per batch rather than once per SET.
 
 use super::error::SsfError;
 use super::event::Event;
-use super::outbox::{self, State};
+use super::outbox;
 use super::push::{MAX_IN_FLIGHT, Verdict};
 use super::set;
 use super::stream::{Delivery, StreamRecord, StreamStatus};
 use super::subject::SubjectId;
 use super::{DeliveryOutcome, Queued, Transmitter};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// What one stream's task did: its queued SETs (with the index of their
-/// subject) and its push attempts.
-type StreamRound = (
+/// Streams per batch: signed and stored together, then pushed.
+const BATCH: usize = 8;
+
+/// Streams signed and stored together: each with the indexes of the
+/// subjects it takes and whether its SETs are pushed now.
+type Batch = Vec<(StreamRecord, Vec<usize>, bool)>;
+
+/// A batch signed and stored: its queued SETs (with the index of their
+/// subject) and the SETs to push now, by stream.
+type Signed = (
     Vec<(usize, Queued)>,
-    Vec<(String, outbox::OutboxRecord, Verdict)>,
+    Vec<(StreamRecord, Vec<outbox::OutboxRecord>)>,
 );
 
 impl Transmitter {
@@ -56,12 +65,8 @@ impl Transmitter {
         txn: &str,
     ) -> Result<(Vec<Queued>, Vec<DeliveryOutcome>), SsfError> {
         let _one_at_a_time = self.flushing.lock().await;
-        let owing: BTreeSet<String> = outbox::all(&self.authority)?
-            .into_iter()
-            .filter(|r| r.state == State::Pending)
-            .map(|r| r.stream_id)
-            .collect();
-        let mut streams: Vec<(StreamRecord, Vec<usize>)> = Vec::new();
+        let owing = outbox::owing_streams(&self.authority)?;
+        let mut streams: Vec<(StreamRecord, Vec<usize>, bool)> = Vec::new();
         for stream in self.all_streams()? {
             let wanted: Vec<usize> = (0..subjects.len())
                 .filter(|i| {
@@ -72,32 +77,64 @@ impl Transmitter {
                 })
                 .collect();
             if !wanted.is_empty() {
-                streams.push((stream, wanted));
+                let push_now = matches!(stream.delivery, Delivery::Push { .. })
+                    && stream.status == StreamStatus::Enabled
+                    && !owing.contains(&stream.stream_id);
+                streams.push((stream, wanted, push_now));
             }
         }
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        let shared = Arc::new((subjects.to_vec(), event.clone(), txn.to_owned()));
-        let mut rounds = JoinSet::new();
-        for (stream, wanted) in streams {
-            let push_now = matches!(stream.delivery, Delivery::Push { .. })
-                && stream.status == StreamStatus::Enabled
-                && !owing.contains(&stream.stream_id);
-            let (t, permits, shared) = (self.clone(), Arc::clone(&permits), Arc::clone(&shared));
-            rounds.spawn(async move {
-                t.stream_round(stream, &shared, &wanted, push_now, permits)
-                    .await
+        let bodies: Vec<set::SetBody> = subjects
+            .iter()
+            .map(|s| set::SetBody::new(&self.authority, s, event, txn))
+            .collect();
+        let shared = Arc::new((bodies, txn.to_owned()));
+        // Batches dealt to signer lanes on the blocking pool; each batch
+        // comes back signed and stored, and its pushes start at once on the
+        // async workers while the lanes sign the next batches.
+        let lanes_wanted = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut lanes: Vec<Vec<Batch>> = Vec::new();
+        let mut streams = streams.into_iter().peekable();
+        let mut dealt = 0_usize;
+        while streams.peek().is_some() {
+            let batch: Batch = streams.by_ref().take(BATCH).collect();
+            match lanes.get_mut(dealt % lanes_wanted) {
+                Some(lane) => lane.push(batch),
+                None => lanes.push(vec![batch]),
+            }
+            dealt += 1;
+        }
+        let (sent, mut ready) = tokio::sync::mpsc::unbounded_channel();
+        for lane in lanes {
+            let (t, shared, sent) = (self.clone(), Arc::clone(&shared), sent.clone());
+            tokio::task::spawn_blocking(move || {
+                for batch in lane {
+                    let signed = t.sign_and_store(batch, &shared);
+                    let failed = signed.is_err();
+                    if sent.send(signed).is_err() || failed {
+                        break;
+                    }
+                }
             });
         }
+        drop(sent);
         let mut queued = Vec::new();
-        let mut attempts = Vec::new();
         let mut failed = None;
+        let mut rounds = JoinSet::new();
+        while let Some(signed) = ready.recv().await {
+            match signed {
+                Ok((mut q, to_push)) => {
+                    queued.append(&mut q);
+                    let (t, permits) = (self.clone(), Arc::clone(&permits));
+                    rounds.spawn(async move { t.push_batch(to_push, permits).await });
+                }
+                Err(e) => failed = Some(e),
+            }
+        }
+        let mut attempts = Vec::new();
         while let Some(done) = rounds.join_next().await {
             match done {
-                Ok(Ok((mut q, mut a))) => {
-                    queued.append(&mut q);
-                    attempts.append(&mut a);
-                }
-                Ok(Err(e)) => failed = Some(e),
+                Ok(mut a) => attempts.append(&mut a),
                 Err(_) => failed = Some(SsfError::Unavailable),
             }
         }
@@ -121,31 +158,52 @@ impl Transmitter {
         }
     }
 
-    /// Signs and stores one stream's SETs (the event about `subjects[i]`
-    /// for each `i` of `wanted`), then pushes them when `push_now`.
-    async fn stream_round(
+    /// Signs a batch of streams' SETs (for each stream, the SET of
+    /// `bodies[i]` for each `i` it wants) and stores them in the outbox in
+    /// one write (blocking: run on the blocking pool). Returns the SETs as
+    /// queued and those of the streams to push now.
+    fn sign_and_store(
         &self,
-        stream: StreamRecord,
-        (subjects, event, txn): &(Vec<SubjectId>, Event, String),
-        wanted: &[usize],
-        push_now: bool,
-        permits: Arc<Semaphore>,
-    ) -> Result<StreamRound, SsfError> {
-        let mut queued = Vec::with_capacity(wanted.len());
-        let mut records = Vec::with_capacity(wanted.len());
-        for &i in wanted {
-            let subject = subjects.get(i).ok_or(SsfError::Unavailable)?;
-            let signed = set::sign(&self.authority, &stream.aud, subject, event, txn)
-                .ok_or(SsfError::Unavailable)?;
-            let (q, record) = self.store_signed(&stream, signed, txn)?;
-            queued.push((i, q));
-            records.push(record);
+        batch: Batch,
+        (bodies, txn): &(Vec<set::SetBody>, String),
+    ) -> Result<Signed, SsfError> {
+        let key = self.authority.keys().active();
+        let mut queued = Vec::new();
+        let mut signed = Vec::with_capacity(batch.len());
+        for (stream, wanted, push_now) in batch {
+            let mut records = Vec::with_capacity(wanted.len());
+            for i in wanted {
+                let body = bodies.get(i).ok_or(SsfError::Unavailable)?;
+                let set = body.sign(&key, &stream.aud).ok_or(SsfError::Unavailable)?;
+                let (q, record) = self.queue_record(&stream, set, txn);
+                queued.push((i, q));
+                records.push(record);
+            }
+            signed.push((stream, records, push_now));
         }
-        let attempts = if push_now {
-            self.push_stream(stream, records, permits).await
-        } else {
-            Vec::new()
-        };
-        Ok((queued, attempts))
+        outbox::put_all(&self.authority, signed.iter().flat_map(|(_, r, _)| r))?;
+        let to_push = signed
+            .into_iter()
+            .filter(|(_, _, push_now)| *push_now)
+            .map(|(stream, records, _)| (stream, records))
+            .collect();
+        Ok((queued, to_push))
+    }
+
+    /// Pushes a signed batch: streams concurrently, each stream's SETs in
+    /// order.
+    async fn push_batch(
+        &self,
+        to_push: Vec<(StreamRecord, Vec<outbox::OutboxRecord>)>,
+        permits: Arc<Semaphore>,
+    ) -> Vec<(String, outbox::OutboxRecord, Verdict)> {
+        let pushes = to_push
+            .into_iter()
+            .map(|(stream, records)| self.push_stream(stream, records, Arc::clone(&permits)));
+        futures::future::join_all(pushes)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }

@@ -36,10 +36,12 @@ impl Transmitter {
     ) -> Result<Vec<Queued>, SsfError> {
         let targets = self.targets(event, subject)?;
         let signed = self.sign_all(&targets, subject, event, txn)?;
-        let mut queued = Vec::with_capacity(signed.len());
-        for (stream, set) in targets.iter().zip(signed) {
-            queued.push(self.store_signed(stream, set, txn)?.0);
-        }
+        let (queued, records): (Vec<Queued>, Vec<outbox::OutboxRecord>) = targets
+            .iter()
+            .zip(signed)
+            .map(|(stream, set)| self.queue_record(stream, set, txn))
+            .unzip();
+        outbox::put_all(&self.authority, &records)?;
         self.audit_event(subject, event, txn, &queued);
         self.wake();
         Ok(queued)
@@ -111,7 +113,9 @@ impl Transmitter {
     ) -> Result<Queued, SsfError> {
         let signed = set::sign(&self.authority, &stream.aud, subject, event, txn)
             .ok_or(SsfError::Unavailable)?;
-        Ok(self.store_signed(stream, signed, txn)?.0)
+        let (queued, record) = self.queue_record(stream, signed, txn);
+        outbox::put_all(&self.authority, [&record])?;
+        Ok(queued)
     }
 
     /// Signs one SET per stream; many streams are signed on all cores at
@@ -123,11 +127,10 @@ impl Transmitter {
         event: &Event,
         txn: &str,
     ) -> Result<Vec<set::SignedSet>, SsfError> {
+        let body = set::SetBody::new(&self.authority, subject, event, txn);
+        let key = self.authority.keys().active();
         let sign = |chunk: &[StreamRecord]| -> Option<Vec<set::SignedSet>> {
-            chunk
-                .iter()
-                .map(|s| set::sign(&self.authority, &s.aud, subject, event, txn))
-                .collect()
+            chunk.iter().map(|s| body.sign(&key, &s.aud)).collect()
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if streams.len() < PARALLEL_SIGNING_FROM || threads < 2 {
@@ -151,27 +154,27 @@ impl Transmitter {
         Ok(out)
     }
 
-    /// Queues a signed SET in the outbox of its stream; returns it as queued
-    /// and as stored.
-    pub(crate) fn store_signed(
+    /// A signed SET as queued for its stream and as its outbox record (held
+    /// while the stream is paused), for [`outbox::put_all`] to store.
+    pub(crate) fn queue_record(
         &self,
         stream: &StreamRecord,
         signed: set::SignedSet,
         txn: &str,
-    ) -> Result<(Queued, outbox::OutboxRecord), SsfError> {
+    ) -> (Queued, outbox::OutboxRecord) {
         let held = stream.status == StreamStatus::Paused;
-        let record = outbox::put(
+        let record = outbox::new_record(
             &self.authority,
             &stream.stream_id,
             &signed.jti,
             txn,
             signed.compact,
             held,
-        )?;
+        );
         let queued = Queued {
             stream_id: stream.stream_id.clone(),
             jti: signed.jti,
         };
-        Ok((queued, record))
+        (queued, record)
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// A push stream asking for every event these changes send; returns the
 /// receiver.
 async fn listening(f: &Fixture) -> Receiver {
-    push_stream(f, &[types::SESSION_REVOKED, types::ACCOUNT_DISABLED]).await
+    push_receiver(f, &[types::SESSION_REVOKED, types::ACCOUNT_DISABLED]).await
 }
 
 /// The one event type and subject of every SET the receiver got.

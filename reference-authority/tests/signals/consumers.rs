@@ -138,14 +138,7 @@ impl Agent {
         let token = f.receiver_token().await;
         f.create_stream(
             &token,
-            json!({
-                "delivery": {
-                    "method": "urn:ietf:rfc:8935",
-                    "endpoint_url": url,
-                    "authorization_header": PUSH_SECRET,
-                },
-                "events_requested": [types::SESSION_REVOKED],
-            }),
+            push_stream_body(&url, Some(PUSH_SECRET), &[types::SESSION_REVOKED]),
         )
         .await;
     }

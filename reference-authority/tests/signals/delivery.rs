@@ -17,23 +17,11 @@ fn revoked() -> Event {
     Event::new(EventKind::SessionRevoked, NOW)
 }
 
-async fn push_stream(f: &Fixture, r: &Receiver, events: &[&str]) -> String {
-    let token = f.receiver_token().await;
-    f.create_stream(
-        &token,
-        json!({"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": r.url}, "events_requested": events}),
-    )
-    .await["stream_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn only_requested_event_types_are_delivered() {
     let f = fixture().await;
     let r = Receiver::start(202).await;
-    push_stream(&f, &r, &[types::CREDENTIAL_CHANGE]).await;
+    f.push_stream(&r.url, &[types::CREDENTIAL_CHANGE]).await;
     let queued = f.transmitter.emit(&sarah(&f), &revoked(), "t1").unwrap();
     assert!(queued.is_empty());
     let change = Event::new(
@@ -62,7 +50,7 @@ async fn removed_subjects_are_filtered_out_and_added_ones_come_back() {
     let f = fixture().await;
     let token = f.receiver_token().await;
     let r = Receiver::start(202).await;
-    let id = push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    let id = f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     let remove = json!({"stream_id": id, "subject": sarah(&f).to_json()});
     f.call(
         Method::POST,
@@ -117,7 +105,7 @@ async fn default_subjects_none_sends_only_added_subjects() {
     .await;
     let token = f.receiver_token().await;
     let r = Receiver::start(202).await;
-    let id = push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    let id = f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     assert!(
         f.transmitter
             .emit(&sarah(&f), &revoked(), "t")
@@ -154,7 +142,7 @@ async fn default_subjects_none_sends_only_added_subjects() {
 async fn paused_streams_hold_events_and_disabled_streams_drop_them() {
     let f = fixture().await;
     let r = Receiver::start(202).await;
-    let id = push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    let id = f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     let token = f.receiver_token().await;
     let set_status = |s: &'static str| {
         let (f, token, id) = (&f, &token, &id);
@@ -191,7 +179,7 @@ async fn paused_streams_hold_events_and_disabled_streams_drop_them() {
 async fn transmitter_initiated_pause_sends_stream_updated_first() {
     let f = fixture().await;
     let r = Receiver::start(202).await;
-    let id = push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    let id = f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     f.transmitter
         .change_status(&id, StreamStatus::Paused, Some("maintenance"))
         .unwrap();
@@ -213,7 +201,7 @@ async fn transmitter_initiated_pause_sends_stream_updated_first() {
 async fn failed_pushes_are_retried_with_exponential_backoff() {
     let f = fixture_with("", TransmitterConfig::default().retries(3, 10, 1000), None).await;
     let r = Receiver::start(503).await;
-    push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     f.transmitter.emit(&sarah(&f), &revoked(), "t").unwrap();
     let first = f.transmitter.flush().await;
     assert!(matches!(first[0].status, DeliveryStatus::Retrying(_)));
@@ -243,7 +231,7 @@ async fn failed_pushes_are_retried_with_exponential_backoff() {
 async fn a_receiver_refusal_is_not_retried_and_is_audited() {
     let f = fixture().await;
     let r = Receiver::start(400).await;
-    push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     f.transmitter.emit(&sarah(&f), &revoked(), "t").unwrap();
     let out = f.transmitter.flush().await;
     assert_eq!(
@@ -262,7 +250,7 @@ async fn a_receiver_refusal_is_not_retried_and_is_audited() {
 async fn push_to_a_receiver_requiring_authorization_is_refused_without_it_and_retried() {
     let f = fixture().await;
     let r = Receiver::start(401).await;
-    push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     f.transmitter.emit(&sarah(&f), &revoked(), "t").unwrap();
     let out = f.transmitter.flush().await;
     assert_eq!(out[0].status, DeliveryStatus::Retrying("HTTP 401".into()));
@@ -278,7 +266,7 @@ async fn the_outbox_survives_a_restart() {
         let store = Arc::new(reference_authority::SqliteStore::open(&path).unwrap())
             as Arc<dyn reference_authority::Store>;
         let f = fixture_with("", TransmitterConfig::default(), Some(store)).await;
-        push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+        f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
         let q = f.transmitter.emit(&sarah(&f), &revoked(), "t").unwrap();
         assert!(matches!(
             f.transmitter.flush().await[0].status,
@@ -406,7 +394,7 @@ async fn each_of_many_streams_gets_a_set_for_its_own_audience() {
 async fn publish_pushes_at_once_but_never_overtakes_an_older_set() {
     let f = fixture().await;
     let r = Receiver::start(503).await;
-    push_stream(&f, &r, &[types::SESSION_REVOKED]).await;
+    f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     let older = f.transmitter.emit(&sarah(&f), &revoked(), "t1").unwrap();
     let first = f.transmitter.flush().await;
     assert!(matches!(first[0].status, DeliveryStatus::Retrying(_)));

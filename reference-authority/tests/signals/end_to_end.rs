@@ -15,15 +15,8 @@ async fn phase_8_universal_logout_of_the_sales_agent() {
     let f = fixture().await;
     // A resource server's guard subscribes to the authority's SSF stream.
     let receiver = Receiver::start(202).await;
-    let token = f.receiver_token().await;
-    let stream = f
-        .create_stream(
-            &token,
-            json!({
-                "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
-                "events_requested": [types::SESSION_REVOKED],
-            }),
-        )
+    let stream_id = f
+        .push_stream(&receiver.url, &[types::SESSION_REVOKED])
         .await;
     // The agent is active for Sarah, Bob and Carol.
     let tokens: Vec<(String, String)> = USERS.iter().map(|u| f.user_tokens(AGENT, u)).collect();
@@ -80,8 +73,12 @@ async fn phase_8_universal_logout_of_the_sales_agent() {
     // The receiver got one verified SET per subject: the agent, and each user it served.
     let pushes = receiver.pushes();
     assert_eq!(pushes.len(), 4);
-    assert!(report.deliveries.iter().all(|d| d.status == DeliveryStatus::Acknowledged
-        && d.stream_id == stream["stream_id"]));
+    assert!(
+        report
+            .deliveries
+            .iter()
+            .all(|d| d.status == DeliveryStatus::Acknowledged && d.stream_id == stream_id)
+    );
     let mut users = Vec::new();
     for p in &pushes {
         let set = f.validate_set(&p.set, RECEIVER).await;

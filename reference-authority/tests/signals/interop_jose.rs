@@ -41,13 +41,8 @@ fn jose_verify(f: &Fixture, sets: &[String]) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn jose_verifies_the_kill_switch_sets_and_refuses_a_tampered_one() {
     let f = fixture().await;
-    let token = f.receiver_token().await;
     let r = Receiver::start(202).await;
-    f.create_stream(
-        &token,
-        json!({"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": r.url}, "events_requested": [types::SESSION_REVOKED]}),
-    )
-    .await;
+    f.push_stream(&r.url, &[types::SESSION_REVOKED]).await;
     f.user_tokens(AGENT, "user-sarah");
     f.kill
         .fire(&LogoutRequest::new(

@@ -52,14 +52,11 @@ async fn subscribe(f: &Fixture, client: &str, url: &str, push_secret: &str) -> S
     let stream = f
         .create_stream(
             &token,
-            json!({
-                "delivery": {
-                    "method": "urn:ietf:rfc:8935",
-                    "endpoint_url": url,
-                    "authorization_header": format!("Bearer {push_secret}"),
-                },
-                "events_requested": [types::SESSION_REVOKED],
-            }),
+            push_stream_body(
+                url,
+                Some(&format!("Bearer {push_secret}")),
+                &[types::SESSION_REVOKED],
+            ),
         )
         .await;
     stream["stream_id"].as_str().unwrap().to_owned()

@@ -168,7 +168,7 @@ fn names(list: &[&str]) -> Option<Vec<String>> {
 #[tokio::test]
 async fn each_change_of_a_user_is_one_set_about_the_user() {
     let f = fixture().await;
-    let receiver = push_stream(&f, &SCIM_EVENTS).await;
+    let receiver = push_receiver(&f, &SCIM_EVENTS).await;
     let token = provisioner(&f).await;
     let (path, _) = create_user(
         &f,
@@ -233,7 +233,7 @@ async fn each_change_of_an_agent_is_one_set_about_the_agent() {
     // created over SCIM starts STAGED, not active: its creation is a create
     // notice and a deactivate.
     f.register_sales_agent();
-    let receiver = push_stream(&f, &SCIM_EVENTS).await;
+    let receiver = push_receiver(&f, &SCIM_EVENTS).await;
     let token = provisioner(&f).await;
     let (s, _, created) = scim(
         &f,
@@ -389,7 +389,7 @@ async fn a_refused_scim_request_sends_no_set_and_a_poll_stream_gets_the_others()
 #[tokio::test]
 async fn a_stream_that_did_not_ask_for_scim_events_gets_none() {
     let f = fixture().await;
-    let other = push_stream(&f, &[types::SESSION_REVOKED]).await;
+    let other = push_receiver(&f, &[types::SESSION_REVOKED]).await;
     let scim_stream = poll_stream(&f, &[types::SCIM_DELETE]).await;
     let token = provisioner(&f).await;
     let (path, _) = create_user(
@@ -414,7 +414,7 @@ async fn streams_advertise_the_scim_events_and_a_scim_subject_can_be_added() {
         None,
     )
     .await;
-    let receiver = push_stream(&f, &SCIM_EVENTS).await;
+    let receiver = push_receiver(&f, &SCIM_EVENTS).await;
     let token = f.receiver_token().await;
     let (_, config) = f.get("/ssf/stream", Some(&token)).await;
     let config = if config.is_array() {

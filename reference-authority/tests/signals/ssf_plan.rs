@@ -9,11 +9,17 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 fn push_body(url: &str) -> Value {
-    json!({
-        "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url},
-        "events_requested": [types::SESSION_REVOKED, types::CREDENTIAL_CHANGE, "urn:example:unknown"],
-        "description": "guards of the sales workspace",
-    })
+    let mut body = push_stream_body(
+        url,
+        None,
+        &[
+            types::SESSION_REVOKED,
+            types::CREDENTIAL_CHANGE,
+            "urn:example:unknown",
+        ],
+    );
+    body["description"] = json!("guards of the sales workspace");
+    body
 }
 
 const BAD_TOKEN: &str = "not-a-token";
@@ -149,16 +155,11 @@ async fn openid_ssf_stream_control_happy_path() {
     assert_eq!(updated["events_delivered"], created["events_delivered"]);
     // Replace (PUT): what is missing is deleted.
     let (s, replaced) = f
-        .send(
-            Method::PUT,
-            "/ssf/stream",
-            Some(&token),
-            json!({
-                "stream_id": id,
-                "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": r.url},
-                "events_requested": [types::SESSION_REVOKED],
-            }),
-        )
+        .send(Method::PUT, "/ssf/stream", Some(&token), {
+            let mut body = push_stream_body(&r.url, None, &[types::SESSION_REVOKED]);
+            body["stream_id"] = json!(id);
+            body
+        })
         .await;
     assert_eq!(s, StatusCode::OK, "{replaced}");
     assert!(replaced.get("description").is_none());

@@ -7,7 +7,7 @@ use agent_auth::validate::{SecurityEvent, StaticKeys, Validated, Validator};
 use axum::http::{HeaderMap, StatusCode};
 use reference_authority::gtr::GlobalTokenRevocation;
 use reference_authority::kill_switch::KillSwitch;
-use reference_authority::signals::{Transmitter, TransmitterConfig};
+use reference_authority::signals::{PUSH, Transmitter, TransmitterConfig};
 use reference_authority::*;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -246,6 +246,16 @@ impl Fixture {
         config
     }
 
+    /// Creates a push stream of [`RECEIVER`] to `endpoint_url` asking for
+    /// `events`, over HTTP; returns its id.
+    pub(crate) async fn push_stream(&self, endpoint_url: &str, events: &[&str]) -> String {
+        let token = self.receiver_token().await;
+        let created = self
+            .create_stream(&token, push_stream_body(endpoint_url, None, events))
+            .await;
+        created["stream_id"].as_str().unwrap().to_owned()
+    }
+
     /// A validator of the authority's SETs for audience `aud`, with the keys
     /// the authority publishes over HTTP.
     pub(crate) async fn set_validator(&self, aud: &str) -> Validator<SecurityEvent> {
@@ -371,19 +381,25 @@ impl Receiver {
     }
 }
 
-/// A push stream asking for `events`; returns the receiver.
-pub(crate) async fn push_stream(f: &Fixture, events: &[&str]) -> Receiver {
+/// A receiver answering 202, with a push stream to it asking for `events`.
+pub(crate) async fn push_receiver(f: &Fixture, events: &[&str]) -> Receiver {
     let receiver = Receiver::start(202).await;
-    let token = f.receiver_token().await;
-    f.create_stream(
-        &token,
-        json!({
-            "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": receiver.url},
-            "events_requested": events,
-        }),
-    )
-    .await;
+    f.push_stream(&receiver.url, events).await;
     receiver
+}
+
+/// The body creating a push stream (RFC 8935) to `endpoint_url`, with the
+/// `authorization_header` the transmitter is to send, asking for `events`.
+pub(crate) fn push_stream_body(
+    endpoint_url: &str,
+    authorization_header: Option<&str>,
+    events: &[&str],
+) -> Value {
+    let mut delivery = json!({"method": PUSH, "endpoint_url": endpoint_url});
+    if let Some(h) = authorization_header {
+        delivery["authorization_header"] = json!(h);
+    }
+    json!({"delivery": delivery, "events_requested": events})
 }
 
 /// The configuration path of one stream.

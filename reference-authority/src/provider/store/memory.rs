@@ -47,15 +47,36 @@ impl Store for MemoryStore {
         key: &str,
         f: &mut dyn FnMut(Option<&[u8]>) -> Update,
     ) -> Result<(), StoreError> {
+        self.update_many(table, &[key], &mut |_, current| f(current))
+    }
+
+    fn put_many(&self, table: Table, entries: &[(&str, &[u8])]) -> Result<(), StoreError> {
         self.with(|t| {
             let map = t.entry(table).or_default();
-            match f(map.get(key).map(Vec::as_slice)) {
-                Update::Keep => {}
-                Update::Put(value) => {
-                    map.insert(key.to_owned(), value);
-                }
-                Update::Delete => {
-                    map.remove(key);
+            for &(key, value) in entries {
+                map.insert(key.to_owned(), value.to_vec());
+            }
+        });
+        Ok(())
+    }
+
+    fn update_many(
+        &self,
+        table: Table,
+        keys: &[&str],
+        f: &mut dyn FnMut(usize, Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError> {
+        self.with(|t| {
+            let map = t.entry(table).or_default();
+            for (i, &key) in keys.iter().enumerate() {
+                match f(i, map.get(key).map(Vec::as_slice)) {
+                    Update::Keep => {}
+                    Update::Put(value) => {
+                        map.insert(key.to_owned(), value);
+                    }
+                    Update::Delete => {
+                        map.remove(key);
+                    }
                 }
             }
         });

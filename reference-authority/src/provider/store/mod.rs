@@ -13,7 +13,7 @@ pub use memory::MemoryStore;
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub(crate) use typed::{Tables, decode_json};
+pub(crate) use typed::{Tables, decode_json, put_many_json, update_many_json};
 pub use typed::{get_json, purge_json, put_json, update_json};
 
 use super::StoreError;
@@ -133,4 +133,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every key and value of a table.
     fn scan(&self, table: Table) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+
+    /// Writes several values of one table at once: one transaction (one
+    /// commit, so one disk flush) for a database store; the default writes
+    /// them one by one.
+    fn put_many(&self, table: Table, entries: &[(&str, &[u8])]) -> Result<(), StoreError> {
+        entries
+            .iter()
+            .try_for_each(|&(key, value)| self.put(table, key, value))
+    }
+
+    /// Atomically updates several records of one table, each as
+    /// [`update`](Store::update) does; `f` gets the index of the key in
+    /// `keys` with its current value. A database store does it in one
+    /// transaction; the default updates the keys one by one (each atomic).
+    fn update_many(
+        &self,
+        table: Table,
+        keys: &[&str],
+        f: &mut dyn FnMut(usize, Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError> {
+        for (i, key) in keys.iter().enumerate() {
+            self.update(table, key, &mut |current| f(i, current))?;
+        }
+        Ok(())
+    }
 }

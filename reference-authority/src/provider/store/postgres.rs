@@ -141,6 +141,22 @@ impl Store for PgStore {
             .map_err(query)
     }
 
+    fn put_many(&self, table: Table, entries: &[(&str, &[u8])]) -> Result<(), StoreError> {
+        let mut client = self.client()?;
+        let pool = &self.pool;
+        pg_store::retry(|| {
+            Ok(pool.block_on(async {
+                let tx = client.transaction().await?;
+                let upsert = tx.prepare_cached(UPSERT).await?;
+                for &(key, value) in entries {
+                    tx.execute(&upsert, &[&table.name(), &key, &value]).await?;
+                }
+                tx.commit().await
+            }))
+        })
+        .map_err(backend)
+    }
+
     fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
         let client = self.client()?;
         self.pool
@@ -158,28 +174,47 @@ impl Store for PgStore {
         key: &str,
         f: &mut dyn FnMut(Option<&[u8]>) -> Update,
     ) -> Result<(), StoreError> {
+        self.update_many(table, &[key], &mut |_, current| f(current))
+    }
+
+    /// One transaction: the advisory locks of every key first, in key order
+    /// (so two instances updating overlapping batches cannot deadlock), then
+    /// each row read `FOR UPDATE` and changed.
+    fn update_many(
+        &self,
+        table: Table,
+        keys: &[&str],
+        f: &mut dyn FnMut(usize, Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError> {
+        let mut locks: Vec<&str> = keys.to_vec();
+        locks.sort_unstable();
+        locks.dedup();
         let mut client = self.client()?;
         let pool = &self.pool;
         pg_store::retry(|| {
             Ok(pool.block_on(async {
                 let tx = client.transaction().await?;
                 let lock = tx.prepare_cached(LOCK).await?;
-                tx.execute(&lock, &[&table.name(), &key]).await?;
+                for key in &locks {
+                    tx.execute(&lock, &[&table.name(), key]).await?;
+                }
                 let select = tx.prepare_cached(SELECT_FOR_UPDATE).await?;
-                let current: Option<Vec<u8>> = tx
-                    .query_opt(&select, &[&table.name(), &key])
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?;
-                match f(current.as_deref()) {
-                    Update::Keep => {}
-                    Update::Put(value) => {
-                        let upsert = tx.prepare_cached(UPSERT).await?;
-                        tx.execute(&upsert, &[&table.name(), &key, &value]).await?;
-                    }
-                    Update::Delete => {
-                        let delete = tx.prepare_cached(DELETE).await?;
-                        tx.execute(&delete, &[&table.name(), &key]).await?;
+                for (i, key) in keys.iter().enumerate() {
+                    let current: Option<Vec<u8>> = tx
+                        .query_opt(&select, &[&table.name(), key])
+                        .await?
+                        .map(|r| r.try_get(0))
+                        .transpose()?;
+                    match f(i, current.as_deref()) {
+                        Update::Keep => {}
+                        Update::Put(value) => {
+                            let upsert = tx.prepare_cached(UPSERT).await?;
+                            tx.execute(&upsert, &[&table.name(), key, &value]).await?;
+                        }
+                        Update::Delete => {
+                            let delete = tx.prepare_cached(DELETE).await?;
+                            tx.execute(&delete, &[&table.name(), key]).await?;
+                        }
                     }
                 }
                 tx.commit().await

@@ -51,6 +51,10 @@ impl SqliteStore {
     }
 }
 
+const UPSERT: &str = "INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3)
+                      ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value";
+const DELETE: &str = "DELETE FROM records WHERE tbl = ?1 AND key = ?2";
+
 fn read(conn: &Connection, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
     conn.query_row(
         "SELECT value FROM records WHERE tbl = ?1 AND key = ?2",
@@ -68,21 +72,14 @@ impl Store for SqliteStore {
 
     fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.conn()
-            .execute(
-                "INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
-                params![table.name(), key, value],
-            )
+            .execute(UPSERT, params![table.name(), key, value])
             .map(|_| ())
             .map_err(backend)
     }
 
     fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
         self.conn()
-            .execute(
-                "DELETE FROM records WHERE tbl = ?1 AND key = ?2",
-                params![table.name(), key],
-            )
+            .execute(DELETE, params![table.name(), key])
             .map(|n| n > 0)
             .map_err(backend)
     }
@@ -93,27 +90,43 @@ impl Store for SqliteStore {
         key: &str,
         f: &mut dyn FnMut(Option<&[u8]>) -> Update,
     ) -> Result<(), StoreError> {
+        self.update_many(table, &[key], &mut |_, current| f(current))
+    }
+
+    fn put_many(&self, table: Table, entries: &[(&str, &[u8])]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let current = read(&tx, table, key)?;
-        match f(current.as_deref()) {
-            Update::Keep => {}
-            Update::Put(value) => {
-                tx.execute(
-                    "INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
-                    params![table.name(), key, value],
-                )
+        for &(key, value) in entries {
+            tx.execute(UPSERT, params![table.name(), key, value])
                 .map_err(backend)?;
-            }
-            Update::Delete => {
-                tx.execute(
-                    "DELETE FROM records WHERE tbl = ?1 AND key = ?2",
-                    params![table.name(), key],
-                )
-                .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn update_many(
+        &self,
+        table: Table,
+        keys: &[&str],
+        f: &mut dyn FnMut(usize, Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        for (i, &key) in keys.iter().enumerate() {
+            let current = read(&tx, table, key)?;
+            match f(i, current.as_deref()) {
+                Update::Keep => {}
+                Update::Put(value) => {
+                    tx.execute(UPSERT, params![table.name(), key, value])
+                        .map_err(backend)?;
+                }
+                Update::Delete => {
+                    tx.execute(DELETE, params![table.name(), key])
+                        .map_err(backend)?;
+                }
             }
         }
         tx.commit().map_err(backend)

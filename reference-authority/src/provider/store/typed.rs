@@ -104,6 +104,60 @@ pub fn put_json<T: Serialize>(
     store.put(table, key, &bytes)
 }
 
+/// Writes several records of one table as JSON, at once
+/// ([`Store::put_many`]: one transaction for a database store).
+pub(crate) fn put_many_json<T: Serialize>(
+    store: &dyn Store,
+    table: Table,
+    records: &[(String, T)],
+) -> Result<(), StoreError> {
+    let encoded = records
+        .iter()
+        .map(|(key, value)| serde_json::to_vec(value).map(|bytes| (key.as_str(), bytes)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| StoreError::Corrupt(table.name()))?;
+    let entries: Vec<(&str, &[u8])> = encoded
+        .iter()
+        .map(|(key, bytes)| (*key, bytes.as_slice()))
+        .collect();
+    store.put_many(table, &entries)
+}
+
+/// Atomically applies `f` to several JSON records of one table
+/// ([`Store::update_many`]): `f` gets the index of the key and its record,
+/// and returns the new record or `None` to keep it. A record that does not
+/// decode is left unchanged and the call ends `Corrupt`.
+pub(crate) fn update_many_json<T>(
+    store: &dyn Store,
+    table: Table,
+    keys: &[&str],
+    mut f: impl FnMut(usize, Option<T>) -> Option<T>,
+) -> Result<(), StoreError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let mut failure = None;
+    store.update_many(table, keys, &mut |i, current| {
+        let decoded = match current.map(serde_json::from_slice::<T>) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(_)) => {
+                failure = Some(StoreError::Corrupt(table.name()));
+                return Update::Keep;
+            }
+        };
+        match f(i, decoded).map(|n| serde_json::to_vec(&n)) {
+            None => Update::Keep,
+            Some(Ok(bytes)) => Update::Put(bytes),
+            Some(Err(_)) => {
+                failure = Some(StoreError::Corrupt(table.name()));
+                Update::Keep
+            }
+        }
+    })?;
+    failure.map_or(Ok(()), Err)
+}
+
 /// Deletes the JSON records of `table` that `dead` picks; returns how many
 /// were removed. A record that does not decode is `Corrupt`, and nothing after
 /// it is looked at.
@@ -136,29 +190,10 @@ where
     T: Serialize + DeserializeOwned,
 {
     let mut result = None;
-    let mut failure = None;
-    store.update(table, key, &mut |current| {
-        let decoded = match current.map(serde_json::from_slice::<T>) {
-            None => None,
-            Some(Ok(v)) => Some(v),
-            Some(Err(_)) => {
-                failure = Some(StoreError::Corrupt(table.name()));
-                return Update::Keep;
-            }
-        };
-        let (next, r) = f(decoded);
+    update_many_json(store, table, &[key], |_, current| {
+        let (next, r) = f(current);
         result = Some(r);
-        match next.map(|n| serde_json::to_vec(&n)) {
-            None => Update::Keep,
-            Some(Ok(bytes)) => Update::Put(bytes),
-            Some(Err(_)) => {
-                failure = Some(StoreError::Corrupt(table.name()));
-                Update::Keep
-            }
-        }
+        next
     })?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
     result.ok_or(StoreError::Backend("update did not run".into()))
 }
