@@ -1,6 +1,8 @@
 //! `authority.client_credentials_pg.vs_oidc_provider`: the `authority` group's
 //! measurement with our authority on a `PgStore`, in a throwaway PostgreSQL
-//! cluster the bench starts (and removes) on loopback.
+//! cluster the bench starts (and removes) on loopback with the server's default
+//! durability (`fsync` and `synchronous_commit` on: every commit is flushed to
+//! disk), and prints the settings it measured with.
 
 use crate::authority::{fail, load, start_ours_on};
 use crate::measure::report;
@@ -17,14 +19,25 @@ pub(crate) async fn run(client: &reqwest::Client, theirs_url: &str) {
         );
         return;
     };
-    let cluster = tokio::task::spawn_blocking(move || pg_store::testing::TestCluster::start(&bin))
-        .await
-        .unwrap_or_else(|e| fail(&e))
-        .unwrap_or_else(|e| fail(&e));
+    let cluster =
+        tokio::task::spawn_blocking(move || pg_store::testing::TestCluster::start_durable(&bin))
+            .await
+            .unwrap_or_else(|e| fail(&e))
+            .unwrap_or_else(|e| fail(&e));
     let url = cluster.url("postgres");
     let store = tokio::task::spawn_blocking(move || {
         let config = pg_store::PgConfig::parse(&url)?.pool_size(16);
         let pool = pg_store::PgPool::connect(config)?;
+        let client = pool.client_blocking()?;
+        let settings = pool.block_on(client.query_one(
+            "SELECT current_setting('fsync'), current_setting('synchronous_commit')",
+            &[],
+        ))?;
+        let (fsync, commit): (String, String) = (settings.try_get(0)?, settings.try_get(1)?);
+        println!(
+            "  authority.client_credentials_pg: server settings fsync={fsync} synchronous_commit={commit} (PostgreSQL defaults), store defaults"
+        );
+        drop(client);
         reference_authority::PgStore::open(pool)
             .map_err(|e| pg_store::PgError::Query(e.to_string()))
     })

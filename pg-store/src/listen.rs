@@ -44,8 +44,7 @@ impl PgPool {
         let statement = format!("LISTEN {}", channel.quoted());
         let task = self.inner.handle.spawn(async move {
             loop {
-                if let Ok((client, mut connection)) = config.connect(tokio_postgres::NoTls).await
-                {
+                if let Ok((client, mut connection)) = config.connect(tokio_postgres::NoTls).await {
                     let heard = Arc::clone(&listener);
                     let mut messages =
                         futures::stream::poll_fn(move |cx| connection.poll_message(cx));

@@ -194,7 +194,12 @@ fn put_async_commits_every_row_of_every_caller(a: &Arc<dyn Store>, b: &Arc<dyn S
             let s = if caller % 2 == 0 { a } else { b };
             scope.spawn(move || {
                 let rows = (0..3)
-                    .map(|i| (format!("jti-{caller}-{i}"), format!("{caller}/{i}").into_bytes()))
+                    .map(|i| {
+                        (
+                            format!("jti-{caller}-{i}"),
+                            format!("{caller}/{i}").into_bytes(),
+                        )
+                    })
                     .collect();
                 futures::executor::block_on(s.put_async(LEDGER, rows)).unwrap();
             });
@@ -284,10 +289,15 @@ fn postgres_client_records_written_at_one_instance_are_seen_at_the_other() {
             == vec![Some(b"v1".to_vec()), Some(b"1".to_vec())]
     });
     assert!(b.delete(disabled, "agent").unwrap());
-    eventually("the enabling", &|| a.get(disabled, "agent").unwrap().is_none());
+    eventually("the enabling", &|| {
+        a.get(disabled, "agent").unwrap().is_none()
+    });
     // The writing instance sees its own write at once.
     a.put(Table::Clients, "agent", b"v2").unwrap();
-    assert_eq!(a.get(Table::Clients, "agent").unwrap(), Some(b"v2".to_vec()));
+    assert_eq!(
+        a.get(Table::Clients, "agent").unwrap(),
+        Some(b"v2".to_vec())
+    );
     // A key too long for a notification payload still invalidates (everything).
     let long = "x".repeat(8_000);
     assert_eq!(a.get(Table::Clients, &long).unwrap(), None);

@@ -48,9 +48,7 @@ impl GroupCommit {
         self.jobs
             .send(Job { table, rows, done })
             .map_err(|_| "the store is closed".to_owned())?;
-        answer
-            .await
-            .map_err(|_| "the store is closed".to_owned())?
+        answer.await.map_err(|_| "the store is closed".to_owned())?
     }
 }
 
