@@ -14,6 +14,9 @@ use std::sync::{Mutex, PoisonError};
 /// The cached tables: client registrations and their disabled status.
 pub(super) const CACHED_TABLES: [&str; 2] = ["clients", "disabled_clients"];
 
+/// A record read from the database: (table, key) and its value.
+pub(super) type Read<'a> = ((&'a str, &'a str), Option<Vec<u8>>);
+
 /// Most records held; a full cache starts over.
 const CAPACITY: usize = 10_000;
 
@@ -68,7 +71,7 @@ impl ReadCache {
 
     /// Keeps values read from the database, unless something was invalidated
     /// since `generation` was taken.
-    pub(super) fn fill(&self, generation: u64, read: &[((&str, &str), Option<Vec<u8>>)]) {
+    pub(super) fn fill(&self, generation: u64, read: &[Read<'_>]) {
         let mut state = self.state();
         if !state.live || state.generation != generation {
             return;
