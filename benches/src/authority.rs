@@ -15,7 +15,7 @@ const RESOURCE: &str = "https://reports.example.com";
 /// Requests in flight at once.
 const CONCURRENCY: usize = 16;
 /// Tokens per measured batch.
-const BATCH: usize = 1_600;
+pub(crate) const BATCH: usize = 1_600;
 /// Paired batches.
 const ROUNDS: usize = 7;
 

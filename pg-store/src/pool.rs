@@ -28,12 +28,14 @@ pub type PgClient = Object;
 /// ```
 #[derive(Clone)]
 pub struct PgPool {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
+    /// The connection settings (for connections of their own, such as a listener's).
+    pub(crate) config: tokio_postgres::Config,
     pool: Pool,
-    handle: Handle,
+    pub(crate) handle: Handle,
     runtime: Option<Runtime>,
 }
 
@@ -70,6 +72,7 @@ impl PgPool {
             .enable_all()
             .build()
             .map_err(|e| PgError::Pool(format!("runtime: {e}")))?;
+        let pg = config.pg.clone();
         let manager = Manager::from_config(
             config.pg,
             tokio_postgres::NoTls,
@@ -86,6 +89,7 @@ impl PgPool {
             .map_err(|e| PgError::Pool(e.to_string()))?;
         let pool = Self {
             inner: Arc::new(Inner {
+                config: pg,
                 pool,
                 handle: runtime.handle().clone(),
                 runtime: Some(runtime),

@@ -229,3 +229,83 @@ async fn a_replayed_client_assertion_is_refused_across_instances() {
         );
     }
 }
+
+/// The `jti` of a JWT access token (its payload read without verification: the
+/// test only needs the identifier).
+fn jti_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value =
+        serde_json::from_slice(&agent_auth::jose::base64url::decode(payload).unwrap()).unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_token_is_in_the_shared_ledger_before_it_is_returned() {
+    let Some(p) = pair("ledger_shared").await else {
+        return;
+    };
+    p.a.authority
+        .register_client(
+            ClientSpec::confidential("portal", SECRET)
+                .grant_types([grant_types::CLIENT_CREDENTIALS]),
+        )
+        .unwrap();
+    let form = [("grant_type", "client_credentials")];
+    // Requests at once, so that their ledger rows share commits.
+    let tokens = futures::future::join_all((0..24).map(|_| p.token(&p.a, &form, true))).await;
+    let ledger =
+        p.b.authority
+            .store()
+            .scan(Table::Extension("issued_access_tokens"))
+            .unwrap();
+    assert_eq!(tokens.len(), 24);
+    for (status, body) in tokens {
+        assert_eq!(status, 200, "{body}");
+        let jti = jti_of(body["access_token"].as_str().unwrap());
+        assert!(
+            ledger.iter().any(|(key, _)| *key == jti),
+            "{jti} missing from the ledger instance b reads"
+        );
+    }
+    assert_eq!(ledger.len(), 24);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_disabled_at_one_instance_is_refused_at_the_other() {
+    let Some(p) = pair("disable_shared").await else {
+        return;
+    };
+    p.a.authority
+        .register_client(
+            ClientSpec::confidential("portal", SECRET)
+                .grant_types([grant_types::CLIENT_CREDENTIALS]),
+        )
+        .unwrap();
+    let form = [("grant_type", "client_credentials")];
+    // Instance a reads (and caches) the client.
+    assert_eq!(p.token(&p.a, &form, true).await.0, 200);
+    assert_eq!(p.token(&p.a, &form, true).await.0, 200);
+    p.b.authority.disable_client("portal").unwrap();
+    // Instance b refuses at once; a once the database's notification reached it.
+    let (status, body) = p.token(&p.b, &form, true).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, body) = p.token(&p.a, &form, true).await;
+        if status == 401 {
+            assert_eq!(body["error"], "invalid_client");
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "instance a still issues tokens to the disabled client"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    p.a.authority.enable_client("portal").unwrap();
+    assert_eq!(p.token(&p.a, &form, true).await.0, 200);
+}

@@ -13,6 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The superuser of test clusters.
 pub const SUPERUSER: &str = "postgres";
 
+/// The settings of test clusters: no flush to disk.
+const FAST_SETTINGS: &str = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+
 /// A running throwaway cluster. Dropping it stops the server and removes its files.
 #[derive(Debug)]
 pub struct TestCluster {
@@ -28,7 +31,19 @@ impl TestCluster {
     ///
     /// PostgreSQL refuses to run as root: when the tests run as root, the server
     /// runs as the `postgres` user (or `nobody`) through `runuser`.
+    /// The cluster trades durability for speed (`fsync`, `synchronous_commit` and
+    /// `full_page_writes` off): for tests only.
     pub fn start(bin: &Path) -> Result<Self, ClusterError> {
+        Self::start_with(bin, FAST_SETTINGS)
+    }
+
+    /// Creates and starts a cluster with the server's default durability (every
+    /// commit flushed to disk), for figures a deployment would see.
+    pub fn start_durable(bin: &Path) -> Result<Self, ClusterError> {
+        Self::start_with(bin, "")
+    }
+
+    fn start_with(bin: &Path, settings: &str) -> Result<Self, ClusterError> {
         let run_as = if effective_uid()? == 0 {
             Some(unprivileged_user()?)
         } else {
@@ -73,7 +88,7 @@ impl TestCluster {
         )?;
         cluster.port = free_port()?;
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 {settings}",
             cluster.port,
             cluster.path("sock")
         );

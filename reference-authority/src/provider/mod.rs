@@ -93,7 +93,7 @@ pub use session::{Credentials, LoginError, SessionHandle};
 pub use store::PgStore;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
-pub use store::{MemoryStore, Store, Table};
+pub use store::{MemoryStore, Store, StoreFuture, Table};
 pub use throttle::LoginThrottle;
 #[cfg(feature = "http")]
 pub use upstream_oidc::OidcConnection;

@@ -112,9 +112,19 @@ impl Authority {
             ));
         }
         let jkt = self.dpop_binding(request, &client)?;
-        let result =
-            super::dpop::binding::bound(jkt, handler.exchange(self, &client, &request.params))
-                .await;
+        let (result, issued) = crate::kill_switch::ledger::deferred(super::dpop::binding::bound(
+            jkt,
+            handler.exchange(self, &client, &request.params),
+        ))
+        .await;
+        // The ledger holds every token before it leaves (a logout revokes from it).
+        let result = match crate::kill_switch::ledger::write_deferred(self, issued).await {
+            Ok(()) => result,
+            Err(e) => {
+                tracing::error!(error = %e, "the issued-token ledger could not be written");
+                Err(OAuthError::from(e))
+            }
+        };
         // One audit event per refused request: the grant's own when it keeps one.
         if let (Err(err), false) = (&result, handler.audits_refusals()) {
             self.audit(AuditAction::TokenIssued, Outcome::Denied, |e| {

@@ -3,6 +3,10 @@
 
 mod memory;
 #[cfg(feature = "postgres")]
+mod pg_batch;
+#[cfg(feature = "postgres")]
+mod pg_cache;
+#[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -17,6 +21,11 @@ pub(crate) use typed::{Tables, decode_json, put_many_json, update_many_json};
 pub use typed::{get_json, purge_json, put_json, update_json};
 
 use super::StoreError;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The future of an asynchronous store write.
+pub type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 
 /// Whether a configured `database` names PostgreSQL (a `postgres://` or
 /// `postgresql://` URL) rather than a SQLite file.
@@ -119,6 +128,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Writes a value.
     fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError>;
+
+    /// Writes several values of one table, for an async caller that must not
+    /// block its thread on the write. A database store may commit them together
+    /// with the writes of concurrent callers (one round trip and one commit for
+    /// all); the future ends when they are committed. The default writes them
+    /// one by one with [`put`](Store::put).
+    fn put_async<'a>(&'a self, table: Table, rows: Vec<(String, Vec<u8>)>) -> StoreFuture<'a> {
+        Box::pin(async move {
+            rows.iter()
+                .try_for_each(|(key, value)| self.put(table, key, value))
+        })
+    }
 
     /// Removes a value; returns whether it existed.
     fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError>;

@@ -7,22 +7,70 @@
 //! assertion `jti`) are ordered too, then reads the row `FOR UPDATE`. Single use
 //! of codes (RFC 6749 section 4.1.2), refresh token reuse detection (RFC 9700
 //! section 4.14.2) and assertion replay protection (RFC 7523 section 3) rely on it.
+//!
+//! Client registrations and their disabled status are cached (see
+//! [`pg_cache`](super::pg_cache)): a trigger notifies every write to them, from
+//! any instance, on the [`CHANNEL`] channel. [`Store::put_async`] commits the
+//! writes of concurrent callers together (see [`pg_batch`](super::pg_batch)).
 
-use super::{Store, Table, Update};
+use super::pg_batch::GroupCommit;
+use super::pg_cache::ReadCache;
+use super::{Store, StoreFuture, Table, Update};
 use crate::provider::StoreError;
-use pg_store::{Migration, PgClient, PgError, PgPool, tokio_postgres};
+use pg_store::{Identifier, ListenGuard, Migration, PgClient, PgError, PgPool, tokio_postgres};
+use std::sync::Arc;
+
+/// The notification channel of writes to cached records.
+const CHANNEL: &str = "authority_records";
 
 /// The schema steps of the authority's tables.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "authority records",
-    sql: "CREATE TABLE authority_records (
-              tbl TEXT NOT NULL,
-              key TEXT NOT NULL,
-              value BYTEA NOT NULL,
-              PRIMARY KEY (tbl, key)
-          )",
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "authority records",
+        sql: "CREATE TABLE authority_records (
+                  tbl TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  value BYTEA NOT NULL,
+                  PRIMARY KEY (tbl, key)
+              )",
+    },
+    Migration {
+        version: 2,
+        name: "notify writes of client records",
+        // The payload is `table chr(31) key`, empty (forget everything) when
+        // too long for a notification (8,000 bytes).
+        sql: "CREATE FUNCTION authority_records_notify() RETURNS trigger
+              LANGUAGE plpgsql AS $$
+              DECLARE
+                  changed TEXT := CASE WHEN TG_OP = 'DELETE'
+                                       THEN OLD.tbl || chr(31) || OLD.key
+                                       ELSE NEW.tbl || chr(31) || NEW.key END;
+              BEGIN
+                  PERFORM pg_notify('authority_records',
+                                    CASE WHEN octet_length(changed) > 7000 THEN ''
+                                         ELSE changed END);
+                  RETURN NULL;
+              END $$;
+              CREATE TRIGGER authority_records_notify_write
+                  AFTER INSERT OR UPDATE ON authority_records FOR EACH ROW
+                  WHEN (NEW.tbl IN ('clients', 'disabled_clients'))
+                  EXECUTE FUNCTION authority_records_notify();
+              CREATE TRIGGER authority_records_notify_delete
+                  AFTER DELETE ON authority_records FOR EACH ROW
+                  WHEN (OLD.tbl IN ('clients', 'disabled_clients'))
+                  EXECUTE FUNCTION authority_records_notify();
+              CREATE FUNCTION authority_records_notify_truncate() RETURNS trigger
+              LANGUAGE plpgsql AS $$
+              BEGIN
+                  PERFORM pg_notify('authority_records', '');
+                  RETURN NULL;
+              END $$;
+              CREATE TRIGGER authority_records_notify_truncate
+                  AFTER TRUNCATE ON authority_records
+                  EXECUTE FUNCTION authority_records_notify_truncate();",
+    },
+];
 
 /// The component name of the authority's schema in `schema_version`.
 const SCHEMA_COMPONENT: &str = "reference_authority";
@@ -40,6 +88,9 @@ const SCHEMA_COMPONENT: &str = "reference_authority";
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    cache: Arc<ReadCache>,
+    group_commit: GroupCommit,
+    _listening: Arc<ListenGuard>,
 }
 
 fn backend(e: PgError) -> StoreError {
@@ -56,7 +107,15 @@ impl PgStore {
         let mut client = pool.client_blocking().map_err(backend)?;
         pool.block_on(pg_store::migrate(&mut client, SCHEMA_COMPONENT, MIGRATIONS))
             .map_err(backend)?;
-        Ok(Self { pool })
+        let cache = Arc::new(ReadCache::default());
+        let channel = Identifier::new(CHANNEL).map_err(backend)?;
+        let listening = pool.listen(&channel, cache.clone());
+        Ok(Self {
+            group_commit: GroupCommit::start(&pool),
+            pool,
+            cache,
+            _listening: Arc::new(listening),
+        })
     }
 
     /// Connects to `connection` (a libpq URL or key/value string) and opens the store.
@@ -95,6 +154,9 @@ const SCAN: &str =
 
 impl Store for PgStore {
     fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if ReadCache::covers(table.name()) {
+            return Ok(self.get_many(&[(table, key)])?.pop().flatten());
+        }
         let client = self.client()?;
         self.pool
             .block_on(async {
@@ -106,7 +168,130 @@ impl Store for PgStore {
     }
 
     fn get_many(&self, keys: &[(Table, &str)]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        let tables: Vec<&str> = keys.iter().map(|(t, _)| t.name()).collect();
+        let named: Vec<(&str, &str)> = keys.iter().map(|(t, k)| (t.name(), *k)).collect();
+        let generation = match self.cache.lookup(&named) {
+            Ok(values) => return Ok(values),
+            Err(generation) => generation,
+        };
+        let values = self.read_many(&named)?;
+        if let Some(generation) = generation {
+            let read: Vec<_> = named.iter().copied().zip(values.iter().cloned()).collect();
+            self.cache.fill(generation, &read);
+        }
+        Ok(values)
+    }
+
+    fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.cache.invalidate(table.name(), key);
+        let client = self.client()?;
+        let result = self
+            .pool
+            .block_on(async {
+                let statement = client.prepare_cached(UPSERT).await?;
+                client
+                    .execute(&statement, &[&table.name(), &key, &value])
+                    .await
+            })
+            .map(|_| ())
+            .map_err(query);
+        self.cache.invalidate(table.name(), key);
+        result
+    }
+
+    fn put_many(&self, table: Table, entries: &[(&str, &[u8])]) -> Result<(), StoreError> {
+        self.forget(table, entries.iter().map(|(k, _)| *k));
+        let mut client = self.client()?;
+        let pool = &self.pool;
+        let result = pg_store::retry(|| {
+            Ok(pool.block_on(async {
+                let tx = client.transaction().await?;
+                let upsert = tx.prepare_cached(UPSERT).await?;
+                for &(key, value) in entries {
+                    tx.execute(&upsert, &[&table.name(), &key, &value]).await?;
+                }
+                tx.commit().await
+            }))
+        })
+        .map_err(backend);
+        self.forget(table, entries.iter().map(|(k, _)| *k));
+        result
+    }
+
+    fn put_async<'a>(&'a self, table: Table, rows: Vec<(String, Vec<u8>)>) -> StoreFuture<'a> {
+        Box::pin(async move {
+            let name = table.name();
+            let keys: Vec<String> = if ReadCache::covers(name) {
+                rows.iter().map(|(k, _)| k.clone()).collect()
+            } else {
+                Vec::new()
+            };
+            keys.iter().for_each(|k| self.cache.invalidate(name, k));
+            let result = self
+                .group_commit
+                .write(name, rows)
+                .await
+                .map_err(StoreError::Backend);
+            keys.iter().for_each(|k| self.cache.invalidate(name, k));
+            result
+        })
+    }
+
+    fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
+        self.cache.invalidate(table.name(), key);
+        let client = self.client()?;
+        let result = self
+            .pool
+            .block_on(async {
+                let statement = client.prepare_cached(DELETE).await?;
+                client.execute(&statement, &[&table.name(), &key]).await
+            })
+            .map(|n| n > 0)
+            .map_err(query);
+        self.cache.invalidate(table.name(), key);
+        result
+    }
+
+    fn update(
+        &self,
+        table: Table,
+        key: &str,
+        f: &mut dyn FnMut(Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError> {
+        self.update_many(table, &[key], &mut |_, current| f(current))
+    }
+
+    fn update_many(
+        &self,
+        table: Table,
+        keys: &[&str],
+        f: &mut dyn FnMut(usize, Option<&[u8]>) -> Update,
+    ) -> Result<(), StoreError> {
+        self.forget(table, keys.iter().copied());
+        let result = self.update_rows(table, keys, f);
+        self.forget(table, keys.iter().copied());
+        result
+    }
+
+    fn scan(&self, table: Table) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let client = self.client()?;
+        let rows = self
+            .pool
+            .block_on(async {
+                let statement = client.prepare_cached(SCAN).await?;
+                client.query(&statement, &[&table.name()]).await
+            })
+            .map_err(query)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(query)
+    }
+}
+
+impl PgStore {
+    /// Reads several (table, key) pairs in one query, in their order.
+    fn read_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let tables: Vec<&str> = keys.iter().map(|(t, _)| *t).collect();
         let names: Vec<&str> = keys.iter().map(|(_, k)| *k).collect();
         let client = self.client()?;
         let rows = self
@@ -128,59 +313,16 @@ impl Store for PgStore {
         Ok(values)
     }
 
-    fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        let client = self.client()?;
-        self.pool
-            .block_on(async {
-                let statement = client.prepare_cached(UPSERT).await?;
-                client
-                    .execute(&statement, &[&table.name(), &key, &value])
-                    .await
-            })
-            .map(|_| ())
-            .map_err(query)
+    /// Drops `keys` of `table` from the read cache.
+    fn forget<'k>(&self, table: Table, keys: impl Iterator<Item = &'k str>) {
+        keys.for_each(|k| self.cache.invalidate(table.name(), k));
     }
 
-    fn put_many(&self, table: Table, entries: &[(&str, &[u8])]) -> Result<(), StoreError> {
-        let mut client = self.client()?;
-        let pool = &self.pool;
-        pg_store::retry(|| {
-            Ok(pool.block_on(async {
-                let tx = client.transaction().await?;
-                let upsert = tx.prepare_cached(UPSERT).await?;
-                for &(key, value) in entries {
-                    tx.execute(&upsert, &[&table.name(), &key, &value]).await?;
-                }
-                tx.commit().await
-            }))
-        })
-        .map_err(backend)
-    }
-
-    fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
-        let client = self.client()?;
-        self.pool
-            .block_on(async {
-                let statement = client.prepare_cached(DELETE).await?;
-                client.execute(&statement, &[&table.name(), &key]).await
-            })
-            .map(|n| n > 0)
-            .map_err(query)
-    }
-
-    fn update(
-        &self,
-        table: Table,
-        key: &str,
-        f: &mut dyn FnMut(Option<&[u8]>) -> Update,
-    ) -> Result<(), StoreError> {
-        self.update_many(table, &[key], &mut |_, current| f(current))
-    }
-
-    /// One transaction: the advisory locks of every key first, in key order
-    /// (so two instances updating overlapping batches cannot deadlock), then
-    /// each row read `FOR UPDATE` and changed.
-    fn update_many(
+    /// The atomic update of several rows in one transaction (see the module
+    /// documentation): the advisory locks of every key first, in key order (so
+    /// two instances updating overlapping batches cannot deadlock), then each
+    /// row read `FOR UPDATE` and changed.
+    fn update_rows(
         &self,
         table: Table,
         keys: &[&str],
@@ -221,20 +363,5 @@ impl Store for PgStore {
             }))
         })
         .map_err(backend)
-    }
-
-    fn scan(&self, table: Table) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        let client = self.client()?;
-        let rows = self
-            .pool
-            .block_on(async {
-                let statement = client.prepare_cached(SCAN).await?;
-                client.query(&statement, &[&table.name()]).await
-            })
-            .map_err(query)?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
-            .map_err(query)
     }
 }
