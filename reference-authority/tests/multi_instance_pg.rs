@@ -239,18 +239,24 @@ fn jti_of(token: &str) -> String {
     claims["jti"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_token_is_in_the_shared_ledger_before_it_is_returned() {
-    let Some(p) = pair("ledger_shared").await else {
-        return;
-    };
+/// Registers the `portal` client (client credentials) through instance a;
+/// returns its token request form.
+fn portal_with_client_credentials(p: &Pair) -> [(&'static str, &'static str); 1] {
     p.a.authority
         .register_client(
             ClientSpec::confidential("portal", SECRET)
                 .grant_types([grant_types::CLIENT_CREDENTIALS]),
         )
         .unwrap();
-    let form = [("grant_type", "client_credentials")];
+    [("grant_type", "client_credentials")]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_token_is_in_the_shared_ledger_before_it_is_returned() {
+    let Some(p) = pair("ledger_shared").await else {
+        return;
+    };
+    let form = portal_with_client_credentials(&p);
     // Requests at once, so that their ledger rows share commits.
     let tokens = futures::future::join_all((0..24).map(|_| p.token(&p.a, &form, true))).await;
     let ledger =
@@ -275,13 +281,7 @@ async fn a_client_disabled_at_one_instance_is_refused_at_the_other() {
     let Some(p) = pair("disable_shared").await else {
         return;
     };
-    p.a.authority
-        .register_client(
-            ClientSpec::confidential("portal", SECRET)
-                .grant_types([grant_types::CLIENT_CREDENTIALS]),
-        )
-        .unwrap();
-    let form = [("grant_type", "client_credentials")];
+    let form = portal_with_client_credentials(&p);
     // Instance a reads (and caches) the client.
     assert_eq!(p.token(&p.a, &form, true).await.0, 200);
     assert_eq!(p.token(&p.a, &form, true).await.0, 200);

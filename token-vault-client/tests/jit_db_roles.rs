@@ -151,20 +151,13 @@ async fn an_expired_role_cannot_log_in_and_is_dropped_by_the_sweep() {
         "the server enforces VALID UNTIL"
     );
     assert!(login(&db, &live).is_ok());
-    assert_eq!(issuer.drop_expired().await.unwrap(), 1);
-    let client = admin.client().await.unwrap();
     let Credential::Database { username, .. } = &expired else {
         panic!()
     };
-    let left: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_roles WHERE rolname = $1",
-            &[username],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0);
+    let exactly_expired = username.replace('_', "\\_");
+    assert_eq!(roles_like(&admin, &[&exactly_expired]).await, 1);
+    assert_eq!(issuer.drop_expired().await.unwrap(), 1);
+    assert_eq!(roles_like(&admin, &[&exactly_expired]).await, 0);
     assert!(login(&db, &live).is_ok(), "the live role stays");
 }
 
@@ -195,16 +188,21 @@ async fn an_issuer_drops_only_its_own_roles_and_a_bad_grant_leaves_no_role() {
         broken.issue_role("sales-agent").await,
         Err(VaultError::Storage(_))
     ));
+    assert_eq!(roles_like(&admin, &["broken\\_%"]).await, 0);
+}
+
+/// How many server roles have a name `LIKE` one of `patterns`.
+async fn roles_like(admin: &PgPool, patterns: &[&str]) -> i64 {
     let client = admin.client().await.unwrap();
-    let left: i64 = client
+    let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+    client
         .query_one(
-            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'broken\\_%'",
-            &[],
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE ANY($1)",
+            &[&patterns],
         )
         .await
         .unwrap()
-        .get(0);
-    assert_eq!(left, 0);
+        .get(0)
 }
 
 /// Any just-in-time issuer's expiry sweep.
@@ -244,16 +242,7 @@ async fn through_the_issuer_trait_a_lease_is_revoked_or_swept_and_bad_requests_c
             Err(VaultError::Invalid(_))
         ));
     }
-    let client = admin.client().await.unwrap();
-    let left: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'agent\\_%' OR rolname LIKE 'other\\_%'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0);
+    assert_eq!(roles_like(&admin, &["agent\\_%", "other\\_%"]).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -323,15 +312,6 @@ async fn the_vault_mints_a_role_on_read_reuses_it_and_the_rotation_pass_drops_ex
     clock.set(agent_auth::clock::Clock::now(&clock) + 600);
     let report = vault.rotate_due(vault.now()).await.unwrap();
     assert_eq!((report.jit_swept, report.expired_removed), (2, 1));
-    let admin_client = admin.client().await.unwrap();
-    let left: i64 = admin_client
-        .query_one(
-            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'agent\\_%'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0);
+    assert_eq!(roles_like(&admin, &["agent\\_%"]).await, 0);
     assert!(login(&db, &second).is_err());
 }
