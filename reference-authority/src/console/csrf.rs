@@ -87,14 +87,7 @@ pub(super) fn verify(
 }
 
 fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, v)| *n == COOKIE && !v.is_empty())
-        .map(|(_, v)| v.to_owned())
+    crate::provider::http::cookies::read(headers, COOKIE)
 }
 
 #[cfg(test)]

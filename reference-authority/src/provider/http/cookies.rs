@@ -11,7 +11,9 @@ pub(super) const NAME: &str = "agent_auth_session";
 /// The cookie binding login interactions to the browser.
 const BROWSER: &str = "agent_auth_browser";
 
-fn read(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The first non-empty value of cookie `name` in the request (RFC 6265
+/// section 5.4 `Cookie` header, several headers allowed).
+pub(crate) fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
