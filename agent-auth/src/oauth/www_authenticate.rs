@@ -258,6 +258,23 @@ pub fn parse_www_authenticate(header: &str) -> Result<Vec<Challenge>, ChallengeE
 mod tests {
     use super::*;
 
+    /// The fuzz target's committed seeds are well-formed headers (so the
+    /// fuzzer starts from inputs that reach every parameter form).
+    #[test]
+    fn the_fuzz_seeds_parse() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/www_authenticate");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let header = std::fs::read_to_string(&path).unwrap();
+            let challenges = parse_www_authenticate(&header).unwrap();
+            assert!(!challenges.is_empty(), "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 5, "expected the seed headers in {}", dir.display());
+    }
+
     #[test]
     fn bearer_challenge_with_resource_metadata_and_scope() {
         let h = r#"Bearer realm="mcp", error="insufficient_scope", scope="files:read files:write", resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/mcp""#;
