@@ -170,6 +170,34 @@ fn a_revoked_certificate_is_in_the_crl_and_refused() {
 }
 
 #[test]
+fn a_ca_object_that_only_serves_the_crl_shows_revocations_made_through_another() {
+    let f = fixture();
+    // Opened before the revocations, as a separate process serving the CRL.
+    let serving = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+    let first = f.ca.issue("crm-agent").unwrap();
+    let second = f.ca.issue("mail-agent").unwrap();
+    assert!(serving.verify(first.der(), "crm-agent").is_ok());
+    f.ca.revoke(first.serial()).unwrap();
+    assert!(matches!(
+        serving.verify(first.der(), "crm-agent"),
+        Err(CertError::Revoked)
+    ));
+    // A revocation through the serving object keeps the other's.
+    serving.revoke(second.serial()).unwrap();
+    let reopened = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+    for (cert, agent) in [(&first, "crm-agent"), (&second, "mail-agent")] {
+        assert!(matches!(
+            reopened.verify(cert.der(), agent),
+            Err(CertError::Revoked)
+        ));
+        assert!(matches!(
+            f.ca.verify(cert.der(), agent),
+            Err(CertError::Revoked)
+        ));
+    }
+}
+
+#[test]
 fn another_cas_certificate_is_refused() {
     let f = fixture();
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m2").unwrap()));
