@@ -327,14 +327,32 @@ impl AgentCa {
         Ok(())
     }
 
+    /// The next CRL number: above the last one this object signed and at
+    /// least the vault clock's second times 65,536, so that a CA opened
+    /// again later (a restarted server) keeps numbering upward (RFC 5280
+    /// §5.2.3: monotonically increasing) unless one object signed more than
+    /// 65,536 CRLs a second.
+    fn next_crl_number(&self, now: i64) -> u64 {
+        let floor = u64::try_from(now).unwrap_or(0).saturating_mul(1 << 16);
+        let next = |last: u64| last.saturating_add(1).max(floor);
+        match self
+            .crl_number
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                Some(next(last))
+            }) {
+            Ok(last) | Err(last) => next(last),
+        }
+    }
+
     /// The current CRL (DER), signed by the CA, valid for one certificate
-    /// lifetime, its number increasing with each CRL (RFC 5280 §5.2.3). It
+    /// lifetime, its number increasing with each CRL, also across a reopened
+    /// CA (RFC 5280 §5.2.3, see `next_crl_number`). It
     /// lists the serials revoked here and those sealed in the vault (read at
     /// each call), so a process that only serves the CRL shows the
     /// revocations of the process that issues.
     pub fn crl(&self) -> Result<Vec<u8>, CertError> {
         let now = self.vault.now();
-        let number = self.crl_number.fetch_add(1, Ordering::Relaxed) + 1;
+        let number = self.next_crl_number(now);
         let revoked_certs = {
             let mut list = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
             self.add_stored(&mut list)?;
