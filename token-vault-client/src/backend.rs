@@ -110,8 +110,9 @@ impl CredentialBackend for Vault {
         self.consent_error(connection, missing_scopes)
     }
 
-    /// Wipes the user's credentials and revokes their refresh tokens at the
-    /// providers ([`Vault::revoke_user`]).
+    /// Wipes the user's credentials and revokes their tokens at the
+    /// providers and their just-in-time credentials at the issuers
+    /// ([`Vault::revoke_user`]).
     async fn logout(&self, accessor: &Accessor) -> Result<usize, VaultError> {
         self.revoke_user(accessor.tenant(), accessor.user())
             .await

@@ -37,7 +37,10 @@ impl Lease {
         &self.id
     }
 
-    /// The agent it was issued to.
+    /// The agent it was issued to. A lease the vault rebuilds from a stored
+    /// credential to revoke it at logout names the user (or agent) the
+    /// credential is stored for: the vault keeps no record of which agent's
+    /// read minted it.
     pub fn agent(&self) -> &str {
         &self.agent
     }
@@ -78,6 +81,12 @@ pub trait JitIssuer: Send + Sync + std::fmt::Debug {
     /// Ends `lease` now (logout, revocation); returns whether it still existed.
     async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError>;
 
+    /// The id at this issuer of `credential`, one it issued (the vault
+    /// stores the credential, not its lease), so that logout can revoke it;
+    /// `None` when the credential does not name it or is not this issuer's
+    /// (logout then records it as not revocable: it ends at its expiry).
+    fn lease_id(&self, credential: &Credential) -> Option<String>;
+
     /// Removes every credential of this issuer whose lifetime has passed;
     /// returns how many.
     async fn sweep_expired(&self) -> Result<usize, VaultError>;
@@ -92,7 +101,9 @@ pub trait JitIssuer: Send + Sync + std::fmt::Debug {
 /// credential at request time, seals it in the vault with its expiry and
 /// hands it out until `renew_before` seconds before that expiry; the rotation
 /// pass ([`Vault::rotate_due`](crate::Vault::rotate_due)) removes expired ones
-/// from the vault and runs the issuer's [`sweep_expired`](JitIssuer::sweep_expired).
+/// from the vault and runs the issuer's [`sweep_expired`](JitIssuer::sweep_expired);
+/// logout ([`Vault::wipe_user`](crate::Vault::wipe_user)) revokes the ones
+/// the vault holds for the user.
 #[derive(Debug, Clone)]
 pub struct JitSource {
     minter: std::sync::Arc<dyn Mint>,
@@ -156,6 +167,15 @@ impl JitSource {
     pub(crate) async fn sweep(&self) -> Result<usize, VaultError> {
         self.minter.sweep().await
     }
+
+    /// The lease of a just-in-time `credential` stored for `holder`, rebuilt
+    /// to revoke it; `None` when the issuer cannot name it or the credential
+    /// has no expiry (then it was not minted).
+    pub(crate) fn stored_lease(&self, holder: &str, credential: Credential) -> Option<Lease> {
+        let expires_at = credential.expires_at()?;
+        let id = self.minter.lease_id(&credential)?;
+        Some(Lease::new(id, holder, credential, expires_at))
+    }
 }
 
 /// A [`JitIssuer`] bound to its template and lifetime: object safe, so a
@@ -166,6 +186,7 @@ trait Mint: Send + Sync + std::fmt::Debug {
     async fn issue(&self, agent: &str) -> Result<Lease, VaultError>;
     async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError>;
     async fn sweep(&self) -> Result<usize, VaultError>;
+    fn lease_id(&self, credential: &Credential) -> Option<String>;
 }
 
 struct Bound<I: JitIssuer> {
@@ -199,5 +220,9 @@ impl<I: JitIssuer> Mint for Bound<I> {
 
     async fn sweep(&self) -> Result<usize, VaultError> {
         self.issuer.sweep_expired().await
+    }
+
+    fn lease_id(&self, credential: &Credential) -> Option<String> {
+        self.issuer.lease_id(credential)
     }
 }

@@ -45,10 +45,11 @@ pub use store::postgres::PgVaultStore;
 pub use store::sqlite::SqliteVaultStore;
 pub use store::{MemoryVaultStore, RecordFormat, SealedRecord, Status, VaultStore};
 pub use vault::{
-    Accessor, AccessorOrigin, AgentConnections, AllowedConnection, ConnectionConfig, Lookup,
-    RefreshError, RefreshPolicy, RefreshedTokens, RetrySleeper, RevocationReport, RevocationRetry,
-    RevokeError, RevokedToken, StaticAgentConnections, TokenRefresher, TokenRevocation,
-    TokenRevoker, TokioRetrySleeper, Vault, VaultBuilder, VaultSignals,
+    Accessor, AccessorOrigin, AgentConnections, AllowedConnection, ConnectionConfig,
+    LeaseRevocation, Lookup, RefreshError, RefreshPolicy, RefreshedTokens, RetrySleeper,
+    RevocationReport, RevocationRetry, RevokeError, RevokedToken, StaticAgentConnections,
+    TokenRefresher, TokenRevocation, TokenRevoker, TokioRetrySleeper, Vault, VaultBuilder,
+    VaultSignals,
 };
 
 /// The identity core whose types this crate's API takes (clock, audit sink,

@@ -170,6 +170,63 @@ fn a_revoked_certificate_is_in_the_crl_and_refused() {
 }
 
 #[test]
+fn a_ca_object_that_only_serves_the_crl_shows_revocations_made_through_another() {
+    let f = fixture();
+    // Opened before the revocations, as a separate process serving the CRL.
+    let serving = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+    let first = f.ca.issue("crm-agent").unwrap();
+    let second = f.ca.issue("mail-agent").unwrap();
+    assert!(serving.verify(first.der(), "crm-agent").is_ok());
+    f.ca.revoke(first.serial()).unwrap();
+    assert!(matches!(
+        serving.verify(first.der(), "crm-agent"),
+        Err(CertError::Revoked)
+    ));
+    // A revocation through the serving object keeps the other's.
+    serving.revoke(second.serial()).unwrap();
+    let reopened = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+    for (cert, agent) in [(&first, "crm-agent"), (&second, "mail-agent")] {
+        assert!(matches!(
+            reopened.verify(cert.der(), agent),
+            Err(CertError::Revoked)
+        ));
+        assert!(matches!(
+            f.ca.verify(cert.der(), agent),
+            Err(CertError::Revoked)
+        ));
+    }
+}
+
+/// The CRL number extension's value (OID 2.5.29.20: an OCTET STRING
+/// holding an INTEGER), read with a minimal DER walk.
+fn crl_number(crl: &[u8]) -> u128 {
+    const OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x14];
+    let start = crl
+        .windows(OID.len())
+        .position(|w| w == OID)
+        .expect("a CRL number extension");
+    let value = &crl[start + OID.len()..];
+    assert_eq!((value[0], value[2]), (0x04, 0x02), "OCTET STRING, INTEGER");
+    let len = usize::from(value[3]);
+    value[4..4 + len]
+        .iter()
+        .fold(0, |n, b| (n << 8) | u128::from(*b))
+}
+
+#[test]
+fn crl_numbers_keep_increasing_when_the_ca_is_opened_again() {
+    let f = fixture();
+    let first = crl_number(&f.ca.crl().unwrap());
+    let second = crl_number(&f.ca.crl().unwrap());
+    assert!(second > first, "{first} then {second}");
+    // A restarted server opens the CA again, a second later or more.
+    f.clock.set(T0 + 1);
+    let reopened = AgentCa::open(&f.vault, "acme.example", CertPolicy::default()).unwrap();
+    let third = crl_number(&reopened.crl().unwrap());
+    assert!(third > second, "{second} then {third}");
+}
+
+#[test]
 fn another_cas_certificate_is_refused() {
     let f = fixture();
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m2").unwrap()));

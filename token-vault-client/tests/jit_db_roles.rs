@@ -245,33 +245,29 @@ async fn through_the_issuer_trait_a_lease_is_revoked_or_swept_and_bad_requests_c
     assert_eq!(roles_like(&admin, &["agent\\_%", "other\\_%"]).await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_vault_mints_a_role_on_read_reuses_it_and_the_rotation_pass_drops_expired_ones() {
+/// A vault whose `crm-db` connection mints roles of the `agent` template,
+/// valid 300 seconds, through `admin`.
+fn jit_vault(admin: PgPool, clock: &ManualClock) -> token_vault_client::Vault {
     use token_vault_client::jit::JitSource;
-    use token_vault_client::{
-        Accessor, ConnectionConfig, IssuedCredential, MasterKey, MemoryVaultStore,
-        StaticKeyProvider, Vault,
-    };
-    let Some(db) = pg_store::testing::fresh_database("jit_vault_read").unwrap() else {
-        return;
-    };
-    let admin = crm(&db);
-    let clock = ManualClock::new(now());
-    let audit = MemorySink::new();
-    let issuer = Arc::new(issuer(admin.clone(), &clock, &audit));
+    use token_vault_client::{ConnectionConfig, MasterKey, MemoryVaultStore, StaticKeyProvider};
+    let issuer = Arc::new(issuer(admin, clock, &MemorySink::new()));
     let template = RoleTemplate::new("agent", ["crm_readonly"], 900)
         .unwrap()
         .database("crm");
     let keys = Arc::new(StaticKeyProvider::new(MasterKey::generate("m1").unwrap()));
-    let vault = Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
+    let vault = token_vault_client::Vault::builder(Arc::new(MemoryVaultStore::new()), keys)
         .clock(Arc::new(clock.clone()))
         .build();
     vault.add_connection(
         ConnectionConfig::new("crm-db").jit(JitSource::new(issuer, template, 300).unwrap()),
     );
-    let alice = Accessor::trusted_system("acme", "alice", "sales-agent");
-    let as_credential = |issued: &IssuedCredential| match issued {
-        IssuedCredential::Database {
+    vault
+}
+
+/// The credential a read handed out, as stored.
+fn as_credential(issued: &token_vault_client::IssuedCredential) -> Credential {
+    match issued {
+        token_vault_client::IssuedCredential::Database {
             username,
             password,
             expires_at,
@@ -284,8 +280,18 @@ async fn the_vault_mints_a_role_on_read_reuses_it_and_the_rotation_pass_drops_ex
             expires_at: *expires_at,
         },
         _ => panic!("a database credential"),
-    };
+    }
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_mints_a_role_on_read_reuses_it_and_the_rotation_pass_drops_expired_ones() {
+    let Some(db) = pg_store::testing::fresh_database("jit_vault_read").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    let clock = ManualClock::new(now());
+    let vault = jit_vault(admin.clone(), &clock);
+    let alice = token_vault_client::Accessor::trusted_system("acme", "alice", "sales-agent");
     // The read mints a role that logs in with the template's grants.
     let first = vault.get(&alice, "crm-db", &[]).await.unwrap();
     let first = as_credential(&first);
@@ -314,4 +320,39 @@ async fn the_vault_mints_a_role_on_read_reuses_it_and_the_rotation_pass_drops_ex
     assert_eq!((report.jit_swept, report.expired_removed), (2, 1));
     assert_eq!(roles_like(&admin, &["agent\\_%"]).await, 0);
     assert!(login(&db, &second).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_drops_the_live_role_minted_on_read_at_the_server() {
+    let Some(db) = pg_store::testing::fresh_database("jit_vault_logout").unwrap() else {
+        return;
+    };
+    let admin = crm(&db);
+    let clock = ManualClock::new(now());
+    let vault = jit_vault(admin.clone(), &clock);
+    let alice = token_vault_client::Accessor::trusted_system("acme", "alice", "sales-agent");
+    let bob = token_vault_client::Accessor::trusted_system("acme", "bob", "sales-agent");
+    let minted = as_credential(&vault.get(&alice, "crm-db", &[]).await.unwrap());
+    let kept = as_credential(&vault.get(&bob, "crm-db", &[]).await.unwrap());
+    let session = login(&db, &minted).unwrap();
+    let client = session.client().await.unwrap();
+    client
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap();
+
+    // Well before its expiry, alice's logout drops her role at the server:
+    // the open session is ended and new logins are refused. Bob's stays.
+    let report = vault.revoke_user("acme", "alice").await.unwrap();
+    assert_eq!(report.revoked, ["crm-db"]);
+    assert_eq!(report.leases.len(), 1);
+    assert_eq!(report.leases[0].outcome, Ok(()));
+    let Credential::Database { username, .. } = &minted else {
+        panic!("a database credential");
+    };
+    assert_eq!(report.leases[0].lease.as_deref(), Some(username.as_str()));
+    assert!(client.query_one("SELECT 1", &[]).await.is_err());
+    assert!(login(&db, &minted).is_err());
+    assert!(login(&db, &kept).is_ok());
+    assert_eq!(roles_like(&admin, &["agent\\_%"]).await, 1);
 }

@@ -1,7 +1,8 @@
 //! The cascade's vault step deprovisions the agent at the vault, which
 //! revokes each wiped entry's tokens at the provider (RFC 7009); the
 //! provider here is a second reference authority, reached through its own
-//! revocation endpoint, counting the requests it gets.
+//! revocation endpoint, counting the requests it gets. A just-in-time
+//! credential of the agent is revoked at its issuer.
 
 use super::*;
 use agent_auth::secret::SecretString;
@@ -10,9 +11,11 @@ use reference_authority::governance::cascade::{
 };
 use reference_authority::{GrantFacts, IssueOptions, Params, TokenRequest};
 use std::sync::Mutex;
+use token_vault_client::jit::{JitIssuer, JitSource, Lease};
 use token_vault_client::{
-    ConnectionConfig, Credential, CredentialKey, MasterKey, MemoryVaultStore, RevocationRetry,
-    RevokeError, StaticKeyProvider, TokenRevoker, TokenSet, TokioRetrySleeper, Vault,
+    Accessor, ConnectionConfig, Credential, CredentialKey, MasterKey, MemoryVaultStore,
+    RevocationRetry, RevokeError, StaticKeyProvider, TokenRevoker, TokenSet, TokioRetrySleeper,
+    Vault, VaultError,
 };
 
 const CONNECTOR: &str = "crm-connector";
@@ -219,4 +222,86 @@ async fn a_provider_that_fails_to_revoke_is_named_in_the_tombstone() {
     assert!(evidence.contains(r#""status":"failed""#), "{evidence}");
     assert!(provider.authority.verify_access_token(&access).is_ok());
     assert_eq!(vault.store().list().unwrap().len(), 1);
+}
+
+/// A database that mints users for the vault and keeps the live ones.
+#[derive(Debug)]
+struct Db {
+    now: i64,
+    live: Mutex<Vec<String>>,
+}
+
+#[agent_auth::async_trait]
+impl JitIssuer for Db {
+    type Template = ();
+
+    async fn issue(&self, agent: &str, _template: &(), ttl: i64) -> Result<Lease, VaultError> {
+        let mut live = self.live.lock().unwrap();
+        let user = format!("db-user-{}", live.len() + 1);
+        live.push(user.clone());
+        let expires_at = self.now + ttl;
+        let credential = Credential::Database {
+            username: user.clone(),
+            password: SecretString::new("generated"),
+            host: None,
+            database: None,
+            expires_at: Some(expires_at),
+        };
+        Ok(Lease::new(user, agent, credential, expires_at))
+    }
+
+    async fn revoke(&self, lease: &Lease) -> Result<bool, VaultError> {
+        let mut live = self.live.lock().unwrap();
+        let before = live.len();
+        live.retain(|user| user != lease.id());
+        Ok(live.len() < before)
+    }
+
+    async fn sweep_expired(&self) -> Result<usize, VaultError> {
+        Ok(0)
+    }
+
+    fn lease_id(&self, credential: &Credential) -> Option<String> {
+        match credential {
+            Credential::Database { username, .. } => Some(username.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn offboarding_revokes_the_agents_just_in_time_credential_at_its_issuer() {
+    let (provider, access, refresh) = provider(false);
+    let (f, vault) = vault_with(&provider, &access, &refresh);
+    let db = Arc::new(Db {
+        now: vault.now(),
+        live: Mutex::default(),
+    });
+    vault.add_connection(
+        ConnectionConfig::new("crm-db").jit(JitSource::new(Arc::clone(&db), (), 900).unwrap()),
+    );
+    let own = Accessor::trusted_system(ISSUER, AGENT, AGENT);
+    vault.get(&own, "crm-db", &[]).await.unwrap();
+    assert_eq!(*db.live.lock().unwrap(), ["db-user-1"]);
+
+    let t = f
+        .governance
+        .offboard(AGENT, &admin(), "decommissioned", Retire::Deactivate)
+        .await
+        .unwrap();
+    assert!(t.is_complete(), "{:?}", t.failed());
+    assert_eq!(
+        revocations(&t.state()),
+        [
+            ProviderRevocation {
+                connection: "crm".into(),
+                result: RevocationResult::Revoked,
+            },
+            ProviderRevocation {
+                connection: "crm-db".into(),
+                result: RevocationResult::Revoked,
+            },
+        ]
+    );
+    assert!(db.live.lock().unwrap().is_empty());
 }

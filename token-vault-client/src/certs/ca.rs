@@ -280,13 +280,15 @@ impl AgentCa {
 
     /// Revokes the certificate with `serial` (hex): from now on it is in the
     /// CRL and [`verify`](Self::verify) refuses it (RFC 5280 §5.3). The list
-    /// is sealed in the vault before this returns, so a reopened CA keeps it.
+    /// is sealed in the vault before this returns, so a reopened CA keeps it,
+    /// and another CA object on the same store serves it in its next CRL.
     pub fn revoke(&self, serial: &str) -> Result<(), CertError> {
         let bytes = unhex(serial)?;
         let serial_number = SerialNumber::from_slice(&bytes);
         let revocation_time = at(self.vault.now())?;
         {
             let mut list = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+            self.add_stored(&mut list)?;
             if list.iter().any(|r| r.serial_number == serial_number) {
                 return Ok(());
             }
@@ -313,16 +315,49 @@ impl AgentCa {
         Ok(())
     }
 
+    /// Adds to `list` the revoked serials sealed in the vault that it lacks
+    /// (revoked through another CA object sharing the vault's store, such as
+    /// another process's). The list only grows.
+    fn add_stored(&self, list: &mut Vec<RevokedCertParams>) -> Result<(), CertError> {
+        for stored in revoked::load(&self.vault, &self.trust_domain)? {
+            if !list.iter().any(|r| r.serial_number == stored.serial_number) {
+                list.push(stored);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next CRL number: above the last one this object signed and at
+    /// least the vault clock's second times 65,536, so that a CA opened
+    /// again later (a restarted server) keeps numbering upward (RFC 5280
+    /// §5.2.3: monotonically increasing) unless one object signed more than
+    /// 65,536 CRLs a second.
+    fn next_crl_number(&self, now: i64) -> u64 {
+        let floor = u64::try_from(now).unwrap_or(0).saturating_mul(1 << 16);
+        let next = |last: u64| last.saturating_add(1).max(floor);
+        match self
+            .crl_number
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                Some(next(last))
+            }) {
+            Ok(last) | Err(last) => next(last),
+        }
+    }
+
     /// The current CRL (DER), signed by the CA, valid for one certificate
-    /// lifetime, its number increasing with each CRL (RFC 5280 §5.2.3).
+    /// lifetime, its number increasing with each CRL, also across a reopened
+    /// CA (RFC 5280 §5.2.3, see `next_crl_number`). It
+    /// lists the serials revoked here and those sealed in the vault (read at
+    /// each call), so a process that only serves the CRL shows the
+    /// revocations of the process that issues.
     pub fn crl(&self) -> Result<Vec<u8>, CertError> {
         let now = self.vault.now();
-        let number = self.crl_number.fetch_add(1, Ordering::Relaxed) + 1;
-        let revoked_certs = self
-            .revoked
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let number = self.next_crl_number(now);
+        let revoked_certs = {
+            let mut list = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+            self.add_stored(&mut list)?;
+            list.clone()
+        };
         let params = CertificateRevocationListParams {
             this_update: at(now)?,
             next_update: at(now.saturating_add(self.policy.lifetime()))?,

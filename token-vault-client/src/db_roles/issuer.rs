@@ -280,6 +280,16 @@ impl JitIssuer for PgRoleIssuer {
     async fn sweep_expired(&self) -> Result<usize, VaultError> {
         self.drop_expired().await
     }
+
+    /// The role name, for a role of this issuer's template.
+    fn lease_id(&self, credential: &Credential) -> Option<String> {
+        match credential {
+            Credential::Database { username, .. } if self.template.owns(username) => {
+                Some(username.clone())
+            }
+            _ => None,
+        }
+    }
 }
 
 #[async_trait::async_trait]

@@ -15,6 +15,7 @@
 //! - `wipe`: disconnect and the local part of universal logout;
 //! - `revoke`: wiping a user or an agent, with revocation at the providers
 //!   (RFC 7009, retried);
+//! - `leases`: the just-in-time credentials revoked at their issuers on wipe;
 //! - `signals`: the vault as a subscriber of `agent_auth::signals`;
 //! - `master_keys`: re-encryption after a master-key rotation, secret values for
 //!   the output filter;
@@ -29,6 +30,7 @@ mod consent;
 mod due;
 mod follow;
 mod jit;
+mod leases;
 mod master_keys;
 mod read;
 mod records;
@@ -45,6 +47,7 @@ pub use config::{
     ConnectionConfig, RefreshError, RefreshPolicy, RefreshedTokens, RetrySleeper, RevocationRetry,
     RevokeError, TokenRefresher, TokenRevoker, TokioRetrySleeper, VaultBuilder,
 };
+pub use leases::LeaseRevocation;
 pub use revoke::{RevocationReport, RevokedToken, TokenRevocation};
 pub use signals::VaultSignals;
 pub(crate) use write::validate_scopes;

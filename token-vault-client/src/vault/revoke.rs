@@ -1,9 +1,11 @@
 //! Ending access everywhere: wiping a user's credentials (or an agent's own,
 //! when it is deprovisioned) and asking each provider to revoke the refresh
-//! and access tokens it had issued (RFC 7009), retried, recording where it
+//! and access tokens it had issued (RFC 7009), and each issuer the
+//! just-in-time credentials it had minted, retried, recording where it
 //! could not.
 
 use super::Vault;
+use super::leases::{HeldLease, LeaseRevocation};
 use crate::credential::Credential;
 use crate::envelope;
 use crate::error::VaultError;
@@ -45,7 +47,9 @@ pub struct TokenRevocation {
 }
 
 /// What [`Vault::wipe_user`] did. `revoked`, `unsupported` and `failed` name
-/// connections by the fate of their refresh token; `tokens` has every token.
+/// connections by the fate of their refresh token, or of their just-in-time
+/// credential; `tokens` has every token, `leases` every just-in-time
+/// credential.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RevocationReport {
@@ -61,39 +65,72 @@ pub struct RevocationReport {
     pub failed: Vec<(String, String)>,
     /// Every token the vault held, refresh and access, and its fate.
     pub tokens: Vec<TokenRevocation>,
+    /// Every just-in-time credential the vault held, and its fate at its
+    /// issuer.
+    pub leases: Vec<LeaseRevocation>,
+}
+
+/// What a user's records hold that can be revoked, read before the wipe.
+struct Held {
+    /// (connection, which token, the token), refresh tokens first.
+    tokens: Vec<(String, RevokedToken, SecretString)>,
+    leases: Vec<HeldLease>,
+}
+
+impl RevocationReport {
+    /// Files `connection` by `outcome`.
+    fn file(&mut self, connection: &str, outcome: &Result<(), RevokeError>) {
+        match outcome {
+            Ok(()) => self.revoked.push(connection.to_owned()),
+            Err(RevokeError::Unsupported) => self.unsupported.push(connection.to_owned()),
+            Err(RevokeError::Failed(why)) => {
+                self.failed.push((connection.to_owned(), why.clone()));
+            }
+        }
+    }
 }
 
 impl Vault {
-    /// Ends the third-party access of `user` in `tenant`: reads the refresh
-    /// and access tokens of the user's OAuth credentials, deletes every
-    /// credential of the user at once ([`wipe_local`](Self::wipe_local)),
-    /// then asks each connection's provider to revoke them (RFC 7009 section
-    /// 2.1, refresh token first) through the connection's
-    /// [`TokenRevoker`](super::TokenRevoker), retrying failures per the
-    /// vault's [`RevocationRetry`](super::RevocationRetry). Each token's fate
-    /// is audited (`token_revoked`); a provider without revocation is
-    /// recorded as `not_revocable`.
+    /// Ends the third-party access of `user` in `tenant`, in this order:
+    ///
+    /// 1. waits for the mints in progress on the user's just-in-time
+    ///    connections and holds new ones off;
+    /// 2. reads the refresh and access tokens of the user's OAuth
+    ///    credentials and the leases of their just-in-time credentials;
+    /// 3. deletes every credential of the user at once
+    ///    ([`wipe_local`](Self::wipe_local)), so nothing is handed out again,
+    ///    and lets mints go on;
+    /// 4. asks each connection's provider to revoke the tokens (RFC 7009
+    ///    section 2.1, refresh token first) through the connection's
+    ///    [`TokenRevoker`](super::TokenRevoker);
+    /// 5. asks each just-in-time credential's issuer to revoke it
+    ///    ([`JitIssuer::revoke`](crate::jit::JitIssuer::revoke)).
+    ///
+    /// Failures in 4 and 5 are retried per the vault's
+    /// [`RevocationRetry`](super::RevocationRetry); each token's and each
+    /// lease's fate is audited (`token_revoked`) and reported, a provider
+    /// without revocation (or an issuer that cannot name the lease) as
+    /// `not_revocable`. A store error in 2 or 3 is returned before anything
+    /// is revoked.
     pub async fn wipe_user(
         &self,
         tenant: &str,
         user: &str,
     ) -> Result<RevocationReport, VaultError> {
-        let held = self.held_tokens(tenant, user)?;
+        let (held, wiped) = {
+            let _mints = self.hold_mints(tenant, user).await;
+            let held = self.held(tenant, user)?;
+            (held, self.wipe_local(tenant, user)?)
+        };
         let mut report = RevocationReport {
-            wiped: self.wipe_local(tenant, user)?,
+            wiped,
             ..RevocationReport::default()
         };
-        for (connection, kind, token) in held {
+        for (connection, kind, token) in held.tokens {
             let (outcome, attempts) = self.revoke_retried(&connection, kind, &token).await;
             self.audit_revocation(tenant, user, &connection, kind, &outcome, attempts);
             if kind == RevokedToken::RefreshToken {
-                match &outcome {
-                    Ok(()) => report.revoked.push(connection.clone()),
-                    Err(RevokeError::Unsupported) => report.unsupported.push(connection.clone()),
-                    Err(RevokeError::Failed(why)) => {
-                        report.failed.push((connection.clone(), why.clone()));
-                    }
-                }
+                report.file(&connection, &outcome);
             }
             report.tokens.push(TokenRevocation {
                 connection,
@@ -101,6 +138,11 @@ impl Vault {
                 outcome,
                 attempts,
             });
+        }
+        for lease in held.leases {
+            let revocation = self.revoke_lease(tenant, user, lease).await;
+            report.file(&revocation.connection, &revocation.outcome);
+            report.leases.push(revocation);
         }
         Ok(report)
     }
@@ -133,29 +175,42 @@ impl Vault {
     }
 
     /// The refresh and access tokens of the user's OAuth credentials, by
-    /// connection, refresh tokens first.
-    fn held_tokens(
-        &self,
-        tenant: &str,
-        user: &str,
-    ) -> Result<Vec<(String, RevokedToken, SecretString)>, VaultError> {
+    /// connection, refresh tokens first, and the leases of the user's
+    /// just-in-time credentials (expired ones too: the issuer may not have
+    /// swept them yet).
+    fn held(&self, tenant: &str, user: &str) -> Result<Held, VaultError> {
         let mut refresh = Vec::new();
         let mut access = Vec::new();
+        let mut leases = Vec::new();
         for record in self.inner.store.list()? {
             if record.key.tenant != tenant || record.key.user != user {
                 continue;
             }
             // A record that no longer opens is wiped all the same.
-            if let Ok(Credential::OAuth(set)) = envelope::open(&*self.inner.keys, &record) {
-                let connection = record.key.connection.clone();
-                if let Some(rt) = set.refresh_token {
-                    refresh.push((connection.clone(), RevokedToken::RefreshToken, rt));
+            let Ok(credential) = envelope::open(&*self.inner.keys, &record) else {
+                continue;
+            };
+            let connection = record.key.connection.clone();
+            match credential {
+                Credential::OAuth(set) => {
+                    if let Some(rt) = set.refresh_token {
+                        refresh.push((connection.clone(), RevokedToken::RefreshToken, rt));
+                    }
+                    access.push((connection, RevokedToken::AccessToken, set.access_token));
                 }
-                access.push((connection, RevokedToken::AccessToken, set.access_token));
+                other => {
+                    let held = self
+                        .jit_source(&connection)
+                        .and_then(|source| HeldLease::of(&record.key, source, other));
+                    leases.extend(held);
+                }
             }
         }
         refresh.append(&mut access);
-        Ok(refresh)
+        Ok(Held {
+            tokens: refresh,
+            leases,
+        })
     }
 
     /// Revokes one token, retrying a failure (never a provider without
@@ -169,16 +224,31 @@ impl Vault {
         let Some(revoker) = self.connection(connection, |c| c.revoker.clone()).flatten() else {
             return (Err(RevokeError::Unsupported), 0);
         };
+        let revoker = &revoker;
+        self.retried(|| async move {
+            match kind {
+                RevokedToken::RefreshToken => revoker.revoke_refresh_token(token).await,
+                RevokedToken::AccessToken => revoker.revoke_access_token(token).await,
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it succeeds, answers
+    /// [`RevokeError::Unsupported`], or has failed as many times as the
+    /// vault's [`RevocationRetry`](super::RevocationRetry) allows, waiting
+    /// between tries; the last answer and the number of tries.
+    pub(super) async fn retried<F, Fut>(&self, mut attempt: F) -> (Result<(), RevokeError>, u32)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<(), RevokeError>>,
+    {
         let retry = &self.inner.retry;
         let mut wait = retry.backoff;
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let outcome = match kind {
-                RevokedToken::RefreshToken => revoker.revoke_refresh_token(token).await,
-                RevokedToken::AccessToken => revoker.revoke_access_token(token).await,
-            };
-            match outcome {
+            match attempt().await {
                 Err(RevokeError::Failed(_)) if attempts < retry.attempts => {
                     retry.sleeper.sleep(wait).await;
                     wait = wait.saturating_mul(2);

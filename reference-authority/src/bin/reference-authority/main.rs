@@ -18,7 +18,11 @@
 //! CIBA grant, approval page); `[clients.ciba]` registers a client for it and
 //! `user_code` on a user sets the code CIBA clients must present. See
 //! `docs/ciba.md` for a full configuration.
+//!
+//! An `[agent_ca]` table (feature `certs`) serves the CRL and CA certificate
+//! of the vault's agent CA under `/agent-ca/<trust-domain>`.
 
+mod agent_ca;
 mod audit_log;
 mod ciba;
 mod registration;
@@ -40,6 +44,7 @@ struct Config {
     ciba: Option<ciba::Ciba>,
     registration: Option<registration::Registration>,
     audit_log: Option<audit_log::AuditLogConfig>,
+    agent_ca: Option<agent_ca::AgentCaConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +176,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or(listen)
         )
     });
+    let agent_ca = config
+        .agent_ca
+        .as_ref()
+        .map(|c| c.router(&issuer))
+        .transpose()?;
     let mut builder = Authority::builder(&issuer);
     if let Some(r) = config.registration {
         builder = builder.registration(registration::policy(r));
@@ -250,6 +260,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(op) = &op {
         app = app.merge(op.router());
+    }
+    if let Some(ca) = agent_ca {
+        app = app.merge(ca);
     }
     let app = at_issuer_path(app, &issuer, &authority, &transmitter);
     // The peer address feeds the per-address login throttle.

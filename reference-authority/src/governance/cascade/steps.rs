@@ -7,20 +7,30 @@ use crate::registry::{Actor, AgentStatus};
 use token_vault_client::{RevocationReport, RevokeError, RevokedToken};
 
 /// The provider's answer for `connection`'s tokens: the refresh token's,
-/// else the access token's; an entry without tokens (an API key) is not
-/// revocable at its provider.
+/// else the access token's, else the issuer's for a just-in-time credential;
+/// an entry with none of these (an API key) is not revocable at its provider.
 fn revocation_result(report: &RevocationReport, connection: &str) -> RevocationResult {
     let of = |kind| {
         report
             .tokens
             .iter()
             .find(|r| r.connection == connection && r.token == kind)
+            .map(|r| &r.outcome)
     };
-    let Some(token) = of(RevokedToken::RefreshToken).or_else(|| of(RevokedToken::AccessToken))
+    let lease = || {
+        report
+            .leases
+            .iter()
+            .find(|r| r.connection == connection)
+            .map(|r| &r.outcome)
+    };
+    let Some(outcome) = of(RevokedToken::RefreshToken)
+        .or_else(|| of(RevokedToken::AccessToken))
+        .or_else(lease)
     else {
         return RevocationResult::NotRevocable;
     };
-    match &token.outcome {
+    match outcome {
         Ok(()) => RevocationResult::Revoked,
         Err(RevokeError::Unsupported) => RevocationResult::NotRevocable,
         Err(e) => RevocationResult::Failed {
