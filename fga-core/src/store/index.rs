@@ -351,14 +351,18 @@ impl TupleIndex {
         if self.base.positions() == 0 {
             return None;
         }
-        let key = self.symbols(object.0, object.1, relation)?;
+        let (ot, relation) = (self.sym(object.0)?, self.sym(relation)?);
         let ut = self.sym(user.0)?;
-        let uid = self.id_sym(ut, user.1)?;
         let ur = match user.2 {
             Some(r) => self.sym(r)?,
             None => NONE,
         };
-        Some((key, self.base.position(key, (ut, uid, ur))?))
+        let probe = self
+            .base
+            .probe((ot, relation), (ut, ur), object.1, user.1)?;
+        let (oid, uid) = self.symbols.id_pair((ot, object.1), (ut, user.1));
+        let (oid, uid) = (oid?, uid?);
+        Some(((ot, oid, relation), self.base.position(probe, oid, uid)?))
     }
 
     /// Whether the name symbol's string is `s`.

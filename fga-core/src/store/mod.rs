@@ -1,9 +1,11 @@
 //! Tuple storage: interned strings and indexes both ways.
 
+mod exact;
 pub(crate) mod index;
 mod interner;
 mod packed;
 mod symbols;
+mod table;
 
 use serde::{Deserialize, Serialize};
 

@@ -4,16 +4,19 @@
 //! Tuples are grouped in blocks by object type and relation; within a block, by object
 //! id (the type's dense id numbers), each object's tuples in load order. Per position
 //! the arrays hold the user's id (u32) and kind (type and relation, u16) side by side,
-//! so that matching a position reads one cache line, and the object's id (u32); each block has CSR offsets by object id. The reverse index
-//! has, per user kind, CSR offsets by user id into the forward positions, in increasing
-//! order. Userset and wildcard positions are listed apart, and conditions sit in a side
-//! map by position. Deleting a packed tuple sets its bit in a removal bitmap.
+//! so that matching a position reads one cache line, and the object's id (u32); each
+//! block has CSR offsets by object id. The reverse index has, per user kind, CSR
+//! offsets by user id into the forward positions, in increasing order. An exact-tuple
+//! index ([`Exact`]) finds a tuple's position from its strings. Userset and wildcard
+//! positions are listed apart, and conditions sit in a side map by position. Deleting
+//! a packed tuple sets its bit in a removal bitmap.
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use hashbrown::HashMap;
 
+use super::exact::Exact;
 use super::index::{StoredCondition, TupleView};
 use super::interner::Sym;
 use super::symbols::Symbols;
@@ -81,6 +84,15 @@ pub(crate) struct Packed {
     conditions: HashMap<u32, Arc<StoredCondition>>,
     removed: Vec<u64>,
     removed_count: usize,
+    exact: Exact,
+}
+
+/// A look-up in the exact index under way (see [`Packed::probe`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probe {
+    block: u16,
+    kind: u16,
+    hash: u64,
 }
 
 /// Reads `v[i]`, or `default` past the end.
@@ -122,25 +134,42 @@ impl Packed {
         }
     }
 
-    /// The live position of a tuple, by the symbols of its parts (`NONE` for no user
-    /// relation).
-    pub(crate) fn position(&self, object: (Sym, Sym, Sym), user: (Sym, Sym, Sym)) -> Option<u32> {
-        let kind = *self.kind_of.get(&(user.0, user.2))?;
-        let range = self.range(object);
-        let found = if range.len() <= 16 {
-            range.clone().find(|&p| {
+    /// Starts looking a tuple up in the exact index: the numbers of its block (object
+    /// type and relation symbols) and user kind (type and relation symbols, `NONE` for
+    /// none), and its hash, whose bucket is read ahead; `None` when no tuple has that
+    /// block or kind.
+    pub(crate) fn probe(
+        &self,
+        block: (Sym, Sym),
+        kind: Kind,
+        object_id: &str,
+        user_id: &str,
+    ) -> Option<Probe> {
+        let (block, kind) = (*self.block_of.get(&block)?, *self.kind_of.get(&kind)?);
+        let hash = self.exact.hash(block, kind, object_id, user_id);
+        self.exact.prefetch(hash);
+        Some(Probe { block, kind, hash })
+    }
+
+    /// The live position of the tuple of a probe, by the symbols of its object's id and
+    /// its user's id.
+    pub(crate) fn position(&self, probe: Probe, object_id: Sym, user_id: Sym) -> Option<u32> {
+        let b = usize::from(probe.block);
+        let start = at(&self.starts, b, 0);
+        let end = at(
+            &self.starts,
+            b + 1,
+            u32::try_from(self.subjects.len()).unwrap_or(NONE),
+        );
+        self.exact
+            .find(probe.hash, |p| {
                 let subject = at(&self.subjects, p as usize, Subject::NONE);
-                subject.id() == user.1 && subject.kind == kind
+                (start..end).contains(&p)
+                    && at(&self.objects, p as usize, NONE) == object_id
+                    && subject.id() == user_id
+                    && subject.kind == probe.kind
             })
-        } else {
-            let rev = self.reverse.get(usize::from(kind))?;
-            let u = user.1 as usize;
-            let (start, end) = (at(&rev.offsets, u, 0), at(&rev.offsets, u + 1, 0));
-            let list = rev.positions.get(start as usize..end as usize)?;
-            let i = list.partition_point(|&p| p < range.start);
-            list.get(i).copied().filter(|p| range.contains(p))
-        };
-        found.filter(|&p| !self.is_removed(p))
+            .filter(|&p| !self.is_removed(p))
     }
 
     /// Whether the tuple at a live position carries a condition.
@@ -306,6 +335,7 @@ impl Packed {
                 .map(|c| std::mem::size_of::<StoredCondition>() + 16 + c.name.capacity())
                 .sum::<usize>()
             + self.removed.capacity() * 8
+            + self.exact.heap_bytes()
     }
 }
 
@@ -511,6 +541,7 @@ impl Loader {
             .map(|(i, b)| ((b.object_type, b.relation), u16::try_from(i).unwrap_or(0)))
             .collect();
         let reverse = build_reverse(&self.kinds, &subjects, symbols);
+        let exact = build_exact(&blocks, &starts, &self.kinds, &subjects, &objects, symbols);
         Packed {
             blocks,
             block_of,
@@ -524,6 +555,7 @@ impl Loader {
             conditions,
             removed: Vec::new(),
             removed_count: 0,
+            exact,
         }
     }
 }
@@ -566,6 +598,36 @@ fn build_reverse(kinds: &[Kind], subjects: &[Subject], symbols: &Symbols) -> Vec
         }
     }
     reverse
+}
+
+/// The exact index: every position, by the hash of its block, kind, object id and
+/// user id.
+fn build_exact(
+    blocks: &[Block],
+    starts: &[u32],
+    kinds: &[Kind],
+    subjects: &[Subject],
+    objects: &[u32],
+    symbols: &Symbols,
+) -> Exact {
+    let mut exact = Exact::with_capacity(subjects.len());
+    for (b, block) in blocks.iter().enumerate() {
+        let start = at(starts, b, 0) as usize;
+        let end = starts.get(b + 1).map_or(subjects.len(), |&s| s as usize);
+        let number = u16::try_from(b).unwrap_or(u16::MAX);
+        for pos in start..end {
+            let subject = at(subjects, pos, Subject::NONE);
+            let (ut, _) = at(kinds, usize::from(subject.kind), (NONE, NONE));
+            let hash = exact.hash(
+                number,
+                subject.kind,
+                symbols.resolve_id(block.object_type, at(objects, pos, NONE)),
+                symbols.resolve_id(ut, subject.id()),
+            );
+            exact.insert(hash, u32::try_from(pos).unwrap_or(NONE));
+        }
+    }
+    exact
 }
 
 /// Sorts the records, on two threads when there are many.

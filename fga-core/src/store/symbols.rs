@@ -56,6 +56,19 @@ impl Symbols {
         self.ids.get(type_name as usize)?.get(s)
     }
 
+    /// The symbols of two ids, each of a type (a name symbol), looked up together: both
+    /// tables are read before either is searched, so that the two reads wait on memory
+    /// at once.
+    pub(crate) fn id_pair(&self, a: (Sym, &str), b: (Sym, &str)) -> (Option<Sym>, Option<Sym>) {
+        let (Some(ta), Some(tb)) = (self.ids.get(a.0 as usize), self.ids.get(b.0 as usize)) else {
+            return (self.id(a.0, a.1), self.id(b.0, b.1));
+        };
+        let (ha, hb) = (ta.hash(a.1), tb.hash(b.1));
+        ta.prefetch(ha);
+        tb.prefetch(hb);
+        (ta.find(ha, a.1), tb.find(hb, b.1))
+    }
+
     /// The string of an id symbol of the type `type_name`.
     pub(crate) fn resolve_id(&self, type_name: Sym, sym: Sym) -> &str {
         self.ids
