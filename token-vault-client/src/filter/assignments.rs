@@ -97,48 +97,43 @@ impl AssignmentSearch {
             from -= 1;
         }
         if operator {
-            self.ends(text, self.key_start(text, from), from, out);
+            self.keys(text, from, out);
         }
         let inner = text.get(start..end.saturating_sub(RUN)).unwrap_or_default();
         for (i, _) in inner.iter().enumerate().filter(|(_, b)| **b == b'=') {
-            let op = start + i;
-            self.ends(text, self.key_start(text, op), op, out);
+            self.keys(text, start + i, out);
         }
     }
 
-    /// How far back from `at` a key can reach.
-    fn key_start(&self, text: &[u8], at: usize) -> usize {
-        let mut from = at;
-        while from > 0 && at - from < self.key_bytes {
-            match text.get(from - 1) {
-                Some(&b) if key(b) => from -= 1,
-                _ => break,
-            }
-        }
-        from
-    }
-
-    /// Appends the patterns ending at any position in `first..=last`: the
-    /// last three bytes before each position, kept as one number while the
-    /// positions are walked, go through the suffix filter first.
-    fn ends(&self, text: &[u8], first: usize, last: usize, out: &mut Vec<Hit>) {
-        let first = first.max(3);
-        let Some(bytes) = text.get(first - 3..last) else {
-            return;
-        };
+    /// Appends the patterns ending at `at` or before it in the key that
+    /// ends there (at most `key_bytes` back): the three bytes before each
+    /// position, kept as one number while the key is walked backwards, go
+    /// through the suffix filter first.
+    fn keys(&self, text: &[u8], at: usize, out: &mut Vec<Hit>) {
+        let byte = |i: usize| u32::from(text.get(i).map_or(0, u8::to_ascii_lowercase));
+        let mut end = at;
         let mut tail = 0u32;
-        for (i, b) in bytes.iter().enumerate() {
-            tail = (tail << 8 | u32::from(b.to_ascii_lowercase())) & 0xFF_FFFF;
-            let bit = hash(tail);
-            if i < 2
-                || self
-                    .bloom
-                    .get(bit / 64)
-                    .is_none_or(|word| word & (1 << (bit % 64)) == 0)
-            {
-                continue;
+        loop {
+            if end < 3 {
+                return;
             }
-            self.ending(text, first - 2 + i, tail, out);
+            tail = if end == at {
+                byte(end - 3) << 16 | byte(end - 2) << 8 | byte(end - 1)
+            } else {
+                byte(end - 3) << 16 | tail >> 8
+            };
+            let bit = hash(tail);
+            if self
+                .bloom
+                .get(bit / 64)
+                .is_some_and(|word| word & (1 << (bit % 64)) != 0)
+            {
+                self.ending(text, end, tail, out);
+            }
+            if at - end >= self.key_bytes || !text.get(end - 1).is_some_and(|b| key(*b)) {
+                return;
+            }
+            end -= 1;
         }
     }
 
@@ -228,7 +223,13 @@ pub(super) fn each_run(text: &[u8], marks: &[u8], mut f: impl FnMut(usize, usize
     while let Some(found) = marks.get(at..).and_then(|rest| memchr::memchr(1, rest)) {
         let start = at + found;
         let rest = marks.get(start..).unwrap_or_default();
-        let ones = memchr::memchr(0, rest).unwrap_or(rest.len());
+        // Most runs are short: a few marks are read before a SIMD search.
+        let ones = rest
+            .iter()
+            .take(16)
+            .position(|m| *m == 0)
+            .or_else(|| memchr::memchr(0, rest))
+            .unwrap_or(rest.len());
         let end = (start + ones + RUN - 1).min(text.len());
         f(start, end);
         at = start + ones;

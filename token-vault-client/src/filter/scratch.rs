@@ -7,6 +7,9 @@ use std::cell::RefCell;
 /// Buffers kept beyond this size are released after a scan.
 const KEEP: usize = 1 << 20;
 
+/// Bytes of text marked at a time.
+const BLOCK: usize = 4096;
+
 /// The buffers.
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
@@ -32,29 +35,36 @@ pub(super) fn with<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 impl Scratch {
     /// For each position of `text`, 1 if the [`RUN`] bytes from it are all
     /// [`run_byte`]s, else 0 (shorter than the text by `RUN - 1`). Each step
-    /// is a byte-wise pass that the compiler vectorizes.
+    /// is a byte-wise pass that the compiler vectorizes, over blocks of the
+    /// text small enough that the steps between stay in the first-level cache.
     pub(super) fn runs(&mut self, text: &[u8]) -> &[u8] {
         const _: () = assert!(RUN == 10, "the passes below cover 10 bytes");
         let [one, four, ten] = &mut self.marks;
-        one.clear();
-        one.extend(text.iter().map(|b| u8::from(run_byte(*b))));
-        // Four run bytes in a row.
-        four.clear();
-        four.extend(
-            one.iter()
-                .zip(tail(one, 1))
-                .zip(tail(one, 2))
-                .zip(tail(one, 3))
-                .map(|(((a, b), c), d)| a & b & c & d),
-        );
-        // Four at 0, 4 and 6: ten in a row.
         ten.clear();
-        ten.extend(
-            four.iter()
-                .zip(tail(four, 4))
-                .zip(tail(four, 6))
-                .map(|((a, b), c)| a & b & c),
-        );
+        for at in (0..text.len()).step_by(BLOCK) {
+            let block = text
+                .get(at..text.len().min(at + BLOCK + RUN - 1))
+                .unwrap_or_default();
+            one.clear();
+            one.extend(block.iter().map(|b| u8::from(run_byte(*b))));
+            // Four run bytes in a row.
+            four.clear();
+            four.extend(
+                one.iter()
+                    .zip(tail(one, 1))
+                    .zip(tail(one, 2))
+                    .zip(tail(one, 3))
+                    .map(|(((a, b), c), d)| a & b & c & d),
+            );
+            // Four at 0, 4 and 6: ten in a row.
+            ten.extend(
+                four.iter()
+                    .zip(tail(four, 4))
+                    .zip(tail(four, 6))
+                    .map(|((a, b), c)| a & b & c)
+                    .take(BLOCK),
+            );
+        }
         ten
     }
 
