@@ -2,14 +2,15 @@
 //! names, `key`, `secret`, `token`): found from the assignment's side. Such a
 //! keyword is followed, within a few characters, by an operator and a value
 //! of at least ten bytes of `[A-Za-z0-9_\-+/=.~]` (see
-//! [`Assignment`](super::rule::Assignment)). Clean prose and JSON have few
-//! runs of ten such bytes, and those are found with byte-wise passes the
-//! compiler vectorizes; only the key before each one is looked at, for a
-//! keyword ending there. The keyword's rule still checks its own context,
-//! so the occurrences that pass are exactly those a full scan passes.
+//! [`Assignment`](super::rule::Assignment)). The runs of ten [`run_byte`]s
+//! (value bytes, or bytes of non-ASCII characters, which only join runs:
+//! the search may look at more keys than needed, never fewer) are found with
+//! byte-wise passes the compiler vectorizes; only the key before each one is
+//! looked at, for a keyword ending there. The keyword's rule still checks
+//! its own context, so the occurrences that pass are exactly those a full
+//! scan passes.
 
 use super::index::Hit;
-use super::scratch::Scratch;
 
 /// The shortest value: runs shorter than this are skipped.
 pub(super) const RUN: usize = 10;
@@ -23,8 +24,9 @@ const GAP_BYTES: usize = 24;
 pub(super) struct AssignmentSearch {
     /// (pattern id, lowercase bytes), sorted by their last three bytes.
     patterns: Vec<(usize, Box<[u8]>)>,
-    /// The last three bytes of each pattern, in the order of `patterns`.
-    suffixes: Vec<[u8; 3]>,
+    /// The last three bytes of each pattern (see [`suffix`]), in the order
+    /// of `patterns`.
+    suffixes: Vec<u32>,
     /// Bit `hash(suffix)` is set for every suffix.
     bloom: Vec<u64>,
     /// Most bytes between a keyword's end and its operator.
@@ -32,9 +34,11 @@ pub(super) struct AssignmentSearch {
 }
 
 impl AssignmentSearch {
-    /// Whether a pattern can be found this way.
+    /// Whether a pattern can be found this way: three bytes or more, the
+    /// last of them no byte of the gap before a value (so the keyword ends
+    /// before the gap).
     pub(super) fn accepts(pattern: &str) -> bool {
-        pattern.len() >= 3
+        pattern.len() >= 3 && pattern.bytes().last().is_some_and(|b| !gap(b))
     }
 
     /// The search for `patterns` (id, lowercase keyword, at least three
@@ -47,7 +51,7 @@ impl AssignmentSearch {
             .map(|(id, p)| (id, Box::from(p.as_bytes())))
             .collect();
         patterns.sort_by_key(|(_, p)| suffix(p, p.len()));
-        let suffixes: Vec<[u8; 3]> = patterns
+        let suffixes: Vec<u32> = patterns
             .iter()
             .filter_map(|(_, p)| suffix(p, p.len()))
             .collect();
@@ -72,26 +76,16 @@ impl AssignmentSearch {
         self.patterns.is_empty()
     }
 
-    /// Appends every occurrence of the patterns that is followed by an
+    /// Appends the keywords that may own a value in the run
+    /// `text[start..end]` (a whole run of [`run_byte`]s): one before the
+    /// operator in front of the run, or one before an `=` inside it with a
+    /// full value after it. Together over every run of at least [`RUN`]
+    /// bytes: every occurrence of the patterns that is followed by an
     /// assignment as described in the module docs (and possibly others).
-    pub(super) fn find(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<Hit>) {
+    pub(super) fn run(&self, text: &[u8], start: usize, end: usize, out: &mut Vec<Hit>) {
         if self.is_empty() {
             return;
         }
-        let marks = scratch.runs(text);
-        let mut at = 0;
-        while let Some(found) = marks.get(at..).and_then(|rest| memchr::memchr(1, rest)) {
-            let start = run_start(text, at + found);
-            let end = run_end(text, at + found);
-            self.run(text, start, end, out);
-            at = end.max(at + found + 1);
-        }
-    }
-
-    /// The keywords that may own a value in the run `text[start..end]`: one
-    /// before the operator in front of the run, or one before an `=` inside
-    /// it with a full value after it.
-    fn run(&self, text: &[u8], start: usize, end: usize, out: &mut Vec<Hit>) {
         let mut from = start;
         let mut operator = false;
         while from > 0 && start - from < GAP_BYTES {
@@ -103,57 +97,63 @@ impl AssignmentSearch {
             from -= 1;
         }
         if operator {
-            self.ends(text, self.key_start(text, from), start, out);
+            self.keys(text, from, out);
         }
         let inner = text.get(start..end.saturating_sub(RUN)).unwrap_or_default();
         for (i, _) in inner.iter().enumerate().filter(|(_, b)| **b == b'=') {
-            let op = start + i;
-            self.ends(text, self.key_start(text, op), op, out);
+            self.keys(text, start + i, out);
         }
     }
 
-    /// How far back from `at` a key can reach.
-    fn key_start(&self, text: &[u8], at: usize) -> usize {
-        let mut from = at;
-        while from > 0 && at - from < self.key_bytes {
-            match text.get(from - 1) {
-                Some(&b) if key(b) => from -= 1,
-                _ => break,
+    /// Appends the patterns ending at `at` or before it in the key that
+    /// ends there (at most `key_bytes` back): the three bytes before each
+    /// position, kept as one number while the key is walked backwards, go
+    /// through the suffix filter first.
+    fn keys(&self, text: &[u8], at: usize, out: &mut Vec<Hit>) {
+        let byte = |i: usize| u32::from(text.get(i).map_or(0, u8::to_ascii_lowercase));
+        let mut end = at;
+        let mut tail = 0u32;
+        loop {
+            if end < 3 {
+                return;
             }
-        }
-        from
-    }
-
-    /// Appends the patterns ending at any position in `first..=last`.
-    fn ends(&self, text: &[u8], first: usize, last: usize, out: &mut Vec<Hit>) {
-        for end in first.max(3)..=last {
-            let Some(tail) = suffix(text, end) else {
-                continue;
+            tail = if end == at {
+                byte(end - 3) << 16 | byte(end - 2) << 8 | byte(end - 1)
+            } else {
+                byte(end - 3) << 16 | tail >> 8
             };
             let bit = hash(tail);
             if self
                 .bloom
                 .get(bit / 64)
-                .is_none_or(|word| word & (1 << (bit % 64)) == 0)
+                .is_some_and(|word| word & (1 << (bit % 64)) != 0)
             {
-                continue;
+                self.ending(text, end, tail, out);
             }
-            let from = self.suffixes.partition_point(|s| *s < tail);
-            let to = self.suffixes.partition_point(|s| *s <= tail);
-            for (id, pattern) in self.patterns.get(from..to).unwrap_or_default() {
-                let Some(start) = end.checked_sub(pattern.len()) else {
-                    continue;
-                };
-                if text
-                    .get(start..end)
-                    .is_some_and(|t| t.eq_ignore_ascii_case(pattern))
-                {
-                    out.push(Hit {
-                        pattern: *id,
-                        start,
-                        end,
-                    });
-                }
+            if at - end >= self.key_bytes || !text.get(end - 1).is_some_and(|b| key(*b)) {
+                return;
+            }
+            end -= 1;
+        }
+    }
+
+    /// Appends the patterns with the last three bytes `tail` that end at `end`.
+    fn ending(&self, text: &[u8], end: usize, tail: u32, out: &mut Vec<Hit>) {
+        let from = self.suffixes.partition_point(|s| *s < tail);
+        let to = self.suffixes.partition_point(|s| *s <= tail);
+        for (id, pattern) in self.patterns.get(from..to).unwrap_or_default() {
+            let Some(start) = end.checked_sub(pattern.len()) else {
+                continue;
+            };
+            if text
+                .get(start..end)
+                .is_some_and(|t| t.eq_ignore_ascii_case(pattern))
+            {
+                out.push(Hit {
+                    pattern: *id,
+                    start,
+                    end,
+                });
             }
         }
     }
@@ -162,29 +162,29 @@ impl AssignmentSearch {
 /// Words of the suffix filter.
 const BLOOM_WORDS: usize = 1 << 9;
 
-fn hash([a, b, c]: [u8; 3]) -> usize {
-    let v = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
-    (v.wrapping_mul(0x9E37_79B1) >> 17) as usize
+fn hash(tail: u32) -> usize {
+    (tail.wrapping_mul(0x9E37_79B1) >> 17) as usize
 }
 
-/// The three bytes before `end`, lowercase.
-fn suffix(text: &[u8], end: usize) -> Option<[u8; 3]> {
+/// The three bytes before `end`, lowercase, as one number (the first byte
+/// highest).
+fn suffix(text: &[u8], end: usize) -> Option<u32> {
     let s = text.get(end.checked_sub(3)?..end)?;
-    let mut out = [0u8; 3];
-    for (o, b) in out.iter_mut().zip(s) {
-        *o = b.to_ascii_lowercase();
-    }
-    Some(out)
+    Some(
+        s.iter()
+            .fold(0, |tail, b| tail << 8 | u32::from(b.to_ascii_lowercase())),
+    )
 }
 
-/// A byte of a value: `[A-Za-z0-9_\-+/=.~]` (written without branches, so
-/// that a pass over a text vectorizes).
-pub(super) fn value(b: u8) -> bool {
+/// A byte of a run: a value byte (`[A-Za-z0-9_\-+/=.~]`) or a byte of a
+/// non-ASCII character, which a Unicode class (`\d`) or a case-insensitive
+/// letter (`k` folds to the Kelvin sign) of a rule may match. Written without
+/// branches, so that a pass over a text vectorizes.
+pub(super) fn run_byte(b: u8) -> bool {
     let alpha = (b | 0x20).wrapping_sub(b'a') < 26;
-    let digit = b.wrapping_sub(b'0') < 10;
-    // `+`, `-`, `.`, `/` (and not `,`, between them).
-    let sign = b.wrapping_sub(b'+') < 5 && b != b',';
-    alpha | digit | sign | (b == b'_') | (b == b'=') | (b == b'~')
+    // `+`, `-`, `.`, `/` and the digits (and not `,`, between them).
+    let sign = b.wrapping_sub(b'+') < 15 && b != b',';
+    alpha | sign | (b == b'_') | (b == b'=') | (b == b'~') | (b >= 0x80)
 }
 
 /// An operator byte of an assignment.
@@ -212,16 +212,26 @@ fn key(b: u8) -> bool {
         || b >= 0x80
 }
 
-fn run_start(text: &[u8], mut at: usize) -> usize {
-    while at > 0 && text.get(at - 1).is_some_and(|b| value(*b)) {
-        at -= 1;
+/// Calls `f(start, end)` for each whole run of [`run_byte`]s in `text` that
+/// is at least [`RUN`] bytes long, in order, given the `marks` of `text`
+/// (see `Scratch::runs`). The first mark after a position without one is
+/// a run's start (the byte before it is none of a run), and a run of `n`
+/// bytes has `n - RUN + 1` marks, so both ends come from SIMD searches of
+/// the marks.
+pub(super) fn each_run(text: &[u8], marks: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mut at = 0;
+    while let Some(found) = marks.get(at..).and_then(|rest| memchr::memchr(1, rest)) {
+        let start = at + found;
+        let rest = marks.get(start..).unwrap_or_default();
+        // Most runs are short: a few marks are read before a SIMD search.
+        let ones = rest
+            .iter()
+            .take(16)
+            .position(|m| *m == 0)
+            .or_else(|| memchr::memchr(0, rest))
+            .unwrap_or(rest.len());
+        let end = (start + ones + RUN - 1).min(text.len());
+        f(start, end);
+        at = start + ones;
     }
-    at
-}
-
-fn run_end(text: &[u8], mut at: usize) -> usize {
-    while text.get(at).is_some_and(|b| value(*b)) {
-        at += 1;
-    }
-    at
 }

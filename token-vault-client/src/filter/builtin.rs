@@ -2,7 +2,8 @@
 //! often touch, each with distinctive keywords that let it skip clean text:
 //! token prefixes, exact-case prefixes where the folded one is common in
 //! prose (`SK`, `ASIA`), and for short or common-word keywords (`pat`,
-//! `key`, provider names) what must follow them in a match.
+//! `key`, provider names) what must follow them in a match; a token prefix
+//! counts only inside a run of value bytes as long as the token.
 
 use super::Rule;
 use super::rule::Assignment;
@@ -438,6 +439,78 @@ const CONTEXT: &[(&str, &str)] = &[
     ),
 ];
 
+/// The run (see [`Rule::keyword_run`]) that holds a keyword in every match
+/// of the rule, at least: the keyword's part of the match and the fixed
+/// lengths around it (`ghp_` and 36 characters: 40 bytes; a character
+/// that a case-insensitive or Unicode class matches outside ASCII only
+/// makes the run longer). Only rules whose shortest such run is long get
+/// one (see `runs`).
+const RUNS: &[(&str, usize)] = &[
+    ("jwt", 20),
+    ("aws-access-key-id", 20),
+    ("gcp-api-key", 39),
+    ("google-oauth-access-token", 25),
+    ("google-oauth-refresh-token", 34),
+    ("github-token", 40),
+    ("github-fine-grained-pat", 71),
+    ("gitlab-token", 25),
+    ("slack-token", 15),
+    ("slack-webhook", 65),
+    ("stripe-key", 18),
+    ("openai-api-key", 28),
+    ("anthropic-api-key", 93),
+    ("azure-ad-client-secret", 37),
+    ("azure-storage-key", 97),
+    ("salesforce-access-token", 15),
+    ("shopify-token", 38),
+    ("twilio-api-key", 34),
+    ("sendgrid-api-key", 69),
+    ("npm-token", 40),
+    ("pypi-token", 69),
+    ("digitalocean-token", 71),
+    ("hashicorp-vault-token", 28),
+    ("huggingface-token", 37),
+    ("databricks-token", 36),
+    ("atlassian-api-token", 192),
+    ("age-secret-key", 74),
+    ("1password-service-account-token", 257),
+    ("notion-token", 47),
+    ("postman-api-key", 64),
+    ("pulumi-token", 44),
+    ("rubygems-token", 57),
+    ("sentry-token", 71),
+    ("heroku-api-key", 65),
+    ("perplexity-api-key", 53),
+    ("artifactory-key", 64),
+    ("teams-webhook", 29),
+    ("shippo-token", 52),
+    ("sourcegraph-token", 44),
+    ("readme-api-key", 75),
+    ("prefect-token", 40),
+    ("infracost-token", 36),
+    ("harness-token", 72),
+    ("flyio-token", 47),
+    ("adobe-client-secret", 36),
+    ("airtable-personal-access-token", 82),
+    ("alibaba-access-key-id", 24),
+    ("aws-bedrock-api-key", 44),
+    ("authress-service-client-key", 58),
+    ("clojars-api-token", 68),
+    ("cloudflare-origin-ca-key", 176),
+    ("doppler-api-token", 49),
+    ("dynatrace-api-token", 96),
+    ("easypost-api-token", 58),
+    ("facebook-page-access-token", 104),
+    ("flutterwave-key", 24),
+    ("frameio-api-token", 70),
+    ("gitlab-runner-registration-token", 29),
+    ("grafana-token", 36),
+    ("terraform-cloud-api-token", 83),
+    ("huggingface-org-token", 42),
+    ("intra42-client-secret", 73),
+    ("linear-api-key", 48),
+];
+
 /// What the assigned-secret context implies: at most 24 key characters, a
 /// quote and 3 spaces before the operator, a 16-byte value.
 const ASSIGNED_SECRET: Assignment = Assignment {
@@ -612,6 +685,11 @@ const PROVIDERS: &[&str] = &[
 
 /// The built-in rules, compiled.
 pub(super) fn rules() -> Vec<Rule> {
+    compiled(true)
+}
+
+/// The built-in rules, with or without their keyword runs.
+fn compiled(with_runs: bool) -> Vec<Rule> {
     let mut rules: Vec<Rule> = RULES
         .iter()
         .filter_map(|(id, regex, entropy, keywords)| {
@@ -627,6 +705,10 @@ pub(super) fn rules() -> Vec<Rule> {
             let rule = match CONTEXT.iter().find(|(rule, _)| rule == id) {
                 Some((_, context)) => rule.keyword_context(context).ok()?,
                 None => rule,
+            };
+            let rule = match RUNS.iter().find(|(rule, _)| rule == id) {
+                Some((_, min)) if with_runs => rule.keyword_run(*min),
+                _ => rule,
             };
             Some(if *id == "assigned-secret" {
                 rule.assignment(ASSIGNED_SECRET)
@@ -667,6 +749,7 @@ fn provider_assignment() -> Option<Rule> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -685,6 +768,52 @@ mod tests {
         let ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
         assert!(EXACT.iter().all(|(id, _)| ids.contains(id)));
         assert!(CONTEXT.iter().all(|(id, _)| ids.contains(id)));
+        assert!(RUNS.iter().all(|(id, _)| ids.contains(id)));
+    }
+
+    /// Findings of `rules` in `text`.
+    fn scan(rules: &crate::filter::RuleSet, text: &str) -> Vec<crate::filter::Finding> {
+        let mut out = Vec::new();
+        rules.scan(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn keyword_runs_lose_no_finding_of_strings_of_the_rules_own_regexes() {
+        use crate::filter::RuleSet;
+        use proptest::strategy::{Strategy as _, ValueTree as _};
+        let (gated, open) = (RuleSet::of(compiled(true)), RuleSet::of(compiled(false)));
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        for (id, _) in RUNS {
+            let (_, regex, _, _) = RULES.iter().find(|r| r.0 == *id).unwrap();
+            // The generator knows no assertions: `\b` and `^` are dropped.
+            let pattern = regex.replace(r"\b", "").replace("^|", "");
+            let strings = proptest::string::string_regex(&pattern).unwrap();
+            let mut found = 0;
+            for _ in 0..32 {
+                let s = strings.new_tree(&mut runner).unwrap().current();
+                for text in [format!("x {s} y"), format!("{{\"k\": \"{s}\"}}")] {
+                    let expected = scan(&open, &text);
+                    found += usize::from(expected.iter().any(|f| &*f.rule == *id));
+                    assert_eq!(scan(&gated, &text), expected, "{id} on {text:?}");
+                }
+            }
+            assert!(found > 0, "{id}: no generated string was found");
+        }
+    }
+
+    #[test]
+    fn keyword_runs_lose_no_finding_of_the_gitleaks_samples() {
+        use crate::filter::RuleSet;
+        let Some(file) = conformance::read("secret-rules", "gitleaks.toml") else {
+            return;
+        };
+        let samples = conformance::secret_samples::derive(&file).unwrap();
+        let (gated, open) = (RuleSet::of(compiled(true)), RuleSet::of(compiled(false)));
+        for sample in samples.positives.iter().chain(&samples.negatives) {
+            let text = format!("Meeting notes: {sample}; next week.");
+            assert_eq!(scan(&gated, &text), scan(&open, &text), "{text:?}");
+        }
     }
 
     #[test]

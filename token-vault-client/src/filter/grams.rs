@@ -1,8 +1,10 @@
-//! Every occurrence of a few dozen keywords, case-insensitively, found with
-//! packed (Teddy, SIMD) searchers over an ASCII-lowercased copy of the text.
-//! A keyword is looked for by its rarest piece of three bytes (its `_`, `-`,
-//! `.` or digits where it has them, else its rarest letters), and each hit
-//! of a piece is checked against the keywords that hold it.
+//! Every occurrence of a few keywords, case-insensitively, found with packed
+//! (Teddy, SIMD) searchers. A keyword is looked for by its rarest piece of
+//! three bytes (its `_`, `-`, `.` or digits where it has them, else its
+//! rarest letters) in each of the piece's ASCII cases (`---`; `pp-`, `Pp-`,
+//! `pP-`, `PP-`), and each hit of a piece is checked against the keywords
+//! that hold it. The cases of a piece differ only in the high half of their
+//! letters' bytes, so Teddy puts them in one bucket.
 
 use super::index::Hit;
 use aho_corasick::Span;
@@ -11,7 +13,7 @@ use aho_corasick::packed::{Config, MatchKind, Searcher};
 /// Bytes in a piece (shorter keywords are their own piece).
 const PIECE: usize = 3;
 
-/// Pieces per searcher: Teddy's limit.
+/// Patterns (pieces in each of their cases) per searcher: Teddy's limit.
 const PER_SEARCHER: usize = 64;
 
 /// One keyword held by a piece.
@@ -71,11 +73,13 @@ impl GramSearch {
                 .collect();
             pieces.sort_unstable();
             pieces.dedup();
-            for chunk in pieces.chunks(PER_SEARCHER) {
+            for chunk in chunks(&pieces) {
+                // The pieces first, so that each starts its own bucket.
+                let cased = chunk.iter().flat_map(|p| cases(p).into_iter().skip(1));
                 let searcher = Config::new()
                     .match_kind(MatchKind::LeftmostFirst)
                     .builder()
-                    .extend(chunk)
+                    .extend(chunk.iter().map(|p| p.to_vec()).chain(cased))
                     .build()?;
                 let mut by_first: Vec<Vec<Holder>> = vec![Vec::new(); 256];
                 for h in holders.iter().filter(|h| chunk.contains(&&*h.piece)) {
@@ -93,21 +97,21 @@ impl GramSearch {
         (groups.len() <= max_searchers).then_some(Self { groups })
     }
 
-    /// Appends every occurrence of the keywords in `lower` (a lowercase text).
-    pub(super) fn find(&self, lower: &[u8], out: &mut Vec<Hit>) {
+    /// Appends every occurrence of the keywords in `text`, in any case.
+    pub(super) fn find(&self, text: &[u8], out: &mut Vec<Hit>) {
         for group in &self.groups {
             let mut at = 0;
-            while at < lower.len() {
-                let Some(m) = group.searcher.find_in(lower, Span::from(at..lower.len())) else {
+            while at < text.len() {
+                let Some(m) = group.searcher.find_in(text, Span::from(at..text.len())) else {
                     break;
                 };
                 let p = m.start();
-                let holders = lower
+                let holders = text
                     .get(p)
-                    .and_then(|b| group.by_first.get(usize::from(*b)))
+                    .and_then(|b| group.by_first.get(usize::from(b.to_ascii_lowercase())))
                     .map_or(&[][..], Vec::as_slice);
                 for h in holders {
-                    check(lower, p, h, out);
+                    check(text, p, h, out);
                 }
                 at = p + 1;
             }
@@ -115,23 +119,62 @@ impl GramSearch {
     }
 }
 
-/// Appends the holder's keyword if its piece is at `p` and the keyword
-/// around it.
-fn check(lower: &[u8], p: usize, h: &Holder, out: &mut Vec<Hit>) {
-    if lower.get(p..p + h.piece.len()) != Some(&*h.piece) {
-        return;
-    }
+/// Appends the holder's keyword if it occurs, in any case, with its piece
+/// at `p`.
+fn check(text: &[u8], p: usize, h: &Holder, out: &mut Vec<Hit>) {
     let Some(start) = p.checked_sub(h.offset) else {
         return;
     };
     let end = start + h.keyword.len();
-    if lower.get(start..end) == Some(&*h.keyword) {
+    if text
+        .get(start..end)
+        .is_some_and(|t| t.eq_ignore_ascii_case(&h.keyword))
+    {
         out.push(Hit {
             pattern: h.pattern,
             start,
             end,
         });
     }
+}
+
+/// `pieces` in runs whose pieces, in all their cases, fit one searcher.
+fn chunks<'a>(pieces: &[&'a [u8]]) -> Vec<Vec<&'a [u8]>> {
+    let mut out: Vec<Vec<&[u8]>> = Vec::new();
+    let mut size = 0;
+    for piece in pieces {
+        let n = cases(piece).len();
+        match out.last_mut() {
+            Some(chunk) if size + n <= PER_SEARCHER => chunk.push(piece),
+            _ => {
+                out.push(vec![piece]);
+                size = 0;
+            }
+        }
+        size += n;
+    }
+    out
+}
+
+/// `piece` (lowercase) in each ASCII case of its letters, itself first.
+fn cases(piece: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![piece.to_vec()];
+    for (i, b) in piece.iter().enumerate() {
+        if b.is_ascii_lowercase() {
+            let upper: Vec<Vec<u8>> = out
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    if let Some(c) = p.get_mut(i) {
+                        c.make_ascii_uppercase();
+                    }
+                    p
+                })
+                .collect();
+            out.extend(upper);
+        }
+    }
+    out
 }
 
 /// Where the rarest piece of `pattern` starts.

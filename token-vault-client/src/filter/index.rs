@@ -6,16 +6,19 @@
 //!
 //! The occurrences are found without reading the text a byte at a time:
 //! keywords that enable their rule only as the key of an assignment are
-//! found from the assignments (see `assignments`), the others with packed
-//! SIMD searchers over a lowercase copy (see `grams`). Both find every
-//! occurrence that can pass its gate, so the windows are those of one
-//! case-insensitive Aho-Corasick pass over every keyword, which remains the
-//! search for rule sets with too many keywords for the packed searchers.
+//! found from the assignments (see `assignments`), keywords that enable
+//! their rule only inside a long run of value bytes by searching those runs
+//! (see `runs`), the others with packed SIMD searchers (see `grams`). Each
+//! finds every occurrence that can pass its gate, so the windows are those
+//! of one case-insensitive Aho-Corasick pass over every keyword, which
+//! remains the search for rule sets with too many keywords for the packed
+//! searchers.
 
 use super::Rule;
-use super::assignments::{AssignmentSearch, RUN};
+use super::assignments::{AssignmentSearch, RUN, each_run};
 use super::grams::GramSearch;
-use super::scratch;
+use super::runs::RunSearch;
+use super::scratch::{self, Scratch};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Bytes of text before a keyword occurrence that its rule's regex sees
@@ -53,6 +56,7 @@ pub(super) struct Hit {
 struct Fast {
     grams: GramSearch,
     assignments: AssignmentSearch,
+    runs: RunSearch,
 }
 
 /// The index.
@@ -117,10 +121,7 @@ impl KeywordIndex {
     fn hits(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
         match &self.fast {
-            Some(fast) => scratch::with(|scratch| {
-                fast.assignments.find(text.as_bytes(), scratch, &mut hits);
-                fast.grams.find(scratch.lower(text.as_bytes()), &mut hits);
-            }),
+            Some(fast) => scratch::with(|scratch| fast.find(text.as_bytes(), scratch, &mut hits)),
             None => self.every_hit(text, &mut hits),
         }
         hits
@@ -181,7 +182,9 @@ impl KeywordIndex {
                 let Some(rule) = rules.get(gate.rule) else {
                     continue;
                 };
-                if !rule.context_follows(text, hit.end) {
+                if !rule.run_holds(text.as_bytes(), hit.start, hit.end)
+                    || !rule.context_follows(text, hit.end)
+                {
                     continue;
                 }
                 windows.push((
@@ -205,10 +208,12 @@ impl KeywordIndex {
 
 impl Fast {
     /// Keywords whose every gate is an assignment go to the assignment
+    /// search, keywords whose every gate asks for a long run to the run
     /// search, the others to the packed searchers; `None` if those would
     /// need too many searchers.
     fn build(rules: &[Rule], patterns: &[String], gates: &[Vec<Gate>]) -> Option<Self> {
         let mut by_assignment = Vec::new();
+        let mut by_run = Vec::new();
         let mut by_piece = Vec::new();
         let mut key_chars = 0;
         for (id, (pattern, gates)) in patterns.iter().zip(gates).enumerate() {
@@ -233,12 +238,39 @@ impl Fast {
                         .fold(key_chars, usize::max);
                     by_assignment.push((id, pattern.as_str()));
                 }
-                None => by_piece.push((id, pattern.as_str())),
+                None => match shortest_run(rules, gates) {
+                    Some(min) if RunSearch::accepts(pattern, min) => {
+                        by_run.push((id, pattern.as_str(), min));
+                    }
+                    _ => by_piece.push((id, pattern.as_str())),
+                },
             }
         }
         Some(Self {
             grams: GramSearch::build(by_piece, MAX_SEARCHERS)?,
             assignments: AssignmentSearch::build(by_assignment, key_chars),
+            runs: RunSearch::build(by_run)?,
         })
     }
+
+    /// Appends the keyword occurrences in `text` that may pass their gates.
+    fn find(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<Hit>) {
+        if !(self.assignments.is_empty() && self.runs.is_empty()) {
+            each_run(text, scratch.runs(text), |start, end| {
+                self.assignments.run(text, start, end, out);
+                self.runs.run(text, start, end, out);
+            });
+        }
+        self.grams.find(text, out);
+    }
+}
+
+/// The shortest run that the gates of a keyword ask for; `None` if one of
+/// them asks for none.
+fn shortest_run(rules: &[Rule], gates: &[Gate]) -> Option<usize> {
+    gates
+        .iter()
+        .map(|gate| rules.get(gate.rule)?.run_hint())
+        .try_fold(usize::MAX, |min, run| Some(min.min(run?)))
+        .filter(|min| *min < usize::MAX)
 }

@@ -33,6 +33,7 @@ mod index;
 mod layer;
 mod rule;
 mod ruleset;
+mod runs;
 mod scratch;
 
 pub use allowlist::{AllowCondition, AllowTarget, Allowlist};

@@ -1,9 +1,11 @@
 //! One detection rule in the gitleaks model: a regex, the capture group that
 //! holds the secret, a minimum entropy, keywords that must occur for the rule
 //! to run, and allowlists. Built-in rules may narrow their keywords further:
-//! keywords matched with their exact case, and what must follow a keyword.
+//! keywords matched with their exact case, what must follow a keyword, and
+//! the run of token bytes a keyword must lie in.
 
 use super::allowlist::{Allowlist, compile};
+use super::assignments::run_byte;
 use super::{Finding, RuleError, entropy};
 use regex::Regex;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ pub struct Rule {
     exact_keywords: Vec<String>,
     context: Option<Regex>,
     assignment: Option<Assignment>,
+    run: Option<usize>,
     groups: bool,
     allowlists: Vec<Allowlist>,
 }
@@ -65,6 +68,7 @@ impl Rule {
             exact_keywords: Vec::new(),
             context: None,
             assignment: None,
+            run: None,
             allowlists: Vec::new(),
         })
     }
@@ -140,6 +144,17 @@ impl Rule {
         self
     }
 
+    /// A keyword occurrence enables the rule only inside a run of at least
+    /// `min` bytes of `[A-Za-z0-9_\-+/=.~]` or of non-ASCII characters, as
+    /// for a token prefix whose every match holds such a run around the
+    /// keyword (`ghp_` and 36 more). Such keywords are found by searching
+    /// only the long runs of a text (see `runs`).
+    #[must_use]
+    pub(crate) fn keyword_run(mut self, min: usize) -> Self {
+        self.run = Some(min);
+        self
+    }
+
     /// Adds an allowlist.
     #[must_use]
     pub fn allow(mut self, allowlist: Allowlist) -> Self {
@@ -165,6 +180,33 @@ impl Rule {
     /// What the keyword context implies, for a rule that declared it.
     pub(crate) fn assignment_hint(&self) -> Option<Assignment> {
         self.assignment.filter(|_| self.context.is_some())
+    }
+
+    /// The run a keyword occurrence must lie in, for a rule that declared it.
+    pub(crate) fn run_hint(&self) -> Option<usize> {
+        self.run
+    }
+
+    /// Whether the keyword occurrence `text[start..end]` lies in a run (see
+    /// [`Rule::keyword_run`]) as long as the rule asks (always, for a rule without one).
+    pub(crate) fn run_holds(&self, text: &[u8], start: usize, end: usize) -> bool {
+        let Some(min) = self.run else {
+            return true;
+        };
+        if !text
+            .get(start..end)
+            .is_some_and(|k| k.iter().all(|b| run_byte(*b)))
+        {
+            return false;
+        }
+        let (mut from, mut to) = (start, end);
+        while to - from < min && text.get(to).is_some_and(|b| run_byte(*b)) {
+            to += 1;
+        }
+        while to - from < min && from > 0 && text.get(from - 1).is_some_and(|b| run_byte(*b)) {
+            from -= 1;
+        }
+        to - from >= min
     }
 
     /// Whether a keyword occurrence ending at `at` has the rule's context

@@ -24,8 +24,13 @@ impl RuleSet {
     /// touch (cloud keys, Git hosting, chat, payment and AI tokens, JWTs,
     /// private keys, URLs with passwords, assigned secrets).
     pub fn builtin() -> Self {
+        Self::of(builtin::rules())
+    }
+
+    /// Exactly `rules`, indexed.
+    pub(super) fn of(rules: Vec<Rule>) -> Self {
         let mut set = Self::empty();
-        set.rules = builtin::rules();
+        set.rules = rules;
         set.reindex();
         set
     }

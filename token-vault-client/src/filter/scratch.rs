@@ -1,16 +1,18 @@
-//! Per-thread buffers of a scan (a lowercase copy of the text, the marks of
-//! value runs), kept between scans so that a scan allocates nothing.
+//! Per-thread buffers of a scan (the marks of runs), kept between
+//! scans so that a scan allocates nothing.
 
-use super::assignments::{RUN, value};
+use super::assignments::{RUN, run_byte};
 use std::cell::RefCell;
 
 /// Buffers kept beyond this size are released after a scan.
 const KEEP: usize = 1 << 20;
 
+/// Bytes of text marked at a time.
+const BLOCK: usize = 4096;
+
 /// The buffers.
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
-    lower: Vec<u8>,
     marks: [Vec<u8>; 3],
 }
 
@@ -31,39 +33,43 @@ pub(super) fn with<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 }
 
 impl Scratch {
-    /// `text`, ASCII-lowercased.
-    pub(super) fn lower(&mut self, text: &[u8]) -> &[u8] {
-        self.lower.clear();
-        self.lower.extend(text.iter().map(u8::to_ascii_lowercase));
-        &self.lower
-    }
-
     /// For each position of `text`, 1 if the [`RUN`] bytes from it are all
-    /// value bytes, else 0 (shorter than the text by `RUN - 1`). Each step
-    /// is a byte-wise pass that the compiler vectorizes.
+    /// [`run_byte`]s, else 0 (shorter than the text by `RUN - 1`). Each step
+    /// is a byte-wise pass that the compiler vectorizes, over blocks of the
+    /// text small enough that the steps between stay in the first-level cache.
     pub(super) fn runs(&mut self, text: &[u8]) -> &[u8] {
         const _: () = assert!(RUN == 10, "the passes below cover 10 bytes");
-        let [one, two, three] = &mut self.marks;
-        // one: a value byte; then two: 2 in a row.
-        one.clear();
-        one.extend(text.iter().map(|b| u8::from(value(*b))));
-        and_shifted(two, one, 1);
-        // one: 4 in a row; three: 8 in a row.
-        and_shifted(one, two, 2);
-        and_shifted(three, one, 4);
-        // one: 8 in a row and 2 more.
-        one.clear();
-        one.extend(
-            three
-                .iter()
-                .zip(two.get(8..).unwrap_or_default())
-                .map(|(a, b)| a & b),
-        );
-        one
+        let [one, four, ten] = &mut self.marks;
+        ten.clear();
+        for at in (0..text.len()).step_by(BLOCK) {
+            let block = text
+                .get(at..text.len().min(at + BLOCK + RUN - 1))
+                .unwrap_or_default();
+            one.clear();
+            one.extend(block.iter().map(|b| u8::from(run_byte(*b))));
+            // Four run bytes in a row.
+            four.clear();
+            four.extend(
+                one.iter()
+                    .zip(tail(one, 1))
+                    .zip(tail(one, 2))
+                    .zip(tail(one, 3))
+                    .map(|(((a, b), c), d)| a & b & c & d),
+            );
+            // Four at 0, 4 and 6: ten in a row.
+            ten.extend(
+                four.iter()
+                    .zip(tail(four, 4))
+                    .zip(tail(four, 6))
+                    .map(|((a, b), c)| a & b & c)
+                    .take(BLOCK),
+            );
+        }
+        ten
     }
 
     fn trim(&mut self) {
-        for buffer in std::iter::once(&mut self.lower).chain(self.marks.iter_mut()) {
+        for buffer in &mut self.marks {
             if buffer.capacity() > KEEP {
                 *buffer = Vec::new();
             }
@@ -71,12 +77,7 @@ impl Scratch {
     }
 }
 
-/// `dst[i] = src[i] & src[i + shift]`.
-fn and_shifted(dst: &mut Vec<u8>, src: &[u8], shift: usize) {
-    dst.clear();
-    dst.extend(
-        src.iter()
-            .zip(src.get(shift..).unwrap_or_default())
-            .map(|(a, b)| a & b),
-    );
+/// `bytes` from `at` on (empty past its end).
+fn tail(bytes: &[u8], at: usize) -> &[u8] {
+    bytes.get(at..).unwrap_or_default()
 }
