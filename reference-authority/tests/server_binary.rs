@@ -7,43 +7,12 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 
-struct Server {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(config: &std::path::Path) -> Server {
-    start_at(config, "127.0.0.1:0")
-}
-
-fn start_at(config: &std::path::Path, listen: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reference-authority"))
-        .args(["--config", config.to_str().unwrap(), "--listen", listen])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let issuer = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    Server { child, issuer }
-}
+#[path = "common/binary.rs"]
+mod binary;
+use binary::{start, start_at};
 
 /// A plain HTTP/1.1 request; returns the response text.
 fn request(issuer: &str, method: &str, path: &str, body: &str, auth: Option<&str>) -> String {

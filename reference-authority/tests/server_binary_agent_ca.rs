@@ -12,49 +12,14 @@
 )]
 
 use reference_authority::agent_ca::{certificate_path, crl_path};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use token_vault_client::certs::{AgentCa, CertError, CertPolicy, verify_with_crl};
 use token_vault_client::{FileKeyProvider, SqliteVaultStore, Vault};
 
-struct Server {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn command(config: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_reference-authority"));
-    command.args([
-        "--config",
-        config.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    command
-}
-
-fn start(config: &Path) -> Server {
-    let mut child = command(config).stdout(Stdio::piped()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let issuer = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    Server { child, issuer }
-}
+#[path = "common/binary.rs"]
+mod binary;
+use binary::{command, start};
 
 /// A vault on `dir`'s SQLite file with its key file, and the binary's
 /// configuration serving its CA of `acme.example`.
@@ -144,7 +109,7 @@ async fn the_binary_serves_the_vaults_agent_ca_crl_with_revocations_made_by_the_
 async fn without_a_ca_in_the_vault_the_binary_refuses_to_start_unless_told_to_create_one() {
     let dir = tempfile::tempdir().unwrap();
     let (vault, config) = set_up(dir.path());
-    let output = command(&config).output().unwrap();
+    let output = command(&config, "127.0.0.1:0").output().unwrap();
     assert!(!output.status.success());
     assert!(output.stdout.is_empty(), "it never listened");
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -2,10 +2,11 @@
 //! for a user are revoked at their issuers after the wipe, retried as
 //! provider revocations are, and each one's fate is audited and reported.
 
+use super::revoke::audited;
 use super::{RevokeError, Vault};
 use crate::credential::{Credential, CredentialKey};
 use crate::jit::{JitSource, Lease};
-use agent_auth::audit::{AuditAction, Outcome};
+use agent_auth::audit::AuditAction;
 
 /// What happened to one just-in-time credential at its issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +100,8 @@ impl Vault {
             }
         };
         let id = held.lease.as_ref().map(|l| l.id().to_owned());
-        self.audit_event(AuditAction::TokenRevoked, result_of(&outcome), |e| {
+        let (result, reason) = audited(&outcome);
+        self.audit_event(AuditAction::TokenRevoked, result, |e| {
             let e = e
                 .user(user)
                 .issuer(tenant)
@@ -112,10 +114,9 @@ impl Vault {
                     .detail("kind", lease.credential().kind().as_str()),
                 _ => e,
             };
-            match &outcome {
-                Ok(()) => e,
-                Err(RevokeError::Unsupported) => e.reason("not_revocable"),
-                Err(RevokeError::Failed(why)) => e.reason(why.clone()),
+            match reason {
+                Some(r) => e.reason(r),
+                None => e,
             }
         });
         LeaseRevocation {
@@ -124,13 +125,5 @@ impl Vault {
             outcome,
             attempts,
         }
-    }
-}
-
-fn result_of(outcome: &Result<(), RevokeError>) -> Outcome {
-    if outcome.is_ok() {
-        Outcome::Success
-    } else {
-        Outcome::Error
     }
 }

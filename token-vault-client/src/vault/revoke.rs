@@ -268,11 +268,7 @@ impl Vault {
         outcome: &Result<(), RevokeError>,
         attempts: u32,
     ) {
-        let (result, reason) = match outcome {
-            Ok(()) => (Outcome::Success, None),
-            Err(RevokeError::Unsupported) => (Outcome::Error, Some("not_revocable".to_owned())),
-            Err(RevokeError::Failed(why)) => (Outcome::Error, Some(why.clone())),
-        };
+        let (result, reason) = audited(outcome);
         self.audit_event(AuditAction::TokenRevoked, result, |e| {
             let e = e
                 .user(user)
@@ -285,5 +281,15 @@ impl Vault {
                 None => e,
             }
         });
+    }
+}
+
+/// The audit outcome of a revocation and its reason (`not_revocable` for a
+/// provider or issuer that cannot revoke).
+pub(super) fn audited(outcome: &Result<(), RevokeError>) -> (Outcome, Option<String>) {
+    match outcome {
+        Ok(()) => (Outcome::Success, None),
+        Err(RevokeError::Unsupported) => (Outcome::Error, Some("not_revocable".to_owned())),
+        Err(RevokeError::Failed(why)) => (Outcome::Error, Some(why.clone())),
     }
 }
