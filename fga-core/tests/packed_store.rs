@@ -293,3 +293,36 @@ fn writes_and_deletes_after_a_bulk_load_reach_the_packed_tuples() {
         .collect();
     assert_eq!(seen.len(), 2000 / 7 + 2);
 }
+
+/// The direct look-up of the packed base keys on the object's and the user's ids as
+/// strings: ids whose bytes run together the same way (`1` + `12` and `11` + `2`),
+/// ids one byte apart around the inline length, a prefix of a stored id, a case
+/// variant and a userset spelling of a stored user are never taken for a stored tuple.
+#[test]
+fn direct_checks_of_look_alike_ids_in_the_packed_base_are_answered_exactly() {
+    let mut engine = Engine::from_dsl(MODEL).unwrap();
+    let stored = [
+        ("document:11", "user:2"),
+        ("document:abcdefgh", "user:abcdefgh"),
+        ("document:abcdefghi", "user:abcdefghi"),
+    ];
+    engine
+        .bulk_load(stored.map(|(o, u)| TupleKey::new(o, "viewer", u)))
+        .unwrap();
+    let check = |o: &str, u: &str| engine.check(&CheckRequest::new(o, "viewer", u));
+    for (o, u) in stored {
+        assert_eq!(check(o, u), Ok(true), "{o} {u}");
+    }
+    for (o, u) in [
+        ("document:1", "user:12"),
+        ("document:11", "user:22"),
+        ("document:abcdefgh", "user:abcdefghi"),
+        ("document:abcdefghi", "user:abcdefgh"),
+        ("document:abcdefg", "user:abcdefgh"),
+        ("document:abcdefghij", "user:abcdefghi"),
+        ("document:ABCDEFGH", "user:abcdefgh"),
+        ("document:11", "user:2#member"),
+    ] {
+        assert_ne!(check(o, u), Ok(true), "{o} {u}");
+    }
+}
